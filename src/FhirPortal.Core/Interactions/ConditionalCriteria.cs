@@ -1,0 +1,35 @@
+using FhirPortal.Search;
+using FhirPortal.Storage;
+
+namespace FhirPortal.Core.Interactions;
+
+/// <summary>
+/// Search criteria of conditional create, update, delete and conditional references. Unlike a plain search,
+/// an unknown parameter is an error here: ignoring it would widen the match and touch the wrong resource.
+/// </summary>
+public sealed class ConditionalCriteria(SearchQueryParser parser)
+{
+    public SearchQuery Parse(string resourceType, string queryString)
+    {
+        var parameters = QueryString.Parse(queryString);
+        if (parameters.Count == 0)
+            throw FhirOutcomeException.BadRequest($"Conditional criteria for {resourceType} are empty.");
+        ParsedSearch parsed;
+        try
+        {
+            parsed = parser.Parse(resourceType, parameters, defaultCount: 2, maxCount: 2);
+        }
+        catch (SearchParameterException e)
+        {
+            throw FhirOutcomeException.BadRequest(e.Message, e.Parameter);
+        }
+        if (parsed.Unsupported.Count > 0)
+            throw FhirOutcomeException.BadRequest(
+                $"Conditional criteria use parameters this server cannot search {resourceType} by: {string.Join(", ", parsed.Unsupported)}.");
+        return SearchQuery.Criteria(resourceType, parsed.Query.Conditions);
+    }
+
+    /// <summary>Up to two matches: enough to tell none, one and several apart.</summary>
+    public async Task<IReadOnlyList<StoredResource>> MatchAsync(UnitOfWork unit, SearchQuery query, CancellationToken ct) =>
+        (await unit.Store.SearchAsync(query with { Count = 2, Cursor = null }, ct)).Entries;
+}

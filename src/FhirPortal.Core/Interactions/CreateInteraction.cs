@@ -1,0 +1,28 @@
+using Hl7.Fhir.Model;
+
+namespace FhirPortal.Core.Interactions;
+
+/// <summary>
+/// create and conditional create (https://hl7.org/fhir/R4/http.html#create): the server assigns the id;
+/// with If-None-Exist, one match returns it unchanged, several fail with 412.
+/// </summary>
+public sealed class CreateInteraction(ConditionalCriteria criteria)
+{
+    public async Task<InteractionResult> ExecuteAsync(UnitOfWork unit, Resource resource, string? ifNoneExist, string? assignedId, CancellationToken ct)
+    {
+        if (!string.IsNullOrEmpty(ifNoneExist))
+        {
+            var query = criteria.Parse(resource.TypeName, ifNoneExist);
+            var matches = await criteria.MatchAsync(unit, query, ct);
+            if (matches.Count == 1) return new InteractionResult(200, matches[0]);
+            if (matches.Count > 1)
+                throw FhirOutcomeException.PreconditionFailed($"If-None-Exist '{ifNoneExist}' matches more than one {resource.TypeName}.");
+            unit.RequireNoMatch(query);
+        }
+        var stored = unit.StageVersion(resource, assignedId ?? NewId(), current: null);
+        return new InteractionResult(201, stored);
+    }
+
+    /// <summary>Time-ordered ids keep inserts at the end of the store's indexes.</summary>
+    public static string NewId() => Guid.CreateVersion7().ToString();
+}

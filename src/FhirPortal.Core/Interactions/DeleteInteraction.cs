@@ -1,0 +1,29 @@
+using FhirPortal.Storage;
+
+namespace FhirPortal.Core.Interactions;
+
+/// <summary>
+/// delete and conditional delete (https://hl7.org/fhir/R4/http.html#delete): a versioned tombstone; deleting a
+/// deleted resource changes nothing; several matches of conditional criteria fail with 412.
+/// </summary>
+public sealed class DeleteInteraction(ConditionalCriteria criteria)
+{
+    public async Task<InteractionResult> ExecuteAsync(UnitOfWork unit, ResourceKey key, string? ifMatch, CancellationToken ct)
+    {
+        var current = await unit.CurrentAsync(key, ct) ?? throw FhirOutcomeException.NotFound($"{key} is not known.");
+        if (current.IsDeleted && ifMatch is null) return new InteractionResult(204, current);
+        ETags.CheckIfMatch(ifMatch, current);
+        return new InteractionResult(204, unit.StageDelete(current));
+    }
+
+    public async Task<InteractionResult> ExecuteConditionalAsync(UnitOfWork unit, string type, string queryString, string? ifMatch, CancellationToken ct)
+    {
+        var matches = await criteria.MatchAsync(unit, criteria.Parse(type, queryString), ct);
+        return matches.Count switch
+        {
+            0 => new InteractionResult(204, null, Outcomes.Information($"No {type} matched '{queryString}'; nothing was deleted.")),
+            1 => await ExecuteAsync(unit, matches[0].Key, ifMatch, ct),
+            _ => throw FhirOutcomeException.PreconditionFailed($"The criteria '{queryString}' match more than one {type}."),
+        };
+    }
+}

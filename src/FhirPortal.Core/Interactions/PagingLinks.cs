@@ -1,0 +1,21 @@
+namespace FhirPortal.Core.Interactions;
+
+/// <summary>Builds self/next links from the request's own parameters, so a client can follow them unchanged.</summary>
+internal static class PagingLinks
+{
+    public static List<BundleLinkResult> Build(string baseUrl, string path, IEnumerable<KeyValuePair<string, string>> parameters, string? cursor, string? nextCursor)
+    {
+        var kept = parameters.Where(p => p.Key != "_cursor").ToList();
+        var links = new List<BundleLinkResult> { new("self", Url(baseUrl, path, kept, cursor)) };
+        if (nextCursor is not null) links.Add(new("next", Url(baseUrl, path, kept, nextCursor)));
+        return links;
+    }
+
+    private static string Url(string baseUrl, string path, List<KeyValuePair<string, string>> parameters, string? cursor)
+    {
+        var all = cursor is null ? parameters : [.. parameters, new("_cursor", cursor)];
+        var query = string.Join("&", all.Select(p => Uri.EscapeDataString(p.Key) + "=" + Uri.EscapeDataString(p.Value)));
+        var url = baseUrl.TrimEnd('/') + (path.Length > 0 ? "/" + path : "");
+        return query.Length == 0 ? url : url + "?" + query;
+    }
+}

@@ -1,0 +1,35 @@
+using FhirPortal.Core.Patching;
+using FhirPortal.Core.Serialization;
+using FhirPortal.Storage;
+
+namespace FhirPortal.Core.Interactions;
+
+/// <summary>
+/// patch (https://hl7.org/fhir/R4/http.html#patch): applies a JSON Patch or FHIRPath Patch to the current version
+/// and stores the result as a new version, under the same If-Match rules as update.
+/// </summary>
+public sealed class PatchInteraction(ConditionalCriteria criteria)
+{
+    public async Task<InteractionResult> ExecuteAsync(UnitOfWork unit, ResourceKey key, IResourcePatch patch, string? ifMatch, CancellationToken ct)
+    {
+        var current = await unit.CurrentAsync(key, ct) ?? throw FhirOutcomeException.NotFound($"{key} is not known.");
+        if (current.IsDeleted) throw FhirOutcomeException.Gone($"{key} was deleted; it cannot be patched.");
+        ETags.CheckIfMatch(ifMatch, current);
+
+        var patched = patch.Apply(FhirParser.ParseStored(current.Json.Span));
+        if (patched.TypeName != key.Type || patched.Id != key.Id)
+            throw FhirOutcomeException.Unprocessable("A patch may not change the resource's type or id.");
+        return new InteractionResult(200, unit.StageVersion(patched, key.Id, current));
+    }
+
+    public async Task<InteractionResult> ExecuteConditionalAsync(UnitOfWork unit, string type, string queryString, IResourcePatch patch, string? ifMatch, CancellationToken ct)
+    {
+        var matches = await criteria.MatchAsync(unit, criteria.Parse(type, queryString), ct);
+        return matches.Count switch
+        {
+            0 => throw FhirOutcomeException.NotFound($"No {type} matched '{queryString}'."),
+            1 => await ExecuteAsync(unit, matches[0].Key, patch, ifMatch, ct),
+            _ => throw FhirOutcomeException.PreconditionFailed($"The criteria '{queryString}' match more than one {type}."),
+        };
+    }
+}

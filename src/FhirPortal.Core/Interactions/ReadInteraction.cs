@@ -1,0 +1,32 @@
+using FhirPortal.Storage;
+
+namespace FhirPortal.Core.Interactions;
+
+/// <summary>read and vread (https://hl7.org/fhir/R4/http.html#read): the current or a given version.</summary>
+public sealed class ReadInteraction(IResourceStore store)
+{
+    public async Task<StoredResource> ReadAsync(ResourceKey key, CancellationToken ct)
+    {
+        var current = await store.ReadAsync(key, ct) ?? throw FhirOutcomeException.NotFound($"{key} is not known.");
+        if (current.IsDeleted) throw new DeletedException(current);
+        return current;
+    }
+
+    public async Task<StoredResource> ReadVersionAsync(ResourceKey key, string versionId, CancellationToken ct)
+    {
+        if (!int.TryParse(versionId, System.Globalization.NumberStyles.None, null, out var version))
+            throw FhirOutcomeException.NotFound($"{key} has no version '{versionId}'.");
+        var stored = await store.ReadVersionAsync(key, version, ct)
+            ?? throw FhirOutcomeException.NotFound($"{key} has no version {version}.");
+        if (stored.IsDeleted) throw new DeletedException(stored);
+        return stored;
+    }
+
+    /// <summary>410 Gone, carrying the tombstone so the response can show its version and time.</summary>
+    public sealed class DeletedException(StoredResource tombstone)
+        : Exception($"{tombstone.Key} was deleted (version {tombstone.VersionId}).")
+    {
+        public StoredResource Tombstone { get; } = tombstone;
+        public FhirOutcomeException ToOutcome() => FhirOutcomeException.Gone(Message);
+    }
+}

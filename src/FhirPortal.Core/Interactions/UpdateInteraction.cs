@@ -1,0 +1,47 @@
+using FhirPortal.Storage;
+using Hl7.Fhir.Model;
+
+namespace FhirPortal.Core.Interactions;
+
+/// <summary>
+/// update and conditional update (https://hl7.org/fhir/R4/http.html#update), including create-on-update with a
+/// client-chosen id; If-Match guards against lost updates.
+/// </summary>
+public sealed class UpdateInteraction(ConditionalCriteria criteria)
+{
+    public async Task<InteractionResult> ExecuteAsync(UnitOfWork unit, ResourceKey key, Resource resource, string? ifMatch, CancellationToken ct)
+    {
+        if (resource.TypeName != key.Type)
+            throw FhirOutcomeException.Unprocessable($"The body is a {resource.TypeName}, the URL names {key.Type}.", "resourceType");
+        if (string.IsNullOrEmpty(resource.Id))
+            throw FhirOutcomeException.BadRequest("An update needs the resource's id in the body.", $"{key.Type}.id");
+        if (resource.Id != key.Id)
+            throw FhirOutcomeException.Unprocessable($"The body's id '{resource.Id}' differs from the id '{key.Id}' in the URL.", $"{key.Type}.id");
+
+        var current = await unit.CurrentAsync(key, ct);
+        ETags.CheckIfMatch(ifMatch, current);
+        var stored = unit.StageVersion(resource, key.Id, current);
+        return new InteractionResult(current is null || current.IsDeleted ? 201 : 200, stored);
+    }
+
+    public async Task<InteractionResult> ExecuteConditionalAsync(UnitOfWork unit, string queryString, Resource resource, string? ifMatch, CancellationToken ct)
+    {
+        var query = criteria.Parse(resource.TypeName, queryString);
+        var matches = await criteria.MatchAsync(unit, query, ct);
+        switch (matches.Count)
+        {
+            case 0:
+                unit.RequireNoMatch(query);
+                resource.Id ??= CreateInteraction.NewId();
+                return await ExecuteAsync(unit, new ResourceKey(resource.TypeName, resource.Id), resource, ifMatch, ct);
+            case 1:
+                var match = matches[0].Key;
+                if (resource.Id is not null && resource.Id != match.Id)
+                    throw FhirOutcomeException.BadRequest($"The body's id '{resource.Id}' differs from the matching resource {match}.");
+                resource.Id = match.Id;
+                return await ExecuteAsync(unit, match, resource, ifMatch, ct);
+            default:
+                throw FhirOutcomeException.PreconditionFailed($"The criteria '{queryString}' match more than one {resource.TypeName}.");
+        }
+    }
+}

@@ -1,0 +1,65 @@
+using System.Text.Json;
+using System.Xml;
+using Hl7.Fhir.Model;
+using Hl7.Fhir.Serialization;
+using Hl7.Fhir.Utility;
+
+namespace FhirPortal.Core.Serialization;
+
+/// <summary>
+/// Parses request bodies (FHIR JSON and XML) into POCOs. Every problem found is reported at once, as one
+/// OperationOutcome with the element's location, through a 400 <see cref="FhirOutcomeException"/>.
+/// </summary>
+public sealed class FhirParser(int maxDepth)
+{
+    private static readonly DeserializerSettings Settings = new DeserializerSettings()
+        .UsingMode(DeserializationMode.Strict)
+        // Cardinality is an instance-validation concern (profiles and $validate), not a parse error.
+        .Ignoring(["PVAL105"]);
+
+    private static readonly BaseFhirJsonDeserializer Json = new(ModelInfo.ModelInspector, Settings);
+    private static readonly BaseFhirXmlDeserializer Xml = new(ModelInfo.ModelInspector, Settings);
+    private static readonly BaseFhirJsonDeserializer Trusted = new(ModelInfo.ModelInspector,
+        new DeserializerSettings().UsingMode(DeserializationMode.Ostrich));
+
+    public Resource ParseJson(ReadOnlySpan<byte> json)
+    {
+        JsonPreScan.Check(json, maxDepth);
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = maxDepth });
+        var ok = Json.TryDeserializeResource(ref reader, out var resource, out var issues);
+        var errors = ParseIssues.Relevant(issues).ToList();
+        if (!ok && errors.Count > 0 || resource is null)
+            throw new FhirOutcomeException(400, ParseIssues.ToOutcome(errors, "The JSON body is not a valid FHIR resource."));
+        return resource;
+    }
+
+    public Resource ParseXml(ReadOnlySpan<byte> xml)
+    {
+        var bytes = xml.ToArray();
+        XmlPreScan.Check(bytes, maxDepth);
+        using var reader = XmlPreScan.CreateSafeReader(bytes);
+        Resource? resource;
+        IEnumerable<CodedException> issues;
+        bool ok;
+        try
+        {
+            ok = Xml.TryDeserializeResource(reader, out resource, out issues);
+        }
+        catch (XmlException e)
+        {
+            throw FhirOutcomeException.BadRequest($"The XML body is not well-formed: {e.Message}");
+        }
+        var errors = ParseIssues.Relevant(issues).ToList();
+        if (!ok && errors.Count > 0 || resource is null)
+            throw new FhirOutcomeException(400, ParseIssues.ToOutcome(errors, "The XML body is not a valid FHIR resource."));
+        return resource;
+    }
+
+    /// <summary>Parses JSON the server wrote itself (stored versions); it was validated when it came in.</summary>
+    public static Resource ParseStored(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 1024 });
+        Trusted.TryDeserializeResource(ref reader, out var resource, out _);
+        return resource ?? throw new InvalidOperationException("A stored resource could not be read back.");
+    }
+}

@@ -1,0 +1,34 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using System.Xml;
+using Hl7.Fhir.Model;
+using Hl7.Fhir.Serialization;
+
+namespace FhirPortal.Core.Serialization;
+
+/// <summary>Writes POCOs as FHIR JSON or XML, optionally filtered (<c>_summary</c>, <c>_elements</c>).</summary>
+public static class FhirSerializer
+{
+    private static readonly BaseFhirJsonSerializer Json = new(ModelInfo.ModelInspector);
+    private static readonly BaseFhirXmlSerializer Xml = new(ModelInfo.ModelInspector);
+
+    public static byte[] ToJsonBytes(Base value, bool pretty = false, Func<SerializationFilter>? filter = null)
+    {
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = pretty, SkipValidation = true }))
+            Json.Serialize(value, writer, filter);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    public static void WriteJson(Base value, Utf8JsonWriter writer, Func<SerializationFilter>? filter = null) =>
+        Json.Serialize(value, writer, filter);
+
+    public static byte[] ToXmlBytes(Base value, bool pretty = false, Func<SerializationFilter>? filter = null)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = XmlWriter.Create(stream, new XmlWriterSettings { Indent = pretty, Encoding = new UTF8Encoding(false) }))
+            Xml.Serialize(value, writer, filter);
+        return stream.ToArray();
+    }
+}

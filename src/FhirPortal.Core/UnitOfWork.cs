@@ -1,0 +1,50 @@
+using FhirPortal.Search;
+using FhirPortal.Storage;
+using Hl7.Fhir.Model;
+
+namespace FhirPortal.Core;
+
+/// <summary>
+/// The writes of one atomic step (a single interaction, or a whole transaction Bundle), staged and then committed
+/// together. Staged versions are visible to later reads in the same unit. All versions share one timestamp.
+/// </summary>
+public sealed class UnitOfWork(IResourceStore store, VersionFactory versions, DateTimeOffset now)
+{
+    private readonly Dictionary<ResourceKey, StoredResource> _staged = [];
+    private readonly List<ResourceWrite> _writes = [];
+    private readonly List<SearchQuery> _mustNotMatch = [];
+
+    public IResourceStore Store => store;
+    public DateTimeOffset Now => now;
+
+    public async Task<StoredResource?> CurrentAsync(ResourceKey key, CancellationToken ct) =>
+        _staged.TryGetValue(key, out var staged) ? staged : await store.ReadAsync(key, ct);
+
+    public bool HasStaged(ResourceKey key) => _staged.ContainsKey(key);
+
+    /// <summary>Stages the next version of a resource after <paramref name="current"/> (null: the resource is new).</summary>
+    public StoredResource StageVersion(Resource resource, string id, StoredResource? current)
+    {
+        var method = current is null || current.IsDeleted ? WriteMethod.Create : WriteMethod.Update;
+        return Stage(versions.NewVersion(resource, id, (current?.VersionId ?? 0) + 1, method, now));
+    }
+
+    public StoredResource StageDelete(StoredResource current) =>
+        Stage(VersionFactory.Tombstone(current.Key, current.VersionId + 1, now));
+
+    /// <summary>The commit fails with a conflict if a resource matching these criteria exists by then.</summary>
+    public void RequireNoMatch(SearchQuery criteria) => _mustNotMatch.Add(criteria);
+
+    public Task CommitAsync(CancellationToken ct) =>
+        _writes.Count == 0 ? Task.CompletedTask : store.CommitAsync(new WriteBatch(_writes, _mustNotMatch), ct);
+
+    private StoredResource Stage(ResourceWrite write)
+    {
+        var key = write.Version.Key;
+        // The store checks each write against the stored version, so one unit may write a resource only once.
+        if (!_staged.TryAdd(key, write.Version))
+            throw FhirOutcomeException.BadRequest($"{key} is written more than once in one transaction.");
+        _writes.Add(write);
+        return write.Version;
+    }
+}

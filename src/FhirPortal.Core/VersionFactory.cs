@@ -1,0 +1,24 @@
+using FhirPortal.Core.Serialization;
+using FhirPortal.Search;
+using FhirPortal.Storage;
+using Hl7.Fhir.Model;
+
+namespace FhirPortal.Core;
+
+/// <summary>Turns a POCO into the stored form of a new version: id and meta set, the exact JSON to return, its index values.</summary>
+public sealed class VersionFactory(SearchIndexer indexer)
+{
+    public ResourceWrite NewVersion(Resource resource, string id, int versionId, WriteMethod method, DateTimeOffset now)
+    {
+        resource.Id = id;
+        resource.Meta ??= new Meta();
+        resource.Meta.VersionId = versionId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        resource.Meta.LastUpdated = now;
+        var json = FhirSerializer.ToJsonBytes(resource);
+        var stored = new StoredResource(new ResourceKey(resource.TypeName, id), versionId, now, method, json);
+        return new ResourceWrite(stored, indexer.Index(resource));
+    }
+
+    public static ResourceWrite Tombstone(ResourceKey key, int versionId, DateTimeOffset now) =>
+        new(new StoredResource(key, versionId, now, WriteMethod.Delete, ReadOnlyMemory<byte>.Empty), null);
+}

@@ -1,0 +1,39 @@
+using FhirPortal.Storage;
+
+namespace FhirPortal.Core;
+
+/// <summary>
+/// Runs a unit of work optimistically: plan against the store, commit, and on a lost race plan again from the
+/// new state. Client preconditions (If-Match) are re-checked on each attempt, so a loser ends in 412, not a gap.
+/// </summary>
+public sealed class WriteRunner(IResourceStore store, VersionFactory versions, TimeProvider clock)
+{
+    private const int MaxAttempts = 12;
+
+    public async Task<T> RunAsync<T>(Func<UnitOfWork, Task<T>> work, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var unit = new UnitOfWork(store, versions, Truncate(clock.GetUtcNow()));
+            var result = await work(unit);
+            try
+            {
+                await unit.CommitAsync(ct);
+                return result;
+            }
+            catch (WriteConflictException e) when (attempt < MaxAttempts)
+            {
+                _ = e;
+                await Task.Delay(Random.Shared.Next(1, 4 * attempt), ct);
+            }
+            catch (WriteConflictException e)
+            {
+                throw FhirOutcomeException.Conflict($"The write kept colliding with concurrent writes; retry it. ({e.Message})");
+            }
+        }
+    }
+
+    // FHIR instants and HTTP dates are compared after a round trip through the store: keep millisecond precision.
+    private static DateTimeOffset Truncate(DateTimeOffset t) =>
+        new(t.UtcTicks - t.UtcTicks % TimeSpan.TicksPerMillisecond, TimeSpan.Zero);
+}

@@ -1,0 +1,45 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace FhirPortal.Search;
+
+/// <summary>
+/// A FHIR date, dateTime or instant read as the half-open span it denotes at its precision:
+/// "2024" is [2024-01-01, 2025-01-01); a date without a zone is taken as UTC.
+/// </summary>
+public readonly record struct FhirDateRange(DateTimeOffset Start, DateTimeOffset End)
+{
+    private static readonly Regex Syntax = new(
+        @"^(?<y>\d{4})(-(?<m>\d{2})(-(?<d>\d{2})(T(?<h>\d{2}):(?<mi>\d{2})(:(?<s>\d{2})(?<f>\.\d+)?)?(?<z>Z|[+-]\d{2}:\d{2})?)?)?)?$",
+        RegexOptions.Compiled | RegexOptions.CultureInvariant);
+
+    public static bool TryParse(string value, out FhirDateRange range)
+    {
+        range = default;
+        var m = Syntax.Match(value.Trim());
+        if (!m.Success) return false;
+        try
+        {
+            int Part(string name, int fallback) => m.Groups[name].Success ? int.Parse(m.Groups[name].Value, CultureInfo.InvariantCulture) : fallback;
+            var offset = TimeSpan.Zero;
+            if (m.Groups["z"].Success && m.Groups["z"].Value != "Z")
+                offset = TimeSpan.ParseExact(m.Groups["z"].Value[1..], @"hh\:mm", CultureInfo.InvariantCulture)
+                         * (m.Groups["z"].Value[0] == '-' ? -1 : 1);
+            var fraction = m.Groups["f"].Success ? double.Parse("0" + m.Groups["f"].Value, CultureInfo.InvariantCulture) : 0;
+            var start = new DateTimeOffset(Part("y", 1), Part("m", 1), Part("d", 1), Part("h", 0), Part("mi", 0), Part("s", 0), offset)
+                .AddTicks((long)(fraction * TimeSpan.TicksPerSecond));
+            var end = m.Groups["f"].Success ? start.AddTicks(1)
+                : m.Groups["s"].Success ? start.AddSeconds(1)
+                : m.Groups["mi"].Success ? start.AddMinutes(1)
+                : m.Groups["d"].Success ? start.AddDays(1)
+                : m.Groups["m"].Success ? start.AddMonths(1)
+                : start.AddYears(1);
+            range = new FhirDateRange(start.ToUniversalTime(), end.ToUniversalTime());
+            return true;
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            return false;
+        }
+    }
+}

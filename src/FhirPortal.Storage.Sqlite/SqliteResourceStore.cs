@@ -1,0 +1,121 @@
+using FhirPortal.Search;
+using Microsoft.Data.Sqlite;
+
+namespace FhirPortal.Storage.Sqlite;
+
+/// <summary>
+/// The embedded default store: one SQLite file in WAL mode. All writes go through one connection under a lock
+/// (SQLite has one writer anyway); reads use pooled connections and never block on writes.
+/// </summary>
+public sealed class SqliteResourceStore : IResourceStore, IDisposable
+{
+    private readonly string _connectionString;
+    private readonly SqliteConnection _writer;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+
+    public SqliteResourceStore(string databasePath)
+    {
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = databasePath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+        _writer = new SqliteConnection(_connectionString);
+        _writer.Open();
+        SqliteSchema.Apply(_writer);
+        // Note: NORMAL is durable in WAL mode except for the last transactions on power loss, the usual trade-off.
+        Execute(_writer, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;");
+    }
+
+    public async Task<StoredResource?> ReadAsync(ResourceKey key, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = """
+            SELECT r.type, r.id, v.version, v.last_updated, v.method, v.json
+            FROM resource r JOIN resource_version v ON v.rid = r.rid AND v.version = r.version
+            WHERE r.type = $type AND r.id = $id
+            """;
+        cmd.Parameters.AddWithValue("$type", key.Type);
+        cmd.Parameters.AddWithValue("$id", key.Id);
+        return await ReadSingleAsync(cmd, cancellationToken);
+    }
+
+    public async Task<StoredResource?> ReadVersionAsync(ResourceKey key, int versionId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = """
+            SELECT r.type, r.id, v.version, v.last_updated, v.method, v.json
+            FROM resource r JOIN resource_version v ON v.rid = r.rid
+            WHERE r.type = $type AND r.id = $id AND v.version = $version
+            """;
+        cmd.Parameters.AddWithValue("$type", key.Type);
+        cmd.Parameters.AddWithValue("$id", key.Id);
+        cmd.Parameters.AddWithValue("$version", versionId);
+        return await ReadSingleAsync(cmd, cancellationToken);
+    }
+
+    public async Task CommitAsync(WriteBatch batch, CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            using var tx = _writer.BeginTransaction(deferred: false);
+            foreach (var criteria in batch.MustNotMatch)
+            {
+                if (await SqliteSearch.AnyMatchAsync(_writer, tx, criteria, cancellationToken))
+                    throw new WriteConflictException($"A {criteria.ResourceType} matching the conditional create's criteria was stored concurrently.");
+            }
+            foreach (var write in batch.Writes)
+                await SqliteWrites.ApplyAsync(_writer, tx, write, cancellationToken);
+            tx.Commit();
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public async Task<Page> HistoryAsync(HistoryQuery query, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        return await SqliteHistory.QueryAsync(connection, query, cancellationToken);
+    }
+
+    public async Task<Page> SearchAsync(SearchQuery query, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        return await SqliteSearch.QueryAsync(connection, query, cancellationToken);
+    }
+
+    public void Dispose()
+    {
+        _writer.Dispose();
+        _writeLock.Dispose();
+        // Release pooled handles so the database file can be moved or deleted (tests, restarts).
+        SqliteConnection.ClearPool(new SqliteConnection(_connectionString));
+    }
+
+    private async Task<SqliteConnection> OpenReaderAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        return connection;
+    }
+
+    private static async Task<StoredResource?> ReadSingleAsync(SqliteCommand cmd, CancellationToken cancellationToken)
+    {
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? SqliteRows.ToStoredResource(reader, 0) : null;
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+}

@@ -1,0 +1,94 @@
+using Microsoft.Data.Sqlite;
+
+namespace FhirPortal.Storage.Sqlite;
+
+/// <summary>Applies one resource write (version row, current pointer, index rows) inside an open transaction.</summary>
+internal static class SqliteWrites
+{
+    public static async Task ApplyAsync(SqliteConnection connection, SqliteTransaction tx, ResourceWrite write, CancellationToken ct)
+    {
+        var version = write.Version;
+        var (rid, current) = await CurrentAsync(connection, tx, version.Key, ct);
+        if (current != version.VersionId - 1)
+            throw new WriteConflictException(
+                $"{version.Key} is at version {current}, the write expected {version.VersionId - 1}.");
+
+        var deleted = version.IsDeleted ? 1 : 0;
+        await using (var cmd = Command(connection, tx))
+        {
+            if (rid is null)
+            {
+                cmd.CommandText = "INSERT INTO resource (type, id, version, deleted) VALUES ($type, $id, $version, $deleted) RETURNING rid";
+                cmd.Parameters.AddWithValue("$type", version.Key.Type);
+                cmd.Parameters.AddWithValue("$id", version.Key.Id);
+            }
+            else
+            {
+                cmd.CommandText = "UPDATE resource SET version = $version, deleted = $deleted WHERE rid = $rid RETURNING rid";
+                cmd.Parameters.AddWithValue("$rid", rid.Value);
+            }
+            cmd.Parameters.AddWithValue("$version", version.VersionId);
+            cmd.Parameters.AddWithValue("$deleted", deleted);
+            rid = (long)(await cmd.ExecuteScalarAsync(ct))!;
+        }
+
+        await using (var cmd = Command(connection, tx))
+        {
+            cmd.CommandText = """
+                INSERT INTO resource_version (rid, version, method, last_updated, json)
+                VALUES ($rid, $version, $method, $updated, $json)
+                """;
+            cmd.Parameters.AddWithValue("$rid", rid.Value);
+            cmd.Parameters.AddWithValue("$version", version.VersionId);
+            cmd.Parameters.AddWithValue("$method", (int)version.Method);
+            cmd.Parameters.AddWithValue("$updated", SqliteRows.ToUnixMs(version.LastUpdated));
+            cmd.Parameters.Add("$json", SqliteType.Blob).Value = version.Json.ToArray();
+            await cmd.ExecuteNonQueryAsync(ct);
+        }
+
+        await ReplaceIndexAsync(connection, tx, rid.Value, write, ct);
+    }
+
+    private static async Task ReplaceIndexAsync(SqliteConnection connection, SqliteTransaction tx, long rid, ResourceWrite write, CancellationToken ct)
+    {
+        await using (var delete = Command(connection, tx))
+        {
+            delete.CommandText = "DELETE FROM token_index WHERE rid = $rid";
+            delete.Parameters.AddWithValue("$rid", rid);
+            await delete.ExecuteNonQueryAsync(ct);
+        }
+        if (write.Version.IsDeleted || write.Index is null || write.Index.Tokens.Count == 0) return;
+
+        await using var insert = Command(connection, tx);
+        insert.CommandText = "INSERT INTO token_index (rid, param, system, code) VALUES ($rid, $param, $system, $code)";
+        var pRid = insert.Parameters.Add("$rid", SqliteType.Integer);
+        var pParam = insert.Parameters.Add("$param", SqliteType.Text);
+        var pSystem = insert.Parameters.Add("$system", SqliteType.Text);
+        var pCode = insert.Parameters.Add("$code", SqliteType.Text);
+        pRid.Value = rid;
+        foreach (var token in write.Index.Tokens.Distinct())
+        {
+            pParam.Value = token.Param;
+            pSystem.Value = (object?)token.System ?? DBNull.Value;
+            pCode.Value = (object?)token.Code ?? DBNull.Value;
+            await insert.ExecuteNonQueryAsync(ct);
+        }
+    }
+
+    private static async Task<(long? Rid, int Version)> CurrentAsync(SqliteConnection connection, SqliteTransaction tx, ResourceKey key, CancellationToken ct)
+    {
+        await using var cmd = Command(connection, tx);
+        cmd.CommandText = "SELECT rid, version FROM resource WHERE type = $type AND id = $id";
+        cmd.Parameters.AddWithValue("$type", key.Type);
+        cmd.Parameters.AddWithValue("$id", key.Id);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? (reader.GetInt64(0), reader.GetInt32(1)) : (null, 0);
+    }
+
+    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction tx)
+    {
+        var cmd = connection.CreateCommand();
+        cmd.Transaction = tx;
+        return cmd;
+    }
+}

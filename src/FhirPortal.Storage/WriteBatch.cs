@@ -1,0 +1,18 @@
+using FhirPortal.Search;
+
+namespace FhirPortal.Storage;
+
+/// <summary>
+/// A new version to store with its index values. The store accepts it only if the resource's current version
+/// is <c>Version.VersionId - 1</c> (0: the resource must not exist yet), so concurrent writers can never both win.
+/// </summary>
+public sealed record ResourceWrite(StoredResource Version, ResourceIndex? Index);
+
+/// <summary>
+/// Writes that commit all together or not at all. <see cref="MustNotMatch"/> holds the criteria of conditional
+/// creates: each must still match nothing when the batch commits.
+/// </summary>
+public sealed record WriteBatch(IReadOnlyList<ResourceWrite> Writes, IReadOnlyList<SearchQuery> MustNotMatch);
+
+/// <summary>A batch lost a race: a version it replaces changed, or a conditional create's criteria now match.</summary>
+public sealed class WriteConflictException(string message) : Exception(message);
