@@ -16,7 +16,7 @@ public static class FhirSerializer
     public static byte[] ToJsonBytes(Base value, bool pretty = false, Func<SerializationFilter>? filter = null)
     {
         var buffer = new ArrayBufferWriter<byte>(4096);
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = pretty, SkipValidation = true }))
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = pretty, SkipValidation = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
             Json.Serialize(value, writer, filter);
         return buffer.WrittenSpan.ToArray();
     }

@@ -1,0 +1,58 @@
+using Hl7.Fhir.Model;
+
+namespace FhirPortal.Core.Interactions;
+
+/// <summary>
+/// batch (https://hl7.org/fhir/R4/http.html#transaction): every entry succeeds or fails on its own, each in its
+/// own atomic step; the response lists each entry's status in request order.
+/// </summary>
+public sealed class BatchInteraction(WriteRunner runner, EntryExecutor executor, ConditionalCriteria criteria)
+{
+    private static readonly IReadOnlyDictionary<string, string> NoLocalReferences = new Dictionary<string, string>();
+
+    public async Task<BundleResult> ExecuteAsync(string baseUrl, Bundle bundle, ReturnPreference preference, CancellationToken ct)
+    {
+        var results = new BundleEntryResult[bundle.Entry.Count];
+        for (var i = 0; i < bundle.Entry.Count; i++)
+        {
+            var entry = bundle.Entry[i];
+            try
+            {
+                var target = BundleChecks.Target(entry, i, baseUrl);
+                if (entry.Request.Method is Bundle.HTTPVerb.GET or Bundle.HTTPVerb.HEAD)
+                {
+                    results[i] = await executor.ReadAsync(baseUrl, entry, target, ct);
+                    continue;
+                }
+                var result = await runner.RunAsync(async unit =>
+                {
+                    var copy = (Bundle.EntryComponent)entry.DeepCopy();
+                    if (copy.Resource is { } resource && copy.Request.Method != Bundle.HTTPVerb.PATCH)
+                        await ReferenceRewriter.RewriteAsync(resource, NoLocalReferences, r => ResolveAsync(unit, r, ct), ct);
+                    return await executor.WriteAsync(unit, copy, target, null, ct);
+                }, ct);
+                results[i] = EntryExecutor.ToEntry(result, preference);
+            }
+            catch (FhirOutcomeException e)
+            {
+                results[i] = EntryExecutor.ErrorEntry(BundleChecks.AtEntry(e, i));
+            }
+            catch (ReadInteraction.DeletedException e)
+            {
+                results[i] = EntryExecutor.ErrorEntry(e.ToOutcome());
+            }
+        }
+        return new BundleResult(Bundle.BundleType.BatchResponse, results, []);
+    }
+
+    private async Task<string> ResolveAsync(UnitOfWork unit, string reference, CancellationToken ct)
+    {
+        var q = reference.IndexOf('?');
+        var matches = await criteria.MatchAsync(unit, criteria.Parse(reference[..q], reference[(q + 1)..]), ct);
+        return matches.Count == 1
+            ? matches[0].Key.ToString()
+            : throw (matches.Count == 0
+                ? FhirOutcomeException.NotFound($"The conditional reference '{reference}' matches no resource.")
+                : FhirOutcomeException.PreconditionFailed($"The conditional reference '{reference}' matches more than one resource."));
+    }
+}

@@ -1,0 +1,129 @@
+using FhirPortal.Storage;
+using Hl7.Fhir.Model;
+
+namespace FhirPortal.Core.Interactions;
+
+/// <summary>
+/// transaction (https://hl7.org/fhir/R4/http.html#transaction): all writes commit together or not at all.
+/// Entries run in the spec's order (DELETE, POST, PUT/PATCH, then GET); fullUrls (<c>urn:uuid:</c>) resolve to the
+/// ids the server assigns, and conditional references to the one resource they match.
+/// </summary>
+public sealed class TransactionInteraction(WriteRunner runner, EntryExecutor executor, ConditionalCriteria criteria)
+{
+    public async Task<BundleResult> ExecuteAsync(string baseUrl, Bundle bundle, ReturnPreference preference, CancellationToken ct)
+    {
+        var count = bundle.Entry.Count;
+        var results = new BundleEntryResult[count];
+        var targets = BundleChecks.Targets(bundle, baseUrl);
+
+        await runner.RunAsync(async unit =>
+        {
+            // Each attempt works on a fresh copy: ids and rewritten references of a lost attempt must not leak.
+            var entries = ((Bundle)bundle.DeepCopy()).Entry;
+            var (byFullUrl, assignedIds) = await ResolveIdentitiesAsync(unit, entries, targets, ct);
+            var conditionalRefs = new Dictionary<string, string>(StringComparer.Ordinal);
+            for (var i = 0; i < count; i++)
+            {
+                if (entries[i].Resource is not { } resource || entries[i].Request.Method == Bundle.HTTPVerb.PATCH) continue;
+                var index = i;
+                await InEntry(index, () => ReferenceRewriter.RewriteAsync(resource, byFullUrl,
+                    r => ResolveConditionalAsync(unit, r, conditionalRefs, ct), ct));
+            }
+            foreach (var i in BundleChecks.ProcessingOrder(entries))
+            {
+                if (entries[i].Request.Method is Bundle.HTTPVerb.GET or Bundle.HTTPVerb.HEAD) continue;
+                var index = i;
+                var result = await InEntry(index, () => executor.WriteAsync(unit, entries[index], targets[index], assignedIds[index], ct));
+                results[i] = EntryExecutor.ToEntry(result, preference);
+            }
+            return 0;
+        }, ct);
+
+        // Reads run after the commit so they see the transaction's own writes.
+        for (var i = 0; i < count; i++)
+        {
+            if (bundle.Entry[i].Request.Method is not (Bundle.HTTPVerb.GET or Bundle.HTTPVerb.HEAD)) continue;
+            try { results[i] = await executor.ReadAsync(baseUrl, bundle.Entry[i], targets[i], ct); }
+            catch (FhirOutcomeException e) { results[i] = EntryExecutor.ErrorEntry(e); }
+            catch (ReadInteraction.DeletedException e) { results[i] = EntryExecutor.ErrorEntry(e.ToOutcome()); }
+        }
+        return new BundleResult(Bundle.BundleType.TransactionResponse, results, []);
+    }
+
+    /// <summary>Decides the id every created or updated entry will have, so references to its fullUrl can be rewritten first.</summary>
+    private async Task<(Dictionary<string, string> ByFullUrl, string?[] AssignedIds)> ResolveIdentitiesAsync(
+        UnitOfWork unit, List<Bundle.EntryComponent> entries, EntryTarget[] targets, CancellationToken ct)
+    {
+        var byFullUrl = new Dictionary<string, string>(StringComparer.Ordinal);
+        var assigned = new string?[entries.Count];
+        for (var i = 0; i < entries.Count; i++)
+        {
+            var entry = entries[i];
+            var target = targets[i];
+            string? id = null;
+            if (entry.Request.Method == Bundle.HTTPVerb.POST && entry.Resource is { } created)
+            {
+                id = CreateInteraction.NewId();
+                if (!string.IsNullOrEmpty(entry.Request.IfNoneExist))
+                {
+                    var index = i;
+                    var matches = await InEntry(index, () => criteria.MatchAsync(unit, criteria.Parse(created.TypeName, entry.Request.IfNoneExist), ct));
+                    if (matches.Count == 1) id = matches[0].Key.Id;
+                }
+                assigned[i] = id;
+            }
+            else if (entry.Request.Method == Bundle.HTTPVerb.PUT && entry.Resource is { } updated)
+            {
+                if (target.HasCriteria)
+                {
+                    var index = i;
+                    var matches = await InEntry(index, () => criteria.MatchAsync(unit, criteria.Parse(updated.TypeName, target.Query), ct));
+                    id = matches.Count == 1 ? matches[0].Key.Id : updated.Id ??= CreateInteraction.NewId();
+                }
+                else id = target.Id;
+            }
+            if (id is not null && entry.FullUrl is { } fullUrl && entry.Resource is { } r)
+            {
+                if (!byFullUrl.TryAdd(fullUrl, $"{r.TypeName}/{id}"))
+                    throw FhirOutcomeException.BadRequest($"fullUrl '{fullUrl}' appears on more than one entry.", $"Bundle.entry[{i}].fullUrl");
+            }
+        }
+        return (byFullUrl, assigned);
+    }
+
+    private async Task<string> ResolveConditionalAsync(UnitOfWork unit, string reference, Dictionary<string, string> cache, CancellationToken ct)
+    {
+        if (cache.TryGetValue(reference, out var known)) return known;
+        var q = reference.IndexOf('?');
+        var type = reference[..q];
+        var matches = await criteria.MatchAsync(unit, criteria.Parse(type, reference[(q + 1)..]), ct);
+        var resolved = matches.Count switch
+        {
+            1 => matches[0].Key.ToString(),
+            0 => throw FhirOutcomeException.NotFound($"The conditional reference '{reference}' matches no resource."),
+            _ => throw FhirOutcomeException.PreconditionFailed($"The conditional reference '{reference}' matches more than one resource."),
+        };
+        cache[reference] = resolved;
+        return resolved;
+    }
+
+    /// <summary>Runs one entry's step; an error fails the whole transaction, pointing at the entry.</summary>
+    private static async Task<T> InEntry<T>(int index, Func<Task<T>> step)
+    {
+        try
+        {
+            return await step();
+        }
+        catch (FhirOutcomeException e)
+        {
+            throw BundleChecks.AtEntry(e, index);
+        }
+        catch (ReadInteraction.DeletedException e)
+        {
+            throw BundleChecks.AtEntry(e.ToOutcome(), index);
+        }
+    }
+
+    private static async Task InEntry(int index, Func<Task> step) =>
+        await InEntry(index, async () => { await step(); return 0; });
+}

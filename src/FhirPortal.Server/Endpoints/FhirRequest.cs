@@ -1,0 +1,73 @@
+using FhirPortal.Core;
+using FhirPortal.Core.Serialization;
+using Hl7.Fhir.Model;
+using Microsoft.Extensions.Options;
+
+namespace FhirPortal.Server.Endpoints;
+
+/// <summary>What every FHIR endpoint reads from an HTTP request: base URL, body, preferences, parameters.</summary>
+public static class FhirRequest
+{
+    /// <summary>The FHIR base URL: configured, or derived from the request (scheme, host, path base).</summary>
+    public static string BaseUrl(HttpContext context)
+    {
+        var configured = context.RequestServices.GetRequiredService<IOptions<FhirPortalOptions>>().Value.PublicBaseUrl;
+        if (!string.IsNullOrEmpty(configured)) return configured.TrimEnd('/');
+        var request = context.Request;
+        return $"{request.Scheme}://{request.Host}{request.PathBase}/fhir";
+    }
+
+    public static async Task<Resource> ReadResourceAsync(HttpContext context, long maxBytes)
+    {
+        var format = FhirFormats.ForBody(context.Request);
+        var body = await ReadBodyAsync(context, maxBytes);
+        var parser = context.RequestServices.GetRequiredService<FhirParser>();
+        return format == FhirFormat.Json ? parser.ParseJson(body) : parser.ParseXml(body);
+    }
+
+    /// <summary>Reads the whole body, refusing (413) anything over the limit before buffering it.</summary>
+    public static async Task<byte[]> ReadBodyAsync(HttpContext context, long maxBytes)
+    {
+        var request = context.Request;
+        if (request.ContentLength > maxBytes) throw TooLarge(maxBytes);
+        using var buffer = new MemoryStream(request.ContentLength is { } n ? (int)n : 16 * 1024);
+        var chunk = new byte[64 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+        {
+            if (buffer.Length + read > maxBytes) throw TooLarge(maxBytes);
+            buffer.Write(chunk, 0, read);
+        }
+        if (buffer.Length == 0) throw FhirOutcomeException.BadRequest("The request needs a body.");
+        return buffer.ToArray();
+    }
+
+    public static ReturnPreference ReturnPreference(HttpRequest request) => PreferValue(request, "return") switch
+    {
+        "minimal" => Core.ReturnPreference.Minimal,
+        "OperationOutcome" => Core.ReturnPreference.OperationOutcome,
+        _ => Core.ReturnPreference.Representation,
+    };
+
+    public static bool StrictHandling(HttpRequest request) => PreferValue(request, "handling") == "strict";
+
+    public static IReadOnlyList<KeyValuePair<string, string>> Parameters(HttpRequest request) =>
+        request.Query.SelectMany(p => p.Value.Select(v => new KeyValuePair<string, string>(p.Key, v ?? ""))).ToList();
+
+    public static string? Header(HttpRequest request, string name) =>
+        request.Headers.TryGetValue(name, out var value) && value.Count > 0 ? value.ToString() : null;
+
+    private static string? PreferValue(HttpRequest request, string key)
+    {
+        foreach (var header in request.Headers["Prefer"])
+        foreach (var part in (header ?? "").Split(',', ';'))
+        {
+            var kv = part.Split('=', 2, StringSplitOptions.TrimEntries);
+            if (kv.Length == 2 && kv[0].Equals(key, StringComparison.OrdinalIgnoreCase)) return kv[1].Trim('"');
+        }
+        return null;
+    }
+
+    private static FhirOutcomeException TooLarge(long maxBytes) =>
+        FhirOutcomeException.TooLarge($"The body is larger than the allowed {maxBytes} bytes.");
+}

@@ -1,0 +1,43 @@
+using FhirPortal.Core;
+using Hl7.Fhir.Model;
+using Hl7.Fhir.Serialization;
+
+namespace FhirPortal.Server.Endpoints;
+
+/// <summary>How to render a response: format, pretty printing, and the <c>_summary</c>/<c>_elements</c> filter.</summary>
+public sealed record OutputShape(FhirFormat Format, bool Pretty, string? Summary, string[]? Elements)
+{
+    /// <summary>True when stored JSON can be sent as it is.</summary>
+    public bool IsPlainJson => Format == FhirFormat.Json && !Pretty && Filter is null;
+
+    public static OutputShape From(HttpRequest request)
+    {
+        var summary = request.Query["_summary"].ToString();
+        if (summary.Length > 0 && summary is not ("true" or "false" or "text" or "data" or "count"))
+            throw FhirOutcomeException.BadRequest($"_summary must be true, false, text, data or count, not '{summary}'.", "_summary");
+        var elements = request.Query["_elements"].ToString();
+        return new OutputShape(
+            FhirFormats.ForResponse(request),
+            request.Query["_pretty"].ToString() == "true",
+            summary is "" or "false" ? null : summary,
+            elements.Length == 0 ? null : elements.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    }
+
+    public Func<SerializationFilter>? Filter => (Summary, Elements) switch
+    {
+        ("true", _) => SerializationFilter.ForSummary,
+        ("text", _) => SerializationFilter.ForText,
+        ("data", _) => SerializationFilter.ForData,
+        (_, { } e) => SerializationFilter.ForElementsFactory(e),
+        _ => null,
+    };
+
+    /// <summary>A filtered resource must say so (spec: the SUBSETTED tag).</summary>
+    public void MarkSubsetted(Resource resource)
+    {
+        if (Filter is null) return;
+        resource.Meta ??= new Meta();
+        if (!resource.Meta.Tag.Any(t => t.Code == "SUBSETTED"))
+            resource.Meta.Tag.Add(new Coding("http://terminology.hl7.org/CodeSystem/v3-ObservationValue", "SUBSETTED"));
+    }
+}

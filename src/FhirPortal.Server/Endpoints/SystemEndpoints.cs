@@ -1,0 +1,51 @@
+using System.Collections.Concurrent;
+using FhirPortal.Core;
+using FhirPortal.Core.Interactions;
+using FhirPortal.Core.Operations;
+using Hl7.Fhir.Model;
+
+namespace FhirPortal.Server.Endpoints;
+
+/// <summary>System-level interactions: capabilities, batch/transaction, and system history.</summary>
+internal static class SystemEndpoints
+{
+    private static readonly ConcurrentDictionary<string, CapabilityStatement> Capabilities = new();
+
+    public static async Task Metadata(HttpContext context, CapabilityStatementBuilder builder)
+    {
+        var baseUrl = FhirRequest.BaseUrl(context);
+        var version = typeof(SystemEndpoints).Assembly.GetName().Version?.ToString() ?? "0";
+        var statement = Capabilities.GetOrAdd(baseUrl, url => builder.Build(url, version));
+        await FhirOutput.WritePocoAsync(context, (Resource)statement.DeepCopy(), 200);
+    }
+
+    public static async Task Bundle(HttpContext context, BatchInteraction batch, TransactionInteraction transaction)
+    {
+        var body = await FhirRequest.ReadResourceAsync(context, InteractionResponses.MaxRequestBytes(context));
+        if (body is not Hl7.Fhir.Model.Bundle bundle)
+            throw FhirOutcomeException.BadRequest($"POST to the base expects a batch or transaction Bundle, not a {body.TypeName}.");
+        var baseUrl = FhirRequest.BaseUrl(context);
+        var preference = FhirRequest.ReturnPreference(context.Request);
+        var result = bundle.Type switch
+        {
+            Hl7.Fhir.Model.Bundle.BundleType.Transaction => await transaction.ExecuteAsync(baseUrl, bundle, preference, context.RequestAborted),
+            Hl7.Fhir.Model.Bundle.BundleType.Batch => await batch.ExecuteAsync(baseUrl, bundle, preference, context.RequestAborted),
+            _ => throw FhirOutcomeException.BadRequest($"POST to the base expects Bundle.type batch or transaction, not '{bundle.Type}'.", "Bundle.type"),
+        };
+        await FhirOutput.WriteBundleAsync(context, result, baseUrl);
+    }
+
+    public static async Task History(HttpContext context, HistoryInteraction history)
+    {
+        var baseUrl = FhirRequest.BaseUrl(context);
+        var bundle = await history.ExecuteAsync(baseUrl, null, null, FhirRequest.Parameters(context.Request), context.RequestAborted);
+        await FhirOutput.WriteBundleAsync(context, bundle, baseUrl);
+    }
+
+    public static async Task InstanceHistory(HttpContext context, string type, string id, HistoryInteraction history)
+    {
+        var baseUrl = FhirRequest.BaseUrl(context);
+        var bundle = await history.ExecuteAsync(baseUrl, ResourceTypes.Require(type), id, FhirRequest.Parameters(context.Request), context.RequestAborted);
+        await FhirOutput.WriteBundleAsync(context, bundle, baseUrl);
+    }
+}

@@ -1,0 +1,83 @@
+using FhirPortal.Core;
+using FhirPortal.Core.Interactions;
+using FhirPortal.Core.Serialization;
+using Hl7.Fhir.Model;
+using Microsoft.Net.Http.Headers;
+
+namespace FhirPortal.Server.Endpoints;
+
+/// <summary>Type-level interactions: create, search, history, and the conditional update/patch/delete forms.</summary>
+internal static class TypeEndpoints
+{
+    public static async Task Create(HttpContext context, string type, CreateInteraction create, WriteRunner runner)
+    {
+        ResourceTypes.Require(type);
+        var body = await FhirRequest.ReadResourceAsync(context, InteractionResponses.MaxResourceBytes(context));
+        if (body.TypeName != type)
+            throw Core.FhirOutcomeException.Unprocessable($"The body is a {body.TypeName}, the URL names {type}.", "resourceType");
+        var ifNoneExist = FhirRequest.Header(context.Request, "If-None-Exist");
+        var result = await runner.RunAsync(unit => create.ExecuteAsync(unit, (Resource)body.DeepCopy(), ifNoneExist, null, context.RequestAborted), context.RequestAborted);
+        await InteractionResponses.WriteAsync(context, result);
+    }
+
+    public static async Task Search(HttpContext context, string type, SearchInteraction search)
+    {
+        ResourceTypes.Require(type);
+        var parameters = FhirRequest.Parameters(context.Request).ToList();
+        if (HttpMethods.IsPost(context.Request.Method))
+        {
+            if (!context.Request.HasFormContentType)
+                throw Core.FhirOutcomeException.UnsupportedMediaType("POST _search needs an application/x-www-form-urlencoded body.");
+            var form = await context.Request.ReadFormAsync(context.RequestAborted);
+            parameters.AddRange(form.SelectMany(p => p.Value.Select(v => new KeyValuePair<string, string>(p.Key, v ?? ""))));
+        }
+        var bundle = await search.ExecuteAsync(FhirRequest.BaseUrl(context), type, parameters, FhirRequest.StrictHandling(context.Request), context.RequestAborted);
+        await FhirOutput.WriteBundleAsync(context, bundle, FhirRequest.BaseUrl(context));
+    }
+
+    public static async Task History(HttpContext context, string type, HistoryInteraction history)
+    {
+        var bundle = await history.ExecuteAsync(FhirRequest.BaseUrl(context), ResourceTypes.Require(type), null, FhirRequest.Parameters(context.Request), context.RequestAborted);
+        await FhirOutput.WriteBundleAsync(context, bundle, FhirRequest.BaseUrl(context));
+    }
+
+    public static async Task ConditionalUpdate(HttpContext context, string type, UpdateInteraction update, WriteRunner runner)
+    {
+        var criteria = Criteria(context, type);
+        var body = await FhirRequest.ReadResourceAsync(context, InteractionResponses.MaxResourceBytes(context));
+        if (body.TypeName != type)
+            throw Core.FhirOutcomeException.Unprocessable($"The body is a {body.TypeName}, the URL names {type}.", "resourceType");
+        var ifMatch = FhirRequest.Header(context.Request, HeaderNames.IfMatch);
+        var result = await runner.RunAsync(unit => update.ExecuteConditionalAsync(unit, criteria, (Resource)body.DeepCopy(), ifMatch, context.RequestAborted), context.RequestAborted);
+        await InteractionResponses.WriteAsync(context, result);
+    }
+
+    public static async Task ConditionalPatch(HttpContext context, string type, PatchInteraction patch, WriteRunner runner, FhirParser parser)
+    {
+        var criteria = Criteria(context, type);
+        var document = await InstanceEndpoints.ReadPatchAsync(context, parser);
+        var ifMatch = FhirRequest.Header(context.Request, HeaderNames.IfMatch);
+        var result = await runner.RunAsync(unit => patch.ExecuteConditionalAsync(unit, type, criteria, document, ifMatch, context.RequestAborted), context.RequestAborted);
+        await InteractionResponses.WriteAsync(context, result);
+    }
+
+    public static async Task ConditionalDelete(HttpContext context, string type, DeleteInteraction delete, WriteRunner runner)
+    {
+        var criteria = Criteria(context, type);
+        var ifMatch = FhirRequest.Header(context.Request, HeaderNames.IfMatch);
+        var result = await runner.RunAsync(unit => delete.ExecuteConditionalAsync(unit, type, criteria, ifMatch, context.RequestAborted), context.RequestAborted);
+        await InteractionResponses.WriteAsync(context, result);
+    }
+
+    private static string Criteria(HttpContext context, string type)
+    {
+        ResourceTypes.Require(type);
+        var query = context.Request.QueryString.Value?.TrimStart('?') ?? "";
+        // Result-shaping parameters are not criteria.
+        var criteria = string.Join("&", query.Split('&', StringSplitOptions.RemoveEmptyEntries)
+            .Where(p => !p.StartsWith("_format=", StringComparison.Ordinal) && !p.StartsWith("_pretty=", StringComparison.Ordinal)));
+        return criteria.Length > 0
+            ? criteria
+            : throw Core.FhirOutcomeException.MethodNotAllowed($"{context.Request.Method} on {type} without search criteria is not allowed; name a resource id or give criteria.");
+    }
+}

@@ -1,0 +1,30 @@
+using FhirPortal.Server;
+using FhirPortal.Server.Endpoints;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.Services.AddFhirPortal();
+builder.Services.AddHealthChecks().AddCheck<StoreReadyCheck>("store", tags: ["ready"]);
+builder.Services.AddEndpointsApiExplorer();
+builder.Services.AddSwaggerGen(o => o.SwaggerDoc("v1", new() { Title = "FhirPortal FHIR R4 API", Version = "v1" }));
+builder.WebHost.ConfigureKestrel((context, kestrel) =>
+{
+    // FHIR bodies are limited by FhirPortal:Limits (with an OperationOutcome); Kestrel's cap sits just above.
+    var limits = context.Configuration.GetSection("FhirPortal:Limits").Get<LimitOptions>() ?? new LimitOptions();
+    kestrel.Limits.MaxRequestBodySize = limits.MaxRequestBytes + 1;
+});
+
+var app = builder.Build();
+
+app.UseFhirErrors();
+app.UseSwagger();
+app.UseSwaggerUI();
+app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+app.MapFhirApi();
+
+app.Run();
+
+/// <summary>Entry point, visible to the in-process test host.</summary>
+public partial class Program;

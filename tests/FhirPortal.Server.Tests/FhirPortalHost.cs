@@ -1,0 +1,55 @@
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace FhirPortal.Server.Tests;
+
+/// <summary>
+/// An in-process server on a fresh SQLite data directory in a temp folder. Dispose it to stop the host; the
+/// directory is deleted unless <see cref="KeepData"/> is set (restart tests reopen it with a new host).
+/// </summary>
+public sealed class FhirPortalHost : WebApplicationFactory<Program>
+{
+    private readonly Dictionary<string, string?> _settings;
+
+    public FhirPortalHost(string? dataDirectory = null, IDictionary<string, string?>? settings = null)
+    {
+        DataDirectory = dataDirectory ?? Path.Combine(Path.GetTempPath(), "fhirportal-tests", Guid.NewGuid().ToString("N"));
+        _settings = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
+        {
+            ["FhirPortal:DataDirectory"] = DataDirectory,
+        };
+    }
+
+    public string DataDirectory { get; }
+    public bool KeepData { get; set; }
+
+    /// <summary>The FHIR base URL as the test client sees it.</summary>
+    public string BaseUrl => "http://localhost/fhir";
+
+    /// <summary>A client whose relative URLs resolve against the FHIR base and that asks for FHIR JSON.</summary>
+    public HttpClient CreateFhirClient()
+    {
+        var client = CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("http://localhost/fhir/"), AllowAutoRedirect = false });
+        client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/fhir+json"));
+        client.Timeout = TimeSpan.FromMinutes(5);
+        return client;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        foreach (var (key, value) in _settings) builder.UseSetting(key, value);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing && !KeepData) TryDelete(DataDirectory);
+    }
+
+    public static void TryDelete(string directory)
+    {
+        try { if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true); }
+        catch (IOException) { /* a file may still be mapped briefly; temp folders are cleaned by the OS */ }
+    }
+}
