@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The whole test suite: the README's test command, and what .ci/run calls.
+# Anything a test needs beyond the .NET SDK is installed from here, never by hand.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+set +e
+dotnet test FhirPortal.sln 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+# One closing line over all test assemblies, in the plain 'N passed, N failed' form.
+awk '
+  /(Passed|Failed)! +- +Failed:/ {
+    gsub(/,/, "");
+    for (i = 1; i <= NF; i++) {
+      if ($i == "Failed:") failed += $(i + 1);
+      if ($i == "Passed:") passed += $(i + 1);
+      if ($i == "Skipped:") skipped += $(i + 1);
+    }
+  }
+  END { printf "tests: %d passed, %d failed, %d skipped\n", passed, failed, skipped }
+' "$log"
+exit "$status"
