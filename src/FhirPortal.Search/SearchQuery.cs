@@ -1,25 +1,53 @@
 namespace FhirPortal.Search;
 
-/// <summary>A backend-neutral search: every condition must hold (AND); each store translates it once.</summary>
+/// <summary>
+/// A backend-neutral search: every condition must hold (AND); alternatives inside a condition are OR-ed.
+/// <see cref="ResourceType"/> is null for a system-level search, narrowed by <see cref="Types"/> (<c>_type</c>).
+/// Each store translates it once (SQL for SQLite, Cosmos SQL for Cosmos DB).
+/// </summary>
 public sealed record SearchQuery(
-    string ResourceType,
+    string? ResourceType,
     IReadOnlyList<SearchCondition> Conditions,
     int Count,
     string? Cursor = null)
 {
+    public IReadOnlyList<string>? Types { get; init; }
+    public IReadOnlyList<SortKey> Sort { get; init; } = [];
+    public TotalMode Total { get; init; } = TotalMode.None;
+    public IReadOnlyList<IncludeSpec> Includes { get; init; } = [];
+    public IReadOnlyList<IncludeSpec> RevIncludes { get; init; } = [];
+
     /// <summary>A query that matches by criteria only, used for conditional interactions (no paging).</summary>
     public static SearchQuery Criteria(string resourceType, IReadOnlyList<SearchCondition> conditions) =>
         new(resourceType, conditions, Count: 2);
 }
 
-/// <summary>One condition of a search; the alternatives inside a condition are OR-ed.</summary>
+/// <summary><c>_total</c>: whether and how precisely to count all matches.</summary>
+public enum TotalMode { None, Estimate, Accurate }
+
+/// <summary>One <c>_sort</c> key: a search parameter (or <c>_lastUpdated</c>, <c>_id</c>), ascending unless descending.</summary>
+public sealed record SortKey(string Param, bool Descending);
+
+/// <summary>
+/// <c>_include=Source:param[:Target]</c> (or <c>_revinclude</c>); <see cref="Param"/> "*" means every reference
+/// parameter of the source type; <see cref="Iterate"/> applies it to included resources too.
+/// </summary>
+public sealed record IncludeSpec(string SourceType, string Param, string? TargetType, bool Iterate);
+
+/// <summary>One condition of a search.</summary>
 public abstract record SearchCondition;
+
+/// <summary>The spec's comparison prefixes for number, date and quantity values.</summary>
+public enum Prefix { Eq, Ne, Gt, Lt, Ge, Le, Sa, Eb, Ap }
 
 /// <summary><c>_id=a,b</c>: the logical id is one of the listed ids.</summary>
 public sealed record IdCondition(IReadOnlyList<string> Ids) : SearchCondition;
 
+/// <summary>Token modifiers a store evaluates (<c>:in</c>/<c>:not-in</c> are expanded to code lists before the store).</summary>
+public enum TokenModifier { None, Not, Text }
+
 /// <summary>A token parameter (<c>identifier=sys|val,val2</c>): any of the alternatives matches.</summary>
-public sealed record TokenCondition(string Param, IReadOnlyList<TokenMatch> AnyOf) : SearchCondition;
+public sealed record TokenCondition(string Param, IReadOnlyList<TokenMatch> AnyOf, TokenModifier Modifier = TokenModifier.None) : SearchCondition;
 
 /// <summary>How a token alternative treats the system part.</summary>
 public enum SystemRule
@@ -32,5 +60,68 @@ public enum SystemRule
     None,
 }
 
-/// <summary>One alternative of a token condition; a null code means "any code in the system".</summary>
+/// <summary>One alternative of a token condition; a null code means "any code in the system". For <c>:text</c>, Code holds the text.</summary>
 public sealed record TokenMatch(SystemRule Rule, string? System, string? Code);
+
+/// <summary>String matching: starts-with by default, or <c>:exact</c>, <c>:contains</c>.</summary>
+public enum StringModifier { StartsWith, Exact, Contains }
+
+/// <summary>A string parameter; values are normalised the same way as <see cref="StringIndexValue.Normalized"/> except for :exact.</summary>
+public sealed record StringCondition(string Param, IReadOnlyList<string> AnyOf, StringModifier Modifier = StringModifier.StartsWith) : SearchCondition;
+
+/// <summary>A date parameter: each alternative compares a range with a prefix.</summary>
+public sealed record DateCondition(string Param, IReadOnlyList<DateMatch> AnyOf) : SearchCondition;
+
+public sealed record DateMatch(Prefix Prefix, FhirDateRange Range);
+
+/// <summary>A number parameter; <see cref="NumberMatch.Low"/>/<see cref="NumberMatch.High"/> is the search value's precision range.</summary>
+public sealed record NumberCondition(string Param, IReadOnlyList<NumberMatch> AnyOf) : SearchCondition;
+
+public sealed record NumberMatch(Prefix Prefix, decimal Value, decimal Low, decimal High);
+
+/// <summary>A quantity parameter (<c>5.4|http://unitsofmeasure.org|mg</c>), with the UCUM-canonical form when convertible.</summary>
+public sealed record QuantityCondition(string Param, IReadOnlyList<QuantityMatch> AnyOf) : SearchCondition;
+
+public sealed record QuantityMatch(
+    Prefix Prefix, decimal Value, decimal Low, decimal High, string? System, string? Code,
+    string? CanonicalCode = null, decimal? CanonicalValue = null);
+
+/// <summary>A reference parameter: <c>Type/id</c>, plain id (any allowed type, or the <c>:Type</c> modifier), or absolute URL.</summary>
+public sealed record ReferenceCondition(string Param, IReadOnlyList<ReferenceMatch> AnyOf) : SearchCondition;
+
+public sealed record ReferenceMatch(string? TargetType, string? Id, string? Url);
+
+/// <summary><c>param:identifier=sys|value</c> on a reference parameter: matches Reference.identifier.</summary>
+public sealed record ReferenceIdentifierCondition(string Param, IReadOnlyList<TokenMatch> AnyOf) : SearchCondition;
+
+/// <summary>uri modifiers: exact by default, <c>:above</c> (the value is a prefix of the search) or <c>:below</c>.</summary>
+public enum UriModifier { None, Above, Below }
+
+public sealed record UriCondition(string Param, IReadOnlyList<string> AnyOf, UriModifier Modifier = UriModifier.None) : SearchCondition;
+
+/// <summary><c>param:missing=true|false</c>; the store needs the parameter's type to know where its values live.</summary>
+public sealed record MissingCondition(string Param, Hl7.Fhir.Model.SearchParamType Type, bool Missing) : SearchCondition;
+
+/// <summary>
+/// A chained parameter (<c>subject:Patient.name=peter</c>): the reference parameter points at a resource of
+/// <see cref="TargetType"/> that satisfies <see cref="Inner"/> (which may itself be a chain).
+/// </summary>
+public sealed record ChainCondition(string Param, string TargetType, SearchCondition Inner) : SearchCondition;
+
+/// <summary>
+/// Reverse chaining (<c>_has:Observation:patient:code=x</c>): some <see cref="SourceType"/> resource whose
+/// <see cref="ReferenceParam"/> points at the candidate satisfies <see cref="Inner"/> (which may be another _has).
+/// </summary>
+public sealed record HasCondition(string SourceType, string ReferenceParam, SearchCondition Inner) : SearchCondition;
+
+/// <summary>
+/// A composite parameter: any alternative matches when all its component conditions hold on the same composite
+/// occurrence. Component conditions name "<c>param#index</c>".
+/// </summary>
+public sealed record CompositeCondition(string Param, IReadOnlyList<IReadOnlyList<SearchCondition>> AnyOf) : SearchCondition;
+
+/// <summary><c>_text</c> (narrative) or <c>_content</c> (all text) full-text search.</summary>
+public sealed record TextCondition(bool NarrativeOnly, string Query) : SearchCondition;
+
+/// <summary>Compartment search (<c>/Patient/123/Observation</c>): the resource is in that compartment.</summary>
+public sealed record CompartmentCondition(string CompartmentType, string Id) : SearchCondition;

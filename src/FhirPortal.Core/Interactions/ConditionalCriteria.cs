@@ -11,7 +11,9 @@ public sealed class ConditionalCriteria(SearchQueryParser parser)
 {
     public SearchQuery Parse(string resourceType, string queryString)
     {
-        var parameters = QueryString.Parse(queryString);
+        // Some clients send If-None-Exist as "Type?criteria"; the criteria are what follows the '?'.
+        var q = queryString.IndexOf('?');
+        var parameters = QueryString.Parse(q >= 0 ? queryString[(q + 1)..] : queryString);
         if (parameters.Count == 0)
             throw FhirOutcomeException.BadRequest($"Conditional criteria for {resourceType} are empty.");
         ParsedSearch parsed;
