@@ -84,7 +84,7 @@ public sealed class EntryExecutor(
 
     private IResourcePatch PatchOf(Bundle.EntryComponent entry) => entry.Resource switch
     {
-        Parameters parameters => FhirPathPatchDocument.FromParameters(parameters),
+        Parameters parameters => FhirPathPatchDocument.FromParameters(parameters, parser),
         Binary { ContentType: "application/json-patch+json", Data: { } data } => JsonPatchDocument.Parse(data, parser),
         _ => throw FhirOutcomeException.BadRequest("A PATCH entry needs a Parameters resource (FHIRPath Patch) or a Binary holding a JSON Patch."),
     };

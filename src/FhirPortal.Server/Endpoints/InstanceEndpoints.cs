@@ -68,7 +68,7 @@ internal static class InstanceEndpoints
         }
         var body = await FhirRequest.ReadResourceAsync(context, maxBytes);
         return body is Parameters parameters
-            ? FhirPathPatchDocument.FromParameters(parameters)
+            ? FhirPathPatchDocument.FromParameters(parameters, parser)
             : throw FhirOutcomeException.BadRequest("A PATCH body is a JSON Patch (application/json-patch+json) or a FHIRPath Patch Parameters resource.");
     }
 }
