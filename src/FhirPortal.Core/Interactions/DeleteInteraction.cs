@@ -4,13 +4,18 @@ namespace FhirPortal.Core.Interactions;
 
 /// <summary>
 /// delete and conditional delete (https://hl7.org/fhir/R4/http.html#delete): a versioned tombstone; deleting a
-/// deleted resource changes nothing; several matches of conditional criteria fail with 412.
+/// deleted or never-created resource changes nothing; several matches of conditional criteria fail with 412.
 /// </summary>
 public sealed class DeleteInteraction(ConditionalCriteria criteria)
 {
     public async Task<InteractionResult> ExecuteAsync(UnitOfWork unit, ResourceKey key, string? ifMatch, CancellationToken ct)
     {
-        var current = await unit.CurrentAsync(key, ct) ?? throw FhirOutcomeException.NotFound($"{key} is not known.");
+        var current = await unit.CurrentAsync(key, ct);
+        // R4 answers a delete of something that never existed like a successful one; deletes stay idempotent.
+        if (current is null)
+            return ifMatch is null
+                ? new InteractionResult(204, null, Outcomes.Information($"{key} does not exist; nothing was deleted."))
+                : throw FhirOutcomeException.PreconditionFailed($"{key} does not exist, so it cannot match If-Match {ifMatch}.");
         if (current.IsDeleted && ifMatch is null) return new InteractionResult(204, current);
         ETags.CheckIfMatch(ifMatch, current);
         return new InteractionResult(204, unit.StageDelete(current));

@@ -56,6 +56,7 @@ public sealed class TransactionInteraction(WriteRunner runner, EntryExecutor exe
     {
         var byFullUrl = new Dictionary<string, string>(StringComparer.Ordinal);
         var assigned = new string?[entries.Count];
+        var identities = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < entries.Count; i++)
         {
             var entry = entries[i];
@@ -82,6 +83,14 @@ public sealed class TransactionInteraction(WriteRunner runner, EntryExecutor exe
                 }
                 else id = target.Id;
             }
+            var identity = id is not null && entry.Resource is { } written ? $"{written.TypeName}/{id}"
+                : entry.Request.Method is Bundle.HTTPVerb.DELETE or Bundle.HTTPVerb.PATCH && !target.HasCriteria ? $"{target.Type}/{target.Id}"
+                : null;
+            // The spec fails a transaction whose writes overlap: their order would otherwise decide the outcome.
+            if (identity is not null && !identities.TryAdd(identity, i))
+                throw FhirOutcomeException.BadRequest(
+                    $"Entries {identities[identity]} and {i} both write {identity}; a transaction may change each resource once.",
+                    $"Bundle.entry[{i}].request");
             if (id is not null && entry.FullUrl is { } fullUrl && entry.Resource is { } r)
             {
                 if (!byFullUrl.TryAdd(fullUrl, $"{r.TypeName}/{id}"))
