@@ -9,4 +9,11 @@ public sealed record SearchParameterInfo(
     string Url,
     SearchParamType Type,
     string? Expression,
-    IReadOnlyList<string> Targets);
+    IReadOnlyList<string> Targets)
+{
+    /// <summary>For a composite: its components in order (indexed and searched as "<c>Name#i</c>").</summary>
+    public IReadOnlyList<CompositeComponent> Components { get; init; } = [];
+}
+
+/// <summary>One component of a composite parameter: its value type and the FhirPath evaluated on each composite occurrence.</summary>
+public sealed record CompositeComponent(SearchParamType Type, string Expression);

@@ -7,6 +7,19 @@ namespace FhirPortal.Search;
 /// <summary>All search parameters the server knows, by resource type and name (R4 definitions from the SDK).</summary>
 public sealed class SearchParameterRegistry
 {
+    /// <summary>
+    /// R4's parameters for all resources (search.html#all) that the SDK's list leaves out. <c>_id</c>, <c>_text</c>,
+    /// <c>_content</c>, <c>_list</c>, <c>_has</c> are not here: the parser and stores handle them directly.
+    /// </summary>
+    private static readonly (string Name, SearchParamType Type, string Expression)[] ResourceParameters =
+    [
+        ("_lastUpdated", SearchParamType.Date, "meta.lastUpdated"),
+        ("_tag", SearchParamType.Token, "meta.tag"),
+        ("_security", SearchParamType.Token, "meta.security"),
+        ("_profile", SearchParamType.Uri, "meta.profile"),
+        ("_source", SearchParamType.Uri, "meta.source"),
+    ];
+
     private readonly FrozenDictionary<string, FrozenDictionary<string, SearchParameterInfo>> _byType;
 
     private SearchParameterRegistry(IEnumerable<SearchParameterInfo> parameters)
@@ -20,16 +33,40 @@ public sealed class SearchParameterRegistry
     }
 
     /// <summary>The registry of the 1,698 R4 definitions the SDK ships, each narrowed to its resource type.</summary>
-    public static SearchParameterRegistry CreateDefault() => new(
-        ModelInfo.SearchParameters
-            .Where(d => d.Resource is not null && ModelInfo.IsKnownResource(d.Resource))
-            .Select(d => new SearchParameterInfo(
-                d.Resource!,
-                d.Name!,
-                d.Url!,
-                d.Type,
+    public static SearchParameterRegistry CreateDefault() => new(DefaultParameters());
+
+    private static IEnumerable<SearchParameterInfo> DefaultParameters()
+    {
+        var definitions = ModelInfo.SearchParameters.Where(d => d.Resource is not null && ModelInfo.IsKnownResource(d.Resource)).ToList();
+        var byUrl = definitions.Where(d => d.Url is not null).GroupBy(d => d.Url!).ToDictionary(g => g.Key, g => g.First());
+        foreach (var d in definitions)
+        {
+            yield return new SearchParameterInfo(
+                d.Resource!, d.Name!, d.Url!, d.Type,
                 ExpressionNarrowing.ForType(d.Expression, d.Resource!),
-                (d.Target ?? []).Select(t => t.GetLiteral()).ToArray())));
+                (d.Target ?? []).Select(t => t.GetLiteral()).ToArray())
+            {
+                Components = ComponentsOf(d, byUrl),
+            };
+        }
+        foreach (var type in ModelInfo.SupportedResources)
+            foreach (var (name, paramType, expression) in ResourceParameters)
+                yield return new SearchParameterInfo(type, name, $"http://hl7.org/fhir/SearchParameter/Resource-{name.TrimStart('_')}",
+                    paramType, $"{type}.{expression}", []);
+    }
+
+    private static IReadOnlyList<CompositeComponent> ComponentsOf(SearchParamDefinition d, Dictionary<string, SearchParamDefinition> byUrl)
+    {
+        if (d.Type != SearchParamType.Composite || d.Component is not { Length: > 0 } components) return [];
+        var result = new List<CompositeComponent>(components.Length);
+        foreach (var component in components)
+        {
+            if (component.Definition is null || component.Expression is null || !byUrl.TryGetValue(component.Definition, out var part))
+                return [];
+            result.Add(new CompositeComponent(part.Type, component.Expression));
+        }
+        return result;
+    }
 
     public IEnumerable<SearchParameterInfo> ForType(string resourceType) =>
         _byType.TryGetValue(resourceType, out var byName) ? byName.Values : [];

@@ -2,25 +2,47 @@ using System.Text;
 
 namespace FhirPortal.Search;
 
-/// <summary>The spec's value syntax: ',' separates alternatives, '|' system from code, '\' escapes both.</summary>
+/// <summary>
+/// The spec's value syntax: ',' separates alternatives, '$' composite components, '|' system from code, and '\'
+/// escapes each of them (and itself). Splitting keeps escapes so a later split still sees them; <see cref="Unescape"/>
+/// removes them once a part is final.
+/// </summary>
 public static class SearchValueSyntax
 {
-    public static IReadOnlyList<string> SplitOr(string value) => Split(value, ',', unescape: false);
+    public static IReadOnlyList<string> SplitOr(string value) => Split(value, ',');
+
+    /// <summary>Splits one composite value into its components (separated by an unescaped '$').</summary>
+    public static IReadOnlyList<string> SplitComposite(string value) => Split(value, '$');
+
+    /// <summary>Splits on unescaped '|' (token system|code, quantity number|system|code).</summary>
+    public static IReadOnlyList<string> SplitPipes(string value) => Split(value, '|');
 
     public static TokenMatch ParseToken(string value)
     {
-        var parts = Split(value, '|', unescape: false);
+        var parts = Split(value, '|');
         if (parts.Count == 1) return new TokenMatch(SystemRule.Any, null, Unescape(parts[0]));
         var system = Unescape(parts[0]);
+        // An unescaped '|' inside the code is kept as part of the code.
         var code = Unescape(string.Join("|", parts.Skip(1)));
         if (system.Length == 0) return new TokenMatch(SystemRule.None, null, code);
         return new TokenMatch(SystemRule.Exact, system, code.Length == 0 ? null : code);
     }
 
-    private static string Unescape(string s) =>
-        s.Replace("\\,", ",").Replace("\\|", "|").Replace("\\$", "$").Replace("\\\\", "\\");
+    /// <summary>Removes the escaping backslash before ',', '$', '|' and '\'; any other backslash stays as written.</summary>
+    public static string Unescape(string s)
+    {
+        if (!s.Contains('\\')) return s;
+        var result = new StringBuilder(s.Length);
+        for (var i = 0; i < s.Length; i++)
+        {
+            if (s[i] == '\\' && i + 1 < s.Length && s[i + 1] is ',' or '$' or '|' or '\\')
+                i++;
+            result.Append(s[i]);
+        }
+        return result.ToString();
+    }
 
-    private static List<string> Split(string value, char separator, bool unescape)
+    private static List<string> Split(string value, char separator)
     {
         var parts = new List<string>();
         var current = new StringBuilder();
@@ -41,6 +63,6 @@ public static class SearchValueSyntax
             current.Append(c);
         }
         parts.Add(current.ToString());
-        return unescape ? parts.Select(Unescape).ToList() : parts;
+        return parts;
     }
 }
