@@ -32,7 +32,7 @@ internal static class ServiceRegistration
             var options = sp.GetRequiredService<IOptions<FhirPortalOptions>>().Value;
             var directory = Path.GetFullPath(options.DataDirectory);
             Directory.CreateDirectory(directory);
-            return new SqliteResourceStore(Path.Combine(directory, "fhirportal.db"));
+            return new SqliteResourceStore(Path.Combine(directory, "fhirportal.db"), sp.GetRequiredService<SearchParameterRegistry>());
         });
 
         services.AddSingleton(_ => SearchParameterRegistry.CreateDefault());

@@ -12,9 +12,12 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable
     private readonly string _connectionString;
     private readonly SqliteConnection _writer;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly SqliteIndexWriter _indexWriter;
+    private readonly SearchParameterRegistry _registry;
 
-    public SqliteResourceStore(string databasePath)
+    public SqliteResourceStore(string databasePath, SearchParameterRegistry registry)
     {
+        _registry = registry;
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = databasePath,
@@ -27,6 +30,7 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable
         SqliteSchema.Apply(_writer);
         // Note: NORMAL is durable in WAL mode except for the last transactions on power loss, the usual trade-off.
         Execute(_writer, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;");
+        _indexWriter = new SqliteIndexWriter(_writer);
     }
 
     public async Task<StoredResource?> ReadAsync(ResourceKey key, CancellationToken cancellationToken)
@@ -70,7 +74,7 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable
                     throw new WriteConflictException($"A {criteria.ResourceType} matching the conditional create's criteria was stored concurrently.");
             }
             foreach (var write in batch.Writes)
-                await SqliteWrites.ApplyAsync(_writer, tx, write, cancellationToken);
+                await SqliteWrites.ApplyAsync(_writer, tx, _indexWriter, write, cancellationToken);
             tx.Commit();
         }
         finally
@@ -88,11 +92,12 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable
     public async Task<Page> SearchAsync(SearchQuery query, CancellationToken cancellationToken)
     {
         await using var connection = await OpenReaderAsync(cancellationToken);
-        return await SqliteSearch.QueryAsync(connection, query, cancellationToken);
+        return await SqliteSearch.QueryAsync(connection, query, _registry, cancellationToken);
     }
 
     public void Dispose()
     {
+        _indexWriter.Dispose();
         _writer.Dispose();
         _writeLock.Dispose();
         // Release pooled handles so the database file can be moved or deleted (tests, restarts).

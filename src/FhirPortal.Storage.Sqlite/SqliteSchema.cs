@@ -33,6 +33,45 @@ internal static class SqliteSchema
         CREATE INDEX ix_token_lookup ON token_index(param, code, system, rid);
         CREATE INDEX ix_token_rid ON token_index(rid);
         """,
+        // v2: an index table per search value type (see FhirPortal.Search.ResourceIndex), compartments, full text.
+        // Instants are Unix milliseconds; open period ends use the DateTimeOffset extremes.
+        """
+        ALTER TABLE resource ADD COLUMN last_updated INTEGER NOT NULL DEFAULT 0;
+        UPDATE resource SET last_updated =
+            (SELECT v.last_updated FROM resource_version v WHERE v.rid = resource.rid AND v.version = resource.version);
+        CREATE INDEX ix_resource_type_updated ON resource(type, last_updated);
+        ALTER TABLE token_index ADD COLUMN text TEXT;
+        ALTER TABLE token_index ADD COLUMN grp INTEGER;
+        CREATE TABLE string_index (rid INTEGER NOT NULL, param TEXT NOT NULL, norm TEXT NOT NULL, exact TEXT NOT NULL, grp INTEGER);
+        CREATE INDEX ix_string_lookup ON string_index(param, norm);
+        CREATE INDEX ix_string_rid ON string_index(rid);
+        CREATE TABLE date_index (rid INTEGER NOT NULL, param TEXT NOT NULL, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL, grp INTEGER);
+        CREATE INDEX ix_date_lookup ON date_index(param, start_ms, end_ms);
+        CREATE INDEX ix_date_rid ON date_index(rid);
+        CREATE TABLE number_index (rid INTEGER NOT NULL, param TEXT NOT NULL, value REAL NOT NULL, low REAL NOT NULL, high REAL NOT NULL, grp INTEGER);
+        CREATE INDEX ix_number_lookup ON number_index(param, value);
+        CREATE INDEX ix_number_rid ON number_index(rid);
+        CREATE TABLE quantity_index (
+            rid INTEGER NOT NULL, param TEXT NOT NULL, system TEXT, code TEXT, unit TEXT,
+            value REAL NOT NULL, low REAL NOT NULL, high REAL NOT NULL,
+            ccode TEXT, cvalue REAL, clow REAL, chigh REAL, grp INTEGER);
+        CREATE INDEX ix_quantity_lookup ON quantity_index(param, code, value);
+        CREATE INDEX ix_quantity_canonical ON quantity_index(param, ccode, cvalue);
+        CREATE INDEX ix_quantity_rid ON quantity_index(rid);
+        CREATE TABLE reference_index (
+            rid INTEGER NOT NULL, param TEXT NOT NULL, ttype TEXT, tid TEXT, url TEXT, isys TEXT, ival TEXT, grp INTEGER);
+        CREATE INDEX ix_reference_lookup ON reference_index(param, tid, ttype);
+        CREATE INDEX ix_reference_target ON reference_index(ttype, tid, param);
+        CREATE INDEX ix_reference_url ON reference_index(param, url);
+        CREATE INDEX ix_reference_rid ON reference_index(rid);
+        CREATE TABLE uri_index (rid INTEGER NOT NULL, param TEXT NOT NULL, value TEXT NOT NULL, grp INTEGER);
+        CREATE INDEX ix_uri_lookup ON uri_index(param, value);
+        CREATE INDEX ix_uri_rid ON uri_index(rid);
+        CREATE TABLE compartment_index (rid INTEGER NOT NULL, ctype TEXT NOT NULL, cid TEXT NOT NULL);
+        CREATE INDEX ix_compartment_lookup ON compartment_index(ctype, cid, rid);
+        CREATE INDEX ix_compartment_rid ON compartment_index(rid);
+        CREATE VIRTUAL TABLE resource_text USING fts5(narrative, content, tokenize = 'unicode61 remove_diacritics 2');
+        """,
     ];
 
     public static void Apply(SqliteConnection connection)

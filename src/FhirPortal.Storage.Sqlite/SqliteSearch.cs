@@ -1,98 +1,138 @@
-using System.Globalization;
 using System.Text;
 using FhirPortal.Search;
+using Hl7.Fhir.Model;
 using Microsoft.Data.Sqlite;
 
 namespace FhirPortal.Storage.Sqlite;
 
-/// <summary>Translates a <see cref="SearchQuery"/> to SQL over the resource and index tables.</summary>
+/// <summary>Runs a <see cref="SearchQuery"/>: filter, sort with keyset paging, optional total, then includes.</summary>
 internal static class SqliteSearch
 {
-    public static async Task<Page> QueryAsync(SqliteConnection connection, SearchQuery query, CancellationToken ct)
+    public static async Task<Page> QueryAsync(SqliteConnection connection, SearchQuery query, SearchParameterRegistry registry, CancellationToken ct)
     {
+        long? total = query.Total == TotalMode.None ? null : await CountAsync(connection, query, ct);
+        if (query.Count == 0) return new Page([], null) { Total = total };
+
         await using var cmd = connection.CreateCommand();
-        var where = Where(cmd, query);
-        if (query.Cursor is not null)
-        {
-            if (!long.TryParse(query.Cursor, NumberStyles.None, CultureInfo.InvariantCulture, out var after))
-                throw new ArgumentException("The paging cursor is not valid for this store.");
-            where.Append(" AND r.rid > $after");
-            cmd.Parameters.AddWithValue("$after", after);
-        }
+        var p = new SqlParameters(cmd);
+        var where = Where(p, query, "r");
+        var sorts = query.Sort.Select(k => SortExpression(p, query, k, registry)).ToList();
+        var cursor = query.Cursor is null ? null : SqliteCursor.Decode(query.Cursor, sorts.Count);
+        if (cursor is not null) where.Append(" AND ").Append(AfterCursor(p, sorts, cursor));
+
+        var sortColumns = string.Concat(sorts.Select((s, i) => $", {s.Expression} AS s{i}"));
+        var orderBy = string.Concat(sorts.Select((s, i) => $"(s{i} IS NULL), s{i}{(s.Descending ? " DESC" : "")}, ")) + "r.rid";
         cmd.CommandText = $"""
-            SELECT r.rid, {SqliteRows.Columns}
+            SELECT r.rid, {SqliteRows.Columns}{sortColumns}
             FROM resource r JOIN resource_version v ON v.rid = r.rid AND v.version = r.version
             WHERE {where}
-            ORDER BY r.rid LIMIT $limit
+            ORDER BY {orderBy} LIMIT {p.Add(query.Count + 1)}
             """;
-        cmd.Parameters.AddWithValue("$limit", query.Count + 1);
 
         var entries = new List<StoredResource>();
-        long lastRid = 0;
+        var rids = new List<long>();
+        SqliteCursor? last = null;
         string? next = null;
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
+        await using (var reader = await cmd.ExecuteReaderAsync(ct))
         {
-            if (entries.Count == query.Count)
+            while (await reader.ReadAsync(ct))
             {
-                next = lastRid.ToString(CultureInfo.InvariantCulture);
-                break;
+                if (entries.Count == query.Count)
+                {
+                    next = last!.Encode();
+                    break;
+                }
+                rids.Add(reader.GetInt64(0));
+                entries.Add(SqliteRows.ToStoredResource(reader, 1));
+                var values = new object?[sorts.Count];
+                for (var i = 0; i < sorts.Count; i++) values[i] = reader.IsDBNull(7 + i) ? null : reader.GetValue(7 + i);
+                last = new SqliteCursor(values, rids[^1]);
             }
-            lastRid = reader.GetInt64(0);
-            entries.Add(SqliteRows.ToStoredResource(reader, 1));
         }
-        return new Page(entries, next);
+        var included = query.Includes.Count + query.RevIncludes.Count == 0
+            ? []
+            : await SqliteIncludes.FindAsync(connection, query, entries, rids, registry, ct);
+        return new Page(entries, next) { Included = included, Total = total };
     }
 
     public static async Task<bool> AnyMatchAsync(SqliteConnection connection, SqliteTransaction tx, SearchQuery query, CancellationToken ct)
     {
         await using var cmd = connection.CreateCommand();
         cmd.Transaction = tx;
-        cmd.CommandText = $"SELECT EXISTS (SELECT 1 FROM resource r WHERE {Where(cmd, query)})";
+        cmd.CommandText = $"SELECT EXISTS (SELECT 1 FROM resource r WHERE {Where(new SqlParameters(cmd), query, "r")})";
         return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct)) == 1;
     }
 
-    private static StringBuilder Where(SqliteCommand cmd, SearchQuery query)
+    private static async Task<long> CountAsync(SqliteConnection connection, SearchQuery query, CancellationToken ct)
     {
-        var sql = new StringBuilder("r.type = $type AND r.deleted = 0");
-        cmd.Parameters.AddWithValue("$type", query.ResourceType);
-        var n = 0;
-        string Param(object? value)
-        {
-            var name = "$p" + n++;
-            cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
-            return name;
-        }
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = $"SELECT COUNT(*) FROM resource r WHERE {Where(new SqlParameters(cmd), query, "r")}";
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct));
+    }
 
+    private static StringBuilder Where(SqlParameters p, SearchQuery query, string r)
+    {
+        var sql = new StringBuilder($"{r}.deleted = 0");
+        if (query.ResourceType is not null) sql.Append($" AND {r}.type = {p.Add(query.ResourceType)}");
+        else if (query.Types is { Count: > 0 } types) sql.Append($" AND {r}.type IN ({string.Join(", ", types.Select(p.Add))})");
+        var conditions = new SqliteConditions(p);
         foreach (var condition in query.Conditions)
-        {
-            switch (condition)
-            {
-                case IdCondition ids:
-                    sql.Append(" AND r.id IN (").AppendJoin(", ", ids.Ids.Select(Param)).Append(')');
-                    break;
-                case TokenCondition token:
-                    sql.Append(" AND EXISTS (SELECT 1 FROM token_index t WHERE t.rid = r.rid AND t.param = ")
-                        .Append(Param(token.Param)).Append(" AND (")
-                        .AppendJoin(" OR ", token.AnyOf.Select(m => TokenMatchSql(m, Param)))
-                        .Append("))");
-                    break;
-                default:
-                    throw new NotSupportedException($"The SQLite store cannot evaluate {condition.GetType().Name}.");
-            }
-        }
+            sql.Append(" AND ").Append(conditions.Translate(condition, r));
         return sql;
     }
 
-    private static string TokenMatchSql(TokenMatch match, Func<object?, string> param)
+    private sealed record Sort(string Expression, bool Descending);
+
+    /// <summary>
+    /// A sort key's value per resource: the lowest indexed value ascending, the highest descending (search.html#sort
+    /// leaves multi-valued order to the server). Resources without a value sort last either way.
+    /// </summary>
+    private static Sort SortExpression(SqlParameters p, SearchQuery query, SortKey key, SearchParameterRegistry registry)
     {
-        var parts = new List<string>();
-        if (match.Code is not null) parts.Add($"t.code = {param(match.Code)}");
-        switch (match.Rule)
+        if (key.Param == "_id") return new Sort("r.id", key.Descending);
+        if (key.Param == "_lastUpdated") return new Sort("r.last_updated", key.Descending);
+        var type = query.ResourceType ?? query.Types?.FirstOrDefault();
+        if (type is null || !registry.TryGet(type, key.Param, out var parameter))
+            throw new ArgumentException($"Cannot sort by '{key.Param}'.");
+        var column = parameter.Type switch
         {
-            case SystemRule.Exact: parts.Add($"t.system = {param(match.System)}"); break;
-            case SystemRule.None: parts.Add("t.system IS NULL"); break;
-        }
-        return parts.Count == 0 ? "1" : "(" + string.Join(" AND ", parts) + ")";
+            SearchParamType.Token => "code",
+            SearchParamType.String => "norm",
+            SearchParamType.Date => "start_ms",
+            SearchParamType.Number or SearchParamType.Quantity => "value",
+            SearchParamType.Reference => "ttype || '/' || tid",
+            SearchParamType.Uri => "value",
+            _ => throw new ArgumentException($"Cannot sort by the {parameter.Type} parameter '{key.Param}'."),
+        };
+        var aggregate = key.Descending ? "MAX" : "MIN";
+        return new Sort(
+            $"(SELECT {aggregate}({column}) FROM {SqliteConditions.TableOf(parameter.Type)} WHERE rid = r.rid AND param = {p.Add(key.Param)})",
+            key.Descending);
     }
+
+    /// <summary>Rows strictly after the cursor in (null-flag, value) per key, then rid.</summary>
+    private static string AfterCursor(SqlParameters p, IReadOnlyList<Sort> sorts, SqliteCursor cursor)
+    {
+        var alternatives = new List<string>();
+        var equalSoFar = new List<string>();
+        for (var i = 0; i < sorts.Count; i++)
+        {
+            var value = cursor.SortValues[i];
+            var column = $"s{i}";
+            if (value is null)
+            {
+                // Nulls come last: nothing with a value follows a null; the next rows are other nulls.
+                equalSoFar.Add($"{column} IS NULL");
+                continue;
+            }
+            var bound = p.Add(value);
+            alternatives.Add(Join(equalSoFar, $"({column} IS NULL OR {column} {(sorts[i].Descending ? "<" : ">")} {bound})"));
+            equalSoFar.Add($"{column} = {bound}");
+        }
+        alternatives.Add(Join(equalSoFar, $"r.rid > {p.Add(cursor.Rid)}"));
+        return "(" + string.Join(" OR ", alternatives) + ")";
+    }
+
+    private static string Join(List<string> equal, string last) =>
+        "(" + string.Join(" AND ", equal.Append(last)) + ")";
 }

@@ -5,7 +5,7 @@ namespace FhirPortal.Storage.Sqlite;
 /// <summary>Applies one resource write (version row, current pointer, index rows) inside an open transaction.</summary>
 internal static class SqliteWrites
 {
-    public static async Task ApplyAsync(SqliteConnection connection, SqliteTransaction tx, ResourceWrite write, CancellationToken ct)
+    public static async Task ApplyAsync(SqliteConnection connection, SqliteTransaction tx, SqliteIndexWriter indexWriter, ResourceWrite write, CancellationToken ct)
     {
         var version = write.Version;
         var (rid, current) = await CurrentAsync(connection, tx, version.Key, ct);
@@ -18,17 +18,18 @@ internal static class SqliteWrites
         {
             if (rid is null)
             {
-                cmd.CommandText = "INSERT INTO resource (type, id, version, deleted) VALUES ($type, $id, $version, $deleted) RETURNING rid";
+                cmd.CommandText = "INSERT INTO resource (type, id, version, deleted, last_updated) VALUES ($type, $id, $version, $deleted, $updated) RETURNING rid";
                 cmd.Parameters.AddWithValue("$type", version.Key.Type);
                 cmd.Parameters.AddWithValue("$id", version.Key.Id);
             }
             else
             {
-                cmd.CommandText = "UPDATE resource SET version = $version, deleted = $deleted WHERE rid = $rid RETURNING rid";
+                cmd.CommandText = "UPDATE resource SET version = $version, deleted = $deleted, last_updated = $updated WHERE rid = $rid RETURNING rid";
                 cmd.Parameters.AddWithValue("$rid", rid.Value);
             }
             cmd.Parameters.AddWithValue("$version", version.VersionId);
             cmd.Parameters.AddWithValue("$deleted", deleted);
+            cmd.Parameters.AddWithValue("$updated", SqliteRows.ToUnixMs(version.LastUpdated));
             rid = (long)(await cmd.ExecuteScalarAsync(ct))!;
         }
 
@@ -46,33 +47,7 @@ internal static class SqliteWrites
             await cmd.ExecuteNonQueryAsync(ct);
         }
 
-        await ReplaceIndexAsync(connection, tx, rid.Value, write, ct);
-    }
-
-    private static async Task ReplaceIndexAsync(SqliteConnection connection, SqliteTransaction tx, long rid, ResourceWrite write, CancellationToken ct)
-    {
-        await using (var delete = Command(connection, tx))
-        {
-            delete.CommandText = "DELETE FROM token_index WHERE rid = $rid";
-            delete.Parameters.AddWithValue("$rid", rid);
-            await delete.ExecuteNonQueryAsync(ct);
-        }
-        if (write.Version.IsDeleted || write.Index is null || write.Index.Tokens.Count == 0) return;
-
-        await using var insert = Command(connection, tx);
-        insert.CommandText = "INSERT INTO token_index (rid, param, system, code) VALUES ($rid, $param, $system, $code)";
-        var pRid = insert.Parameters.Add("$rid", SqliteType.Integer);
-        var pParam = insert.Parameters.Add("$param", SqliteType.Text);
-        var pSystem = insert.Parameters.Add("$system", SqliteType.Text);
-        var pCode = insert.Parameters.Add("$code", SqliteType.Text);
-        pRid.Value = rid;
-        foreach (var token in write.Index.Tokens.Distinct())
-        {
-            pParam.Value = token.Param;
-            pSystem.Value = (object?)token.System ?? DBNull.Value;
-            pCode.Value = (object?)token.Code ?? DBNull.Value;
-            await insert.ExecuteNonQueryAsync(ct);
-        }
+        await indexWriter.ReplaceAsync(tx, rid.Value, write.Version.IsDeleted ? null : write.Index, ct);
     }
 
     private static async Task<(long? Rid, int Version)> CurrentAsync(SqliteConnection connection, SqliteTransaction tx, ResourceKey key, CancellationToken ct)

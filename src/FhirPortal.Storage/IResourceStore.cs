@@ -31,5 +31,12 @@ public sealed record HistoryQuery(
     int Count,
     string? Cursor);
 
-/// <summary>One page of results; <see cref="NextCursor"/> continues after its last entry and is stable under concurrent writes.</summary>
-public sealed record Page(IReadOnlyList<StoredResource> Entries, string? NextCursor);
+/// <summary>
+/// One page of results; <see cref="NextCursor"/> continues after its last entry and is stable under concurrent writes.
+/// <see cref="Included"/> holds <c>_include</c>/<c>_revinclude</c> resources; <see cref="Total"/> is set when asked for.
+/// </summary>
+public sealed record Page(IReadOnlyList<StoredResource> Entries, string? NextCursor)
+{
+    public IReadOnlyList<StoredResource> Included { get; init; } = [];
+    public long? Total { get; init; }
+}

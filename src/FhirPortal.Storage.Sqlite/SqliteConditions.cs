@@ -1,0 +1,232 @@
+using System.Text;
+using FhirPortal.Search;
+using Hl7.Fhir.Model;
+
+namespace FhirPortal.Storage.Sqlite;
+
+/// <summary>
+/// Translates search conditions into SQL predicates over a resource row alias (columns rid, type, id).
+/// Positive conditions are <c>rid IN (subquery)</c> so SQLite can drive the query from the most selective index.
+/// </summary>
+internal sealed class SqliteConditions(SqlParameters p)
+{
+    // The largest code point: "x" || MaxChar bounds every string that starts with "x" (BINARY collation).
+    private const string MaxChar = "char(1114111)";
+
+    private int _aliases;
+
+    /// <summary>One value test on an index table: the rows of <see cref="Param"/> in <see cref="Table"/> that satisfy the predicate.</summary>
+    private sealed record ValueTest(string Table, string Param, Func<string, string> Predicate);
+
+    public string Translate(SearchCondition condition, string r) => condition switch
+    {
+        IdCondition ids => $"{r}.id IN ({string.Join(", ", ids.Ids.Select(p.Add))})",
+        TokenCondition { Modifier: TokenModifier.Not } not =>
+            $"{r}.rid NOT IN ({Rows(Test(not with { Modifier = TokenModifier.None }))})",
+        MissingCondition missing =>
+            $"{r}.rid {(missing.Missing ? "NOT IN" : "IN")} (SELECT rid FROM {TableOf(missing.Type)} WHERE param = {p.Add(missing.Param)})",
+        ChainCondition chain => Chain(chain, r),
+        HasCondition has => Has(has, r),
+        CompositeCondition composite => $"{r}.rid IN ({string.Join(" UNION ", composite.AnyOf.Select(Composite))})",
+        TextCondition text =>
+            $"{r}.rid IN (SELECT rowid FROM resource_text WHERE {(text.NarrativeOnly ? "narrative" : "resource_text")} MATCH {p.Add(FtsQuery(text.Query))})",
+        CompartmentCondition c =>
+            $"{r}.rid IN (SELECT rid FROM compartment_index WHERE ctype = {p.Add(c.CompartmentType)} AND cid = {p.Add(c.Id)})",
+        _ => $"{r}.rid IN ({Rows(Test(condition))})",
+    };
+
+    private string Rows(ValueTest test)
+    {
+        var a = Alias("i");
+        return $"SELECT {a}.rid FROM {test.Table} {a} WHERE {a}.param = {p.Add(test.Param)} AND ({test.Predicate(a)})";
+    }
+
+    private ValueTest Test(SearchCondition condition) => condition switch
+    {
+        TokenCondition { Modifier: TokenModifier.Text } t => new("token_index", t.Param, a => Or(t.AnyOf, m => WordStart($"{a}.text", StringNormalizer.Normalize(m.Code)))),
+        TokenCondition t => new("token_index", t.Param, a => Or(t.AnyOf, m => Token(a, "system", "code", m))),
+        StringCondition s => new("string_index", s.Param, a => Or(s.AnyOf, v => String(a, v, s.Modifier))),
+        DateCondition d => new("date_index", d.Param, a => Or(d.AnyOf, m => Date(a, m))),
+        NumberCondition n => new("number_index", n.Param, a => Or(n.AnyOf, m => Number(a, "", m.Prefix, m.Value, m.Low, m.High))),
+        QuantityCondition q => new("quantity_index", q.Param, a => Or(q.AnyOf, m => Quantity(a, m))),
+        ReferenceCondition rc => new("reference_index", rc.Param, a => Or(rc.AnyOf, m => Reference(a, m))),
+        ReferenceIdentifierCondition ri => new("reference_index", ri.Param, a => Or(ri.AnyOf, m => Token(a, "isys", "ival", m))),
+        UriCondition u => new("uri_index", u.Param, a => Or(u.AnyOf, v => Uri(a, v, u.Modifier))),
+        _ => throw new NotSupportedException($"The SQLite store cannot evaluate {condition.GetType().Name} here."),
+    };
+
+    /// <summary>The chain's reference points at a current resource of the target type that satisfies the inner condition.</summary>
+    private string Chain(ChainCondition chain, string r)
+    {
+        var (x, t) = (Alias("x"), Alias("t"));
+        return $"""
+            {r}.rid IN (SELECT {x}.rid FROM reference_index {x}
+                JOIN resource {t} ON {t}.type = {x}.ttype AND {t}.id = {x}.tid AND {t}.deleted = 0
+                WHERE {x}.param = {p.Add(chain.Param)} AND {x}.ttype = {p.Add(chain.TargetType)} AND {Translate(chain.Inner, t)})
+            """;
+    }
+
+    /// <summary>Some current resource of the source type references the candidate through the parameter and satisfies the inner condition.</summary>
+    private string Has(HasCondition has, string r)
+    {
+        var (x, s) = (Alias("x"), Alias("s"));
+        return $"""
+            ({r}.type, {r}.id) IN (SELECT {x}.ttype, {x}.tid FROM reference_index {x}
+                JOIN resource {s} ON {s}.rid = {x}.rid AND {s}.deleted = 0
+                WHERE {x}.param = {p.Add(has.ReferenceParam)} AND {s}.type = {p.Add(has.SourceType)} AND {Translate(has.Inner, s)})
+            """;
+    }
+
+    /// <summary>All components hold on one composite occurrence: same resource, same group.</summary>
+    private string Composite(IReadOnlyList<SearchCondition> components)
+    {
+        var tests = components.Select(Test).ToList();
+        var first = Alias("c");
+        var sql = new StringBuilder($"SELECT {first}.rid FROM {tests[0].Table} {first} WHERE {first}.param = {p.Add(tests[0].Param)} AND ({tests[0].Predicate(first)})");
+        foreach (var test in tests.Skip(1))
+        {
+            var c = Alias("c");
+            sql.Append($" AND EXISTS (SELECT 1 FROM {test.Table} {c} WHERE {c}.rid = {first}.rid AND {c}.grp = {first}.grp")
+               .Append($" AND {c}.param = {p.Add(test.Param)} AND ({test.Predicate(c)}))");
+        }
+        return sql.ToString();
+    }
+
+    private string Token(string a, string systemColumn, string codeColumn, TokenMatch m)
+    {
+        var parts = new List<string>();
+        if (m.Code is not null) parts.Add($"{a}.{codeColumn} = {p.Add(m.Code)}");
+        if (m.Rule == SystemRule.Exact) parts.Add($"{a}.{systemColumn} = {p.Add(m.System)}");
+        if (m.Rule == SystemRule.None) parts.Add($"{a}.{systemColumn} IS NULL");
+        return parts.Count == 0 ? "1" : string.Join(" AND ", parts);
+    }
+
+    private string String(string a, string value, StringModifier modifier) => modifier switch
+    {
+        StringModifier.Exact => $"{a}.exact = {p.Add(value)}",
+        StringModifier.Contains => $"instr({a}.norm, {p.Add(value)}) > 0",
+        _ => StartsWith($"{a}.norm", value),
+    };
+
+    private string StartsWith(string column, string value)
+    {
+        var v = p.Add(value);
+        return $"{column} >= {v} AND {column} < {v} || {MaxChar}";
+    }
+
+    /// <summary>Some word of the text starts with the value (for <c>:text</c> on display names).</summary>
+    private string WordStart(string column, string value) => $"instr(' ' || {column}, ' ' || {p.Add(value)}) > 0";
+
+    /// <summary>R4 date prefixes over half-open spans: search [ps, pe), indexed value [start, end).</summary>
+    private string Date(string a, DateMatch m)
+    {
+        var (ps, pe) = (SqliteInstants.Floor(m.Range.Start), SqliteInstants.Ceiling(m.Range.End));
+        var (s, e) = ($"{a}.start_ms", $"{a}.end_ms");
+        string Within() => $"({s} >= {p.Add(ps)} AND {e} <= {p.Add(pe)})";
+        switch (m.Prefix)
+        {
+            case Prefix.Eq: return Within();
+            case Prefix.Ne: return $"NOT {Within()}";
+            case Prefix.Gt: return $"{e} > {p.Add(pe)}";
+            case Prefix.Lt: return $"{s} < {p.Add(ps)}";
+            case Prefix.Ge: return $"({e} > {p.Add(pe)} OR {Within()})";
+            case Prefix.Le: return $"({s} < {p.Add(ps)} OR {Within()})";
+            case Prefix.Sa: return $"{s} >= {p.Add(pe)}";
+            case Prefix.Eb: return $"{e} <= {p.Add(ps)}";
+            default:
+                // ap: overlap with the search span widened by 10% of its distance from now (search.html#prefix).
+                var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+                var widenLow = (long)(Math.Abs(now - ps) * 0.1);
+                var widenHigh = (long)(Math.Abs(pe - now) * 0.1);
+                return $"({s} < {p.Add(pe + widenHigh)} AND {e} > {p.Add(ps - widenLow)})";
+        }
+    }
+
+    /// <summary>Number prefixes: eq/ne compare precision ranges, the others the value itself.</summary>
+    private string Number(string a, string columnPrefix, Prefix prefix, decimal value, decimal low, decimal high)
+    {
+        var (v, lo, hi) = ($"{a}.{columnPrefix}value", $"{a}.{columnPrefix}low", $"{a}.{columnPrefix}high");
+        string Within() => $"({lo} >= {p.Add((double)low)} AND {hi} <= {p.Add((double)high)})";
+        var x = (double)value;
+        return prefix switch
+        {
+            Prefix.Eq => Within(),
+            Prefix.Ne => $"NOT {Within()}",
+            Prefix.Gt => $"{v} > {p.Add(x)}",
+            Prefix.Lt => $"{v} < {p.Add(x)}",
+            Prefix.Ge => $"{v} >= {p.Add(x)}",
+            Prefix.Le => $"{v} <= {p.Add(x)}",
+            Prefix.Sa => $"{lo} >= {p.Add((double)high)}",
+            Prefix.Eb => $"{hi} <= {p.Add((double)low)}",
+            _ => $"{v} BETWEEN {p.Add(x - Math.Abs(x) * 0.1)} AND {p.Add(x + Math.Abs(x) * 0.1)}",
+        };
+    }
+
+    private string Quantity(string a, QuantityMatch m)
+    {
+        if (m.CanonicalCode is not null && m.CanonicalValue is { } canonical)
+        {
+            // Compare in canonical UCUM units, so 7 mmol/L finds 126 mg/dL where UCUM can convert; the precision range scales.
+            var factor = m.Value == 0 ? 1 : canonical / m.Value;
+            return $"{a}.ccode = {p.Add(m.CanonicalCode)} AND " +
+                   Number(a, "c", m.Prefix, canonical, m.Value == 0 ? canonical : m.Low * factor, m.Value == 0 ? canonical : m.High * factor);
+        }
+        var parts = new List<string>();
+        if (m.System is not null) parts.Add($"{a}.system = {p.Add(m.System)}");
+        if (m.Code is not null)
+            parts.Add(m.System is null ? $"({a}.code = {p.Add(m.Code)} OR {a}.unit = {p.Add(m.Code)})" : $"{a}.code = {p.Add(m.Code)}");
+        parts.Add(Number(a, "", m.Prefix, m.Value, m.Low, m.High));
+        return string.Join(" AND ", parts);
+    }
+
+    private string Reference(string a, ReferenceMatch m)
+    {
+        var parts = new List<string>();
+        if (m.Id is not null) parts.Add($"{a}.tid = {p.Add(m.Id)}");
+        if (m.TargetType is not null) parts.Add($"{a}.ttype = {p.Add(m.TargetType)}");
+        var local = parts.Count == 0 ? null : string.Join(" AND ", parts);
+        var url = m.Url is null ? null : $"{a}.url = {p.Add(m.Url)}";
+        return (local, url) switch
+        {
+            (null, null) => "0",
+            (not null, null) => local,
+            (null, not null) => url,
+            _ => $"(({local}) OR {url})",
+        };
+    }
+
+    private string Uri(string a, string value, UriModifier modifier) => modifier switch
+    {
+        // :above: the stored uri is the search value or one of its ancestors; :below: it lies under the search value.
+        UriModifier.Above => $"substr({p.Add(value)}, 1, length({a}.value)) = {a}.value",
+        UriModifier.Below => StartsWith($"{a}.value", value),
+        _ => $"{a}.value = {p.Add(value)}",
+    };
+
+    public static string TableOf(SearchParamType type) => type switch
+    {
+        SearchParamType.Token => "token_index",
+        SearchParamType.String => "string_index",
+        SearchParamType.Date => "date_index",
+        SearchParamType.Number => "number_index",
+        SearchParamType.Quantity => "quantity_index",
+        SearchParamType.Reference => "reference_index",
+        SearchParamType.Uri => "uri_index",
+        _ => throw new NotSupportedException($"Search parameters of type {type} have no index table."),
+    };
+
+    /// <summary>Every word of the query must occur; words are quoted so FTS5 operators in user input stay literal text.</summary>
+    private static string FtsQuery(string query)
+    {
+        var words = query.Split((char[])[' ', '\t', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries);
+        return words.Length == 0 ? "\"\"" : string.Join(" ", words.Select(w => "\"" + w.Replace("\"", "\"\"") + "\""));
+    }
+
+    private static string Or<T>(IEnumerable<T> alternatives, Func<T, string> predicate)
+    {
+        var parts = alternatives.Select(a => "(" + predicate(a) + ")").ToList();
+        return parts.Count == 0 ? "0" : string.Join(" OR ", parts);
+    }
+
+    private string Alias(string prefix) => prefix + _aliases++;
+}
