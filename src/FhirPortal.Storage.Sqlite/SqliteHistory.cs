@@ -24,7 +24,7 @@ internal static class SqliteHistory
         if (query.Since is { } since)
         {
             where.Append(" AND v.last_updated >= $since");
-            cmd.Parameters.AddWithValue("$since", SqliteRows.ToUnixMs(since));
+            cmd.Parameters.AddWithValue("$since", SqliteRows.ToUnixMsCeiling(since));
         }
         if (query.AtStart is { } atStart && query.AtEnd is { } atEnd)
         {
@@ -35,7 +35,9 @@ internal static class SqliteHistory
                     WHERE n.rid = v.rid AND n.version = v.version + 1 AND n.last_updated <= $atStart)
                 """);
             cmd.Parameters.AddWithValue("$atStart", SqliteRows.ToUnixMs(atStart));
-            cmd.Parameters.AddWithValue("$atEnd", SqliteRows.ToUnixMs(atEnd));
+            // Times are stored in whole milliseconds: an end inside a millisecond (e.g. an instant's end, start + 1 tick)
+            // must still include a version written at that millisecond.
+            cmd.Parameters.AddWithValue("$atEnd", SqliteRows.ToUnixMsCeiling(atEnd));
         }
         if (query.Cursor is not null)
         {
