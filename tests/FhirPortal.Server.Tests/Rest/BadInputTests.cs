@@ -112,25 +112,25 @@ public sealed class BadInputTests : IDisposable
         "XML deeper than MaxJsonDepth" =>
             _client.PostAsync("Patient", Fhir.Body(NestedXmlExtensions(MaxJsonDepth + 10), Xml)),
         "Content-Type text/plain" =>
-            _client.PostAsync("Patient", Fhir.Body("""{"resourceType":"Patient"}""", "text/plain")),
+            _client.PostAsync("Patient", Fhir.Body("""{"resourceType":"Patient","active":true}""", "text/plain")),
         "no Content-Type" =>
-            _client.PostAsync("Patient", new ByteArrayContent(Encoding.UTF8.GetBytes("""{"resourceType":"Patient"}"""))),
+            _client.PostAsync("Patient", new ByteArrayContent(Encoding.UTF8.GetBytes("""{"resourceType":"Patient","active":true}"""))),
         "empty body" =>
             _client.PostAsync("Patient", Fhir.Body("")),
         "Accept text/html only" =>
-            _client.SendAsync(HttpMethod.Post, "Patient", Fhir.Body("""{"resourceType":"Patient"}"""), ("Accept", "text/html")),
+            _client.SendAsync(HttpMethod.Post, "Patient", Fhir.Body("""{"resourceType":"Patient","active":true}"""), ("Accept", "text/html")),
         "unknown _format" =>
-            _client.PostAsync("Patient?_format=html", Fhir.Body("""{"resourceType":"Patient"}""")),
+            _client.PostAsync("Patient?_format=html", Fhir.Body("""{"resourceType":"Patient","active":true}""")),
         "unknown _summary" =>
-            _client.PostAsync("Patient?_summary=everything", Fhir.Body("""{"resourceType":"Patient"}""")),
+            _client.PostAsync("Patient?_summary=everything", Fhir.Body("""{"resourceType":"Patient","active":true}""")),
         "unknown resource type" =>
             _client.GetAsync("Foo"),
         "unknown resource type on create" =>
-            _client.PostAsync("Foo", Fhir.Body("""{"resourceType":"Patient"}""")),
+            _client.PostAsync("Foo", Fhir.Body("""{"resourceType":"Patient","active":true}""")),
         "unsupported method" =>
             _client.PostAsync("Patient/p1", Fhir.Body("""{"resourceType":"Patient","id":"p1"}""")),
         "PUT on a type without criteria" =>
-            _client.PutAsync("Patient", Fhir.Body("""{"resourceType":"Patient"}""")),
+            _client.PutAsync("Patient", Fhir.Body("""{"resourceType":"Patient","active":true}""")),
         "malformed transaction Bundle" =>
             _client.PostAsync("", Fhir.Body("""
                 {"resourceType":"Bundle","type":"transaction","entry":[
