@@ -25,6 +25,9 @@ public sealed class SearchInteraction(IResourceStore store, SearchQueryParser pa
         if (strict && parsed.Unsupported.Count > 0)
             throw FhirOutcomeException.BadRequest($"Unknown or unsupported search parameters for {type}: {string.Join(", ", parsed.Unsupported)}.");
 
+        if (parameters.Any(p => p.Key == "_summary" && p.Value == "count"))
+            return await CountAsync(baseUrl, type, parameters, parsed, ct);
+
         Page page;
         try
         {
@@ -44,5 +47,21 @@ public sealed class SearchInteraction(IResourceStore store, SearchQueryParser pa
         var used = parameters.Where(p => !parsed.Unsupported.Contains(p.Key));
         return new BundleResult(Bundle.BundleType.Searchset, entries,
             PagingLinks.Build(baseUrl, type, used, parsed.Query.Cursor, parsed.Query.Count == 0 ? null : page.NextCursor));
+    }
+
+    /// <summary><c>_summary=count</c>: a searchset with only the total number of matches, no entries.</summary>
+    private async Task<BundleResult> CountAsync(string baseUrl, string type, IReadOnlyList<KeyValuePair<string, string>> parameters, ParsedSearch parsed, CancellationToken ct)
+    {
+        var query = parsed.Query with { Count = limits.MaxPageSize, Cursor = null, Includes = [], RevIncludes = [] };
+        var total = 0;
+        while (true)
+        {
+            var page = await store.SearchAsync(query, ct);
+            total += page.Entries.Count;
+            if (page.NextCursor is null || page.Entries.Count == 0) break;
+            query = query with { Cursor = page.NextCursor };
+        }
+        var used = parameters.Where(p => !parsed.Unsupported.Contains(p.Key));
+        return new BundleResult(Bundle.BundleType.Searchset, [], PagingLinks.Build(baseUrl, type, used, null, null), total);
     }
 }

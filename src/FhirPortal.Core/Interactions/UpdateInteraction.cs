@@ -16,7 +16,8 @@ public sealed class UpdateInteraction(ConditionalCriteria criteria)
         if (string.IsNullOrEmpty(resource.Id))
             throw FhirOutcomeException.BadRequest("An update needs the resource's id in the body.", $"{key.Type}.id");
         if (resource.Id != key.Id)
-            throw FhirOutcomeException.Unprocessable($"The body's id '{resource.Id}' differs from the id '{key.Id}' in the URL.", $"{key.Type}.id");
+            // R4 http.html#update: an id that disagrees with the URL SHALL be a 400.
+            throw FhirOutcomeException.BadRequest($"The body's id '{resource.Id}' differs from the id '{key.Id}' in the URL.", $"{key.Type}.id");
 
         var current = await unit.CurrentAsync(key, ct);
         ETags.CheckIfMatch(ifMatch, current);

@@ -6,6 +6,12 @@ public static class FhirApi
     public static RouteGroupBuilder MapFhirApi(this IEndpointRouteBuilder app)
     {
         var fhir = app.MapGroup("/fhir").WithTags("FHIR");
+        // Accept, _format and _summary are checked before the interaction runs, so a 406/400 never follows a write.
+        fhir.AddEndpointFilter(async (context, next) =>
+        {
+            OutputShape.From(context.HttpContext.Request);
+            return await next(context);
+        });
 
         fhir.MapGet("/metadata", SystemEndpoints.Metadata).WithSummary("CapabilityStatement (capabilities)");
         fhir.MapPost("/", SystemEndpoints.Bundle).WithSummary("batch or transaction Bundle");

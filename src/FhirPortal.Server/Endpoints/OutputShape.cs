@@ -28,7 +28,8 @@ public sealed record OutputShape(FhirFormat Format, bool Pretty, string? Summary
         ("true", _) => SerializationFilter.ForSummary,
         ("text", _) => SerializationFilter.ForText,
         ("data", _) => SerializationFilter.ForData,
-        (_, { } e) => SerializationFilter.ForElementsFactory(e),
+        // id and meta stay so the client can still identify the resource and see the SUBSETTED tag.
+        (_, { } e) => () => SerializationFilter.ForElements([.. e, "id", "meta"], includeMandatory: true),
         _ => null,
     };
 
@@ -36,6 +37,9 @@ public sealed record OutputShape(FhirFormat Format, bool Pretty, string? Summary
     public void MarkSubsetted(Resource resource)
     {
         if (Filter is null) return;
+        if (resource is Bundle bundle)
+            foreach (var entry in bundle.Entry)
+                if (entry.Resource is { } inner and not OperationOutcome) MarkSubsetted(inner);
         resource.Meta ??= new Meta();
         if (!resource.Meta.Tag.Any(t => t.Code == "SUBSETTED"))
             resource.Meta.Tag.Add(new Coding("http://terminology.hl7.org/CodeSystem/v3-ObservationValue", "SUBSETTED"));
