@@ -52,15 +52,8 @@ public sealed class SearchInteraction(IResourceStore store, SearchQueryParser pa
     /// <summary><c>_summary=count</c>: a searchset with only the total number of matches, no entries.</summary>
     private async Task<BundleResult> CountAsync(string baseUrl, string type, IReadOnlyList<KeyValuePair<string, string>> parameters, ParsedSearch parsed, CancellationToken ct)
     {
-        var query = parsed.Query with { Count = limits.MaxPageSize, Cursor = null, Includes = [], RevIncludes = [] };
-        var total = 0;
-        while (true)
-        {
-            var page = await store.SearchAsync(query, ct);
-            total += page.Entries.Count;
-            if (page.NextCursor is null || page.Entries.Count == 0) break;
-            query = query with { Cursor = page.NextCursor };
-        }
+        var query = parsed.Query with { Count = 0, Cursor = null, Total = TotalMode.Accurate, Includes = [], RevIncludes = [] };
+        var total = (int)((await store.SearchAsync(query, ct)).Total ?? 0);
         var used = parameters.Where(p => !parsed.Unsupported.Contains(p.Key));
         return new BundleResult(Bundle.BundleType.Searchset, [], PagingLinks.Build(baseUrl, type, used, null, null), total);
     }
