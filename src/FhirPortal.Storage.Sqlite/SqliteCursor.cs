@@ -9,7 +9,7 @@ namespace FhirPortal.Storage.Sqlite;
 /// A keyset paging position: the sort values and rid of the last row of a page. Opaque to clients (base64url JSON);
 /// rows inserted or changed later never shift the pages that follow, unlike OFFSET.
 /// </summary>
-internal sealed record SqliteCursor(IReadOnlyList<object?> SortValues, long Rid)
+internal sealed record SqliteCursor(IReadOnlyList<object?> SortValues, long Rid, bool Backward = false)
 {
     public string Encode()
     {
@@ -23,6 +23,7 @@ internal sealed record SqliteCursor(IReadOnlyList<object?> SortValues, long Rid)
                 _ => new JsonArray("s", Convert.ToString(v, CultureInfo.InvariantCulture)),
             });
         var json = new JsonObject { ["k"] = values, ["r"] = Rid };
+        if (Backward) json["b"] = true;
         return Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(json));
     }
 
@@ -33,7 +34,7 @@ internal sealed record SqliteCursor(IReadOnlyList<object?> SortValues, long Rid)
             var json = JsonNode.Parse(Base64Url.DecodeFromChars(text))!.AsObject();
             var values = json["k"]!.AsArray().Select(node => node is null ? null : Value(node.AsArray())).ToList();
             if (values.Count != sortKeys) throw new FormatException("sort keys differ");
-            return new SqliteCursor(values, (long)json["r"]!);
+            return new SqliteCursor(values, (long)json["r"]!, json["b"] is not null && (bool)json["b"]!);
         }
         catch (Exception e) when (e is FormatException or JsonException or InvalidOperationException or NullReferenceException or ArgumentException)
         {

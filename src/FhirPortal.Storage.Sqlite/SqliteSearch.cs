@@ -18,10 +18,16 @@ internal static class SqliteSearch
         var where = Where(p, query, "r");
         var sorts = query.Sort.Select(k => SortExpression(p, query, k, registry)).ToList();
         var cursor = query.Cursor is null ? null : SqliteCursor.Decode(query.Cursor, sorts.Count);
-        if (cursor is not null) where.Append(" AND ").Append(AfterCursor(p, sorts, cursor));
+        // A backward cursor (the previous link) walks the same order reversed, then flips the page back.
+        var backward = cursor?.Backward == true;
+        if (cursor is not null) where.Append(" AND ").Append(AfterCursor(p, sorts, cursor, backward));
 
         var sortColumns = string.Concat(sorts.Select((s, i) => $", {s.Expression} AS s{i}"));
-        var orderBy = string.Concat(sorts.Select((s, i) => $"(s{i} IS NULL), s{i}{(s.Descending ? " DESC" : "")}, ")) + "r.rid";
+        var orderBy = string.Join(", ", sorts.SelectMany((s, i) => new[]
+        {
+            $"(s{i} IS NULL){(backward ? " DESC" : "")}",
+            $"s{i}{(s.Descending != backward ? " DESC" : "")}",
+        }).Append($"r.rid{(backward ? " DESC" : "")}"));
         cmd.CommandText = $"""
             SELECT r.rid, {SqliteRows.Columns}{sortColumns}
             FROM resource r JOIN resource_version v ON v.rid = r.rid AND v.version = r.version
@@ -29,30 +35,34 @@ internal static class SqliteSearch
             ORDER BY {orderBy} LIMIT {p.Add(query.Count + 1)}
             """;
 
-        var entries = new List<StoredResource>();
-        var rids = new List<long>();
-        SqliteCursor? last = null;
-        string? next = null;
+        var rows = new List<(long Rid, StoredResource Resource, object?[] SortValues)>();
+        var more = false;
         await using (var reader = await cmd.ExecuteReaderAsync(ct))
         {
             while (await reader.ReadAsync(ct))
             {
-                if (entries.Count == query.Count)
+                if (rows.Count == query.Count)
                 {
-                    next = last!.Encode();
+                    more = true;
                     break;
                 }
-                rids.Add(reader.GetInt64(0));
-                entries.Add(SqliteRows.ToStoredResource(reader, 1));
                 var values = new object?[sorts.Count];
                 for (var i = 0; i < sorts.Count; i++) values[i] = reader.IsDBNull(7 + i) ? null : reader.GetValue(7 + i);
-                last = new SqliteCursor(values, rids[^1]);
+                rows.Add((reader.GetInt64(0), SqliteRows.ToStoredResource(reader, 1), values));
             }
         }
+        if (backward) rows.Reverse();
+        string? next = null, previous = null;
+        if (rows.Count > 0)
+        {
+            if (backward ? cursor is not null : more) next = new SqliteCursor(rows[^1].SortValues, rows[^1].Rid).Encode();
+            if (backward ? more : cursor is not null) previous = new SqliteCursor(rows[0].SortValues, rows[0].Rid, Backward: true).Encode();
+        }
+        var entries = rows.Select(r => r.Resource).ToList();
         var included = query.Includes.Count + query.RevIncludes.Count == 0
             ? []
-            : await SqliteIncludes.FindAsync(connection, query, entries, rids, registry, ct);
-        return new Page(entries, next) { Included = included, Total = total };
+            : await SqliteIncludes.FindAsync(connection, query, entries, rows.Select(r => r.Rid).ToList(), registry, ct);
+        return new Page(entries, next) { PreviousCursor = previous, Included = included, Total = total };
     }
 
     public static async Task<bool> AnyMatchAsync(SqliteConnection connection, SqliteTransaction tx, SearchQuery query, CancellationToken ct)
@@ -110,8 +120,11 @@ internal static class SqliteSearch
             key.Descending);
     }
 
-    /// <summary>Rows strictly after the cursor in (null-flag, value) per key, then rid.</summary>
-    private static string AfterCursor(SqlParameters p, IReadOnlyList<Sort> sorts, SqliteCursor cursor)
+    /// <summary>
+    /// Rows strictly after the cursor in the page order: per sort key a null flag (values before nulls) and the
+    /// value, then rid; <paramref name="reversed"/> flips every direction.
+    /// </summary>
+    private static string AfterCursor(SqlParameters p, IReadOnlyList<Sort> sorts, SqliteCursor cursor, bool reversed)
     {
         var alternatives = new List<string>();
         var equalSoFar = new List<string>();
@@ -121,15 +134,17 @@ internal static class SqliteSearch
             var column = $"s{i}";
             if (value is null)
             {
-                // Nulls come last: nothing with a value follows a null; the next rows are other nulls.
+                // Forward, nulls come last: only other nulls follow. Reversed, every non-null value follows.
+                if (reversed) alternatives.Add(Join(equalSoFar, $"{column} IS NOT NULL"));
                 equalSoFar.Add($"{column} IS NULL");
                 continue;
             }
             var bound = p.Add(value);
-            alternatives.Add(Join(equalSoFar, $"({column} IS NULL OR {column} {(sorts[i].Descending ? "<" : ">")} {bound})"));
+            var greater = sorts[i].Descending != reversed ? "<" : ">";
+            alternatives.Add(Join(equalSoFar, reversed ? $"{column} {greater} {bound}" : $"({column} IS NULL OR {column} {greater} {bound})"));
             equalSoFar.Add($"{column} = {bound}");
         }
-        alternatives.Add(Join(equalSoFar, $"r.rid > {p.Add(cursor.Rid)}"));
+        alternatives.Add(Join(equalSoFar, $"r.rid {(reversed ? "<" : ">")} {p.Add(cursor.Rid)}"));
         return "(" + string.Join(" OR ", alternatives) + ")";
     }
 

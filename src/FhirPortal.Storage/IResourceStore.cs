@@ -37,6 +37,8 @@ public sealed record HistoryQuery(
 /// </summary>
 public sealed record Page(IReadOnlyList<StoredResource> Entries, string? NextCursor)
 {
+    /// <summary>Goes back to the page before this one (the <c>previous</c> link), when there is one.</summary>
+    public string? PreviousCursor { get; init; }
     public IReadOnlyList<StoredResource> Included { get; init; } = [];
     public long? Total { get; init; }
 }

@@ -41,7 +41,7 @@ public sealed class EntryExecutor(
         if (target.Type is null)
             throw FhirOutcomeException.BadRequest("A GET entry needs a resource type.");
         if (target.Id is null)
-            return Inline(await search.ExecuteAsync(baseUrl, target.Type, parameters, strict: false, ct), baseUrl);
+            return Inline(await search.ExecuteAsync(baseUrl, new SearchScope(target.Type), parameters, strict: false, ct), baseUrl);
 
         var stored = target.VersionId is null
             ? await read.ReadAsync(Key(target), ct)

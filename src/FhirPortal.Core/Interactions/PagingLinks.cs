@@ -1,13 +1,14 @@
 namespace FhirPortal.Core.Interactions;
 
-/// <summary>Builds self/next links from the request's own parameters, so a client can follow them unchanged.</summary>
+/// <summary>Builds self/next/previous links from the request's own parameters, so a client can follow them unchanged.</summary>
 internal static class PagingLinks
 {
-    public static List<BundleLinkResult> Build(string baseUrl, string path, IEnumerable<KeyValuePair<string, string>> parameters, string? cursor, string? nextCursor)
+    public static List<BundleLinkResult> Build(string baseUrl, string path, IEnumerable<KeyValuePair<string, string>> parameters, string? cursor, string? nextCursor, string? previousCursor = null)
     {
         var kept = parameters.Where(p => p.Key != "_cursor").ToList();
         var links = new List<BundleLinkResult> { new("self", Url(baseUrl, path, kept, cursor)) };
         if (nextCursor is not null) links.Add(new("next", Url(baseUrl, path, kept, nextCursor)));
+        if (previousCursor is not null) links.Add(new("previous", Url(baseUrl, path, kept, previousCursor)));
         return links;
     }
 

@@ -4,40 +4,40 @@ using Hl7.Fhir.Model;
 
 namespace FhirPortal.Core.Interactions;
 
+/// <summary>Where a search runs: a type, the whole system (<c>_type</c>), or a type inside a compartment.</summary>
+public sealed record SearchScope(string? Type, CompartmentCondition? Compartment = null)
+{
+    /// <summary>The URL path the self/next/previous links repeat.</summary>
+    public string Path => Compartment is { } c ? $"{c.CompartmentType}/{c.Id}/{Type}" : Type ?? "";
+}
+
 /// <summary>
-/// search at type level (https://hl7.org/fhir/R4/search.html). Parameters the server cannot use are an error
-/// under <c>Prefer: handling=strict</c>; otherwise they are left out of the self link and reported in an
+/// search (https://hl7.org/fhir/R4/search.html). Parameters the server cannot use are an error under
+/// <c>Prefer: handling=strict</c>; otherwise they are left out of the self link and reported in an
 /// OperationOutcome entry.
 /// </summary>
 public sealed class SearchInteraction(IResourceStore store, SearchQueryParser parser, FhirLimits limits)
 {
-    public async Task<BundleResult> ExecuteAsync(string baseUrl, string type, IReadOnlyList<KeyValuePair<string, string>> parameters, bool strict, CancellationToken ct)
+    public async Task<BundleResult> ExecuteAsync(string baseUrl, SearchScope scope, IReadOnlyList<KeyValuePair<string, string>> parameters, bool strict, CancellationToken ct)
     {
-        ParsedSearch parsed;
-        try
-        {
-            parsed = parser.Parse(type, parameters, limits.DefaultPageSize, limits.MaxPageSize);
-        }
-        catch (SearchParameterException e)
-        {
-            throw FhirOutcomeException.BadRequest(e.Message, e.Parameter);
-        }
-        if (strict && parsed.Unsupported.Count > 0)
-            throw FhirOutcomeException.BadRequest($"Unknown or unsupported search parameters for {type}: {string.Join(", ", parsed.Unsupported)}.");
-
-        if (parameters.Any(p => p.Key == "_summary" && p.Value == "count"))
-            return await CountAsync(baseUrl, type, parameters, parsed, ct);
+        var parsed = Parse(scope, parameters, strict);
+        var query = parsed.Query;
+        var summaryCount = parameters.Any(p => p.Key == "_summary" && p.Value == "count");
+        if (summaryCount)
+            query = query with { Count = 0, Cursor = null, Total = TotalMode.Accurate, Includes = [], RevIncludes = [] };
 
         Page page;
         try
         {
-            page = await store.SearchAsync(parsed.Query, ct);
+            page = await store.SearchAsync(query, ct);
         }
         catch (ArgumentException e)
         {
             throw FhirOutcomeException.BadRequest(e.Message, "_cursor");
         }
-        var entries = page.Entries.Select(r => new BundleEntryResult(r, SearchMode: Bundle.SearchEntryMode.Match)).ToList();
+        var entries = page.Entries.Select(r => new BundleEntryResult(r, SearchMode: Bundle.SearchEntryMode.Match))
+            .Concat(page.Included.Select(r => new BundleEntryResult(r, SearchMode: Bundle.SearchEntryMode.Include)))
+            .ToList();
         if (parsed.Unsupported.Count > 0)
         {
             var outcome = Outcomes.Issue(OperationOutcome.IssueSeverity.Warning, OperationOutcome.IssueType.NotSupported,
@@ -45,16 +45,28 @@ public sealed class SearchInteraction(IResourceStore store, SearchQueryParser pa
             entries.Add(new BundleEntryResult(null, outcome, Bundle.SearchEntryMode.Outcome));
         }
         var used = parameters.Where(p => !parsed.Unsupported.Contains(p.Key));
-        return new BundleResult(Bundle.BundleType.Searchset, entries,
-            PagingLinks.Build(baseUrl, type, used, parsed.Query.Cursor, parsed.Query.Count == 0 ? null : page.NextCursor));
+        var links = summaryCount
+            ? PagingLinks.Build(baseUrl, scope.Path, used, null, null)
+            : PagingLinks.Build(baseUrl, scope.Path, used, query.Cursor, query.Count == 0 ? null : page.NextCursor, page.PreviousCursor);
+        return new BundleResult(Bundle.BundleType.Searchset, entries, links, (int?)page.Total);
     }
 
-    /// <summary><c>_summary=count</c>: a searchset with only the total number of matches, no entries.</summary>
-    private async Task<BundleResult> CountAsync(string baseUrl, string type, IReadOnlyList<KeyValuePair<string, string>> parameters, ParsedSearch parsed, CancellationToken ct)
+    private ParsedSearch Parse(SearchScope scope, IReadOnlyList<KeyValuePair<string, string>> parameters, bool strict)
     {
-        var query = parsed.Query with { Count = 0, Cursor = null, Total = TotalMode.Accurate, Includes = [], RevIncludes = [] };
-        var total = (int)((await store.SearchAsync(query, ct)).Total ?? 0);
-        var used = parameters.Where(p => !parsed.Unsupported.Contains(p.Key));
-        return new BundleResult(Bundle.BundleType.Searchset, [], PagingLinks.Build(baseUrl, type, used, null, null), total);
+        ParsedSearch parsed;
+        try
+        {
+            parsed = parser.Parse(scope.Type, parameters, limits.DefaultPageSize, limits.MaxPageSize);
+        }
+        catch (SearchParameterException e)
+        {
+            throw FhirOutcomeException.BadRequest(e.Message, e.Parameter);
+        }
+        if (strict && parsed.Unsupported.Count > 0)
+            throw FhirOutcomeException.BadRequest(
+                $"Unknown or unsupported search parameters{(scope.Type is null ? "" : " for " + scope.Type)}: {string.Join(", ", parsed.Unsupported)}.");
+        if (scope.Compartment is { } compartment)
+            parsed = parsed with { Query = parsed.Query with { Conditions = [.. parsed.Query.Conditions, compartment] } };
+        return parsed;
     }
 }

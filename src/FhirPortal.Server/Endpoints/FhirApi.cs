@@ -16,6 +16,8 @@ public static class FhirApi
         fhir.MapGet("/metadata", SystemEndpoints.Metadata).WithSummary("CapabilityStatement (capabilities)");
         fhir.MapPost("/", SystemEndpoints.Bundle).WithSummary("batch or transaction Bundle");
         fhir.MapGet("/_history", SystemEndpoints.History).WithSummary("history of all resources");
+        fhir.MapGet("/", SystemEndpoints.Search).WithSummary("search across types (_type)");
+        fhir.MapPost("/_search", SystemEndpoints.Search).WithSummary("search across types (form-encoded POST)");
 
         fhir.MapGet("/{type}", TypeEndpoints.Search).WithSummary("search");
         fhir.MapPost("/{type}/_search", TypeEndpoints.Search).WithSummary("search (form-encoded POST)");
@@ -31,6 +33,7 @@ public static class FhirApi
         fhir.MapDelete("/{type}/{id}", InstanceEndpoints.Delete).WithSummary("delete (If-Match)");
         fhir.MapGet("/{type}/{id}/_history", SystemEndpoints.InstanceHistory).WithSummary("history of a resource");
         fhir.MapGet("/{type}/{id}/_history/{versionId}", InstanceEndpoints.VRead).WithSummary("vread");
+        fhir.MapGet("/{compartment}/{id}/{type}", TypeEndpoints.CompartmentSearch).WithSummary("search within a patient's compartment");
         return fhir;
     }
 }

@@ -48,4 +48,7 @@ internal static class SystemEndpoints
         var bundle = await history.ExecuteAsync(baseUrl, ResourceTypes.Require(type), id, FhirRequest.Parameters(context.Request), context.RequestAborted);
         await FhirOutput.WriteBundleAsync(context, bundle, baseUrl);
     }
+
+    public static Task Search(HttpContext context, SearchInteraction search) =>
+        TypeEndpoints.RunSearchAsync(context, new SearchScope(null), search);
 }

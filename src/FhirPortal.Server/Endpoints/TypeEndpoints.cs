@@ -20,9 +20,21 @@ internal static class TypeEndpoints
         await InteractionResponses.WriteAsync(context, result);
     }
 
-    public static async Task Search(HttpContext context, string type, SearchInteraction search)
+    public static Task Search(HttpContext context, string type, SearchInteraction search) =>
+        RunSearchAsync(context, new SearchScope(ResourceTypes.Require(type)), search);
+
+    /// <summary>Compartment search (<c>/Patient/123/Observation</c>); the Patient compartment is the one indexed.</summary>
+    public static Task CompartmentSearch(HttpContext context, string compartment, string id, string type, SearchInteraction search)
     {
-        ResourceTypes.Require(type);
+        ResourceTypes.Require(compartment);
+        if (compartment != "Patient")
+            throw Core.FhirOutcomeException.BadRequest($"Compartment search is supported for the Patient compartment, not {compartment}.");
+        return RunSearchAsync(context, new SearchScope(ResourceTypes.Require(type), new CompartmentCondition(compartment, id)), search);
+    }
+
+    /// <summary>GET parameters, plus the form body of <c>POST .../_search</c>.</summary>
+    public static async Task RunSearchAsync(HttpContext context, SearchScope scope, SearchInteraction search)
+    {
         var parameters = FhirRequest.Parameters(context.Request).ToList();
         if (HttpMethods.IsPost(context.Request.Method))
         {
@@ -31,7 +43,7 @@ internal static class TypeEndpoints
             var form = await context.Request.ReadFormAsync(context.RequestAborted);
             parameters.AddRange(form.SelectMany(p => p.Value.Select(v => new KeyValuePair<string, string>(p.Key, v ?? ""))));
         }
-        var bundle = await search.ExecuteAsync(FhirRequest.BaseUrl(context), type, parameters, FhirRequest.StrictHandling(context.Request), context.RequestAborted);
+        var bundle = await search.ExecuteAsync(FhirRequest.BaseUrl(context), scope, parameters, FhirRequest.StrictHandling(context.Request), context.RequestAborted);
         await FhirOutput.WriteBundleAsync(context, bundle, FhirRequest.BaseUrl(context));
     }
 
