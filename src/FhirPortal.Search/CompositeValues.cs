@@ -1,0 +1,47 @@
+using Hl7.Fhir.Model;
+using Hl7.FhirPath;
+
+namespace FhirPortal.Search;
+
+/// <summary>
+/// Composite parameters: every occurrence the parameter's expression selects gets its own group number (unique
+/// within the resource), and each component's values are stored under "<c>param#i</c>" (i from 0, in definition
+/// order) with that group, so a store can require all components to match the same occurrence.
+/// </summary>
+internal static class CompositeValues
+{
+    public static void Add(ResourceIndex index, SearchParameterInfo parameter, PocoNode root, EvaluationContext context, ref int groups)
+    {
+        if (parameter.Expression is null || parameter.Components.Count == 0) return;
+        foreach (var occurrence in FhirPathEvaluator.Select(root, parameter.Expression, context))
+        {
+            var group = ++groups;
+            for (var i = 0; i < parameter.Components.Count; i++)
+            {
+                var component = parameter.Components[i];
+                var values = FhirPathEvaluator.Values(FhirPathEvaluator.Select(occurrence, component.Expression, context));
+                foreach (var value in values)
+                    IndexValues.Add(index, component.Type, $"{parameter.Name}#{i}", value, group);
+            }
+        }
+    }
+}
+
+/// <summary>Routes one selected value to the extractor for the parameter's type.</summary>
+internal static class IndexValues
+{
+    public static void Add(ResourceIndex index, SearchParamType type, string param, Base value, int? group = null)
+    {
+        switch (type)
+        {
+            case SearchParamType.Token: TokenValues.Add(index.Tokens, param, value, group); break;
+            case SearchParamType.String: StringValues.Add(index.Strings, param, value, group); break;
+            case SearchParamType.Date: DateValues.Add(index.Dates, param, value, group); break;
+            case SearchParamType.Number: NumberValues.Add(index.Numbers, param, value, group); break;
+            case SearchParamType.Quantity: QuantityValues.Add(index.Quantities, param, value, group); break;
+            case SearchParamType.Reference: ReferenceValues.Add(index.References, param, value, group); break;
+            case SearchParamType.Uri: UriValues.Add(index.Uris, param, value, group); break;
+            // Composite is handled by CompositeValues; special (e.g. Location.near) is not indexed.
+        }
+    }
+}
