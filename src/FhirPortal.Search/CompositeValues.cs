@@ -13,16 +13,21 @@ internal static class CompositeValues
     public static void Add(ResourceIndex index, SearchParameterInfo parameter, PocoNode root, EvaluationContext context, ref int groups)
     {
         if (parameter.Expression is null || parameter.Components.Count == 0) return;
+        var components = new List<Base>[parameter.Components.Count];
         foreach (var occurrence in FhirPathEvaluator.Select(root, parameter.Expression, context))
         {
-            var group = ++groups;
-            for (var i = 0; i < parameter.Components.Count; i++)
+            // An occurrence lacking a component can never satisfy the composite, so it gets no group at all.
+            var complete = true;
+            for (var i = 0; i < components.Length && complete; i++)
             {
-                var component = parameter.Components[i];
-                var values = FhirPathEvaluator.Values(FhirPathEvaluator.Select(occurrence, component.Expression, context));
-                foreach (var value in values)
-                    IndexValues.Add(index, component.Type, $"{parameter.Name}#{i}", value, group);
+                components[i] = FhirPathEvaluator.Values(FhirPathEvaluator.Select(occurrence, parameter.Components[i].Expression, context));
+                complete = components[i].Count > 0;
             }
+            if (!complete) continue;
+            var group = ++groups;
+            for (var i = 0; i < components.Length; i++)
+                foreach (var value in components[i])
+                    IndexValues.Add(index, parameter.Components[i].Type, $"{parameter.Name}#{i}", value, group);
         }
     }
 }
@@ -32,16 +37,24 @@ internal static class IndexValues
 {
     public static void Add(ResourceIndex index, SearchParamType type, string param, Base value, int? group = null)
     {
-        switch (type)
+        try
         {
-            case SearchParamType.Token: TokenValues.Add(index.Tokens, param, value, group); break;
-            case SearchParamType.String: StringValues.Add(index.Strings, param, value, group); break;
-            case SearchParamType.Date: DateValues.Add(index.Dates, param, value, group); break;
-            case SearchParamType.Number: NumberValues.Add(index.Numbers, param, value, group); break;
-            case SearchParamType.Quantity: QuantityValues.Add(index.Quantities, param, value, group); break;
-            case SearchParamType.Reference: ReferenceValues.Add(index.References, param, value, group); break;
-            case SearchParamType.Uri: UriValues.Add(index.Uris, param, value, group); break;
-            // Composite is handled by CompositeValues; special (e.g. Location.near) is not indexed.
+            switch (type)
+            {
+                case SearchParamType.Token: TokenValues.Add(index.Tokens, param, value, group); break;
+                case SearchParamType.String: StringValues.Add(index.Strings, param, value, group); break;
+                case SearchParamType.Date: DateValues.Add(index.Dates, param, value, group); break;
+                case SearchParamType.Number: NumberValues.Add(index.Numbers, param, value, group); break;
+                case SearchParamType.Quantity: QuantityValues.Add(index.Quantities, param, value, group); break;
+                case SearchParamType.Reference: ReferenceValues.Add(index.References, param, value, group); break;
+                case SearchParamType.Uri: UriValues.Add(index.Uris, param, value, group); break;
+                // Composite is handled by CompositeValues; special (e.g. Location.near) is not indexed.
+            }
+        }
+        catch (Exception)
+        {
+            // A value the parser kept but that is not valid for its type (e.g. a decimal stored as an unparsable
+            // string) is skipped; indexing never fails a write.
         }
     }
 }
