@@ -48,18 +48,15 @@ public sealed class QuantityIndexingTests
         var number = Assert.Single(Indexing.Indexer.Index(assessment).Numbers, n => n.Param == "probability");
 
         Assert.Equal((0.25m, 0.245m, 0.255m), (number.Value, number.Low, number.High));
-        Assert.Equal((99.5m, 100.5m), NumberValuesRange(100m));
     }
 
-    private static (decimal, decimal) NumberValuesRange(decimal value)
+    [Fact]
+    public void Integers_have_a_half_unit_precision_range()
     {
-        // An integer written as 100 is the range [99.5, 100.5].
-        var encounter = new ImmunizationRecommendation
-        {
-            Recommendation = [new ImmunizationRecommendation.RecommendationComponent { DoseNumber = new PositiveInt((int)value) }],
-        };
-        var index = Indexing.Indexer.Index(encounter);
-        var number = index.Numbers.FirstOrDefault();
-        return number is null ? (value - 0.5m, value + 0.5m) : (number.Low, number.High);
+        var sequence = new MolecularSequence { Variant = [new MolecularSequence.VariantComponent { Start = 100 }] };
+
+        var number = Assert.Single(Indexing.Indexer.Index(sequence).Numbers, n => n.Param == "variant-start");
+
+        Assert.Equal((100m, 99.5m, 100.5m), (number.Value, number.Low, number.High));
     }
 }
