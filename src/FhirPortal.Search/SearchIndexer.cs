@@ -1,11 +1,11 @@
-using Hl7.Fhir.FhirPath;
 using Hl7.Fhir.Model;
 
 namespace FhirPortal.Search;
 
 /// <summary>
 /// Computes a resource's index values at write time by evaluating each applicable search parameter's FhirPath
-/// expression once; stores never evaluate FhirPath themselves.
+/// expression once (compiled expressions are cached per expression string); stores never evaluate FhirPath
+/// themselves. An expression that cannot be evaluated indexes nothing for its parameter and never fails the write.
 /// </summary>
 public sealed class SearchIndexer(SearchParameterRegistry registry)
 {
@@ -13,27 +13,44 @@ public sealed class SearchIndexer(SearchParameterRegistry registry)
     {
         var index = new ResourceIndex();
         var type = resource.TypeName;
-        var context = new FhirEvaluationContext();
+        var node = resource.ToPocoNode();
+        var context = FhirPathEvaluator.ContextFor(resource, node);
+        var groups = 0;
         foreach (var parameter in registry.ForType(type))
         {
-            if (parameter.Expression is null || parameter.Type != SearchParamType.Token) continue;
-            foreach (var value in Evaluate(resource, parameter.Expression, context))
-                TokenValues.Add(index.Tokens, parameter.Name, value);
+            if (parameter.Expression is null) continue;
+            if (parameter.Type == SearchParamType.Composite)
+            {
+                CompositeValues.Add(index, parameter, node, context, ref groups);
+                continue;
+            }
+            if (parameter.Type == SearchParamType.Special) continue;
+            foreach (var value in FhirPathEvaluator.Values(FhirPathEvaluator.Select(node, parameter.Expression, context)))
+                IndexValues.Add(index, parameter.Type, parameter.Name, value);
         }
+        Deduplicate(index);
+        CompartmentMembership.Add(index, type, resource.Id);
+        Deduplicate(index.Compartments);
+        index.Narrative = TextContent.Narrative(resource);
+        index.Content = TextContent.Content(resource, index.Narrative);
         return index;
     }
 
-    private static IEnumerable<Base> Evaluate(Resource resource, string expression, FhirEvaluationContext context)
+    private static void Deduplicate(ResourceIndex index)
     {
-        try
-        {
-            return resource.Select(expression, context).ToList();
-        }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException)
-        {
-            // A definition whose expression needs services we do not provide (e.g. resolve() on an
-            // unresolvable reference) indexes nothing rather than failing the write.
-            return [];
-        }
+        Deduplicate(index.Tokens);
+        Deduplicate(index.Strings);
+        Deduplicate(index.Dates);
+        Deduplicate(index.Numbers);
+        Deduplicate(index.Quantities);
+        Deduplicate(index.References);
+        Deduplicate(index.Uris);
+    }
+
+    private static void Deduplicate<T>(List<T> values)
+    {
+        if (values.Count < 2) return;
+        var seen = new HashSet<T>(values.Count);
+        values.RemoveAll(v => !seen.Add(v));
     }
 }

@@ -25,7 +25,7 @@ public static class UcumCanonical
             canonicalCode = canonical.Metric.ToString();
             return true;
         }
-        catch (Exception e) when (e is ArgumentException or FormatException or InvalidOperationException or OverflowException or KeyNotFoundException)
+        catch (Exception e) when (e is ArgumentException or FormatException or InvalidOperationException or OverflowException or KeyNotFoundException or InvalidCastException)
         {
             return false;
         }

@@ -1,0 +1,60 @@
+using Hl7.Fhir.Model;
+using Hl7.FhirPath;
+
+namespace FhirPortal.Search;
+
+/// <summary>
+/// Composite parameters: every occurrence the parameter's expression selects gets its own group number (unique
+/// within the resource), and each component's values are stored under "<c>param#i</c>" (i from 0, in definition
+/// order) with that group, so a store can require all components to match the same occurrence.
+/// </summary>
+internal static class CompositeValues
+{
+    public static void Add(ResourceIndex index, SearchParameterInfo parameter, PocoNode root, EvaluationContext context, ref int groups)
+    {
+        if (parameter.Expression is null || parameter.Components.Count == 0) return;
+        var components = new List<Base>[parameter.Components.Count];
+        foreach (var occurrence in FhirPathEvaluator.Select(root, parameter.Expression, context))
+        {
+            // An occurrence lacking a component can never satisfy the composite, so it gets no group at all.
+            var complete = true;
+            for (var i = 0; i < components.Length && complete; i++)
+            {
+                components[i] = FhirPathEvaluator.Values(FhirPathEvaluator.Select(occurrence, parameter.Components[i].Expression, context));
+                complete = components[i].Count > 0;
+            }
+            if (!complete) continue;
+            var group = ++groups;
+            for (var i = 0; i < components.Length; i++)
+                foreach (var value in components[i])
+                    IndexValues.Add(index, parameter.Components[i].Type, $"{parameter.Name}#{i}", value, group);
+        }
+    }
+}
+
+/// <summary>Routes one selected value to the extractor for the parameter's type.</summary>
+internal static class IndexValues
+{
+    public static void Add(ResourceIndex index, SearchParamType type, string param, Base value, int? group = null)
+    {
+        try
+        {
+            switch (type)
+            {
+                case SearchParamType.Token: TokenValues.Add(index.Tokens, param, value, group); break;
+                case SearchParamType.String: StringValues.Add(index.Strings, param, value, group); break;
+                case SearchParamType.Date: DateValues.Add(index.Dates, param, value, group); break;
+                case SearchParamType.Number: NumberValues.Add(index.Numbers, param, value, group); break;
+                case SearchParamType.Quantity: QuantityValues.Add(index.Quantities, param, value, group); break;
+                case SearchParamType.Reference: ReferenceValues.Add(index.References, param, value, group); break;
+                case SearchParamType.Uri: UriValues.Add(index.Uris, param, value, group); break;
+                // Composite is handled by CompositeValues; special (e.g. Location.near) is not indexed.
+            }
+        }
+        catch (Exception)
+        {
+            // A value the parser kept but that is not valid for its type (e.g. a decimal stored as an unparsable
+            // string) is skipped; indexing never fails a write.
+        }
+    }
+}

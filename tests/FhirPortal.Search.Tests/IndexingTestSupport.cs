@@ -1,0 +1,29 @@
+namespace FhirPortal.Search.Tests;
+
+internal static class Indexing
+{
+    public static readonly SearchParameterRegistry Registry = SearchParameterRegistry.CreateDefault();
+    public static readonly SearchIndexer Indexer = new(Registry);
+}
+
+/// <summary>
+/// Finds ../shared/fixtures beside the checkout. With CI=true a missing folder fails the test; elsewhere tests that
+/// need it return early.
+/// </summary>
+internal static class Fixtures
+{
+    public static bool InCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+
+    public static string? Folder(string subfolder)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (!File.Exists(Path.Combine(dir.FullName, "FhirPortal.sln"))) continue;
+            var path = Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "fixtures", subfolder));
+            if (Directory.Exists(path)) return path;
+            break;
+        }
+        if (InCi) throw new InvalidOperationException($"CI=true but ../shared/fixtures/{subfolder} is missing beside the checkout.");
+        return null;
+    }
+}
