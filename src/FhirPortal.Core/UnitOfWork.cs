@@ -15,6 +15,7 @@ public sealed class UnitOfWork(IResourceStore store, VersionFactory versions, Da
     private readonly List<SearchQuery> _mustNotMatch = [];
 
     public IResourceStore Store => store;
+    public IReadOnlyList<ResourceWrite> Writes => _writes;
     public DateTimeOffset Now => now;
 
     public async Task<StoredResource?> CurrentAsync(ResourceKey key, CancellationToken ct) =>

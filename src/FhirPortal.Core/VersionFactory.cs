@@ -1,3 +1,4 @@
+using FhirPortal.Core.SearchParameters;
 using FhirPortal.Core.Serialization;
 using FhirPortal.Search;
 using FhirPortal.Storage;
@@ -6,10 +7,11 @@ using Hl7.Fhir.Model;
 namespace FhirPortal.Core;
 
 /// <summary>Turns a POCO into the stored form of a new version: id and meta set, the exact JSON to return, its index values.</summary>
-public sealed class VersionFactory(SearchIndexer indexer)
+public sealed class VersionFactory(SearchIndexer indexer, CustomSearchParameters searchParameters)
 {
     public ResourceWrite NewVersion(Resource resource, string id, int versionId, WriteMethod method, DateTimeOffset now)
     {
+        searchParameters.Validate(resource);
         resource.Id = id;
         resource.Meta ??= new Meta();
         resource.Meta.VersionId = versionId.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -1,3 +1,4 @@
+using FhirPortal.Core.SearchParameters;
 using FhirPortal.Storage;
 
 namespace FhirPortal.Core;
@@ -6,7 +7,7 @@ namespace FhirPortal.Core;
 /// Runs a unit of work optimistically: plan against the store, commit, and on a lost race plan again from the
 /// new state. Client preconditions (If-Match) are re-checked on each attempt, so a loser ends in 412, not a gap.
 /// </summary>
-public sealed class WriteRunner(IResourceStore store, VersionFactory versions, TimeProvider clock)
+public sealed class WriteRunner(IResourceStore store, VersionFactory versions, TimeProvider clock, CustomSearchParameters searchParameters)
 {
     private const int MaxAttempts = 12;
 
@@ -19,6 +20,7 @@ public sealed class WriteRunner(IResourceStore store, VersionFactory versions, T
             try
             {
                 await unit.CommitAsync(ct);
+                searchParameters.Committed(unit.Writes);
                 return result;
             }
             catch (WriteConflictException e) when (attempt < MaxAttempts)

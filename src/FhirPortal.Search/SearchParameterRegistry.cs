@@ -4,7 +4,10 @@ using Hl7.Fhir.Utility;
 
 namespace FhirPortal.Search;
 
-/// <summary>All search parameters the server knows, by resource type and name (R4 definitions from the SDK).</summary>
+/// <summary>
+/// All search parameters the server knows, by resource type and name: the R4 definitions from the SDK plus custom
+/// SearchParameter resources. Lookups read an immutable snapshot; adding or removing a custom parameter swaps it.
+/// </summary>
 public sealed class SearchParameterRegistry
 {
     /// <summary>
@@ -20,17 +23,59 @@ public sealed class SearchParameterRegistry
         ("_source", SearchParamType.Uri, "meta.source"),
     ];
 
-    private readonly FrozenDictionary<string, FrozenDictionary<string, SearchParameterInfo>> _byType;
+    private readonly IReadOnlyList<SearchParameterInfo> _defaults;
+    private readonly Dictionary<string, IReadOnlyList<SearchParameterInfo>> _custom = new(StringComparer.Ordinal);
+    private readonly Lock _lock = new();
+    private volatile FrozenDictionary<string, FrozenDictionary<string, SearchParameterInfo>> _byType;
 
     private SearchParameterRegistry(IEnumerable<SearchParameterInfo> parameters)
     {
-        _byType = parameters
+        _defaults = parameters.ToList();
+        _byType = Build(_defaults);
+    }
+
+    /// <summary>Incremented whenever the set of parameters changes, so caches built from it can tell they are stale.</summary>
+    public int Generation { get; private set; }
+
+    /// <summary>
+    /// Adds or replaces the parameters defined by one custom SearchParameter (keyed by its resource id, or its
+    /// file for profiles); a custom parameter with a built-in's name takes its place for its base types.
+    /// </summary>
+    public void SetCustom(string key, IReadOnlyList<SearchParameterInfo> parameters)
+    {
+        lock (_lock)
+        {
+            _custom[key] = parameters;
+            Rebuild();
+        }
+    }
+
+    public void RemoveCustom(string key)
+    {
+        lock (_lock)
+        {
+            if (_custom.Remove(key)) Rebuild();
+        }
+    }
+
+    /// <summary>Looks up a definition by canonical URL (composite components refer to their parts that way).</summary>
+    public SearchParameterInfo? FindByUrl(string url) =>
+        _byType.Values.SelectMany(byName => byName.Values).FirstOrDefault(p => p.Url == url);
+
+    private void Rebuild()
+    {
+        _byType = Build(_custom.Values.SelectMany(c => c).Concat(_defaults));
+        Generation++;
+    }
+
+    // First wins: custom parameters are listed before the defaults they override.
+    private static FrozenDictionary<string, FrozenDictionary<string, SearchParameterInfo>> Build(IEnumerable<SearchParameterInfo> parameters) =>
+        parameters
             .GroupBy(p => p.ResourceType)
             .ToFrozenDictionary(
                 g => g.Key,
                 g => g.GroupBy(p => p.Name).Select(x => x.First()).ToFrozenDictionary(p => p.Name, StringComparer.Ordinal),
                 StringComparer.Ordinal);
-    }
 
     /// <summary>The registry of the 1,698 R4 definitions the SDK ships, each narrowed to its resource type.</summary>
     public static SearchParameterRegistry CreateDefault() => new(DefaultParameters());

@@ -15,6 +15,9 @@ public sealed class FhirPortalOptions
     [Url]
     public string? PublicBaseUrl { get; set; }
 
+    /// <summary>The implementation guide folder; custom SearchParameters in it are registered at start-up.</summary>
+    public string? ProfilesDirectory { get; set; } = "./profiles";
+
     [Required]
     public LimitOptions Limits { get; set; } = new();
 }

@@ -1,4 +1,5 @@
 using FhirPortal.Core;
+using FhirPortal.Core.SearchParameters;
 using FhirPortal.Core.Interactions;
 using FhirPortal.Core.Operations;
 using FhirPortal.Core.Serialization;
@@ -37,6 +38,10 @@ internal static class ServiceRegistration
 
         services.AddSingleton(_ => SearchParameterRegistry.CreateDefault());
         services.AddSingleton<SearchIndexer>();
+        services.AddSingleton<CustomSearchParameters>();
+        services.AddSingleton<ReindexJobs>();
+        services.AddHostedService<SearchParameterLoader>();
+        services.AddHostedService<ReindexWorker>();
         services.AddSingleton<SearchQueryParser>();
         services.AddSingleton(sp => new FhirParser(sp.GetRequiredService<FhirLimits>().MaxJsonDepth));
         services.AddSingleton<VersionFactory>();

@@ -95,6 +95,59 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable
         return await SqliteSearch.QueryAsync(connection, query, _registry, cancellationToken);
     }
 
+    public async Task<ReindexProgress> ReindexAsync(ReindexBatch batch, Func<StoredResource, ResourceIndex> index, CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            using var tx = _writer.BeginTransaction(deferred: false);
+            var progress = await SqliteReindex.RunAsync(_writer, tx, _indexWriter, batch, index, cancellationToken);
+            tx.Commit();
+            return progress;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public async Task SaveJobAsync(JobRecord job, CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            await using var cmd = _writer.CreateCommand();
+            cmd.CommandText = "INSERT INTO job (id, kind, state) VALUES ($id, $kind, $state) ON CONFLICT (id) DO UPDATE SET state = excluded.state";
+            cmd.Parameters.AddWithValue("$id", job.Id);
+            cmd.Parameters.AddWithValue("$kind", job.Kind);
+            cmd.Parameters.AddWithValue("$state", job.State);
+            await cmd.ExecuteNonQueryAsync(cancellationToken);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public async Task<JobRecord?> ReadJobAsync(string id, CancellationToken cancellationToken) =>
+        (await QueryJobsAsync("id = $p", id, cancellationToken)).FirstOrDefault();
+
+    public Task<IReadOnlyList<JobRecord>> ListJobsAsync(string kind, CancellationToken cancellationToken) =>
+        QueryJobsAsync("kind = $p", kind, cancellationToken);
+
+    private async Task<IReadOnlyList<JobRecord>> QueryJobsAsync(string where, string value, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = $"SELECT id, kind, state FROM job WHERE {where} ORDER BY id";
+        cmd.Parameters.AddWithValue("$p", value);
+        var jobs = new List<JobRecord>();
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+            jobs.Add(new JobRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2)));
+        return jobs;
+    }
+
     public void Dispose()
     {
         _indexWriter.Dispose();

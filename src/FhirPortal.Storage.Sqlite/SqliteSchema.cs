@@ -72,6 +72,11 @@ internal static class SqliteSchema
         CREATE INDEX ix_compartment_rid ON compartment_index(rid);
         CREATE VIRTUAL TABLE resource_text USING fts5(narrative, content, tokenize = 'unicode61 remove_diacritics 2');
         """,
+        // v3: background jobs ($reindex, later $export) survive restarts.
+        """
+        CREATE TABLE job (id TEXT PRIMARY KEY, kind TEXT NOT NULL, state TEXT NOT NULL);
+        CREATE INDEX ix_job_kind ON job(kind);
+        """,
     ];
 
     public static void Apply(SqliteConnection connection)

@@ -19,7 +19,28 @@ public interface IResourceStore
 
     /// <summary>Current, non-deleted resources matching the query, one page at a time.</summary>
     Task<Page> SearchAsync(SearchQuery query, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Recomputes the index of current resources (no new versions), one batch in a stable order, atomically with
+    /// respect to concurrent writes. Returns how many were done and where the next batch starts (null: finished).
+    /// </summary>
+    Task<ReindexProgress> ReindexAsync(ReindexBatch batch, Func<StoredResource, ResourceIndex> index, CancellationToken cancellationToken);
+
+    /// <summary>Creates or replaces a background job's record (its state is the caller's JSON).</summary>
+    Task SaveJobAsync(JobRecord job, CancellationToken cancellationToken);
+
+    Task<JobRecord?> ReadJobAsync(string id, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<JobRecord>> ListJobsAsync(string kind, CancellationToken cancellationToken);
 }
+
+/// <summary>Which resources to reindex: all, one type, or one resource, after <see cref="Cursor"/>.</summary>
+public sealed record ReindexBatch(string? Type, string? Id, string? Cursor, int Count);
+
+public sealed record ReindexProgress(int Processed, string? NextCursor);
+
+/// <summary>A persisted background job (e.g. $reindex), so it resumes after a restart.</summary>
+public sealed record JobRecord(string Id, string Kind, string State);
 
 /// <summary>What history to return. <see cref="AtStart"/>/<see cref="AtEnd"/> select versions current during that span.</summary>
 public sealed record HistoryQuery(

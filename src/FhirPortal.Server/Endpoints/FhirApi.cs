@@ -16,6 +16,10 @@ public static class FhirApi
         fhir.MapGet("/metadata", SystemEndpoints.Metadata).WithSummary("CapabilityStatement (capabilities)");
         fhir.MapPost("/", SystemEndpoints.Bundle).WithSummary("batch or transaction Bundle");
         fhir.MapGet("/_history", SystemEndpoints.History).WithSummary("history of all resources");
+        fhir.MapPost("/$reindex", ReindexEndpoints.System).WithSummary("$reindex all resources (async job)");
+        fhir.MapGet("/$reindex/{jobId}", ReindexEndpoints.Status).WithSummary("$reindex job status");
+        fhir.MapPost("/{type}/$reindex", ReindexEndpoints.Type).WithSummary("$reindex one type (async job)");
+        fhir.MapPost("/{type}/{id}/$reindex", ReindexEndpoints.Instance).WithSummary("$reindex one resource");
         fhir.MapGet("/", SystemEndpoints.Search).WithSummary("search across types (_type)");
         fhir.MapPost("/_search", SystemEndpoints.Search).WithSummary("search across types (form-encoded POST)");
 

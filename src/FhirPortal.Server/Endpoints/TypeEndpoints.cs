@@ -29,7 +29,7 @@ internal static class TypeEndpoints
         ResourceTypes.Require(compartment);
         if (compartment != "Patient")
             throw Core.FhirOutcomeException.BadRequest($"Compartment search is supported for the Patient compartment, not {compartment}.");
-        return RunSearchAsync(context, new SearchScope(ResourceTypes.Require(type), new CompartmentCondition(compartment, id)), search);
+        return RunSearchAsync(context, new SearchScope(ResourceTypes.Require(type), new FhirPortal.Search.CompartmentCondition(compartment, id)), search);
     }
 
     /// <summary>GET parameters, plus the form body of <c>POST .../_search</c>.</summary>

@@ -1,0 +1,67 @@
+using FhirPortal.Core.Serialization;
+using FhirPortal.Search;
+using FhirPortal.Storage;
+using Hl7.Fhir.Model;
+
+namespace FhirPortal.Core.SearchParameters;
+
+/// <summary>
+/// Keeps the registry in step with custom SearchParameter resources: those in profiles/ and those written through
+/// the API. A SearchParameter that search could not use is rejected on write (422) rather than stored and ignored.
+/// New parameters index new writes at once; existing resources need <c>$reindex</c>.
+/// </summary>
+public sealed class CustomSearchParameters(SearchParameterRegistry registry)
+{
+    /// <summary>Throws a 422 when the resource is a SearchParameter the server cannot index.</summary>
+    public void Validate(Resource resource)
+    {
+        if (resource is SearchParameter parameter) Infos(parameter);
+    }
+
+    /// <summary>Registers (or removes) the SearchParameters among committed writes.</summary>
+    public void Committed(IEnumerable<ResourceWrite> writes)
+    {
+        foreach (var write in writes)
+        {
+            var version = write.Version;
+            if (version.Key.Type != "SearchParameter") continue;
+            if (version.IsDeleted) registry.RemoveCustom(version.Key.Id);
+            else registry.SetCustom(version.Key.Id, Infos((SearchParameter)FhirParser.ParseStored(version.Json.Span)));
+        }
+    }
+
+    /// <summary>At start-up: SearchParameters from the profiles folder (files or Bundles), then those stored through the API.</summary>
+    public async Task LoadAsync(string? profilesDirectory, IResourceStore store, FhirParser parser, CancellationToken ct)
+    {
+        if (profilesDirectory is not null && Directory.Exists(profilesDirectory))
+        {
+            foreach (var file in Directory.EnumerateFiles(profilesDirectory, "*.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+            {
+                var resource = parser.ParseJson(await File.ReadAllBytesAsync(file, ct));
+                var parameters = resource is Bundle bundle ? bundle.Entry.Select(e => e.Resource).OfType<SearchParameter>() : [resource as SearchParameter];
+                foreach (var parameter in parameters.OfType<SearchParameter>())
+                    registry.SetCustom($"profiles:{Path.GetFileName(file)}:{parameter.Id ?? parameter.Code}", Infos(parameter));
+            }
+        }
+        string? cursor = null;
+        do
+        {
+            var page = await store.SearchAsync(new SearchQuery("SearchParameter", [], 200, cursor), ct);
+            foreach (var stored in page.Entries)
+                registry.SetCustom(stored.Key.Id, Infos((SearchParameter)FhirParser.ParseStored(stored.Json.Span)));
+            cursor = page.NextCursor;
+        } while (cursor is not null);
+    }
+
+    private IReadOnlyList<SearchParameterInfo> Infos(SearchParameter parameter)
+    {
+        try
+        {
+            return CustomSearchParameter.ToInfos(parameter, registry);
+        }
+        catch (ArgumentException e)
+        {
+            throw FhirOutcomeException.Unprocessable($"SearchParameter '{parameter.Code ?? parameter.Id}': {e.Message}");
+        }
+    }
+}
