@@ -25,7 +25,9 @@ internal static class FilterParser
                 return modifier is null && ids.Count > 0 ? new IdCondition(ids) : null;
             case "_text" or "_content":
                 return modifier is null && value.Length > 0 ? new TextCondition(paramName == "_text", value) : null;
-            case "_list" or "_filter" or "_query" or "_has":
+            case "_list":
+                return modifier is null && value.Length > 0 ? new ListCondition(SearchValueSyntax.Unescape(value)) : null;
+            case "_filter" or "_query" or "_has":
                 return null;
         }
         return scope.TryResolve(paramName, out var parameter)

@@ -125,3 +125,12 @@ public sealed record TextCondition(bool NarrativeOnly, string Query) : SearchCon
 
 /// <summary>Compartment search (<c>/Patient/123/Observation</c>): the resource is in that compartment.</summary>
 public sealed record CompartmentCondition(string CompartmentType, string Id) : SearchCondition;
+
+/// <summary>
+/// <c>code:in=ValueSet</c> / <c>:not-in</c>: Core expands the ValueSet stored on the server into a plain
+/// <see cref="TokenCondition"/> before the store sees the query.
+/// </summary>
+public sealed record ValueSetCondition(string Param, string ValueSet, bool Not) : SearchCondition;
+
+/// <summary><c>_list=id</c>: the resource is an item of that List; Core turns it into an <see cref="IdCondition"/>.</summary>
+public sealed record ListCondition(string ListId) : SearchCondition;

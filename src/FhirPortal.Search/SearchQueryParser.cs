@@ -11,7 +11,7 @@ public sealed class SearchQueryParser(SearchParameterRegistry registry)
     private static readonly HashSet<string> ResponseParameters = ["_format", "_pretty", "_summary", "_elements"];
 
     /// <summary>Parameters the server recognises but does not implement.</summary>
-    private static readonly HashSet<string> NotImplemented = ["_contained", "_containedType", "_list", "_filter", "_query"];
+    private static readonly HashSet<string> NotImplemented = ["_contained", "_containedType", "_filter", "_query"];
 
     /// <param name="resourceType">The searched type, or null for a system search (narrowed by <c>_type</c>).</param>
     public ParsedSearch Parse(string? resourceType, IEnumerable<KeyValuePair<string, string>> parameters, int defaultCount, int maxCount)

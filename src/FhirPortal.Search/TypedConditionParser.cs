@@ -59,7 +59,7 @@ internal static class TypedConditionParser
         return values.Count == 0 ? null : new StringCondition(name, values, m);
     }
 
-    private static TokenCondition? ParseTokenCondition(string name, string? modifier, List<string> alternatives, string raw)
+    private static SearchCondition? ParseTokenCondition(string name, string? modifier, List<string> alternatives, string raw)
     {
         switch (modifier)
         {
@@ -73,8 +73,12 @@ internal static class TypedConditionParser
                 return texts.Count == 0 ? null : new TokenCondition(name, texts, TokenModifier.Text);
             case "of-type":
                 return new TokenCondition(name + ":of-type", alternatives.Select(a => ParseOfType(a, raw)).ToList());
+            case "in" or "not-in":
+                if (alternatives.Count != 1)
+                    throw new SearchParameterException($"'{raw}' takes one ValueSet (a canonical URL or ValueSet/id).", raw);
+                return new ValueSetCondition(name, SearchValueSyntax.Unescape(alternatives[0]), modifier == "not-in");
             default:
-                return null; // :in, :not-in (need a terminology service), :above, :below
+                return null; // :above, :below (need subsumption from a terminology service)
         }
     }
 

@@ -53,6 +53,7 @@ internal static class ServiceRegistration
         services.AddSingleton<PatchInteraction>();
         services.AddSingleton<DeleteInteraction>();
         services.AddSingleton<HistoryInteraction>();
+        services.AddSingleton<SearchExpansion>();
         services.AddSingleton<SearchInteraction>();
         services.AddSingleton<EntryExecutor>();
         services.AddSingleton<BatchInteraction>();

@@ -16,12 +16,12 @@ public sealed record SearchScope(string? Type, CompartmentCondition? Compartment
 /// <c>Prefer: handling=strict</c>; otherwise they are left out of the self link and reported in an
 /// OperationOutcome entry.
 /// </summary>
-public sealed class SearchInteraction(IResourceStore store, SearchQueryParser parser, FhirLimits limits)
+public sealed class SearchInteraction(IResourceStore store, SearchQueryParser parser, SearchExpansion expansion, FhirLimits limits)
 {
     public async Task<BundleResult> ExecuteAsync(string baseUrl, SearchScope scope, IReadOnlyList<KeyValuePair<string, string>> parameters, bool strict, CancellationToken ct)
     {
         var parsed = Parse(scope, parameters, strict);
-        var query = parsed.Query;
+        var query = await expansion.ResolveAsync(parsed.Query, ct);
         var summaryCount = parameters.Any(p => p.Key == "_summary" && p.Value == "count");
         if (summaryCount)
             query = query with { Count = 0, Cursor = null, Total = TotalMode.Accurate, Includes = [], RevIncludes = [] };
