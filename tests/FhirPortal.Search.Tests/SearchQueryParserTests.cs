@@ -43,11 +43,21 @@ public sealed class SearchQueryParserTests
     public void Unknown_parameters_and_modifiers_are_reported_and_response_parameters_are_not()
     {
         var parsed = Parse(("nonsense", "1"), ("_format", "json"), ("_summary", "true"), ("_elements", "id"),
-            ("_pretty", "true"), ("name:nonsense", "x"), ("gender:above", "x"), ("gender:in", "http://vs"),
-            ("_list", "42"), ("_contained", "true"), ("_containedType", "contained"), ("birthdate:exact", "2020"));
-        Assert.Equal(["nonsense", "name:nonsense", "gender:above", "gender:in", "_list", "_contained", "_containedType", "birthdate:exact"],
+            ("_pretty", "true"), ("name:nonsense", "x"), ("gender:above", "x"),
+            ("_contained", "true"), ("_containedType", "contained"), ("birthdate:exact", "2020"));
+        Assert.Equal(["nonsense", "name:nonsense", "gender:above", "_contained", "_containedType", "birthdate:exact"],
             parsed.Unsupported);
         Assert.Empty(parsed.Query.Conditions);
+    }
+
+    [Fact]
+    public void In_not_in_and_list_become_conditions_core_resolves()
+    {
+        var conditions = Parse(("gender:in", "http://vs"), ("gender:not-in", "ValueSet/x"), ("_list", "42")).Query.Conditions;
+        Assert.Equal(new ValueSetCondition("gender", "http://vs", false), conditions[0]);
+        Assert.Equal(new ValueSetCondition("gender", "ValueSet/x", true), conditions[1]);
+        Assert.Equal(new ListCondition("42"), conditions[2]);
+        Assert.Throws<SearchParameterException>(() => Parse(("gender:in", "http://a,http://b")));
     }
 
     [Theory]
