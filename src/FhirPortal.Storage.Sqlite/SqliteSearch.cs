@@ -115,8 +115,10 @@ internal static class SqliteSearch
             _ => throw new ArgumentException($"Cannot sort by the {parameter.Type} parameter '{key.Param}'."),
         };
         var aggregate = key.Descending ? "MAX" : "MIN";
+        // "+param" keeps SQLite on the rid index: through the (param, ...) lookup index this correlated subquery
+        // would scan every row of the parameter for each candidate, making a sorted page cost O(matches x rows).
         return new Sort(
-            $"(SELECT {aggregate}({column}) FROM {SqliteConditions.TableOf(parameter.Type)} WHERE rid = r.rid AND param = {p.Add(key.Param)})",
+            $"(SELECT {aggregate}({column}) FROM {SqliteConditions.TableOf(parameter.Type)} WHERE rid = r.rid AND +param = {p.Add(key.Param)})",
             key.Descending);
     }
 
