@@ -49,7 +49,7 @@ public sealed class MetadataTests : IDisposable
 
         var rest = Assert.Single(cs["rest"]!.AsArray())!;
         Assert.Equal("server", rest["mode"]!.GetValue<string>());
-        Assert.Equal(["transaction", "batch", "history-system"], Codes(rest["interaction"]).ToArray());
+        Assert.Equal(["transaction", "batch", "history-system", "search-system"], Codes(rest["interaction"]).ToArray());
     }
 
     [Fact]
@@ -211,6 +211,117 @@ public sealed class MetadataTests : IDisposable
         var history = await (await _client.GetAsync("_history")).ReadJsonAsync();
         Assert.Equal("history", history["type"]!.GetValue<string>());
         Assert.Equal(3, history["entry"]!.AsArray().Count);
+    }
+
+    private static readonly string[] CommonParameters =
+        ["_id", "_lastUpdated", "_tag", "_profile", "_security", "_source", "_text", "_content"];
+
+    private static JsonNode Resource(JsonNode cs, string type) =>
+        cs["rest"]![0]!["resource"]!.AsArray().Single(r => r!["type"]!.GetValue<string>() == type)!;
+
+    private static Dictionary<string, JsonNode> SearchParams(JsonNode resource) =>
+        (resource["searchParam"] as JsonArray ?? []).ToDictionary(p => p!["name"]!.GetValue<string>(), p => p!);
+
+    [Fact]
+    public async Task Patient_declares_its_search_parameters_with_types_definitions_and_documentation()
+    {
+        var patient = SearchParams(Resource(await MetadataAsync(), "Patient"));
+        Assert.Equal("string", patient["name"]["type"]!.GetValue<string>());
+        Assert.Equal("http://hl7.org/fhir/SearchParameter/Patient-name", patient["name"]["definition"]!.GetValue<string>());
+        Assert.Equal("date", patient["birthdate"]["type"]!.GetValue<string>());
+        Assert.Equal("reference", patient["general-practitioner"]["type"]!.GetValue<string>());
+        Assert.Equal("token", patient["identifier"]["type"]!.GetValue<string>());
+        foreach (var name in CommonParameters) Assert.True(patient.ContainsKey(name), name);
+        Assert.Equal("date", patient["_lastUpdated"]["type"]!.GetValue<string>());
+        Assert.Equal("uri", patient["_profile"]["type"]!.GetValue<string>());
+        foreach (var (name, p) in patient)
+        {
+            Assert.False(string.IsNullOrEmpty(p["documentation"]?.GetValue<string>()), name);
+            Assert.StartsWith("http://hl7.org/fhir/SearchParameter/", p["definition"]!.GetValue<string>());
+            Assert.NotEqual("special", p["type"]!.GetValue<string>());
+        }
+        Assert.Contains(":exact", patient["name"]["documentation"]!.GetValue<string>());
+        Assert.Contains(":identifier", patient["general-practitioner"]["documentation"]!.GetValue<string>());
+        Assert.Contains(":of-type", patient["identifier"]["documentation"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Observation_declares_composites_and_includes_and_Patient_its_revincludes()
+    {
+        var cs = await MetadataAsync();
+        var observation = Resource(cs, "Observation");
+        var parameters = SearchParams(observation);
+        Assert.Equal("composite", parameters["code-value-quantity"]["type"]!.GetValue<string>());
+        Assert.Equal("quantity", parameters["value-quantity"]["type"]!.GetValue<string>());
+        var includes = Strings(observation["searchInclude"]).ToList();
+        Assert.Contains("Observation:subject", includes);
+        Assert.Contains("Observation:patient", includes);
+        Assert.Contains("*", includes);
+        Assert.DoesNotContain(includes, i => i != "*" && !i.StartsWith("Observation:", StringComparison.Ordinal));
+
+        var patient = Resource(cs, "Patient");
+        var revIncludes = Strings(patient["searchRevInclude"]).ToList();
+        Assert.Contains("Observation:subject", revIncludes);
+        Assert.Contains("Observation:patient", revIncludes);
+        Assert.Contains("Encounter:subject", revIncludes);
+        Assert.DoesNotContain("Observation:code", revIncludes);
+        Assert.Contains("Patient:general-practitioner", Strings(patient["searchInclude"]));
+
+        var rest = cs["rest"]![0]!;
+        Assert.Contains("search-system", Codes(rest["interaction"]));
+        var systemParams = (rest["searchParam"] as JsonArray)!.Select(p => p!["name"]!.GetValue<string>()).ToList();
+        foreach (var name in CommonParameters) Assert.Contains(name, systemParams);
+        Assert.Contains(":contains", rest["documentation"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task The_declared_includes_work_and_system_search_works()
+    {
+        var tx = await _client.PostAsync("", Fhir.Body("""
+            {"resourceType":"Bundle","type":"transaction","entry":[
+              {"fullUrl":"urn:uuid:6b3a2a0e-7b61-4e55-8d4b-0c6f1c2e9b02","resource":{"resourceType":"Patient","name":[{"family":"Incl"}]},"request":{"method":"POST","url":"Patient"}},
+              {"resource":{"resourceType":"Observation","status":"final","code":{"text":"x"},"subject":{"reference":"urn:uuid:6b3a2a0e-7b61-4e55-8d4b-0c6f1c2e9b02"}},"request":{"method":"POST","url":"Observation"}}
+            ]}
+            """));
+        Assert.Equal(HttpStatusCode.OK, tx.StatusCode);
+        var include = await (await _client.GetAsync("Observation?_include=Observation:subject")).ReadJsonAsync();
+        Assert.Equal(2, include["entry"]!.AsArray().Count);
+        var revInclude = await (await _client.GetAsync("Patient?_revinclude=Observation:subject")).ReadJsonAsync();
+        Assert.Equal(2, revInclude["entry"]!.AsArray().Count);
+        var system = await _client.GetAsync("?_type=Patient,Observation&_lastUpdated=ge2000-01-01");
+        Assert.Equal(HttpStatusCode.OK, system.StatusCode);
+        Assert.Equal(2, (await system.ReadJsonAsync())["entry"]!.AsArray().Count);
+    }
+
+    /// <summary>A value each parameter type accepts; the search need not find anything.</summary>
+    private static string PlausibleValue(string name, string type) => (name, type) switch
+    {
+        (_, "string") => "ab",
+        (_, "token") => "http://example.org|x",
+        (_, "date") => "ge2000-01-01",
+        (_, "reference") => "some-id",
+        (_, "uri") => "http://example.org/x",
+        (_, "number") => "1",
+        (_, "quantity") => "1",
+        _ => throw new InvalidOperationException($"{name}: no plausible value for a {type} parameter"),
+    };
+
+    [Fact]
+    public async Task Every_search_parameter_declared_for_Patient_works()
+    {
+        var patient = SearchParams(Resource(await MetadataAsync(), "Patient"));
+        Assert.True(patient.Count > 25, $"only {patient.Count} parameters");
+        foreach (var (name, parameter) in patient)
+        {
+            var type = parameter["type"]!.GetValue<string>();
+            var url = $"Patient?{name}={Uri.EscapeDataString(PlausibleValue(name, type))}";
+            var response = await _client.SendAsync(HttpMethod.Get, url, null, ("Prefer", "handling=strict"));
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{url}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            var bundle = await response.ReadJsonAsync();
+            Assert.DoesNotContain(bundle["entry"] as JsonArray ?? [], e => e!["search"]?["mode"]?.GetValue<string>() == "outcome");
+            var missing = await _client.GetAsync($"Patient?{name}:missing=true");
+            Assert.True(missing.StatusCode == HttpStatusCode.OK || name is "_id" or "_text" or "_content", $"{name}:missing {(int)missing.StatusCode}");
+        }
     }
 
     [Fact]
