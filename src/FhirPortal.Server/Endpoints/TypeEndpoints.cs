@@ -1,6 +1,7 @@
 using FhirPortal.Core;
 using FhirPortal.Core.Interactions;
 using FhirPortal.Core.Serialization;
+using FhirPortal.Search;
 using Hl7.Fhir.Model;
 using Microsoft.Net.Http.Headers;
 
