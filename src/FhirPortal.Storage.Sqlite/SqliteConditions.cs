@@ -168,9 +168,17 @@ internal sealed class SqliteConditions(SqlParameters p)
         {
             // Compare in canonical UCUM units, so 7 mmol/L finds 126 mg/dL where UCUM can convert; the precision range scales.
             var factor = m.Value == 0 ? 1 : canonical / m.Value;
-            return $"{a}.ccode = {p.Add(m.CanonicalCode)} AND " +
+            var converted = $"{a}.ccode = {p.Add(m.CanonicalCode)} AND " +
                    Number(a, "c", m.Prefix, canonical, m.Value == 0 ? canonical : m.Low * factor, m.Value == 0 ? canonical : m.High * factor);
+            // number||code names no system: values written with that code or unit (in any system, or none) match as written too.
+            if (m.System is not null) return converted;
+            return $"(({converted}) OR ({AsWritten(a, m)}))";
         }
+        return AsWritten(a, m);
+    }
+
+    private string AsWritten(string a, QuantityMatch m)
+    {
         var parts = new List<string>();
         if (m.System is not null) parts.Add($"{a}.system = {p.Add(m.System)}");
         if (m.Code is not null)
