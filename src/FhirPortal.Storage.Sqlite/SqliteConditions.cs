@@ -146,7 +146,11 @@ internal sealed class SqliteConditions(SqlParameters p)
     private string Number(string a, string columnPrefix, Prefix prefix, decimal value, decimal low, decimal high)
     {
         var (v, lo, hi) = ($"{a}.{columnPrefix}value", $"{a}.{columnPrefix}low", $"{a}.{columnPrefix}high");
-        string Within() => $"({lo} >= {p.Add((double)low)} AND {hi} <= {p.Add((double)high)})";
+        // eq: the stored value lies in the search value's precision range (search.html#number), e.g. 0.50 finds 0.5;
+        // a stored Range (whose low/high are not symmetric around its value) must lie inside it as a whole.
+        string Within() =>
+            $"(({lo} >= {p.Add((double)low)} AND {hi} <= {p.Add((double)high)}) OR " +
+            $"({v} >= {p.Add((double)low)} AND {v} < {p.Add((double)high)} AND abs({lo} + {hi} - 2 * {v}) <= 1e-9 * (1 + abs({v}))))";
         var x = (double)value;
         return prefix switch
         {

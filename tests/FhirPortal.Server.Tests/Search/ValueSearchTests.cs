@@ -21,6 +21,10 @@ public sealed class ValueSearchTests : SearchTestBase
         await AssertIdsAsync("RiskAssessment?probability=eb0.5", "ra1", "ra2");
         await AssertIdsAsync("RiskAssessment?probability=ap0.5", "ra3");
         await AssertIdsAsync("RiskAssessment?probability=0.1,0.8", "ra1", "ra4");
+        // A more precise search value still matches a stored value inside its precision range.
+        await AssertIdsAsync("RiskAssessment?probability=0.50", "ra3");
+        await AssertIdsAsync("RiskAssessment?probability=0.500", "ra3");
+        await AssertIdsAsync("RiskAssessment?probability=0.51");
         await AssertIdsAsync("RiskAssessment?probability=gt0.1&probability=lt0.8", "ra2", "ra3");
     }
 
