@@ -147,7 +147,11 @@ internal sealed class SqliteConditions(SqlParameters p)
     private string Number(string a, string columnPrefix, Prefix prefix, decimal value, decimal low, decimal high)
     {
         var (v, lo, hi) = ($"{a}.{columnPrefix}value", $"{a}.{columnPrefix}low", $"{a}.{columnPrefix}high");
-        string Within() => $"({lo} >= {p.Add((double)low)} AND {hi} <= {p.Add((double)high)})";
+        // eq: the stored value lies in the search value's precision range (search.html#number), e.g. 0.50 finds 0.5;
+        // a stored Range (whose low/high are not symmetric around its value) must lie inside it as a whole.
+        string Within() =>
+            $"(({lo} >= {p.Add((double)low)} AND {hi} <= {p.Add((double)high)}) OR " +
+            $"({v} >= {p.Add((double)low)} AND {v} < {p.Add((double)high)} AND abs({lo} + {hi} - 2 * {v}) <= 1e-9 * (1 + abs({v}))))";
         var x = (double)value;
         return prefix switch
         {
@@ -169,9 +173,17 @@ internal sealed class SqliteConditions(SqlParameters p)
         {
             // Compare in canonical UCUM units, so 7 mmol/L finds 126 mg/dL where UCUM can convert; the precision range scales.
             var factor = m.Value == 0 ? 1 : canonical / m.Value;
-            return $"{a}.ccode = {p.Add(m.CanonicalCode)} AND " +
+            var converted = $"{a}.ccode = {p.Add(m.CanonicalCode)} AND " +
                    Number(a, "c", m.Prefix, canonical, m.Value == 0 ? canonical : m.Low * factor, m.Value == 0 ? canonical : m.High * factor);
+            // number||code names no system: values written with that code or unit (in any system, or none) match as written too.
+            if (m.System is not null) return converted;
+            return $"(({converted}) OR ({AsWritten(a, m)}))";
         }
+        return AsWritten(a, m);
+    }
+
+    private string AsWritten(string a, QuantityMatch m)
+    {
         var parts = new List<string>();
         if (m.System is not null) parts.Add($"{a}.system = {p.Add(m.System)}");
         if (m.Code is not null)

@@ -108,7 +108,8 @@ internal static class SqliteSearch
         {
             SearchParamType.Token => "code",
             SearchParamType.String => "norm",
-            SearchParamType.Date => "start_ms",
+            // A period's highest value is its end: descending compares ends, ascending starts.
+            SearchParamType.Date => key.Descending ? "end_ms" : "start_ms",
             SearchParamType.Number or SearchParamType.Quantity => "value",
             SearchParamType.Reference => "ttype || '/' || tid",
             SearchParamType.Uri => "value",
