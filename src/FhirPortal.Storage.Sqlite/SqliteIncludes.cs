@@ -4,7 +4,11 @@ using Microsoft.Data.Sqlite;
 
 namespace FhirPortal.Storage.Sqlite;
 
-/// <summary><c>_include</c> and <c>_revinclude</c> for one page, with <c>:iterate</c> applied to what was included.</summary>
+/// <summary>
+/// <c>_include</c> and <c>_revinclude</c> for one page, with <c>:iterate</c> applied to what was included. The
+/// "+x.param" terms keep SQLite walking from the page's few rows (rid or target index) instead of scanning every
+/// reference of that parameter.
+/// </summary>
 internal static class SqliteIncludes
 {
     // Bounds :iterate on cyclic graphs (e.g. Organization.partOf); each round only follows newly found resources.
@@ -43,7 +47,7 @@ internal static class SqliteIncludes
         JOIN resource r ON r.type = x.ttype AND r.id = x.tid AND r.deleted = 0
         JOIN resource_version v ON v.rid = r.rid AND v.version = r.version
         WHERE x.rid IN (SELECT value FROM json_each($rids)) AND s.type = $source
-        {(spec.Param == "*" ? "" : "AND x.param = $param")} {(spec.TargetType is null ? "" : "AND x.ttype = $target")}
+        {(spec.Param == "*" ? "" : "AND +x.param = $param")} {(spec.TargetType is null ? "" : "AND x.ttype = $target")}
         """;
 
     /// <summary>Resources of the source type whose parameter references one of the rows.</summary>
@@ -54,7 +58,7 @@ internal static class SqliteIncludes
         JOIN resource r ON r.rid = x.rid AND r.type = $source AND r.deleted = 0
         JOIN resource_version v ON v.rid = r.rid AND v.version = r.version
         WHERE t.rid IN (SELECT value FROM json_each($rids))
-        {(spec.Param == "*" ? "" : "AND x.param = $param")} {(spec.TargetType is null ? "" : "AND t.type = $target")}
+        {(spec.Param == "*" ? "" : "AND +x.param = $param")} {(spec.TargetType is null ? "" : "AND t.type = $target")}
         """;
 
     private static async Task<List<(long, StoredResource)>> RunAsync(

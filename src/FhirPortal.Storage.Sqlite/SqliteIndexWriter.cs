@@ -14,11 +14,15 @@ internal sealed class SqliteIndexWriter(SqliteConnection writer) : IDisposable
 
     private readonly Dictionary<string, SqliteCommand> _commands = [];
 
-    public async Task ReplaceAsync(SqliteTransaction tx, long rid, ResourceIndex? index, CancellationToken ct)
+    /// <param name="isNew">The resource was just inserted, so it has no rows to delete (saves nine statements per create).</param>
+    public async Task ReplaceAsync(SqliteTransaction tx, long rid, ResourceIndex? index, CancellationToken ct, bool isNew = false)
     {
-        foreach (var table in Tables)
-            await RunAsync(tx, $"DELETE FROM {table} WHERE rid = $p0", ct, rid);
-        await RunAsync(tx, "DELETE FROM resource_text WHERE rowid = $p0", ct, rid);
+        if (!isNew)
+        {
+            foreach (var table in Tables)
+                await RunAsync(tx, $"DELETE FROM {table} WHERE rid = $p0", ct, rid);
+            await RunAsync(tx, "DELETE FROM resource_text WHERE rowid = $p0", ct, rid);
+        }
         if (index is null) return;
 
         foreach (var t in index.Tokens.Distinct())

@@ -83,13 +83,20 @@ internal static class SqliteSearch
     private static StringBuilder Where(SqlParameters p, SearchQuery query, string r)
     {
         var sql = new StringBuilder($"{r}.deleted = 0");
-        if (query.ResourceType is not null) sql.Append($" AND {r}.type = {p.Add(query.ResourceType)}");
+        // With a selective condition, "+type" stops SQLite from walking every resource of the type and lets it
+        // drive from that condition's index (rid IN (...)); without one the type index is the best start.
+        var typeColumn = query.Conditions.Any(IsSelective) ? $"+{r}.type" : $"{r}.type";
+        if (query.ResourceType is not null) sql.Append($" AND {typeColumn} = {p.Add(query.ResourceType)}");
         else if (query.Types is { Count: > 0 } types) sql.Append($" AND {r}.type IN ({string.Join(", ", types.Select(p.Add))})");
         var conditions = new SqliteConditions(p);
         foreach (var condition in query.Conditions)
             sql.Append(" AND ").Append(conditions.Translate(condition, r));
         return sql;
     }
+
+    // Conditions that are not "rid IN (a narrow subquery)": negations, and id/_has which use the (type, id) index.
+    private static bool IsSelective(SearchCondition condition) => condition is not
+        (TokenCondition { Modifier: TokenModifier.Not } or MissingCondition { Missing: true } or IdCondition or HasCondition);
 
     private sealed record Sort(string Expression, bool Descending);
 

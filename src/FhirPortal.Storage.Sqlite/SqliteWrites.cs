@@ -14,6 +14,7 @@ internal static class SqliteWrites
                 $"{version.Key} is at version {current}, the write expected {version.VersionId - 1}.");
 
         var deleted = version.IsDeleted ? 1 : 0;
+        var isNew = rid is null;
         await using (var cmd = Command(connection, tx))
         {
             if (rid is null)
@@ -47,7 +48,7 @@ internal static class SqliteWrites
             await cmd.ExecuteNonQueryAsync(ct);
         }
 
-        await indexWriter.ReplaceAsync(tx, rid.Value, write.Version.IsDeleted ? null : write.Index, ct);
+        await indexWriter.ReplaceAsync(tx, rid.Value, write.Version.IsDeleted ? null : write.Index, ct, isNew);
     }
 
     private static async Task<(long? Rid, int Version)> CurrentAsync(SqliteConnection connection, SqliteTransaction tx, ResourceKey key, CancellationToken ct)
