@@ -34,7 +34,7 @@ public sealed class CapabilityStatementBuilder(SearchParameterRegistry registry)
     private static readonly Dictionary<SearchParamType, string> ModifierNotes = new()
     {
         [SearchParamType.String] = "Modifiers: :exact, :contains, :missing (default: starts-with, case- and accent-insensitive).",
-        [SearchParamType.Token] = "Modifiers: :not, :text, :of-type (identifiers), :missing; values code, system|code, |code, system|.",
+        [SearchParamType.Token] = "Modifiers: :not, :text, :of-type (identifiers), :in and :not-in (ValueSets stored on this server), :missing; values code, system|code, |code, system|.",
         [SearchParamType.Reference] = "Modifiers: :[Type], :identifier, :missing; values id, Type/id or an absolute URL; chaining (param:Type.param) supported.",
         [SearchParamType.Uri] = "Modifiers: :above, :below, :missing.",
         [SearchParamType.Date] = "Modifier: :missing; prefixes eq, ne, gt, lt, ge, le, sa, eb, ap.",
@@ -47,9 +47,11 @@ public sealed class CapabilityStatementBuilder(SearchParameterRegistry registry)
         "Search: every parameter listed per type, plus _id, _lastUpdated, _tag, _profile, _security, _source, _text, _content " +
         "on all types; comma = OR, repeating a parameter = AND. Modifiers: string :exact/:contains; token :not/:text/:of-type; " +
         "reference :[Type]/:identifier and chains (subject:Patient.name=x) and reverse chains (_has:Type:ref:param=x); " +
-        "uri :above/:below; :missing on every type. Not supported: token :in/:not-in/:above/:below, _list, _filter, _query, " +
-        "_contained, special parameters. Result parameters: _count, _sort, _total, _include, _revinclude (with :iterate), " +
-        "_summary, _elements. System search: GET [base]?_type=A,B&...";
+        "token :in/:not-in against ValueSets stored here; _list=id; uri :above/:below; :missing on every type. " +
+        "Not supported: token :above/:below, _filter, _query, _contained, special parameters. Result parameters: _count, _sort, " +
+        "_total, _include, _revinclude (with :iterate), _summary, _elements. System search: GET [base]?_type=A,B&... " +
+        "Custom SearchParameter resources take effect on write; POST [base]/$reindex, [base]/[type]/$reindex (async, 202 + " +
+        "Content-Location) and [base]/[type]/[id]/$reindex backfill existing resources.";
 
     public CapabilityStatement Build(string baseUrl, string softwareVersion)
     {
