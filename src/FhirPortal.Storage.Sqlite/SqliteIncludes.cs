@@ -6,8 +6,8 @@ namespace FhirPortal.Storage.Sqlite;
 
 /// <summary>
 /// <c>_include</c> and <c>_revinclude</c> for one page, with <c>:iterate</c> applied to what was included. The
-/// "+x.param" terms keep SQLite walking from the page's few rows (rid or target index) instead of scanning every
-/// reference of that parameter.
+/// CROSS JOINs fix the join order (SQLite keeps it as written): start from the page's few rows and follow the
+/// reference indexes, instead of walking every resource of the included type.
 /// </summary>
 internal static class SqliteIncludes
 {
@@ -42,23 +42,25 @@ internal static class SqliteIncludes
     /// <summary>Targets referenced by the source rows through the parameter.</summary>
     private static string IncludeSql(IncludeSpec spec) => $"""
         SELECT DISTINCT r.rid, {SqliteRows.Columns}
-        FROM reference_index x
-        JOIN resource s ON s.rid = x.rid
-        JOIN resource r ON r.type = x.ttype AND r.id = x.tid AND r.deleted = 0
+        FROM json_each($rids) j
+        CROSS JOIN resource s ON s.rid = j.value
+        CROSS JOIN reference_index x ON x.rid = s.rid
+        CROSS JOIN resource r ON r.type = x.ttype AND r.id = x.tid
         JOIN resource_version v ON v.rid = r.rid AND v.version = r.version
-        WHERE x.rid IN (SELECT value FROM json_each($rids)) AND s.type = $source
-        {(spec.Param == "*" ? "" : "AND +x.param = $param")} {(spec.TargetType is null ? "" : "AND x.ttype = $target")}
+        WHERE s.type = $source AND r.deleted = 0
+        {(spec.Param == "*" ? "" : "AND x.param = $param")} {(spec.TargetType is null ? "" : "AND x.ttype = $target")}
         """;
 
     /// <summary>Resources of the source type whose parameter references one of the rows.</summary>
     private static string RevIncludeSql(IncludeSpec spec) => $"""
         SELECT DISTINCT r.rid, {SqliteRows.Columns}
-        FROM resource t
-        JOIN reference_index x ON x.ttype = t.type AND x.tid = t.id
-        JOIN resource r ON r.rid = x.rid AND r.type = $source AND r.deleted = 0
+        FROM json_each($rids) j
+        CROSS JOIN resource t ON t.rid = j.value
+        CROSS JOIN reference_index x ON x.ttype = t.type AND x.tid = t.id
+        CROSS JOIN resource r ON r.rid = x.rid
         JOIN resource_version v ON v.rid = r.rid AND v.version = r.version
-        WHERE t.rid IN (SELECT value FROM json_each($rids))
-        {(spec.Param == "*" ? "" : "AND +x.param = $param")} {(spec.TargetType is null ? "" : "AND t.type = $target")}
+        WHERE r.type = $source AND r.deleted = 0
+        {(spec.Param == "*" ? "" : "AND x.param = $param")} {(spec.TargetType is null ? "" : "AND t.type = $target")}
         """;
 
     private static async Task<List<(long, StoredResource)>> RunAsync(
