@@ -229,9 +229,9 @@ internal sealed class FhirPathPatchOperation
             var converted = (PrimitiveType)Activator.CreateInstance(target)!;
             var mapping = ModelInfo.ModelInspector.FindOrImportClassMapping(target);
             var expected = mapping?.PrimitiveValueProperty?.ImplementingType;
-            if (primitive.ObjectValue is null || expected is null || expected.IsInstanceOfType(primitive.ObjectValue) || target.IsGenericType)
+            if (primitive.JsonValue is null || expected is null || expected.IsInstanceOfType(primitive.JsonValue) || target.IsGenericType)
             {
-                converted.ObjectValue = primitive.ObjectValue;
+                converted.JsonValue = primitive.JsonValue;
                 converted.ElementId = primitive.ElementId;
                 converted.Extension = [.. primitive.Extension.Select(x => (Extension)x.DeepCopy())];
                 return converted;
@@ -249,7 +249,7 @@ internal sealed class FhirPathPatchOperation
     private static string? Primitive(List<Parameters.ParameterComponent> parts, string part, int position, bool required)
     {
         var found = parts.FirstOrDefault(p => p.Name == part);
-        if (found?.Value is PrimitiveType { ObjectValue: { } v }) return System.Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture);
+        if (found?.Value is PrimitiveType { JsonValue: { } v }) return System.Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture);
         return required ? throw Malformed(position, $"the '{part}' part is missing.") : null;
     }
 
