@@ -1,15 +1,11 @@
-using Hl7.Fhir.FhirPath;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Utility;
-using Hl7.FhirPath;
 
 namespace FhirPortal.Search;
 
 /// <summary>Turns a SearchParameter resource into registry entries, one per base type, checking what search needs.</summary>
 public static class CustomSearchParameter
 {
-    private static readonly FhirPathCompiler Compiler = new();
-
     /// <summary>The parameters it defines; throws <see cref="ArgumentException"/> saying what is missing or wrong.</summary>
     public static IReadOnlyList<SearchParameterInfo> ToInfos(SearchParameter resource, SearchParameterRegistry registry)
     {
@@ -48,15 +44,10 @@ public static class CustomSearchParameter
         }).ToList();
     }
 
+    // The indexer's own compiler and cache decide: what passes here is exactly what indexing can evaluate.
     private static void Compile(string expression, string element)
     {
-        try
-        {
-            Compiler.Compile(expression);
-        }
-        catch (Exception e) when (e is FormatException or ArgumentException or InvalidOperationException)
-        {
-            throw new ArgumentException($"The {element} '{expression}' is not valid FHIRPath: {e.Message}");
-        }
+        if (FhirPathEvaluator.Compile(expression) is null)
+            throw new ArgumentException($"The {element} '{expression}' is not FHIRPath this server can evaluate.");
     }
 }

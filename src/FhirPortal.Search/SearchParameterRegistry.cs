@@ -34,9 +34,6 @@ public sealed class SearchParameterRegistry
         _byType = Build(_defaults);
     }
 
-    /// <summary>Incremented whenever the set of parameters changes, so caches built from it can tell they are stale.</summary>
-    public int Generation { get; private set; }
-
     /// <summary>
     /// Adds or replaces the parameters defined by one custom SearchParameter (keyed by its resource id, or its
     /// file for profiles); a custom parameter with a built-in's name takes its place for its base types.
@@ -65,7 +62,6 @@ public sealed class SearchParameterRegistry
     private void Rebuild()
     {
         _byType = Build(_custom.Values.SelectMany(c => c).Concat(_defaults));
-        Generation++;
     }
 
     // First wins: custom parameters are listed before the defaults they override.

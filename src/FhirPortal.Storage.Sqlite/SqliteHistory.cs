@@ -24,7 +24,7 @@ internal static class SqliteHistory
         if (query.Since is { } since)
         {
             where.Append(" AND v.last_updated >= $since");
-            cmd.Parameters.AddWithValue("$since", SqliteRows.ToUnixMsCeiling(since));
+            cmd.Parameters.AddWithValue("$since", SqliteInstants.Ceiling(since));
         }
         if (query.AtStart is { } atStart && query.AtEnd is { } atEnd)
         {
@@ -37,7 +37,7 @@ internal static class SqliteHistory
             cmd.Parameters.AddWithValue("$atStart", SqliteRows.ToUnixMs(atStart));
             // Times are stored in whole milliseconds: an end inside a millisecond (e.g. an instant's end, start + 1 tick)
             // must still include a version written at that millisecond.
-            cmd.Parameters.AddWithValue("$atEnd", SqliteRows.ToUnixMsCeiling(atEnd));
+            cmd.Parameters.AddWithValue("$atEnd", SqliteInstants.Ceiling(atEnd));
         }
         if (query.Cursor is not null)
         {

@@ -15,11 +15,4 @@ internal static class SqliteRows
         (byte[])reader.GetValue(offset + 5));
 
     public static long ToUnixMs(DateTimeOffset value) => value.ToUnixTimeMilliseconds();
-
-    /// <summary>The first whole millisecond at or after <paramref name="value"/>.</summary>
-    public static long ToUnixMsCeiling(DateTimeOffset value)
-    {
-        var ms = value.ToUnixTimeMilliseconds();
-        return value.UtcTicks % TimeSpan.TicksPerMillisecond == 0 ? ms : ms + 1;
-    }
 }
