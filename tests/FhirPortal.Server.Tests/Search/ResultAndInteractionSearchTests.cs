@@ -27,27 +27,12 @@ public sealed class ResultAndInteractionSearchTests : SearchTestBase
         Assert.Equal(order, await AllIdsAsync($"Patient?_sort={sort}&_count=5"));
 
         // Forward with _count=2: pages [2, 2, 1].
-        var pages = new List<List<string>>();
-        string? url = $"Patient?_sort={sort}&_count=2";
-        JsonNode? last = null;
-        while (url is not null)
-        {
-            last = await BundleAsync(url);
-            pages.Add(MatchIds(last));
-            url = Link(last, "next");
-        }
+        var (pages, last) = await PagesAsync($"Patient?_sort={sort}&_count=2");
         Assert.Equal(order, pages.SelectMany(p => p));
         Assert.Equal([2, 2, 1], pages.Select(p => p.Count));
 
         // Back from the last page by previous links.
-        var back = new List<List<string>>();
-        url = Link(last!, "previous");
-        while (url is not null)
-        {
-            var bundle = await BundleAsync(url);
-            back.Add(MatchIds(bundle));
-            url = Link(bundle, "previous");
-        }
+        var (back, _) = await PagesAsync(Link(last!, "previous"), "previous");
         Assert.Equal(pages.Take(pages.Count - 1).Reverse().Select(p => string.Join(",", p)), back.Select(p => string.Join(",", p)));
     }
 

@@ -34,21 +34,27 @@ public abstract class SearchTestBase : IDisposable
         return JsonNode.Parse(body)!;
     }
 
-    /// <summary>The ids of the match entries of every page, following next links.</summary>
-    protected async Task<List<string>> AllIdsAsync(string url)
+    /// <summary>
+    /// The match ids of each page from <paramref name="url"/> on, following <paramref name="relation"/> links
+    /// (none when the url is null), and the last page's Bundle.
+    /// </summary>
+    protected async Task<(List<List<string>> Pages, JsonNode? Last)> PagesAsync(string? url, string relation = "next")
     {
-        var ids = new List<string>();
-        var pages = 0;
-        string? next = url;
-        while (next is not null)
+        var pages = new List<List<string>>();
+        JsonNode? last = null;
+        while (url is not null)
         {
-            Assert.True(++pages < 100, "Too many pages.");
-            var bundle = await BundleAsync(next);
-            ids.AddRange(MatchIds(bundle));
-            next = Link(bundle, "next");
+            Assert.True(pages.Count < 100, "Too many pages.");
+            last = await BundleAsync(url);
+            pages.Add(MatchIds(last));
+            url = Link(last, relation);
         }
-        return ids;
+        return (pages, last);
     }
+
+    /// <summary>The ids of the match entries of every page, following next links.</summary>
+    protected async Task<List<string>> AllIdsAsync(string url) =>
+        (await PagesAsync(url)).Pages.SelectMany(p => p).ToList();
 
     /// <summary>Asserts that the search matches exactly these ids (any order), across all pages.</summary>
     protected async Task AssertIdsAsync(string url, params string[] expected)
