@@ -13,6 +13,9 @@ public sealed class FhirOutcomeException(int status, OperationOutcome outcome) :
 
     public static FhirOutcomeException BadRequest(string message, string? expression = null) =>
         Single(400, OperationOutcome.IssueType.Invalid, message, expression);
+    /// <summary>403: the caller is known but its access token does not permit this (SMART scopes, compartment).</summary>
+    public static FhirOutcomeException Forbidden(string message) =>
+        Single(403, OperationOutcome.IssueType.Forbidden, message);
     public static FhirOutcomeException NotFound(string message) =>
         Single(404, OperationOutcome.IssueType.NotFound, message);
     public static FhirOutcomeException MethodNotAllowed(string message) =>

@@ -1,3 +1,4 @@
+using FhirPortal.Core.Access;
 using FhirPortal.Search;
 using FhirPortal.Storage;
 using Hl7.Fhir.Model;
@@ -7,8 +8,9 @@ namespace FhirPortal.Core;
 /// <summary>
 /// The writes of one atomic step (a single interaction, or a whole transaction Bundle), staged and then committed
 /// together. Staged versions are visible to later reads in the same unit. All versions share one timestamp.
+/// Every write passes the caller's access check here, so REST, conditional and Bundle writes are covered alike.
 /// </summary>
-public sealed class UnitOfWork(IResourceStore store, VersionFactory versions, DateTimeOffset now)
+public sealed class UnitOfWork(IResourceStore store, VersionFactory versions, DateTimeOffset now, CallerAccess access)
 {
     private readonly Dictionary<ResourceKey, StoredResource> _staged = [];
     private readonly List<ResourceWrite> _writes = [];
@@ -17,6 +19,7 @@ public sealed class UnitOfWork(IResourceStore store, VersionFactory versions, Da
     public IResourceStore Store => store;
     public IReadOnlyList<ResourceWrite> Writes => _writes;
     public DateTimeOffset Now => now;
+    public CallerAccess Access => access;
 
     public async Task<StoredResource?> CurrentAsync(ResourceKey key, CancellationToken ct) =>
         _staged.TryGetValue(key, out var staged) ? staged : await store.ReadAsync(key, ct);
@@ -27,11 +30,17 @@ public sealed class UnitOfWork(IResourceStore store, VersionFactory versions, Da
     public StoredResource StageVersion(Resource resource, string id, StoredResource? current)
     {
         var method = current is null || current.IsDeleted ? WriteMethod.Create : WriteMethod.Update;
-        return Stage(versions.NewVersion(resource, id, (current?.VersionId ?? 0) + 1, method, now));
+        var write = versions.NewVersion(resource, id, (current?.VersionId ?? 0) + 1, method, now);
+        // An update that brings a resource (back) into existence creates it, so it needs "c".
+        access.RequireWrite(method == WriteMethod.Create ? Permissions.Create : Permissions.Update, write.Version.Key, write.Index, current);
+        return Stage(write);
     }
 
-    public StoredResource StageDelete(StoredResource current) =>
-        Stage(VersionFactory.Tombstone(current.Key, current.VersionId + 1, now));
+    public StoredResource StageDelete(StoredResource current)
+    {
+        access.RequireWrite(Permissions.Delete, current.Key, null, current);
+        return Stage(VersionFactory.Tombstone(current.Key, current.VersionId + 1, now));
+    }
 
     /// <summary>The commit fails with a conflict if a resource matching these criteria exists by then.</summary>
     public void RequireNoMatch(SearchQuery criteria) => _mustNotMatch.Add(criteria);

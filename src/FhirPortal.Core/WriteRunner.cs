@@ -1,3 +1,4 @@
+using FhirPortal.Core.Access;
 using FhirPortal.Core.SearchParameters;
 using FhirPortal.Storage;
 
@@ -7,7 +8,7 @@ namespace FhirPortal.Core;
 /// Runs a unit of work optimistically: plan against the store, commit, and on a lost race plan again from the
 /// new state. Client preconditions (If-Match) are re-checked on each attempt, so a loser ends in 412, not a gap.
 /// </summary>
-public sealed class WriteRunner(IResourceStore store, VersionFactory versions, TimeProvider clock, CustomSearchParameters searchParameters)
+public sealed class WriteRunner(IResourceStore store, VersionFactory versions, TimeProvider clock, CustomSearchParameters searchParameters, CallerContext callers)
 {
     private const int MaxAttempts = 12;
 
@@ -15,7 +16,7 @@ public sealed class WriteRunner(IResourceStore store, VersionFactory versions, T
     {
         for (var attempt = 1; ; attempt++)
         {
-            var unit = new UnitOfWork(store, versions, Truncate(clock.GetUtcNow()));
+            var unit = new UnitOfWork(store, versions, Truncate(clock.GetUtcNow()), callers.Current);
             var result = await work(unit);
             try
             {

@@ -6,7 +6,7 @@ namespace FhirPortal.Search;
 /// Patient compartment membership (R4 CompartmentDefinition "patient"): for each resource type, the reference
 /// parameters whose Patient targets put the resource in that patient's compartment. A Patient is in its own.
 /// </summary>
-internal static class CompartmentMembership
+public static class CompartmentMembership
 {
     private static readonly FrozenDictionary<string, string[]> PatientParams = new Dictionary<string, string[]>
     {

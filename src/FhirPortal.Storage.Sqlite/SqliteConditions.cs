@@ -22,6 +22,10 @@ internal sealed class SqliteConditions(SqlParameters p)
     {
         IdCondition { Ids.Count: 0 } => "0",
         IdCondition ids => $"{r}.id IN ({string.Join(", ", ids.Ids.Select(p.Add))})",
+        TypeCondition { Types.Count: 0 } => "0",
+        TypeCondition types => $"{r}.type IN ({string.Join(", ", types.Types.Select(p.Add))})",
+        AnyOfCondition { Alternatives.Count: 0 } => "0",
+        AnyOfCondition any => $"({string.Join(" OR ", any.Alternatives.Select(all => All(all, r)))})",
         TokenCondition { Modifier: TokenModifier.Not } not =>
             $"{r}.rid NOT IN ({Rows(Test(not with { Modifier = TokenModifier.None }))})",
         MissingCondition missing =>
@@ -35,6 +39,9 @@ internal sealed class SqliteConditions(SqlParameters p)
             $"{r}.rid IN (SELECT rid FROM compartment_index WHERE ctype = {p.Add(c.CompartmentType)} AND cid = {p.Add(c.Id)})",
         _ => $"{r}.rid IN ({Rows(Test(condition))})",
     };
+
+    private string All(IReadOnlyList<SearchCondition> conditions, string r) =>
+        conditions.Count == 0 ? "1" : $"({string.Join(" AND ", conditions.Select(c => Translate(c, r)))})";
 
     private string Rows(ValueTest test)
     {

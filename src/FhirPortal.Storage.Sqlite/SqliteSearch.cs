@@ -96,7 +96,7 @@ internal static class SqliteSearch
 
     // Conditions that are not "rid IN (a narrow subquery)": negations, and id/_has which use the (type, id) index.
     private static bool IsSelective(SearchCondition condition) => condition is not
-        (TokenCondition { Modifier: TokenModifier.Not } or MissingCondition { Missing: true } or IdCondition or HasCondition);
+        (TokenCondition { Modifier: TokenModifier.Not } or MissingCondition { Missing: true } or IdCondition or HasCondition or AnyOfCondition or TypeCondition);
 
     private sealed record Sort(string Expression, bool Descending);
 

@@ -48,7 +48,7 @@ public sealed class BatchInteraction(WriteRunner runner, EntryExecutor executor,
     private async Task<string> ResolveAsync(UnitOfWork unit, string reference, CancellationToken ct)
     {
         var q = reference.IndexOf('?');
-        var matches = await criteria.MatchAsync(unit, criteria.Parse(reference[..q], reference[(q + 1)..]), ct);
+        var matches = await criteria.MatchAsync(unit, criteria.ParseFor(unit, reference[..q], reference[(q + 1)..], Access.Permissions.Search), ct);
         return matches.Count == 1
             ? matches[0].Key.ToString()
             : throw (matches.Count == 0

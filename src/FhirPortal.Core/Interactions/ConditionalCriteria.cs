@@ -1,3 +1,4 @@
+using FhirPortal.Core.Access;
 using FhirPortal.Search;
 using FhirPortal.Storage;
 
@@ -32,6 +33,18 @@ public sealed class ConditionalCriteria(SearchQueryParser parser)
         if (parsed.Query.Conditions.Any(c => c is ValueSetCondition or ListCondition))
             throw FhirOutcomeException.BadRequest("Conditional criteria cannot use :in, :not-in or _list.");
         return SearchQuery.Criteria(resourceType, parsed.Query.Conditions);
+    }
+
+    /// <summary>
+    /// The criteria narrowed to what the caller may touch with <paramref name="permission"/>: resources outside its
+    /// grant neither match nor block, so conditional writes cannot reach or reveal other patients' data.
+    /// </summary>
+    public SearchQuery ParseFor(UnitOfWork unit, string resourceType, string queryString, Permissions permission)
+    {
+        var query = Parse(resourceType, queryString);
+        var restriction = unit.Access.Require(resourceType, permission);
+        var conditions = query.Conditions.Select(c => unit.Access.NarrowTraversals(c)).Concat(restriction.Conditions()).ToList();
+        return query with { Conditions = conditions };
     }
 
     /// <summary>Up to two matches: enough to tell none, one and several apart.</summary>

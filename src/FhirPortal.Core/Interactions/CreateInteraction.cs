@@ -10,9 +10,10 @@ public sealed class CreateInteraction(ConditionalCriteria criteria)
 {
     public async Task<InteractionResult> ExecuteAsync(UnitOfWork unit, Resource resource, string? ifNoneExist, string? assignedId, CancellationToken ct)
     {
+        unit.Access.Require(resource.TypeName, Access.Permissions.Create);
         if (!string.IsNullOrEmpty(ifNoneExist))
         {
-            var query = criteria.Parse(resource.TypeName, ifNoneExist);
+            var query = criteria.ParseFor(unit, resource.TypeName, ifNoneExist, Access.Permissions.Create);
             var matches = await criteria.MatchAsync(unit, query, ct);
             if (matches.Count == 1) return new InteractionResult(200, matches[0]);
             if (matches.Count > 1)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using FhirPortal.Core.Access;
 using FhirPortal.Search;
 using FhirPortal.Storage;
 using Hl7.Fhir.Model;
@@ -7,14 +8,24 @@ namespace FhirPortal.Core.Interactions;
 
 /// <summary>
 /// history at instance, type and system level (https://hl7.org/fhir/R4/http.html#history): newest first,
-/// narrowed by <c>_since</c> and <c>_at</c>, paged with <c>_count</c> and a stable cursor.
+/// narrowed by <c>_since</c> and <c>_at</c>, paged with <c>_count</c> and a stable cursor. Instance history needs
+/// read access to the resource; type and system history need search access (SMART v2 puts them under "s"). Each
+/// version is shown only if the caller may see that version, so a restricted caller's page may be short.
 /// </summary>
-public sealed class HistoryInteraction(IResourceStore store, FhirLimits limits)
+public sealed class HistoryInteraction(IResourceStore store, FhirLimits limits, CallerContext callers)
 {
     public async Task<BundleResult> ExecuteAsync(string baseUrl, string? type, string? id, IReadOnlyList<KeyValuePair<string, string>> parameters, CancellationToken ct)
     {
-        if (type is not null && id is not null && await store.ReadAsync(new ResourceKey(type, id), ct) is null)
-            throw FhirOutcomeException.NotFound($"{type}/{id} is not known.");
+        var access = callers.Current;
+        var permission = id is null ? Permissions.Search : Permissions.Read;
+        if (type is not null) access.Require(type, permission);
+        else if (access.GrantedTypes(Permissions.Search).Count == 0)
+            throw FhirOutcomeException.Forbidden("The access token has no scope that allows searching any resource type, so it cannot read system history.");
+        if (type is not null && id is not null)
+        {
+            var current = await store.ReadAsync(new ResourceKey(type, id), ct) ?? throw FhirOutcomeException.NotFound($"{type}/{id} is not known.");
+            await access.RequireReadAsync(current, Permissions.Read, ct);
+        }
 
         var count = limits.DefaultPageSize;
         DateTimeOffset? since = null;
@@ -50,7 +61,9 @@ public sealed class HistoryInteraction(IResourceStore store, FhirLimits limits)
         {
             throw FhirOutcomeException.BadRequest(e.Message, "_cursor");
         }
-        var entries = page.Entries.Select(ToEntry).ToList();
+        var entries = new List<BundleEntryResult>(page.Entries.Count);
+        foreach (var version in page.Entries)
+            if (await access.MayReadAsync(version, permission, ct)) entries.Add(ToEntry(version));
         var path = string.Join("/", new[] { type, id, "_history" }.Where(p => p is not null));
         return new BundleResult(Bundle.BundleType.History, entries,
             PagingLinks.Build(baseUrl, path, parameters, cursor, count == 0 ? null : page.NextCursor));

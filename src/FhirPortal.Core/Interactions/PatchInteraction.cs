@@ -12,7 +12,9 @@ public sealed class PatchInteraction(ConditionalCriteria criteria)
 {
     public async Task<InteractionResult> ExecuteAsync(UnitOfWork unit, ResourceKey key, IResourcePatch patch, string? ifMatch, CancellationToken ct)
     {
+        unit.Access.Require(key.Type, Access.Permissions.Update);
         var current = await unit.CurrentAsync(key, ct) ?? throw FhirOutcomeException.NotFound($"{key} is not known.");
+        unit.Access.RequireWrite(Access.Permissions.Update, key, null, current);
         if (current.IsDeleted) throw FhirOutcomeException.Gone($"{key} was deleted; it cannot be patched.");
         ETags.CheckIfMatch(ifMatch, current);
 
@@ -24,7 +26,7 @@ public sealed class PatchInteraction(ConditionalCriteria criteria)
 
     public async Task<InteractionResult> ExecuteConditionalAsync(UnitOfWork unit, string type, string queryString, IResourcePatch patch, string? ifMatch, CancellationToken ct)
     {
-        var matches = await criteria.MatchAsync(unit, criteria.Parse(type, queryString), ct);
+        var matches = await criteria.MatchAsync(unit, criteria.ParseFor(unit, type, queryString, Access.Permissions.Update), ct);
         return matches.Count switch
         {
             0 => throw FhirOutcomeException.NotFound($"No {type} matched '{queryString}'."),

@@ -1,13 +1,20 @@
+using FhirPortal.Core.Access;
 using FhirPortal.Storage;
 
 namespace FhirPortal.Core.Interactions;
 
-/// <summary>read and vread (https://hl7.org/fhir/R4/http.html#read): the current or a given version.</summary>
-public sealed class ReadInteraction(IResourceStore store)
+/// <summary>
+/// read and vread (https://hl7.org/fhir/R4/http.html#read): the current or a given version. A version the caller
+/// may not see is a 403 whether it is live or deleted, so neither its content nor its deletion shows.
+/// </summary>
+public sealed class ReadInteraction(IResourceStore store, CallerContext callers)
 {
     public async Task<StoredResource> ReadAsync(ResourceKey key, CancellationToken ct)
     {
+        var access = callers.Current;
+        access.Require(key.Type, Permissions.Read);
         var current = await store.ReadAsync(key, ct) ?? throw FhirOutcomeException.NotFound($"{key} is not known.");
+        await access.RequireReadAsync(current, Permissions.Read, ct);
         if (current.IsDeleted) throw new DeletedException(current);
         return current;
     }
@@ -16,8 +23,11 @@ public sealed class ReadInteraction(IResourceStore store)
     {
         if (!int.TryParse(versionId, System.Globalization.NumberStyles.None, null, out var version))
             throw FhirOutcomeException.NotFound($"{key} has no version '{versionId}'.");
+        var access = callers.Current;
+        access.Require(key.Type, Permissions.Read);
         var stored = await store.ReadVersionAsync(key, version, ct)
             ?? throw FhirOutcomeException.NotFound($"{key} has no version {version}.");
+        await access.RequireReadAsync(stored, Permissions.Read, ct);
         if (stored.IsDeleted) throw new DeletedException(stored);
         return stored;
     }

@@ -1,3 +1,4 @@
+using FhirPortal.Core.Access;
 using FhirPortal.Search;
 using FhirPortal.Storage;
 using Hl7.Fhir.Model;
@@ -16,12 +17,15 @@ public sealed record SearchScope(string? Type, CompartmentCondition? Compartment
 /// <c>Prefer: handling=strict</c>; otherwise they are left out of the self link and reported in an
 /// OperationOutcome entry.
 /// </summary>
-public sealed class SearchInteraction(IResourceStore store, SearchQueryParser parser, SearchExpansion expansion, FhirLimits limits)
+public sealed class SearchInteraction(IResourceStore store, SearchQueryParser parser, SearchExpansion expansion, FhirLimits limits, CallerContext callers)
 {
     public async Task<BundleResult> ExecuteAsync(string baseUrl, SearchScope scope, IReadOnlyList<KeyValuePair<string, string>> parameters, bool strict, CancellationToken ct)
     {
+        var access = callers.Current;
+        if (scope is { Type: { } type, Compartment: { } compartment }) access.RequireCompartment(type, compartment);
         var parsed = Parse(scope, parameters, strict);
-        var query = await expansion.ResolveAsync(parsed.Query, ct);
+        // Narrowing comes after expansion: it wraps chain and _has matches in conditions expansion does not walk.
+        var query = access.Narrow(await expansion.ResolveAsync(parsed.Query, ct));
         var summaryCount = parameters.Any(p => p.Key == "_summary" && p.Value == "count");
         if (summaryCount)
             query = query with { Count = 0, Cursor = null, Total = TotalMode.Accurate, Includes = [], RevIncludes = [] };
@@ -35,8 +39,13 @@ public sealed class SearchInteraction(IResourceStore store, SearchQueryParser pa
         {
             throw FhirOutcomeException.BadRequest(e.Message, "_cursor");
         }
+        // Note: _include/_revinclude follow references to any patient's data; each included resource is checked
+        // against the caller's read restriction before it may leave the server.
+        var included = new List<StoredResource>(page.Included.Count);
+        foreach (var resource in page.Included)
+            if (await access.MayReadAsync(resource, Permissions.Read, ct)) included.Add(resource);
         var entries = page.Entries.Select(r => new BundleEntryResult(r, SearchMode: Bundle.SearchEntryMode.Match))
-            .Concat(page.Included.Select(r => new BundleEntryResult(r, SearchMode: Bundle.SearchEntryMode.Include)))
+            .Concat(included.Select(r => new BundleEntryResult(r, SearchMode: Bundle.SearchEntryMode.Include)))
             .ToList();
         if (parsed.Unsupported.Count > 0)
         {

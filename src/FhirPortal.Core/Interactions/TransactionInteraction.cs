@@ -68,7 +68,7 @@ public sealed class TransactionInteraction(WriteRunner runner, EntryExecutor exe
                 if (!string.IsNullOrEmpty(entry.Request.IfNoneExist))
                 {
                     var index = i;
-                    var matches = await InEntry(index, () => criteria.MatchAsync(unit, criteria.Parse(created.TypeName, entry.Request.IfNoneExist), ct));
+                    var matches = await InEntry(index, () => criteria.MatchAsync(unit, criteria.ParseFor(unit, created.TypeName, entry.Request.IfNoneExist, Access.Permissions.Create), ct));
                     if (matches.Count == 1) id = matches[0].Key.Id;
                 }
                 assigned[i] = id;
@@ -78,7 +78,7 @@ public sealed class TransactionInteraction(WriteRunner runner, EntryExecutor exe
                 if (target.HasCriteria)
                 {
                     var index = i;
-                    var matches = await InEntry(index, () => criteria.MatchAsync(unit, criteria.Parse(updated.TypeName, target.Query), ct));
+                    var matches = await InEntry(index, () => criteria.MatchAsync(unit, criteria.ParseFor(unit, updated.TypeName, target.Query, Access.Permissions.Update), ct));
                     id = matches.Count == 1 ? matches[0].Key.Id : updated.Id ??= CreateInteraction.NewId();
                 }
                 else id = target.Id;
@@ -105,7 +105,7 @@ public sealed class TransactionInteraction(WriteRunner runner, EntryExecutor exe
         if (cache.TryGetValue(reference, out var known)) return known;
         var q = reference.IndexOf('?');
         var type = reference[..q];
-        var matches = await criteria.MatchAsync(unit, criteria.Parse(type, reference[(q + 1)..]), ct);
+        var matches = await criteria.MatchAsync(unit, criteria.ParseFor(unit, type, reference[(q + 1)..], Access.Permissions.Search), ct);
         var resolved = matches.Count switch
         {
             1 => matches[0].Key.ToString(),

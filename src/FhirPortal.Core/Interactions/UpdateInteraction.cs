@@ -20,6 +20,8 @@ public sealed class UpdateInteraction(ConditionalCriteria criteria)
             throw FhirOutcomeException.BadRequest($"The body's id '{resource.Id}' differs from the id '{key.Id}' in the URL.", $"{key.Type}.id");
 
         var current = await unit.CurrentAsync(key, ct);
+        // The old content is checked before If-Match, so a 412 never reveals another patient's version.
+        if (current is { IsDeleted: false }) unit.Access.RequireWrite(Access.Permissions.Update, key, null, current);
         ETags.CheckIfMatch(ifMatch, current);
         var stored = unit.StageVersion(resource, key.Id, current);
         return new InteractionResult(current is null || current.IsDeleted ? 201 : 200, stored);
@@ -27,7 +29,7 @@ public sealed class UpdateInteraction(ConditionalCriteria criteria)
 
     public async Task<InteractionResult> ExecuteConditionalAsync(UnitOfWork unit, string queryString, Resource resource, string? ifMatch, CancellationToken ct)
     {
-        var query = criteria.Parse(resource.TypeName, queryString);
+        var query = criteria.ParseFor(unit, resource.TypeName, queryString, Access.Permissions.Update);
         var matches = await criteria.MatchAsync(unit, query, ct);
         switch (matches.Count)
         {

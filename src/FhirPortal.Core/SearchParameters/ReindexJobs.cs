@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Threading.Channels;
+using FhirPortal.Core.Access;
 using FhirPortal.Core.Serialization;
 using FhirPortal.Search;
 using FhirPortal.Storage;
@@ -18,25 +19,35 @@ public sealed record ReindexJobState(
 /// SearchParameter is added) without creating versions. One resource runs at once; a type or the whole system runs
 /// as a background job in batches, each atomic against concurrent writes.
 /// </summary>
-public sealed class ReindexJobs(IResourceStore store, SearchIndexer indexer, TimeProvider clock)
+public sealed class ReindexJobs(IResourceStore store, SearchIndexer indexer, TimeProvider clock, CallerContext callers)
 {
     public const string Kind = "reindex";
     private const int BatchSize = 200;
 
     private readonly Channel<string> _started = Channel.CreateUnbounded<string>();
 
-    public async Task<bool> ReindexResourceAsync(ResourceKey key, CancellationToken ct) =>
-        (await store.ReindexAsync(new ReindexBatch(key.Type, key.Id, null, 1), Index, ct)).Processed == 1;
+    public async Task<bool> ReindexResourceAsync(ResourceKey key, CancellationToken ct)
+    {
+        callers.Current.RequireSystem("$reindex", key.Type);
+        return (await store.ReindexAsync(new ReindexBatch(key.Type, key.Id, null, 1), Index, ct)).Processed == 1;
+    }
 
     public async Task<string> StartAsync(string? type, CancellationToken ct)
     {
+        callers.Current.RequireSystem("$reindex", type);
         var id = Guid.CreateVersion7().ToString("N");
         await SaveAsync(id, new ReindexJobState(type, ReindexJobState.Running, null, 0, clock.GetUtcNow()), ct);
         _started.Writer.TryWrite(id);
         return id;
     }
 
-    public async Task<ReindexJobState?> ReadAsync(string id, CancellationToken ct) =>
+    public async Task<ReindexJobState?> ReadAsync(string id, CancellationToken ct)
+    {
+        callers.Current.RequireSystem("$reindex", null);
+        return await LoadAsync(id, ct);
+    }
+
+    private async Task<ReindexJobState?> LoadAsync(string id, CancellationToken ct) =>
         await store.ReadJobAsync(id, ct) is { Kind: Kind } job ? JsonSerializer.Deserialize<ReindexJobState>(job.State) : null;
 
     /// <summary>The worker loop: first resumes jobs a restart interrupted, then runs each newly started one.</summary>
@@ -46,7 +57,7 @@ public sealed class ReindexJobs(IResourceStore store, SearchIndexer indexer, Tim
             if (JsonSerializer.Deserialize<ReindexJobState>(job.State) is { Status: ReindexJobState.Running } state)
                 await RunJobAsync(job.Id, state, stopping);
         await foreach (var id in _started.Reader.ReadAllAsync(stopping))
-            if (await ReadAsync(id, stopping) is { Status: ReindexJobState.Running } state)
+            if (await LoadAsync(id, stopping) is { Status: ReindexJobState.Running } state)
                 await RunJobAsync(id, state, stopping);
     }
 

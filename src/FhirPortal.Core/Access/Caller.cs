@@ -1,0 +1,23 @@
+namespace FhirPortal.Core.Access;
+
+/// <summary>
+/// Who is calling, as the access token says: its granted scopes, the launch context (<c>patient</c>,
+/// <c>encounter</c>), the signed-in user (<c>fhirUser</c>) and the client. No ASP.NET types, so background jobs
+/// (e.g. $export) can store it and decide later with the same policy.
+/// </summary>
+public sealed record Caller(
+    IReadOnlyList<string> Scopes,
+    string? PatientId = null,
+    string? EncounterId = null,
+    string? FhirUser = null,
+    string? ClientId = null)
+{
+    /// <summary>Enforcement is off (FhirPortal:Security:Enabled=false): everything is allowed.</summary>
+    public bool Unrestricted { get; init; }
+
+    /// <summary>The caller used when security is disabled.</summary>
+    public static Caller Anyone { get; } = new([]) { Unrestricted = true };
+
+    /// <summary>The caller of code that runs outside any request; it may do nothing.</summary>
+    public static Caller Nobody { get; } = new([]);
+}
