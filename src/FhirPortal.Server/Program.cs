@@ -1,10 +1,12 @@
 using FhirPortal.Server;
 using FhirPortal.Server.Endpoints;
+using FhirPortal.Server.Security;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.Services.AddFhirPortal();
+builder.Services.AddFhirSecurity();
 builder.Services.AddHealthChecks().AddCheck<StoreReadyCheck>("store", tags: ["ready"]);
 builder.Services.AddEndpointsApiExplorer();
 builder.Services.AddSwaggerGen(o => o.SwaggerDoc("v1", new() { Title = "FhirPortal FHIR R4 API", Version = "v1" }));
@@ -18,6 +20,7 @@ builder.WebHost.ConfigureKestrel((context, kestrel) =>
 var app = builder.Build();
 
 app.UseFhirErrors();
+app.UseFhirSecurity();
 app.UseSwagger();
 app.UseSwaggerUI();
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });

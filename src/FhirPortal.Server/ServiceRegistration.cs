@@ -6,6 +6,7 @@ using FhirPortal.Core.Serialization;
 using FhirPortal.Search;
 using FhirPortal.Storage;
 using FhirPortal.Storage.Sqlite;
+using FhirPortal.Server.Security;
 using Microsoft.Extensions.Options;
 
 namespace FhirPortal.Server;
@@ -59,6 +60,7 @@ internal static class ServiceRegistration
         services.AddSingleton<BatchInteraction>();
         services.AddSingleton<TransactionInteraction>();
         services.AddSingleton<CapabilityStatementBuilder>();
+        services.AddAccessPolicy();
         return services;
     }
 }

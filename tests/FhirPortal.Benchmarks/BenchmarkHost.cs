@@ -27,6 +27,8 @@ internal sealed class BenchmarkHost : WebApplicationFactory<Program>
     {
         builder.UseEnvironment("Production");
         builder.UseSetting("FhirPortal:DataDirectory", DataDirectory);
+        // The benchmarks measure FHIR work, not token validation.
+        builder.UseSetting("FhirPortal:Security:Enabled", "false");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseSetting("Logging:LogLevel:Microsoft.AspNetCore", "Warning");
     }

@@ -1,6 +1,8 @@
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace FhirPortal.Server.Tests;
 
@@ -19,7 +21,12 @@ public sealed class FhirPortalHost : WebApplicationFactory<Program>
         {
             ["FhirPortal:DataDirectory"] = DataDirectory,
         };
+        // Most tests exercise FHIR semantics without tokens; access-control tests turn security on in their settings.
+        _settings.TryAdd("FhirPortal:Security:Enabled", "false");
     }
+
+    /// <summary>Service overrides applied after the app's own (e.g. a test authentication handler).</summary>
+    public Action<IServiceCollection>? TestServices { get; init; }
 
     public string DataDirectory { get; }
     public bool KeepData { get; set; }
@@ -39,6 +46,7 @@ public sealed class FhirPortalHost : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         foreach (var (key, value) in _settings) builder.UseSetting(key, value);
+        if (TestServices is { } configure) builder.ConfigureTestServices(configure);
     }
 
     protected override void Dispose(bool disposing)

@@ -1,0 +1,90 @@
+using FhirPortal.Core;
+using FhirPortal.Core.Access;
+using FhirPortal.Server.Endpoints;
+using Hl7.Fhir.Model;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+
+namespace FhirPortal.Server.Security;
+
+/// <summary>
+/// Authenticates every FHIR request (except the CapabilityStatement and <c>.well-known</c> discovery) with the
+/// <c>FhirBearer</c> scheme and makes its caller current for Core, which decides access. RFC 6750: no or an
+/// invalid token is a 401 with a <c>Bearer</c> challenge; a valid token lacking scope is Core's 403, marked
+/// <c>insufficient_scope</c>. SMART clients (fhirclient) read 401 as "session expired" and 403 as "missing scope".
+/// </summary>
+public static class FhirSecurity
+{
+    public static void UseFhirSecurity(this WebApplication app)
+    {
+        var options = app.Services.GetRequiredService<IOptions<SecurityOptions>>().Value;
+        if (!options.Enabled)
+            app.Logger.LogWarning("FhirPortal:Security:Enabled is false: the FHIR API answers every request without a token. Use this only for local experiments.");
+        else if (app.Services.GetRequiredService<IAuthenticationSchemeProvider>().GetSchemeAsync(options.ValidationScheme).GetAwaiter().GetResult() is null)
+            app.Logger.LogWarning("No authentication handler '{Scheme}' validates access tokens, so every FHIR request except metadata will be answered 401.", options.ValidationScheme);
+
+        app.UseCors(FhirCors.Policy);
+        app.Use(InvokeAsync);
+    }
+
+    private static async Task InvokeAsync(HttpContext context, RequestDelegate next)
+    {
+        if (!context.Request.Path.StartsWithSegments("/fhir", out var rest))
+        {
+            await next(context);
+            return;
+        }
+        var options = context.RequestServices.GetRequiredService<IOptions<SecurityOptions>>().Value;
+        var callers = context.RequestServices.GetRequiredService<CallerContext>();
+        if (!options.Enabled)
+        {
+            using (callers.Use(Caller.Anyone)) await next(context);
+            return;
+        }
+        // Note: clients read the CapabilityStatement and SMART discovery before they have a token.
+        if (rest == "/metadata" || rest.StartsWithSegments("/.well-known"))
+        {
+            await next(context);
+            return;
+        }
+
+        var result = await AuthenticateAsync(context, options);
+        if (!result.Succeeded || result.Principal is null)
+        {
+            await ChallengeAsync(context, options, result);
+            return;
+        }
+        context.User = result.Principal;
+        context.Response.OnStarting(() =>
+        {
+            if (context.Response.StatusCode == StatusCodes.Status403Forbidden)
+                context.Response.Headers.WWWAuthenticate = $"Bearer realm=\"{options.Realm}\", error=\"insufficient_scope\"";
+            return Task.CompletedTask;
+        });
+        using (callers.Use(CallerClaims.FromPrincipal(result.Principal))) await next(context);
+    }
+
+    private static async Task<AuthenticateResult> AuthenticateAsync(HttpContext context, SecurityOptions options)
+    {
+        // Without the validation handler (the authorization server is not part of this host) no token can be
+        // trusted; answering 401 keeps the API closed instead of failing with 500.
+        var schemes = context.RequestServices.GetRequiredService<IAuthenticationSchemeProvider>();
+        if (await schemes.GetSchemeAsync(options.ValidationScheme) is null)
+            return AuthenticateResult.Fail($"No handler '{options.ValidationScheme}' is registered to validate access tokens.");
+        return await context.AuthenticateAsync(FhirAuthentication.Scheme);
+    }
+
+    private static Task ChallengeAsync(HttpContext context, SecurityOptions options, AuthenticateResult result)
+    {
+        // RFC 6750 section 3.1: a request without credentials gets no error code; a presented token that fails does.
+        var presented = context.Request.Headers.Authorization.Count > 0;
+        context.Response.Headers.WWWAuthenticate = presented
+            ? $"Bearer realm=\"{options.Realm}\", error=\"invalid_token\", error_description=\"The access token is invalid or expired.\""
+            : $"Bearer realm=\"{options.Realm}\"";
+        var message = presented
+            ? "The access token is invalid or expired; obtain a new one."
+            : "This FHIR API needs an access token: send 'Authorization: Bearer <token>' (SMART App Launch or Backend Services).";
+        _ = result;
+        return FhirOutput.WritePocoAsync(context, Outcomes.Error(OperationOutcome.IssueType.Login, message), StatusCodes.Status401Unauthorized);
+    }
+}
