@@ -45,7 +45,8 @@ public sealed class FhirPortalHost : WebApplicationFactory<Program>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        foreach (var (key, value) in _settings) builder.UseSetting(key, value);
+        // A null value leaves the setting to the app's own configuration (its production default).
+        foreach (var (key, value) in _settings.Where(s => s.Value is not null)) builder.UseSetting(key, value);
         if (TestServices is { } configure) builder.ConfigureTestServices(configure);
     }
 

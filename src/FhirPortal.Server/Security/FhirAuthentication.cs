@@ -27,9 +27,18 @@ public static class FhirAuthentication
 
         // Note: a policy scheme keeps the FHIR API independent of the token format: tests point it at their own
         // handler, and the authorization server registers OpenIddict's validation under the default name.
-        services.AddAuthentication().AddPolicyScheme(Scheme, "FHIR API bearer token", _ => { });
+        services.AddAuthentication()
+            .AddPolicyScheme(Scheme, "FHIR API bearer token", _ => { })
+            .AddScheme<AuthenticationSchemeOptions, NoTokenValidationHandler>(NoTokenValidationHandler.Scheme, _ => { });
         services.AddOptions<PolicySchemeOptions>(Scheme)
-            .Configure<IOptions<SecurityOptions>>((o, security) => o.ForwardDefault = security.Value.ValidationScheme);
+            .Configure<IOptions<SecurityOptions>>((o, security) => o.ForwardDefaultSelector = context =>
+            {
+                // Scheme lookups are in-memory; a host without the validation handler refuses every token.
+                var schemes = context.RequestServices.GetRequiredService<IAuthenticationSchemeProvider>();
+                return schemes.GetSchemeAsync(security.Value.ValidationScheme).GetAwaiter().GetResult() is null
+                    ? NoTokenValidationHandler.Scheme
+                    : security.Value.ValidationScheme;
+            });
 
         services.AddSingleton<IAllowedOrigins, ConfiguredOrigins>();
         services.AddCors();

@@ -48,7 +48,7 @@ public static class FhirSecurity
             return;
         }
 
-        var result = await AuthenticateAsync(context, options);
+        var result = await context.AuthenticateAsync(FhirAuthentication.Scheme);
         if (!result.Succeeded || result.Principal is null)
         {
             await ChallengeAsync(context, options, result);
@@ -62,16 +62,6 @@ public static class FhirSecurity
             return Task.CompletedTask;
         });
         using (callers.Use(CallerClaims.FromPrincipal(result.Principal))) await next(context);
-    }
-
-    private static async Task<AuthenticateResult> AuthenticateAsync(HttpContext context, SecurityOptions options)
-    {
-        // Without the validation handler (the authorization server is not part of this host) no token can be
-        // trusted; answering 401 keeps the API closed instead of failing with 500.
-        var schemes = context.RequestServices.GetRequiredService<IAuthenticationSchemeProvider>();
-        if (await schemes.GetSchemeAsync(options.ValidationScheme) is null)
-            return AuthenticateResult.Fail($"No handler '{options.ValidationScheme}' is registered to validate access tokens.");
-        return await context.AuthenticateAsync(FhirAuthentication.Scheme);
     }
 
     private static Task ChallengeAsync(HttpContext context, SecurityOptions options, AuthenticateResult result)
