@@ -142,7 +142,7 @@ public sealed class CallerAccess
     private FhirOutcomeException NoScope(string type, Permissions permission)
     {
         var letter = "cruds"[System.Numerics.BitOperations.Log2((uint)permission)];
-        return FhirOutcomeException.Forbidden(Caller == Caller.Nobody
+        return FhirOutcomeException.Forbidden(ReferenceEquals(Caller, Caller.Nobody)
             ? "The request carries no caller, so it may not access anything."
             : $"The access token has no scope that allows {Verb(permission)} {type} (such as patient/{type}.{letter}, user/{type}.{letter} or system/{type}.{letter}).");
     }

@@ -1,3 +1,4 @@
+using FhirPortal.Core.Access;
 using FhirPortal.Core.Serialization;
 using FhirPortal.Search;
 using FhirPortal.Storage;
@@ -7,9 +8,10 @@ namespace FhirPortal.Core.Interactions;
 
 /// <summary>
 /// Resolves conditions that depend on other stored resources into plain ones before the store runs the query:
-/// <c>:in</c>/<c>:not-in</c> expand a ValueSet stored on this server into codes, <c>_list</c> reads the List's items.
+/// <c>:in</c>/<c>:not-in</c> expand a ValueSet stored on this server into codes, <c>_list</c> reads the List's items
+/// (a List the caller may not read is a 403).
 /// </summary>
-public sealed class SearchExpansion(IResourceStore store)
+public sealed class SearchExpansion(IResourceStore store, CallerContext callers)
 {
     // Nested ValueSets may include each other; deeper than this is a cycle or an unreasonable definition.
     private const int MaxDepth = 8;
@@ -44,6 +46,8 @@ public sealed class SearchExpansion(IResourceStore store)
     {
         var stored = await store.ReadAsync(new ResourceKey("List", listId), ct);
         if (stored is null || stored.IsDeleted) return [];
+        // A List of another patient would otherwise reveal which of the caller's resources it names.
+        await callers.Current.RequireReadAsync(stored, Permissions.Read, ct);
         var list = (List)FhirParser.ParseStored(stored.Json.Span);
         return list.Entry
             .Select(e => e.Item?.Reference?.Split('/'))

@@ -51,7 +51,7 @@ public static class FhirSecurity
         var result = await context.AuthenticateAsync(FhirAuthentication.Scheme);
         if (!result.Succeeded || result.Principal is null)
         {
-            await ChallengeAsync(context, options, result);
+            await ChallengeAsync(context, options);
             return;
         }
         context.User = result.Principal;
@@ -64,7 +64,7 @@ public static class FhirSecurity
         using (callers.Use(CallerClaims.FromPrincipal(result.Principal))) await next(context);
     }
 
-    private static Task ChallengeAsync(HttpContext context, SecurityOptions options, AuthenticateResult result)
+    private static Task ChallengeAsync(HttpContext context, SecurityOptions options)
     {
         // RFC 6750 section 3.1: a request without credentials gets no error code; a presented token that fails does.
         var presented = context.Request.Headers.Authorization.Count > 0;
@@ -74,7 +74,6 @@ public static class FhirSecurity
         var message = presented
             ? "The access token is invalid or expired; obtain a new one."
             : "This FHIR API needs an access token: send 'Authorization: Bearer <token>' (SMART App Launch or Backend Services).";
-        _ = result;
         return FhirOutput.WritePocoAsync(context, Outcomes.Error(OperationOutcome.IssueType.Login, message), StatusCodes.Status401Unauthorized);
     }
 }

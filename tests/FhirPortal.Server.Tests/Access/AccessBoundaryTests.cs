@@ -161,6 +161,22 @@ public sealed class AccessBoundaryTests(AccessData data) : IClassFixture<AccessD
         Assert.Equal(HttpStatusCode.OK, (await data.Host.SystemClient().GetAsync("Observation/other-lab")).StatusCode);
     }
 
+    [Fact]
+    public async Task List_parameter_needs_read_access_to_the_List()
+    {
+        var system = data.Host.SystemClient();
+        foreach (var (id, patient) in new[] { ("list-own", "p1"), ("list-other", "p2") })
+            await AccessData.PutAsync(system, new JsonObject
+            {
+                ["resourceType"] = "List", ["id"] = id, ["status"] = "current", ["mode"] = "working",
+                ["subject"] = AccessData.Ref($"Patient/{patient}"),
+                ["entry"] = new JsonArray(new JsonObject { ["item"] = AccessData.Ref("Observation/own-lab") }),
+            });
+        var client = data.Host.ClientWith("patient/*.read", "p1");
+        Assert.Equal(["Observation/own-lab"], await AccessData.EntryKeysAsync(await client.GetAsync("Observation?_list=list-own")));
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync("Observation?_list=list-other")).StatusCode);
+    }
+
     [Theory]
     [InlineData("patient/*.*", "p1", HttpStatusCode.Forbidden)]
     [InlineData("user/*.*", null, HttpStatusCode.Forbidden)]
