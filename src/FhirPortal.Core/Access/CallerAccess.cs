@@ -10,7 +10,8 @@ namespace FhirPortal.Core.Access;
 /// One caller's permissions, asked by interactions and operations: which types and interactions its scopes grant,
 /// the restriction that narrows a search of a type (<see cref="RestrictionFor"/>), and whether a given stored
 /// resource or a write may be seen or made. <c>patient/</c> grants confine compartment types to the launch
-/// patient's compartment; <c>user/</c> and <c>system/</c> grants reach every patient; granular grants add their query.
+/// patient's compartment; <c>user/</c> grants reach every patient for a practitioner (only their own record for a
+/// patient user, <c>fhirUser=Patient/...</c>); <c>system/</c> grants reach everything; granular grants add their query.
 /// </summary>
 public sealed class CallerAccess
 {
@@ -121,12 +122,19 @@ public sealed class CallerAccess
         foreach (var grant in _grants.Where(g => g.Covers(type) && g.Permissions.HasFlag(permission)))
         {
             var conditions = new List<SearchCondition>();
-            if (grant.Context == ScopeContext.Patient)
+            // Note: user/ scopes reach what the signed-in user may see; a patient user sees only their own record.
+            var patient = grant.Context switch
+            {
+                ScopeContext.Patient => Caller.PatientId,
+                ScopeContext.User => PatientUser(Caller.FhirUser),
+                _ => null,
+            };
+            if (patient is not null)
             {
                 // Note: shared resources (Practitioner, Medication, ...) are readable with patient/ scopes, but a
                 // patient's app never writes them: the change would reach every other patient.
                 if (!inCompartment && (permission & Writes) != 0) continue;
-                if (inCompartment) conditions.Add(new CompartmentCondition("Patient", Caller.PatientId!));
+                if (inCompartment) conditions.Add(new CompartmentCondition("Patient", patient));
             }
             if (grant.Query is not null)
             {
@@ -138,6 +146,10 @@ public sealed class CallerAccess
         }
         return alternatives.Count == 0 ? AccessRestriction.Denied : AccessRestriction.AnyOf(alternatives);
     }
+
+    /// <summary>The Patient id of a <c>fhirUser</c> such as <c>Patient/123</c> or <c>https://host/fhir/Patient/123</c>.</summary>
+    private static string? PatientUser(string? fhirUser) =>
+        fhirUser?.Split('/') is [.., "Patient", var id] && id.Length > 0 ? id : null;
 
     private FhirOutcomeException NoScope(string type, Permissions permission)
     {

@@ -55,6 +55,56 @@ public sealed class AccessBoundaryTests(AccessData data) : IClassFixture<AccessD
     }
 
     [Fact]
+    public async Task User_scopes_of_a_patient_user_reach_only_that_patients_record()
+    {
+        var patientUser = data.Host.ClientWith("user/*.read", fhirUser: "https://portal.example.org/fhir/Patient/p1");
+        Assert.Equal(HttpStatusCode.OK, (await patientUser.GetAsync("Observation/own-lab")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await patientUser.GetAsync("Observation/other-lab")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await patientUser.GetAsync("Practitioner/pr1")).StatusCode);
+
+        var practitioner = data.Host.ClientWith("user/*.read", fhirUser: "Practitioner/pr1");
+        Assert.Equal(HttpStatusCode.OK, (await practitioner.GetAsync("Observation/other-lab")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Patch_cannot_touch_or_move_records_outside_the_compartment()
+    {
+        await AccessData.PutAsync(data.Host.SystemClient(), AccessData.Observation("patch-me", "p1", "laboratory"));
+        var client = data.Host.ClientWith(PatientV2, "p1");
+        const string move = """[{"op":"replace","path":"/subject/reference","value":"Patient/p2"}]""";
+        const string status = """[{"op":"replace","path":"/status","value":"amended"}]""";
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.PatchAsync("Observation/other-lab", Fhir.Body(status, "application/json-patch+json"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.PatchAsync("Observation/patch-me", Fhir.Body(move, "application/json-patch+json"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.PatchAsync("Observation/patch-me", Fhir.Body(status, "application/json-patch+json"))).StatusCode);
+    }
+
+    [Fact]
+    public async Task Batch_checks_each_entry_on_its_own()
+    {
+        var client = data.Host.ClientWith(PatientV2, "p1");
+        var own = AccessData.Observation("b", "p1", "laboratory");
+        own.Remove("id");
+        var other = AccessData.Observation("b", "p2", "laboratory");
+        other.Remove("id");
+        var batch = new JsonObject
+        {
+            ["resourceType"] = "Bundle",
+            ["type"] = "batch",
+            ["entry"] = new JsonArray(
+                new JsonObject { ["resource"] = own, ["request"] = new JsonObject { ["method"] = "POST", ["url"] = "Observation" } },
+                new JsonObject { ["resource"] = other, ["request"] = new JsonObject { ["method"] = "POST", ["url"] = "Observation" } },
+                new JsonObject { ["request"] = new JsonObject { ["method"] = "GET", ["url"] = "Observation?code=urn:test|other-lab" } }),
+        };
+        var response = await client.PostAsync("", Fhir.Body(batch));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var entries = (await response.ReadJsonAsync())["entry"]!.AsArray();
+        Assert.StartsWith("201", (string?)entries[0]!["response"]!["status"]);
+        Assert.StartsWith("403", (string?)entries[1]!["response"]!["status"]);
+        Assert.StartsWith("200", (string?)entries[2]!["response"]!["status"]);
+        Assert.Empty(entries[2]!["resource"]!["entry"]?.AsArray() ?? []);
+    }
+
+    [Fact]
     public async Task Patient_scopes_without_a_launch_patient_grant_nothing()
     {
         var client = data.Host.ClientWith("patient/*.read");

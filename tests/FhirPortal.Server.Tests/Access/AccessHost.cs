@@ -24,10 +24,10 @@ public static class AccessHost
     }
 
     /// <summary>A FHIR client whose requests carry a token with <paramref name="scopes"/> (and a launch patient).</summary>
-    public static HttpClient ClientWith(this FhirPortalHost host, string scopes, string? patient = null)
+    public static HttpClient ClientWith(this FhirPortalHost host, string scopes, string? patient = null, string? fhirUser = null)
     {
         var client = host.CreateFhirClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestTokenHandler.Token(scopes, patient));
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestTokenHandler.Token(scopes, patient, fhirUser));
         return client;
     }
 
