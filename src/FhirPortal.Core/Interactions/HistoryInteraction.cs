@@ -19,7 +19,7 @@ public sealed class HistoryInteraction(IResourceStore store, FhirLimits limits, 
         var access = callers.Current;
         var permission = id is null ? Permissions.Search : Permissions.Read;
         if (type is not null) access.Require(type, permission);
-        else if (access.GrantedTypes(Permissions.Search).Count == 0)
+        else if (!access.IsUnrestricted && access.GrantedTypes(Permissions.Search).Count == 0)
             throw FhirOutcomeException.Forbidden("The access token has no scope that allows searching any resource type, so it cannot read system history.");
         if (type is not null && id is not null)
         {

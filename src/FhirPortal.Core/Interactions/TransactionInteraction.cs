@@ -1,3 +1,4 @@
+using FhirPortal.Core.Access;
 using FhirPortal.Storage;
 using Hl7.Fhir.Model;
 
@@ -8,13 +9,14 @@ namespace FhirPortal.Core.Interactions;
 /// Entries run in the spec's order (DELETE, POST, PUT/PATCH, then GET); fullUrls (<c>urn:uuid:</c>) resolve to the
 /// ids the server assigns, and conditional references to the one resource they match.
 /// </summary>
-public sealed class TransactionInteraction(WriteRunner runner, EntryExecutor executor, ConditionalCriteria criteria)
+public sealed class TransactionInteraction(WriteRunner runner, EntryExecutor executor, ConditionalCriteria criteria, CallerContext callers)
 {
     public async Task<BundleResult> ExecuteAsync(string baseUrl, Bundle bundle, ReturnPreference preference, CancellationToken ct)
     {
         var count = bundle.Entry.Count;
         var results = new BundleEntryResult[count];
         var targets = BundleChecks.Targets(bundle, baseUrl);
+        RequireReadScopes(bundle, targets);
 
         await runner.RunAsync(async unit =>
         {
@@ -48,6 +50,21 @@ public sealed class TransactionInteraction(WriteRunner runner, EntryExecutor exe
             catch (ReadInteraction.DeletedException e) { results[i] = EntryExecutor.ErrorEntry(e.ToOutcome()); }
         }
         return new BundleResult(Bundle.BundleType.TransactionResponse, results, []);
+    }
+
+    /// <summary>
+    /// GET entries run after the commit; one the token cannot make at all (no scope for its type) fails the whole
+    /// transaction before anything is written. Reads of single resources outside the grant still answer 403 per entry.
+    /// </summary>
+    private void RequireReadScopes(Bundle bundle, EntryTarget[] targets)
+    {
+        var access = callers.Current;
+        for (var i = 0; i < targets.Length; i++)
+        {
+            if (bundle.Entry[i].Request.Method is not (Bundle.HTTPVerb.GET or Bundle.HTTPVerb.HEAD) || targets[i].Type is not { } type) continue;
+            try { access.Require(type, targets[i].Id is null ? Permissions.Search : Permissions.Read); }
+            catch (FhirOutcomeException e) { throw BundleChecks.AtEntry(e, i); }
+        }
     }
 
     /// <summary>Decides the id every created or updated entry will have, so references to its fullUrl can be rewritten first.</summary>

@@ -192,6 +192,25 @@ public sealed class AccessBoundaryTests(AccessData data) : IClassFixture<AccessD
     }
 
     [Fact]
+    public async Task Transaction_with_a_read_the_token_cannot_make_writes_nothing()
+    {
+        var client = data.Host.ClientWith(PatientV2, "p1");
+        var marker = "txr-" + Guid.NewGuid().ToString("N");
+        var own = AccessData.Observation(marker, "p1", "laboratory");
+        own.Remove("id");
+        var transaction = new JsonObject
+        {
+            ["resourceType"] = "Bundle",
+            ["type"] = "transaction",
+            ["entry"] = new JsonArray(
+                new JsonObject { ["resource"] = own, ["request"] = new JsonObject { ["method"] = "POST", ["url"] = "Observation" } },
+                new JsonObject { ["request"] = new JsonObject { ["method"] = "GET", ["url"] = "Practitioner/pr1" } }),
+        };
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.PostAsync("", Fhir.Body(transaction))).StatusCode);
+        Assert.Empty(await AccessData.EntryKeysAsync(await data.Host.SystemClient().GetAsync($"Observation?code=urn:test|{marker}")));
+    }
+
+    [Fact]
     public async Task Conditional_create_does_not_match_another_patients_resource()
     {
         var client = data.Host.ClientWith(PatientV2, "p1");
