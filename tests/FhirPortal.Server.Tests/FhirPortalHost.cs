@@ -15,10 +15,10 @@ public sealed class FhirPortalHost : WebApplicationFactory<Program>
     public FhirPortalHost(string? dataDirectory = null, IDictionary<string, string?>? settings = null)
     {
         DataDirectory = dataDirectory ?? Path.Combine(Path.GetTempPath(), "fhirportal-tests", Guid.NewGuid().ToString("N"));
-        _settings = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
-        {
-            ["FhirPortal:DataDirectory"] = DataDirectory,
-        };
+        // Most tests post deliberately minimal resources: profile requirements are off unless a test turns them on.
+        _settings = new Dictionary<string, string?> { ["FhirPortal:Validation:RequireProfiles"] = "" };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) _settings[key] = value;
+        _settings["FhirPortal:DataDirectory"] = DataDirectory;
     }
 
     public string DataDirectory { get; }

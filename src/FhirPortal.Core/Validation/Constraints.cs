@@ -1,0 +1,48 @@
+using System.Collections.Concurrent;
+using Hl7.Fhir.FhirPath;
+using Hl7.Fhir.Model;
+using Hl7.FhirPath;
+using Hl7.FhirPath.Expressions;
+
+namespace FhirPortal.Core.Validation;
+
+/// <summary>FhirPath invariants (ElementDefinition.constraint), each compiled once and evaluated on POCO nodes.</summary>
+public static class Constraints
+{
+    private static readonly FhirPathCompiler Compiler = new(new SymbolTable().AddStandardFP().AddFhirExtensions());
+    private static readonly ConcurrentDictionary<string, CompiledExpression?> Cache = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The invariants the walker does not need to run: ele-1 (no empty elements) is the SDK's PVAL129 check, which
+    /// runs on every instance anyway.
+    /// </summary>
+    private static readonly HashSet<string> Native = ["ele-1"];
+
+    public static void Check(ElementDefinition definition, PocoNode node, EvaluationContext context, string path, Issues issues)
+    {
+        foreach (var constraint in definition.Constraint)
+        {
+            if (constraint.Expression is not { Length: > 0 } expression || Native.Contains(constraint.Key)) continue;
+            var compiled = Cache.GetOrAdd(expression, static e =>
+            {
+                try { return Compiler.Compile(e); }
+                catch (Exception) { return null; }
+            });
+            // An expression this FhirPath engine cannot compile or run (e.g. htmlChecks) is not held against the instance.
+            if (compiled is null) continue;
+            bool holds;
+            try
+            {
+                var result = compiled(node, context).ToList();
+                holds = result.Count != 1 || result[0].Poco is not FhirBoolean { Value: false };
+            }
+            catch (Exception)
+            {
+                continue;
+            }
+            if (holds) continue;
+            var severity = constraint.Severity == ConstraintSeverity.Warning ? OperationOutcome.IssueSeverity.Warning : OperationOutcome.IssueSeverity.Error;
+            issues.Add(severity, OperationOutcome.IssueType.Invariant, path, $"Constraint {constraint.Key} failed: {constraint.Human} ({expression})");
+        }
+    }
+}
