@@ -34,7 +34,7 @@ public static class Constraints
             try
             {
                 var result = compiled(node, context).ToList();
-                holds = result.Count != 1 || result[0].Poco is not FhirBoolean { Value: false };
+                holds = result.Count != 1 || ((Hl7.Fhir.ElementModel.ITypedElement)result[0]).Value is not false;
             }
             catch (Exception)
             {
