@@ -48,7 +48,11 @@ internal sealed class InstanceWalker(ProfileCompiler compiler, ValueSetCodes val
             var childPath = $"{path}.{child.BaseName}";
             if (!coreMode) Cardinality(child.Definition, items.Count, childPath, child.Name);
             foreach (var (item, name, index) in items)
-                Check(item, new PocoNode(item, node, index, name), child, tree, index is { } i ? $"{childPath}[{i}]" : childPath);
+            {
+                // A rule on one type of a choice (valueQuantity) reports the FHIRPath form: value.ofType(Quantity).
+                var itemPath = name == child.BaseName ? childPath : $"{path}.{name}.ofType({TypeName(item)})";
+                Check(item, new PocoNode(item, node, index, name), child, tree, index is { } i ? $"{itemPath}[{i}]" : itemPath);
+            }
             if (child.Slices.Count > 0) Slices(child, items, node, tree, childPath);
         }
     }

@@ -7,14 +7,13 @@ namespace FhirPortal.Core.Validation;
 /// Turns StructureDefinitions into cached element trees. A profile is compiled from the differentials of its
 /// derivation chain (most derived wins per element, constraints add up) down to the core type, so it works with or
 /// without the core package; the base rules of the type come from the core snapshot or the SDK model.
-/// Caches are dropped when the conformance resources change.
+/// Compiled profiles are cached per generation of the conformance resources.
 /// </summary>
 public sealed class ProfileCompiler(ConformanceResources resources)
 {
     private const string CoreBase = "http://hl7.org/fhir/StructureDefinition/";
-    private readonly ConcurrentDictionary<string, ElementTree?> _profiles = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (long Generation, ElementTree? Tree)> _profiles = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ElementTree?> _core = new(StringComparer.Ordinal);
-    private long _generation = -1;
 
     public ConformanceResources Resources => resources;
 
@@ -23,14 +22,18 @@ public sealed class ProfileCompiler(ConformanceResources resources)
     /// <summary>The compiled profile, or null when the server holds no StructureDefinition for the canonical.</summary>
     public ElementTree? Profile(string canonical)
     {
-        Sync();
-        return _profiles.GetOrAdd(canonical.Split('|')[0], Compile);
+        // Entries carry the generation they were compiled at, so a change racing a compile never leaves a stale tree.
+        var generation = resources.Generation;
+        var url = canonical.Split('|')[0];
+        if (_profiles.TryGetValue(url, out var cached) && cached.Generation == generation) return cached.Tree;
+        var tree = Compile(url);
+        _profiles[url] = (generation, tree);
+        return tree;
     }
 
     /// <summary>The core snapshot of a resource or data type as a tree; null without core definitions.</summary>
     public ElementTree? Core(string type)
     {
-        Sync();
         return _core.GetOrAdd(type, t => resources.CoreType(t) is { Snapshot: { } snapshot } sd
             ? new ElementTree(sd.Url, t, snapshot.Element)
             : null);
@@ -84,13 +87,5 @@ public sealed class ProfileCompiler(ConformanceResources resources)
         if (derived.Slicing is not null) target.Slicing = derived.Slicing;
         foreach (var constraint in derived.Constraint)
             if (target.Constraint.All(c => c.Key != constraint.Key)) target.Constraint.Add(constraint);
-    }
-
-    private void Sync()
-    {
-        var generation = resources.Generation;
-        if (Interlocked.Exchange(ref _generation, generation) == generation) return;
-        // Core snapshots come from the package folder, which does not change while the server runs.
-        _profiles.Clear();
     }
 }

@@ -12,8 +12,7 @@ namespace FhirPortal.Core.Validation;
 public sealed class ValueSetCodes(ConformanceResources resources)
 {
     private const int MaxExpansion = 10_000;
-    private readonly ConcurrentDictionary<string, Expansion?> _cache = new(StringComparer.Ordinal);
-    private long _generation = -1;
+    private readonly ConcurrentDictionary<string, (long Generation, Expansion? Expansion)> _cache = new(StringComparer.Ordinal);
 
     /// <summary>A ValueSet's codes; <see cref="Systems"/> lists the code systems it draws on.</summary>
     public sealed record Expansion(HashSet<(string System, string Code)> Codes, HashSet<string> Systems)
@@ -26,8 +25,11 @@ public sealed class ValueSetCodes(ConformanceResources resources)
     public Expansion? Expand(string canonical)
     {
         var generation = resources.Generation;
-        if (Interlocked.Exchange(ref _generation, generation) != generation) _cache.Clear();
-        return _cache.GetOrAdd(canonical.Split('|')[0], Build);
+        var url = canonical.Split('|')[0];
+        if (_cache.TryGetValue(url, out var cached) && cached.Generation == generation) return cached.Expansion;
+        var expansion = Build(url);
+        _cache[url] = (generation, expansion);
+        return expansion;
     }
 
     private Expansion? Build(string url)

@@ -28,7 +28,7 @@ public sealed class PortalProfileTests
         ["Observation needs a value or a reason"] = ("portal-observation", r => r.Remove("valueString"), "Observation"),
         ["Vital signs have category vital-signs"] = ("portal-observation-vitalsigns", r => r["category"]![0]!["coding"]![0]!["code"] = "laboratory", "Observation.category"),
         ["Vital signs value is a Quantity"] = ("portal-observation-vitalsigns", r => { r.Remove("valueQuantity"); r["valueString"] = "72"; }, "Observation.value"),
-        ["Vital signs units are UCUM"] = ("portal-observation-vitalsigns", r => r["valueQuantity"]!["system"] = "http://example.org/units", "Observation.valueQuantity.system"),
+        ["Vital signs units are UCUM"] = ("portal-observation-vitalsigns", r => r["valueQuantity"]!["system"] = "http://example.org/units", "Observation.value.ofType(Quantity).system"),
         ["Vital signs keep the base Observation rules"] = ("portal-observation-vitalsigns", r => r.Remove("subject"), "Observation.subject"),
         ["Laboratory results have category laboratory"] = ("portal-observation-laboratory", r => r["category"]![0]!["coding"]![0]!["code"] = "vital-signs", "Observation.category"),
         ["Booked appointment needs an end"] = ("portal-appointment", r => r.Remove("end"), "Appointment"),
