@@ -18,11 +18,28 @@ public static class Constraints
     /// </summary>
     private static readonly HashSet<string> Native = ["ele-1"];
 
+    /// <summary>
+    /// Invariants whose result is already decided by a cheap structural fact, skipped when it holds (they run on
+    /// every resource and reference, and are the costliest expressions): ref-1 only concerns '#' references, and
+    /// dom-2..dom-5 only contained resources.
+    /// </summary>
+    private static readonly Dictionary<string, Func<Base, bool>> Holds = new(StringComparer.Ordinal)
+    {
+        ["ref-1"] = v => v is not ResourceReference { Reference: { } r } || !r.StartsWith('#'),
+        ["dom-2"] = NoContained,
+        ["dom-3"] = NoContained,
+        ["dom-4"] = NoContained,
+        ["dom-5"] = NoContained,
+    };
+
+    private static bool NoContained(Base value) => value is not DomainResource { Contained.Count: > 0 };
+
     public static void Check(ElementDefinition definition, PocoNode node, EvaluationContext context, string path, Issues issues)
     {
         foreach (var constraint in definition.Constraint)
         {
             if (constraint.Expression is not { Length: > 0 } expression || Native.Contains(constraint.Key)) continue;
+            if (constraint.Key is { } key && Holds.TryGetValue(key, out var holdsAlready) && holdsAlready(node.Poco)) continue;
             var compiled = Cache.GetOrAdd(expression, static e =>
             {
                 try { return Compiler.Compile(e); }

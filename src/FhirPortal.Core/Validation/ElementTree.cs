@@ -12,6 +12,16 @@ public sealed class ElementNode(string id, string name, ElementDefinition defini
     public List<ElementNode> Children { get; } = [];
     public List<ElementNode> Slices { get; } = [];
 
+    private Dictionary<string, ElementNode>? _byName;
+
+    /// <summary>The child rule for an instance element name (choice elements by their base name).</summary>
+    public ElementNode? Child(string name)
+    {
+        // Built on first use, after the tree is complete; a race only builds the same map twice.
+        var map = _byName ??= Children.GroupBy(c => c.BaseName, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        return map.GetValueOrDefault(name);
+    }
+
     public bool IsChoice => Name.EndsWith("[x]", StringComparison.Ordinal);
     public string BaseName => IsChoice ? Name[..^3] : Name;
 }

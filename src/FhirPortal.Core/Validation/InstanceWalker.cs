@@ -30,14 +30,31 @@ internal sealed class InstanceWalker(ProfileCompiler compiler, ValueSetCodes val
 
     private void Children(Base value, PocoNode node, ElementNode rule, ElementTree tree, string path)
     {
-        var children = rule.Children;
-        if (children.Count == 0 && rule.Definition.ContentReference is { } reference && tree.ByPath(reference.TrimStart('#')) is { } target)
-            children = target.Children;
+        var owner = rule;
+        if (rule.Children.Count == 0 && rule.Definition.ContentReference is { } reference && tree.ByPath(reference.TrimStart('#')) is { } target)
+            owner = target;
+        var children = owner.Children;
         if (children.Count == 0)
         {
             // A data type (or contained resource) element: in core mode its own definition takes over.
             if (coreMode && value is not PrimitiveType && rule != tree.Root && compiler.Core(TypeName(value)) is { } typeTree)
                 Check(value, node, typeTree.Root, typeTree, path);
+            return;
+        }
+        if (coreMode)
+        {
+            // Core snapshots define every element; cardinality is the SDK's, so only present elements are visited.
+            foreach (var (name, element) in value.EnumerateElements())
+            {
+                if (owner.Child(name) is not { } child) continue;
+                var childPath = $"{path}.{name}";
+                if (element is IList list)
+                {
+                    for (var i = 0; i < list.Count; i++)
+                        if (list[i] is Base item) Check(item, new PocoNode(item, node, i, name), child, tree, $"{childPath}[{i}]");
+                }
+                else if (element is Base single) Check(single, new PocoNode(single, node, null, name), child, tree, childPath);
+            }
             return;
         }
         var elements = new Dictionary<string, object>(StringComparer.Ordinal);
