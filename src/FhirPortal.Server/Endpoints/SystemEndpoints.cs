@@ -17,7 +17,7 @@ internal static class SystemEndpoints
         var version = typeof(SystemEndpoints).Assembly.GetName().Version?.ToString() ?? "0";
         var statement = Capabilities.GetOrAdd(baseUrl, url => builder.Build(url, version));
         var copy = (CapabilityStatement)statement.DeepCopy();
-        SupportedProfiles.Add(copy, conformance);
+        ValidationCapabilities.Add(copy, conformance);
         await FhirOutput.WritePocoAsync(context, copy, 200);
     }
 

@@ -117,6 +117,7 @@ public sealed class ValidateOperationTests : IDisposable
         var supported = observation["supportedProfile"]!.AsArray().Select(p => p!.GetValue<string>()).ToList();
         Assert.Contains(Profile + "portal-observation-laboratory", supported);
         Assert.Contains(Profile + "portal-observation-vitalsigns", supported);
+        Assert.Contains(observation["operation"]!.AsArray(), o => o!["name"]!.GetValue<string>() == "validate");
     }
 
     [Fact]
