@@ -26,9 +26,8 @@ public sealed class ConformanceSync(ConformanceResources resources)
 
     public async Task LoadAsync(string? profilesDirectory, IResourceStore store, FhirParser parser, WriteRunner runner, UpdateInteraction update, CancellationToken ct)
     {
-        foreach (var (file, resource) in await ProfileFolder.ReadAsync(profilesDirectory, parser, ct))
+        foreach (var (file, resource) in BaseFirst(await ProfileFolder.ReadAsync(profilesDirectory, parser, ct)))
         {
-            if (!ConformanceResources.Types.Contains(resource.TypeName)) continue;
             if (string.IsNullOrEmpty(resource.Id))
                 throw new InvalidOperationException($"profiles/{file}: a {resource.TypeName} needs an id to be stored.");
             var key = new ResourceKey(resource.TypeName, resource.Id);
@@ -46,6 +45,18 @@ public sealed class ConformanceSync(ConformanceResources resources)
                 cursor = page.NextCursor;
             } while (cursor is not null);
         }
+    }
+
+    /// <summary>Terminology first, then each profile after the profile it derives from (a profile is checked against its base).</summary>
+    private static IEnumerable<(string File, Resource Resource)> BaseFirst(List<(string File, Resource Resource)> files)
+    {
+        var conformance = files.Where(f => ConformanceResources.Types.Contains(f.Resource.TypeName)).ToList();
+        var profiles = conformance.Where(f => f.Resource is StructureDefinition).ToList();
+        var byUrl = profiles.Where(p => ((StructureDefinition)p.Resource).Url is not null)
+            .GroupBy(p => ((StructureDefinition)p.Resource).Url).ToDictionary(g => g.Key, g => g.First());
+        int Depth((string, Resource Resource) p, int guard = 0) =>
+            guard < 20 && ((StructureDefinition)p.Resource).BaseDefinition is { } b && byUrl.TryGetValue(b, out var parent) ? 1 + Depth(parent, guard + 1) : 0;
+        return conformance.Where(f => f.Resource is not StructureDefinition).Concat(profiles.OrderBy(p => Depth(p)));
     }
 
     private static bool SameContent(Resource stored, Resource file)

@@ -12,15 +12,18 @@ namespace FhirPortal.Core.Validation;
 /// </summary>
 public sealed class ResourceValidator(ProfileCompiler compiler, ValueSetCodes valueSets, ValidationSettings settings)
 {
+    private readonly ProfileCheck _profiles = new(compiler.Resources);
+
     public ValidationSettings Settings => settings;
 
     /// <summary>Whether a write of this resource is validated: it claims a profile, or its type requires one.</summary>
     public bool AppliesOnWrite(Resource resource) =>
         resource.Meta?.Profile.Any() == true || settings.RequiredProfiles.ContainsKey(resource.TypeName);
 
-    /// <summary>On create/update/patch: a 422 with every issue when the resource has errors.</summary>
+    /// <summary>On create/update/patch: a 422 with every issue when the resource has errors (or is a profile that cannot be used).</summary>
     public void EnsureValid(Resource resource)
     {
+        if (resource is StructureDefinition profile) _profiles.EnsureUsable(profile);
         if (!AppliesOnWrite(resource)) return;
         var issues = Run(resource, [], applyRequired: true);
         if (issues.HasErrors) throw new FhirOutcomeException(422, issues.ToOutcome());

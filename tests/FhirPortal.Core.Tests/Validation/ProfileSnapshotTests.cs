@@ -6,7 +6,8 @@ namespace FhirPortal.Core.Tests.Validation;
 
 /// <summary>
 /// The profiles/ differentials are well-formed: the SDK's SnapshotGenerator expands each against the core
-/// definitions (and its portal base profile) without an error, so every element path, type and slice exists in R4.
+/// definitions (and its portal base profile) without an error, and ProfileCheck (run on every profile write) finds
+/// every differential element in R4.
 /// </summary>
 public sealed class ProfileSnapshotTests
 {
@@ -30,5 +31,23 @@ public sealed class ProfileSnapshotTests
             .Select(i => $"{i.Details?.Text ?? i.Diagnostics} at {string.Join(",", i.Location)}") ?? [];
         Assert.Empty(problems);
         Assert.True(profile.Snapshot.Element.Count > profile.Differential.Element.Count);
+        new ProfileCheck(resources).EnsureUsable(profile);
+    }
+
+    [Theory]
+    [InlineData("Device.colour")]
+    [InlineData("Device.type.coding.colour")]
+    public void Profile_naming_an_element_R4_lacks_is_refused(string path)
+    {
+        if (!Directory.Exists(ValidatorFactory.CoreDirectory)) return;
+        var profile = new StructureDefinition
+        {
+            Url = "http://example.org/StructureDefinition/p", Type = "Device", Kind = StructureDefinition.StructureDefinitionKind.Resource,
+            BaseDefinition = "http://hl7.org/fhir/StructureDefinition/Device", Derivation = StructureDefinition.TypeDerivationRule.Constraint,
+            Differential = new() { Element = [new ElementDefinition { ElementId = path, Path = path, Min = 1 }] },
+        };
+        var error = Assert.Throws<FhirOutcomeException>(() => new ProfileCheck(new ConformanceResources(ValidatorFactory.CoreDirectory)).EnsureUsable(profile));
+        Assert.Equal(422, error.Status);
+        Assert.Contains(path, error.Outcome.Issue[0].Diagnostics);
     }
 }
