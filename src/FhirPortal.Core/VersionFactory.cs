@@ -1,5 +1,6 @@
 using FhirPortal.Core.SearchParameters;
 using FhirPortal.Core.Serialization;
+using FhirPortal.Core.Validation;
 using FhirPortal.Search;
 using FhirPortal.Storage;
 using Hl7.Fhir.Model;
@@ -7,11 +8,12 @@ using Hl7.Fhir.Model;
 namespace FhirPortal.Core;
 
 /// <summary>Turns a POCO into the stored form of a new version: id and meta set, the exact JSON to return, its index values.</summary>
-public sealed class VersionFactory(SearchIndexer indexer, CustomSearchParameters searchParameters)
+public sealed class VersionFactory(SearchIndexer indexer, CustomSearchParameters searchParameters, ResourceValidator validator)
 {
     public ResourceWrite NewVersion(Resource resource, string id, int versionId, WriteMethod method, DateTimeOffset now)
     {
         searchParameters.Validate(resource);
+        validator.EnsureValid(resource);
         resource.Id = id;
         resource.Meta ??= new Meta();
         resource.Meta.VersionId = versionId.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -1,5 +1,6 @@
 using FhirPortal.Core.Access;
 using FhirPortal.Core.SearchParameters;
+using FhirPortal.Core.Validation;
 using FhirPortal.Storage;
 
 namespace FhirPortal.Core;
@@ -8,7 +9,7 @@ namespace FhirPortal.Core;
 /// Runs a unit of work optimistically: plan against the store, commit, and on a lost race plan again from the
 /// new state. Client preconditions (If-Match) are re-checked on each attempt, so a loser ends in 412, not a gap.
 /// </summary>
-public sealed class WriteRunner(IResourceStore store, VersionFactory versions, TimeProvider clock, CustomSearchParameters searchParameters, CallerContext callers)
+public sealed class WriteRunner(IResourceStore store, VersionFactory versions, TimeProvider clock, CustomSearchParameters searchParameters, CallerContext callers, ConformanceSync conformance)
 {
     private const int MaxAttempts = 12;
 
@@ -22,6 +23,7 @@ public sealed class WriteRunner(IResourceStore store, VersionFactory versions, T
             {
                 await unit.CommitAsync(ct);
                 searchParameters.Committed(unit.Writes);
+                conformance.Committed(unit.Writes);
                 return result;
             }
             catch (WriteConflictException e) when (attempt < MaxAttempts)

@@ -20,6 +20,9 @@ public sealed class FhirPortalOptions
 
     [Required]
     public LimitOptions Limits { get; set; } = new();
+
+    [Required]
+    public ValidationOptions Validation { get; set; } = new();
 }
 
 /// <summary>Request size, nesting and paging limits.</summary>

@@ -61,6 +61,7 @@ internal static class ServiceRegistration
         services.AddSingleton<TransactionInteraction>();
         services.AddSingleton<CapabilityStatementBuilder>();
         services.AddAccessPolicy();
+        services.AddFhirPortalValidation();
         return services;
     }
 }

@@ -17,12 +17,15 @@ public sealed class FhirPortalHost : WebApplicationFactory<Program>
     public FhirPortalHost(string? dataDirectory = null, IDictionary<string, string?>? settings = null)
     {
         DataDirectory = dataDirectory ?? Path.Combine(Path.GetTempPath(), "fhirportal-tests", Guid.NewGuid().ToString("N"));
-        _settings = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
+        // Most tests exercise FHIR semantics without tokens and post deliberately minimal resources: access control and
+        // profile requirements are off unless a test's settings turn them on.
+        _settings = new Dictionary<string, string?>
         {
-            ["FhirPortal:DataDirectory"] = DataDirectory,
+            ["FhirPortal:Security:Enabled"] = "false",
+            ["FhirPortal:Validation:RequireProfiles"] = "",
         };
-        // Most tests exercise FHIR semantics without tokens; access-control tests turn security on in their settings.
-        _settings.TryAdd("FhirPortal:Security:Enabled", "false");
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) _settings[key] = value;
+        _settings["FhirPortal:DataDirectory"] = DataDirectory;
     }
 
     /// <summary>Service overrides applied after the app's own (e.g. a test authentication handler).</summary>

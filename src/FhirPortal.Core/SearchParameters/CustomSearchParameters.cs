@@ -33,15 +33,10 @@ public sealed class CustomSearchParameters(SearchParameterRegistry registry)
     /// <summary>At start-up: SearchParameters from the profiles folder (files or Bundles), then those stored through the API.</summary>
     public async Task LoadAsync(string? profilesDirectory, IResourceStore store, FhirParser parser, CancellationToken ct)
     {
-        if (profilesDirectory is not null && Directory.Exists(profilesDirectory))
+        foreach (var (file, resource) in await ProfileFolder.ReadAsync(profilesDirectory, parser, ct))
         {
-            foreach (var file in Directory.EnumerateFiles(profilesDirectory, "*.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
-            {
-                var resource = parser.ParseJson(await File.ReadAllBytesAsync(file, ct));
-                var parameters = resource is Bundle bundle ? bundle.Entry.Select(e => e.Resource).OfType<SearchParameter>() : [resource as SearchParameter];
-                foreach (var parameter in parameters.OfType<SearchParameter>())
-                    registry.SetCustom($"profiles:{Path.GetFileName(file)}:{parameter.Id ?? parameter.Code}", Infos(parameter));
-            }
+            if (resource is SearchParameter parameter)
+                registry.SetCustom($"profiles:{file}:{parameter.Id ?? parameter.Code}", Infos(parameter));
         }
         string? cursor = null;
         do

@@ -11,12 +11,14 @@ internal static class SystemEndpoints
 {
     private static readonly ConcurrentDictionary<string, CapabilityStatement> Capabilities = new();
 
-    public static async Task Metadata(HttpContext context, CapabilityStatementBuilder builder)
+    public static async Task Metadata(HttpContext context, CapabilityStatementBuilder builder, Core.Validation.ConformanceResources conformance)
     {
         var baseUrl = FhirRequest.BaseUrl(context);
         var version = typeof(SystemEndpoints).Assembly.GetName().Version?.ToString() ?? "0";
         var statement = Capabilities.GetOrAdd(baseUrl, url => builder.Build(url, version));
-        await FhirOutput.WritePocoAsync(context, (Resource)statement.DeepCopy(), 200);
+        var copy = (CapabilityStatement)statement.DeepCopy();
+        ValidationCapabilities.Add(copy, conformance);
+        await FhirOutput.WritePocoAsync(context, copy, 200);
     }
 
     public static async Task Bundle(HttpContext context, BatchInteraction batch, TransactionInteraction transaction)

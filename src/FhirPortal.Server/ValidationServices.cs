@@ -1,0 +1,64 @@
+using FhirPortal.Core.Access;
+using FhirPortal.Core;
+using FhirPortal.Core.Interactions;
+using FhirPortal.Core.Serialization;
+using FhirPortal.Core.Validation;
+using FhirPortal.Storage;
+using Microsoft.Extensions.Options;
+
+namespace FhirPortal.Server;
+
+/// <summary>Registers the validator and the start-up step that stores profiles/ and loads conformance resources.</summary>
+internal static class ValidationServices
+{
+    public static IServiceCollection AddFhirPortalValidation(this IServiceCollection services)
+    {
+        services.AddOptions<FhirPortalOptions>()
+            .Validate(o => TryParse(o.Validation.RequireProfiles), "Validation:RequireProfiles must list R4 resource types (Type or Type=canonical, comma-separated).");
+        services.AddSingleton(sp => new ConformanceResources(sp.GetRequiredService<IOptions<FhirPortalOptions>>().Value.Validation.CoreDefinitions));
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<FhirPortalOptions>>().Value.Validation;
+            return new ValidationSettings(ValidationSettings.ParseRequired(options.RequireProfiles), options.UnknownProfile);
+        });
+        services.AddSingleton<ProfileCompiler>();
+        services.AddSingleton<ValueSetCodes>();
+        services.AddSingleton<ResourceValidator>();
+        services.AddSingleton<ConformanceSync>();
+        services.AddHostedService<ConformanceLoader>();
+        return services;
+    }
+
+    private static bool TryParse(string value)
+    {
+        try { ValidationSettings.ParseRequired(value); return true; }
+        catch (ArgumentException) { return false; }
+    }
+}
+
+/// <summary>
+/// Before the server takes requests: stores profiles/ conformance resources, loads all stored ones, and refuses to
+/// start when a required profile is missing (every write of that type would fail otherwise).
+/// </summary>
+public sealed class ConformanceLoader(
+    ConformanceSync sync, ProfileCompiler compiler, ValidationSettings settings,
+    IResourceStore store, FhirParser parser, WriteRunner runner, UpdateInteraction update, IOptions<FhirPortalOptions> options,
+    CallerContext callers) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        // The server itself stores its profiles/ files: no token, no scope limits.
+        using (callers.Use(Caller.Anyone))
+            await sync.LoadAsync(options.Value.ProfilesDirectory, store, parser, runner, update, cancellationToken);
+        foreach (var (type, profile) in settings.RequiredProfiles)
+        {
+            if (compiler.Profile(profile) is null)
+                throw new InvalidOperationException(
+                    $"Validation:RequireProfiles needs {profile} for {type}, but neither ProfilesDirectory ('{options.Value.ProfilesDirectory}') nor the store holds it.");
+            // Core snapshots are read now, not on the first write.
+            compiler.Core(type);
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

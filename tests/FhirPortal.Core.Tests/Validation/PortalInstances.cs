@@ -1,0 +1,26 @@
+namespace FhirPortal.Core.Tests.Validation;
+
+/// <summary>One valid instance per portal profile (claiming it in meta.profile), the base of every rule test.</summary>
+internal static class PortalInstances
+{
+    public const string Base = "http://fhirportal.org/fhir/StructureDefinition/";
+    private const string Mrn = """{"type":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v2-0203","code":"MR"}]},"system":"http://hospital.example.org/mrn","value":"12345"}""";
+    private const string Subject = """{"reference":"Patient/p1"}""";
+
+    public static readonly Dictionary<string, string> Valid = new()
+    {
+        ["portal-patient"] = $$$"""{"resourceType":"Patient","meta":{"profile":["{{{Base}}}portal-patient"]},"identifier":[{{{Mrn}}}],"name":[{"family":"Doe","given":["Jane"]}],"gender":"female","birthDate":"1980-02-03"}""",
+        ["portal-observation"] = $$$"""{"resourceType":"Observation","meta":{"profile":["{{{Base}}}portal-observation"]},"status":"final","category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category","code":"survey"}]}],"code":{"coding":[{"system":"http://loinc.org","code":"72166-2"}]},"subject":{{{Subject}}},"effectiveDateTime":"2024-01-01","valueString":"never smoker"}""",
+        ["portal-observation-vitalsigns"] = $$$"""{"resourceType":"Observation","meta":{"profile":["{{{Base}}}portal-observation-vitalsigns"]},"status":"final","category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category","code":"vital-signs"}]}],"code":{"coding":[{"system":"http://loinc.org","code":"8867-4"}]},"subject":{{{Subject}}},"effectiveDateTime":"2024-01-01","valueQuantity":{"value":72,"unit":"/min","system":"http://unitsofmeasure.org","code":"/min"}}""",
+        ["portal-observation-laboratory"] = $$$"""{"resourceType":"Observation","meta":{"profile":["{{{Base}}}portal-observation-laboratory"]},"status":"final","category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category","code":"laboratory"}]}],"code":{"coding":[{"system":"http://loinc.org","code":"2339-0"}]},"subject":{{{Subject}}},"effectivePeriod":{"start":"2024-01-01"},"valueQuantity":{"value":95,"unit":"mg/dL","system":"http://unitsofmeasure.org","code":"mg/dL"}}""",
+        ["portal-appointment"] = $$$"""{"resourceType":"Appointment","meta":{"profile":["{{{Base}}}portal-appointment"]},"status":"booked","start":"2024-05-01T09:00:00Z","end":"2024-05-01T09:30:00Z","participant":[{"actor":{{{Subject}}},"status":"accepted"},{"actor":{"reference":"Practitioner/d1"},"status":"accepted"}]}""",
+        ["portal-medicationrequest"] = $$$"""{"resourceType":"MedicationRequest","meta":{"profile":["{{{Base}}}portal-medicationrequest"]},"status":"active","intent":"order","medicationCodeableConcept":{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm","code":"314076"}]},"subject":{{{Subject}}},"authoredOn":"2024-02-02"}""",
+        ["portal-communication"] = $$$"""{"resourceType":"Communication","meta":{"profile":["{{{Base}}}portal-communication"]},"status":"completed","category":[{"coding":[{"system":"http://fhirportal.org/fhir/CodeSystem/portal-message-category","code":"refill"}]}],"subject":{{{Subject}}},"sender":{{{Subject}}},"recipient":[{"reference":"Practitioner/d1"}],"payload":[{"contentString":"Please refill my prescription."}]}""",
+        ["portal-claim"] = $$$"""{"resourceType":"Claim","meta":{"profile":["{{{Base}}}portal-claim"]},"status":"active","type":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/claim-type","code":"professional"}]},"use":"claim","patient":{{{Subject}}},"created":"2024-03-03","provider":{"reference":"Organization/o1"},"priority":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/processpriority","code":"normal"}]},"insurance":[{"sequence":1,"focal":true,"coverage":{"reference":"Coverage/c1"}}],"item":[{"sequence":1,"productOrService":{"text":"Visit"}}],"total":{"value":100,"currency":"USD"}}""",
+        ["portal-slot"] = $$$"""{"resourceType":"Slot","meta":{"profile":["{{{Base}}}portal-slot"]},"schedule":{"reference":"Schedule/s1"},"status":"free","start":"2024-05-01T09:00:00Z","end":"2024-05-01T09:30:00Z"}""",
+        ["portal-schedule"] = $$$"""{"resourceType":"Schedule","meta":{"profile":["{{{Base}}}portal-schedule"]},"actor":[{"reference":"Practitioner/d1"}],"planningHorizon":{"start":"2024-05-01","end":"2024-05-31"}}""",
+        ["portal-coverage"] = $$$"""{"resourceType":"Coverage","meta":{"profile":["{{{Base}}}portal-coverage"]},"status":"active","subscriberId":"A-123","beneficiary":{{{Subject}}},"payor":[{"reference":"Organization/o1"}]}""",
+        ["portal-questionnaireresponse"] = $$$"""{"resourceType":"QuestionnaireResponse","meta":{"profile":["{{{Base}}}portal-questionnaireresponse"]},"questionnaire":"http://example.org/Questionnaire/intake","status":"completed","subject":{{{Subject}}},"authored":"2024-04-04"}""",
+        ["portal-documentreference"] = $$$"""{"resourceType":"DocumentReference","meta":{"profile":["{{{Base}}}portal-documentreference"]},"status":"current","type":{"coding":[{"system":"http://loinc.org","code":"34133-9"}]},"subject":{{{Subject}}},"date":"2024-04-04T10:00:00Z","content":[{"attachment":{"contentType":"application/pdf","url":"Binary/b1"}}]}""",
+    };
+}
