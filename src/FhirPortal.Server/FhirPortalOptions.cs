@@ -15,8 +15,18 @@ public sealed class FhirPortalOptions
     [Url]
     public string? PublicBaseUrl { get; set; }
 
-    /// <summary>The implementation guide folder; custom SearchParameters in it are registered at start-up.</summary>
+    /// <summary>The implementation guide folder; its profiles, terminology and SearchParameters load at start-up.</summary>
     public string? ProfilesDirectory { get; set; } = "./profiles";
+
+    /// <summary>
+    /// A relative <see cref="ProfilesDirectory"/> missing from the working directory falls back to the copy the build
+    /// places beside the binaries (a required profile that cannot be found stops start-up).
+    /// </summary>
+    public string? ResolvedProfilesDirectory =>
+        ProfilesDirectory is { } dir && !Path.IsPathRooted(dir) && !Directory.Exists(dir)
+        && Directory.Exists(Path.Combine(AppContext.BaseDirectory, dir))
+            ? Path.Combine(AppContext.BaseDirectory, dir)
+            : ProfilesDirectory;
 
     [Required]
     public LimitOptions Limits { get; set; } = new();

@@ -17,7 +17,7 @@ public sealed class SearchParameterLoader(
     IOptions<FhirPortalOptions> options) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken) =>
-        parameters.LoadAsync(options.Value.ProfilesDirectory, store, parser, cancellationToken);
+        parameters.LoadAsync(options.Value.ResolvedProfilesDirectory, store, parser, cancellationToken);
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

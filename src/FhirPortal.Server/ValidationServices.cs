@@ -49,12 +49,12 @@ public sealed class ConformanceLoader(
     {
         // The server itself stores its profiles/ files: no token, no scope limits.
         using (callers.Use(Caller.Anyone))
-            await sync.LoadAsync(options.Value.ProfilesDirectory, store, parser, runner, update, cancellationToken);
+            await sync.LoadAsync(options.Value.ResolvedProfilesDirectory, store, parser, runner, update, cancellationToken);
         foreach (var (type, profile) in settings.RequiredProfiles)
         {
             if (compiler.Profile(profile) is null)
                 throw new InvalidOperationException(
-                    $"Validation:RequireProfiles needs {profile} for {type}, but neither ProfilesDirectory ('{options.Value.ProfilesDirectory}') nor the store holds it.");
+                    $"Validation:RequireProfiles needs {profile} for {type}, but neither ProfilesDirectory ('{options.Value.ResolvedProfilesDirectory}') nor the store holds it.");
             // Core snapshots are read now, not on the first write.
             compiler.Core(type);
         }
