@@ -59,6 +59,7 @@ internal static class ServiceRegistration
         services.AddSingleton<BatchInteraction>();
         services.AddSingleton<TransactionInteraction>();
         services.AddSingleton<CapabilityStatementBuilder>();
+        services.AddPatientDataOperations();
         return services;
     }
 }

@@ -20,6 +20,8 @@ public static class FhirApi
         fhir.MapGet("/$reindex/{jobId}", ReindexEndpoints.Status).WithSummary("$reindex job status");
         fhir.MapPost("/{type}/$reindex", ReindexEndpoints.Type).WithSummary("$reindex one type (async job)");
         fhir.MapPost("/{type}/{id}/$reindex", ReindexEndpoints.Instance).WithSummary("$reindex one resource");
+        fhir.MapEverythingApi();
+        app.MapExportApi();
         fhir.MapGet("/", SystemEndpoints.Search).WithSummary("search across types (_type)");
         fhir.MapPost("/_search", SystemEndpoints.Search).WithSummary("search across types (form-encoded POST)");
 

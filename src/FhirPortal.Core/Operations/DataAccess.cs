@@ -1,0 +1,14 @@
+using FhirPortal.Search;
+
+namespace FhirPortal.Core.Operations;
+
+/// <summary>
+/// What a caller may see of the stored data: conditions every resource it receives must also satisfy, and the
+/// resource types it may read. $everything and $export build every store query through
+/// <see cref="PatientDataQuery.Build"/>, so this record is the one place access control narrows both of them.
+/// </summary>
+public sealed record DataAccess(IReadOnlyList<SearchCondition> Conditions, Func<string, bool> AllowsType)
+{
+    /// <summary>No narrowing: the caller may read every resource (security off, or a system/*.read client).</summary>
+    public static DataAccess Unrestricted { get; } = new([], _ => true);
+}
