@@ -53,15 +53,15 @@ public sealed class EverythingOperation(IResourceStore store, SearchParameterReg
         return new EverythingRequest(patientId, types, since, start, end, count, cursor, parameters);
     }
 
-    /// <summary>The one store query of a page; <paramref name="access"/> narrows it (see <see cref="DataAccess"/>).</summary>
-    public SearchQuery Query(EverythingRequest request, DataAccess access, int count, string? cursor)
+    /// <summary>The one store query of a page's part; <paramref name="access"/> narrows it (see <see cref="DataAccess"/>).</summary>
+    public SearchQuery Query(EverythingRequest request, RecordPart part, DataAccess access, int count, string? cursor)
     {
         var filters = new List<SearchCondition>();
         if (request.Since is { } since) filters.Add(new LastUpdatedCondition(since, null));
         if (request.Start is not null || request.End is not null)
             filters.Add(ClinicalDates.Within(registry, request.Types ?? PatientDataQuery.AllTypes, request.Start, request.End));
         var patients = request.PatientId is null ? null : new[] { request.PatientId };
-        return PatientDataQuery.Build(DataPopulation.PatientRecords(patients), null, request.Types, filters, access, count, cursor);
+        return PatientDataQuery.Build(DataPopulation.PatientRecords(patients) with { Part = part }, null, request.Types, filters, access, count, cursor);
     }
 
     /// <summary>Checks the patient exists (404) and is not deleted (410) before its record is read.</summary>
@@ -73,14 +73,14 @@ public sealed class EverythingOperation(IResourceStore store, SearchParameterReg
         if (patient.IsDeleted) throw FhirOutcomeException.Gone($"Patient/{id} was deleted.");
     }
 
-    /// <summary>One page as a searchset Bundle with self/next/previous links.</summary>
+    /// <summary>One page as a searchset Bundle with self/next links.</summary>
     public async Task<BundleResult> PageAsync(string baseUrl, EverythingRequest request, DataAccess access, CancellationToken ct)
     {
         await RequirePatientAsync(request, ct);
-        var page = await SearchAsync(Query(request, access, request.Count, request.Cursor), ct);
-        var entries = page.Entries.Select(r => new BundleEntryResult(r, SearchMode: Bundle.SearchEntryMode.Match)).ToList();
-        var links = PagingLinks.Build(baseUrl, Path(request), request.Echo, request.Cursor, page.NextCursor, page.PreviousCursor);
-        return new BundleResult(Bundle.BundleType.Searchset, entries, links);
+        var (entries, next) = await ReadAsync(request, access, request.Count, request.Cursor, ct);
+        var results = entries.Select(r => new BundleEntryResult(r, SearchMode: Bundle.SearchEntryMode.Match)).ToList();
+        var links = PagingLinks.Build(baseUrl, Path(request), request.Echo, request.Cursor, next);
+        return new BundleResult(Bundle.BundleType.Searchset, results, links);
     }
 
     /// <summary>
@@ -94,11 +94,39 @@ public sealed class EverythingOperation(IResourceStore store, SearchParameterReg
         string? cursor = null;
         do
         {
-            var page = await SearchAsync(Query(request, access, limits.MaxPageSize, cursor), ct);
-            yield return page.Entries;
-            cursor = page.NextCursor;
+            (var entries, cursor) = await ReadAsync(request, access, limits.MaxPageSize, cursor, ct);
+            yield return entries;
         } while (cursor is not null);
     }
+
+    /// <summary>
+    /// Up to <paramref name="count"/> resources from the cursor on: first the compartment members, then the
+    /// referenced resources, each part in storage order. The members are cheap to page through an index; the
+    /// referenced part needs all members' references, so it is only queried once the members are done. The cursor
+    /// says which part it continues ("m." or "r." + the store's cursor).
+    /// </summary>
+    private async Task<(List<StoredResource> Entries, string? Next)> ReadAsync(
+        EverythingRequest request, DataAccess access, int count, string? cursor, CancellationToken ct)
+    {
+        var entries = new List<StoredResource>();
+        var part = cursor?.StartsWith("r.", StringComparison.Ordinal) == true ? RecordPart.Referenced : RecordPart.Members;
+        var storeCursor = cursor is null ? null : cursor is ['m' or 'r', '.', ..] ? cursor[2..] : throw InvalidCursor();
+        if (storeCursor is "") storeCursor = null;
+        if (part == RecordPart.Members)
+        {
+            var members = await SearchAsync(Query(request, RecordPart.Members, access, count, storeCursor), ct);
+            entries.AddRange(members.Entries);
+            if (members.NextCursor is not null) return (entries, "m." + members.NextCursor);
+            if (entries.Count == count) return (entries, "r.");
+            storeCursor = null;
+        }
+        var referenced = await SearchAsync(Query(request, RecordPart.Referenced, access, count - entries.Count, storeCursor), ct);
+        entries.AddRange(referenced.Entries);
+        return (entries, referenced.NextCursor is null ? null : "r." + referenced.NextCursor);
+    }
+
+    private static FhirOutcomeException InvalidCursor() =>
+        FhirOutcomeException.BadRequest("The paging cursor is not valid for $everything; start again from the first page.", "_cursor");
 
     public static string Path(EverythingRequest request) =>
         request.PatientId is null ? "Patient/$everything" : $"Patient/{request.PatientId}/$everything";

@@ -3,9 +3,12 @@ using Hl7.Fhir.Model;
 
 namespace FhirPortal.Core.Operations;
 
+/// <summary>Which part of a patient record: all of it, the compartment members, or the resources they reference outside it.</summary>
+public enum RecordPart { All, Members, Referenced }
+
 /// <summary>Which resources a patient-data operation covers before filters: every resource, or patients' records.</summary>
 /// <param name="PatientIds">For <see cref="Records"/>: these patients, or every patient when null.</param>
-public sealed record DataPopulation(bool Records, IReadOnlyList<string>? PatientIds)
+public sealed record DataPopulation(bool Records, IReadOnlyList<string>? PatientIds, RecordPart Part = RecordPart.All)
 {
     public static DataPopulation Everything { get; } = new(false, null);
 
@@ -29,11 +32,16 @@ public static class PatientDataQuery
     /// time), plus the resources outside every Patient compartment that they reference (Practitioner, Organization,
     /// Location, Medication, ...). Each resource matches once however many members point at it.
     /// </summary>
-    public static SearchCondition Records(IReadOnlyList<string>? patientIds) => new AnyOfCondition(
-    [
-        [new AnyCompartmentCondition("Patient", patientIds)],
-        [new CompartmentReferenceCondition("Patient", patientIds)],
-    ]);
+    public static SearchCondition Records(IReadOnlyList<string>? patientIds, RecordPart part = RecordPart.All) => part switch
+    {
+        RecordPart.Members => new AnyCompartmentCondition("Patient", patientIds),
+        RecordPart.Referenced => new CompartmentReferenceCondition("Patient", patientIds),
+        _ => new AnyOfCondition(
+        [
+            [new AnyCompartmentCondition("Patient", patientIds)],
+            [new CompartmentReferenceCondition("Patient", patientIds)],
+        ]),
+    };
 
     /// <param name="type">One type to query (export writes one type at a time), or null for all of <paramref name="types"/>.</param>
     /// <param name="types">The requested types (<c>_type</c>), or null for every type.</param>
@@ -47,7 +55,7 @@ public static class PatientDataQuery
             .Where(access.AllowsType)
             .ToList();
         var conditions = new List<SearchCondition>();
-        if (population.Records) conditions.Add(Records(population.PatientIds));
+        if (population.Records) conditions.Add(Records(population.PatientIds, population.Part));
         conditions.AddRange(filters);
         conditions.AddRange(access.Conditions);
         // Nothing may be read: a condition no resource satisfies (an empty type list would mean "every type").
