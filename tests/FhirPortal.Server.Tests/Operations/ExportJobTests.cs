@@ -97,7 +97,7 @@ public sealed class ExportJobTests
         await LoadAsync(client, patients: 3);
         var group = new JsonObject
         {
-            ["resourceType"] = "Group", ["type"] = "person", ["actual"] = true,
+            ["resourceType"] = "Group", ["id"] = "g1", ["type"] = "person", ["actual"] = true,
             ["member"] = new JsonArray(new JsonObject { ["entity"] = new JsonObject { ["reference"] = "Patient/p1" } },
                 new JsonObject { ["entity"] = new JsonObject { ["reference"] = "Device/d9" } }),
         };
@@ -108,7 +108,9 @@ public sealed class ExportJobTests
 
         Assert.Equal(["Patient/p1"], exported["Patient"].Select(BulkClient.Key));
         Assert.Equal(["Observation/p1-o0"], exported["Observation"].Select(BulkClient.Key));
-        Assert.DoesNotContain("Group", exported.Keys);
+        // The Group is in p1's compartment itself (R4: Group.member).
+        Assert.Equal(["Group/g1"], exported["Group"].Select(BulkClient.Key));
+        Assert.Equal(["Group", "Observation", "Patient"], exported.Keys.Order(StringComparer.Ordinal));
         var error = manifest.GetProperty("error").EnumerateArray().Single();
         var outcome = JsonNode.Parse((await client.GetStringAsync(error.GetProperty("url").GetString())).Split('\n')[0])!;
         Assert.Contains("Device/d9", (string?)outcome["issue"]![0]!["diagnostics"]);
