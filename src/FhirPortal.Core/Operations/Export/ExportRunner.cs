@@ -21,11 +21,14 @@ internal sealed class ExportRunner(IResourceStore store, ExportKickoff kickoff, 
                 DataAccess.Unrestricted, options.PageSize, state.Cursor);
             var page = await store.SearchAsync(query, ct);
             foreach (var resource in page.Entries) await output.WriteAsync(type, resource.Json, ct);
-            await output.FlushAsync(ct);
             state = page.NextCursor is null
                 ? state with { TypeIndex = state.TypeIndex + 1, Cursor = null, Exported = state.Exported + page.Entries.Count }
                 : state with { Cursor = page.NextCursor, Exported = state.Exported + page.Entries.Count };
             ct.ThrowIfCancellationRequested();
+            // Most types have no resources: their empty pages are not worth a disk flush and a saved checkpoint
+            // (after a restart they are simply queried again).
+            if (page.Entries.Count == 0) continue;
+            await output.FlushAsync(ct);
             await ExportJobs.SaveAsync(store, id, state, ct);
         }
         return state with { Status = ExportJobState.Completed, Finished = clock.GetUtcNow() };
