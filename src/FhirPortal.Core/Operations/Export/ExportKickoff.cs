@@ -35,7 +35,8 @@ public sealed class ExportKickoff(IResourceStore store, SearchQueryParser parser
                     types ??= [];
                     types.AddRange(OperationParameters.Types([value], name).Where(t => !types.Contains(t)));
                     break;
-                case "_typeFilter": typeFilters.AddRange(value.Split(',', StringSplitOptions.RemoveEmptyEntries)); break;
+                // Several queries may share one value, comma-separated; a comma inside a query (code=a,b) stays in it.
+                case "_typeFilter": typeFilters.AddRange(System.Text.RegularExpressions.Regex.Split(value, @",(?=[A-Z][A-Za-z]+\?)")); break;
                 case "patient":
                     if (level == ExportLevel.System)
                         throw FhirOutcomeException.BadRequest("The patient parameter applies to Patient/$export and Group/[id]/$export, not to a system export.", name);
