@@ -134,12 +134,3 @@ public sealed record ValueSetCondition(string Param, string ValueSet, bool Not) 
 
 /// <summary><c>_list=id</c>: the resource is an item of that List; Core turns it into an <see cref="IdCondition"/>.</summary>
 public sealed record ListCondition(string ListId) : SearchCondition;
-
-/// <summary>
-/// Some alternative holds, each alternative being conditions that must all hold. Access control uses it to
-/// OR-together the narrowing of several grants (e.g. two granular SMART scopes on one type).
-/// </summary>
-public sealed record AnyOfCondition(IReadOnlyList<IReadOnlyList<SearchCondition>> Alternatives) : SearchCondition;
-
-/// <summary>The resource is of one of these types; lets a system search narrow each type differently inside an <see cref="AnyOfCondition"/>.</summary>
-public sealed record TypeCondition(IReadOnlyList<string> Types) : SearchCondition;

@@ -62,6 +62,7 @@ internal static class ServiceRegistration
         services.AddSingleton<CapabilityStatementBuilder>();
         services.AddAccessPolicy();
         services.AddFhirPortalValidation();
+        services.AddPatientDataOperations();
         return services;
     }
 }

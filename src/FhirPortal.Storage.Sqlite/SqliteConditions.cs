@@ -22,10 +22,6 @@ internal sealed class SqliteConditions(SqlParameters p)
     {
         IdCondition { Ids.Count: 0 } => "0",
         IdCondition ids => $"{r}.id IN ({string.Join(", ", ids.Ids.Select(p.Add))})",
-        TypeCondition { Types.Count: 0 } => "0",
-        TypeCondition types => $"{r}.type IN ({string.Join(", ", types.Types.Select(p.Add))})",
-        AnyOfCondition { Alternatives.Count: 0 } => "0",
-        AnyOfCondition any => $"({string.Join(" OR ", any.Alternatives.Select(all => All(all, r)))})",
         TokenCondition { Modifier: TokenModifier.Not } not =>
             $"{r}.rid NOT IN ({Rows(Test(not with { Modifier = TokenModifier.None }))})",
         MissingCondition missing =>
@@ -37,6 +33,12 @@ internal sealed class SqliteConditions(SqlParameters p)
             $"{r}.rid IN (SELECT rowid FROM resource_text WHERE {(text.NarrativeOnly ? "narrative" : "resource_text")} MATCH {p.Add(FtsQuery(text.Query))})",
         CompartmentCondition c =>
             $"{r}.rid IN (SELECT rid FROM compartment_index WHERE ctype = {p.Add(c.CompartmentType)} AND cid = {p.Add(c.Id)})",
+        AnyOfCondition any => AnyOf(any, r),
+        TypeCondition { Types.Count: 0 } t => t.Not ? "1" : "0",
+        TypeCondition t => $"{r}.type {(t.Not ? "NOT IN" : "IN")} ({string.Join(", ", t.Types.Select(p.Add))})",
+        AnyCompartmentCondition c => $"{r}.rid IN (SELECT rid FROM compartment_index WHERE {Compartments("compartment_index", c.CompartmentType, c.Ids)})",
+        CompartmentReferenceCondition c => CompartmentReference(c, r),
+        LastUpdatedCondition u => LastUpdated(u, r),
         _ => $"{r}.rid IN ({Rows(Test(condition))})",
     };
 
@@ -62,6 +64,37 @@ internal sealed class SqliteConditions(SqlParameters p)
         UriCondition u => new("uri_index", u.Param, a => Or(u.AnyOf, v => Uri(a, v, u.Modifier))),
         _ => throw new NotSupportedException($"The SQLite store cannot evaluate {condition.GetType().Name} here."),
     };
+
+    private string AnyOf(AnyOfCondition any, string r) => any.Alternatives.Count == 0 ? "0"
+        : "(" + string.Join(" OR ", any.Alternatives.Select(all => All(all, r))) + ")";
+
+    private string Compartments(string a, string type, IReadOnlyList<string>? ids) => ids is null
+        ? $"{a}.ctype = {p.Add(type)}"
+        : $"{a}.ctype = {p.Add(type)} AND {a}.cid IN ({(ids.Count == 0 ? "NULL" : string.Join(", ", ids.Select(p.Add)))})";
+
+    /// <summary>
+    /// Targets of the compartment members' references that are themselves in no compartment of the type. "+ctype" keeps
+    /// the membership test on the rid index; through the (ctype, cid) index it would scan every member per target.
+    /// </summary>
+    private string CompartmentReference(CompartmentReferenceCondition c, string r)
+    {
+        var (m, x, t, o) = (Alias("m"), Alias("x"), Alias("t"), Alias("o"));
+        return $"""
+            {r}.rid IN (SELECT {t}.rid FROM compartment_index {m}
+                CROSS JOIN reference_index {x} ON {x}.rid = {m}.rid
+                CROSS JOIN resource {t} ON {t}.type = {x}.ttype AND {t}.id = {x}.tid
+                WHERE {Compartments(m, c.CompartmentType, c.Ids)}
+                AND NOT EXISTS (SELECT 1 FROM compartment_index {o} WHERE {o}.rid = {t}.rid AND +{o}.ctype = {p.Add(c.CompartmentType)}))
+            """;
+    }
+
+    private string LastUpdated(LastUpdatedCondition u, string r)
+    {
+        var parts = new List<string>();
+        if (u.After is { } after) parts.Add($"{r}.last_updated > {p.Add(SqliteInstants.Floor(after))}");
+        if (u.NotAfter is { } notAfter) parts.Add($"{r}.last_updated <= {p.Add(SqliteInstants.Floor(notAfter))}");
+        return parts.Count == 0 ? "1" : "(" + string.Join(" AND ", parts) + ")";
+    }
 
     /// <summary>The chain's reference points at a current resource of the target type that satisfies the inner condition.</summary>
     private string Chain(ChainCondition chain, string r)

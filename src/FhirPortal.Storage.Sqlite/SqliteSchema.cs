@@ -77,6 +77,11 @@ internal static class SqliteSchema
         CREATE TABLE job (id TEXT PRIMARY KEY, kind TEXT NOT NULL, state TEXT NOT NULL);
         CREATE INDEX ix_job_kind ON job(kind);
         """,
+        // v4: one type's current resources in storage (rid) order, so export and $everything pages by type walk the
+        // index from the cursor instead of sorting every resource of the type for each page.
+        """
+        CREATE INDEX ix_resource_type ON resource(type);
+        """,
     ];
 
     public static void Apply(SqliteConnection connection)

@@ -95,8 +95,13 @@ internal static class SqliteSearch
     }
 
     // Conditions that are not "rid IN (a narrow subquery)": negations, and id/_has which use the (type, id) index.
-    private static bool IsSelective(SearchCondition condition) => condition is not
-        (TokenCondition { Modifier: TokenModifier.Not } or MissingCondition { Missing: true } or IdCondition or HasCondition or AnyOfCondition or TypeCondition);
+    private static bool IsSelective(SearchCondition condition) => condition switch
+    {
+        TokenCondition { Modifier: TokenModifier.Not } or MissingCondition { Missing: true } or IdCondition or HasCondition => false,
+        TypeCondition or LastUpdatedCondition => false,
+        AnyOfCondition any => any.Alternatives.Count > 0 && any.Alternatives.All(all => all.Any(IsSelective)),
+        _ => true,
+    };
 
     private sealed record Sort(string Expression, bool Descending);
 

@@ -7,7 +7,8 @@ using System.Text.Json.Nodes;
 
 // FhirPortal throughput and latency benchmark: loads the Synthea fixtures into an in-process server, then runs each
 // scenario for a fixed time at concurrency 1 and 16. Options: --duration <seconds per run> (default 6),
-// --warmup <seconds> (default 1), --no-write (do not write BENCHMARKS.md), --keep-data (keep the SQLite folder).
+// --warmup <seconds> (default 1), --no-write (do not write BENCHMARKS.md), --keep-data (keep the SQLite folder),
+// --operations-only (skip the read/search scenarios).
 namespace FhirPortal.Benchmarks
 {
     /// <summary>Entry point (not top-level statements: those would define a global Program hiding the server's).</summary>
@@ -84,7 +85,7 @@ namespace FhirPortal.Benchmarks
             var results = new List<Result>();
             Console.WriteLine();
             Console.WriteLine(Result.Header);
-            foreach (var scenario in scenarios)
+            foreach (var scenario in options.OperationsOnly ? [] : scenarios)
                 foreach (var concurrency in new[] { 1, 16 })
                 {
                     await Runner.RunAsync(client, scenario, concurrency, TimeSpan.FromSeconds(options.Warmup));
@@ -93,10 +94,13 @@ namespace FhirPortal.Benchmarks
                     Console.WriteLine(result.Row);
                 }
 
+            Console.WriteLine();
+            var operations = await OperationBenchmarks.RunAsync(client, patients.Select(p => (p.Id, p.Resources)).ToList(), options);
+
             if (options.Write)
             {
                 var path = Path.Combine(root, "BENCHMARKS.md");
-                await File.WriteAllTextAsync(path, Report.Markdown(root, options, ingestResources, ingestSeconds, ingest, results));
+                await File.WriteAllTextAsync(path, Report.Markdown(root, options, ingestResources, ingestSeconds, ingest, results) + "\n" + operations);
                 Console.WriteLine($"\nWrote {path}");
             }
             if (options.KeepData) Console.WriteLine($"Data kept in {host.DataDirectory}");
@@ -111,13 +115,14 @@ namespace FhirPortal.Benchmarks
         }
     }
 
-    internal sealed record Options(double Duration, double Warmup, bool Write, bool KeepData)
+    internal sealed record Options(double Duration, double Warmup, bool Write, bool KeepData, bool OperationsOnly = false)
     {
         public static Options Parse(string[] args)
         {
             double duration = 6, warmup = 1;
             var write = true;
             var keep = false;
+            var operationsOnly = false;
             for (var i = 0; i < args.Length; i++)
             {
                 switch (args[i])
@@ -126,15 +131,16 @@ namespace FhirPortal.Benchmarks
                     case "--warmup": warmup = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                     case "--no-write": write = false; break;
                     case "--keep-data": keep = true; break;
+                    case "--operations-only": operationsOnly = true; break;
                     default: throw new ArgumentException($"Unknown option {args[i]}; use --duration s, --warmup s, --no-write, --keep-data.");
                 }
             }
-            return new Options(duration, warmup, write, keep);
+            return new Options(duration, warmup, write, keep, operationsOnly);
         }
     }
 
     /// <summary>One loaded patient: its server id, family name, Observation ids and most frequent Observation code.</summary>
-    internal sealed record PatientInfo(string Id, string Family, string? TopCode, List<string> ObservationIds)
+    internal sealed record PatientInfo(string Id, string Family, string? TopCode, List<string> ObservationIds, int Resources)
     {
         public static PatientInfo From(JsonArray requestEntries, JsonNode response)
         {
@@ -161,7 +167,7 @@ namespace FhirPortal.Benchmarks
                 }
             }
             var top = codes.Count == 0 ? null : codes.MaxBy(c => c.Value).Key;
-            return new PatientInfo(patientId!, family!, top, observationIds);
+            return new PatientInfo(patientId!, family!, top, observationIds, requestEntries.Count);
         }
     }
 

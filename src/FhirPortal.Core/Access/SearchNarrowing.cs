@@ -16,7 +16,7 @@ public static class SearchNarrowing
         if (query.ResourceType is { } type)
             return query with { Conditions = [.. conditions, .. access.Require(type, Permissions.Search).Conditions()] };
 
-        var (types, narrowing) = SystemSearch(access, query.Types);
+        var (types, narrowing) = access.SystemNarrowing(query.Types);
         return query with { Types = types, Conditions = [.. conditions, narrowing] };
     }
 
@@ -33,6 +33,21 @@ public static class SearchNarrowing
                 $"The access token is limited to another patient's compartment; it cannot search {compartment.CompartmentType}/{compartment.Id}/{type}.");
     }
 
+    /// <summary>
+    /// Operations on one patient's record ($everything, $export's <c>patient</c>): 403 when every grant that reaches
+    /// compartment data is confined to another patient, so a patient's app cannot ask for someone else's record.
+    /// </summary>
+    public static void RequirePatientRecord(this CallerAccess access, string patientId)
+    {
+        if (access.IsUnrestricted) return;
+        var types = access.GrantedTypes(Permissions.Search).Where(t => CompartmentMembership.PatientParameters(t).Count > 0).ToList();
+        bool ConfinedElsewhere(string type) =>
+            access.RestrictionFor(type, Permissions.Search).Alternatives is { } alternatives
+            && alternatives.All(all => all.OfType<CompartmentCondition>().Any(c => c.CompartmentType == "Patient" && c.Id != patientId));
+        if (types.Count == 0 || types.All(ConfinedElsewhere))
+            throw FhirOutcomeException.Forbidden($"The access token does not reach the record of Patient/{patientId}.");
+    }
+
     /// <summary>Confines the inner match of chains and <c>_has</c> to the traversed type's restriction (403 without a grant).</summary>
     public static SearchCondition NarrowTraversals(this CallerAccess access, SearchCondition condition) => condition switch
     {
@@ -45,7 +60,7 @@ public static class SearchNarrowing
     /// The types a system search may cover and one condition that applies each type's restriction to it. Without
     /// <c>_type</c> it covers the types the caller may search; a named type it may not search is a 403.
     /// </summary>
-    private static (IReadOnlyList<string> Types, SearchCondition Narrowing) SystemSearch(CallerAccess access, IReadOnlyList<string>? requested)
+    public static (IReadOnlyList<string> Types, SearchCondition Narrowing) SystemNarrowing(this CallerAccess access, IReadOnlyList<string>? requested)
     {
         var candidates = requested ?? access.GrantedTypes(Permissions.Search);
         var unrestricted = new List<string>();

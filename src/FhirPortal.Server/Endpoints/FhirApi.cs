@@ -21,6 +21,8 @@ public static class FhirApi
         fhir.MapPost("/{type}/$reindex", ReindexEndpoints.Type).WithSummary("$reindex one type (async job)");
         fhir.MapPost("/{type}/{id}/$reindex", ReindexEndpoints.Instance).WithSummary("$reindex one resource");
         fhir.MapValidationApi();
+        fhir.MapEverythingApi();
+        app.MapExportApi();
         fhir.MapGet("/", SystemEndpoints.Search).WithSummary("search across types (_type)");
         fhir.MapPost("/_search", SystemEndpoints.Search).WithSummary("search across types (form-encoded POST)");
 

@@ -1,0 +1,145 @@
+using FhirPortal.Core.Interactions;
+using FhirPortal.Search;
+using FhirPortal.Storage;
+using Hl7.Fhir.Model;
+
+namespace FhirPortal.Core.Operations;
+
+/// <summary>The parsed parameters of one $everything request.</summary>
+/// <param name="PatientId">The patient (instance level), or null for every patient (type level).</param>
+/// <param name="Echo">The selecting parameters as given, repeated in the paging links.</param>
+public sealed record EverythingRequest(
+    string? PatientId, IReadOnlyList<string>? Types, DateTimeOffset? Since, FhirDateRange? Start, FhirDateRange? End,
+    int Count, string? Cursor, IReadOnlyList<KeyValuePair<string, string>> Echo);
+
+/// <summary>
+/// Patient/$everything (https://hl7.org/fhir/R4/patient-operation-everything.html): the Patient, every resource in
+/// its compartment, and the resources outside any patient compartment they reference, each once, as a searchset
+/// paged in storage order. <c>start</c>/<c>end</c> narrow by clinical date (<see cref="ClinicalDates"/>),
+/// <c>_since</c> by meta.lastUpdated, <c>_type</c> by type. Without an id: the same for every patient.
+/// </summary>
+public sealed class EverythingOperation(IResourceStore store, SearchParameterRegistry registry, FhirLimits limits)
+{
+    /// <summary>Parameters the REST layer handles (format, download); they are kept in links but select nothing.</summary>
+    private static readonly HashSet<string> ResponseParameters = ["_format", "_pretty", "_download", "_cursor"];
+
+    public EverythingRequest Parse(string? patientId, IReadOnlyList<KeyValuePair<string, string>> parameters)
+    {
+        List<string>? types = null;
+        DateTimeOffset? since = null;
+        FhirDateRange? start = null, end = null;
+        var count = limits.DefaultPageSize;
+        string? cursor = null;
+        foreach (var (name, value) in parameters)
+        {
+            switch (name)
+            {
+                case "_type":
+                    types ??= [];
+                    types.AddRange(OperationParameters.Types([value], name).Where(t => !types.Contains(t)));
+                    break;
+                case "_since": since = OperationParameters.Instant(value, name); break;
+                case "start": start = OperationParameters.Date(value, name); break;
+                case "end": end = OperationParameters.Date(value, name); break;
+                case "_count": count = OperationParameters.Count(value, limits.MaxPageSize, name); break;
+                case "_cursor": cursor = value; break;
+                case var n when ResponseParameters.Contains(n): break;
+                default: throw FhirOutcomeException.BadRequest(
+                    $"$everything does not take the parameter '{name}'; it takes start, end, _since, _type and _count.", name);
+            }
+        }
+        if (start is { } s && end is { } e && e.End <= s.Start)
+            throw FhirOutcomeException.BadRequest("$everything: end is before start.", "end");
+        return new EverythingRequest(patientId, types, since, start, end, count, cursor, parameters);
+    }
+
+    /// <summary>The one store query of a page's part; <paramref name="access"/> narrows it (see <see cref="DataAccess"/>).</summary>
+    public SearchQuery Query(EverythingRequest request, RecordPart part, DataAccess access, int count, string? cursor)
+    {
+        var filters = new List<SearchCondition>();
+        if (request.Since is { } since) filters.Add(new LastUpdatedCondition(since, null));
+        if (request.Start is not null || request.End is not null)
+            filters.Add(ClinicalDates.Within(registry, request.Types ?? PatientDataQuery.AllTypes, request.Start, request.End));
+        var patients = request.PatientId is null ? null : new[] { request.PatientId };
+        return PatientDataQuery.Build(DataPopulation.PatientRecords(patients) with { Part = part }, null, request.Types, filters, access, count, cursor);
+    }
+
+    /// <summary>Checks the patient exists (404) and is not deleted (410) before its record is read.</summary>
+    public async Task RequirePatientAsync(EverythingRequest request, CancellationToken ct)
+    {
+        if (request.PatientId is not { } id) return;
+        var patient = await store.ReadAsync(new ResourceKey("Patient", id), ct);
+        if (patient is null) throw FhirOutcomeException.NotFound($"Patient/{id} is not known.");
+        if (patient.IsDeleted) throw FhirOutcomeException.Gone($"Patient/{id} was deleted.");
+    }
+
+    /// <summary>One page as a searchset Bundle with self/next links.</summary>
+    public async Task<BundleResult> PageAsync(string baseUrl, EverythingRequest request, DataAccess access, CancellationToken ct)
+    {
+        await RequirePatientAsync(request, ct);
+        var (entries, next) = await ReadAsync(request, access, request.Count, request.Cursor, ct);
+        var results = entries.Select(r => new BundleEntryResult(r, SearchMode: Bundle.SearchEntryMode.Match)).ToList();
+        var links = PagingLinks.Build(baseUrl, Path(request), request.Echo, request.Cursor, next);
+        return new BundleResult(Bundle.BundleType.Searchset, results, links);
+    }
+
+    /// <summary>
+    /// The whole record, page after page (for a download in one response): only one page is held at a time, and the
+    /// keyset cursor keeps the pages consistent while writes happen.
+    /// </summary>
+    public async IAsyncEnumerable<IReadOnlyList<StoredResource>> AllPagesAsync(
+        EverythingRequest request, DataAccess access, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        await RequirePatientAsync(request, ct);
+        string? cursor = null;
+        do
+        {
+            (var entries, cursor) = await ReadAsync(request, access, limits.MaxPageSize, cursor, ct);
+            yield return entries;
+        } while (cursor is not null);
+    }
+
+    /// <summary>
+    /// Up to <paramref name="count"/> resources from the cursor on: first the compartment members, then the
+    /// referenced resources, each part in storage order. The members are cheap to page through an index; the
+    /// referenced part needs all members' references, so it is only queried once the members are done. The cursor
+    /// says which part it continues ("m." or "r." + the store's cursor).
+    /// </summary>
+    private async Task<(List<StoredResource> Entries, string? Next)> ReadAsync(
+        EverythingRequest request, DataAccess access, int count, string? cursor, CancellationToken ct)
+    {
+        var entries = new List<StoredResource>();
+        var part = cursor?.StartsWith("r.", StringComparison.Ordinal) == true ? RecordPart.Referenced : RecordPart.Members;
+        var storeCursor = cursor is null ? null : cursor is ['m' or 'r', '.', ..] ? cursor[2..] : throw InvalidCursor();
+        if (storeCursor is "") storeCursor = null;
+        if (part == RecordPart.Members)
+        {
+            var members = await SearchAsync(Query(request, RecordPart.Members, access, count, storeCursor), ct);
+            entries.AddRange(members.Entries);
+            if (members.NextCursor is not null) return (entries, "m." + members.NextCursor);
+            if (entries.Count == count) return (entries, "r.");
+            storeCursor = null;
+        }
+        var referenced = await SearchAsync(Query(request, RecordPart.Referenced, access, count - entries.Count, storeCursor), ct);
+        entries.AddRange(referenced.Entries);
+        return (entries, referenced.NextCursor is null ? null : "r." + referenced.NextCursor);
+    }
+
+    private static FhirOutcomeException InvalidCursor() =>
+        FhirOutcomeException.BadRequest("The paging cursor is not valid for $everything; start again from the first page.", "_cursor");
+
+    public static string Path(EverythingRequest request) =>
+        request.PatientId is null ? "Patient/$everything" : $"Patient/{request.PatientId}/$everything";
+
+    private async Task<Page> SearchAsync(SearchQuery query, CancellationToken ct)
+    {
+        try
+        {
+            return await store.SearchAsync(query, ct);
+        }
+        catch (ArgumentException e)
+        {
+            throw FhirOutcomeException.BadRequest(e.Message, "_cursor");
+        }
+    }
+}
