@@ -20,10 +20,11 @@ public sealed class FhirPortalOptions
 
     /// <summary>
     /// A relative <see cref="ProfilesDirectory"/> missing from the working directory falls back to the copy the build
-    /// places beside the binaries (a required profile that cannot be found stops start-up).
+    /// places beside the binaries (a required profile that cannot be found stops start-up). Empty means none.
     /// </summary>
     public string? ResolvedProfilesDirectory =>
-        ProfilesDirectory is { } dir && !Path.IsPathRooted(dir) && !Directory.Exists(dir)
+        string.IsNullOrWhiteSpace(ProfilesDirectory) ? null
+        : ProfilesDirectory is { } dir && !Path.IsPathRooted(dir) && !Directory.Exists(dir)
         && Directory.Exists(Path.Combine(AppContext.BaseDirectory, dir))
             ? Path.Combine(AppContext.BaseDirectory, dir)
             : ProfilesDirectory;

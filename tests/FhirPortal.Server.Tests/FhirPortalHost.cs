@@ -17,11 +17,12 @@ public sealed class FhirPortalHost : WebApplicationFactory<Program>
     public FhirPortalHost(string? dataDirectory = null, IDictionary<string, string?>? settings = null)
     {
         DataDirectory = dataDirectory ?? Path.Combine(Path.GetTempPath(), "fhirportal-tests", Guid.NewGuid().ToString("N"));
-        // Most tests exercise FHIR semantics without tokens and post deliberately minimal resources: access control and
-        // profile requirements are off unless a test's settings turn them on.
+        // Most tests exercise FHIR semantics on an empty store, without tokens, with deliberately minimal resources:
+        // access control, profiles/ and profile requirements are off unless a test's settings turn them on.
         _settings = new Dictionary<string, string?>
         {
             ["FhirPortal:Security:Enabled"] = "false",
+            ["FhirPortal:ProfilesDirectory"] = "",
             ["FhirPortal:Validation:RequireProfiles"] = "",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) _settings[key] = value;
