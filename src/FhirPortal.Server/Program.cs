@@ -1,3 +1,4 @@
+using FhirPortal.Auth;
 using FhirPortal.Server;
 using FhirPortal.Server.Endpoints;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -5,6 +6,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.Services.AddFhirPortal();
+builder.Services.AddFhirPortalAuth();
 builder.Services.AddHealthChecks().AddCheck<StoreReadyCheck>("store", tags: ["ready"]);
 builder.Services.AddEndpointsApiExplorer();
 builder.Services.AddSwaggerGen(o => o.SwaggerDoc("v1", new() { Title = "FhirPortal FHIR R4 API", Version = "v1" }));
@@ -23,6 +25,7 @@ app.UseSwaggerUI();
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
 app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
 app.MapFhirApi();
+app.MapFhirPortalAuth();
 
 app.Run();
 
