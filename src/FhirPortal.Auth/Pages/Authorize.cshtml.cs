@@ -40,9 +40,9 @@ public sealed class AuthorizeModel(UserManager<PortalUser> users, IOpenIddictApp
     private async Task<IActionResult> HandleAsync()
     {
         // OpenIddict lets local errors through (EnableErrorPassthrough) when it cannot trust the redirect_uri.
-        if (HttpContext.GetOpenIddictServerResponse() is { Error: { } error } failed)
-            return ErrorPage($"{failed.ErrorDescription ?? error} ({error})");
         var request = HttpContext.GetOpenIddictServerRequest();
+        if (HttpContext.GetOpenIddictServerResponse() is { Error: { } error } failed)
+            return await ErrorResponseAsync(request, error, failed.ErrorDescription);
         if (request is null) return ErrorPage("This is not an authorization request.");
 
         var user = (await HttpContext.AuthenticateAsync(IdentityConstants.ApplicationScheme)) is { Succeeded: true } auth
@@ -108,6 +108,22 @@ public sealed class AuthorizeModel(UserManager<PortalUser> users, IOpenIddictApp
         PatientSearch = Request.HasFormContentType ? Request.Form["patient_search"].ToString() : null;
         Patients = await patients.SearchAsync(HttpContext, PatientSearch, HttpContext.RequestAborted);
         return (null, true);
+    }
+
+    /// <summary>
+    /// OpenIddict leaves every failed validation to this page. RFC 6749 §4.1.2.1: once the client and its redirect_uri
+    /// are known to be right, the error goes back to the app (with state); otherwise the user sees it here.
+    /// </summary>
+    private async Task<IActionResult> ErrorResponseAsync(OpenIddictRequest? request, string error, string? description)
+    {
+        if (request is { ClientId: { Length: > 0 } clientId, RedirectUri: { Length: > 0 } redirectUri }
+            && await applications.FindByClientIdAsync(clientId) is { } application
+            && await applications.ValidateRedirectUriAsync(application, redirectUri))
+        {
+            var query = new Dictionary<string, string?> { ["error"] = error, ["error_description"] = description, ["state"] = request.State };
+            return Redirect(Microsoft.AspNetCore.WebUtilities.QueryHelpers.AddQueryString(redirectUri, query.Where(p => p.Value is not null)));
+        }
+        return ErrorPage($"{description ?? error} ({error})");
     }
 
     private IActionResult ErrorPage(string text)
