@@ -75,8 +75,10 @@ public static class AuthServiceRegistration
                     .SetIntrospectionEndpointUris(IntrospectUri).SetRevocationEndpointUris(RevokeUri)
                     .SetJsonWebKeySetEndpointUris(JwksUri).SetConfigurationEndpointUris(OpenIdConfigurationUri);
                 o.AllowAuthorizationCodeFlow().RequireProofKeyForCodeExchange().AllowRefreshTokenFlow().AllowClientCredentialsFlow();
-                // Note: public SMART apps refresh without client_id (client-js); TokenEndpoint checks whose token it is.
+                // Note: public SMART apps refresh without client_id (client-js); InferRefreshTokenClient restores it.
                 o.AcceptAnonymousClients();
+                // Reference refresh tokens: opaque, URL-safe, revocable, and they name their client (InferRefreshTokenClient).
+                o.UseReferenceRefreshTokens();
                 // Note: SMART scopes are open-ended (granular ?query=), so OpenIddict's registry check is off and
                 // SmartScopes decides, per client, what is granted; anything else is dropped, not fatal.
                 o.DisableScopeValidation().IgnoreScopePermissions();

