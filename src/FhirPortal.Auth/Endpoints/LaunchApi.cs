@@ -26,7 +26,7 @@ public static class LaunchApi
         var user = await users.GetUserAsync(http.User);
         if (user is null) return Results.Unauthorized();
         if (!await users.IsInRoleAsync(user, PortalRoles.Practitioner) && !await users.IsInRoleAsync(user, PortalRoles.Admin))
-            return Results.Forbid();
+            return Results.StatusCode(StatusCodes.Status403Forbidden);
         if (string.IsNullOrEmpty(body.Patient)) return Results.BadRequest(new { error = "patient is required." });
         foreach (var (type, id) in new[] { ("Patient", body.Patient), ("Encounter", body.Encounter) })
         {

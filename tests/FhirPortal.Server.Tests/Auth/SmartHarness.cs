@@ -8,6 +8,7 @@ using FhirPortal.Auth.Data;
 using FhirPortal.Auth.Seeding;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace FhirPortal.Server.Tests.Auth;
@@ -26,12 +27,23 @@ public sealed partial class SmartHarness : IAsyncDisposable
     public const string PatientUser = "pat", PractitionerUser = "doc";
     public const string Fhir = "http://localhost/fhir";
 
-    public FhirPortalHost Host { get; }
+    private readonly FhirPortalHost _host;
+    public WebApplicationFactory<Program> Host { get; }
     public HttpClient Api { get; }
 
-    private SmartHarness(FhirPortalHost host) { Host = host; Api = Client(); }
+    private SmartHarness(FhirPortalHost host, Action<IServiceCollection>? services)
+    {
+        _host = host;
+        Host = services is null ? host : host.WithWebHostBuilder(b => b.ConfigureTestServices(services));
+        Api = Client();
+    }
 
-    public static async Task<SmartHarness> StartAsync(IDictionary<string, string?>? extra = null, string? dataDirectory = null)
+    public string DataDirectory => _host.DataDirectory;
+
+    /// <summary>Keep the data directory on dispose (restart tests).</summary>
+    public bool KeepData { set => _host.KeepData = value; }
+
+    public static async Task<SmartHarness> StartAsync(IDictionary<string, string?>? extra = null, string? dataDirectory = null, Action<IServiceCollection>? services = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -58,7 +70,7 @@ public sealed partial class SmartHarness : IAsyncDisposable
             ["FhirPortal:Auth:Clients:1:AllowedScopes:4"] = "fhirUser",
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string?>()) settings[key] = value;
-        var harness = new SmartHarness(new FhirPortalHost(dataDirectory, settings));
+        var harness = new SmartHarness(new FhirPortalHost(dataDirectory, settings), services);
         await harness.SeedAsync();
         return harness;
     }
@@ -90,6 +102,19 @@ public sealed partial class SmartHarness : IAsyncDisposable
             Assert.True((await users.CreateAsync(user, Password)).Succeeded);
             if (role is not null) await users.AddToRoleAsync(user, role);
         }
+    }
+
+    /// <summary>Signs a browser in on the sign-in page (no authorization request).</summary>
+    public async Task<HttpClient> SignedInBrowserAsync(string user)
+    {
+        var browser = Client();
+        var page = await (await browser.GetAsync("auth/login")).Content.ReadAsStringAsync();
+        var fields = Inputs(page);
+        fields["Username"] = user;
+        fields["Password"] = Password;
+        var posted = await browser.PostAsync("auth/login", new FormUrlEncodedContent(fields));
+        Assert.Equal(HttpStatusCode.Redirect, posted.StatusCode);
+        return browser;
     }
 
     /// <summary>A PKCE pair (RFC 7636): verifier and its S256 challenge.</summary>
@@ -133,7 +158,7 @@ public sealed partial class SmartHarness : IAsyncDisposable
     {
         var page = await pageResponse.Content.ReadAsStringAsync();
         Assert.True(pageResponse.StatusCode == HttpStatusCode.OK, $"expected a page, got {pageResponse.StatusCode}: {page}");
-        var fields = Inputs(page).Where(f => f.Key is not ("scope_choice" or "patient_choice")).Select(f => KeyValuePair.Create(f.Key, f.Value)).ToList();
+        var fields = Inputs(page).Where(f => f.Key != "scope_choice").Select(f => KeyValuePair.Create(f.Key, f.Value)).ToList();
         fields.Add(new("decision", decision));
         foreach (var scope in scopes ?? Checkboxes(page)) fields.Add(new("scope_choice", scope));
         foreach (var (name, value) in extra) fields.Add(new(name, value));
@@ -212,6 +237,7 @@ public sealed partial class SmartHarness : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Api.Dispose();
-        await Host.DisposeAsync();
+        if (!ReferenceEquals(Host, _host)) await Host.DisposeAsync();
+        await _host.DisposeAsync();
     }
 }
