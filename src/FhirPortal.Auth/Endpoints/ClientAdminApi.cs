@@ -11,7 +11,12 @@ public static class ClientAdminApi
     public static async Task<IResult> Register(ClientRegistration client, ClientRegistrar registrar, HttpContext http)
     {
         if (ClientRegistrar.Problem(client) is { } problem) return Results.BadRequest(new { error = problem });
-        var created = await registrar.UpsertAsync(client, http.RequestAborted);
+        bool created;
+        try { created = await registrar.UpsertAsync(client, http.RequestAborted); }
+        catch (OpenIddictExceptions.ValidationException e)
+        {
+            return Results.BadRequest(new { error = string.Join(" ", e.Results.Select(r => r.ErrorMessage)) });
+        }
         var body = new { clientId = client.ClientId, type = ClientRegistrar.IsConfidential(client) ? "confidential" : "public" };
         return created ? Results.Created($"/auth/admin/clients/{Uri.EscapeDataString(client.ClientId)}", body) : Results.Ok(body);
     }

@@ -21,7 +21,13 @@ public sealed class ClientAssertionLimits(AuthDbContext db, TimeProvider time) :
         if (context.ClientAssertionPrincipal is not { } assertion) return;
         var now = time.GetUtcNow();
         var expires = assertion.GetExpirationDate();
-        if (expires is null || expires > now + MaxLifetime + ClockSkew)
+        // Note: IdentityModel allows five minutes of clock skew; for five-minute assertions that is too much.
+        if (expires is null || expires < now - ClockSkew)
+        {
+            context.Reject(Errors.InvalidClient, "The client assertion has expired.");
+            return;
+        }
+        if (expires > now + MaxLifetime + ClockSkew)
         {
             context.Reject(Errors.InvalidClient, "The client assertion must expire no more than five minutes from now.");
             return;

@@ -47,6 +47,22 @@ public sealed class JwksUriApplicationManager<TApplication>(
         }
     }
 
+    /// <summary>
+    /// OpenIddict wants a confidential client to hold a secret or keys; a client whose keys live at its jwks_uri holds
+    /// neither in the store, so that one check is waived for it (its keys are checked when it authenticates).
+    /// </summary>
+    public override async IAsyncEnumerable<System.ComponentModel.DataAnnotations.ValidationResult> ValidateAsync(
+        TApplication application, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var properties = await GetPropertiesAsync(application, cancellationToken);
+        var hasJwksUri = properties.TryGetValue(ClientProperties.JwksUri, out var uri) && uri.GetString() is { Length: > 0 };
+        await foreach (var result in base.ValidateAsync(application, cancellationToken))
+        {
+            if (hasJwksUri && result.ErrorMessage?.Contains("JSON Web Key Set", StringComparison.Ordinal) == true) continue;
+            yield return result;
+        }
+    }
+
     /// <summary>Clears fetched key sets (tests that change a client's keys).</summary>
     public static void ClearCache() => Fetched.Clear();
 

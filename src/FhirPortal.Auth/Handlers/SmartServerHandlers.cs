@@ -17,12 +17,22 @@ public static class SmartServerHandlers
 
     public static void Register(OpenIddictServerBuilder server)
     {
+        server.AddEventHandler<ApplyTokenResponseContext>(b =>
+            b.UseSingletonHandler<ClientAssertionErrorCode>().SetOrder(int.MinValue + 100_000).SetType(OpenIddictServerHandlerType.Custom));
+        server.AddEventHandler<ApplyIntrospectionResponseContext>(b =>
+            b.UseSingletonHandler<ClientAssertionErrorCode>().SetOrder(int.MinValue + 100_000).SetType(OpenIddictServerHandlerType.Custom));
+        server.AddEventHandler<ApplyRevocationResponseContext>(b =>
+            b.UseSingletonHandler<ClientAssertionErrorCode>().SetOrder(int.MinValue + 100_000).SetType(OpenIddictServerHandlerType.Custom));
         server.AddEventHandler<ExtractTokenRequestContext>(b =>
             b.UseScopedHandler<InferRefreshTokenClient>().SetOrder(AfterBuiltIns).SetType(OpenIddictServerHandlerType.Custom));
         server.AddEventHandler<ValidateAuthorizationRequestContext>(b =>
             b.UseSingletonHandler<AudienceParameterCheck>().SetOrder(AfterBuiltIns).SetType(OpenIddictServerHandlerType.Custom));
         server.AddEventHandler<ProcessAuthenticationContext>(b =>
             b.UseScopedHandler<ClientAssertionLimits>().SetOrder(ValidateClientAssertionAudience.Descriptor.Order + 500).SetType(OpenIddictServerHandlerType.Custom));
+        server.AddEventHandler<ValidateTokenContext>(b =>
+            b.UseSingletonHandler<SmartClientAssertionFormat>().SetOrder(Protection.ResolveTokenValidationParameters.Descriptor.Order + 500).SetType(OpenIddictServerHandlerType.Custom));
+        server.AddEventHandler<ValidateTokenContext>(b =>
+            b.UseSingletonHandler<SmartClientAssertionFormat.MarkAsClientAssertion>().SetOrder(Protection.ValidatePrincipal.Descriptor.Order - 500).SetType(OpenIddictServerHandlerType.Custom));
         server.AddEventHandler<ValidateIntrospectionRequestContext>(b =>
             b.UseSingletonHandler<RequireAuthenticatedClient>().SetOrder(AfterBuiltIns).SetType(OpenIddictServerHandlerType.Custom));
         server.AddEventHandler<ValidateRevocationRequestContext>(b =>
