@@ -19,6 +19,8 @@ public sealed class FhirPortalHost : WebApplicationFactory<Program>
         {
             ["FhirPortal:DataDirectory"] = DataDirectory,
         };
+        // Tests run as Development; the demo accounts and resources would show up in their searches.
+        _settings.TryAdd("FhirPortal:Auth:SeedDemo", "false");
     }
 
     public string DataDirectory { get; }
