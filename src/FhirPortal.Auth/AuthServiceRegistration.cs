@@ -112,6 +112,11 @@ public static class AuthServiceRegistration
             foreach (var key in KeyRing.Load(DataDirectory(sp), "encryption", a.KeyRotationPeriod, now))
                 o.EncryptionCredentials.Add(new EncryptingCredentials(new X509SecurityKey(key), SecurityAlgorithms.RsaOAEP, SecurityAlgorithms.Aes256CbcHmacSha512));
         });
+        // With a fixed FHIR base, the resource server accepts only tokens whose audience is that base.
+        services.AddOptions<OpenIddict.Validation.OpenIddictValidationOptions>().Configure<IConfiguration>((o, configuration) =>
+        {
+            if (configuration["FhirPortal:PublicBaseUrl"] is { Length: > 0 } fhirBase) o.Audiences.Add(fhirBase.TrimEnd('/'));
+        });
         services.AddOptions<OpenIddictServerAspNetCoreOptions>().Configure<IOptions<AuthOptions>>((o, auth) =>
             o.DisableTransportSecurityRequirement = auth.Value.AllowHttp);
         return services;
