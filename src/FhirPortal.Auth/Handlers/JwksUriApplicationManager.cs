@@ -42,7 +42,7 @@ public sealed class JwksUriApplicationManager<TApplication>(
         catch (Exception e) when (e is HttpRequestException or JsonException or ArgumentException or TaskCanceledException)
         {
             // Note: an unreachable key URL fails the client's authentication (invalid_client), never the server.
-            logger.LogWarning(e, "Could not fetch the JWKS of a client from {Uri}", uri);
+            Logger.LogWarning(e, "Could not fetch the JWKS of a client from {Uri}", uri);
             return null;
         }
     }

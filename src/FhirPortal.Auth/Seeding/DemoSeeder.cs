@@ -53,7 +53,7 @@ public sealed class DemoSeeder(UserManager<PortalUser> users, RoleManager<Identi
 
     private async System.Threading.Tasks.Task EnsureResourceAsync(Resource resource, CancellationToken ct)
     {
-        var key = new ResourceKey(resource.TypeName, resource.Id);
+        var key = new ResourceKey(resource.TypeName, resource.Id!);
         try { await read.ReadAsync(key, ct); return; }
         catch (FhirOutcomeException) { }
         catch (ReadInteraction.DeletedException) { }
