@@ -1,3 +1,4 @@
+using FhirPortal.Auth;
 using FhirPortal.Server;
 using FhirPortal.Server.Endpoints;
 using FhirPortal.Server.Security;
@@ -6,6 +7,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.Services.AddFhirPortal();
+builder.Services.AddFhirPortalAuth();
 builder.Services.AddFhirSecurity();
 builder.Services.AddHealthChecks().AddCheck<StoreReadyCheck>("store", tags: ["ready"]);
 builder.Services.AddEndpointsApiExplorer();
@@ -26,6 +28,7 @@ app.UseSwaggerUI();
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
 app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
 app.MapFhirApi();
+app.MapFhirPortalAuth();
 
 app.Run();
 

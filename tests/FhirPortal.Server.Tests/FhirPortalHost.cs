@@ -24,6 +24,8 @@ public sealed class FhirPortalHost : WebApplicationFactory<Program>
             ["FhirPortal:Security:Enabled"] = "false",
             ["FhirPortal:ProfilesDirectory"] = "",
             ["FhirPortal:Validation:RequireProfiles"] = "",
+            // Tests run as Development; the demo accounts and resources would show up in their searches.
+            ["FhirPortal:Auth:SeedDemo"] = "false",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) _settings[key] = value;
         _settings["FhirPortal:DataDirectory"] = DataDirectory;

@@ -9,7 +9,7 @@ namespace FhirPortal.Core.Operations;
 /// implemented for each, and exactly the search parameters the query parser can evaluate (with their modifiers),
 /// the _include/_revinclude paths, and system-level search.
 /// </summary>
-public sealed class CapabilityStatementBuilder(SearchParameterRegistry registry)
+public sealed class CapabilityStatementBuilder(SearchParameterRegistry registry, IEnumerable<ICapabilityStatementContributor>? contributors = null)
 {
     public static readonly string[] Formats = ["application/fhir+json", "application/fhir+xml", "json", "xml"];
     public static readonly string[] PatchFormats = ["application/json-patch+json", "application/fhir+json", "application/fhir+xml"];
@@ -86,7 +86,7 @@ public sealed class CapabilityStatementBuilder(SearchParameterRegistry registry)
             rest.Resource.Add(ForType(type, declared[type], revIncludes.GetValueOrDefault(type) ?? []));
         PatientDataOperations.Declare(rest);
 
-        return new CapabilityStatement
+        var statement = new CapabilityStatement
         {
             Id = "fhirportal",
             Url = baseUrl.TrimEnd('/') + "/metadata",
@@ -103,6 +103,8 @@ public sealed class CapabilityStatementBuilder(SearchParameterRegistry registry)
             PatchFormat = PatchFormats,
             Rest = [rest],
         };
+        foreach (var contributor in contributors ?? []) contributor.Contribute(statement, baseUrl);
+        return statement;
     }
 
     /// <summary>The registry parameters of a type that the parser can evaluate, by name.</summary>

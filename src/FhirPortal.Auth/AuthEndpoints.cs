@@ -1,0 +1,24 @@
+using FhirPortal.Auth.Endpoints;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace FhirPortal.Auth;
+
+/// <summary>The authorization server's routes: SMART discovery, the token endpoint, launch and client APIs, and the pages.</summary>
+public static class AuthEndpoints
+{
+    public const string UserPolicy = "PortalUser", AdminPolicy = "PortalAdmin";
+
+    public static IEndpointRouteBuilder MapFhirPortalAuth(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/fhir/.well-known/smart-configuration", SmartConfiguration.Get).WithTags("SMART").WithSummary("SMART discovery");
+        app.MapGet("/auth/smart-style.json", SmartConfiguration.Style).WithTags("SMART").ExcludeFromDescription();
+        app.MapPost("/" + AuthServiceRegistration.TokenUri, TokenEndpoint.Exchange).ExcludeFromDescription();
+        app.MapPost("/auth/launch", LaunchApi.Create).RequireAuthorization(UserPolicy).WithTags("SMART").WithSummary("create an EHR launch context");
+        app.MapPost("/auth/admin/clients", ClientAdminApi.Register).RequireAuthorization(AdminPolicy).WithTags("SMART").WithSummary("register or update a client");
+        app.MapGet("/auth/admin/clients", ClientAdminApi.List).RequireAuthorization(AdminPolicy).WithTags("SMART").WithSummary("list clients");
+        app.MapRazorPages();
+        return app;
+    }
+}

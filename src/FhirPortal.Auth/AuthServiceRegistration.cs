@@ -1,0 +1,140 @@
+using FhirPortal.Auth.Data;
+using FhirPortal.Auth.Handlers;
+using FhirPortal.Auth.Keys;
+using FhirPortal.Auth.Scopes;
+using FhirPortal.Auth.Seeding;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
+using OpenIddict.Server;
+using OpenIddict.Server.AspNetCore;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+using static OpenIddict.Server.OpenIddictServerEvents;
+
+namespace FhirPortal.Auth;
+
+/// <summary>Wires the SMART authorization server: auth.db, Identity accounts, OpenIddict server and validation, pages.</summary>
+public static class AuthServiceRegistration
+{
+    public const string AuthorizeUri = "connect/authorize", TokenUri = "connect/token", IntrospectUri = "connect/introspect",
+        RevokeUri = "connect/revoke", JwksUri = ".well-known/jwks", OpenIdConfigurationUri = ".well-known/openid-configuration";
+
+    public static IServiceCollection AddFhirPortalAuth(this IServiceCollection services)
+    {
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddDbContext<AuthDbContext>((sp, o) =>
+        {
+            o.UseSqlite($"Data Source={Path.Combine(DataDirectory(sp), "auth.db")}");
+            o.UseOpenIddict();
+        });
+
+        // Note: AddIdentityCore + explicit cookies rather than AddIdentity, so the Identity cookie never becomes the
+        // default scheme: /fhir requests are authenticated by bearer tokens only ("FhirBearer", owned by Server).
+        services.AddIdentityCore<PortalUser>(o =>
+            {
+                o.User.RequireUniqueEmail = false;
+                o.Lockout.MaxFailedAccessAttempts = 5;
+            })
+            .AddRoles<IdentityRole>()
+            .AddEntityFrameworkStores<AuthDbContext>()
+            .AddSignInManager()
+            .AddDefaultTokenProviders();
+        services.AddAuthentication().AddIdentityCookies();
+        services.ConfigureApplicationCookie(o =>
+        {
+            o.LoginPath = "/auth/login";
+            o.AccessDeniedPath = "/auth/login";
+            o.Cookie.Name = "FhirPortal.Auth";
+            o.Cookie.SameSite = Microsoft.AspNetCore.Http.SameSiteMode.Lax;
+            // APIs answer 401/403; only pages redirect to the sign-in page.
+            o.Events.OnRedirectToLogin = c => Redirect(c, 401);
+            o.Events.OnRedirectToAccessDenied = c => Redirect(c, 403);
+        });
+        services.AddAuthorizationBuilder()
+            .AddPolicy(AuthEndpoints.UserPolicy, p => p.AddAuthenticationSchemes(IdentityConstants.ApplicationScheme).RequireAuthenticatedUser())
+            .AddPolicy(AuthEndpoints.AdminPolicy, p => p.AddAuthenticationSchemes(IdentityConstants.ApplicationScheme).RequireRole(PortalRoles.Admin));
+        services.AddRazorPages();
+        services.AddHttpClient(ClientProperties.JwksHttpClient);
+        services.AddScoped<ClientRegistrar>();
+        services.AddSingleton<Endpoints.PatientDirectory>();
+        services.AddHostedService<AuthDatabaseInitializer>();
+        services.AddSingleton<FhirPortal.Core.Operations.ICapabilityStatementContributor, SmartCapabilityContributor>();
+
+        services.AddOpenIddict()
+            .AddCore(o =>
+            {
+                o.UseEntityFrameworkCore().UseDbContext<AuthDbContext>();
+                o.ReplaceApplicationManager(typeof(JwksUriApplicationManager<>));
+            })
+            .AddServer(o =>
+            {
+                o.SetAuthorizationEndpointUris(AuthorizeUri).SetTokenEndpointUris(TokenUri)
+                    .SetIntrospectionEndpointUris(IntrospectUri).SetRevocationEndpointUris(RevokeUri)
+                    .SetJsonWebKeySetEndpointUris(JwksUri).SetConfigurationEndpointUris(OpenIdConfigurationUri);
+                o.AllowAuthorizationCodeFlow().RequireProofKeyForCodeExchange().AllowRefreshTokenFlow().AllowClientCredentialsFlow();
+                // Note: public SMART apps refresh without client_id (client-js); InferRefreshTokenClient restores it.
+                o.AcceptAnonymousClients();
+                // Reference refresh tokens: opaque, URL-safe, revocable, and they name their client (InferRefreshTokenClient).
+                o.UseReferenceRefreshTokens();
+                // Note: SMART scopes are open-ended (granular ?query=), so OpenIddict's registry check is off and
+                // SmartScopes decides, per client, what is granted; anything else is dropped, not fatal.
+                o.DisableScopeValidation().IgnoreScopePermissions();
+                o.RegisterScopes(SmartScopes.Fixed);
+                o.RegisterClaims(SmartClaims.FhirUser, SmartClaims.Patient, SmartClaims.Encounter);
+                // Resource servers read access tokens directly: signed JWT, not encrypted.
+                o.DisableAccessTokenEncryption();
+                o.UseAspNetCore().EnableAuthorizationEndpointPassthrough().EnableTokenEndpointPassthrough().EnableErrorPassthrough();
+                SmartServerHandlers.Register(o);
+            })
+            .AddValidation(o =>
+            {
+                o.UseLocalServer();
+                o.UseAspNetCore();
+                // Revoked tokens and revoked app authorizations stop working at once, not at expiry.
+                o.EnableTokenEntryValidation();
+                o.EnableAuthorizationEntryValidation();
+            });
+
+        services.AddOptions<OpenIddictServerOptions>().Configure<IServiceProvider, IOptions<AuthOptions>>((o, sp, auth) =>
+        {
+            var a = auth.Value;
+            if (!string.IsNullOrEmpty(a.Issuer)) o.Issuer = new Uri(a.Issuer);
+            o.AccessTokenLifetime = a.AccessTokenLifetime;
+            o.RefreshTokenLifetime = a.RefreshTokenLifetime;
+            // Note: S256 only; OpenIddict also accepts "plain" unless it is removed here.
+            o.CodeChallengeMethods.Remove(CodeChallengeMethods.Plain);
+            var now = sp.GetRequiredService<TimeProvider>().GetUtcNow();
+            foreach (var key in KeyRing.Load(DataDirectory(sp), "signing", a.KeyRotationPeriod, now))
+                o.SigningCredentials.Add(new SigningCredentials(new X509SecurityKey(key), SecurityAlgorithms.RsaSha256));
+            foreach (var key in KeyRing.Load(DataDirectory(sp), "encryption", a.KeyRotationPeriod, now))
+                o.EncryptionCredentials.Add(new EncryptingCredentials(new X509SecurityKey(key), SecurityAlgorithms.RsaOAEP, SecurityAlgorithms.Aes256CbcHmacSha512));
+        });
+        // With a fixed FHIR base, the resource server accepts only tokens whose audience is that base.
+        services.AddOptions<OpenIddict.Validation.OpenIddictValidationOptions>().Configure<IConfiguration>((o, configuration) =>
+        {
+            if (configuration["FhirPortal:PublicBaseUrl"] is { Length: > 0 } fhirBase) o.Audiences.Add(fhirBase.TrimEnd('/'));
+        });
+        services.AddOptions<OpenIddictServerAspNetCoreOptions>().Configure<IOptions<AuthOptions>>((o, auth) =>
+            o.DisableTransportSecurityRequirement = auth.Value.AllowHttp);
+        return services;
+    }
+
+    private static Task Redirect(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> context, int apiStatus)
+    {
+        if (context.Request.Path.StartsWithSegments("/auth/launch") || context.Request.Path.StartsWithSegments("/auth/admin"))
+            context.Response.StatusCode = apiStatus;
+        else
+            context.Response.Redirect(context.RedirectUri);
+        return Task.CompletedTask;
+    }
+
+    public static string DataDirectory(IServiceProvider sp)
+    {
+        var directory = Path.GetFullPath(sp.GetRequiredService<IConfiguration>()["FhirPortal:DataDirectory"] ?? "./data");
+        Directory.CreateDirectory(directory);
+        return directory;
+    }
+}

@@ -1,0 +1,22 @@
+using System.Security.Claims;
+using OpenIddict.Abstractions;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace FhirPortal.Auth.Endpoints;
+
+/// <summary>Which token each claim goes into (OpenIddict puts a claim nowhere unless told).</summary>
+public static class SmartDestinations
+{
+    public static void Apply(ClaimsIdentity identity)
+    {
+        identity.SetDestinations(claim => claim.Type switch
+        {
+            Claims.Subject => [Destinations.AccessToken, Destinations.IdentityToken],
+            SmartClaims.FhirUser => [Destinations.AccessToken, Destinations.IdentityToken],
+            SmartClaims.Patient or SmartClaims.Encounter => [Destinations.AccessToken],
+            Claims.Name or Claims.PreferredUsername when identity.HasScope("profile") => [Destinations.IdentityToken],
+            // need_patient_banner and the launch's bookkeeping stay in codes and refresh tokens only.
+            _ => [],
+        });
+    }
+}

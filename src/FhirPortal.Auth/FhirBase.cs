@@ -1,0 +1,33 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FhirPortal.Auth;
+
+/// <summary>
+/// The FHIR base URL (the token audience and the SMART <c>aud</c> parameter): FhirPortal:PublicBaseUrl, or derived
+/// from the request exactly as the FHIR endpoints derive it.
+/// </summary>
+public static class FhirBase
+{
+    public static string Of(HttpContext context)
+    {
+        var configured = context.RequestServices.GetRequiredService<IConfiguration>()["FhirPortal:PublicBaseUrl"];
+        if (!string.IsNullOrEmpty(configured)) return configured.TrimEnd('/');
+        var request = context.Request;
+        return $"{request.Scheme}://{request.Host}{request.PathBase}/fhir";
+    }
+
+    /// <summary>The authorization server's own base (issuer): configured, or the host the request came to.</summary>
+    public static string Issuer(HttpContext context)
+    {
+        var configured = context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuthOptions>>().Value.Issuer;
+        if (!string.IsNullOrEmpty(configured)) return configured.TrimEnd('/');
+        var request = context.Request;
+        return $"{request.Scheme}://{request.Host}{request.PathBase}";
+    }
+
+    /// <summary>SMART: <c>aud</c> is compared with the FHIR base ignoring a trailing slash.</summary>
+    public static bool Matches(string? aud, HttpContext context) =>
+        !string.IsNullOrEmpty(aud) && string.Equals(aud.TrimEnd('/'), Of(context), StringComparison.Ordinal);
+}

@@ -1,0 +1,58 @@
+using System.Net;
+using FhirPortal.Auth.Keys;
+
+namespace FhirPortal.Server.Tests.Auth;
+
+/// <summary>Signing keys persist in the data directory (tokens survive a restart) and rotate after the configured period.</summary>
+public sealed class KeysAndRestartTests
+{
+    [Fact]
+    public async Task Tokens_issued_before_a_restart_stay_valid_after_it()
+    {
+        string dataDirectory, access, refresh;
+        await using (var first = await SmartHarness.StartAsync())
+        {
+            first.KeepData = true;
+            dataDirectory = first.DataDirectory;
+            var (verifier, challenge) = SmartHarness.Pkce();
+            var redirect = await SmartHarness.AuthorizeAsync(first.Client(), SmartHarness.AuthorizeUrl(SmartHarness.ConfidentialApp, "patient/*.rs offline_access", challenge), SmartHarness.PatientUser);
+            var (_, token, _) = await first.ExchangeAsync(SmartHarness.Query(redirect)["code"], verifier, SmartHarness.ConfidentialApp, (SmartHarness.ConfidentialApp, SmartHarness.AppSecret));
+            (access, refresh) = ((string)token["access_token"]!, (string)token["refresh_token"]!);
+        }
+        try
+        {
+            await using var second = await SmartHarness.StartAsync(dataDirectory: dataDirectory);
+            var introspected = await second.PostFormAsync("connect/introspect", new Dictionary<string, string> { ["token"] = access }, (SmartHarness.ConfidentialApp, SmartHarness.AppSecret));
+            Assert.True((bool?)introspected.Body["active"], introspected.Body.ToJsonString());
+            var refreshed = await second.PostFormAsync("connect/token", new Dictionary<string, string> { ["grant_type"] = "refresh_token", ["refresh_token"] = refresh },
+                (SmartHarness.ConfidentialApp, SmartHarness.AppSecret));
+            Assert.Equal(HttpStatusCode.OK, refreshed.Status);
+        }
+        finally { FhirPortalHost.TryDelete(dataDirectory); }
+    }
+
+    [Fact]
+    public void Key_ring_keeps_the_current_key_makes_the_next_ahead_and_rotates_after_the_period()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "fhirportal-keys", Guid.NewGuid().ToString("N"));
+        try
+        {
+            var period = TimeSpan.FromDays(30);
+            var start = DateTimeOffset.UtcNow;
+            var first = KeyRing.Load(directory, "signing", period, start);
+            Assert.Equal(2, first.Count); // current + next, published ahead
+            var again = KeyRing.Load(directory, "signing", period, start.AddDays(1));
+            Assert.Equal(first.Select(k => k.Thumbprint).Order(), again.Select(k => k.Thumbprint).Order());
+
+            var later = KeyRing.Load(directory, "signing", period, start.AddDays(31));
+            var current = later.Single(k => k.NotBefore.ToUniversalTime() <= start.AddDays(31).UtcDateTime && k.NotBefore.ToUniversalTime().AddDays(30) > start.AddDays(31).UtcDateTime);
+            Assert.NotEqual(first.OrderBy(k => k.NotBefore).First().Thumbprint, current.Thumbprint);
+            Assert.Contains(later, k => k.Thumbprint == first.OrderBy(k => k.NotBefore).First().Thumbprint); // old key still validates
+            Assert.Equal(3, later.Count);
+
+            var muchLater = KeyRing.Load(directory, "signing", period, start.AddDays(200));
+            Assert.DoesNotContain(muchLater, k => first.Any(f => f.Thumbprint == k.Thumbprint)); // expired keys are dropped
+        }
+        finally { FhirPortalHost.TryDelete(directory); }
+    }
+}
