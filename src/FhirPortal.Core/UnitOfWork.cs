@@ -15,6 +15,7 @@ public sealed class UnitOfWork(IResourceStore store, VersionFactory versions, Da
     private readonly Dictionary<ResourceKey, StoredResource> _staged = [];
     private readonly List<ResourceWrite> _writes = [];
     private readonly List<SearchQuery> _mustNotMatch = [];
+    private readonly Dictionary<ResourceKey, OperationOutcome> _warnings = [];
 
     public IResourceStore Store => store;
     public IReadOnlyList<ResourceWrite> Writes => _writes;
@@ -30,11 +31,15 @@ public sealed class UnitOfWork(IResourceStore store, VersionFactory versions, Da
     public StoredResource StageVersion(Resource resource, string id, StoredResource? current)
     {
         var method = current is null || current.IsDeleted ? WriteMethod.Create : WriteMethod.Update;
-        var write = versions.NewVersion(resource, id, (current?.VersionId ?? 0) + 1, method, now);
+        var write = versions.NewVersion(resource, id, (current?.VersionId ?? 0) + 1, method, now, out var warnings);
+        if (warnings is not null) _warnings[write.Version.Key] = warnings;
         // An update that brings a resource (back) into existence creates it, so it needs "c".
         access.RequireWrite(method == WriteMethod.Create ? Permissions.Create : Permissions.Update, write.Version.Key, write.Index, current);
         return Stage(write);
     }
+
+    /// <summary>The validation warnings a staged write was accepted with, returned to the client as its outcome.</summary>
+    public OperationOutcome? WarningsFor(ResourceKey key) => _warnings.GetValueOrDefault(key);
 
     public StoredResource StageDelete(StoredResource current)
     {

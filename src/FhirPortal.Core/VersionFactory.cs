@@ -10,10 +10,11 @@ namespace FhirPortal.Core;
 /// <summary>Turns a POCO into the stored form of a new version: id and meta set, the exact JSON to return, its index values.</summary>
 public sealed class VersionFactory(SearchIndexer indexer, CustomSearchParameters searchParameters, ResourceValidator validator)
 {
-    public ResourceWrite NewVersion(Resource resource, string id, int versionId, WriteMethod method, DateTimeOffset now)
+    /// <param name="warnings">Validation warnings the write is accepted with (null when none).</param>
+    public ResourceWrite NewVersion(Resource resource, string id, int versionId, WriteMethod method, DateTimeOffset now, out OperationOutcome? warnings)
     {
         searchParameters.Validate(resource);
-        validator.EnsureValid(resource);
+        warnings = validator.EnsureValid(resource);
         resource.Id = id;
         resource.Meta ??= new Meta();
         resource.Meta.VersionId = versionId.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -1,26 +1,29 @@
-using System.Text.RegularExpressions;
+using FhirPortal.Core.Access;
 
 namespace FhirPortal.Auth.Scopes;
 
 /// <summary>
-/// A syntax-level check of SMART scopes (App Launch 2.x, scopes-and-launch-context.html) so the authorization server
-/// can grant what is well formed and drop the rest. What a scope allows is decided by Core.Access, not here.
+/// Which requested scopes the authorization server grants: the fixed SMART scopes and the resource scopes that
+/// Core.Access's parser understands (one grammar for issuing and enforcing), when the client is registered for them.
+/// Malformed or unknown scopes are dropped, never fatal.
 /// </summary>
-public static partial class SmartScopes
+public static class SmartScopes
 {
     public static readonly string[] Fixed =
         ["openid", "fhirUser", "profile", "launch", "launch/patient", "launch/encounter", "offline_access", "online_access"];
 
-    // v1: context/Type.read|write|*; v2: context/Type.cruds (letters in that order) with an optional ?query.
-    [GeneratedRegex(@"^(patient|user|system)/(\*|[A-Z][A-Za-z]+)\.(read|write|\*|(?=[cruds])c?r?u?d?s?(\?[^\s?]+)?)$")]
-    private static partial Regex Resource();
+    public static bool IsValid(string scope) => Fixed.Contains(scope, StringComparer.Ordinal) || IsResourceScope(scope);
 
-    public static bool IsValid(string scope) => Fixed.Contains(scope, StringComparer.Ordinal) || Resource().IsMatch(scope);
-
-    public static bool IsResourceScope(string scope) => Resource().IsMatch(scope);
+    public static bool IsResourceScope(string scope) => SmartScopeParser.Parse(scope) is not null;
 
     /// <summary>The context (<c>patient</c>, <c>user</c>, <c>system</c>) of a resource scope, or null.</summary>
-    public static string? Context(string scope) => Resource().Match(scope) is { Success: true } m ? m.Groups[1].Value : null;
+    public static string? Context(string scope) => SmartScopeParser.Parse(scope)?.Context switch
+    {
+        ScopeContext.Patient => "patient",
+        ScopeContext.User => "user",
+        ScopeContext.System => "system",
+        _ => null,
+    };
 
     /// <summary>
     /// Whether a client registered with <paramref name="allowed"/> may get <paramref name="scope"/>: an exact entry,

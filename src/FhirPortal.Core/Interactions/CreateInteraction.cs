@@ -21,7 +21,7 @@ public sealed class CreateInteraction(ConditionalCriteria criteria)
             unit.RequireNoMatch(query);
         }
         var stored = unit.StageVersion(resource, assignedId ?? NewId(), current: null);
-        return new InteractionResult(201, stored);
+        return new InteractionResult(201, stored, unit.WarningsFor(stored.Key));
     }
 
     /// <summary>Time-ordered ids keep inserts at the end of the store's indexes.</summary>

@@ -21,7 +21,8 @@ public sealed class PatchInteraction(ConditionalCriteria criteria)
         var patched = patch.Apply(FhirParser.ParseStored(current.Json.Span));
         if (patched.TypeName != key.Type || patched.Id != key.Id)
             throw FhirOutcomeException.Unprocessable("A patch may not change the resource's type or id.");
-        return new InteractionResult(200, unit.StageVersion(patched, key.Id, current));
+        var stored = unit.StageVersion(patched, key.Id, current);
+        return new InteractionResult(200, stored, unit.WarningsFor(stored.Key));
     }
 
     public async Task<InteractionResult> ExecuteConditionalAsync(UnitOfWork unit, string type, string queryString, IResourcePatch patch, string? ifMatch, CancellationToken ct)

@@ -24,7 +24,7 @@ public sealed class UpdateInteraction(ConditionalCriteria criteria)
         if (current is { IsDeleted: false }) unit.Access.RequireWrite(Access.Permissions.Update, key, null, current);
         ETags.CheckIfMatch(ifMatch, current);
         var stored = unit.StageVersion(resource, key.Id, current);
-        return new InteractionResult(current is null || current.IsDeleted ? 201 : 200, stored);
+        return new InteractionResult(current is null || current.IsDeleted ? 201 : 200, stored, unit.WarningsFor(stored.Key));
     }
 
     public async Task<InteractionResult> ExecuteConditionalAsync(UnitOfWork unit, string queryString, Resource resource, string? ifMatch, CancellationToken ct)

@@ -21,12 +21,14 @@ public sealed class ResourceValidator(ProfileCompiler compiler, ValueSetCodes va
         resource.Meta?.Profile.Any() == true || settings.RequiredProfiles.ContainsKey(resource.TypeName);
 
     /// <summary>On create/update/patch: a 422 with every issue when the resource has errors (or is a profile that cannot be used).</summary>
-    public void EnsureValid(Resource resource)
+    /// <summary>422 on any error; otherwise the warnings (e.g. an unknown claimed profile), or null when there are none.</summary>
+    public OperationOutcome? EnsureValid(Resource resource)
     {
         if (resource is StructureDefinition profile) _profiles.EnsureUsable(profile);
-        if (!AppliesOnWrite(resource)) return;
+        if (!AppliesOnWrite(resource)) return null;
         var issues = Run(resource, [], applyRequired: true);
         if (issues.HasErrors) throw new FhirOutcomeException(422, issues.ToOutcome());
+        return issues.All.Count > 0 ? issues.ToOutcome() : null;
     }
 
     /// <summary>$validate: the base, claimed profiles and <paramref name="profiles"/>; the write policy too when <paramref name="asWrite"/>.</summary>

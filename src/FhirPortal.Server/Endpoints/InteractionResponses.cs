@@ -33,8 +33,10 @@ internal static class InteractionResponses
                 break;
             case ReturnPreference.OperationOutcome:
                 FhirOutput.VersionHeaders(response, stored);
-                await FhirOutput.WritePocoAsync(context,
-                    Outcomes.Information($"{StatusText.For(result.Status)}: {stored.Key} is at version {stored.VersionId}."), result.Status);
+                // Warnings the write was accepted with (e.g. an unknown claimed profile) come first.
+                var outcome = Outcomes.Information($"{StatusText.For(result.Status)}: {stored.Key} is at version {stored.VersionId}.");
+                if (result.Outcome is { } warnings) outcome.Issue.InsertRange(0, warnings.Issue);
+                await FhirOutput.WritePocoAsync(context, outcome, result.Status);
                 break;
             default:
                 await FhirOutput.WriteStoredAsync(context, stored, result.Status);

@@ -56,4 +56,31 @@ public sealed class SyntheaValidationTests
         Assert.Contains("us-core-patient", issue["diagnostics"]!.GetValue<string>());
         Assert.Equal(create, (await client.PostAsync("Patient", Fhir.Body(patient))).StatusCode);
     }
+
+    [Fact]
+    public async Task A_write_accepted_with_an_unknown_profile_returns_the_warning_as_its_outcome()
+    {
+        using var host = new FhirPortalHost(settings: ValidationHosts.Production(null));
+        var client = host.CreateFhirClient();
+        var patient = JsonNode.Parse("""
+            {"resourceType":"Patient","meta":{"profile":["http://example.org/StructureDefinition/not-held"]},
+             "identifier":[{"type":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v2-0203","code":"MR"}]},"system":"urn:mrn","value":"7"}],
+             "name":[{"family":"Doe"}],"gender":"female","birthDate":"1980-01-01"}
+            """)!;
+        using var request = new HttpRequestMessage(HttpMethod.Post, "Patient") { Content = Fhir.Body(patient) };
+        request.Headers.Add("Prefer", "return=OperationOutcome");
+        var response = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var issues = (await response.ReadJsonAsync())["issue"]!.AsArray();
+        Assert.Contains(issues, i => i!["severity"]!.GetValue<string>() == "warning" && i["diagnostics"]!.GetValue<string>().Contains("not-held"));
+
+        var transaction = new JsonObject
+        {
+            ["resourceType"] = "Bundle", ["type"] = "transaction",
+            ["entry"] = new JsonArray(new JsonObject { ["resource"] = patient.DeepClone(), ["request"] = new JsonObject { ["method"] = "POST", ["url"] = "Patient" } }),
+        };
+        var result = await (await client.PostAsync("", Fhir.Body(transaction))).ReadJsonAsync();
+        var entryOutcome = result["entry"]![0]!["response"]!["outcome"]!;
+        Assert.Contains(entryOutcome["issue"]!.AsArray(), i => i!["severity"]!.GetValue<string>() == "warning");
+    }
 }
