@@ -36,19 +36,30 @@ public sealed partial class SmartHarness : IAsyncDisposable
     public WebApplicationFactory<Program> Host { get; }
     public HttpClient Api { get; }
 
-    private SmartHarness(FhirPortalHost host, Action<IServiceCollection>? services)
+    private SmartHarness(FhirPortalHost host, Action<IServiceCollection>? services, bool kestrel = false)
     {
         _host = host;
         Host = services is null ? host : host.WithWebHostBuilder(b => b.ConfigureTestServices(services));
+        if (kestrel)
+        {
+            // Before the first client: the server kind is fixed when the factory starts.
+            Host.UseKestrel(0);
+            Host.StartServer();
+            BaseAddress = Host.ClientOptions.BaseAddress;
+        }
         Api = Client();
     }
 
     public string DataDirectory => _host.DataDirectory;
 
+    /// <summary>The server's root URL: http://localhost/ in memory, the real address on Kestrel.</summary>
+    public Uri BaseAddress { get; } = new("http://localhost/");
+
     /// <summary>Keep the data directory on dispose (restart tests).</summary>
     public bool KeepData { set => _host.KeepData = value; }
 
-    public static async Task<SmartHarness> StartAsync(IDictionary<string, string?>? extra = null, string? dataDirectory = null, Action<IServiceCollection>? services = null)
+    /// <param name="kestrel">Serve on a real localhost port (for a real browser); the address is then <see cref="BaseAddress"/>.</param>
+    public static async Task<SmartHarness> StartAsync(IDictionary<string, string?>? extra = null, string? dataDirectory = null, Action<IServiceCollection>? services = null, bool kestrel = false)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -75,12 +86,12 @@ public sealed partial class SmartHarness : IAsyncDisposable
             ["FhirPortal:Auth:Clients:1:AllowedScopes:4"] = "fhirUser",
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string?>()) settings[key] = value;
-        var harness = new SmartHarness(new FhirPortalHost(dataDirectory, settings), services);
+        var harness = new SmartHarness(new FhirPortalHost(dataDirectory, settings), services, kestrel);
         await harness.SeedAsync();
         return harness;
     }
 
-    public HttpClient Client() => Host.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true, BaseAddress = new Uri("http://localhost/") });
+    public HttpClient Client() => Host.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true, BaseAddress = BaseAddress });
 
     private async Task SeedAsync()
     {

@@ -1,0 +1,35 @@
+namespace FhirPortal.Server.Tests.Browser;
+
+/// <summary>
+/// Locates what the browser tests need beyond the .NET SDK, all installed by test.sh: the Debian Chromium and the
+/// npm packages under tests/browser. In CI (CI=true) anything missing is a failure; elsewhere the tests return early.
+/// </summary>
+public static class BrowserTooling
+{
+    public const string Chromium = "/usr/bin/chromium";
+
+    /// <summary>tests/browser in the checkout (its package.json pins the third-party SMART client).</summary>
+    public static string? AppDirectory { get; } = FindAppDirectory();
+
+    /// <summary>The path of an installed npm package file, or null outside CI when Chromium or the file is missing.</summary>
+    public static string? Require(string nodeModulesFile)
+    {
+        var file = AppDirectory is null ? null : Path.Combine(AppDirectory, "node_modules", nodeModulesFile);
+        var missing = new List<string>();
+        if (!File.Exists(Chromium)) missing.Add($"{Chromium} (Debian package chromium)");
+        if (file is null || !File.Exists(file)) missing.Add($"tests/browser/node_modules/{nodeModulesFile} (npm ci in tests/browser)");
+        if (missing.Count == 0) return file;
+        var message = $"Browser test needs {string.Join(" and ", missing)}; ./test.sh installs them.";
+        if (SharedFixtures.InCi) throw new InvalidOperationException("CI=true but " + message);
+        Console.WriteLine("Skipped: " + message);
+        return null;
+    }
+
+    private static string? FindAppDirectory()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "FhirPortal.sln")))
+                return Path.Combine(dir.FullName, "tests", "browser");
+        return null;
+    }
+}

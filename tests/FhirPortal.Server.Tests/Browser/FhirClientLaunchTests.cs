@@ -1,0 +1,86 @@
+using System.Collections.Concurrent;
+using FhirPortal.Server.Tests.Auth;
+using Microsoft.Playwright;
+using Xunit.Abstractions;
+
+namespace FhirPortal.Server.Tests.Browser;
+
+/// <summary>
+/// A SMART client written by others (npm fhirclient, SMART client-js) in headless Chromium completes a standalone
+/// launch against the server on a real port: discovery, sign-in, consent, PKCE code exchange, and a patient read
+/// with the access token, all cross-origin from the app's own origin.
+/// </summary>
+public sealed class FhirClientLaunchTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Fhirclient_standalone_launch_signs_in_patient_user_and_reads_launch_patient()
+    {
+        if (BrowserTooling.Require(Path.Combine("fhirclient", "build", "fhir-client.js")) is not { } bundle)
+        {
+            output.WriteLine("Skipped: Chromium or tests/browser/node_modules missing; run ./test.sh to install them.");
+            return;
+        }
+        var pages = Path.Combine(BrowserTooling.AppDirectory!, "app");
+        await using var app = new StaticAppServer(new Dictionary<string, string>
+        {
+            ["/launch.html"] = Path.Combine(pages, "launch.html"),
+            ["/index.html"] = Path.Combine(pages, "index.html"),
+            ["/fhir-client.js"] = bundle,
+        });
+        await using var smart = await SmartHarness.StartAsync(new Dictionary<string, string?>
+        {
+            ["FhirPortal:Security:Enabled"] = "true",
+            ["FhirPortal:Auth:Clients:0:RedirectUris:1"] = app.Origin + "/index.html",
+            // The app's origin must be allowed to call discovery, the token endpoint and the FHIR API from script.
+            ["FhirPortal:Security:Cors:Origins:0"] = app.Origin,
+        }, kestrel: true);
+        var iss = new Uri(smart.BaseAddress, "fhir").ToString();
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new()
+        {
+            ExecutablePath = BrowserTooling.Chromium,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-dev-shm-usage"],
+            Timeout = (float)Timeout.TotalMilliseconds,
+        });
+        var page = await browser.NewPageAsync();
+        page.SetDefaultTimeout((float)Timeout.TotalMilliseconds);
+        var log = new ConcurrentQueue<string>();
+        page.Console += (_, message) => log.Enqueue($"console.{message.Type}: {message.Text}");
+        page.PageError += (_, error) => log.Enqueue($"page error: {error}");
+        page.RequestFailed += (_, request) => log.Enqueue($"request failed: {request.Method} {request.Url} {request.Failure}");
+        page.FrameNavigated += (_, frame) => { if (frame == page.MainFrame) log.Enqueue($"navigated: {frame.Url}"); };
+
+        try
+        {
+            await page.GotoAsync($"{app.Origin}/launch.html?iss={Uri.EscapeDataString(iss)}&client_id={SmartHarness.PublicApp}");
+
+            // fhirclient discovered the authorize endpoint and sent the browser there; the server asks for sign-in.
+            await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/auth/login");
+            Assert.StartsWith(smart.BaseAddress.GetLeftPart(UriPartial.Authority), page.Url);
+            await page.FillAsync("#username", SmartHarness.PatientUser);
+            await page.FillAsync("#password", SmartHarness.Password);
+            await page.ClickAsync("button[type=submit]");
+
+            await page.ClickAsync("button[name=decision][value=approve]");
+
+            // Back at the app: fhirclient exchanges the code (PKCE) and reads Patient/{patient} with the token.
+            await page.WaitForURLAsync(url => url.StartsWith(app.Origin + "/index.html", StringComparison.Ordinal));
+            await page.WaitForFunctionAsync("() => /^(done|error)/.test(document.getElementById('status').textContent)");
+            Assert.Equal("done", await page.TextContentAsync("#status"));
+            Assert.Equal("p1", await page.TextContentAsync("#patient-id"));
+            Assert.Equal("Ada Lovelace", await page.TextContentAsync("#patient-name"));
+        }
+        catch (Exception)
+        {
+            output.WriteLine($"URL: {page.Url}");
+            foreach (var line in log) output.WriteLine(line);
+            output.WriteLine("HTML:");
+            output.WriteLine(await page.ContentAsync());
+            throw;
+        }
+    }
+}
