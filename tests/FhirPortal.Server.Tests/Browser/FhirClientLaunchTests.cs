@@ -43,7 +43,9 @@ public sealed class FhirClientLaunchTests(ITestOutputHelper output)
         {
             ExecutablePath = BrowserTooling.Chromium,
             Headless = true,
-            Args = ["--no-sandbox", "--disable-dev-shm-usage"],
+            // Running as root needs --no-sandbox; the rest keep Chromium off the network (closed here) beyond localhost.
+            Args = ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync"],
             Timeout = (float)Timeout.TotalMilliseconds,
         });
         var page = await browser.NewPageAsync();
