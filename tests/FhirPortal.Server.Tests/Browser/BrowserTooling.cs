@@ -11,9 +11,10 @@ public static class BrowserTooling
     /// <summary>tests/browser in the checkout (its package.json pins the third-party SMART client).</summary>
     public static string? AppDirectory { get; } = FindAppDirectory();
 
-    /// <summary>The path of an installed npm package file, or null outside CI when Chromium or the file is missing.</summary>
-    public static string? Require(string nodeModulesFile)
+    /// <summary>The path of an installed npm package file, or null (with the reason) outside CI when Chromium or the file is missing.</summary>
+    public static string? Require(string nodeModulesFile, out string? skipReason)
     {
+        skipReason = null;
         var file = AppDirectory is null ? null : Path.Combine(AppDirectory, "node_modules", nodeModulesFile);
         var missing = new List<string>();
         if (!File.Exists(Chromium)) missing.Add($"{Chromium} (Debian package chromium)");
@@ -21,7 +22,7 @@ public static class BrowserTooling
         if (missing.Count == 0) return file;
         var message = $"Browser test needs {string.Join(" and ", missing)}; ./test.sh installs them.";
         if (SharedFixtures.InCi) throw new InvalidOperationException("CI=true but " + message);
-        Console.WriteLine("Skipped: " + message);
+        skipReason = "Skipped: " + message;
         return null;
     }
 

@@ -17,9 +17,9 @@ public sealed class FhirClientLaunchTests(ITestOutputHelper output)
     [Fact]
     public async Task Fhirclient_standalone_launch_signs_in_patient_user_and_reads_launch_patient()
     {
-        if (BrowserTooling.Require(Path.Combine("fhirclient", "build", "fhir-client.js")) is not { } bundle)
+        if (BrowserTooling.Require(Path.Combine("fhirclient", "build", "fhir-client.js"), out var skipReason) is not { } bundle)
         {
-            output.WriteLine("Skipped: Chromium or tests/browser/node_modules missing; run ./test.sh to install them.");
+            output.WriteLine(skipReason);
             return;
         }
         var pages = Path.Combine(BrowserTooling.AppDirectory!, "app");
@@ -61,7 +61,9 @@ public sealed class FhirClientLaunchTests(ITestOutputHelper output)
             await page.GotoAsync($"{app.Origin}/launch.html?iss={Uri.EscapeDataString(iss)}&client_id={SmartHarness.PublicApp}");
 
             // fhirclient discovered the authorize endpoint and sent the browser there; the server asks for sign-in.
-            await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/auth/login");
+            // A launch that fails in the app (discovery, CORS) shows its error at once instead of timing out.
+            await page.WaitForFunctionAsync("() => location.pathname === '/auth/login' || /^error/.test(document.getElementById('status')?.textContent ?? '')");
+            Assert.Equal("/auth/login", new Uri(page.Url).AbsolutePath);
             Assert.StartsWith(smart.BaseAddress.GetLeftPart(UriPartial.Authority), page.Url);
             await page.FillAsync("#username", SmartHarness.PatientUser);
             await page.FillAsync("#password", SmartHarness.Password);
