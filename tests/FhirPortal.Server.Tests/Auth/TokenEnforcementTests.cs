@@ -69,6 +69,19 @@ public sealed class TokenEnforcementTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Unauthorized, (await Fhir(access).GetAsync("fhir/Patient/p1")).StatusCode);
     }
 
+    [Theory]
+    [InlineData("http://app.test", true)]
+    [InlineData("http://elsewhere.test", false)]
+    public async Task Browsers_may_call_the_FHIR_API_from_a_registered_clients_redirect_origin_only(string origin, bool allowed)
+    {
+        using var preflight = new HttpRequestMessage(HttpMethod.Options, "fhir/Patient/p1");
+        preflight.Headers.Add("Origin", origin);
+        preflight.Headers.Add("Access-Control-Request-Method", "GET");
+        preflight.Headers.Add("Access-Control-Request-Headers", "authorization");
+        var response = await _smart.Client().SendAsync(preflight);
+        Assert.Equal(allowed, response.Headers.TryGetValues("Access-Control-Allow-Origin", out var values) && values.Single() == origin);
+    }
+
     [Fact]
     public async Task Metadata_and_smart_discovery_need_no_token()
     {
