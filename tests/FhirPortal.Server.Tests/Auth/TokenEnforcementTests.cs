@@ -55,6 +55,19 @@ public sealed class TokenEnforcementTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_token_is_refused_by_a_FHIR_base_it_was_not_issued_for()
+    {
+        var token = await _smart.StandaloneAsync(SmartHarness.PatientUser, "launch/patient patient/Patient.rs");
+        var fhir = Fhir((string)token["access_token"]!);
+        Assert.Equal(HttpStatusCode.OK, (await fhir.GetAsync("fhir/Patient/p1")).StatusCode);
+        using var elsewhere = new HttpRequestMessage(HttpMethod.Get, "fhir/Patient/p1");
+        elsewhere.Headers.Host = "other-server.test";
+        var response = await fhir.SendAsync(elsewhere);
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Contains("invalid_token", response.Headers.WwwAuthenticate.ToString());
+    }
+
+    [Fact]
     public async Task No_token_a_forged_token_and_a_revoked_token_get_401()
     {
         Assert.Equal(HttpStatusCode.Unauthorized, (await Fhir(null).GetAsync("fhir/Patient/p1")).StatusCode);
