@@ -41,6 +41,7 @@ public static class FhirAuthentication
             });
 
         services.AddSingleton<IAllowedOrigins, ConfiguredOrigins>();
+        services.AddSingleton<IAllowedOrigins, RegisteredClientOrigins>();
         services.AddCors();
         services.AddOptions<Microsoft.AspNetCore.Cors.Infrastructure.CorsOptions>()
             .Configure<IServiceProvider>((o, sp) => o.AddPolicy(FhirCors.Policy, FhirCors.Build(sp)));

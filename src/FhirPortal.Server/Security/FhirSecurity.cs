@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using FhirPortal.Core;
 using FhirPortal.Core.Access;
 using FhirPortal.Server.Endpoints;
@@ -49,7 +50,7 @@ public static class FhirSecurity
         }
 
         var result = await context.AuthenticateAsync(FhirAuthentication.Scheme);
-        if (!result.Succeeded || result.Principal is null)
+        if (!result.Succeeded || result.Principal is null || !IssuedForThisServer(result.Principal, FhirRequest.BaseUrl(context)))
         {
             await ChallengeAsync(context, options);
             return;
@@ -62,6 +63,16 @@ public static class FhirSecurity
             return Task.CompletedTask;
         });
         using (callers.Use(CallerClaims.FromPrincipal(result.Principal))) await next(context);
+    }
+
+    /// <summary>
+    /// A token that names audiences must name this FHIR base (SMART <c>aud</c>; a trailing slash is ignored), so a token
+    /// issued for another server, or for this one under another base URL, is refused even when it is well signed.
+    /// </summary>
+    private static bool IssuedForThisServer(ClaimsPrincipal principal, string baseUrl)
+    {
+        var audiences = principal.FindAll("aud").Concat(principal.FindAll("oi_aud")).Select(c => c.Value.TrimEnd('/')).ToList();
+        return audiences.Count == 0 || audiences.Contains(baseUrl.TrimEnd('/'), StringComparer.Ordinal);
     }
 
     private static Task ChallengeAsync(HttpContext context, SecurityOptions options)

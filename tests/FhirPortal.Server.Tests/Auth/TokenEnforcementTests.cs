@@ -55,6 +55,19 @@ public sealed class TokenEnforcementTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_token_is_refused_by_a_FHIR_base_it_was_not_issued_for()
+    {
+        var token = await _smart.StandaloneAsync(SmartHarness.PatientUser, "launch/patient patient/Patient.rs");
+        var fhir = Fhir((string)token["access_token"]!);
+        Assert.Equal(HttpStatusCode.OK, (await fhir.GetAsync("fhir/Patient/p1")).StatusCode);
+        using var elsewhere = new HttpRequestMessage(HttpMethod.Get, "fhir/Patient/p1");
+        elsewhere.Headers.Host = "other-server.test";
+        var response = await fhir.SendAsync(elsewhere);
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Contains("invalid_token", response.Headers.WwwAuthenticate.ToString());
+    }
+
+    [Fact]
     public async Task No_token_a_forged_token_and_a_revoked_token_get_401()
     {
         Assert.Equal(HttpStatusCode.Unauthorized, (await Fhir(null).GetAsync("fhir/Patient/p1")).StatusCode);
@@ -67,6 +80,19 @@ public sealed class TokenEnforcementTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await Fhir(access).GetAsync("fhir/Patient/p1")).StatusCode);
         await _smart.PostFormAsync("connect/revoke", new Dictionary<string, string> { ["token"] = access, ["client_id"] = SmartHarness.PublicApp });
         Assert.Equal(HttpStatusCode.Unauthorized, (await Fhir(access).GetAsync("fhir/Patient/p1")).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("http://app.test", true)]
+    [InlineData("http://elsewhere.test", false)]
+    public async Task Browsers_may_call_the_FHIR_API_from_a_registered_clients_redirect_origin_only(string origin, bool allowed)
+    {
+        using var preflight = new HttpRequestMessage(HttpMethod.Options, "fhir/Patient/p1");
+        preflight.Headers.Add("Origin", origin);
+        preflight.Headers.Add("Access-Control-Request-Method", "GET");
+        preflight.Headers.Add("Access-Control-Request-Headers", "authorization");
+        var response = await _smart.Client().SendAsync(preflight);
+        Assert.Equal(allowed, response.Headers.TryGetValues("Access-Control-Allow-Origin", out var values) && values.Single() == origin);
     }
 
     [Fact]
