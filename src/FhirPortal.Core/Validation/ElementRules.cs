@@ -57,7 +57,7 @@ internal static partial class ElementRules
             CodeableConcept concept => [.. concept.Coding.Select(c => (c.System, c.Code))],
             // The parser already holds enum-typed codes to their R4 ValueSet; profiles may narrow them further.
             Code when coreMode && value.GetType().IsGenericType => [],
-            Code or PrimitiveType { TypeName: "code" } => [(null, ((PrimitiveType)value).ObjectValue?.ToString())],
+            Code or PrimitiveType { TypeName: "code" } => [(null, ((PrimitiveType)value).JsonValue?.ToString())],
             _ => [],
         };
         codes.RemoveAll(c => string.IsNullOrEmpty(c.Code));

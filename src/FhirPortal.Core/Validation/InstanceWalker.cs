@@ -21,7 +21,7 @@ internal sealed class InstanceWalker(ProfileCompiler compiler, ValueSetCodes val
             issues.Error(IssueType.Value, path, $"{path} must be exactly {Describe(fixedValue)}.");
         if (definition.Pattern is { } pattern && !value.Matches(pattern))
             issues.Error(IssueType.Value, path, $"{path} must match the pattern {Describe(pattern)}.");
-        if (definition.MaxLength is { } maxLength && value is PrimitiveType { ObjectValue: string text } && text.Length > maxLength)
+        if (definition.MaxLength is { } maxLength && value is PrimitiveType { JsonValue: string text } && text.Length > maxLength)
             issues.Error(IssueType.TooLong, path, $"{path} is {text.Length} characters long; at most {maxLength} are allowed.");
         if (definition.Binding is { } binding) ElementRules.CheckBinding(binding, value, path, valueSets, issues, coreMode);
         if (definition.Constraint.Count > 0) Constraints.Check(definition, node, context, path, issues);
@@ -137,7 +137,7 @@ internal sealed class InstanceWalker(ProfileCompiler compiler, ValueSetCodes val
 
     private static string Describe(DataType value) => value switch
     {
-        PrimitiveType primitive => $"'{primitive.ObjectValue}'",
+        PrimitiveType primitive => $"'{primitive.JsonValue}'",
         Coding coding => $"{coding.System}|{coding.Code}",
         CodeableConcept concept => string.Join(", ", concept.Coding.Select(c => $"{c.System}|{c.Code}")),
         _ => value.TypeName,
