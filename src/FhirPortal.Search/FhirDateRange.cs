@@ -25,9 +25,10 @@ public readonly record struct FhirDateRange(DateTimeOffset Start, DateTimeOffset
             if (m.Groups["z"].Success && m.Groups["z"].Value != "Z")
                 offset = TimeSpan.ParseExact(m.Groups["z"].Value[1..], @"hh\:mm", CultureInfo.InvariantCulture)
                          * (m.Groups["z"].Value[0] == '-' ? -1 : 1);
-            var fraction = m.Groups["f"].Success ? double.Parse("0" + m.Groups["f"].Value, CultureInfo.InvariantCulture) : 0;
+            // Exact integer ticks: a double (0.123 * 10^7 = 1229999.99...) would land one tick before the instant.
+            var fractionTicks = m.Groups["f"].Success ? FractionTicks(m.Groups["f"].Value) : 0;
             var start = new DateTimeOffset(Part("y", 1), Part("m", 1), Part("d", 1), Part("h", 0), Part("mi", 0), Part("s", 0), offset)
-                .AddTicks((long)(fraction * TimeSpan.TicksPerSecond));
+                .AddTicks(fractionTicks);
             var end = m.Groups["f"].Success ? start.AddTicks(1)
                 : m.Groups["s"].Success ? start.AddSeconds(1)
                 : m.Groups["mi"].Success ? start.AddMinutes(1)
@@ -41,5 +42,12 @@ public readonly record struct FhirDateRange(DateTimeOffset Start, DateTimeOffset
         {
             return false;
         }
+    }
+
+    /// <summary>Ticks of a fraction of a second given by its digits after the point ("123" → 1,230,000); digits past 100 ns are dropped.</summary>
+    private static long FractionTicks(string digits)
+    {
+        var seven = digits.TrimStart('.').PadRight(7, '0')[..7];
+        return long.Parse(seven, NumberStyles.None, CultureInfo.InvariantCulture);
     }
 }

@@ -15,6 +15,21 @@ public sealed class FhirDateRangeTests
         Assert.Equal(DateTimeOffset.Parse(end), range.End);
     }
 
+    [Fact]
+    public void Every_millisecond_parses_to_exactly_that_instant()
+    {
+        // A floating-point fraction once put e.g. .123 one tick before 123 ms, so `_at` at a write's own instant missed it.
+        var second = new DateTimeOffset(2026, 11, 23, 15, 52, 41, TimeSpan.Zero);
+        for (var ms = 0; ms < 1000; ms++)
+        {
+            var instant = second.AddMilliseconds(ms);
+            Assert.True(FhirDateRange.TryParse(instant.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'"), out var range));
+            Assert.Equal(instant, range.Start);
+        }
+        Assert.True(FhirDateRange.TryParse("2026-11-23T15:52:41.1234567891Z", out var fine));
+        Assert.Equal(second.AddTicks(1_234_567), fine.Start);
+    }
+
     [Theory]
     [InlineData("2024-13")]
     [InlineData("2024-02-30")]
