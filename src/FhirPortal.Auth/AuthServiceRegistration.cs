@@ -59,6 +59,8 @@ public static class AuthServiceRegistration
         services.AddRazorPages();
         services.AddHttpClient(ClientProperties.JwksHttpClient);
         services.AddScoped<ClientRegistrar>();
+        services.AddHttpContextAccessor();
+        services.AddScoped<Audit.AuditTrail>();
         services.AddSingleton<Endpoints.PatientDirectory>();
         services.AddHostedService<AuthDatabaseInitializer>();
         services.AddSingleton<FhirPortal.Core.Operations.ICapabilityStatementContributor, SmartCapabilityContributor>();
