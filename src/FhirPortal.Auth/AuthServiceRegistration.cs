@@ -61,6 +61,8 @@ public static class AuthServiceRegistration
         services.AddScoped<ClientRegistrar>();
         services.AddHttpContextAccessor();
         services.AddScoped<Audit.AuditTrail>();
+        services.AddOptions<Mail.MailOptions>().BindConfiguration(Mail.MailOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Mail.IPortalMail, Mail.PortalMail>();
         services.AddSingleton<Endpoints.PatientDirectory>();
         services.AddHostedService<AuthDatabaseInitializer>();
         services.AddSingleton<FhirPortal.Core.Operations.ICapabilityStatementContributor, SmartCapabilityContributor>();
