@@ -8,6 +8,8 @@ public sealed class AuthDbContext(DbContextOptions<AuthDbContext> options) : Ide
 {
     public DbSet<LaunchContext> Launches => Set<LaunchContext>();
     public DbSet<SeenAssertion> SeenAssertions => Set<SeenAssertion>();
+    public DbSet<ActivationCode> ActivationCodes => Set<ActivationCode>();
+    public DbSet<RegistrationThrottle> RegistrationThrottles => Set<RegistrationThrottle>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -15,6 +17,10 @@ public sealed class AuthDbContext(DbContextOptions<AuthDbContext> options) : Ide
         builder.Entity<LaunchContext>().HasKey(l => l.Id);
         builder.Entity<SeenAssertion>().HasKey(a => a.Key);
         builder.Entity<SeenAssertion>().HasIndex(a => a.ExpiresAt);
+        builder.Entity<ActivationCode>().HasKey(c => c.PatientId);
+        builder.Entity<RegistrationThrottle>().HasKey(t => t.Mrn);
+        builder.Entity<PortalUser>().HasIndex(u => u.OrganizationId);
+        builder.Entity<PortalUser>().HasIndex(u => u.FhirUser);
     }
 }
 
@@ -35,4 +41,25 @@ public sealed class SeenAssertion
     /// <summary><c>client_id</c> + " " + <c>jti</c>.</summary>
     public string Key { get; set; } = "";
     public DateTime ExpiresAt { get; set; }
+}
+
+/// <summary>A patient's current activation code (one per patient: issuing a new one replaces it). Only a hash is kept.</summary>
+public sealed class ActivationCode
+{
+    /// <summary>The Patient's logical id.</summary>
+    public string PatientId { get; set; } = "";
+    /// <summary>A salted hash of the code; the code itself is shown once to the staff member who issued it.</summary>
+    public string CodeHash { get; set; } = "";
+    public DateTime IssuedAt { get; set; }
+    public DateTime ExpiresAt { get; set; }
+    /// <summary>The account (user name) or client that issued it.</summary>
+    public string IssuedBy { get; set; } = "";
+}
+
+/// <summary>Failed self-registration attempts per medical record number, so guessing codes for one MRN is slowed down.</summary>
+public sealed class RegistrationThrottle
+{
+    public string Mrn { get; set; } = "";
+    public int Failures { get; set; }
+    public DateTime? LockedUntil { get; set; }
 }

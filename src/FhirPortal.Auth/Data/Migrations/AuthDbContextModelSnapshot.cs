@@ -17,6 +17,30 @@ namespace FhirPortal.Auth.Data.Migrations
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.14");
 
+            modelBuilder.Entity("FhirPortal.Auth.Data.ActivationCode", b =>
+                {
+                    b.Property<string>("PatientId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CodeHash")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("IssuedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("IssuedBy")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("PatientId");
+
+                    b.ToTable("ActivationCodes");
+                });
+
             modelBuilder.Entity("FhirPortal.Auth.Data.LaunchContext", b =>
                 {
                     b.Property<string>("Id")
@@ -79,6 +103,9 @@ namespace FhirPortal.Auth.Data.Migrations
                         .HasMaxLength(256)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("OrganizationId")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("PasswordHash")
                         .HasColumnType("TEXT");
 
@@ -100,6 +127,8 @@ namespace FhirPortal.Auth.Data.Migrations
 
                     b.HasKey("Id");
 
+                    b.HasIndex("FhirUser");
+
                     b.HasIndex("NormalizedEmail")
                         .HasDatabaseName("EmailIndex");
 
@@ -107,7 +136,25 @@ namespace FhirPortal.Auth.Data.Migrations
                         .IsUnique()
                         .HasDatabaseName("UserNameIndex");
 
+                    b.HasIndex("OrganizationId");
+
                     b.ToTable("AspNetUsers", (string)null);
+                });
+
+            modelBuilder.Entity("FhirPortal.Auth.Data.RegistrationThrottle", b =>
+                {
+                    b.Property<string>("Mrn")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Failures")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("LockedUntil")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Mrn");
+
+                    b.ToTable("RegistrationThrottles");
                 });
 
             modelBuilder.Entity("FhirPortal.Auth.Data.SeenAssertion", b =>
