@@ -116,6 +116,7 @@ public static class AuthServiceRegistration
             foreach (var key in KeyRing.Load(DataDirectory(sp), "encryption", a.KeyRotationPeriod, now))
                 o.EncryptionCredentials.Add(new EncryptingCredentials(new X509SecurityKey(key), SecurityAlgorithms.RsaOAEP, SecurityAlgorithms.Aes256CbcHmacSha512));
         });
+        services.AddSingleton<IOptionsChangeTokenSource<OpenIddictServerOptions>, KeyRotationSchedule>();
         // With a fixed FHIR base, the resource server accepts only tokens whose audience is that base.
         services.AddOptions<OpenIddict.Validation.OpenIddictValidationOptions>().Configure<IConfiguration>((o, configuration) =>
         {

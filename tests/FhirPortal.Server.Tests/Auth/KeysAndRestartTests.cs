@@ -1,5 +1,8 @@
 using System.Net;
+using System.Text.Json.Nodes;
 using FhirPortal.Auth.Keys;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace FhirPortal.Server.Tests.Auth;
 
@@ -55,4 +58,45 @@ public sealed class KeysAndRestartTests
         }
         finally { FhirPortalHost.TryDelete(directory); }
     }
+
+    [Fact]
+    public async Task A_server_running_for_many_rotation_periods_keeps_publishing_and_signing_with_current_keys()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var harness = await SmartHarness.StartAsync(
+            new Dictionary<string, string?> { ["FhirPortal:Auth:KeyRotationPeriod"] = "01:00:00" },
+            services: s => s.AddSingleton<TimeProvider>(clock));
+        var before = await KeyIdsAsync(harness);
+        Assert.Equal(2, before.Count); // current + next
+        Assert.Equal(HttpStatusCode.OK, await ReadWithNewTokenAsync(harness)); // the resource server has loaded its keys too
+
+        // Ten periods later without a restart: the keys of the first periods are gone, current ones are published.
+        for (var step = 0; step < 40; step++) clock.Advance(TimeSpan.FromMinutes(15));
+        var after = await KeyIdsAsync(harness);
+        Assert.Empty(after.Intersect(before));
+        Assert.InRange(after.Count, 2, 3);
+
+        // A token issued now is signed with a published key and accepted by the FHIR API.
+        Assert.Equal(HttpStatusCode.OK, await ReadWithNewTokenAsync(harness, after));
+    }
+
+    private static async Task<HttpStatusCode> ReadWithNewTokenAsync(SmartHarness harness, List<string>? publishedKeys = null)
+    {
+        var (verifier, challenge) = SmartHarness.Pkce();
+        var redirect = await SmartHarness.AuthorizeAsync(harness.Client(), SmartHarness.AuthorizeUrl(SmartHarness.ConfidentialApp, "patient/*.rs", challenge), SmartHarness.PatientUser);
+        var (_, token, _) = await harness.ExchangeAsync(SmartHarness.Query(redirect)["code"], verifier, SmartHarness.ConfidentialApp, (SmartHarness.ConfidentialApp, SmartHarness.AppSecret));
+        var header = JsonNode.Parse(Base64UrlDecode(((string)token["access_token"]!).Split('.')[0]))!;
+        if (publishedKeys is not null) Assert.Contains((string)header["kid"]!, publishedKeys);
+        var read = new HttpRequestMessage(HttpMethod.Get, "fhir/Patient/p1");
+        read.Headers.Authorization = new("Bearer", (string)token["access_token"]!);
+        return (await harness.Api.SendAsync(read)).StatusCode;
+    }
+
+    private static async Task<List<string>> KeyIdsAsync(SmartHarness harness)
+    {
+        var jwks = JsonNode.Parse(await harness.Api.GetStringAsync(".well-known/jwks"))!;
+        return [.. jwks["keys"]!.AsArray().Where(k => (string?)k!["use"] != "enc").Select(k => (string)k!["kid"]!)];
+    }
+
+    private static byte[] Base64UrlDecode(string text) => System.Buffers.Text.Base64Url.DecodeFromChars(text);
 }
