@@ -25,6 +25,8 @@ public static class SmartServerHandlers
             b.UseSingletonHandler<ClientAssertionErrorCode>().SetOrder(int.MinValue + 100_000).SetType(OpenIddictServerHandlerType.Custom));
         server.AddEventHandler<ExtractTokenRequestContext>(b =>
             b.UseScopedHandler<InferRefreshTokenClient>().SetOrder(AfterBuiltIns).SetType(OpenIddictServerHandlerType.Custom));
+        server.AddEventHandler<ValidateTokenRequestContext>(b =>
+            b.UseSingletonHandler<RefreshScopeWithinGrant>().SetOrder(Exchange.ValidateGrantedScopes.Descriptor.Order - 500).SetType(OpenIddictServerHandlerType.Custom));
         server.AddEventHandler<ValidateAuthorizationRequestContext>(b =>
             b.UseSingletonHandler<AudienceParameterCheck>().SetOrder(AfterBuiltIns).SetType(OpenIddictServerHandlerType.Custom));
         server.AddEventHandler<ProcessAuthenticationContext>(b =>

@@ -44,9 +44,10 @@ public sealed class TokenLifecycleTests : IAsyncLifetime
 
         var widened = await Refresh((string)narrowed.Body["refresh_token"]!, "patient/Observation.rs patient/*.cruds");
         Assert.Equal(HttpStatusCode.BadRequest, widened.Status);
-        // OpenIddict answers a widened refresh with invalid_grant (ID2052) rather than invalid_scope.
-        Assert.Equal("invalid_grant", (string?)widened.Body["error"]);
-        Assert.Contains("scope", (string?)widened.Body["error_description"]);
+        Assert.Equal("invalid_scope", (string?)widened.Body["error"]);
+        Assert.Contains("patient/*.cruds", (string?)widened.Body["error_description"]);
+        // The refresh token itself is still good after a refused widening.
+        Assert.Equal(HttpStatusCode.OK, (await Refresh((string)narrowed.Body["refresh_token"]!, "patient/Observation.rs")).Status);
     }
 
     [Fact]
