@@ -13,7 +13,7 @@ namespace FhirPortal.Auth.Endpoints;
 public static class Grants
 {
     public static async Task<ClaimsPrincipal> CreatePrincipalAsync(HttpContext http, PortalUser user, object application, List<string> granted,
-        LaunchContext? launch, string? patient, IOpenIddictAuthorizationManager authorizations, IOpenIddictApplicationManager applications)
+        LaunchContext? launch, string? patient, string? encounter, IOpenIddictAuthorizationManager authorizations, IOpenIddictApplicationManager applications)
     {
         var identity = new ClaimsIdentity(TokenValidationParameters.DefaultAuthenticationType, Claims.Name, Claims.Role);
         identity.SetClaim(Claims.Subject, user.Id).SetClaim(Claims.Name, user.UserName).SetClaim(Claims.PreferredUsername, user.UserName);
@@ -32,7 +32,9 @@ public static class Grants
             // Note: in an EHR launch the EHR already shows who the patient is.
             identity.SetClaim(SmartClaims.NeedPatientBanner, ehr ? "false" : "true");
         }
-        if (ehr && launch!.Encounter is not null) identity.SetClaim(SmartClaims.Encounter, launch.Encounter);
+        // The encounter: the EHR's, or the one picked at a standalone launch/encounter (always of the context patient).
+        var contextEncounter = ehr ? launch!.Encounter : granted.Contains("launch/encounter") && contextPatient is not null ? encounter : null;
+        if (contextEncounter is not null) identity.SetClaim(SmartClaims.Encounter, contextEncounter);
 
         identity.SetScopes(granted);
         identity.SetResources(FhirBase.Of(http));

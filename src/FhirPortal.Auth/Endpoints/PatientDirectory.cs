@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Http;
 namespace FhirPortal.Auth.Endpoints;
 
 /// <summary>
-/// Patients for the picker page and consent labels, read from the FHIR store through Core's interactions. The
+/// Patients and their encounters for the picker pages and consent labels, read from the FHIR store through Core's interactions. The
 /// authorization server reads as itself (no token exists yet); the pages decide who may see the picker.
 /// </summary>
 public sealed class PatientDirectory(ReadInteraction read, SearchInteraction search, CallerContext callers)
@@ -30,6 +30,46 @@ public sealed class PatientDirectory(ReadInteraction read, SearchInteraction sea
         return bundle.Entries.Where(e => e.Resource is not null)
             .Select(e => (e.Resource!.Key.Id, Label(e.Resource.Json))).ToList();
     }
+
+    /// <summary>The patient's encounters, newest first, for the standalone <c>launch/encounter</c> picker.</summary>
+    public async Task<List<(string Id, string Label)>> EncountersAsync(HttpContext http, string patientId, CancellationToken ct)
+    {
+        using var _ = callers.Use(Caller.Anyone);
+        var parameters = new List<KeyValuePair<string, string>> { new("patient", patientId), new("_sort", "-date"), new("_count", "50") };
+        var bundle = await search.ExecuteAsync(FhirBase.Of(http), new SearchScope("Encounter"), parameters, strict: false, ct);
+        return bundle.Entries.Where(e => e.Resource is not null)
+            .Select(e => (e.Resource!.Key.Id, EncounterLabel(e.Resource.Json))).ToList();
+    }
+
+    /// <summary>Whether the encounter exists and its subject is the patient (a picked value is never trusted as sent).</summary>
+    public async Task<bool> IsEncounterOfAsync(string encounterId, string patientId, CancellationToken ct)
+    {
+        using var _ = callers.Use(Caller.Anyone);
+        try
+        {
+            using var document = JsonDocument.Parse((await read.ReadAsync(new ResourceKey("Encounter", encounterId), ct)).Json);
+            return document.RootElement.TryGetProperty("subject", out var subject) && subject.TryGetProperty("reference", out var reference)
+                && reference.GetString() == $"Patient/{patientId}";
+        }
+        catch (Exception e) when (e is FhirOutcomeException or ReadInteraction.DeletedException) { return false; }
+    }
+
+    private static string EncounterLabel(ReadOnlyMemory<byte> json)
+    {
+        using var document = JsonDocument.Parse(json);
+        var root = document.RootElement;
+        var what = root.TryGetProperty("type", out var types) && types.GetArrayLength() > 0 ? Text(types[0])
+            : root.TryGetProperty("class", out var kind) && kind.TryGetProperty("display", out var display) ? display.GetString()
+            : root.TryGetProperty("class", out kind) && kind.TryGetProperty("code", out var code) ? code.GetString() : null;
+        var when = root.TryGetProperty("period", out var period) && period.TryGetProperty("start", out var start) ? start.GetString()?[..Math.Min(10, start.GetString()!.Length)] : null;
+        var status = root.TryGetProperty("status", out var s) ? s.GetString() : null;
+        return string.Join(", ", new[] { what ?? "Encounter", when, status }.Where(p => !string.IsNullOrEmpty(p)));
+    }
+
+    private static string? Text(JsonElement concept) =>
+        concept.TryGetProperty("text", out var text) ? text.GetString()
+        : concept.TryGetProperty("coding", out var codings) && codings.GetArrayLength() > 0 && codings[0].TryGetProperty("display", out var d) ? d.GetString()
+        : null;
 
     private static string Label(ReadOnlyMemory<byte> json)
     {

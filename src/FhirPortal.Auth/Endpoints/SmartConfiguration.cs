@@ -11,7 +11,7 @@ public static class SmartConfiguration
     [
         "launch-ehr", "launch-standalone", "authorize-post",
         "client-public", "client-confidential-symmetric", "client-confidential-asymmetric",
-        "context-ehr-patient", "context-ehr-encounter", "context-standalone-patient",
+        "context-ehr-patient", "context-ehr-encounter", "context-standalone-patient", "context-standalone-encounter",
         "context-passthrough-banner", "context-passthrough-style",
         "permission-offline", "permission-online", "permission-patient", "permission-user", "permission-v1", "permission-v2",
         "sso-openid-connect",

@@ -23,7 +23,7 @@ namespace FhirPortal.Auth.Pages;
 public sealed class AuthorizeModel(UserManager<PortalUser> users, IOpenIddictApplicationManager applications,
     IOpenIddictAuthorizationManager authorizations, AuthDbContext db, IAntiforgery antiforgery, PatientDirectory patients, TimeProvider time) : PageModel
 {
-    private static readonly HashSet<string> OwnFields = ["decision", "scope_choice", "patient_choice", "patient_search", "__RequestVerificationToken"];
+    private static readonly HashSet<string> OwnFields = ["decision", "scope_choice", "patient_choice", "patient_search", "encounter_choice", "__RequestVerificationToken"];
 
     public string Mode { get; private set; } = "consent";
     public string? ErrorText { get; private set; }
@@ -32,6 +32,7 @@ public sealed class AuthorizeModel(UserManager<PortalUser> users, IOpenIddictApp
     public string? PatientSearch { get; private set; }
     public List<(string Scope, string Words)> Choices { get; } = [];
     public List<(string Id, string Label)> Patients { get; private set; } = [];
+    public List<(string Id, string Label)> Encounters { get; private set; } = [];
     public List<(string Name, string Value)> Hidden { get; } = [];
 
     public Task<IActionResult> OnGetAsync() => HandleAsync();
@@ -81,6 +82,14 @@ public sealed class AuthorizeModel(UserManager<PortalUser> users, IOpenIddictApp
         if (context.Patient is null && context.NeedsPicker) return Page();
         if (context.Patient is not null) PatientLabel = await patients.LabelAsync(context.Patient, HttpContext.RequestAborted) ?? context.Patient;
         if (context.Patient is not null && user.IsPractitioner && launch is null) Hidden.Add(("patient_choice", context.Patient));
+        string? encounter = null;
+        if (launch is null && context.Patient is not null && requested.Contains("launch/encounter"))
+        {
+            var chosen = await ResolveEncounterAsync(context.Patient, decision);
+            if (chosen is null) return Page();
+            Hidden.Add(("encounter_choice", chosen));
+            encounter = chosen == NoEncounter ? null : chosen;
+        }
 
         if (decision != "approve")
         {
@@ -92,7 +101,7 @@ public sealed class AuthorizeModel(UserManager<PortalUser> users, IOpenIddictApp
         var granted = requested.Where(checkedScopes.Contains).ToList();
         if (launch is not null && await LaunchApi.ConsumeAsync(db, launch.Id, time, HttpContext.RequestAborted) is null)
             return Reject(Errors.InvalidRequest, "The launch value was already used.");
-        var principal = await Grants.CreatePrincipalAsync(HttpContext, user, application, granted, launch, context.Patient, authorizations, applications);
+        var principal = await Grants.CreatePrincipalAsync(HttpContext, user, application, granted, launch, context.Patient, encounter, authorizations, applications);
         return SignIn(principal, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
     }
 
@@ -102,12 +111,31 @@ public sealed class AuthorizeModel(UserManager<PortalUser> users, IOpenIddictApp
         if (user.IsPatient) return (user.PatientId, false);
         if (!requested.Contains("launch/patient")) return (null, false);
         var picked = Request.HasFormContentType ? Request.Form["patient_choice"].ToString() : "";
-        if (decision is "pick" or "approve" && picked.Length > 0 && await patients.LabelAsync(picked, HttpContext.RequestAborted) is not null)
+        if (decision is "pick" or "pick-encounter" or "approve" && picked.Length > 0 && await patients.LabelAsync(picked, HttpContext.RequestAborted) is not null)
             return (picked, false);
         Mode = "picker";
         PatientSearch = Request.HasFormContentType ? Request.Form["patient_search"].ToString() : null;
         Patients = await patients.SearchAsync(HttpContext, PatientSearch, HttpContext.RequestAborted);
         return (null, true);
+    }
+
+    /// <summary>The picker's "continue without an encounter" value (a patient may have none, or none that fits).</summary>
+    private const string NoEncounter = "none";
+
+    /// <summary>
+    /// Standalone <c>launch/encounter</c>: the user picks one of the context patient's encounters (or none). Returns the
+    /// choice, or null after setting up the encounter picker page.
+    /// </summary>
+    private async Task<string?> ResolveEncounterAsync(string patient, string decision)
+    {
+        var picked = Request.HasFormContentType ? Request.Form["encounter_choice"].ToString() : "";
+        if (decision is "pick-encounter" or "approve" && picked.Length > 0
+            && (picked == NoEncounter || await patients.IsEncounterOfAsync(picked, patient, HttpContext.RequestAborted)))
+            return picked;
+        Mode = "encounter-picker";
+        PatientLabel = await patients.LabelAsync(patient, HttpContext.RequestAborted) ?? patient;
+        Encounters = await patients.EncountersAsync(HttpContext, patient, HttpContext.RequestAborted);
+        return null;
     }
 
     /// <summary>

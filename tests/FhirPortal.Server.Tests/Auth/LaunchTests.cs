@@ -81,4 +81,44 @@ public sealed class LaunchTests : IAsyncLifetime
         Assert.True((bool?)token["need_patient_banner"]);
         Assert.Equal("http://localhost/fhir/Practitioner/dr1", (string?)SmartHarness.Claims((string)token["id_token"]!)["fhirUser"]);
     }
+
+    [Fact]
+    public async Task Standalone_launch_encounter_picks_one_of_the_patients_encounters()
+    {
+        var browser = _smart.Client();
+        var (verifier, challenge) = SmartHarness.Pkce();
+        var page = await SmartHarness.SignInAsync(browser, SmartHarness.AuthorizeUrl(SmartHarness.PublicApp, "launch/patient launch/encounter patient/*.rs", challenge), SmartHarness.PractitionerUser);
+        var encounters = await SmartHarness.SubmitAsync(page, browser, "pick", [], ("patient_choice", "p2"));
+        var html = await encounters.Content.ReadAsStringAsync();
+        Assert.Contains("Choose an encounter", html);
+        Assert.Contains("value=\"e1\"", html);
+
+        // A value that is not one of this patient's encounters is not taken: the picker comes back.
+        var forged = await SmartHarness.SubmitAsync(encounters, browser, "pick-encounter", [], ("encounter_choice", "not-an-encounter"));
+        Assert.Contains("Choose an encounter", await forged.Content.ReadAsStringAsync());
+
+        var consent = await SmartHarness.SubmitAsync(forged, browser, "pick-encounter", [], ("encounter_choice", "e1"));
+        Assert.Contains("Alan Turing", await consent.Content.ReadAsStringAsync());
+        var redirect = await SmartHarness.SubmitAsync(consent, browser, "approve");
+        var (status, token, _) = await _smart.ExchangeAsync(SmartHarness.Query(redirect.Headers.Location!)["code"], verifier);
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("p2", (string?)token["patient"]);
+        Assert.Equal("e1", (string?)token["encounter"]);
+    }
+
+    [Fact]
+    public async Task Standalone_launch_encounter_may_continue_without_one()
+    {
+        // The patient user p1 has no encounters: the picker says so and offers to go on without one.
+        var browser = _smart.Client();
+        var (verifier, challenge) = SmartHarness.Pkce();
+        var page = await SmartHarness.SignInAsync(browser, SmartHarness.AuthorizeUrl(SmartHarness.PublicApp, "launch/patient launch/encounter patient/*.rs", challenge), SmartHarness.PatientUser);
+        Assert.Contains("no encounters", await page.Content.ReadAsStringAsync());
+        var consent = await SmartHarness.SubmitAsync(page, browser, "pick-encounter", [], ("encounter_choice", "none"));
+        var redirect = await SmartHarness.SubmitAsync(consent, browser, "approve");
+        var (status, token, _) = await _smart.ExchangeAsync(SmartHarness.Query(redirect.Headers.Location!)["code"], verifier);
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("p1", (string?)token["patient"]);
+        Assert.Null(token["encounter"]);
+    }
 }

@@ -18,6 +18,7 @@ public sealed class StandaloneLaunchTests
         Assert.Equal(["S256"], body["code_challenge_methods_supported"]!.AsArray().Select(n => (string?)n));
         Assert.Contains("private_key_jwt", body["token_endpoint_auth_methods_supported"]!.AsArray().Select(n => (string?)n));
         Assert.Contains("launch-standalone", body["capabilities"]!.AsArray().Select(n => (string?)n));
+        Assert.Contains("context-standalone-encounter", body["capabilities"]!.AsArray().Select(n => (string?)n));
 
         var openid = JsonNode.Parse(await smart.Api.GetStringAsync(".well-known/openid-configuration"))!;
         Assert.Equal("http://localhost/.well-known/jwks", (string?)openid["jwks_uri"]);
