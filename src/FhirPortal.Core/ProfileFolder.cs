@@ -14,7 +14,7 @@ public static class ProfileFolder
         {
             var resource = parser.ParseJson(await File.ReadAllBytesAsync(file, ct));
             var name = Path.GetFileName(file);
-            if (resource is Bundle bundle) result.AddRange(bundle.Entry.Where(e => e.Resource is not null).Select(e => (name, e.Resource)));
+            if (resource is Bundle bundle) result.AddRange(bundle.Entry.Where(e => e.Resource is not null).Select(e => (name, e.Resource!)));
             else result.Add((name, resource));
         }
         return result;

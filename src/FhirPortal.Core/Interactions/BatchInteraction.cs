@@ -19,7 +19,7 @@ public sealed class BatchInteraction(WriteRunner runner, EntryExecutor executor,
             try
             {
                 var target = BundleChecks.Target(entry, i, baseUrl);
-                if (entry.Request.Method is Bundle.HTTPVerb.GET or Bundle.HTTPVerb.HEAD)
+                if (target.Method is Bundle.HTTPVerb.GET or Bundle.HTTPVerb.HEAD)
                 {
                     results[i] = await executor.ReadAsync(baseUrl, entry, target, ct);
                     continue;
@@ -27,7 +27,7 @@ public sealed class BatchInteraction(WriteRunner runner, EntryExecutor executor,
                 var result = await runner.RunAsync(async unit =>
                 {
                     var copy = (Bundle.EntryComponent)entry.DeepCopy();
-                    if (copy.Resource is { } resource && copy.Request.Method != Bundle.HTTPVerb.PATCH)
+                    if (copy.Resource is { } resource && target.Method != Bundle.HTTPVerb.PATCH)
                         await ReferenceRewriter.RewriteAsync(resource, NoLocalReferences, r => ResolveAsync(unit, r, ct), ct);
                     return await executor.WriteAsync(unit, copy, target, null, ct);
                 }, ct);

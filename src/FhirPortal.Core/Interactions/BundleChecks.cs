@@ -12,12 +12,12 @@ internal static class BundleChecks
     {
         if (entry.Request?.Method is null || string.IsNullOrEmpty(entry.Request.Url))
             throw FhirOutcomeException.BadRequest("Every entry needs request.method and request.url.", $"Bundle.entry[{index}].request");
-        return EntryTarget.Parse(entry.Request.Url, baseUrl, index);
+        return EntryTarget.Parse(entry.Request.Url, baseUrl, index) with { Method = entry.Request.Method.Value };
     }
 
     /// <summary>DELETE, then POST, then PUT and PATCH, then GET and HEAD, each group in Bundle order.</summary>
-    public static IEnumerable<int> ProcessingOrder(IReadOnlyList<Bundle.EntryComponent> entries) =>
-        Enumerable.Range(0, entries.Count).OrderBy(i => entries[i].Request.Method switch
+    public static IEnumerable<int> ProcessingOrder(IReadOnlyList<EntryTarget> targets) =>
+        Enumerable.Range(0, targets.Count).OrderBy(i => targets[i].Method switch
         {
             Bundle.HTTPVerb.DELETE => 0,
             Bundle.HTTPVerb.POST => 1,
@@ -31,7 +31,7 @@ internal static class BundleChecks
         var prefix = $"Bundle.entry[{index}]";
         foreach (var issue in error.Outcome.Issue)
         {
-            var expressions = issue.Expression.ToList();
+            var expressions = issue.Expression.OfType<string>().ToList();
             issue.Expression = expressions.Count == 0
                 ? [prefix]
                 : expressions.Select(e => e.StartsWith("Bundle.entry[", StringComparison.Ordinal) ? e : $"{prefix}.resource.{e}").ToList();

@@ -18,8 +18,8 @@ public sealed class EntryExecutor(
 {
     public Task<InteractionResult> WriteAsync(UnitOfWork unit, Bundle.EntryComponent entry, EntryTarget target, string? assignedId, CancellationToken ct)
     {
-        var request = entry.Request;
-        return request.Method switch
+        var request = entry.Request ?? throw new ArgumentException("The entry has no request; BundleChecks.Target rejects those first.", nameof(entry));
+        return target.Method switch
         {
             Bundle.HTTPVerb.POST => create.ExecuteAsync(unit, RequireResource(entry, target), request.IfNoneExist, assignedId, ct),
             Bundle.HTTPVerb.PUT when target.HasCriteria => update.ExecuteConditionalAsync(unit, target.Query, RequireResource(entry, target), request.IfMatch, ct),
@@ -46,7 +46,7 @@ public sealed class EntryExecutor(
         var stored = target.VersionId is null
             ? await read.ReadAsync(Key(target), ct)
             : await read.ReadVersionAsync(Key(target), target.VersionId, ct);
-        var status = ConditionalRead.IsNotModified(stored, entry.Request.IfNoneMatch, entry.Request.IfModifiedSince) ? 304 : 200;
+        var status = ConditionalRead.IsNotModified(stored, entry.Request?.IfNoneMatch, entry.Request?.IfModifiedSince) ? 304 : 200;
         return ToEntry(new InteractionResult(status, stored), status == 200 ? ReturnPreference.Representation : ReturnPreference.Minimal);
     }
 
@@ -76,7 +76,7 @@ public sealed class EntryExecutor(
 
     private static Resource RequireResource(Bundle.EntryComponent entry, EntryTarget target)
     {
-        var resource = entry.Resource ?? throw FhirOutcomeException.BadRequest($"A {entry.Request.Method} entry needs a resource.");
+        var resource = entry.Resource ?? throw FhirOutcomeException.BadRequest($"A {target.Method} entry needs a resource.");
         if (target.Type is not null && resource.TypeName != target.Type)
             throw FhirOutcomeException.Unprocessable($"The entry's resource is a {resource.TypeName}, its request.url names {target.Type}.");
         return resource;

@@ -8,6 +8,9 @@ public sealed record EntryTarget(string? Type, string? Id, string? VersionId, bo
 {
     public bool HasCriteria => Query.Length > 0;
 
+    /// <summary>The entry's <c>request.method</c> (set by <see cref="BundleChecks.Target"/>, which requires one).</summary>
+    public Hl7.Fhir.Model.Bundle.HTTPVerb Method { get; init; }
+
     public static EntryTarget Parse(string url, string baseUrl, int entryIndex)
     {
         var relative = url;

@@ -89,7 +89,7 @@ public sealed class SearchExpansion(IResourceStore store, CallerContext callers)
                                  $"ValueSet '{reference}' includes all of {include.System}, which is not stored here, so it cannot be expanded.");
             codes = Concepts(codeSystem.Concept).Select(code => new TokenMatch(SystemRule.Exact, include.System, code)).ToList();
         }
-        foreach (var nested in include.ValueSet)
+        foreach (var nested in include.ValueSet.OfType<string>())
         {
             var members = await ExpandAsync(nested, depth + 1, ct);
             // A system together with valueSets means the codes in all of them (intersection).

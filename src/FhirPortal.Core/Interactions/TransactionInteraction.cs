@@ -26,14 +26,14 @@ public sealed class TransactionInteraction(WriteRunner runner, EntryExecutor exe
             var conditionalRefs = new Dictionary<string, string>(StringComparer.Ordinal);
             for (var i = 0; i < count; i++)
             {
-                if (entries[i].Resource is not { } resource || entries[i].Request.Method == Bundle.HTTPVerb.PATCH) continue;
+                if (entries[i].Resource is not { } resource || targets[i].Method == Bundle.HTTPVerb.PATCH) continue;
                 var index = i;
                 await InEntry(index, () => ReferenceRewriter.RewriteAsync(resource, byFullUrl,
                     r => ResolveConditionalAsync(unit, r, conditionalRefs, ct), ct));
             }
-            foreach (var i in BundleChecks.ProcessingOrder(entries))
+            foreach (var i in BundleChecks.ProcessingOrder(targets))
             {
-                if (entries[i].Request.Method is Bundle.HTTPVerb.GET or Bundle.HTTPVerb.HEAD) continue;
+                if (targets[i].Method is Bundle.HTTPVerb.GET or Bundle.HTTPVerb.HEAD) continue;
                 var index = i;
                 var result = await InEntry(index, () => executor.WriteAsync(unit, entries[index], targets[index], assignedIds[index], ct));
                 results[i] = EntryExecutor.ToEntry(result, preference);
@@ -44,7 +44,7 @@ public sealed class TransactionInteraction(WriteRunner runner, EntryExecutor exe
         // Reads run after the commit so they see the transaction's own writes.
         for (var i = 0; i < count; i++)
         {
-            if (bundle.Entry[i].Request.Method is not (Bundle.HTTPVerb.GET or Bundle.HTTPVerb.HEAD)) continue;
+            if (targets[i].Method is not (Bundle.HTTPVerb.GET or Bundle.HTTPVerb.HEAD)) continue;
             try { results[i] = await executor.ReadAsync(baseUrl, bundle.Entry[i], targets[i], ct); }
             catch (FhirOutcomeException e) { results[i] = EntryExecutor.ErrorEntry(e); }
             catch (ReadInteraction.DeletedException e) { results[i] = EntryExecutor.ErrorEntry(e.ToOutcome()); }
@@ -61,7 +61,7 @@ public sealed class TransactionInteraction(WriteRunner runner, EntryExecutor exe
         var access = callers.Current;
         for (var i = 0; i < targets.Length; i++)
         {
-            if (bundle.Entry[i].Request.Method is not (Bundle.HTTPVerb.GET or Bundle.HTTPVerb.HEAD) || targets[i].Type is not { } type) continue;
+            if (targets[i].Method is not (Bundle.HTTPVerb.GET or Bundle.HTTPVerb.HEAD) || targets[i].Type is not { } type) continue;
             try { access.Require(type, targets[i].Id is null ? Permissions.Search : Permissions.Read); }
             catch (FhirOutcomeException e) { throw BundleChecks.AtEntry(e, i); }
         }
@@ -79,18 +79,18 @@ public sealed class TransactionInteraction(WriteRunner runner, EntryExecutor exe
             var entry = entries[i];
             var target = targets[i];
             string? id = null;
-            if (entry.Request.Method == Bundle.HTTPVerb.POST && entry.Resource is { } created)
+            if (target.Method == Bundle.HTTPVerb.POST && entry.Resource is { } created)
             {
                 id = CreateInteraction.NewId();
-                if (!string.IsNullOrEmpty(entry.Request.IfNoneExist))
+                if (entry.Request?.IfNoneExist is { Length: > 0 } ifNoneExist)
                 {
                     var index = i;
-                    var matches = await InEntry(index, () => criteria.MatchAsync(unit, criteria.ParseFor(unit, created.TypeName, entry.Request.IfNoneExist, Access.Permissions.Create), ct));
+                    var matches = await InEntry(index, () => criteria.MatchAsync(unit, criteria.ParseFor(unit, created.TypeName, ifNoneExist, Access.Permissions.Create), ct));
                     if (matches.Count == 1) id = matches[0].Key.Id;
                 }
                 assigned[i] = id;
             }
-            else if (entry.Request.Method == Bundle.HTTPVerb.PUT && entry.Resource is { } updated)
+            else if (target.Method == Bundle.HTTPVerb.PUT && entry.Resource is { } updated)
             {
                 if (target.HasCriteria)
                 {
@@ -101,7 +101,7 @@ public sealed class TransactionInteraction(WriteRunner runner, EntryExecutor exe
                 else id = target.Id;
             }
             var identity = id is not null && entry.Resource is { } written ? $"{written.TypeName}/{id}"
-                : entry.Request.Method is Bundle.HTTPVerb.DELETE or Bundle.HTTPVerb.PATCH && !target.HasCriteria ? $"{target.Type}/{target.Id}"
+                : target.Method is Bundle.HTTPVerb.DELETE or Bundle.HTTPVerb.PATCH && !target.HasCriteria ? $"{target.Type}/{target.Id}"
                 : null;
             // The spec fails a transaction whose writes overlap: their order would otherwise decide the outcome.
             if (identity is not null && !identities.TryAdd(identity, i))

@@ -212,7 +212,7 @@ internal sealed class FhirPathPatchOperation
         var instance = (Base)Activator.CreateInstance(target)!;
         foreach (var child in part.Part)
         {
-            var property = Property(instance, child.Name);
+            var property = Property(instance, child.Name ?? throw Fail($"Every part of '{element}' needs a name."));
             var item = Build(child, property.ImplementingType, child.Name);
             if (property.IsCollection) List(instance, property).Add(item);
             else instance.SetValue(property.Name, item);

@@ -53,7 +53,7 @@ public sealed class ConformanceSync(ConformanceResources resources)
         var conformance = files.Where(f => ConformanceResources.Types.Contains(f.Resource.TypeName)).ToList();
         var profiles = conformance.Where(f => f.Resource is StructureDefinition).ToList();
         var byUrl = profiles.Where(p => ((StructureDefinition)p.Resource).Url is not null)
-            .GroupBy(p => ((StructureDefinition)p.Resource).Url).ToDictionary(g => g.Key, g => g.First());
+            .GroupBy(p => ((StructureDefinition)p.Resource).Url!).ToDictionary(g => g.Key, g => g.First());
         int Depth((string, Resource Resource) p, int guard = 0) =>
             guard < 20 && ((StructureDefinition)p.Resource).BaseDefinition is { } b && byUrl.TryGetValue(b, out var parent) ? 1 + Depth(parent, guard + 1) : 0;
         return conformance.Where(f => f.Resource is not StructureDefinition).Concat(profiles.OrderBy(p => Depth(p)));

@@ -38,7 +38,7 @@ public static class Constraints
     {
         foreach (var constraint in definition.Constraint)
         {
-            if (constraint.Expression is not { Length: > 0 } expression || Native.Contains(constraint.Key)) continue;
+            if (constraint.Expression is not { Length: > 0 } expression || (constraint.Key is { } nativeKey && Native.Contains(nativeKey))) continue;
             if (constraint.Key is { } key && Holds.TryGetValue(key, out var holdsAlready) && holdsAlready(node.Poco)) continue;
             var compiled = Cache.GetOrAdd(expression, static e =>
             {

@@ -12,7 +12,7 @@ internal static partial class ElementRules
     public static void CheckTypes(ElementDefinition definition, Base value, string path, ProfileCompiler compiler, Issues issues)
     {
         if (definition.Type.Count == 0) return;
-        var codes = definition.Type.Select(t => t.Code).Where(c => c is not null).ToList();
+        var codes = definition.Type.Select(t => t.Code).OfType<string>().ToList();
         if (codes.Any(AbstractTypes.Contains)) return;
         var type = InstanceWalker.TypeName(value);
         if (type.Contains('#') || type.Contains('.')) return;
@@ -26,7 +26,7 @@ internal static partial class ElementRules
 
     private static void CheckTarget(ElementDefinition definition, ResourceReference reference, string path, ProfileCompiler compiler, Issues issues)
     {
-        var targets = definition.Type.Where(t => t.Code == "Reference").SelectMany(t => t.TargetProfile)
+        var targets = definition.Type.Where(t => t.Code == "Reference").SelectMany(t => t.TargetProfile).OfType<string>()
             .Select(p => compiler.TypeOf(p) ?? "?").ToList();
         if (targets.Count == 0 || targets.Contains("Resource") || targets.Contains("?")) return;
         var referenced = reference.Type ?? ReferencedType(reference.Reference);

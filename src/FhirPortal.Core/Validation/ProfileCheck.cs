@@ -20,13 +20,15 @@ public sealed class ProfileCheck(ConformanceResources resources)
 
         var copy = (StructureDefinition)profile.DeepCopy();
         var generator = new SnapshotGenerator(resources, new SnapshotGeneratorSettings { GenerateElementIds = true });
+#pragma warning disable CS0618 // the write path is synchronous and the resolver is in memory, so the sync Update is right here
         generator.Update(copy);
+#pragma warning restore CS0618
         var errors = (generator.Outcome?.Issue ?? [])
             .Where(i => i.Severity is OperationOutcome.IssueSeverity.Error or OperationOutcome.IssueSeverity.Fatal)
             .Select(i => i.Details?.Text ?? i.Diagnostics).ToList();
         // The generator passes over differential elements it cannot place; each must exist in the snapshot.
         // It also copies such an element into the snapshot, bare: a real element always has a type or a contentReference.
-        var snapshot = copy.Snapshot?.Element.Where(e => e.ElementId is not null).GroupBy(e => e.ElementId).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal) ?? [];
+        var snapshot = copy.Snapshot?.Element.Where(e => e.ElementId is not null).GroupBy(e => e.ElementId!).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal) ?? [];
         var ids = snapshot.Keys.ToHashSet(StringComparer.Ordinal);
         foreach (var element in profile.Differential?.Element ?? [])
         {

@@ -35,7 +35,7 @@ public sealed class ProfileCompiler(ConformanceResources resources)
     public ElementTree? Core(string type)
     {
         return _core.GetOrAdd(type, t => resources.CoreType(t) is { Snapshot: { } snapshot } sd
-            ? new ElementTree(sd.Url, t, snapshot.Element)
+            ? new ElementTree(sd.Url ?? CoreBase + t, t, snapshot.Element)
             : null);
     }
 
@@ -52,13 +52,13 @@ public sealed class ProfileCompiler(ConformanceResources resources)
             chain.Add(sd);
             current = sd.BaseDefinition;
         }
-        if (chain.Count == 0) return IsCoreUrl(url) && resources.Find(url) is StructureDefinition core ? new ElementTree(url, core.Type, []) : null;
+        if (chain.Count == 0) return IsCoreUrl(url) && resources.Find(url) is StructureDefinition core ? new ElementTree(url, core.Type ?? url[CoreBase.Length..], []) : null;
         chain.Reverse();
         var merged = new Dictionary<string, ElementDefinition>(StringComparer.Ordinal);
         var order = new List<string>();
         foreach (var sd in chain)
         {
-            var elements = sd.Differential?.Element ?? (IEnumerable<ElementDefinition>)sd.Snapshot?.Element ?? [];
+            IEnumerable<ElementDefinition> elements = sd.Differential?.Element ?? sd.Snapshot?.Element ?? [];
             foreach (var element in elements)
             {
                 var id = element.ElementId ?? element.Path + (element.SliceName is { } s ? ":" + s : "");
@@ -71,7 +71,7 @@ public sealed class ProfileCompiler(ConformanceResources resources)
                 }
             }
         }
-        return new ElementTree(url, chain[^1].Type, order.Select(id => merged[id]));
+        return new ElementTree(url, chain[^1].Type ?? "", order.Select(id => merged[id]));
     }
 
     // A derived profile only narrows: what it states replaces the inherited value; invariants accumulate.

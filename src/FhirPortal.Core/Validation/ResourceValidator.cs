@@ -47,7 +47,7 @@ public sealed class ResourceValidator(ProfileCompiler compiler, ValueSetCodes va
         if (compiler.Core(type) is { } core)
             new InstanceWalker(compiler, valueSets, issues, context, coreMode: true).Check(resource, node, core.Root, core, type);
 
-        var profiles = new List<string>(resource.Meta?.Profile ?? []);
+        var profiles = new List<string>(resource.Meta?.Profile.OfType<string>() ?? []);
         profiles.AddRange(extraProfiles);
         var required = applyRequired && settings.RequiredProfiles.TryGetValue(type, out var requiredProfile) ? requiredProfile : null;
         if (required is not null) profiles.Add(required);

@@ -49,6 +49,7 @@ public sealed class ValueSetCodes(ConformanceResources resources)
                 return null;
             }
         }
+        if (copy.Expansion is null) return null;
         var codes = new HashSet<(string, string)>();
         var systems = new HashSet<string>(StringComparer.Ordinal);
         Collect(copy.Expansion.Contains, codes, systems);

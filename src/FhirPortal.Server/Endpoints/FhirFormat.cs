@@ -26,7 +26,7 @@ public static class FhirFormats
 
         var accept = request.Headers.Accept.ToString();
         if (string.IsNullOrWhiteSpace(accept)) return FhirFormat.Json;
-        if (!MediaTypeHeaderValue.TryParseList(request.Headers.Accept.ToArray(), out var ranges)) return FhirFormat.Json;
+        if (!MediaTypeHeaderValue.TryParseList(request.Headers.Accept.OfType<string>().ToArray(), out var ranges)) return FhirFormat.Json;
 
         FhirFormat? best = null;
         double bestQuality = 0;

@@ -39,8 +39,8 @@ internal static class ValidateEndpoints
             if (body is Parameters parameters && (type != "Parameters" || parameters.Parameter.Any(p => p.Name == "resource")))
             {
                 resource = parameters.Parameter.FirstOrDefault(p => p.Name == "resource")?.Resource;
-                mode = (parameters.Parameter.FirstOrDefault(p => p.Name == "mode")?.Value as PrimitiveType)?.ObjectValue?.ToString() ?? mode;
-                profiles.AddRange(parameters.Parameter.Where(p => p.Name == "profile").Select(p => (p.Value as PrimitiveType)?.ObjectValue?.ToString()).OfType<string>());
+                mode = (parameters.Parameter.FirstOrDefault(p => p.Name == "mode")?.Value as PrimitiveType)?.ToString() ?? mode;
+                profiles.AddRange(parameters.Parameter.Where(p => p.Name == "profile").Select(p => (p.Value as PrimitiveType)?.ToString()).OfType<string>());
             }
             else resource = body;
         }

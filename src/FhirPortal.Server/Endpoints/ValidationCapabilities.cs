@@ -12,9 +12,9 @@ internal static class ValidationCapabilities
     public static void Add(CapabilityStatement statement, ConformanceResources conformance)
     {
         var byType = conformance.StoredProfiles()
-            .Where(p => p.Derivation == StructureDefinition.TypeDerivationRule.Constraint && p.Kind == StructureDefinition.StructureDefinitionKind.Resource && p.Url is not null)
-            .GroupBy(p => p.Type)
-            .ToDictionary(g => g.Key, g => g.Select(p => p.Url).Order(StringComparer.Ordinal).ToList());
+            .Where(p => p.Derivation == StructureDefinition.TypeDerivationRule.Constraint && p.Kind == StructureDefinition.StructureDefinitionKind.Resource && p.Url is not null && p.Type is not null)
+            .GroupBy(p => p.Type!)
+            .ToDictionary(g => g.Key, g => g.Select(p => p.Url!).Order(StringComparer.Ordinal).ToList());
         foreach (var resource in statement.Rest.SelectMany(r => r.Resource))
         {
             if (resource.Type is { } type && byType.TryGetValue(type, out var urls))

@@ -29,14 +29,14 @@ public static class FhirAuthentication
         // handler, and the authorization server registers OpenIddict's validation under the default name.
         services.AddAuthentication()
             .AddPolicyScheme(Scheme, "FHIR API bearer token", _ => { })
-            .AddScheme<AuthenticationSchemeOptions, NoTokenValidationHandler>(NoTokenValidationHandler.Scheme, _ => { });
+            .AddScheme<AuthenticationSchemeOptions, NoTokenValidationHandler>(NoTokenValidationHandler.SchemeName, _ => { });
         services.AddOptions<PolicySchemeOptions>(Scheme)
             .Configure<IOptions<SecurityOptions>>((o, security) => o.ForwardDefaultSelector = context =>
             {
                 // Scheme lookups are in-memory; a host without the validation handler refuses every token.
                 var schemes = context.RequestServices.GetRequiredService<IAuthenticationSchemeProvider>();
                 return schemes.GetSchemeAsync(security.Value.ValidationScheme).GetAwaiter().GetResult() is null
-                    ? NoTokenValidationHandler.Scheme
+                    ? NoTokenValidationHandler.SchemeName
                     : security.Value.ValidationScheme;
             });
 

@@ -11,7 +11,7 @@ namespace FhirPortal.Server.Security;
 internal sealed class NoTokenValidationHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
-    public const string Scheme = "FhirBearer.NoValidation";
+    public const string SchemeName = "FhirBearer.NoValidation";
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync() =>
         Task.FromResult(AuthenticateResult.Fail("No handler is registered to validate access tokens."));

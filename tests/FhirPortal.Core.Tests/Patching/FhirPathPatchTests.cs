@@ -77,7 +77,7 @@ public class FhirPathPatchTests
 
         var contact = Assert.Single(result.Contact);
         Assert.Equal("N", contact.Relationship[0].Coding[0].Code);
-        Assert.Equal("Ann", contact.Name.Given.Single());
+        Assert.Equal("Ann", contact.Name!.Given.Single());
     }
 
     [Fact]

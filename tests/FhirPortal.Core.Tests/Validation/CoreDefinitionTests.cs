@@ -12,6 +12,6 @@ public sealed class CoreDefinitionTests
     {
         if (ValidatorFactory.Core is not { } validator) return;
         var outcome = validator.Validate(ValidatorFactory.Parse(json), [], asWrite: false);
-        Assert.Contains(ValidatorFactory.Errors(outcome), i => i.Expression.Contains(expression) && i.Diagnostics.Contains(key));
+        Assert.Contains(ValidatorFactory.Errors(outcome), i => i.Expression.Contains(expression) && i.Diagnostics!.Contains(key));
     }
 }

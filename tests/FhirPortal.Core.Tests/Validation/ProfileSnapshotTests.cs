@@ -12,7 +12,7 @@ namespace FhirPortal.Core.Tests.Validation;
 public sealed class ProfileSnapshotTests
 {
     public static TheoryData<string> ProfileFiles() =>
-        [.. Directory.EnumerateFiles(ValidatorFactory.ProfilesDirectory, "StructureDefinition-*.json").Select(Path.GetFileName).Order(StringComparer.Ordinal)!];
+        [.. Directory.EnumerateFiles(ValidatorFactory.ProfilesDirectory, "StructureDefinition-*.json").Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal)];
 
     [Theory]
     [MemberData(nameof(ProfileFiles))]
@@ -30,7 +30,7 @@ public sealed class ProfileSnapshotTests
         var problems = generator.Outcome?.Issue.Where(i => i.Severity is OperationOutcome.IssueSeverity.Error or OperationOutcome.IssueSeverity.Fatal)
             .Select(i => $"{i.Details?.Text ?? i.Diagnostics} at {string.Join(",", i.Location)}") ?? [];
         Assert.Empty(problems);
-        Assert.True(profile.Snapshot.Element.Count > profile.Differential.Element.Count);
+        Assert.True(profile.Snapshot!.Element.Count > profile.Differential!.Element.Count);
         new ProfileCheck(resources).EnsureUsable(profile);
     }
 

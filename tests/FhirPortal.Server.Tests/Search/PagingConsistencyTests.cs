@@ -57,7 +57,7 @@ public sealed class PagingConsistencyTests(ITestOutputHelper output) : IDisposab
             var fetch = FetchAsync(next);
             var writes = WriteBetweenPagesAsync(pages.Count);
             await Task.WhenAll(fetch, writes);
-            var (entries, nextLink, _) = fetch.Result;
+            var (entries, nextLink, _) = await fetch;
             pages.Add(entries);
             last = next;
             next = nextLink;

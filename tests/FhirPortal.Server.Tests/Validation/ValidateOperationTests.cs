@@ -111,7 +111,7 @@ public sealed class ValidateOperationTests : IDisposable
         var read = await _client.GetAsync("StructureDefinition/portal-patient");
         Assert.Equal(HttpStatusCode.OK, read.StatusCode);
         var search = await (await _client.GetAsync($"StructureDefinition?url={Profile}portal-observation-vitalsigns")).ReadJsonAsync();
-        Assert.Equal(1, search["entry"]!.AsArray().Count);
+        Assert.Single(search["entry"]!.AsArray());
         var metadata = await (await _client.GetAsync("metadata")).ReadJsonAsync();
         var observation = metadata["rest"]![0]!["resource"]!.AsArray().Single(r => r!["type"]!.GetValue<string>() == "Observation")!;
         var supported = observation["supportedProfile"]!.AsArray().Select(p => p!.GetValue<string>()).ToList();
