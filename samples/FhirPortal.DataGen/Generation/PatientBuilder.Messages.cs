@@ -66,6 +66,6 @@ internal sealed partial class PatientBuilder
             if (entry.Resource is Observation { Value: Quantity q } o && o.Encounter?.Reference == encounter.FullUrl)
                 text.Append($"{o.Code.Coding[0].Display}: {q.Value} {q.Unit}\n");
         var data = Encoding.UTF8.GetBytes(text.ToString());
-        return new Attachment { ContentType = "text/plain; charset=utf-8", Language = "en-US", Data = data, Size = data.Length, Title = $"results-{Time.Date(day)}.txt", Creation = Time.Date(day) };
+        return new Attachment { ContentType = "text/plain; charset=utf-8", Language = "en-US", Data = data, Title = $"results-{Time.Date(day)}.txt", Creation = Time.Date(day) };
     }
 }
