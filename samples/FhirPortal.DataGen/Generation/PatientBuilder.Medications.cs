@@ -18,12 +18,12 @@ internal sealed partial class PatientBuilder
     }
 
     /// <summary>
-    /// At the first visit each chronic drug is prescribed with <see cref="Repeats"/> refills; every third visit (about
-    /// six months, when the refills run out) it is renewed and the previous request is completed.
+    /// At the first visit each chronic drug is prescribed with <see cref="Repeats"/> refills; at the first visit after
+    /// the refills run out (about six months) it is renewed and the previous request is completed.
     /// </summary>
-    private void Prescribe(int v, GeneratedEntry encounter, DateTimeOffset start, List<Prescription> prescriptions)
+    private void Prescribe(GeneratedEntry encounter, DateTimeOffset start, List<Prescription> prescriptions)
     {
-        if (v % 3 != 0) return;
+        if (prescriptions.Count > 0 && start < prescriptions[^1].AuthoredOn.AddDays(SupplyDays * (Repeats + 1))) return;
         foreach (var drug in ChronicDrugs())
         {
             var previous = prescriptions.FindLastIndex(p => p.Drug == drug);

@@ -34,7 +34,7 @@ internal sealed partial class PatientBuilder
         if (v % 4 == 0) panels.Add(Panels[1]);
         if (_diabetic && v % 2 == 0) panels.Add(Panels[2]);
         foreach (var panel in panels) AddLabReport(encounter, panel, start.AddMinutes(15));
-        Prescribe(v, encounter, start, prescriptions);
+        Prescribe(encounter, start, prescriptions);
         AddClaims(encounter, day, panels);
         if (v % 3 == 1 || panels.Count > 0 && _random.Chance(0.3)) AddThread(day, start, encounter, panels.Count > 0 ? "results" : "general");
     }

@@ -11,7 +11,7 @@ internal sealed partial class PatientBuilder
 {
     // Rough resources per visit (appointment, slot, encounter, vitals, labs, claims, dispenses, messages): sizes the history.
     private const double ResourcesPerVisit = 15.5;
-    private const int VisitIntervalDays = 60;
+    private const int VisitIntervalDays = 60, MaxHistoryDays = 3650;
 
     private readonly GeneratorOptions _options;
     private readonly int _index;
@@ -40,11 +40,13 @@ internal sealed partial class PatientBuilder
         AddCoverage();
         AddCareTeam();
         var visits = Math.Max(2, (int)Math.Round((_options.ResourcesPerPatient - 9) / ResourcesPerVisit));
-        var first = AsOf.AddDays(-visits * VisitIntervalDays);
+        // Visits every ~two months; a large record packs them closer so the history stays within ten years.
+        var interval = Math.Min(VisitIntervalDays, MaxHistoryDays / (double)visits);
+        var first = AsOf.AddDays(-(int)(visits * interval) - 1);
         var prescriptions = new List<Prescription>();
         for (var v = 0; v < visits; v++)
         {
-            var day = first.AddDays(v * VisitIntervalDays + _random.Between(0, 20));
+            var day = first.AddDays((int)(v * interval) + _random.Between(0, (int)(interval / 3)));
             if (day >= AsOf) day = AsOf.AddDays(-1);
             AddVisit(v, day, prescriptions);
         }

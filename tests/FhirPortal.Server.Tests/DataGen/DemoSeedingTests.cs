@@ -35,6 +35,21 @@ public sealed class DemoSeedingTests
         finally { FhirPortalHost.TryDelete(dataDirectory); }
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Development_demo_accounts_start_with_profiles_required_and_own_the_demo_patient(bool seed)
+    {
+        var settings = Settings(seed);
+        settings["FhirPortal:Auth:SeedDemo"] = "true";
+        using var host = new FhirPortalHost(settings: settings);
+        var client = host.CreateFhirClient();
+        var patient = await (await client.GetAsync("Patient/demo-patient")).ReadJsonAsync();
+        Assert.Equal("MR", (string)patient["identifier"]![0]!["type"]!["coding"]![0]!["code"]!);
+        var observations = await GeneratedDataLoadTests.CountAsync(client, "Observation?patient=demo-patient");
+        Assert.Equal(seed, observations > 0);
+    }
+
     [Fact]
     public async Task Without_the_flag_an_empty_store_stays_empty()
     {

@@ -58,6 +58,20 @@ public sealed class GeneratedDataLoadTests
         Assert.Equal(2, await CountAsync(client, "Organization?type=prov&name=Springfield") + await CountAsync(client, "Organization?type=bus"));
     }
 
+    [Fact]
+    public async Task Poster_sends_every_generated_resource_and_counts_them()
+    {
+        using var host = new FhirPortalHost(settings: ValidationHosts.Production());
+        var options = GeneratorOutputTests.Small(seed: 5, patients: 4) with { FirstPatientId = null };
+        var expected = TransactionBundles.Shared(options).Entry.Count + new PatientGenerator(options).All().Sum(r => r.Entries.Count);
+
+        var result = await new ServerPoster(host.CreateFhirClient(), concurrency: 2, TextWriter.Null).PostAsync(options, CancellationToken.None);
+
+        Assert.Equal(5, result.Bundles);
+        Assert.Equal(expected, result.Resources);
+        Assert.Equal(4, await CountAsync(host.CreateFhirClient(), "Patient"));
+    }
+
     /// <summary>Posts a transaction; every entry must succeed. Returns the entry count.</summary>
     internal static async Task<int> PostAsync(HttpClient client, Bundle bundle)
     {
