@@ -30,15 +30,14 @@ internal sealed partial class PatientBuilder
         var patientShare = Math.Round(total * Coinsurance, 2);
         var created = Time.Text(Time.At(day, 18, 0));
         var type = Concept("http://terminology.hl7.org/CodeSystem/claim-type", "professional", "Professional");
-        var insurance = new { Coverage = _coverage.Reference() };
-
+        
         var claim = Add(new Claim
         {
             Meta = Profile("portal-claim"),
             Status = FinancialResourceStatusCodes.Active, Type = type, Use = ClaimUseCode.Claim,
             Patient = PatientRef, Created = created, Provider = SharedData.Facility(_pcp), Insurer = SharedData.Payer,
             Priority = Concept("http://terminology.hl7.org/CodeSystem/processpriority", "normal", "Normal"),
-            Insurance = [new Claim.InsuranceComponent { Sequence = 1, Focal = true, Coverage = insurance.Coverage }],
+            Insurance = [new Claim.InsuranceComponent { Sequence = 1, Focal = true, Coverage = _coverage.Reference() }],
             Item = lines.Select((l, i) => new Claim.ItemComponent
             {
                 Sequence = i + 1, ProductOrService = Concept(Cpt, l.Cpt, l.Display), Serviced = new Date(Time.Date(day)),
@@ -64,7 +63,7 @@ internal sealed partial class PatientBuilder
             Status = ExplanationOfBenefit.ExplanationOfBenefitStatus.Active, Type = type, Use = ClaimUseCode.Claim,
             Patient = PatientRef, Created = Time.Text(Time.At(day.AddDays(21), 9, 0)), Insurer = SharedData.Payer, Provider = SharedData.Facility(_pcp),
             Claim = claim.Reference(), ClaimResponse = response.Reference(), Outcome = ClaimProcessingCodes.Complete,
-            Insurance = [new ExplanationOfBenefit.InsuranceComponent { Focal = true, Coverage = insurance.Coverage }],
+            Insurance = [new ExplanationOfBenefit.InsuranceComponent { Focal = true, Coverage = _coverage.Reference() }],
             Item = lines.Select((l, i) => new ExplanationOfBenefit.ItemComponent
             {
                 Sequence = i + 1, ProductOrService = Concept(Cpt, l.Cpt, l.Display), Serviced = new Date(Time.Date(day)),

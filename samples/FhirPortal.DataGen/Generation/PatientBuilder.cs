@@ -27,7 +27,7 @@ internal sealed partial class PatientBuilder
         _options = options;
         _index = index;
         _random = SeededRandom.For(options.Seed, index);
-        _pcp = _random.Next(new SharedData(options).Practitioners);
+        _pcp = _random.Next(SharedData.PractitionerCount(options.Patients));
         _diabetic = _random.Chance(0.3);
         _hypertensive = _random.Chance(0.45);
     }
@@ -111,6 +111,7 @@ internal sealed partial class PatientBuilder
         var member = $"BSH{_options.Seed % 1000:D3}{_index + 1:D8}";
         _coverage = Add(new Coverage
         {
+            Meta = Profile("portal-coverage"),
             Identifier = [new Identifier("http://baystatehealthplan.example.org/member-id", member) { Type = Codes.Concept("http://terminology.hl7.org/CodeSystem/v2-0203", "MB", "Member Number") }],
             Status = FinancialResourceStatusCodes.Active,
             Type = Codes.Concept("http://terminology.hl7.org/CodeSystem/v3-ActCode", "EHCPOL", "extended healthcare"),

@@ -15,9 +15,11 @@ public sealed class SharedData
     public SharedData(GeneratorOptions options)
     {
         AsOf = options.AsOf;
-        // One practitioner per ~50 patients keeps panels realistic; bounded so a huge run has a finite directory.
-        Practitioners = Math.Clamp((options.Patients + 49) / 50, 4, 200);
+        Practitioners = PractitionerCount(options.Patients);
     }
+
+    /// <summary>One practitioner per ~50 patients keeps panels realistic; bounded so a huge run has a finite directory.</summary>
+    public static int PractitionerCount(int patients) => Math.Clamp((patients + 49) / 50, 4, 200);
 
     public DateOnly AsOf { get; }
     public int Practitioners { get; }
@@ -88,7 +90,7 @@ public sealed class SharedData
         });
         yield return put(new Schedule
         {
-            Id = $"dg-schedule-{n + 1}", Active = true, Actor = [Role(n), Location(n)],
+            Id = $"dg-schedule-{n + 1}", Meta = Profile("portal-schedule"), Active = true, Actor = [Role(n), Location(n)],
             ServiceType = [Codes.Concept("http://terminology.hl7.org/CodeSystem/service-type", "124", "General Practice")],
             PlanningHorizon = new Period { Start = Time.Date(AsOf.AddYears(-12)), End = Time.Date(AsOf.AddDays(90)) },
             Comment = $"Office hours of {PractitionerName(n)}",
@@ -99,12 +101,14 @@ public sealed class SharedData
             var start = Time.At(AsOf.AddDays(1 + k * 2 + n % 2), 9 + random.Next(8), random.Next(3) * 20);
             yield return put(new Slot
             {
-                Id = $"dg-slot-{n + 1}-{k + 1}", Schedule = Schedule(n), Status = Slot.SlotStatus.Free,
+                Id = $"dg-slot-{n + 1}-{k + 1}", Meta = Profile("portal-slot"), Schedule = Schedule(n), Status = Slot.SlotStatus.Free,
                 Start = start, End = start.AddMinutes(20),
                 ServiceType = [Codes.Concept("http://terminology.hl7.org/CodeSystem/service-type", "124", "General Practice")],
             });
         }
     }
+
+    private static Meta Profile(string name) => new() { Profile = [Codes.PortalProfile + name] };
 
     private static Organization Organization(string id, string name, string type, string typeDisplay, string city) => new()
     {
