@@ -46,22 +46,26 @@ internal sealed partial class PatientBuilder
             Total = Usd(total),
         });
         var paid = total - patientShare;
+        // The payer settles about three weeks after the visit, but never after "today" (AsOf).
+        var settled = day.AddDays(21) < AsOf ? day.AddDays(21) : AsOf.AddDays(-1);
+        var delay = _random.Between(5, 20);
+        var responded = day.AddDays(delay) < settled ? day.AddDays(delay) : settled;
         var itemAdjudication = lines.Select((l, i) => (Sequence: i + 1, l.Price)).ToList();
         var response = Add(new ClaimResponse
         {
             Status = FinancialResourceStatusCodes.Active, Type = type, Use = ClaimUseCode.Claim,
-            Patient = PatientRef, Created = Time.Text(Time.At(day.AddDays(_random.Between(5, 20)), 9, 0)), Insurer = SharedData.Payer,
+            Patient = PatientRef, Created = Time.Text(Time.At(responded, 9, 0)), Insurer = SharedData.Payer,
             Requestor = SharedData.Facility(_pcp), Request = claim.Reference(), Outcome = ClaimProcessingCodes.Complete, Disposition = "Claim settled as per contract.",
             Item = itemAdjudication.Select(a => new ClaimResponse.ItemComponent { ItemSequence = a.Sequence, Adjudication = ItemAdjudication(a.Price) }).ToList(),
             Total = [new ClaimResponse.TotalComponent { Category = Adjudication("submitted", "Submitted Amount"), Amount = Usd(total) },
                      new ClaimResponse.TotalComponent { Category = Adjudication("benefit", "Benefit Amount"), Amount = Usd(paid) }],
-            Payment = new ClaimResponse.PaymentComponent { Type = Concept("http://terminology.hl7.org/CodeSystem/ex-paymenttype", "complete", "Complete"), Amount = Usd(paid), Date = Time.Date(day.AddDays(21)) },
+            Payment = new ClaimResponse.PaymentComponent { Type = Concept("http://terminology.hl7.org/CodeSystem/ex-paymenttype", "complete", "Complete"), Amount = Usd(paid), Date = Time.Date(settled) },
         });
         _lastClaimResponse = response;
         Add(new ExplanationOfBenefit
         {
             Status = ExplanationOfBenefit.ExplanationOfBenefitStatus.Active, Type = type, Use = ClaimUseCode.Claim,
-            Patient = PatientRef, Created = Time.Text(Time.At(day.AddDays(21), 9, 0)), Insurer = SharedData.Payer, Provider = SharedData.Facility(_pcp),
+            Patient = PatientRef, Created = Time.Text(Time.At(settled, 9, 0)), Insurer = SharedData.Payer, Provider = SharedData.Facility(_pcp),
             Claim = claim.Reference(), ClaimResponse = response.Reference(), Outcome = ClaimProcessingCodes.Complete,
             Insurance = [new ExplanationOfBenefit.InsuranceComponent { Focal = true, Coverage = _coverage.Reference() }],
             Item = lines.Select((l, i) => new ExplanationOfBenefit.ItemComponent
@@ -72,7 +76,7 @@ internal sealed partial class PatientBuilder
             }).ToList(),
             Total = [new ExplanationOfBenefit.TotalComponent { Category = Adjudication("submitted", "Submitted Amount"), Amount = Usd(total) },
                      new ExplanationOfBenefit.TotalComponent { Category = Adjudication("benefit", "Benefit Amount"), Amount = Usd(paid) }],
-            Payment = new ExplanationOfBenefit.PaymentComponent { Amount = Usd(paid), Date = Time.Date(day.AddDays(21)) },
+            Payment = new ExplanationOfBenefit.PaymentComponent { Amount = Usd(paid), Date = Time.Date(settled) },
         });
         // Visits of the last three months are not yet paid by the patient: that is the account's balance.
         if (day > AsOf.AddDays(-90)) _patientOwes += patientShare;
@@ -110,6 +114,6 @@ internal sealed partial class PatientBuilder
         account.Extension.Add(balance);
         var entry = Add(account);
         if (_patientOwes > 0 && _lastClaimResponse is not null)
-            AddThread(AsOf.AddDays(-2), Time.At(AsOf.AddDays(-2), 8, 0), entry, "billing");
+            AddThread(AsOf.AddDays(-3), Time.At(AsOf.AddDays(-3), 8, 0), entry, "billing");
     }
 }

@@ -28,7 +28,7 @@ internal sealed partial class PatientBuilder
         for (var i = 0; i < lines.Length; i++)
         {
             var byClinic = fromClinic == (i % 2 == 0);
-            if (sent >= Time.At(AsOf, 0, 0).AddDays(1)) break;
+            if (sent >= Time.At(AsOf, 0, 0)) break; // nothing is sent after "today" began
             var payload = new List<Communication.PayloadComponent> { new() { Content = new FhirString(lines[i]) } };
             if (i == 0 && category == "results") payload.Add(new Communication.PayloadComponent { Content = ResultsAttachment(day, about) });
             var message = new Communication

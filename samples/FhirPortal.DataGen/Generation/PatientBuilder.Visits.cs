@@ -82,7 +82,7 @@ internal sealed partial class PatientBuilder
         {
             var start = Time.At(AsOf.AddDays(_random.Between(3, 30) + k * 30), 8 + _random.Next(9), _random.Next(3) * 20);
             var booked = AddAppointment(AddSlot(start, Slot.SlotStatus.Busy), start, Appointment.AppointmentStatus.Booked, k == 0 ? "Follow-up visit" : "Annual physical", Time.At(AsOf.AddDays(-_random.Between(1, 20)), 10, 0));
-            if (k == 0) AddThread(AsOf.AddDays(-1), Time.At(AsOf.AddDays(-1), 9, 0), booked, "appointment");
+            if (k == 0) AddThread(AsOf.AddDays(-2), Time.At(AsOf.AddDays(-2), 9, 0), booked, "appointment");
         }
         var cancelledStart = Time.At(AsOf.AddDays(_random.Between(2, 14)), 8 + _random.Next(9), 40);
         AddAppointment(AddSlot(cancelledStart, Slot.SlotStatus.Free), cancelledStart, Appointment.AppointmentStatus.Cancelled, "Follow-up visit", Time.At(AsOf.AddDays(-30), 11, 0));
