@@ -1,5 +1,6 @@
 using FhirPortal.Auth;
 using FhirPortal.Server;
+using FhirPortal.Server.Demo;
 using FhirPortal.Server.Endpoints;
 using FhirPortal.Server.Security;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -7,6 +8,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.Services.AddFhirPortal();
+builder.Services.AddFhirPortalDemo();
 builder.Services.AddFhirPortalAuth();
 builder.Services.AddFhirSecurity();
 builder.Services.AddHealthChecks().AddCheck<StoreReadyCheck>("store", tags: ["ready"]);

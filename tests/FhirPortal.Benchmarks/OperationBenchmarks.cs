@@ -4,6 +4,8 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using FhirPortal.DataGen.Generation;
+using FhirPortal.DataGen.Output;
 
 namespace FhirPortal.Benchmarks;
 
@@ -27,7 +29,7 @@ internal static class OperationBenchmarks
         md.AppendLine();
         md.AppendLine("| patient | resources returned | concurrency | records/s | p50 ms | p99 ms | MB/s | vs target |");
         md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
-        foreach (var (label, id) in new[] { ($"Synthea ~1,000 ({nearThousand.Resources:N0} entries)", nearThousand.Id), ($"largest Synthea ({largest.Resources:N0} entries)", largest.Id), ("generated 10,000 Observations", generated) })
+        foreach (var (label, id) in new[] { ($"Synthea ~1,000 ({nearThousand.Resources:N0} entries)", nearThousand.Id), ($"largest Synthea ({largest.Resources:N0} entries)", largest.Id), ("generated ~10,000-resource patient", generated) })
             foreach (var concurrency in new[] { 1, 16 })
             {
                 await RecordLoopAsync(client, id, concurrency, TimeSpan.FromSeconds(options.Warmup));
@@ -130,48 +132,26 @@ internal static class OperationBenchmarks
                "| ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |\n" + line + "\n";
     }
 
-    /// <summary>A Patient with <paramref name="observations"/> Observations (each referencing one Practitioner), in transactions of 1,000.</summary>
-    private static async Task<string> GeneratePatientAsync(HttpClient client, int observations)
+    /// <summary>
+    /// A FhirPortal.DataGen patient whose record holds about <paramref name="resources"/> resources (visits, vitals, labs,
+    /// medications, messages, claims), valid against profiles/: the shared directory, then the record in one transaction.
+    /// </summary>
+    private static async Task<string> GeneratePatientAsync(HttpClient client, int resources)
     {
         const string patient = "bench-10k";
-        var first = new JsonArray(
-            Put(new JsonObject { ["resourceType"] = "Patient", ["id"] = patient, ["name"] = new JsonArray(new JsonObject { ["family"] = "Benchmark" }) }),
-            Put(new JsonObject { ["resourceType"] = "Practitioner", ["id"] = "bench-doctor", ["name"] = new JsonArray(new JsonObject { ["family"] = "Doctor" }) }));
-        await PostAsync(client, first);
-        for (var batch = 0; batch < observations / 1000; batch++)
-        {
-            var entries = new JsonArray();
-            for (var i = 0; i < 1000; i++)
-            {
-                var n = batch * 1000 + i;
-                entries.Add(Put(new JsonObject
-                {
-                    ["resourceType"] = "Observation", ["id"] = $"bench-{n}", ["status"] = "final",
-                    ["code"] = new JsonObject { ["coding"] = new JsonArray(new JsonObject { ["system"] = "http://loinc.org", ["code"] = "8867-4", ["display"] = "Heart rate" }) },
-                    ["subject"] = new JsonObject { ["reference"] = $"Patient/{patient}" },
-                    ["performer"] = new JsonArray(new JsonObject { ["reference"] = "Practitioner/bench-doctor" }),
-                    ["effectiveDateTime"] = new DateTime(2020, 1, 1).AddHours(n).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'"),
-                    ["valueQuantity"] = new JsonObject { ["value"] = 60 + n % 40, ["unit"] = "/min", ["system"] = "http://unitsofmeasure.org", ["code"] = "/min" },
-                }));
-            }
-            await PostAsync(client, entries);
-        }
+        var options = new GeneratorOptions { Seed = 10_000, Patients = 1, ResourcesPerPatient = resources, AsOf = new DateOnly(2026, 1, 1), FirstPatientId = patient };
+        await PostAsync(client, TransactionBundles.Shared(options));
+        await PostAsync(client, TransactionBundles.Patient(new PatientGenerator(options).Generate(0)));
         return patient;
     }
 
-    private static async Task PostAsync(HttpClient client, JsonArray entries)
+    private static async Task PostAsync(HttpClient client, Hl7.Fhir.Model.Bundle bundle)
     {
-        var bundle = new JsonObject { ["resourceType"] = "Bundle", ["type"] = "transaction", ["entry"] = entries };
-        var request = new HttpRequestMessage(HttpMethod.Post, "") { Content = new StringContent(bundle.ToJsonString(), Encoding.UTF8, "application/fhir+json") };
+        var request = new HttpRequestMessage(HttpMethod.Post, "") { Content = new ByteArrayContent(FhirJson.ToBytes(bundle)) };
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/fhir+json");
         request.Headers.Add("Prefer", "return=minimal");
         (await client.SendAsync(request)).EnsureSuccessStatusCode();
     }
-
-    private static JsonObject Put(JsonObject resource) => new()
-    {
-        ["resource"] = resource,
-        ["request"] = new JsonObject { ["method"] = "PUT", ["url"] = $"{resource["resourceType"]}/{resource["id"]}" },
-    };
 
     private static double Percentile(double[] sorted, double p) =>
         sorted.Length == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];

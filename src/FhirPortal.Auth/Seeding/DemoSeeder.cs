@@ -21,7 +21,12 @@ public sealed class DemoSeeder(UserManager<PortalUser> users, RoleManager<Identi
 
     public async System.Threading.Tasks.Task SeedAsync(CancellationToken ct)
     {
-        await EnsureResourceAsync(new Patient { Id = "demo-patient", Name = [new HumanName { Given = ["Dana"], Family = "Demo" }], BirthDate = "1980-04-02" }, ct);
+        // Note: valid against profiles/ portal-patient (an MRN, gender, birth date), which writes require by default.
+        await EnsureResourceAsync(new Patient
+        {
+            Id = "demo-patient", Name = [new HumanName { Given = ["Dana"], Family = "Demo" }], Gender = AdministrativeGender.Female, BirthDate = "1980-04-02",
+            Identifier = [new Identifier("http://fhirportal.org/fhir/sid/mrn", "demo-patient") { Type = new CodeableConcept("http://terminology.hl7.org/CodeSystem/v2-0203", "MR") }],
+        }, ct);
         await EnsureResourceAsync(new Practitioner { Id = "demo-practitioner", Name = [new HumanName { Given = ["Pat"], Family = "Practitioner", Prefix = ["Dr."] }] }, ct);
         foreach (var role in new[] { PortalRoles.Admin, PortalRoles.Practitioner })
             if (!await roles.RoleExistsAsync(role)) await roles.CreateAsync(new IdentityRole(role));
