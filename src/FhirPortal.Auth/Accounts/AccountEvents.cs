@@ -29,7 +29,9 @@ public static class AccountEvents
     public static AuditRecord PasswordResetRequested(PortalUser? user, string input) => new(
         AuditCodes.SecurityAttributesChanged, AuditCodes.Account("password-reset-requested", "Password reset requested"),
         AuditEvent.AuditEventAction.E, user is null ? AuditEvent.AuditEventOutcome.N4 : AuditEvent.AuditEventOutcome.N0,
-        user?.UserName ?? input, user?.FhirUser, user is null ? "No account with a confirmed address matches; nothing was sent." : "Reset link mailed.");
+        user?.UserName ?? input, user?.FhirUser,
+        user is null ? "No account with an email address matches; nothing was sent."
+        : user.EmailConfirmed ? "Reset link mailed." : "Address not confirmed yet: the confirmation link was mailed again.");
 
     public static AuditRecord PasswordReset(PortalUser user, bool succeeded) => new(
         AuditCodes.SecurityAttributesChanged, AuditCodes.Account("password-reset", "Password reset"),

@@ -103,4 +103,19 @@ public sealed class ActivationCodeCapabilityTests
         Assert.True((bool)definition["instance"]!);
         Assert.Equal(["code", "expires"], definition["parameter"]!.AsArray().Select(p => (string)p!["name"]!).ToArray());
     }
+
+    [Fact]
+    public async Task The_stored_OperationDefinition_gets_no_new_version_on_restart()
+    {
+        var settings = new Dictionary<string, string?> { ["FhirPortal:ProfilesDirectory"] = null };
+        string data;
+        await using (var first = new FhirPortalHost(settings: settings) { KeepData = true })
+        {
+            data = first.DataDirectory;
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await first.CreateFhirClient().GetAsync("OperationDefinition/Patient-activation-code")).StatusCode);
+        }
+        await using var second = new FhirPortalHost(data, settings);
+        var history = JsonNode.Parse(await second.CreateFhirClient().GetStringAsync("OperationDefinition/Patient-activation-code/_history"))!;
+        Assert.Single(history["entry"]!.AsArray());
+    }
 }

@@ -53,6 +53,22 @@ public sealed class RegistrationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Forgot_password_for_an_unconfirmed_account_mails_the_confirmation_link_again()
+    {
+        Assert.Equal(HttpStatusCode.OK, (await _accounts.RegisterAsync("MRN-1", await _accounts.CodeAsync("r1"), Born, "lost.mail")).Status);
+        var before = _accounts.MailFiles().Length;
+
+        var asked = await AccountHarness.SubmitAsync(_accounts.Smart.Client(), "auth/forgot-password", new Dictionary<string, string> { ["Identifier"] = "lost.mail" });
+
+        Assert.Equal(HttpStatusCode.OK, asked.Status);
+        Assert.Equal(before + 1, _accounts.MailFiles().Length);
+        var link = AccountHarness.Link(await _accounts.NewestMailAsync());
+        Assert.StartsWith("auth/confirm-email?", link);
+        Assert.Equal(HttpStatusCode.OK, (await _accounts.Smart.Client().GetAsync(link)).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await _accounts.SignInAsync("lost.mail", SmartHarness.Password)).Status);
+    }
+
+    [Fact]
     public async Task A_used_code_cannot_register_again_and_a_patient_gets_only_one_account()
     {
         var code = await _accounts.CodeAsync("r1");
