@@ -1,6 +1,7 @@
 using FhirPortal.Auth.Data;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace FhirPortal.Auth.Accounts;
@@ -33,7 +34,10 @@ public static class AccountServices
             o.TokenLifespan = a.Value.EmailConfirmationLifetime;
         });
         services.AddTransient<EmailConfirmationTokenProvider>();
-        services.AddScoped<IPasswordValidator<PortalUser>, CommonPasswordValidator>();
+        // Identity's own validator (length, character classes) is listed here too: whichever of this and AddIdentityCore
+        // runs first, both validators end up registered once.
+        services.TryAddEnumerable(ServiceDescriptor.Scoped<IPasswordValidator<PortalUser>, PasswordValidator<PortalUser>>());
+        services.TryAddEnumerable(ServiceDescriptor.Scoped<IPasswordValidator<PortalUser>, CommonPasswordValidator>());
         services.AddScoped<IPasswordHasher<ActivationCode>, PasswordHasher<ActivationCode>>();
         services.AddScoped<ActivationCodes>();
         services.AddScoped<PatientRegistration>();
