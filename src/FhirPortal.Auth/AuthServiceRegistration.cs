@@ -1,3 +1,4 @@
+using FhirPortal.Auth.Accounts;
 using FhirPortal.Auth.Data;
 using FhirPortal.Auth.Handlers;
 using FhirPortal.Auth.Keys;
@@ -61,6 +62,7 @@ public static class AuthServiceRegistration
         services.AddScoped<ClientRegistrar>();
         services.AddHttpContextAccessor();
         services.AddScoped<Audit.AuditTrail>();
+        services.AddPortalAccounts();
         services.AddOptions<Mail.MailOptions>().BindConfiguration(Mail.MailOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<Mail.IPortalMail, Mail.PortalMail>();
         services.AddSingleton<Endpoints.PatientDirectory>();

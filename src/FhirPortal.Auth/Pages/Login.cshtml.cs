@@ -23,7 +23,9 @@ public sealed class LoginModel(SignInManager<PortalUser> signIn) : PageModel
         if (result.Succeeded)
             // Note: only local URLs, so the sign-in page cannot be used as an open redirector.
             return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl! : "/auth/apps");
-        Error = result.IsLockedOut ? "This account is locked for a while after too many attempts." : "The user name or password is not right.";
+        Error = result.IsLockedOut ? "This account is locked for a while after too many attempts."
+            : result.IsNotAllowed ? "This account cannot sign in yet: confirm its email address with the link we sent."
+            : "The user name or password is not right.";
         Response.StatusCode = 400;
         return Page();
     }

@@ -115,6 +115,19 @@ public sealed class CallerAccess
             throw FhirOutcomeException.Forbidden($"{operation} needs a system/ scope that may update {type ?? "every type (system/*.u)"}.");
     }
 
+    /// <summary>
+    /// Staff operations on a record (issuing a patient's activation code): a <c>user/</c> grant of a user who is not a
+    /// patient, or a <c>system/</c> grant, that may create or update <paramref name="type"/> without a query restriction.
+    /// Patient tokens (and patient users) get 403, even for their own record.
+    /// </summary>
+    public void RequireStaff(string operation, string type)
+    {
+        if (IsUnrestricted) return;
+        if (!_grants.Any(g => g.Query is null && g.Covers(type) && (g.Permissions & (Permissions.Create | Permissions.Update)) != 0
+                              && (g.Context == ScopeContext.System || (g.Context == ScopeContext.User && PatientUser(Caller.FhirUser) is null))))
+            throw FhirOutcomeException.Forbidden($"{operation} is for care staff: it needs user/{type}.u (or .c) of a practitioner or admin, or system/{type}.u.");
+    }
+
     private AccessRestriction Compute(string type, Permissions permission)
     {
         var alternatives = new List<IReadOnlyList<SearchCondition>>();

@@ -22,6 +22,7 @@ public static class FhirApi
         fhir.MapPost("/{type}/{id}/$reindex", ReindexEndpoints.Instance).WithSummary("$reindex one resource");
         fhir.MapValidationApi();
         fhir.MapEverythingApi();
+        fhir.MapActivationCodeApi();
         app.MapExportApi();
         fhir.MapGet("/", SystemEndpoints.Search).WithSummary("search across types (_type)");
         fhir.MapPost("/_search", SystemEndpoints.Search).WithSummary("search across types (form-encoded POST)");

@@ -123,7 +123,7 @@ public sealed partial class SmartHarness : IAsyncDisposable
         foreach (var (name, fhirUser, role) in new[] { (PatientUser, "Patient/p1", null), (PractitionerUser, "Practitioner/dr1", PortalRoles.Practitioner), ("admin", null, PortalRoles.Admin) })
         {
             if (await users.FindByNameAsync(name) is not null) continue;
-            var user = new PortalUser { UserName = name, FhirUser = fhirUser };
+            var user = new PortalUser { UserName = name, FhirUser = fhirUser, EmailConfirmed = true };
             Assert.True((await users.CreateAsync(user, Password)).Succeeded);
             if (role is not null) await users.AddToRoleAsync(user, role);
         }
