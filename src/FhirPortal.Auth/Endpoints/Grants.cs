@@ -34,6 +34,8 @@ public static class Grants
         }
         if (ehr && launch!.Encounter is not null) identity.SetClaim(SmartClaims.Encounter, launch.Encounter);
 
+        await Organizations.OrganizationClaims.AddAsync(http, identity, user);
+
         identity.SetScopes(granted);
         identity.SetResources(FhirBase.Of(http));
         // A permanent authorization is what "my authorized apps" lists and revokes (with every token issued under it).

@@ -75,7 +75,7 @@ public sealed class CallerAccess
             if (content is null || content.IsDeleted) return false;
         }
         var resource = FhirParser.ParseStored(content.Json.Span);
-        return ResourceMatcher.Satisfies(restriction, _policy.Index(resource), resource.TypeName, resource.Id, exclusive: false);
+        return await LinkedConditionMatcher.SatisfiesAsync(restriction, _policy.Index(resource), resource.TypeName, resource.Id, _policy.Store, ct);
     }
 
     /// <summary>403 unless <see cref="MayReadAsync"/>; the message never shows the resource's content.</summary>
@@ -116,6 +116,15 @@ public sealed class CallerAccess
     }
 
     private AccessRestriction Compute(string type, Permissions permission)
+    {
+        var restriction = ComputeScopes(type, permission);
+        if (type == AuditEventAccess.Type) restriction = AuditEventAccess.Limit(restriction, Caller, permission);
+        return Caller.Organization is { } organization
+            ? OrganizationRestriction.Limit(restriction, organization, type, permission, _policy)
+            : restriction;
+    }
+
+    private AccessRestriction ComputeScopes(string type, Permissions permission)
     {
         var alternatives = new List<IReadOnlyList<SearchCondition>>();
         var inCompartment = CompartmentMembership.PatientParameters(type).Count > 0;
