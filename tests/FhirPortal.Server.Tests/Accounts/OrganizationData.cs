@@ -27,7 +27,7 @@ public sealed class OrganizationData : IAsyncLifetime
     {
         var resources = new List<string>
         {
-            Org("fac1", "prov"), Org("fac2", "prov"), Org("emp1", "bus"), Org("emp2", "bus"), Org("ins1", "ins"),
+            OrganizationJson("fac1", "prov"), OrganizationJson("fac2", "prov"), OrganizationJson("emp1", "bus"), OrganizationJson("emp2", "bus"), OrganizationJson("ins1", "ins"),
             J("{'resourceType':'Practitioner','id':'doc1','name':[{'family':'Doc'}]}"),
             J("{'resourceType':'Practitioner','id':'doc2','name':[{'family':'Other'}]}"),
             J("{'resourceType':'PractitionerRole','id':'role1','practitioner':{'reference':'Practitioner/doc1'},'organization':{'reference':'Organization/fac1'}}"),
@@ -76,7 +76,7 @@ public sealed class OrganizationData : IAsyncLifetime
     /// <summary>JSON written with single quotes (none of the values here contain one).</summary>
     public static string J(string json) => json.Replace('\'', '"');
 
-    public static string Org(string id, string type) =>
+    public static string OrganizationJson(string id, string type) =>
         J($"{{'resourceType':'Organization','id':'{id}','name':'{id}','type':[{{'coding':[{{'system':'http://terminology.hl7.org/CodeSystem/organization-type','code':'{type}'}}]}}]}}");
 
     private static string Coverage(string id, string patient, string parties) =>
