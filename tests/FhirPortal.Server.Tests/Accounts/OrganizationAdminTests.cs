@@ -174,6 +174,10 @@ public sealed class OrganizationAdminTests : IAsyncLifetime
         var id = await CreateEndUserAsync(superUser, "fac1", "clinician", "Practitioner/dr1", ["practitioner"]);
         var token = await _smart.StandaloneAsync("clinician", "openid fhirUser user/*.rs");
         var fhir = Fhir((string)token["access_token"]!);
+        var claims = SmartHarness.Claims((string)token["access_token"]!);
+        Assert.Equal("Organization/fac1", (string)claims["fhirportal_org"]!);
+        Assert.Equal("facility", (string)claims["fhirportal_org_kind"]!);
+        Assert.Null(claims["fhirportal_admin"]);
 
         Assert.Equal(HttpStatusCode.OK, (await fhir.GetAsync("fhir/Patient/f1")).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await fhir.GetAsync("fhir/Patient/p1")).StatusCode);
