@@ -191,6 +191,21 @@ public sealed class OrganizationAdminTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Patient_picker_of_a_facility_end_user_lists_only_the_facilitys_patients()
+    {
+        var superUser = await SuperUserAsync("fac1");
+        await CreateEndUserAsync(superUser, "fac1", "picker", "Practitioner/dr1", ["practitioner"]);
+        var (_, challenge) = SmartHarness.Pkce();
+        var page = await SmartHarness.SignInAsync(_smart.Client(),
+            SmartHarness.AuthorizeUrl(SmartHarness.PublicApp, "launch/patient openid fhirUser user/*.rs", challenge), "picker");
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.Contains("Choose a patient", html);
+        Assert.Contains("value=\"f1\"", html);
+        Assert.DoesNotContain("Lovelace", html);
+        Assert.DoesNotContain("Turing", html);
+    }
+
+    [Fact]
     public async Task Admin_actions_are_AuditEvents_that_only_administrators_search()
     {
         var fac1 = await SuperUserAsync("fac1");
