@@ -12,6 +12,8 @@ namespace FhirPortal.Core.Access;
 /// resource or a write may be seen or made. <c>patient/</c> grants confine compartment types to the launch
 /// patient's compartment; <c>user/</c> grants reach every patient for a practitioner (only their own record for a
 /// patient user, <c>fhirUser=Patient/...</c>); <c>system/</c> grants reach everything; granular grants add their query.
+/// On top of the scopes: AuditEvents are for administrators and the patient's own (<see cref="AuditEventAccess"/>),
+/// and an organization account sees only its organization's data (<see cref="OrganizationRestriction"/>).
 /// </summary>
 public sealed class CallerAccess
 {
