@@ -68,7 +68,7 @@ public sealed class OrganizationData : IAsyncLifetime
         foreach (var json in resources)
         {
             var resource = parser.ParseJson(Encoding.UTF8.GetBytes(json));
-            var key = new ResourceKey(resource.TypeName, resource.Id);
+            var key = new ResourceKey(resource.TypeName, resource.Id!);
             await runner.RunAsync(unit => update.ExecuteAsync(unit, key, resource, null, CancellationToken.None), CancellationToken.None);
         }
     }
