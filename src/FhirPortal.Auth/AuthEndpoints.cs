@@ -1,4 +1,5 @@
 using FhirPortal.Auth.Endpoints;
+using FhirPortal.Auth.Organizations;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -18,6 +19,7 @@ public static class AuthEndpoints
         app.MapPost("/auth/launch", LaunchApi.Create).RequireAuthorization(UserPolicy).WithTags("SMART").WithSummary("create an EHR launch context");
         app.MapPost("/auth/admin/clients", ClientAdminApi.Register).RequireAuthorization(AdminPolicy).WithTags("SMART").WithSummary("register or update a client");
         app.MapGet("/auth/admin/clients", ClientAdminApi.List).RequireAuthorization(AdminPolicy).WithTags("SMART").WithSummary("list clients");
+        app.MapOrganizationAdminApi();
         app.MapRazorPages();
         return app;
     }

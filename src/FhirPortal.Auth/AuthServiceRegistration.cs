@@ -66,6 +66,8 @@ public static class AuthServiceRegistration
         services.AddOptions<Mail.MailOptions>().BindConfiguration(Mail.MailOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<Mail.IPortalMail, Mail.PortalMail>();
         services.AddSingleton<Endpoints.PatientDirectory>();
+        services.AddSingleton<Organizations.OrganizationDirectory>();
+        services.AddScoped<Organizations.OrganizationAccounts>();
         services.AddHostedService<AuthDatabaseInitializer>();
         services.AddSingleton<FhirPortal.Core.Operations.ICapabilityStatementContributor, SmartCapabilityContributor>();
 

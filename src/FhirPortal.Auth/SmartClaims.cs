@@ -11,4 +11,8 @@ public static class SmartClaims
     public const string Encounter = "encounter";
     /// <summary>Kept in codes and refresh tokens only; returned in the token response.</summary>
     public const string NeedPatientBanner = "need_patient_banner";
+    /// <summary>An organization account's Organization (<c>Organization/123</c>) and its kind (facility, employer, or none).</summary>
+    public const string Organization = "fhirportal_org", OrganizationKind = "fhirportal_org_kind";
+    /// <summary>"true" for portal administrators (they may read every AuditEvent).</summary>
+    public const string Administrator = "fhirportal_admin";
 }

@@ -21,3 +21,10 @@ public sealed record CompartmentReferenceCondition(string CompartmentType, IRead
 
 /// <summary>The current version was written after <see cref="After"/> and no later than <see cref="NotAfter"/> (either may be open).</summary>
 public sealed record LastUpdatedCondition(DateTimeOffset? After, DateTimeOffset? NotAfter) : SearchCondition;
+
+/// <summary>
+/// The resource is in the compartment of a current <see cref="CompartmentType"/> resource that satisfies
+/// <see cref="Owner"/> (e.g. in the compartment of a Patient whose managing organization is X): access narrowing
+/// for organization accounts.
+/// </summary>
+public sealed record CompartmentOwnerCondition(string CompartmentType, SearchCondition Owner) : SearchCondition;

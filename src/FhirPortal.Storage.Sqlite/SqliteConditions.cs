@@ -38,6 +38,7 @@ internal sealed class SqliteConditions(SqlParameters p)
         TypeCondition t => $"{r}.type {(t.Not ? "NOT IN" : "IN")} ({string.Join(", ", t.Types.Select(p.Add))})",
         AnyCompartmentCondition c => $"{r}.rid IN (SELECT rid FROM compartment_index WHERE {Compartments("compartment_index", c.CompartmentType, c.Ids)})",
         CompartmentReferenceCondition c => CompartmentReference(c, r),
+        CompartmentOwnerCondition c => CompartmentOwner(c, r),
         LastUpdatedCondition u => LastUpdated(u, r),
         _ => $"{r}.rid IN ({Rows(Test(condition))})",
     };
@@ -85,6 +86,17 @@ internal sealed class SqliteConditions(SqlParameters p)
                 CROSS JOIN resource {t} ON {t}.type = {x}.ttype AND {t}.id = {x}.tid
                 WHERE {Compartments(m, c.CompartmentType, c.Ids)}
                 AND NOT EXISTS (SELECT 1 FROM compartment_index {o} WHERE {o}.rid = {t}.rid AND +{o}.ctype = {p.Add(c.CompartmentType)}))
+            """;
+    }
+
+    /// <summary>Members of the compartments whose owner (a current resource of the compartment type) satisfies the owner condition.</summary>
+    private string CompartmentOwner(CompartmentOwnerCondition c, string r)
+    {
+        var (m, o) = (Alias("m"), Alias("o"));
+        return $"""
+            {r}.rid IN (SELECT {m}.rid FROM resource {o}
+                CROSS JOIN compartment_index {m} ON {m}.ctype = {o}.type AND {m}.cid = {o}.id
+                WHERE {o}.type = {p.Add(c.CompartmentType)} AND {o}.deleted = 0 AND {Translate(c.Owner, o)})
             """;
     }
 

@@ -36,6 +36,8 @@ public static class Grants
         var contextEncounter = ehr ? launch!.Encounter : granted.Contains("launch/encounter") && contextPatient is not null ? encounter : null;
         if (contextEncounter is not null) identity.SetClaim(SmartClaims.Encounter, contextEncounter);
 
+        await Organizations.OrganizationClaims.AddAsync(http, identity, user);
+
         identity.SetScopes(granted);
         identity.SetResources(FhirBase.Of(http));
         // A permanent authorization is what "my authorized apps" lists and revokes (with every token issued under it).

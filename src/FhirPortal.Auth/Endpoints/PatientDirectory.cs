@@ -23,10 +23,13 @@ public sealed class PatientDirectory(ReadInteraction read, SearchInteraction sea
 
     public async Task<List<(string Id, string Label)>> SearchAsync(HttpContext http, string? name, CancellationToken ct)
     {
-        using var _ = callers.Use(Caller.Anyone);
+        // Note: an organization account's picker lists only the patients its organization reaches (none for employers).
+        using var _ = callers.Use(await Organizations.OrganizationPicker.CallerAsync(http) ?? Caller.Anyone);
         var parameters = new List<KeyValuePair<string, string>> { new("_count", "50"), new("_sort", "family") };
         if (!string.IsNullOrWhiteSpace(name)) parameters.Add(new("name", name.Trim()));
-        var bundle = await search.ExecuteAsync(FhirBase.Of(http), new SearchScope("Patient"), parameters, strict: false, ct);
+        BundleResult bundle;
+        try { bundle = await search.ExecuteAsync(FhirBase.Of(http), new SearchScope("Patient"), parameters, strict: false, ct); }
+        catch (FhirOutcomeException) { return []; }
         return bundle.Entries.Where(e => e.Resource is not null)
             .Select(e => (e.Resource!.Key.Id, Label(e.Resource.Json))).ToList();
     }

@@ -14,6 +14,7 @@ public static class SmartDestinations
             Claims.Subject => [Destinations.AccessToken, Destinations.IdentityToken],
             SmartClaims.FhirUser => [Destinations.AccessToken, Destinations.IdentityToken],
             SmartClaims.Patient or SmartClaims.Encounter => [Destinations.AccessToken],
+            SmartClaims.Organization or SmartClaims.OrganizationKind or SmartClaims.Administrator => [Destinations.AccessToken],
             Claims.Name or Claims.PreferredUsername when identity.HasScope("profile") => [Destinations.IdentityToken],
             // need_patient_banner and the launch's bookkeeping stay in codes and refresh tokens only.
             _ => [],

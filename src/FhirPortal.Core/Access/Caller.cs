@@ -15,6 +15,12 @@ public sealed record Caller(
     /// <summary>Enforcement is off (FhirPortal:Security:Enabled=false): everything is allowed.</summary>
     public bool Unrestricted { get; init; }
 
+    /// <summary>The organization a staff account belongs to: its <c>user/</c> access is limited to that organization's data.</summary>
+    public OrganizationAccess? Organization { get; init; }
+
+    /// <summary>A portal administrator: the only user who may read AuditEvents beyond a patient's own.</summary>
+    public bool Administrator { get; init; }
+
     /// <summary>The caller used when security is disabled.</summary>
     public static Caller Anyone { get; } = new([]) { Unrestricted = true };
 

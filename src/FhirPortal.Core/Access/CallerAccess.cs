@@ -12,6 +12,8 @@ namespace FhirPortal.Core.Access;
 /// resource or a write may be seen or made. <c>patient/</c> grants confine compartment types to the launch
 /// patient's compartment; <c>user/</c> grants reach every patient for a practitioner (only their own record for a
 /// patient user, <c>fhirUser=Patient/...</c>); <c>system/</c> grants reach everything; granular grants add their query.
+/// On top of the scopes: AuditEvents are for administrators and the patient's own (<see cref="AuditEventAccess"/>),
+/// and an organization account sees only its organization's data (<see cref="OrganizationRestriction"/>).
 /// </summary>
 public sealed class CallerAccess
 {
@@ -75,7 +77,7 @@ public sealed class CallerAccess
             if (content is null || content.IsDeleted) return false;
         }
         var resource = FhirParser.ParseStored(content.Json.Span);
-        return ResourceMatcher.Satisfies(restriction, _policy.Index(resource), resource.TypeName, resource.Id, exclusive: false);
+        return await LinkedConditionMatcher.SatisfiesAsync(restriction, _policy.Index(resource), resource.TypeName, resource.Id, _policy.Store, ct);
     }
 
     /// <summary>403 unless <see cref="MayReadAsync"/>; the message never shows the resource's content.</summary>
@@ -129,6 +131,15 @@ public sealed class CallerAccess
     }
 
     private AccessRestriction Compute(string type, Permissions permission)
+    {
+        var restriction = ComputeScopes(type, permission);
+        if (type == AuditEventAccess.Type) restriction = AuditEventAccess.Limit(restriction, Caller, permission);
+        return Caller.Organization is { } organization
+            ? OrganizationRestriction.Limit(restriction, organization, type, permission, _policy)
+            : restriction;
+    }
+
+    private AccessRestriction ComputeScopes(string type, Permissions permission)
     {
         var alternatives = new List<IReadOnlyList<SearchCondition>>();
         var inCompartment = CompartmentMembership.PatientParameters(type).Count > 0;

@@ -14,7 +14,7 @@ internal static class ResourceMatcher
         restriction.Allowed && (restriction.Alternatives is not { } alternatives
                                 || alternatives.Any(all => all.All(c => Matches(c, index, type, id, exclusive))));
 
-    private static bool Matches(SearchCondition condition, ResourceIndex index, string type, string? id, bool exclusive) => condition switch
+    internal static bool Matches(SearchCondition condition, ResourceIndex index, string type, string? id, bool exclusive) => condition switch
     {
         CompartmentCondition c => exclusive
             ? index.Compartments.Any(m => m.CompartmentType == c.CompartmentType)

@@ -17,6 +17,10 @@ public static class CallerClaims
             .Concat(principal.FindAll("oi_scp").Select(c => c.Value))
             .Distinct(StringComparer.Ordinal)
             .ToList();
+        // An organization account's token names its organization and kind; one that names an organization of no
+        // known kind grants nothing rather than the unlimited user/ access of a staff account without one.
+        var organization = OrganizationOf(principal);
+        if (First(principal, "fhirportal_org") is not null && organization is null) scopes = [];
         return new Caller(
             scopes,
             PatientId: First(principal, "patient"),
@@ -24,8 +28,19 @@ public static class CallerClaims
             FhirUser: First(principal, "fhirUser"),
             // client_id is RFC 9068's claim; azp is OpenID Connect's; oi_prst is OpenIddict's private presenter
             // claim (the client the token was issued to). oi_au holds audiences (resource servers), not the client.
-            ClientId: First(principal, "client_id") ?? First(principal, "azp") ?? First(principal, "oi_prst"));
+            ClientId: First(principal, "client_id") ?? First(principal, "azp") ?? First(principal, "oi_prst"))
+        {
+            Organization = organization,
+            Administrator = First(principal, "fhirportal_admin") == "true",
+        };
     }
+
+    private static OrganizationAccess? OrganizationOf(ClaimsPrincipal principal) =>
+        OrganizationAccess.IdOf(First(principal, "fhirportal_org")) is { } id
+        && Enum.TryParse<OrganizationKind>(First(principal, "fhirportal_org_kind"), ignoreCase: true, out var kind)
+        && Enum.IsDefined(kind)
+            ? new OrganizationAccess(id, kind)
+            : null;
 
     private static string? First(ClaimsPrincipal principal, string type) =>
         principal.FindFirst(type)?.Value is { Length: > 0 } value ? value : null;
