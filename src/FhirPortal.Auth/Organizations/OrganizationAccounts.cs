@@ -49,6 +49,8 @@ public sealed class OrganizationAccounts(UserManager<PortalUser> users, RoleMana
         {
             UserName = request.UserName, Email = request.Email, FhirUser = request.FhirUser,
             OrganizationId = "Organization/" + organizationId, LockoutEnabled = true,
+            // The administrator creating a staff account vouches for its address (sign-in requires a confirmed one).
+            EmailConfirmed = true,
         };
         var created = await users.CreateAsync(user, request.Password);
         if (!created.Succeeded) return (null, string.Join(" ", created.Errors.Select(e => e.Description)));
