@@ -25,6 +25,9 @@ public sealed class CosmosResourceStore : IResourceStore, IDisposable
     {
         _options = options;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        // Note: off Azure the SDK's probe of the Azure VM metadata endpoint (169.254.169.254) only waits for a
+        // timeout, and a local emulator is never on an Azure VM: switch it off before the first client is built.
+        if (options.IsEmulator) Environment.SetEnvironmentVariable("COSMOS_DISABLE_IMDS_ACCESS", "true");
         var clientOptions = new CosmosClientOptions
         {
             ConnectionMode = ConnectionMode.Gateway,

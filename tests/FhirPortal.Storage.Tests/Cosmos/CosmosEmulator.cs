@@ -31,6 +31,8 @@ public sealed class CosmosEmulator : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        // The SDK must never probe the Azure VM metadata address from a test machine (the store also sets this for emulators).
+        Environment.SetEnvironmentVariable("COSMOS_DISABLE_IMDS_ACCESS", "true");
         try
         {
             Endpoint = await StartAsync();
