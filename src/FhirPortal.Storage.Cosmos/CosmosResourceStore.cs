@@ -17,7 +17,8 @@ public sealed class CosmosResourceStore : IResourceStore, IDisposable
     private readonly CosmosClient _client;
     private readonly CosmosStoreOptions _options;
     private readonly ILogger _logger;
-    private readonly Lazy<Task<Parts>> _parts;
+    private readonly Lock _gate = new();
+    private Task<Parts>? _start;
 
     private sealed record Parts(CosmosGateway Db, CosmosTransactions Transactions, CosmosSearch Search, CosmosHistory History);
 
@@ -38,11 +39,20 @@ public sealed class CosmosResourceStore : IResourceStore, IDisposable
         // Note: only for emulators with self-signed certificates; off unless configured.
         if (options.AcceptAnyServerCertificate) clientOptions.ServerCertificateCustomValidationCallback = (_, _, _) => true;
         _client = new CosmosClient(options.Endpoint, options.Key, clientOptions);
-        _parts = new Lazy<Task<Parts>>(StartAsync);
+    }
+
+    /// <summary>The container and helpers, set up on first use; a failed start (service unreachable) is retried next time.</summary>
+    private Task<Parts> PartsAsync()
+    {
+        lock (_gate)
+        {
+            if (_start is null || _start.IsFaulted || _start.IsCanceled) _start = StartAsync();
+            return _start;
+        }
     }
 
     /// <summary>Tests: the next store operations fail after this many document writes, as if the process died there.</summary>
-    internal async Task CrashAfterWritesAsync(int writes) => (await _parts.Value).Db.FailAfterWrites = writes;
+    internal async Task CrashAfterWritesAsync(int writes) => (await PartsAsync()).Db.FailAfterWrites = writes;
 
     private async Task<Parts> StartAsync()
     {
@@ -57,7 +67,7 @@ public sealed class CosmosResourceStore : IResourceStore, IDisposable
 
     public async Task<StoredResource?> ReadAsync(ResourceKey key, CancellationToken cancellationToken)
     {
-        var parts = await _parts.Value;
+        var parts = await PartsAsync();
         using var _ = CosmosCharge.Measure(_logger, "read");
         var head = await CommittedHeadAsync(parts, key, cancellationToken);
         if (head is null || CosmosDocuments.VersionOf(head) == 0) return null;
@@ -66,7 +76,7 @@ public sealed class CosmosResourceStore : IResourceStore, IDisposable
 
     public async Task<StoredResource?> ReadVersionAsync(ResourceKey key, int versionId, CancellationToken cancellationToken)
     {
-        var parts = await _parts.Value;
+        var parts = await PartsAsync();
         using var _ = CosmosCharge.Measure(_logger, "vread");
         var head = await CommittedHeadAsync(parts, key, cancellationToken);
         if (head is null || versionId < 1 || versionId > CosmosDocuments.VersionOf(head)) return null;
@@ -92,35 +102,35 @@ public sealed class CosmosResourceStore : IResourceStore, IDisposable
 
     public async Task CommitAsync(WriteBatch batch, CancellationToken cancellationToken)
     {
-        var parts = await _parts.Value;
+        var parts = await PartsAsync();
         using var _ = CosmosCharge.Measure(_logger, $"commit of {batch.Writes.Count} writes");
         await parts.Transactions.CommitAsync(batch, cancellationToken);
     }
 
     public async Task<Page> HistoryAsync(HistoryQuery query, CancellationToken cancellationToken)
     {
-        var parts = await _parts.Value;
+        var parts = await PartsAsync();
         using var _ = CosmosCharge.Measure(_logger, "history");
         return await parts.History.QueryAsync(query, cancellationToken);
     }
 
     public async Task<Page> SearchAsync(SearchQuery query, CancellationToken cancellationToken)
     {
-        var parts = await _parts.Value;
+        var parts = await PartsAsync();
         using var _ = CosmosCharge.Measure(_logger, $"search {query.ResourceType}");
         return await parts.Search.QueryAsync(query, cancellationToken);
     }
 
     public async Task<ReindexProgress> ReindexAsync(ReindexBatch batch, Func<StoredResource, ResourceIndex> index, CancellationToken cancellationToken)
     {
-        var parts = await _parts.Value;
+        var parts = await PartsAsync();
         using var _ = CosmosCharge.Measure(_logger, "reindex");
         return await CosmosReindex.RunAsync(parts.Db, batch, index, cancellationToken);
     }
 
     public async Task SaveJobAsync(JobRecord job, CancellationToken cancellationToken)
     {
-        var parts = await _parts.Value;
+        var parts = await PartsAsync();
         using var _ = CosmosCharge.Measure(_logger, "save job");
         var id = CosmosKeys.JobId(job.Id);
         await parts.Db.UpsertAsync(new JsonObject
@@ -131,7 +141,7 @@ public sealed class CosmosResourceStore : IResourceStore, IDisposable
 
     public async Task<JobRecord?> ReadJobAsync(string id, CancellationToken cancellationToken)
     {
-        var parts = await _parts.Value;
+        var parts = await PartsAsync();
         using var _ = CosmosCharge.Measure(_logger, "read job");
         var doc = await parts.Db.ReadAsync(CosmosKeys.JobId(id), CosmosKeys.JobId(id), cancellationToken);
         return doc is null ? null : Job(doc.Body);
@@ -139,7 +149,7 @@ public sealed class CosmosResourceStore : IResourceStore, IDisposable
 
     public async Task<IReadOnlyList<JobRecord>> ListJobsAsync(string kind, CancellationToken cancellationToken)
     {
-        var parts = await _parts.Value;
+        var parts = await PartsAsync();
         using var _ = CosmosCharge.Measure(_logger, "list jobs");
         var query = new QueryDefinition("SELECT * FROM c WHERE c.kind = @kind AND c.jobKind = @jobKind ORDER BY c.jobId")
             .WithParameter("@kind", CosmosKeys.Job).WithParameter("@jobKind", kind);

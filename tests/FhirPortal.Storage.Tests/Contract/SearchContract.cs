@@ -98,4 +98,32 @@ public abstract class SearchContract : StoreContract
         Assert.Equal([vs.Id], await IdsAsync(Query("ValueSet", ("url:below", "http://example.org/fhir/"))));
         Assert.Empty(await IdsAsync(Query("ValueSet", ("url", "http://example.org/fhir/ValueSet"))));
     }
+
+    [Fact]
+    public async Task Reindex_replaces_the_index_of_current_resources_batch_by_batch()
+    {
+        if (Store is null) return;
+        var ids = Enumerable.Range(0, 3).Select(_ => NewId()).ToList();
+        foreach (var id in ids) await Store.CommitAsync(Batch(Version(Patient(id, "Before"), 1)), None);
+        await Store.CommitAsync(Batch(Version(Observation(NewId(), ids[0], "1111-1"), 1)), None);
+        ResourceIndex Reindexed(StoredResource resource)
+        {
+            var index = new ResourceIndex();
+            index.Tokens.Add(new TokenIndexValue("identifier", "urn:reindexed", resource.Key.Id));
+            return index;
+        }
+        var done = 0;
+        string? cursor = null;
+        do
+        {
+            var progress = await Store.ReindexAsync(new ReindexBatch("Patient", null, cursor, 2), Reindexed, None);
+            done += progress.Processed;
+            cursor = progress.NextCursor;
+        } while (cursor is not null);
+        Assert.Equal(3, done);
+        Assert.Equal([ids[1]], await IdsAsync(Query("Patient", ("identifier", "urn:reindexed|" + ids[1]))));
+        Assert.Empty(await IdsAsync(Query("Patient", ("family", "before"))));
+        Assert.Equal(1, (await Store.ReadAsync(new ResourceKey("Patient", ids[1]), None))!.VersionId);
+        Assert.Single(await IdsAsync(Query("Observation", ("code", "1111-1"))));
+    }
 }

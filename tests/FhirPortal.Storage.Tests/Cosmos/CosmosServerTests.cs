@@ -80,6 +80,31 @@ public sealed class CosmosServerTests(CosmosEmulator emulator)
             var inCompartment = await BodyAsync(await client.GetAsync($"Patient/{id}/Observation?code=http://loinc.org|8867-4"));
             Assert.Single(inCompartment["entry"]!.AsArray());
 
+            // A transaction Bundle across partitions, with a conditional create: all of it commits, twice the same
+            // conditional create finds the first Practitioner instead of making another.
+            var bundle = """
+                {"resourceType":"Bundle","type":"transaction","entry":[
+                  {"fullUrl":"urn:uuid:6a1e9c4e-4a4f-4c8e-9d6e-000000000001","resource":{"resourceType":"Patient","name":[{"family":"Bundled"}]},
+                   "request":{"method":"POST","url":"Patient"}},
+                  {"fullUrl":"urn:uuid:6a1e9c4e-4a4f-4c8e-9d6e-000000000002","resource":{"resourceType":"Practitioner","identifier":[{"system":"urn:npi","value":"777"}]},
+                   "request":{"method":"POST","url":"Practitioner","ifNoneExist":"identifier=urn:npi|777"}},
+                  {"resource":{"resourceType":"Encounter","status":"finished","class":{"code":"AMB"},
+                   "subject":{"reference":"urn:uuid:6a1e9c4e-4a4f-4c8e-9d6e-000000000001"},
+                   "participant":[{"individual":{"reference":"urn:uuid:6a1e9c4e-4a4f-4c8e-9d6e-000000000002"}}]},
+                   "request":{"method":"POST","url":"Encounter"}}]}
+                """;
+            for (var round = 0; round < 2; round++)
+            {
+                var posted = await client.PostAsync("", Json(bundle));
+                Assert.Equal(HttpStatusCode.OK, posted.StatusCode);
+                var statuses = (await BodyAsync(posted))["entry"]!.AsArray().Select(e => (string)e!["response"]!["status"]!).ToList();
+                Assert.Equal(["201 Created", round == 0 ? "201 Created" : "200 OK", "201 Created"], statuses);
+            }
+            var practitioners = await BodyAsync(await client.GetAsync("Practitioner?identifier=urn:npi|777&_total=accurate"));
+            Assert.Equal(1, (int)practitioners["total"]!);
+            var encounters = await BodyAsync(await client.GetAsync("Encounter?_total=accurate"));
+            Assert.Equal(2, (int)encounters["total"]!);
+
             var unsupported = await client.GetAsync("Observation?subject:Patient.name=cosmo");
             Assert.Equal(HttpStatusCode.NotImplemented, unsupported.StatusCode);
             Assert.Equal("OperationOutcome", (string)(await BodyAsync(unsupported))["resourceType"]!);
