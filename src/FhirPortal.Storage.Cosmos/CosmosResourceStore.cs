@@ -36,6 +36,8 @@ public sealed class CosmosResourceStore : IResourceStore, IDisposable
             LimitToEndpoint = options.IsEmulator,
             ApplicationName = "FhirPortal",
         };
+        // A local emulator shares its machine's cores with everything else (tests, builds): allow it slow answers.
+        if (options.IsEmulator) clientOptions.RequestTimeout = TimeSpan.FromMinutes(2);
         // Note: only for emulators with self-signed certificates; off unless configured.
         if (options.AcceptAnyServerCertificate) clientOptions.ServerCertificateCustomValidationCallback = (_, _, _) => true;
         _client = new CosmosClient(options.Endpoint, options.Key, clientOptions);
