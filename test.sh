@@ -10,6 +10,8 @@ trap 'rm -f "$log"' EXIT
 # Browser tests: Debian chromium and tests/browser's npm packages. Outside CI a failed install only warns (those
 # tests then say they were skipped); in CI it fails the run.
 tests/browser/install.sh || { [ "${CI:-}" = true ] && exit 1; echo "warning: browser test tools not installed" >&2; }
+# Cosmos store tests: Node.js and the emulator's npm packages (same rule: required in CI, a warning elsewhere).
+tests/cosmos-emulator/install.sh || { [ "${CI:-}" = true ] && exit 1; echo "warning: Cosmos emulator not installed" >&2; }
 
 set +e
 dotnet test FhirPortal.sln 2>&1 | tee "$log"

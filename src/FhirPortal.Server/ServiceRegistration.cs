@@ -29,13 +29,7 @@ internal static class ServiceRegistration
             var limits = sp.GetRequiredService<IOptions<FhirPortalOptions>>().Value.Limits;
             return new FhirLimits { DefaultPageSize = limits.DefaultPageSize, MaxPageSize = limits.MaxPageSize, MaxJsonDepth = limits.MaxJsonDepth };
         });
-        services.AddSingleton<IResourceStore>(sp =>
-        {
-            var options = sp.GetRequiredService<IOptions<FhirPortalOptions>>().Value;
-            var directory = Path.GetFullPath(options.DataDirectory);
-            Directory.CreateDirectory(directory);
-            return new SqliteResourceStore(Path.Combine(directory, "fhirportal.db"), sp.GetRequiredService<SearchParameterRegistry>());
-        });
+        services.AddFhirPortalStorage();
 
         services.AddSingleton(_ => SearchParameterRegistry.CreateDefault());
         services.AddSingleton<SearchIndexer>();

@@ -1,0 +1,40 @@
+using System.Collections.ObjectModel;
+using Microsoft.Azure.Cosmos;
+
+namespace FhirPortal.Storage.Cosmos;
+
+/// <summary>Creates the database and container when missing, with the store's indexing policy.</summary>
+internal static class CosmosContainerSetup
+{
+    public const string PartitionKeyPath = "/pk";
+
+    public static async Task<Container> EnsureAsync(CosmosClient client, CosmosStoreOptions options, CancellationToken ct)
+    {
+        var database = (await client.CreateDatabaseIfNotExistsAsync(options.Database, cancellationToken: ct)).Database;
+        var properties = new ContainerProperties(options.Container, PartitionKeyPath) { IndexingPolicy = IndexingPolicy() };
+        return (await database.CreateContainerIfNotExistsAsync(properties, cancellationToken: ct)).Container;
+    }
+
+    /// <summary>
+    /// Everything is range-indexed except the stored resource text and transaction payloads (never filtered on, and
+    /// the bulk of each document: leaving them out keeps write charges down). Composite indexes serve the orders the
+    /// search and history queries use: each sort key tied by document id.
+    /// </summary>
+    public static IndexingPolicy IndexingPolicy()
+    {
+        var policy = new IndexingPolicy { IndexingMode = IndexingMode.Consistent, Automatic = true };
+        policy.IncludedPaths.Add(new IncludedPath { Path = "/*" });
+        foreach (var path in new[] { "/raw/?", "/writes/*", "/idx/*", "/\"_etag\"/?" })
+            policy.ExcludedPaths.Add(new ExcludedPath { Path = path });
+        foreach (var order in new[] { CompositePathSortOrder.Ascending, CompositePathSortOrder.Descending })
+        {
+            policy.CompositeIndexes.Add(Composite(order, "/lum", "/id"));
+            policy.CompositeIndexes.Add(Composite(order, "/rid", "/id"));
+            policy.CompositeIndexes.Add(Composite(order, "/lum", "/vid", "/id"));
+        }
+        return policy;
+    }
+
+    private static Collection<CompositePath> Composite(CompositePathSortOrder order, params string[] paths) =>
+        new(paths.Select(p => new CompositePath { Path = p, Order = order }).ToList());
+}

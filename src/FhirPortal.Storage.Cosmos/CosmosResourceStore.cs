@@ -1,0 +1,165 @@
+using System.Text.Json.Nodes;
+using FhirPortal.Search;
+using Microsoft.Azure.Cosmos;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace FhirPortal.Storage.Cosmos;
+
+/// <summary>
+/// The Azure Cosmos DB store: one container partitioned by Patient compartment, a head and immutable version
+/// documents per resource in its own partition, a searchable current document in its home partition, and
+/// cross-partition transactions through a transaction record (README, "Cosmos DB store"). The container is
+/// created and interrupted transactions recovered on first use.
+/// </summary>
+public sealed class CosmosResourceStore : IResourceStore, IDisposable
+{
+    private readonly CosmosClient _client;
+    private readonly CosmosStoreOptions _options;
+    private readonly ILogger _logger;
+    private readonly Lock _gate = new();
+    private Task<Parts>? _start;
+
+    private sealed record Parts(CosmosGateway Db, CosmosTransactions Transactions, CosmosSearch Search, CosmosHistory History);
+
+    public CosmosResourceStore(CosmosStoreOptions options, ILogger<CosmosResourceStore>? logger = null)
+    {
+        _options = options;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        // Note: off Azure the SDK's probe of the Azure VM metadata endpoint (169.254.169.254) only waits for a
+        // timeout, and a local emulator is never on an Azure VM: switch it off before the first client is built.
+        if (options.IsEmulator) Environment.SetEnvironmentVariable("COSMOS_DISABLE_IMDS_ACCESS", "true");
+        var clientOptions = new CosmosClientOptions
+        {
+            ConnectionMode = ConnectionMode.Gateway,
+            // An emulator answers on one address only: never follow the account's advertised regional endpoints.
+            LimitToEndpoint = options.IsEmulator,
+            ApplicationName = "FhirPortal",
+        };
+        // A local emulator shares its machine's cores with everything else (tests, builds): allow it slow answers.
+        if (options.IsEmulator) clientOptions.RequestTimeout = TimeSpan.FromMinutes(2);
+        // Note: only for emulators with self-signed certificates; off unless configured.
+        if (options.AcceptAnyServerCertificate) clientOptions.ServerCertificateCustomValidationCallback = (_, _, _) => true;
+        _client = new CosmosClient(options.Endpoint, options.Key, clientOptions);
+    }
+
+    /// <summary>The container and helpers, set up on first use; a failed start (service unreachable) is retried next time.</summary>
+    private Task<Parts> PartsAsync()
+    {
+        lock (_gate)
+        {
+            if (_start is null || _start.IsFaulted || _start.IsCanceled) _start = StartAsync();
+            return _start;
+        }
+    }
+
+    /// <summary>Tests: the next store operations fail after this many document writes, as if the process died there.</summary>
+    internal async Task CrashAfterWritesAsync(int writes) => (await PartsAsync()).Db.FailAfterWrites = writes;
+
+    private async Task<Parts> StartAsync()
+    {
+        var container = await CosmosContainerSetup.EnsureAsync(_client, _options, CancellationToken.None);
+        var db = new CosmosGateway(container, _logger);
+        var search = new CosmosSearch(db);
+        var transactions = new CosmosTransactions(db, _options.TransactionLease, search.AnyMatchAsync);
+        using (CosmosCharge.Measure(_logger, "recovery"))
+            await transactions.RecoverAsync(CancellationToken.None);
+        return new Parts(db, transactions, search, new CosmosHistory(db));
+    }
+
+    public async Task<StoredResource?> ReadAsync(ResourceKey key, CancellationToken cancellationToken)
+    {
+        var parts = await PartsAsync();
+        using var _ = CosmosCharge.Measure(_logger, "read");
+        var head = await CommittedHeadAsync(parts, key, cancellationToken);
+        if (head is null || CosmosDocuments.VersionOf(head) == 0) return null;
+        return await VersionAsync(parts, key, CosmosDocuments.VersionOf(head), cancellationToken);
+    }
+
+    public async Task<StoredResource?> ReadVersionAsync(ResourceKey key, int versionId, CancellationToken cancellationToken)
+    {
+        var parts = await PartsAsync();
+        using var _ = CosmosCharge.Measure(_logger, "vread");
+        var head = await CommittedHeadAsync(parts, key, cancellationToken);
+        if (head is null || versionId < 1 || versionId > CosmosDocuments.VersionOf(head)) return null;
+        return await VersionAsync(parts, key, versionId, cancellationToken);
+    }
+
+    /// <summary>The resource's head once any transaction holding it is settled (or, if still running, as last committed).</summary>
+    private static async Task<JsonObject?> CommittedHeadAsync(Parts parts, ResourceKey key, CancellationToken ct)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var head = await parts.Db.ReadAsync(CosmosKeys.HeadId(key), CosmosKeys.Own(key), ct);
+            if (head is null || CosmosLocks.Owner(head.Body) is null || attempt == 2) return head?.Body;
+            if (await parts.Transactions.Locks.SettleAsync(head, ct) == CosmosLocks.Outcome.StillRunning) return head.Body;
+        }
+    }
+
+    private static async Task<StoredResource?> VersionAsync(Parts parts, ResourceKey key, int versionId, CancellationToken ct)
+    {
+        var doc = await parts.Db.ReadAsync(CosmosKeys.VersionId(key, versionId), CosmosKeys.Own(key), ct);
+        return doc is null ? null : CosmosDocuments.ToStored(doc.Body);
+    }
+
+    public async Task CommitAsync(WriteBatch batch, CancellationToken cancellationToken)
+    {
+        var parts = await PartsAsync();
+        using var _ = CosmosCharge.Measure(_logger, $"commit of {batch.Writes.Count} writes");
+        await parts.Transactions.CommitAsync(batch, cancellationToken);
+    }
+
+    public async Task<Page> HistoryAsync(HistoryQuery query, CancellationToken cancellationToken)
+    {
+        var parts = await PartsAsync();
+        using var _ = CosmosCharge.Measure(_logger, "history");
+        return await parts.History.QueryAsync(query, cancellationToken);
+    }
+
+    public async Task<Page> SearchAsync(SearchQuery query, CancellationToken cancellationToken)
+    {
+        var parts = await PartsAsync();
+        using var _ = CosmosCharge.Measure(_logger, $"search {query.ResourceType}");
+        return await parts.Search.QueryAsync(query, cancellationToken);
+    }
+
+    public async Task<ReindexProgress> ReindexAsync(ReindexBatch batch, Func<StoredResource, ResourceIndex> index, CancellationToken cancellationToken)
+    {
+        var parts = await PartsAsync();
+        using var _ = CosmosCharge.Measure(_logger, "reindex");
+        return await CosmosReindex.RunAsync(parts.Db, batch, index, cancellationToken);
+    }
+
+    public async Task SaveJobAsync(JobRecord job, CancellationToken cancellationToken)
+    {
+        var parts = await PartsAsync();
+        using var _ = CosmosCharge.Measure(_logger, "save job");
+        var id = CosmosKeys.JobId(job.Id);
+        await parts.Db.UpsertAsync(new JsonObject
+        {
+            ["id"] = id, ["pk"] = id, ["kind"] = CosmosKeys.Job, ["jobId"] = job.Id, ["jobKind"] = job.Kind, ["state"] = job.State,
+        }, cancellationToken);
+    }
+
+    public async Task<JobRecord?> ReadJobAsync(string id, CancellationToken cancellationToken)
+    {
+        var parts = await PartsAsync();
+        using var _ = CosmosCharge.Measure(_logger, "read job");
+        var doc = await parts.Db.ReadAsync(CosmosKeys.JobId(id), CosmosKeys.JobId(id), cancellationToken);
+        return doc is null ? null : Job(doc.Body);
+    }
+
+    public async Task<IReadOnlyList<JobRecord>> ListJobsAsync(string kind, CancellationToken cancellationToken)
+    {
+        var parts = await PartsAsync();
+        using var _ = CosmosCharge.Measure(_logger, "list jobs");
+        var query = new QueryDefinition("SELECT * FROM c WHERE c.kind = @kind AND c.jobKind = @jobKind ORDER BY c.jobId")
+            .WithParameter("@kind", CosmosKeys.Job).WithParameter("@jobKind", kind);
+        var rows = await parts.Db.QueryAsync(query, null, int.MaxValue, cancellationToken);
+        return rows.Select(r => Job(r!)).ToList();
+    }
+
+    private static JobRecord Job(JsonNode doc) => new((string)doc["jobId"]!, (string)doc["jobKind"]!, (string)doc["state"]!);
+
+    public void Dispose() => _client.Dispose();
+}

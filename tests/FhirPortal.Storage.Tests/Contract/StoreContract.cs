@@ -1,0 +1,202 @@
+using FhirPortal.Search;
+using static FhirPortal.Storage.Tests.Contract.TestResources;
+
+namespace FhirPortal.Storage.Tests.Contract;
+
+/// <summary>
+/// What every <see cref="IResourceStore"/> must do, run against each store by a subclass that opens a fresh, empty
+/// store per test: CRUD, versioning, concurrency, all-or-nothing batches and jobs. Search is in <see cref="SearchContract"/>.
+/// </summary>
+public abstract class StoreContract : IAsyncLifetime
+{
+    /// <summary>The store under test; null outside CI when a store's service is unavailable (the test returns early).</summary>
+    protected IResourceStore? Store { get; private set; }
+
+    protected static CancellationToken None => CancellationToken.None;
+
+    protected abstract Task<IResourceStore?> OpenAsync();
+
+    public async Task InitializeAsync() => Store = await OpenAsync();
+
+    public Task DisposeAsync()
+    {
+        (Store as IDisposable)?.Dispose();
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task Created_resource_reads_back_as_the_exact_stored_json()
+    {
+        if (Store is null) return;
+        var write = Version(Patient(NewId(), "Chalmers"), 1);
+        await Store.CommitAsync(Batch(write), None);
+        var read = await Store.ReadAsync(write.Version.Key, None);
+        Assert.NotNull(read);
+        Assert.Equal(1, read.VersionId);
+        Assert.Equal(write.Version.LastUpdated, read.LastUpdated);
+        Assert.Equal(WriteMethod.Create, read.Method);
+        Assert.Equal(write.Version.Json.ToArray(), read.Json.ToArray());
+    }
+
+    [Fact]
+    public async Task Read_of_a_resource_that_never_existed_returns_null()
+    {
+        if (Store is null) return;
+        Assert.Null(await Store.ReadAsync(new ResourceKey("Patient", NewId()), None));
+        Assert.Null(await Store.ReadVersionAsync(new ResourceKey("Patient", NewId()), 1, None));
+    }
+
+    [Fact]
+    public async Task Update_keeps_every_version_readable()
+    {
+        if (Store is null) return;
+        var id = NewId();
+        await Store.CommitAsync(Batch(Version(Patient(id, "First"), 1)), None);
+        await Store.CommitAsync(Batch(Version(Patient(id, "Second"), 2)), None);
+        var key = new ResourceKey("Patient", id);
+        Assert.Equal(2, (await Store.ReadAsync(key, None))!.VersionId);
+        Assert.Contains("First", Text((await Store.ReadVersionAsync(key, 1, None))!));
+        Assert.Contains("Second", Text((await Store.ReadVersionAsync(key, 2, None))!));
+        Assert.Null(await Store.ReadVersionAsync(key, 3, None));
+    }
+
+    [Fact]
+    public async Task Delete_makes_a_tombstone_the_current_version()
+    {
+        if (Store is null) return;
+        var id = NewId();
+        var key = new ResourceKey("Patient", id);
+        await Store.CommitAsync(Batch(Version(Patient(id, "Gone"), 1)), None);
+        await Store.CommitAsync(Batch(Tombstone(key, 2)), None);
+        var current = await Store.ReadAsync(key, None);
+        Assert.True(current!.IsDeleted);
+        Assert.Equal(2, current.VersionId);
+        Assert.False((await Store.ReadVersionAsync(key, 1, None))!.IsDeleted);
+        Assert.Empty((await Store.SearchAsync(Query("Patient", ("_id", id)), None)).Entries);
+    }
+
+    [Fact]
+    public async Task Write_that_expects_a_stale_version_is_rejected_and_changes_nothing()
+    {
+        if (Store is null) return;
+        var id = NewId();
+        await Store.CommitAsync(Batch(Version(Patient(id, "One"), 1)), None);
+        await Assert.ThrowsAsync<WriteConflictException>(() => Store.CommitAsync(Batch(Version(Patient(id, "Again"), 1)), None));
+        await Assert.ThrowsAsync<WriteConflictException>(() => Store.CommitAsync(Batch(Version(Patient(id, "Skip"), 3)), None));
+        var current = await Store.ReadAsync(new ResourceKey("Patient", id), None);
+        Assert.Equal(1, current!.VersionId);
+        Assert.Contains("One", Text(current));
+    }
+
+    [Fact]
+    public async Task Concurrent_updates_of_the_same_version_let_exactly_one_win()
+    {
+        if (Store is null) return;
+        var id = NewId();
+        await Store.CommitAsync(Batch(Version(Patient(id, "Base"), 1)), None);
+        var attempts = Enumerable.Range(0, 6).Select(i => Task.Run(async () =>
+        {
+            try
+            {
+                await Store.CommitAsync(Batch(Version(Patient(id, "Writer" + i), 2)), None);
+                return true;
+            }
+            catch (WriteConflictException)
+            {
+                return false;
+            }
+        })).ToList();
+        var results = await Task.WhenAll(attempts);
+        Assert.Equal(1, results.Count(won => won));
+        var current = await Store.ReadAsync(new ResourceKey("Patient", id), None);
+        Assert.Equal(2, current!.VersionId);
+        Assert.Contains("Writer" + Array.IndexOf(results, true), Text(current));
+    }
+
+    [Fact]
+    public async Task Batch_with_one_conflicting_write_stores_none_of_its_writes()
+    {
+        if (Store is null) return;
+        var (a, b, c) = (NewId(), NewId(), NewId());
+        await Store.CommitAsync(Batch(Version(Patient(b, "Existing"), 1)), None);
+        var batch = Batch(Version(Patient(a, "New"), 1), Version(Patient(b, "Stale"), 1), Version(Observation(c, a, "1234-5"), 1));
+        await Assert.ThrowsAsync<WriteConflictException>(() => Store.CommitAsync(batch, None));
+        Assert.Null(await Store.ReadAsync(new ResourceKey("Patient", a), None));
+        Assert.Null(await Store.ReadAsync(new ResourceKey("Observation", c), None));
+        Assert.Contains("Existing", Text((await Store.ReadAsync(new ResourceKey("Patient", b), None))!));
+        // Nothing stays locked: the same resources can be written right away.
+        await Store.CommitAsync(Batch(Version(Patient(a, "New"), 1), Version(Patient(b, "Fresh"), 2)), None);
+        Assert.Equal(2, (await Store.ReadAsync(new ResourceKey("Patient", b), None))!.VersionId);
+    }
+
+    [Fact]
+    public async Task Batch_across_patients_commits_every_write()
+    {
+        if (Store is null) return;
+        var (p1, p2, o1, o2) = (NewId(), NewId(), NewId(), NewId());
+        await Store.CommitAsync(Batch(
+            Version(Patient(p1, "One"), 1), Version(Patient(p2, "Two"), 1),
+            Version(Observation(o1, p1, "1111-1"), 1), Version(Observation(o2, p2, "2222-2"), 1)), None);
+        foreach (var key in new[] { new ResourceKey("Patient", p1), new("Patient", p2), new("Observation", o1), new("Observation", o2) })
+            Assert.Equal(1, (await Store.ReadAsync(key, None))!.VersionId);
+    }
+
+    [Fact]
+    public async Task Conditional_create_fails_when_its_criteria_match_at_commit()
+    {
+        if (Store is null) return;
+        var identifier = NewId();
+        await Store.CommitAsync(Batch(Version(Patient(NewId(), "First", identifier), 1)), None);
+        var criteria = SearchQuery.Criteria("Patient", Query("Patient", ("identifier", "urn:test|" + identifier)).Conditions);
+        var second = Version(Patient(NewId(), "Second", identifier), 1);
+        await Assert.ThrowsAsync<WriteConflictException>(() => Store.CommitAsync(new WriteBatch([second], [criteria]), None));
+        Assert.Null(await Store.ReadAsync(second.Version.Key, None));
+        var other = SearchQuery.Criteria("Patient", Query("Patient", ("identifier", "urn:test|" + NewId())).Conditions);
+        await Store.CommitAsync(new WriteBatch([second], [other]), None);
+        Assert.NotNull(await Store.ReadAsync(second.Version.Key, None));
+    }
+
+    [Fact]
+    public async Task Instance_history_lists_versions_newest_first_page_by_page()
+    {
+        if (Store is null) return;
+        var id = NewId();
+        var key = new ResourceKey("Patient", id);
+        await Store.CommitAsync(Batch(Version(Patient(id, "V1"), 1)), None);
+        await Store.CommitAsync(Batch(Version(Patient(id, "V2"), 2)), None);
+        await Store.CommitAsync(Batch(Tombstone(key, 3)), None);
+        var first = await Store.HistoryAsync(new HistoryQuery("Patient", id, null, null, null, 2, null), None);
+        Assert.Equal([3, 2], first.Entries.Select(e => e.VersionId));
+        Assert.NotNull(first.NextCursor);
+        var second = await Store.HistoryAsync(new HistoryQuery("Patient", id, null, null, null, 2, first.NextCursor), None);
+        Assert.Equal([1], second.Entries.Select(e => e.VersionId));
+        Assert.Null(second.NextCursor);
+    }
+
+    [Fact]
+    public async Task Type_history_since_an_instant_lists_only_later_versions_of_that_type()
+    {
+        if (Store is null) return;
+        var (a, b) = (NewId(), NewId());
+        await Store.CommitAsync(Batch(Version(Patient(a, "Early"), 1)), None);
+        var since = Now();
+        await Store.CommitAsync(Batch(Version(Patient(b, "Late"), 1)), None);
+        await Store.CommitAsync(Batch(Version(Observation(NewId(), b, "1234-5"), 1)), None);
+        await Store.CommitAsync(Batch(Version(Patient(a, "Later"), 2)), None);
+        var page = await Store.HistoryAsync(new HistoryQuery("Patient", null, since, null, null, 10, null), None);
+        Assert.Equal([(a, 2), (b, 1)], page.Entries.Select(e => (e.Key.Id, e.VersionId)));
+    }
+
+    [Fact]
+    public async Task Jobs_are_saved_replaced_read_and_listed_by_kind()
+    {
+        if (Store is null) return;
+        await Store.SaveJobAsync(new JobRecord("job-b", "reindex", "{\"n\":1}"), None);
+        await Store.SaveJobAsync(new JobRecord("job-a", "reindex", "{\"n\":2}"), None);
+        await Store.SaveJobAsync(new JobRecord("job-c", "export", "{}"), None);
+        await Store.SaveJobAsync(new JobRecord("job-b", "reindex", "{\"n\":3}"), None);
+        Assert.Equal("{\"n\":3}", (await Store.ReadJobAsync("job-b", None))!.State);
+        Assert.Null(await Store.ReadJobAsync("job-z", None));
+        Assert.Equal(["job-a", "job-b"], (await Store.ListJobsAsync("reindex", None)).Select(j => j.Id));
+    }
+}
