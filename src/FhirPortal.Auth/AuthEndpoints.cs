@@ -1,3 +1,4 @@
+using FhirPortal.Auth.Accounts.SignIn;
 using FhirPortal.Auth.Endpoints;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -18,6 +19,7 @@ public static class AuthEndpoints
         app.MapPost("/auth/launch", LaunchApi.Create).RequireAuthorization(UserPolicy).WithTags("SMART").WithSummary("create an EHR launch context");
         app.MapPost("/auth/admin/clients", ClientAdminApi.Register).RequireAuthorization(AdminPolicy).WithTags("SMART").WithSummary("register or update a client");
         app.MapGet("/auth/admin/clients", ClientAdminApi.List).RequireAuthorization(AdminPolicy).WithTags("SMART").WithSummary("list clients");
+        app.MapSignInAdminApi();
         app.MapRazorPages();
         return app;
     }

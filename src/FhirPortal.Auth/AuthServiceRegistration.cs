@@ -1,3 +1,4 @@
+using FhirPortal.Auth.Accounts.SignIn;
 using FhirPortal.Auth.Data;
 using FhirPortal.Auth.Handlers;
 using FhirPortal.Auth.Keys;
@@ -43,6 +44,7 @@ public static class AuthServiceRegistration
             .AddSignInManager()
             .AddDefaultTokenProviders();
         services.AddAuthentication().AddIdentityCookies();
+        services.AddFhirPortalSignIn();
         services.ConfigureApplicationCookie(o =>
         {
             o.LoginPath = "/auth/login";
