@@ -33,6 +33,7 @@ public sealed class LoginTwoFactorModel(SignInManager<PortalUser> signIn, UserMa
     {
         var user = await LoadAsync();
         if (user is null) return StartAgain();
+        var wasLocked = await users.IsLockedOutAsync(user);
         var code = (Code ?? "").Replace(" ", "").Replace("-", "");
         var result = Method == TwoFactorMethod.Authenticator
             ? await signIn.TwoFactorAuthenticatorSignInAsync(code, isPersistent: false, rememberClient: false)
@@ -42,7 +43,7 @@ public sealed class LoginTwoFactorModel(SignInManager<PortalUser> signIn, UserMa
             await events.SignedInAsync(user, Method == TwoFactorMethod.Authenticator ? "password + authenticator app" : "password + emailed code");
             return LocalRedirect(LoginModel.AfterSignIn(Url, ReturnUrl));
         }
-        if (await LockedAsync(user, result)) return Page();
+        if (await LockedAsync(user, result, wasLocked)) return Page();
         var (reason, wording) = Method == TwoFactorMethod.Authenticator
             ? ("Wrong authenticator code.", "That code is not right. Enter the 6-digit code your authenticator app shows now.")
             : emailCodes.LastCheck switch
@@ -60,6 +61,7 @@ public sealed class LoginTwoFactorModel(SignInManager<PortalUser> signIn, UserMa
     {
         var user = await LoadAsync();
         if (user is null) return StartAgain();
+        var wasLocked = await users.IsLockedOutAsync(user);
         var failedBefore = user.AccessFailedCount;
         var result = await signIn.TwoFactorRecoveryCodeSignInAsync((RecoveryCode ?? "").Replace(" ", ""));
         if (result.Succeeded)
@@ -72,7 +74,7 @@ public sealed class LoginTwoFactorModel(SignInManager<PortalUser> signIn, UserMa
         // Identity does not count wrong recovery codes towards lockout; the portal does, like any wrong code.
         if (!result.IsLockedOut && user.AccessFailedCount == failedBefore && !await users.IsLockedOutAsync(user))
             await users.AccessFailedAsync(user);
-        if (await LockedAsync(user, result)) return Page();
+        if (await LockedAsync(user, result, wasLocked)) return Page();
         await events.SignInFailedAsync(user.UserName, user, "Wrong or already used recovery code.");
         return Failed("That recovery code is not right, or it was used before. Each code works once.");
     }
@@ -104,12 +106,12 @@ public sealed class LoginTwoFactorModel(SignInManager<PortalUser> signIn, UserMa
     }
 
     /// <summary>True (and the message set) when the account is now locked, recording the lockout when this attempt caused it.</summary>
-    private async Task<bool> LockedAsync(PortalUser user, Microsoft.AspNetCore.Identity.SignInResult result)
+    private async Task<bool> LockedAsync(PortalUser user, Microsoft.AspNetCore.Identity.SignInResult result, bool wasLocked)
     {
         var until = await flow.LockedUntilAsync(user);
         if (until is null && !result.IsLockedOut) return false;
-        await events.LockedOutAsync(user, until ?? DateTimeOffset.MaxValue);
-        await events.SignInFailedAsync(user.UserName, user, "Wrong code; account locked.");
+        if (!wasLocked) await events.LockedOutAsync(user, until ?? DateTimeOffset.MaxValue);
+        await events.SignInFailedAsync(user.UserName, user, wasLocked ? "Code entered while the account is locked." : "Wrong code; account locked.");
         ShowRecovery = true;
         Failed(flow.LockedMessage(until));
         return true;

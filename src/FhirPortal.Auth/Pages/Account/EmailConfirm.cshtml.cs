@@ -2,6 +2,7 @@ using System.Text;
 using FhirPortal.Auth.Accounts.SignIn;
 using FhirPortal.Auth.Data;
 using FhirPortal.Auth.Mail;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -27,7 +28,10 @@ public sealed class EmailConfirmModel(UserManager<PortalUser> users, SignInManag
         // Accounts whose user name is their address keep signing in with it.
         if (oldEmail is not null && string.Equals(user.UserName, oldEmail, StringComparison.OrdinalIgnoreCase))
             await users.SetUserNameAsync(user, email);
-        if (signIn.IsSignedIn(User) && users.GetUserId(User) == user.Id) await signIn.RefreshSignInAsync(user);
+        // The change renews the security stamp; a session of this user in this browser is renewed with it. (This page
+        // needs no sign-in, so the Identity cookie, not the default scheme, is read explicitly.)
+        var session = await HttpContext.AuthenticateAsync(IdentityConstants.ApplicationScheme);
+        if (session.Principal is { } principal && users.GetUserId(principal) == user.Id) await signIn.RefreshSignInAsync(user);
         await events.ChangedAsync(user, "email-changed", "Email changed", $"Email changed from {oldEmail ?? "none"} to {email}.");
         if (oldEmail is not null && !string.Equals(oldEmail, email, StringComparison.OrdinalIgnoreCase))
             await mail.SendAsync(oldEmail, "Your FhirPortal email address was changed",
