@@ -77,7 +77,10 @@ public sealed class LockoutTests
         // The password no longer gets past the first step either.
         var again = await AccountHarness.PostPasswordAsync(accounts.Browser(), AccountHarness.PatientName, AccountHarness.Password);
         Assert.Equal(HttpStatusCode.BadRequest, again.StatusCode);
-        Assert.Contains(await accounts.AuditEventsAsync(AccountHarness.PatientName), a => AccountHarness.Subtype(a) == "lockout");
+        // A code tried while locked is refused too, and the lockout is recorded once.
+        var whileLocked = await AccountHarness.SubmitAsync(browser, twoFactor, new Dictionary<string, string> { ["Code"] = code });
+        Assert.Equal(HttpStatusCode.BadRequest, whileLocked.StatusCode);
+        Assert.Single(await accounts.AuditEventsAsync(AccountHarness.PatientName), a => AccountHarness.Subtype(a) == "lockout");
     }
 
     [Fact]
