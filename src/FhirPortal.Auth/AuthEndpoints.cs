@@ -1,3 +1,4 @@
+using FhirPortal.Auth.Accounts.SignIn;
 using FhirPortal.Auth.Endpoints;
 using FhirPortal.Auth.Organizations;
 using Microsoft.AspNetCore.Builder;
@@ -20,6 +21,7 @@ public static class AuthEndpoints
         app.MapPost("/auth/admin/clients", ClientAdminApi.Register).RequireAuthorization(AdminPolicy).WithTags("SMART").WithSummary("register or update a client");
         app.MapGet("/auth/admin/clients", ClientAdminApi.List).RequireAuthorization(AdminPolicy).WithTags("SMART").WithSummary("list clients");
         app.MapOrganizationAdminApi();
+        app.MapSignInAdminApi();
         app.MapRazorPages();
         return app;
     }

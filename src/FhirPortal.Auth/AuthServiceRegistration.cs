@@ -1,4 +1,5 @@
 using FhirPortal.Auth.Accounts;
+using FhirPortal.Auth.Accounts.SignIn;
 using FhirPortal.Auth.Data;
 using FhirPortal.Auth.Handlers;
 using FhirPortal.Auth.Keys;
@@ -44,6 +45,7 @@ public static class AuthServiceRegistration
             .AddSignInManager()
             .AddDefaultTokenProviders();
         services.AddAuthentication().AddIdentityCookies();
+        services.AddFhirPortalSignIn();
         services.ConfigureApplicationCookie(o =>
         {
             o.LoginPath = "/auth/login";

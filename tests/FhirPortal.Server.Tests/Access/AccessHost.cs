@@ -11,13 +11,13 @@ public static class AccessHost
         var all = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
         {
             ["FhirPortal:Security:Enabled"] = "true",
-            ["FhirPortal:Security:ValidationScheme"] = TestTokenHandler.Scheme,
+            ["FhirPortal:Security:ValidationScheme"] = TestTokenHandler.SchemeName,
         };
         return new FhirPortalHost(settings: all)
         {
             TestServices = s =>
             {
-                s.AddAuthentication().AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, TestTokenHandler>(TestTokenHandler.Scheme, _ => { });
+                s.AddAuthentication().AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, TestTokenHandler>(TestTokenHandler.SchemeName, _ => { });
                 services?.Invoke(s);
             },
         };

@@ -14,7 +14,7 @@ namespace FhirPortal.Server.Tests.Access;
 public sealed class TestTokenHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
-    public const string Scheme = "TestToken";
+    public const string SchemeName = "TestToken";
 
     /// <summary>A bearer token carrying these claims, e.g. <c>Token("patient/*.rs", patient: "p1")</c>.</summary>
     public static string Token(string scopes, string? patient = null, string? fhirUser = null, string clientId = "test-app")
@@ -34,7 +34,7 @@ public sealed class TestTokenHandler(IOptionsMonitor<AuthenticationSchemeOptions
         var claims = token.Split('&')
             .Select(pair => pair.Split('=', 2))
             .Select(kv => new Claim(kv[0], Uri.UnescapeDataString(kv[1])));
-        var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, Scheme));
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, Scheme)));
+        var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName)));
     }
 }

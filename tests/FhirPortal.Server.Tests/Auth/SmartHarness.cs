@@ -64,6 +64,8 @@ public sealed partial class SmartHarness : IAsyncDisposable
         var settings = new Dictionary<string, string?>
         {
             ["FhirPortal:Auth:AllowHttp"] = "true",
+            // SMART protocol tests sign in with the password alone; Accounts/ tests cover the required second factor.
+            ["FhirPortal:Auth:Accounts:SignIn:RequireTwoFactorForPatients"] = "false",
             ["FhirPortal:Auth:Clients:0:ClientId"] = PublicApp,
             ["FhirPortal:Auth:Clients:0:DisplayName"] = "Public Test App",
             ["FhirPortal:Auth:Clients:0:RedirectUris:0"] = Redirect,

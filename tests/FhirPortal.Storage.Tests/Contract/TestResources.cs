@@ -25,7 +25,7 @@ public static class TestResources
         resource.Meta ??= new Meta();
         resource.Meta.VersionId = versionId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         resource.Meta.LastUpdated = now;
-        var stored = new StoredResource(new ResourceKey(resource.TypeName, resource.Id), versionId, now,
+        var stored = new StoredResource(new ResourceKey(resource.TypeName, resource.Id!), versionId, now,
             versionId == 1 ? WriteMethod.Create : WriteMethod.Update, FhirSerializer.ToJsonBytes(resource));
         return new ResourceWrite(stored, Indexer.Index(resource));
     }

@@ -1,0 +1,51 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace FhirPortal.Auth.Accounts.SignIn;
+
+/// <summary>The <c>FhirPortal:Auth:Accounts:SignIn</c> section: two-factor policy, one-time passcodes and lockout.</summary>
+public sealed class SignInOptions
+{
+    public const string Section = "FhirPortal:Auth:Accounts:SignIn";
+
+    /// <summary>Every patient account signs in with a second factor; without an authenticator app, a code is mailed.</summary>
+    public bool RequireTwoFactorForPatients { get; set; } = true;
+
+    /// <summary>How long a mailed sign-in code is valid.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "01:00:00")]
+    public TimeSpan EmailCodeLifetime { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Wrong entries after which a mailed code is void (each also counts towards lockout).</summary>
+    [Range(1, 20)]
+    public int EmailCodeMaxAttempts { get; set; } = 5;
+
+    /// <summary>How long the half-signed-in state (password checked, second factor pending) lasts.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "01:00:00")]
+    public TimeSpan TwoFactorStepLifetime { get; set; } = TimeSpan.FromMinutes(15);
+
+    [Range(4, 20)]
+    public int RecoveryCodeCount { get; set; } = 10;
+
+    /// <summary>Authenticator apps show this as the account's issuer.</summary>
+    [Required]
+    public string AuthenticatorIssuer { get; set; } = "FhirPortal";
+
+    public LockoutSettings Lockout { get; set; } = new();
+
+    /// <summary>Where a locked-out user can reset the password (linked from the sign-in page).</summary>
+    [Required]
+    public string PasswordResetPath { get; set; } = "/auth/forgot-password";
+
+    /// <summary>Who unlocks accounts, shown to a locked-out user.</summary>
+    [Required]
+    public string SupportContact { get; set; } = "your portal administrator";
+
+    /// <summary>Failed sign-ins (wrong password or wrong code) in a row before the account is locked, and for how long.</summary>
+    public sealed class LockoutSettings
+    {
+        [Range(1, 100)]
+        public int MaxFailedAttempts { get; set; } = 5;
+
+        [Range(typeof(TimeSpan), "00:00:10", "30.00:00:00")]
+        public TimeSpan Duration { get; set; } = TimeSpan.FromMinutes(15);
+    }
+}
