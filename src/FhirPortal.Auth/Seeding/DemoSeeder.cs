@@ -38,7 +38,8 @@ public sealed class DemoSeeder(UserManager<PortalUser> users, RoleManager<Identi
             AllowedScopes = ["openid", "fhirUser", "profile", "launch", "launch/patient", "launch/encounter", "offline_access", "online_access", "patient/*", "user/*"],
         }, ct);
         logger.LogWarning(
-            "Development demo: sign in as {Patient} or {Practitioner} with password {Password}. Public SMART client '{Client}' " +
+            "Development demo: sign in as {Patient} or {Practitioner} with password {Password} (the patient then needs the " +
+            "6-digit code mailed to it: without SMTP, the newest .eml file in the data directory's mail folder). Public SMART client '{Client}' " +
             "(redirect {Redirect}); discovery at /fhir/.well-known/smart-configuration; authorize at /connect/authorize with " +
             "response_type=code, PKCE S256, aud=<FHIR base>, scope e.g. 'openid fhirUser launch/patient patient/*.rs offline_access'.",
             PatientUser, PractitionerUser, DemoPassword, DemoClientId, DemoRedirectUri);
