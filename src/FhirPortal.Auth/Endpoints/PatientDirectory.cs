@@ -21,6 +21,14 @@ public sealed class PatientDirectory(ReadInteraction read, SearchInteraction sea
         catch (Exception e) when (e is FhirOutcomeException or ReadInteraction.DeletedException) { return null; }
     }
 
+    /// <summary>Whether the signed-in user may pick this patient: it exists and, for an organization account, its organization reaches it.</summary>
+    public async Task<bool> IsPickableAsync(HttpContext http, string id, CancellationToken ct)
+    {
+        using var _ = callers.Use(await Organizations.OrganizationPicker.CallerAsync(http) ?? Caller.Anyone);
+        try { await read.ReadAsync(new ResourceKey("Patient", id), ct); return true; }
+        catch (Exception e) when (e is FhirOutcomeException or ReadInteraction.DeletedException) { return false; }
+    }
+
     public async Task<List<(string Id, string Label)>> SearchAsync(HttpContext http, string? name, CancellationToken ct)
     {
         // Note: an organization account's picker lists only the patients its organization reaches (none for employers).

@@ -111,7 +111,7 @@ public sealed class AuthorizeModel(UserManager<PortalUser> users, IOpenIddictApp
         if (user.IsPatient) return (user.PatientId, false);
         if (!requested.Contains("launch/patient")) return (null, false);
         var picked = Request.HasFormContentType ? Request.Form["patient_choice"].ToString() : "";
-        if (decision is "pick" or "pick-encounter" or "approve" && picked.Length > 0 && await patients.LabelAsync(picked, HttpContext.RequestAborted) is not null)
+        if (decision is "pick" or "pick-encounter" or "approve" && picked.Length > 0 && await patients.IsPickableAsync(HttpContext, picked, HttpContext.RequestAborted))
             return (picked, false);
         Mode = "picker";
         PatientSearch = Request.HasFormContentType ? Request.Form["patient_search"].ToString() : null;

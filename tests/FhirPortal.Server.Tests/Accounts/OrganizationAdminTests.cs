@@ -196,13 +196,20 @@ public sealed class OrganizationAdminTests : IAsyncLifetime
         var superUser = await SuperUserAsync("fac1");
         await CreateEndUserAsync(superUser, "fac1", "picker", "Practitioner/dr1", ["practitioner"]);
         var (_, challenge) = SmartHarness.Pkce();
-        var page = await SmartHarness.SignInAsync(_smart.Client(),
+        var browser = _smart.Client();
+        var page = await SmartHarness.SignInAsync(browser,
             SmartHarness.AuthorizeUrl(SmartHarness.PublicApp, "launch/patient openid fhirUser user/*.rs", challenge), "picker");
         var html = await page.Content.ReadAsStringAsync();
         Assert.Contains("Choose a patient", html);
         Assert.Contains("value=\"f1\"", html);
         Assert.DoesNotContain("Lovelace", html);
         Assert.DoesNotContain("Turing", html);
+
+        // A patient of another facility posted by hand is not taken as the launch patient: the picker comes back.
+        var forged = await SmartHarness.SubmitAsync(page, browser, "pick", [], ("patient_choice", "p1"));
+        Assert.Contains("Choose a patient", await forged.Content.ReadAsStringAsync());
+        var picked = await SmartHarness.SubmitAsync(page, browser, "pick", [], ("patient_choice", "f1"));
+        Assert.Contains("Allow", await picked.Content.ReadAsStringAsync());
     }
 
     [Fact]
