@@ -36,7 +36,7 @@ public sealed class RegistrationTests : IAsyncLifetime
 
         var refused = await _accounts.SignInAsync("ada.l", SmartHarness.Password);
         Assert.Equal(HttpStatusCode.BadRequest, refused.Status);
-        Assert.Contains("confirm its email address", refused.Html);
+        Assert.Contains("confirm your email address", refused.Html);
 
         var mail = await _accounts.NewestMailAsync();
         Assert.Equal("ada@example.org", mail.To.Mailboxes.Single().Address);
