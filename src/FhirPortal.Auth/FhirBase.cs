@@ -5,8 +5,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace FhirPortal.Auth;
 
 /// <summary>
-/// The FHIR base URL (the token audience and the SMART <c>aud</c> parameter): FhirPortal:PublicBaseUrl, or derived
-/// from the request exactly as the FHIR endpoints derive it.
+/// The FHIR base URL (links, the token audience, the SMART <c>aud</c> parameter): FhirPortal:PublicBaseUrl, or derived
+/// from the request (scheme, host, path base + /fhir). The one definition both the FHIR API and the auth server use.
 /// </summary>
 public static class FhirBase
 {

@@ -35,7 +35,7 @@ public static class EverythingEndpoints
         // Note: the caller's scopes narrow every store query; a patient's app may not ask for another patient's record.
         if (id is not null) callers.Current.RequirePatientRecord(id);
         var access = DataAccess.For(callers.Current);
-        var baseUrl = FhirRequest.BaseUrl(context);
+        var baseUrl = FhirPortal.Auth.FhirBase.Of(context);
         if (parameters.Any(p => p.Key == "_download" && p.Value == "true"))
         {
             await DownloadAsync(context, everything, request, access, baseUrl);

@@ -1,22 +1,12 @@
 using FhirPortal.Core;
 using FhirPortal.Core.Serialization;
 using Hl7.Fhir.Model;
-using Microsoft.Extensions.Options;
 
 namespace FhirPortal.Server.Endpoints;
 
-/// <summary>What every FHIR endpoint reads from an HTTP request: base URL, body, preferences, parameters.</summary>
+/// <summary>What every FHIR endpoint reads from an HTTP request: body, preferences, parameters (the base URL: Auth's FhirBase).</summary>
 public static class FhirRequest
 {
-    /// <summary>The FHIR base URL: configured, or derived from the request (scheme, host, path base).</summary>
-    public static string BaseUrl(HttpContext context)
-    {
-        var configured = context.RequestServices.GetRequiredService<IOptions<FhirPortalOptions>>().Value.PublicBaseUrl;
-        if (!string.IsNullOrEmpty(configured)) return configured.TrimEnd('/');
-        var request = context.Request;
-        return $"{request.Scheme}://{request.Host}{request.PathBase}/fhir";
-    }
-
     public static async Task<Resource> ReadResourceAsync(HttpContext context, long maxBytes)
     {
         var format = FhirFormats.ForBody(context.Request);

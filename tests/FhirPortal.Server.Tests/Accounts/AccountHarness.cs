@@ -12,17 +12,10 @@ using FhirPortal.Server.Tests.Auth;
 using FhirPortal.Storage;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using MimeKit;
 
 namespace FhirPortal.Server.Tests.Accounts;
-
-/// <summary>A clock the test moves forward (expiry and lockout windows), registered as the host's TimeProvider.</summary>
-public sealed class TestClock : TimeProvider
-{
-    private DateTimeOffset _now = DateTimeOffset.UtcNow;
-    public override DateTimeOffset GetUtcNow() => _now;
-    public void Advance(TimeSpan by) => _now += by;
-}
 
 /// <summary>
 /// The SMART harness with access control on and a movable clock, plus what the account tests share: patients with an
@@ -32,13 +25,13 @@ public sealed partial class AccountHarness : IAsyncDisposable
 {
     public const string MrnSystem = "http://hospital.example.org/mrn";
     public SmartHarness Smart { get; }
-    public TestClock Clock { get; }
+    public FakeTimeProvider Clock { get; }
 
-    private AccountHarness(SmartHarness smart, TestClock clock) => (Smart, Clock) = (smart, clock);
+    private AccountHarness(SmartHarness smart, FakeTimeProvider clock) => (Smart, Clock) = (smart, clock);
 
     public static async Task<AccountHarness> StartAsync(IDictionary<string, string?>? extra = null)
     {
-        var clock = new TestClock();
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var settings = new Dictionary<string, string?> { ["FhirPortal:Security:Enabled"] = "true" };
         foreach (var (key, value) in extra ?? new Dictionary<string, string?>()) settings[key] = value;
         var smart = await SmartHarness.StartAsync(settings, services: s => s.AddSingleton<TimeProvider>(clock));
@@ -139,11 +132,9 @@ public sealed partial class AccountHarness : IAsyncDisposable
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
-    public string[] MailFiles() => Directory.Exists(MailFolder) ? Directory.GetFiles(MailFolder, "*.eml").Order().ToArray() : [];
+    public string[] MailFiles() => Smart.MailFiles();
 
-    private string MailFolder => Path.Combine(Smart.DataDirectory, "mail");
-
-    public async Task<MimeMessage> NewestMailAsync() => await MimeMessage.LoadAsync(MailFiles().Last());
+    public Task<MimeMessage> NewestMailAsync() => Smart.LatestMailAsync();
 
     /// <summary>The link in a mail, as a path and query on this server.</summary>
     public static string Link(MimeMessage mail) => new Uri(LinkPattern().Match(mail.TextBody ?? "").Value).PathAndQuery.TrimStart('/');

@@ -99,15 +99,9 @@ public sealed partial class SignInHarness : IAsyncDisposable
         return browser;
     }
 
-    public string MailFolder => Path.Combine(Smart.DataDirectory, "mail");
+    public int MailCount => Smart.MailFiles().Length;
 
-    public int MailCount => Directory.Exists(MailFolder) ? Directory.GetFiles(MailFolder, "*.eml").Length : 0;
-
-    public async Task<MimeMessage> LatestMailAsync()
-    {
-        var newest = Directory.GetFiles(MailFolder, "*.eml").Order(StringComparer.Ordinal).Last();
-        return await MimeMessage.LoadAsync(newest);
-    }
+    public Task<MimeMessage> LatestMailAsync() => Smart.LatestMailAsync();
 
     /// <summary>The 6-digit code in the newest sign-in code mail.</summary>
     public async Task<string> LatestCodeAsync()

@@ -52,6 +52,15 @@ public sealed partial class SmartHarness : IAsyncDisposable
 
     public string DataDirectory => _host.DataDirectory;
 
+    /// <summary>The .eml files the server wrote to {data}/mail (no SMTP in tests), oldest first (names are time-ordered).</summary>
+    public string[] MailFiles()
+    {
+        var folder = Path.Combine(DataDirectory, "mail");
+        return Directory.Exists(folder) ? [.. Directory.GetFiles(folder, "*.eml").Order(StringComparer.Ordinal)] : [];
+    }
+
+    public async Task<MimeKit.MimeMessage> LatestMailAsync() => await MimeKit.MimeMessage.LoadAsync(MailFiles().Last());
+
     /// <summary>The server's root URL: http://localhost/ in memory, the real address on Kestrel.</summary>
     public Uri BaseAddress { get; } = new("http://localhost/");
 
