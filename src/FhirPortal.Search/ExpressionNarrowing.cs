@@ -27,7 +27,7 @@ internal static class ExpressionNarrowing
         return s[..end];
     }
 
-    private static List<string> SplitTopLevelUnion(string expression)
+    internal static List<string> SplitTopLevelUnion(string expression)
     {
         var parts = new List<string>();
         var depth = 0;

@@ -16,9 +16,11 @@ public sealed class SearchIndexer(SearchParameterRegistry registry)
         var node = resource.ToPocoNode();
         var context = FhirPathEvaluator.ContextFor(resource, node);
         var groups = 0;
+        var present = resource.EnumerateElements().Select(e => e.Key).ToHashSet(StringComparer.Ordinal);
         foreach (var parameter in registry.ForType(type))
         {
             if (parameter.Expression is null) continue;
+            if (parameter.Roots is { } roots && !roots.Any(present.Contains)) continue;
             if (parameter.Type == SearchParamType.Composite)
             {
                 CompositeValues.Add(index, parameter, node, context, ref groups);

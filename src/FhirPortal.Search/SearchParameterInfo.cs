@@ -13,6 +13,9 @@ public sealed record SearchParameterInfo(
 {
     /// <summary>For a composite: its components in order (indexed and searched as "<c>Name#i</c>").</summary>
     public IReadOnlyList<CompositeComponent> Components { get; init; } = [];
+
+    /// <summary>The resource elements the expression starts from; null when it must always be evaluated (see <see cref="ExpressionRoots"/>).</summary>
+    internal IReadOnlyList<string>? Roots { get; } = ExpressionRoots.Of(Expression, ResourceType);
 }
 
 /// <summary>One component of a composite parameter: its value type and the FhirPath evaluated on each composite occurrence.</summary>

@@ -26,6 +26,33 @@ public sealed class SearchIndexerTests
     }
 
     [Fact]
+    public void Expression_that_yields_a_value_for_an_absent_element_is_still_evaluated()
+    {
+        // R4 Patient-deceased is "deceased.exists() and deceased != false": false when deceased is absent. Skipping
+        // parameters whose elements are absent must not skip this one.
+        var tokens = Indexer.Index(new Patient { Active = true }).Tokens;
+
+        Assert.Contains(new TokenIndexValue("deceased", null, "false"), tokens);
+    }
+
+    [Fact]
+    public void Parameters_of_absent_elements_index_nothing_and_present_ones_still_index()
+    {
+        var observation = new Observation
+        {
+            Code = new CodeableConcept("http://loinc.org", "85354-9"),
+            Component = [new Observation.ComponentComponent { Code = new CodeableConcept("http://loinc.org", "8480-6"), Value = new Quantity(120, "mm[Hg]") }],
+        };
+
+        var index = Indexer.Index(observation);
+
+        Assert.Contains(new TokenIndexValue("component-code", "http://loinc.org", "8480-6"), index.Tokens);
+        Assert.Contains(index.Quantities, q => q.Param == "component-value-quantity" && q.Value == 120);
+        Assert.DoesNotContain(index.Quantities, q => q.Param == "value-quantity");
+        Assert.DoesNotContain(index.References, r => r.Param is "subject" or "patient" or "encounter");
+    }
+
+    [Fact]
     public void Booleans_and_contact_points_are_tokens_without_system()
     {
         var patient = new Patient

@@ -15,6 +15,21 @@ public sealed class UcumCanonicalTests
     }
 
     [Theory]
+    [InlineData(126, "mg/dL", 1260, "g.m-3")]
+    [InlineData(0.1234567, "mg/dL", 1.234567, "g.m-3")]
+    [InlineData(123.45, "[lb_av]", 55995.9780765, "g")]
+    [InlineData(0, "kg", 0, "g")]
+    public void Every_value_of_a_unit_converts_exactly_also_after_the_unit_was_seen(decimal value, string code, decimal expected, string expectedCode)
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.True(UcumCanonical.TryCanonicalize(value, code, out var canonical, out var canonicalCode));
+            Assert.Equal(expected, canonical);
+            Assert.Equal(expectedCode, canonicalCode);
+        }
+    }
+
+    [Theory]
     [InlineData("not a unit")]
     [InlineData("")]
     public void Unknown_codes_are_not_converted(string code) =>
