@@ -22,6 +22,8 @@ internal static class CosmosSortKeys
         void Add(string param, IComparable? min, IComparable? max)
         {
             if (param.Contains('#') || min is null || max is null) return;
+            // A parameter has one type, so one index array; should an index mix types, the first type's values count.
+            if (low.TryGetValue(param, out var seen) && seen.GetType() != min.GetType()) return;
             if (!low.TryGetValue(param, out var l) || Compare(min, l) < 0) low[param] = min;
             if (!high.TryGetValue(param, out var h) || Compare(max, h) > 0) high[param] = max;
         }
@@ -41,14 +43,8 @@ internal static class CosmosSortKeys
         json[Descending] = ToJson(high);
     }
 
-    /// <summary>Orders sort values as Cosmos DB does within one type: numbers numerically, strings ordinally.</summary>
-    public static int Compare(IComparable a, IComparable b) => (a, b) switch
-    {
-        (string x, string y) => string.CompareOrdinal(x, y),
-        (long x, long y) => x.CompareTo(y),
-        (double x, double y) => x.CompareTo(y),
-        _ => throw new InvalidOperationException("Sort values of one parameter must share a type."),
-    };
+    /// <summary>Orders sort values of one type as Cosmos DB does: numbers numerically, strings ordinally.</summary>
+    private static int Compare(IComparable a, IComparable b) => a is string x && b is string y ? string.CompareOrdinal(x, y) : a.CompareTo(b);
 
     private static JsonObject ToJson(Dictionary<string, IComparable> values)
     {

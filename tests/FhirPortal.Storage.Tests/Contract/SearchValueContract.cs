@@ -215,6 +215,37 @@ public abstract class SearchValueContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Sorted_pages_follow_the_cursor_so_later_writes_before_it_shift_nothing()
+    {
+        if (Store is null) return;
+        var ids = Ids(7);
+        Patient Person(int i, string family, string? birth)
+        {
+            var p = Patient(ids[i], family);
+            p.BirthDate = birth;
+            return p;
+        }
+        await CommitAsync(Person(0, "Same", "2001"), Person(1, "Same", "2003"), Person(2, "Same", "2002"), Person(3, "Same", null),
+            Person(4, "Same", "2003"), Person(5, "Other", "1990"), Person(6, "Zed", "1990"));
+        var query = Query("Patient", ("_sort", "family,-birthdate"), ("_count", "2"));
+        var first = await Store.SearchAsync(query, None);
+        Assert.Equal([ids[5], ids[1]], first.Entries.Select(e => e.Key.Id));
+        // Both sort before the cursor: one ahead of everything, one ahead of the cursor's own family.
+        var newest = Patient(NewId(), "Same");
+        newest.BirthDate = "2005";
+        await CommitAsync(Patient(NewId(), "Aaron"), newest);
+        var rest = new List<string>();
+        var cursor = first.NextCursor;
+        while (cursor is not null)
+        {
+            var page = await Store.SearchAsync(query with { Cursor = cursor }, None);
+            rest.AddRange(page.Entries.Select(e => e.Key.Id));
+            cursor = page.NextCursor;
+        }
+        Assert.Equal([ids[4], ids[2], ids[0], ids[3], ids[6]], rest);
+    }
+
+    [Fact]
     public async Task Sort_by_token_number_quantity_reference_and_uri_pages_in_the_same_order()
     {
         if (Store is null) return;
