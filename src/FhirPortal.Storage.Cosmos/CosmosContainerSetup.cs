@@ -16,13 +16,14 @@ internal static class CosmosContainerSetup
     }
 
     // Sort keys (CosmosSortKeys) of the searches clients sort by most, served together with the type filter.
-    private static readonly string[] CommonSorts = ["date", "birthdate", "family", "name", "code", "status", "authored", "period"];
+    private static readonly string[] CommonSorts = ["date", "birthdate", "family", "name", "code"];
 
     /// <summary>
     /// Everything is range-indexed except the stored resource text, the full-text tokens (matched with CONTAINS, which
     /// scans them anyway) and transaction payloads: never range-filtered, and the bulk of each document, so leaving
     /// them out keeps write charges down. Composite indexes serve the orders the search and history queries use (each
-    /// sort key tied by document id) and, per resource type, _lastUpdated and the common sort keys.
+    /// sort key tied by document id) and, per resource type, _lastUpdated and the common sort keys. Other _sort
+    /// orders need none: each of their queries orders by a single path (see CosmosSortWalk).
     /// </summary>
     public static IndexingPolicy IndexingPolicy()
     {
@@ -36,11 +37,9 @@ internal static class CosmosContainerSetup
             policy.CompositeIndexes.Add(Composite(order, "/rid", "/id"));
             policy.CompositeIndexes.Add(Composite(order, "/lum", "/vid", "/id"));
             policy.CompositeIndexes.Add(Composite(order, "/type", "/lum"));
-            foreach (var param in CommonSorts)
-            {
-                policy.CompositeIndexes.Add(Composite(order, "/type", $"/sa/{param}"));
-                policy.CompositeIndexes.Add(Composite(order, "/type", $"/sd/{param}"));
-            }
+            // Ascending sorts read the lowest values (sa), descending ones the highest (sd): see CosmosSortKeys.
+            var keys = order == CompositePathSortOrder.Ascending ? CosmosSortKeys.Ascending : CosmosSortKeys.Descending;
+            foreach (var param in CommonSorts) policy.CompositeIndexes.Add(Composite(order, "/type", $"/{keys}/{param}"));
         }
         return policy;
     }
