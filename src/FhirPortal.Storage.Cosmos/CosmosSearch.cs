@@ -1,14 +1,11 @@
-using System.Buffers.Text;
 using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using FhirPortal.Search;
 
 namespace FhirPortal.Storage.Cosmos;
 
 /// <summary>
-/// Runs a <see cref="SearchQuery"/> over the current documents: filter, order, keyset paging (the cursor holds the
-/// last entry's sort value and document id, so later writes never shift the following pages) and _total.
+/// Runs a <see cref="SearchQuery"/> over the current documents: filter, then a page in _sort order with keyset paging
+/// (<see cref="CosmosSort"/>), and _total.
 /// </summary>
 internal sealed class CosmosSearch(CosmosGateway db)
 {
@@ -18,17 +15,11 @@ internal sealed class CosmosSearch(CosmosGateway db)
     {
         if (query.Includes.Count + query.RevIncludes.Count > 0)
             throw new StoreNotSupportedException("The Cosmos DB store does not evaluate _include/_revinclude yet.");
-        var order = Order.Of(query.Sort);
         long? total = query.Total == TotalMode.None ? null : await CountAsync(query, ct);
         if (query.Count == 0) return new Page([], null) { Total = total };
 
-        var conditions = new CosmosConditions();
-        var where = Where(conditions, query);
-        if (query.Cursor is not null) where += " AND " + order.After(conditions, Cursor.Decode(query.Cursor));
-        var sql = $"SELECT TOP {query.Count + 1} {Columns} FROM c WHERE {where} ORDER BY {order.By}";
-        var rows = await db.QueryAsync(conditions.Build(sql), null, query.Count + 1, ct);
-        var entries = rows.Take(query.Count).Select(r => CosmosDocuments.ToStored(r!)).ToList();
-        var next = rows.Count > query.Count ? order.CursorAfter(rows[query.Count - 1]!).Encode() : null;
+        var (rows, next) = await CosmosSort.PageAsync(db, query, c => Where(c, query), Columns, ct);
+        var entries = rows.Select(CosmosDocuments.ToStored).ToList();
         return new Page(entries, next) { Total = total };
     }
 
@@ -53,56 +44,5 @@ internal sealed class CosmosSearch(CosmosGateway db)
         else if (query.Types is { Count: > 0 } types) sql.Append($" AND ARRAY_CONTAINS({conditions.Add(types.ToArray())}, c.type)");
         foreach (var condition in query.Conditions) sql.Append(" AND ").Append(conditions.Translate(condition));
         return sql.ToString();
-    }
-
-    /// <summary>The supported orders: by document id (stable default), by _lastUpdated or by _id, each tied by document id.</summary>
-    private sealed record Order(string? Field, bool Descending)
-    {
-        public static Order Of(IReadOnlyList<SortKey> sort) => sort switch
-        {
-            [] => new Order(null, false),
-            [{ Param: "_lastUpdated" } k] => new Order("lum", k.Descending),
-            [{ Param: "_id" } k] => new Order("rid", k.Descending),
-            _ => throw new StoreNotSupportedException(
-                $"The Cosmos DB store can sort by _lastUpdated or _id only yet, not by {string.Join(",", sort.Select(k => k.Param))}."),
-        };
-
-        private string Direction => Descending ? "DESC" : "ASC";
-
-        public string By => Field is null ? "c.id ASC" : $"c.{Field} {Direction}, c.id {Direction}";
-
-        public string After(CosmosConditions p, Cursor cursor)
-        {
-            var greater = Descending ? "<" : ">";
-            if (Field is null) return $"c.id > {p.Add(cursor.Id)}";
-            var value = p.Add(cursor.Value switch
-            {
-                JsonValue v when v.TryGetValue<long>(out var number) => number,
-                JsonValue v => (object?)(string?)v,
-                _ => null,
-            });
-            return $"(c.{Field} {greater} {value} OR (c.{Field} = {value} AND c.id {greater} {p.Add(cursor.Id)}))";
-        }
-
-        public Cursor CursorAfter(JsonNode row) => new(Field is null ? null : row[Field]!.DeepClone(), (string)row["id"]!);
-    }
-
-    private sealed record Cursor(JsonNode? Value, string Id)
-    {
-        public string Encode() =>
-            Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(new JsonObject { ["v"] = Value?.DeepClone(), ["i"] = Id }));
-
-        public static Cursor Decode(string text)
-        {
-            try
-            {
-                var json = JsonNode.Parse(Base64Url.DecodeFromChars(text))!.AsObject();
-                return new Cursor(json["v"]?.DeepClone(), (string)json["i"]!);
-            }
-            catch (Exception e) when (e is FormatException or JsonException or InvalidOperationException or NullReferenceException or ArgumentException)
-            {
-                throw new ArgumentException("The paging cursor is not valid for this search; start again from the first page.", e);
-            }
-        }
     }
 }
