@@ -43,6 +43,7 @@ internal sealed class CosmosConditions
         AnyCompartmentCondition { Ids: null } c => $"EXISTS(SELECT VALUE m FROM m IN c.cmp WHERE STARTSWITH(m, {Add(c.CompartmentType + "/")}))",
         AnyCompartmentCondition c => $"EXISTS(SELECT VALUE m FROM m IN c.cmp WHERE ARRAY_CONTAINS({Add(c.Ids!.Select(id => $"{c.CompartmentType}/{id}").ToArray())}, m))",
         LastUpdatedCondition u => LastUpdated(u),
+        CosmosSetCondition set => set.Predicate(this),
         AnyOfCondition any => any.Alternatives.Count == 0 ? "false"
             : "(" + string.Join(" OR ", any.Alternatives.Select(all => all.Count == 0 ? "true" : "(" + string.Join(" AND ", all.Select(Translate)) + ")")) + ")",
         _ => throw new StoreNotSupportedException(

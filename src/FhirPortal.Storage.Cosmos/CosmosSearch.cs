@@ -16,34 +16,34 @@ internal sealed class CosmosSearch(CosmosGateway db)
 
     public async Task<Page> QueryAsync(SearchQuery query, CancellationToken ct)
     {
-        if (query.Includes.Count + query.RevIncludes.Count > 0)
-            throw new StoreNotSupportedException("The Cosmos DB store does not evaluate _include/_revinclude yet.");
         var order = Order.Of(query.Sort);
-        long? total = query.Total == TotalMode.None ? null : await CountAsync(query, ct);
+        query = await CosmosReferenceConditions.ResolveAsync(db, query, ct);
+        var pk = CosmosRouting.PartitionKey(query);
+        long? total = query.Total == TotalMode.None ? null : await CountAsync(query, pk, ct);
         if (query.Count == 0) return new Page([], null) { Total = total };
 
         var conditions = new CosmosConditions();
         var where = Where(conditions, query);
         if (query.Cursor is not null) where += " AND " + order.After(conditions, Cursor.Decode(query.Cursor));
         var sql = $"SELECT TOP {query.Count + 1} {Columns} FROM c WHERE {where} ORDER BY {order.By}";
-        var rows = await db.QueryAsync(conditions.Build(sql), null, query.Count + 1, ct);
+        var rows = await CosmosIdChunks.PageAsync(db, conditions.Build(sql), pk, query.Count + 1, order.Compare, ct);
         var entries = rows.Take(query.Count).Select(r => CosmosDocuments.ToStored(r!)).ToList();
         var next = rows.Count > query.Count ? order.CursorAfter(rows[query.Count - 1]!).Encode() : null;
-        return new Page(entries, next) { Total = total };
+        return new Page(entries, next) { Total = total, Included = await CosmosIncludes.FindAsync(db, query, entries, ct) };
     }
 
     public async Task<bool> AnyMatchAsync(SearchQuery query, CancellationToken ct)
     {
+        query = await CosmosReferenceConditions.ResolveAsync(db, query, ct);
         var conditions = new CosmosConditions();
         var sql = $"SELECT TOP 1 c.id FROM c WHERE {Where(conditions, query)}";
-        return (await db.QueryAsync(conditions.Build(sql), null, 1, ct)).Count > 0;
+        return await CosmosIdChunks.AnyAsync(db, conditions.Build(sql), CosmosRouting.PartitionKey(query), ct);
     }
 
-    private async Task<long> CountAsync(SearchQuery query, CancellationToken ct)
+    private async Task<long> CountAsync(SearchQuery query, string? pk, CancellationToken ct)
     {
         var conditions = new CosmosConditions();
-        var rows = await db.QueryAsync(conditions.Build($"SELECT VALUE COUNT(1) FROM c WHERE {Where(conditions, query)}"), null, int.MaxValue, ct);
-        return rows.Sum(r => (long)r!);
+        return await CosmosIdChunks.CountAsync(db, conditions, Where(conditions, query), pk, ct);
     }
 
     private static string Where(CosmosConditions conditions, SearchQuery query)
@@ -82,6 +82,20 @@ internal sealed class CosmosSearch(CosmosGateway db)
                 _ => null,
             });
             return $"(c.{Field} {greater} {value} OR (c.{Field} = {value} AND c.id {greater} {p.Add(cursor.Id)}))";
+        }
+
+        /// <summary>Compares two rows as ORDER BY does (merging the pages of chunked queries).</summary>
+        public int Compare(JsonNode a, JsonNode b)
+        {
+            var sign = Descending ? -1 : 1;
+            if (Field is not null)
+            {
+                var byField = Field == "lum"
+                    ? ((long)a[Field]!).CompareTo((long)b[Field]!)
+                    : string.CompareOrdinal((string)a[Field]!, (string)b[Field]!);
+                if (byField != 0) return sign * byField;
+            }
+            return sign * string.CompareOrdinal((string)a["id"]!, (string)b["id"]!);
         }
 
         public Cursor CursorAfter(JsonNode row) => new(Field is null ? null : row[Field]!.DeepClone(), (string)row["id"]!);
