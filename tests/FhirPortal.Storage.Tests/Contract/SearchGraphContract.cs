@@ -77,7 +77,7 @@ public abstract class SearchGraphContract : IAsyncLifetime
         if (Store is null) return;
         var (acme, other) = (Organization("Acme Health"), Organization("Other Clinic"));
         var (one, two) = (PatientOf("Chainley", acme), PatientOf("Linkwood", other));
-        var (o1, o2) = (Observation(NewId(), one.Id, "1111-1"), Observation(NewId(), two.Id, "1111-1"));
+        var (o1, o2) = (Observation(NewId(), one.Id!, "1111-1"), Observation(NewId(), two.Id!, "1111-1"));
         await CommitAsync(acme, other, one, two, o1, o2);
         Assert.Equal(Keys(o1), await IdsAsync(Query("Observation", ("subject:Patient.name", "chainley"))));
         Assert.Equal(Keys(o2), await IdsAsync(Query("Observation", ("patient.family", "linkwood"))));
@@ -98,7 +98,7 @@ public abstract class SearchGraphContract : IAsyncLifetime
         var (acme, other) = (Organization("Acme"), Organization("Other"));
         var (one, two, three) = (PatientOf("One", acme), PatientOf("Two", other), PatientOf("Three", other));
         await CommitAsync(acme, other, one, two, three,
-            Observation(NewId(), one.Id, "1111-1"), Observation(NewId(), two.Id, "2222-2"), Observation(NewId(), two.Id, "1111-1"));
+            Observation(NewId(), one.Id!, "1111-1"), Observation(NewId(), two.Id!, "2222-2"), Observation(NewId(), two.Id!, "1111-1"));
         Assert.Equal(Keys(one, two), await IdsAsync(Query("Patient", ("_has:Observation:patient:code", "1111-1"))));
         Assert.Equal(Keys(two), await IdsAsync(Query("Patient", ("_has:Observation:subject:code", "2222-2"))));
         Assert.Equal(Keys(two), await IdsAsync(Query("Patient", ("_has:Observation:patient:code", "1111-1"), ("_has:Observation:patient:code", "2222-2"))));
@@ -116,21 +116,36 @@ public abstract class SearchGraphContract : IAsyncLifetime
         var doctor = new Practitioner { Id = NewId(), Name = [new HumanName { Family = "Doctor" }] };
         var (one, two) = (PatientOf("One", acme), PatientOf("Two"));
         var visit = EncounterOf(one, doctor);
-        var observation = Observation(NewId(), one.Id, "1111-1");
+        var observation = Observation(NewId(), one.Id!, "1111-1");
         observation.Encounter = new ResourceReference($"Encounter/{visit.Id}");
         // Two's observation points at One's encounter: the encounter is in One's compartment, so not part of Two's record.
-        var crossing = Observation(NewId(), two.Id, "2222-2");
+        var crossing = Observation(NewId(), two.Id!, "2222-2");
         crossing.Encounter = new ResourceReference($"Encounter/{visit.Id}");
         await CommitAsync(acme, unused, doctor, one, two, visit, observation, crossing);
 
-        var record = new SearchQuery(null, [PatientDataQuery.Records([one.Id])], 2);
+        var record = new SearchQuery(null, [PatientDataQuery.Records([one.Id!])], 2);
         Assert.Equal(Keys(acme, doctor, one, visit, observation), await IdsAsync(record));
-        Assert.Equal(Keys(acme, doctor), await IdsAsync(new SearchQuery(null, [PatientDataQuery.Records([one.Id], RecordPart.Referenced)], 5)));
-        Assert.Equal(Keys(two, crossing), await IdsAsync(new SearchQuery(null, [PatientDataQuery.Records([two.Id])], 5)));
+        Assert.Equal(Keys(acme, doctor), await IdsAsync(new SearchQuery(null, [PatientDataQuery.Records([one.Id!], RecordPart.Referenced)], 5)));
+        Assert.Equal(Keys(two, crossing), await IdsAsync(new SearchQuery(null, [PatientDataQuery.Records([two.Id!])], 5)));
         Assert.Equal(Keys(doctor), await IdsAsync(new SearchQuery("Practitioner", [PatientDataQuery.Records(null)], 5)));
         Assert.Equal(Keys(acme, doctor), await IdsAsync(new SearchQuery(null, [PatientDataQuery.Records(null, RecordPart.Referenced)], 5)));
-        var total = await Store.SearchAsync(new SearchQuery(null, [PatientDataQuery.Records([one.Id, two.Id])], 3) { Total = TotalMode.Accurate }, None);
+        var total = await Store.SearchAsync(new SearchQuery(null, [PatientDataQuery.Records([one.Id!, two.Id!])], 3) { Total = TotalMode.Accurate }, None);
         Assert.Equal(7, total.Total);
+    }
+
+    [Fact]
+    public async Task Compartment_owner_condition_selects_the_records_of_the_patients_it_picks()
+    {
+        if (Store is null) return;
+        var (acme, other) = (Organization("Acme"), Organization("Other"));
+        var (one, two) = (PatientOf("One", acme), PatientOf("Two", other));
+        var (o1, o2, visit) = (Observation(NewId(), one.Id!, "1111-1"), Observation(NewId(), two.Id!, "1111-1"), EncounterOf(one));
+        await CommitAsync(acme, other, one, two, o1, o2, visit);
+        var managedByAcme = new CompartmentOwnerCondition("Patient", Query("Patient", ("organization", $"Organization/{acme.Id}")).Conditions[0]);
+        Assert.Equal(Keys(one, o1, visit), await IdsAsync(new SearchQuery(null, [managedByAcme], 2)));
+        Assert.Equal(Keys(o1), await IdsAsync(new SearchQuery("Observation", [managedByAcme], 5)));
+        var nobody = new CompartmentOwnerCondition("Patient", Query("Patient", ("organization", "Organization/none")).Conditions[0]);
+        Assert.Empty(await IdsAsync(new SearchQuery(null, [nobody], 5)));
     }
 
     [Fact]
@@ -143,7 +158,7 @@ public abstract class SearchGraphContract : IAsyncLifetime
         var doctor = new Practitioner { Id = NewId() };
         var one = PatientOf("One", acme);
         one.GeneralPractitioner = [new ResourceReference($"Practitioner/{doctor.Id}")];
-        var (o1, o2) = (Observation(NewId(), one.Id, "1111-1"), Observation(NewId(), one.Id, "2222-2"));
+        var (o1, o2) = (Observation(NewId(), one.Id!, "1111-1"), Observation(NewId(), one.Id!, "2222-2"));
         var visit = EncounterOf(one, doctor);
         await CommitAsync(parent, acme, doctor, one, o1, o2, visit);
 
@@ -164,7 +179,7 @@ public abstract class SearchGraphContract : IAsyncLifetime
         Assert.Equal(Keys(acme, doctor), await Included("Patient", ("_include", "*")));
         Assert.Equal(Keys(o1, o2), await Included("Patient", ("_revinclude", "Observation:subject")));
         Assert.Equal(Keys(o1, o2, visit), await Included("Patient", ("_revinclude", "Observation:subject"), ("_revinclude", "Encounter:*")));
-        Assert.Equal(Keys(one, o1, o2), await Included("Organization", ("_id", acme.Id), ("_revinclude", "Patient:organization"),
+        Assert.Equal(Keys(one, o1, o2), await Included("Organization", ("_id", acme.Id!), ("_revinclude", "Patient:organization"),
             ("_revinclude:iterate", "Observation:patient")));
         // The matches themselves are never included again.
         Assert.Equal(Keys(doctor, one), await Included("Encounter", ("_include", "Encounter:*")));

@@ -78,10 +78,7 @@ public sealed class CosmosTransactionTests(CosmosEmulator emulator)
     }
 
     [Theory]
-    [InlineData("subject:Patient.name", "x")]
-    [InlineData("_has:Observation:patient:code", "1234-5")]
     [InlineData("_sort", "date")]
-    [InlineData("_include", "Observation:subject")]
     [InlineData("value-quantity", "5.4")]
     [InlineData("date", "ap2020")]
     public async Task Search_feature_not_translated_yet_is_refused_not_answered_wrongly(string name, string value)
