@@ -87,7 +87,7 @@ public abstract class SearchGraphContract : IAsyncLifetime
         Assert.Equal(Keys(o2), await IdsAsync(Query("Observation", ("subject:Patient.name", "linkwood"), ("code", "1111-1"))));
 
         // A deleted resource satisfies no chain.
-        await Store.CommitAsync(Batch(Tombstone(new ResourceKey("Patient", two.Id), 2)), None);
+        await Store.CommitAsync(Batch(Tombstone(new ResourceKey("Patient", two.Id!), 2)), None);
         Assert.Empty(await IdsAsync(Query("Observation", ("subject:Patient.name", "linkwood"))));
     }
 
