@@ -70,8 +70,8 @@ internal static class CosmosIdChunks
     /// </summary>
     public static async Task<long> CountAsync(CosmosGateway db, CosmosConditions conditions, string where, string? pk, CancellationToken ct)
     {
-        var count = conditions.Build($"SELECT VALUE COUNT(1) FROM c WHERE {where}");
-        if (Variants(count).Count == 1) return (await db.QueryAsync(Variants(count)[0], pk, int.MaxValue, ct)).Sum(r => (long)r!);
+        var count = Variants(conditions.Build($"SELECT VALUE COUNT(1) FROM c WHERE {where}"));
+        if (count.Count == 1) return (await db.QueryAsync(count[0], pk, int.MaxValue, ct)).Sum(r => (long)r!);
         var ids = await AllAsync(db, conditions.Build($"SELECT VALUE c.id FROM c WHERE {where}"), pk, r => (string)r!, ct);
         return ids.Count;
     }
