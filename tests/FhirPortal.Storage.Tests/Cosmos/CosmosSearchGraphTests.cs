@@ -10,6 +10,6 @@ public sealed class CosmosSearchGraphTests(CosmosEmulator emulator) : SearchGrap
     protected override Task<IResourceStore?> OpenAsync() =>
         Task.FromResult<IResourceStore?>(emulator.Endpoint is null ? null : new CosmosResourceStore(emulator.NewContainer()));
 
-    // Two ids per query: every chain, _has and record test over a few resources then runs as several merged queries.
+    // Two ids per query: the long-list test then runs each chain, _has, record and include as several merged queries.
     protected override IDisposable? SmallIdChunks() => CosmosIdChunks.UseChunkSize(2);
 }
