@@ -42,6 +42,7 @@ internal sealed partial class CosmosConditions
         AnyCompartmentCondition c => $"EXISTS(SELECT VALUE m FROM m IN c.cmp WHERE ARRAY_CONTAINS({Add(c.Ids!.Select(id => $"{c.CompartmentType}/{id}").ToArray())}, m))",
         LastUpdatedCondition u => LastUpdated(u),
         // Each translated condition is safe to AND without parentheses (see CosmosDnf: the emulator's parser needs few).
+        CosmosSetCondition set => set.Predicate(this),
         AnyOfCondition any => CosmosDnf.Any(any.Alternatives.Select(all => CosmosDnf.All(all.Select(c => CosmosDnf.Atom(Translate(c)))))).Operand,
         _ => throw new StoreNotSupportedException(
             $"The Cosmos DB store cannot evaluate {Describe(condition)} yet; this search is not available on this server."),

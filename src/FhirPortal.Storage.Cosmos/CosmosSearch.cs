@@ -13,28 +13,28 @@ internal sealed class CosmosSearch(CosmosGateway db)
 
     public async Task<Page> QueryAsync(SearchQuery query, CancellationToken ct)
     {
-        if (query.Includes.Count + query.RevIncludes.Count > 0)
-            throw new StoreNotSupportedException("The Cosmos DB store does not evaluate _include/_revinclude yet.");
-        long? total = query.Total == TotalMode.None ? null : await CountAsync(query, ct);
+        query = await CosmosReferenceConditions.ResolveAsync(db, query, ct);
+        var pk = CosmosRouting.PartitionKey(query);
+        long? total = query.Total == TotalMode.None ? null : await CountAsync(query, pk, ct);
         if (query.Count == 0) return new Page([], null) { Total = total };
 
-        var (rows, next) = await CosmosSort.PageAsync(db, query, c => Where(c, query), Columns, ct);
+        var (rows, next) = await CosmosSort.PageAsync(db, query, c => Where(c, query), Columns, pk, ct);
         var entries = rows.Select(CosmosDocuments.ToStored).ToList();
-        return new Page(entries, next) { Total = total };
+        return new Page(entries, next) { Total = total, Included = await CosmosIncludes.FindAsync(db, query, entries, ct) };
     }
 
     public async Task<bool> AnyMatchAsync(SearchQuery query, CancellationToken ct)
     {
+        query = await CosmosReferenceConditions.ResolveAsync(db, query, ct);
         var conditions = new CosmosConditions();
         var sql = $"SELECT TOP 1 c.id FROM c WHERE {Where(conditions, query)}";
-        return (await db.QueryAsync(conditions.Build(sql), null, 1, ct)).Count > 0;
+        return await CosmosIdChunks.AnyAsync(db, conditions.Build(sql), CosmosRouting.PartitionKey(query), ct);
     }
 
-    private async Task<long> CountAsync(SearchQuery query, CancellationToken ct)
+    private async Task<long> CountAsync(SearchQuery query, string? pk, CancellationToken ct)
     {
         var conditions = new CosmosConditions();
-        var rows = await db.QueryAsync(conditions.Build($"SELECT VALUE COUNT(1) FROM c WHERE {Where(conditions, query)}"), null, int.MaxValue, ct);
-        return rows.Sum(r => (long)r!);
+        return await CosmosIdChunks.CountAsync(db, conditions, Where(conditions, query), pk, ct);
     }
 
     private static string Where(CosmosConditions conditions, SearchQuery query)

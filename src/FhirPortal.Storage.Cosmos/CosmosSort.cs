@@ -15,15 +15,15 @@ namespace FhirPortal.Storage.Cosmos;
 internal static class CosmosSort
 {
     public static async Task<(List<JsonNode> Rows, string? Next)> PageAsync(
-        CosmosGateway db, SearchQuery query, Func<CosmosConditions, string> where, string columns, CancellationToken ct)
+        CosmosGateway db, SearchQuery query, Func<CosmosConditions, string> where, string columns, string? pk, CancellationToken ct)
     {
-        if (Order.Of(query.Sort) is not { } order) return await CosmosSortWalk.PageAsync(db, query, where, columns, ct);
+        if (Order.Of(query.Sort) is not { } order) return await CosmosSortWalk.PageAsync(db, query, where, columns, pk, ct);
 
         var conditions = new CosmosConditions();
         var filter = where(conditions);
         if (query.Cursor is not null) filter += " AND " + order.After(conditions, Cursor.Decode(query.Cursor, order.Field is null ? 0 : 1));
         var sql = $"SELECT TOP {query.Count + 1} {columns} FROM c WHERE {filter} ORDER BY {order.By}";
-        var rows = (await db.QueryAsync(conditions.Build(sql), null, query.Count + 1, ct)).Select(r => r!).ToList();
+        var rows = (await CosmosIdChunks.PageAsync(db, conditions.Build(sql), pk, query.Count + 1, order.Compare, ct)).Select(r => r!).ToList();
         var next = rows.Count > query.Count ? order.CursorAfter(rows[query.Count - 1]).Encode() : null;
         return (rows.Take(query.Count).ToList(), next);
     }
@@ -49,6 +49,14 @@ internal static class CosmosSort
             if (Field is null) return $"c.id > {p.Add(cursor.Id)}";
             var value = p.Add(Cursor.Parameter(cursor.Values[0]));
             return $"(c.{Field} {greater} {value} OR (c.{Field} = {value} AND c.id {greater} {p.Add(cursor.Id)}))";
+        }
+
+        /// <summary>Compares two rows as the ORDER BY does (merging the pages of chunked queries, see <see cref="CosmosIdChunks"/>).</summary>
+        public int Compare(JsonNode a, JsonNode b)
+        {
+            var sign = Descending ? -1 : 1;
+            if (Field is not null && Cursor.Compare(a[Field]!, b[Field]!) is var byField and not 0) return sign * byField;
+            return sign * string.CompareOrdinal((string)a["id"]!, (string)b["id"]!);
         }
 
         public Cursor CursorAfter(JsonNode row) => new(Field is null ? [] : [row[Field]?.DeepClone()], (string)row["id"]!);

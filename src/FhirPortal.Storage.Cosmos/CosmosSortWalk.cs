@@ -20,14 +20,16 @@ internal sealed partial class CosmosSortWalk
     private readonly IReadOnlyList<(string Path, bool Descending)> _keys;
     private readonly string _select;
     private readonly int _need;
+    private readonly string? _pk;
     private readonly List<JsonNode> _rows = [];
 
     [GeneratedRegex("^[A-Za-z0-9_.-]+$")]
     private static partial Regex ParameterName();
 
-    private CosmosSortWalk(CosmosGateway db, SearchQuery query, Func<CosmosConditions, string> where, string columns)
+    private CosmosSortWalk(CosmosGateway db, SearchQuery query, Func<CosmosConditions, string> where, string columns, string? pk)
     {
         _db = db;
+        _pk = pk;
         _where = where;
         _keys = query.Sort.Select(k => (Path(k), k.Descending)).ToList();
         _select = columns + string.Concat(_keys.Select((k, i) => $", {k.Path} AS s{i}"));
@@ -35,9 +37,9 @@ internal sealed partial class CosmosSortWalk
     }
 
     public static async Task<(List<JsonNode> Rows, string? Next)> PageAsync(
-        CosmosGateway db, SearchQuery query, Func<CosmosConditions, string> where, string columns, CancellationToken ct)
+        CosmosGateway db, SearchQuery query, Func<CosmosConditions, string> where, string columns, string? pk, CancellationToken ct)
     {
-        var walk = new CosmosSortWalk(db, query, where, columns);
+        var walk = new CosmosSortWalk(db, query, where, columns, pk);
         var cursor = query.Cursor is null ? null : Cursor.Decode(query.Cursor, walk._keys.Count);
         await walk.CollectAsync(0, [], cursor, ct);
         var rows = walk._rows;
@@ -66,7 +68,7 @@ internal sealed partial class CosmosSortWalk
         if (level == _keys.Count)
         {
             var after = cursor is null ? filters : With(filters, p => $"c.id > {p.Add(cursor.Id)}");
-            _rows.AddRange(await RunAsync(after, "c.id ASC", _need - _rows.Count, ct));
+            _rows.AddRange(await RunAsync(after, "c.id ASC", ById, _need - _rows.Count, ct));
             return;
         }
         var (path, descending) = _keys[level];
@@ -86,7 +88,9 @@ internal sealed partial class CosmosSortWalk
             var top = _need - _rows.Count + 1;
             var defined = With(filters, _ => $"IS_DEFINED({path})");
             if (bound is { } b) defined = With(defined, p => $"{path} {(descending ? "<" : ">")} {p.Add(Cursor.Parameter(b))}");
-            var rows = await RunAsync(defined, $"{path} {(descending ? "DESC" : "ASC")}", top, ct);
+            var key = $"s{level}";
+            var rows = await RunAsync(defined, $"{path} {(descending ? "DESC" : "ASC")}",
+                (x, y) => (descending ? -1 : 1) * Cursor.Compare(x[key]!, y[key]!), top, ct);
             // With fewer rows than asked for every group is complete; otherwise the last value's group may go on.
             var edge = rows.Count == top ? rows[^1][$"s{level}"] : null;
             var complete = edge is null ? rows : rows.Where(r => Cursor.Compare(r[$"s{level}"]!, edge) != 0).ToList();
@@ -123,12 +127,15 @@ internal sealed partial class CosmosSortWalk
     private static List<Func<CosmosConditions, string>> With(List<Func<CosmosConditions, string>> filters, Func<CosmosConditions, string> filter) =>
         [.. filters, filter];
 
-    private async Task<List<JsonNode>> RunAsync(List<Func<CosmosConditions, string>> filters, string orderBy, int top, CancellationToken ct)
+    private static int ById(JsonNode x, JsonNode y) => string.CompareOrdinal((string)x["id"]!, (string)y["id"]!);
+
+    /// <param name="compare">The order of <paramref name="orderBy"/>, for merging chunked queries (<see cref="CosmosIdChunks"/>).</param>
+    private async Task<List<JsonNode>> RunAsync(List<Func<CosmosConditions, string>> filters, string orderBy, Comparison<JsonNode> compare, int top, CancellationToken ct)
     {
         var p = new CosmosConditions();
         var sql = new StringBuilder($"SELECT TOP {top} {_select} FROM c WHERE {_where(p)}");
         foreach (var filter in filters) sql.Append(" AND ").Append(filter(p));
         sql.Append(" ORDER BY ").Append(orderBy);
-        return (await _db.QueryAsync(p.Build(sql.ToString()), null, top, ct)).Select(r => r!).ToList();
+        return (await CosmosIdChunks.PageAsync(_db, p.Build(sql.ToString()), _pk, top, compare, ct)).Select(r => r!).ToList();
     }
 }

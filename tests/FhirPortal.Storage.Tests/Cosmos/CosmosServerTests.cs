@@ -105,9 +105,8 @@ public sealed class CosmosServerTests(CosmosEmulator emulator)
             var encounters = await BodyAsync(await client.GetAsync("Encounter?_total=accurate"));
             Assert.Equal(2, (int)encounters["total"]!);
 
-            var unsupported = await client.GetAsync("Observation?subject:Patient.name=cosmo");
-            Assert.Equal(HttpStatusCode.NotImplemented, unsupported.StatusCode);
-            Assert.Equal("OperationOutcome", (string)(await BodyAsync(unsupported))["resourceType"]!);
+            var chained = await BodyAsync(await client.GetAsync("Observation?subject:Patient.name=cosmo&_include=Observation:subject"));
+            Assert.Equal(["Observation", "Patient"], chained["entry"]!.AsArray().Select(e => (string)e!["resource"]!["resourceType"]!));
         }
         finally
         {

@@ -77,20 +77,6 @@ public sealed class CosmosTransactionTests(CosmosEmulator emulator)
         Assert.Contains("Won", Text((await expired.ReadAsync(new("Patient", id), None))!));
     }
 
-    [Theory]
-    [InlineData("subject:Patient.name", "x")]
-    [InlineData("_has:Observation:patient:code", "1234-5")]
-    [InlineData("_include", "Observation:subject")]
-    public async Task Search_feature_not_translated_yet_is_refused_not_answered_wrongly(string name, string value)
-    {
-        if (emulator.Endpoint is null) return;
-        using var store = new CosmosResourceStore(emulator.NewContainer());
-        var type = name.StartsWith("_has", StringComparison.Ordinal) ? "Patient" : "Observation";
-        var query = Query(type, (name, value));
-        var error = await Assert.ThrowsAsync<StoreNotSupportedException>(() => store.SearchAsync(query, None));
-        Assert.Contains("Cosmos DB store", error.Message);
-    }
-
     private static CosmosStoreOptions CopyWithLease(CosmosStoreOptions o, TimeSpan lease) => new()
     {
         Endpoint = o.Endpoint, Key = o.Key, Database = o.Database, Container = o.Container, TransactionLease = lease,
