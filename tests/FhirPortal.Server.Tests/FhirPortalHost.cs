@@ -27,6 +27,8 @@ public sealed class FhirPortalHost : WebApplicationFactory<Program>
             // Tests run as Development; the demo accounts and resources would show up in their searches.
             ["FhirPortal:Auth:SeedDemo"] = "false",
         };
+        // The store under test (SQLite, or Cosmos with FHIRPORTAL_TEST_STORE=Cosmos); a test's own settings win.
+        foreach (var (key, value) in TestStore.Settings(DataDirectory)) _settings[key] = value;
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) _settings[key] = value;
         _settings["FhirPortal:DataDirectory"] = DataDirectory;
     }
