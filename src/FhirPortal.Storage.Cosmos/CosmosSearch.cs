@@ -24,12 +24,23 @@ internal sealed class CosmosSearch(CosmosGateway db)
 
         var conditions = new CosmosConditions();
         var where = Where(conditions, query);
-        if (query.Cursor is not null) where += " AND " + order.After(conditions, Cursor.Decode(query.Cursor));
-        var sql = $"SELECT TOP {query.Count + 1} {Columns} FROM c WHERE {where} ORDER BY {order.By}";
+        var cursor = query.Cursor is null ? null : Cursor.Decode(query.Cursor);
+        // A backward cursor (the previous link) walks the same order reversed, then flips the page back.
+        var backward = cursor?.Backward == true;
+        if (cursor is not null) where += " AND " + order.After(conditions, cursor, backward);
+        var sql = $"SELECT TOP {query.Count + 1} {Columns} FROM c WHERE {where} ORDER BY {order.By(backward)}";
         var rows = await db.QueryAsync(conditions.Build(sql), null, query.Count + 1, ct);
-        var entries = rows.Take(query.Count).Select(r => CosmosDocuments.ToStored(r!)).ToList();
-        var next = rows.Count > query.Count ? order.CursorAfter(rows[query.Count - 1]!).Encode() : null;
-        return new Page(entries, next) { Total = total };
+        var more = rows.Count > query.Count;
+        var page = rows.Take(query.Count).Select(r => r!).ToList();
+        if (backward) page.Reverse();
+        string? next = null, previous = null;
+        if (page.Count > 0)
+        {
+            if (backward || more) next = order.CursorAfter(page[^1]).Encode();
+            if (backward ? more : cursor is not null) previous = (order.CursorAfter(page[0]) with { Backward = true }).Encode();
+        }
+        var entries = page.Select(CosmosDocuments.ToStored).ToList();
+        return new Page(entries, next) { PreviousCursor = previous, Total = total };
     }
 
     public async Task<bool> AnyMatchAsync(SearchQuery query, CancellationToken ct)
@@ -67,14 +78,18 @@ internal sealed class CosmosSearch(CosmosGateway db)
                 $"The Cosmos DB store can sort by _lastUpdated or _id only yet, not by {string.Join(",", sort.Select(k => k.Param))}."),
         };
 
-        private string Direction => Descending ? "DESC" : "ASC";
-
-        public string By => Field is null ? "c.id ASC" : $"c.{Field} {Direction}, c.id {Direction}";
-
-        public string After(CosmosConditions p, Cursor cursor)
+        /// <summary>The order, or its reverse for a backward (previous-page) walk.</summary>
+        public string By(bool reversed)
         {
-            var greater = Descending ? "<" : ">";
-            if (Field is null) return $"c.id > {p.Add(cursor.Id)}";
+            var direction = Descending != reversed ? "DESC" : "ASC";
+            return Field is null ? $"c.id {direction}" : $"c.{Field} {direction}, c.id {direction}";
+        }
+
+        /// <summary>Documents strictly after the cursor in the order (<paramref name="reversed"/>: strictly before it).</summary>
+        public string After(CosmosConditions p, Cursor cursor, bool reversed)
+        {
+            var greater = Descending != reversed ? "<" : ">";
+            if (Field is null) return $"c.id {greater} {p.Add(cursor.Id)}";
             var value = p.Add(cursor.Value switch
             {
                 JsonValue v when v.TryGetValue<long>(out var number) => number,
@@ -87,17 +102,22 @@ internal sealed class CosmosSearch(CosmosGateway db)
         public Cursor CursorAfter(JsonNode row) => new(Field is null ? null : row[Field]!.DeepClone(), (string)row["id"]!);
     }
 
-    private sealed record Cursor(JsonNode? Value, string Id)
+    /// <summary>The last (or, <see cref="Backward"/>, the first) entry of a page: where the next (previous) page starts.</summary>
+    private sealed record Cursor(JsonNode? Value, string Id, bool Backward = false)
     {
-        public string Encode() =>
-            Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(new JsonObject { ["v"] = Value?.DeepClone(), ["i"] = Id }));
+        public string Encode()
+        {
+            var json = new JsonObject { ["v"] = Value?.DeepClone(), ["i"] = Id };
+            if (Backward) json["b"] = true;
+            return Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(json));
+        }
 
         public static Cursor Decode(string text)
         {
             try
             {
                 var json = JsonNode.Parse(Base64Url.DecodeFromChars(text))!.AsObject();
-                return new Cursor(json["v"]?.DeepClone(), (string)json["i"]!);
+                return new Cursor(json["v"]?.DeepClone(), (string)json["i"]!, json["b"] is not null && (bool)json["b"]!);
             }
             catch (Exception e) when (e is FormatException or JsonException or InvalidOperationException or NullReferenceException or ArgumentException)
             {
