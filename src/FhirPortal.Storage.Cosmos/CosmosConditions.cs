@@ -33,8 +33,10 @@ internal sealed class CosmosConditions
         TypeCondition t => $"{(t.Not ? "NOT " : "")}ARRAY_CONTAINS({Add(t.Types.ToArray())}, c.type)",
         TokenCondition { Modifier: TokenModifier.Not } not => $"NOT {Exists("tok", not.Param, x => Or(not.AnyOf, m => Token(x, "s", "c", m)))}",
         TokenCondition { Modifier: TokenModifier.None } t => Exists("tok", t.Param, x => Or(t.AnyOf, m => Token(x, "s", "c", m))),
+        // :text matches a word start in the coding's display text, as the SQLite store does.
+        TokenCondition { Modifier: TokenModifier.Text } t => Exists("tok", t.Param, x => Or(t.AnyOf, m => $"CONTAINS(CONCAT(' ', {x}.t), {Add(" " + StringNormalizer.Normalize(m.Code))})")),
         StringCondition s => Exists("str", s.Param, x => Or(s.AnyOf, v => String(x, v, s.Modifier))),
-        DateCondition d when d.AnyOf.All(m => m.Prefix != Prefix.Ap) => Exists("dt", d.Param, x => Or(d.AnyOf, m => Date(x, m))),
+        DateCondition d => Exists("dt", d.Param, x => Or(d.AnyOf, m => Date(x, m))),
         ReferenceCondition r => Exists("ref", r.Param, x => Or(r.AnyOf, m => Reference(x, m))),
         ReferenceIdentifierCondition ri => Exists("ref", ri.Param, x => Or(ri.AnyOf, m => Token(x, "is", "iv", m))),
         UriCondition u => Exists("uri", u.Param, x => Or(u.AnyOf, v => Uri(x, v, u.Modifier))),
@@ -112,8 +114,17 @@ internal sealed class CosmosConditions
             Prefix.Le => $"({s} < {ps} OR {within})",
             Prefix.Sa => $"{s} >= {pe}",
             Prefix.Eb => $"{e} <= {ps}",
+            Prefix.Ap => Approximately(s, e, m),
             _ => throw new StoreNotSupportedException($"The Cosmos DB store cannot evaluate the date prefix {m.Prefix} yet."),
         };
+    }
+
+    /// <summary>ap: overlap with the search span widened by 10% of its distance from now (search.html#prefix), as SQLite.</summary>
+    private string Approximately(string s, string e, DateMatch m)
+    {
+        var (start, end) = (CosmosIndexJson.Ms(m.Range.Start), CosmosIndexJson.CeilingMs(m.Range.End));
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        return $"({s} < {Add(end + (long)(Math.Abs(end - now) * 0.1))} AND {e} > {Add(start - (long)(Math.Abs(now - start) * 0.1))})";
     }
 
     private string Reference(string x, ReferenceMatch m)

@@ -16,7 +16,8 @@ internal static class CosmosIndexJson
     {
         var json = new JsonObject
         {
-            ["tok"] = Array(index.Tokens, t => Entry(t.Param, t.Group, ("s", t.System), ("c", t.Code), ("t", t.Text))),
+            // Token text normalized as string values are: the :text modifier matches word starts in it.
+            ["tok"] = Array(index.Tokens, t => Entry(t.Param, t.Group, ("s", t.System), ("c", t.Code), ("t", t.Text is null ? null : StringNormalizer.Normalize(t.Text)))),
             ["str"] = Array(index.Strings, s => Entry(s.Param, s.Group, ("n", s.Normalized), ("e", s.Exact))),
             ["dt"] = Array(index.Dates, d => Entry(d.Param, d.Group, ("s", Ms(d.Start)), ("e", Ms(d.End)))),
             ["num"] = Array(index.Numbers, n => Entry(n.Param, n.Group, ("v", (double)n.Value), ("lo", (double)n.Low), ("hi", (double)n.High))),
