@@ -9,6 +9,7 @@ namespace FhirPortal.Server.Tests;
 /// <summary>
 /// An in-process server on a fresh SQLite data directory in a temp folder. Dispose it to stop the host; the
 /// directory is deleted unless <see cref="KeepData"/> is set (restart tests reopen it with a new host).
+/// With FHIRPORTAL_TEST_STORE=Cosmos the resources live in a Cosmos emulator container instead (<see cref="TestStore"/>).
 /// </summary>
 public sealed class FhirPortalHost : WebApplicationFactory<Program>
 {
