@@ -15,9 +15,9 @@ internal sealed partial class CosmosTransactions
         var due = Interlocked.Read(ref _nextSweepMs);
         if (now.ToUnixTimeMilliseconds() < due) return;
         if (Interlocked.CompareExchange(ref _nextSweepMs, (now + Retention / 2).ToUnixTimeMilliseconds(), due) != due) return;
-        // The commit itself succeeded: a failed sweep is simply retried at the next one.
+        // The commit itself succeeded and must be reported so: a failed sweep is simply retried at the next one.
         try { await SweepAsync(now, _lease, ct); }
-        catch (CosmosStoreException) { }
+        catch (Exception e) when (e is not OperationCanceledException) { }
     }
 
     /// <summary>
