@@ -85,7 +85,6 @@ public sealed class CosmosTransactionTests(CosmosEmulator emulator)
     [InlineData("_sort", "date")]
     [InlineData("_include", "Observation:subject")]
     [InlineData("value-quantity", "5.4")]
-    [InlineData("date", "ap2020")]
     public async Task Search_feature_not_translated_yet_is_refused_not_answered_wrongly(string name, string value)
     {
         if (emulator.Endpoint is null) return;
