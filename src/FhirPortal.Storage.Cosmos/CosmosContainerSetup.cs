@@ -31,6 +31,10 @@ internal static class CosmosContainerSetup
         policy.IncludedPaths.Add(new IncludedPath { Path = "/*" });
         foreach (var path in new[] { "/raw/?", "/writes/*", "/idx/*", "/tx/?", "/\"_etag\"/?" })
             policy.ExcludedPaths.Add(new ExcludedPath { Path = path });
+        // Request units: fields only ever read back, never filtered or sorted on (the writes a single-resource
+        // commit carries in its head lock, the display timestamp, the write method, the home partition, criteria locks).
+        foreach (var path in new[] { "/lock/writes/*", "/lu/?", "/m/?", "/home/?", "/crit/*" })
+            policy.ExcludedPaths.Add(new ExcludedPath { Path = path });
         foreach (var order in new[] { CompositePathSortOrder.Ascending, CompositePathSortOrder.Descending })
         {
             policy.CompositeIndexes.Add(Composite(order, "/lum", "/id"));

@@ -25,7 +25,7 @@ internal sealed class CosmosGateway(Container container, ILogger logger)
     {
         Alive();
         using var response = await container.ReadItemStreamAsync(id, new PartitionKey(pk), cancellationToken: ct);
-        Charge("read", id, response);
+        Charge("read", id, response, ContentLength(response));
         if (response.StatusCode == HttpStatusCode.NotFound) return null;
         EnsureSuccess(response, "read", id);
         return new CosmosDoc(await ParseAsync(response.Content, ct), response.Headers.ETag);
@@ -35,8 +35,9 @@ internal sealed class CosmosGateway(Container container, ILogger logger)
     public async Task<string?> CreateAsync(JsonObject doc, CancellationToken ct)
     {
         BeforeWrite();
-        using var response = await container.CreateItemStreamAsync(Serialize(doc), PartitionOf(doc), cancellationToken: ct);
-        Charge("create", Id(doc), response);
+        using var body = Serialize(doc);
+        using var response = await container.CreateItemStreamAsync(body, PartitionOf(doc), cancellationToken: ct);
+        Charge("create", Id(doc), response, body.Length);
         if (response.StatusCode == HttpStatusCode.Conflict) return null;
         EnsureSuccess(response, "create", Id(doc));
         return response.Headers.ETag;
@@ -46,9 +47,10 @@ internal sealed class CosmosGateway(Container container, ILogger logger)
     public async Task<string?> ReplaceAsync(JsonObject doc, string etag, CancellationToken ct)
     {
         BeforeWrite();
-        using var response = await container.ReplaceItemStreamAsync(Serialize(doc), Id(doc), PartitionOf(doc),
+        using var body = Serialize(doc);
+        using var response = await container.ReplaceItemStreamAsync(body, Id(doc), PartitionOf(doc),
             new ItemRequestOptions { IfMatchEtag = etag }, ct);
-        Charge("replace", Id(doc), response);
+        Charge("replace", Id(doc), response, body.Length);
         if (response.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.NotFound) return null;
         EnsureSuccess(response, "replace", Id(doc));
         return response.Headers.ETag;
@@ -57,8 +59,9 @@ internal sealed class CosmosGateway(Container container, ILogger logger)
     public async Task UpsertAsync(JsonObject doc, CancellationToken ct)
     {
         BeforeWrite();
-        using var response = await container.UpsertItemStreamAsync(Serialize(doc), PartitionOf(doc), cancellationToken: ct);
-        Charge("upsert", Id(doc), response);
+        using var body = Serialize(doc);
+        using var response = await container.UpsertItemStreamAsync(body, PartitionOf(doc), cancellationToken: ct);
+        Charge("upsert", Id(doc), response, body.Length);
         EnsureSuccess(response, "upsert", Id(doc));
     }
 
@@ -68,7 +71,7 @@ internal sealed class CosmosGateway(Container container, ILogger logger)
         BeforeWrite();
         using var response = await container.DeleteItemStreamAsync(id, new PartitionKey(pk),
             etag is null ? null : new ItemRequestOptions { IfMatchEtag = etag }, ct);
-        Charge("delete", id, response);
+        Charge("delete", id, response, 0);
         if (response.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.NotFound) return false;
         EnsureSuccess(response, "delete", id);
         return true;
@@ -88,7 +91,7 @@ internal sealed class CosmosGateway(Container container, ILogger logger)
         while (iterator.HasMoreResults && results.Count < limit)
         {
             using var response = await iterator.ReadNextAsync(ct);
-            Charge("query", query.QueryText, response);
+            Charge("query", query.QueryText, response, ContentLength(response));
             EnsureSuccess(response, "query", query.QueryText);
             var page = await ParseAsync(response.Content, ct);
             foreach (var item in page["Documents"]!.AsArray())
@@ -109,12 +112,16 @@ internal sealed class CosmosGateway(Container container, ILogger logger)
     private static async Task<JsonObject> ParseAsync(Stream content, CancellationToken ct) =>
         (await JsonNode.ParseAsync(content, cancellationToken: ct))!.AsObject();
 
-    private void Charge(string operation, string target, ResponseMessage response)
+    /// <summary>Counts the request (its charge, and the document bytes sent or received) and logs it at Debug.</summary>
+    private void Charge(string operation, string target, ResponseMessage response, long bytes)
     {
         var charge = response.Headers.RequestCharge;
-        CosmosCharge.Add(charge);
-        logger.LogDebug("Cosmos {Operation} {Target}: {Status}, {RequestCharge} RU", operation, target, (int)response.StatusCode, charge);
+        CosmosCharge.Add(operation, charge, bytes);
+        logger.LogDebug("Cosmos {Operation} {Target}: {Status}, {RequestCharge} RU, {Bytes} bytes",
+            operation, target, (int)response.StatusCode, charge, bytes);
     }
+
+    private static long ContentLength(ResponseMessage response) => response.Content is { CanSeek: true } content ? content.Length : 0;
 
     private static void EnsureSuccess(ResponseMessage response, string operation, string target)
     {

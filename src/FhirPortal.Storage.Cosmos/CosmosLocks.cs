@@ -6,6 +6,7 @@ namespace FhirPortal.Storage.Cosmos;
 /// Settles a lock left on a head or criteria document by another transaction: a committed transaction is rolled
 /// forward, an aborted one's lock released, and one with no record yet is aborted once its lease has run out
 /// (creating its record as "aborted", which its owner's commit can then no longer do: first create wins).
+/// A single-resource write's lock is committed already (it holds the writes): it is always rolled forward.
 /// </summary>
 internal sealed class CosmosLocks(CosmosGateway db, TimeSpan lease, Func<JsonObject, CancellationToken, Task> rollForward)
 {
@@ -13,11 +14,36 @@ internal sealed class CosmosLocks(CosmosGateway db, TimeSpan lease, Func<JsonObj
 
     public static JsonObject NewLock(string txn) => new() { ["txn"] = txn, ["at"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() };
 
+    /// <summary>A lock that is also the committed transaction record of a one-resource write (its writes inline).</summary>
+    public static JsonObject NewCommittedLock(string txn, IEnumerable<JsonObject> entries)
+    {
+        var lockInfo = NewLock(txn);
+        lockInfo["state"] = "committed";
+        lockInfo["writes"] = new JsonArray(entries.Select(e => (JsonNode?)e.DeepClone()).ToArray());
+        return lockInfo;
+    }
+
+    /// <summary>The transaction record a committed lock stands for (marked inline: there is no record document).</summary>
+    public static JsonObject InlineRecord(JsonObject committedLock)
+    {
+        var id = CosmosKeys.TransactionId((string)committedLock["txn"]!);
+        return new JsonObject
+        {
+            ["id"] = id, ["pk"] = id, ["kind"] = CosmosKeys.Transaction, ["state"] = "committed", ["inline"] = true,
+            ["at"] = committedLock["at"]!.DeepClone(), ["writes"] = committedLock["writes"]!.DeepClone(), ["crit"] = new JsonArray(),
+        };
+    }
+
     public static string? Owner(JsonObject doc) => doc["lock"] is JsonObject l ? (string?)l["txn"] : null;
 
     public async Task<Outcome> SettleAsync(CosmosDoc locked, CancellationToken ct)
     {
         var lockInfo = locked.Body["lock"]!.AsObject();
+        if ((string?)lockInfo["state"] == "committed")
+        {
+            await rollForward(InlineRecord(lockInfo), ct);
+            return Outcome.Settled;
+        }
         var txn = (string)lockInfo["txn"]!;
         var record = await RecordAsync(txn, (long)lockInfo["at"]!, ct);
         if (record is null) return Outcome.StillRunning;

@@ -56,6 +56,14 @@ public sealed class CosmosResourceStore : IResourceStore, IDisposable
     /// <summary>Tests: the next store operations fail after this many document writes, as if the process died there.</summary>
     internal async Task CrashAfterWritesAsync(int writes) => (await PartsAsync()).Db.FailAfterWrites = writes;
 
+    /// <summary>Tests: runs the transaction sweep as if the clock read <paramref name="now"/>; returns the aborted-record retention.</summary>
+    internal async Task<TimeSpan> SweepTransactionsAsync(DateTimeOffset now)
+    {
+        var transactions = (await PartsAsync()).Transactions;
+        await transactions.SweepAsync(now, TimeSpan.Zero, CancellationToken.None);
+        return transactions.Retention;
+    }
+
     private async Task<Parts> StartAsync()
     {
         var container = await CosmosContainerSetup.EnsureAsync(_client, _options, CancellationToken.None);

@@ -18,9 +18,12 @@ internal sealed class CosmosSearch(CosmosGateway db)
         long? total = query.Total == TotalMode.None ? null : await CountAsync(query, pk, ct);
         if (query.Count == 0) return new Page([], null) { Total = total };
 
-        var (rows, next) = await CosmosSort.PageAsync(db, query, c => Where(c, query), Columns, pk, ct);
+        var (rows, next, previous) = await CosmosSort.PageAsync(db, query, c => Where(c, query), Columns, pk, ct);
         var entries = rows.Select(CosmosDocuments.ToStored).ToList();
-        return new Page(entries, next) { Total = total, Included = await CosmosIncludes.FindAsync(db, query, entries, ct) };
+        return new Page(entries, next)
+        {
+            PreviousCursor = previous, Total = total, Included = await CosmosIncludes.FindAsync(db, query, entries, ct),
+        };
     }
 
     public async Task<bool> AnyMatchAsync(SearchQuery query, CancellationToken ct)

@@ -14,18 +14,42 @@ namespace FhirPortal.Storage.Cosmos;
 /// </summary>
 internal static class CosmosSort
 {
-    public static async Task<(List<JsonNode> Rows, string? Next)> PageAsync(
+    public static async Task<(List<JsonNode> Rows, string? Next, string? Previous)> PageAsync(
         CosmosGateway db, SearchQuery query, Func<CosmosConditions, string> where, string columns, string? pk, CancellationToken ct)
     {
-        if (Order.Of(query.Sort) is not { } order) return await CosmosSortWalk.PageAsync(db, query, where, columns, pk, ct);
+        var order = Order.Of(query.Sort);
+        var cursor = query.Cursor is null ? null : Cursor.Decode(query.Cursor, order is null ? query.Sort.Count : order.Field is null ? 0 : 1);
+        // A backward cursor (the previous link) walks the same order reversed, then flips the page back.
+        var backward = cursor?.Backward == true;
+        List<JsonNode> rows;
+        Func<JsonNode, Cursor> cursorOf;
+        if (order is null)
+        {
+            var walk = new CosmosSortWalk(db, query, where, columns, pk, backward);
+            rows = await walk.RowsAsync(cursor, ct);
+            cursorOf = walk.CursorOf;
+        }
+        else
+        {
+            var conditions = new CosmosConditions();
+            var filter = where(conditions);
+            if (cursor is not null) filter += " AND " + order.After(conditions, cursor, backward);
+            var sql = $"SELECT TOP {query.Count + 1} {columns} FROM c WHERE {filter} ORDER BY {order.By(backward)}";
+            Comparison<JsonNode> compare = backward ? (a, b) => order.Compare(b, a) : order.Compare;
+            rows = (await CosmosIdChunks.PageAsync(db, conditions.Build(sql), pk, query.Count + 1, compare, ct)).Select(r => r!).ToList();
+            cursorOf = order.CursorAfter;
+        }
 
-        var conditions = new CosmosConditions();
-        var filter = where(conditions);
-        if (query.Cursor is not null) filter += " AND " + order.After(conditions, Cursor.Decode(query.Cursor, order.Field is null ? 0 : 1));
-        var sql = $"SELECT TOP {query.Count + 1} {columns} FROM c WHERE {filter} ORDER BY {order.By}";
-        var rows = (await CosmosIdChunks.PageAsync(db, conditions.Build(sql), pk, query.Count + 1, order.Compare, ct)).Select(r => r!).ToList();
-        var next = rows.Count > query.Count ? order.CursorAfter(rows[query.Count - 1]).Encode() : null;
-        return (rows.Take(query.Count).ToList(), next);
+        var more = rows.Count > query.Count;
+        var page = rows.Take(query.Count).ToList();
+        if (backward) page.Reverse();
+        string? next = null, previous = null;
+        if (page.Count > 0)
+        {
+            if (backward || more) next = cursorOf(page[^1]).Encode();
+            if (backward ? more : cursor is not null) previous = (cursorOf(page[0]) with { Backward = true }).Encode();
+        }
+        return (page, next, previous);
     }
 
     /// <summary>The orders served by one query: by document id (stable default), by _lastUpdated or by _id, each tied by document id.</summary>
@@ -39,14 +63,18 @@ internal static class CosmosSort
             _ => null,
         };
 
-        private string Direction => Descending ? "DESC" : "ASC";
-
-        public string By => Field is null ? "c.id ASC" : $"c.{Field} {Direction}, c.id {Direction}";
-
-        public string After(CosmosConditions p, Cursor cursor)
+        /// <summary>The order, or its reverse for a backward (previous-page) walk.</summary>
+        public string By(bool reversed)
         {
-            var greater = Descending ? "<" : ">";
-            if (Field is null) return $"c.id > {p.Add(cursor.Id)}";
+            var direction = Descending != reversed ? "DESC" : "ASC";
+            return Field is null ? $"c.id {direction}" : $"c.{Field} {direction}, c.id {direction}";
+        }
+
+        /// <summary>Documents strictly after the cursor in the order (<paramref name="reversed"/>: strictly before it).</summary>
+        public string After(CosmosConditions p, Cursor cursor, bool reversed)
+        {
+            var greater = Descending != reversed ? "<" : ">";
+            if (Field is null) return $"c.id {greater} {p.Add(cursor.Id)}";
             var value = p.Add(Cursor.Parameter(cursor.Values[0]));
             return $"(c.{Field} {greater} {value} OR (c.{Field} = {value} AND c.id {greater} {p.Add(cursor.Id)}))";
         }
@@ -63,11 +91,18 @@ internal static class CosmosSort
     }
 }
 
-/// <summary>A keyset paging position: the sort values (null where the entry has none) and document id of a page's last entry.</summary>
-internal sealed record Cursor(IReadOnlyList<JsonNode?> Values, string Id)
+/// <summary>
+/// A keyset paging position: the sort values (null where the entry has none) and document id of a page's last entry,
+/// or (<see cref="Backward"/>, the previous link) of its first entry.
+/// </summary>
+internal sealed record Cursor(IReadOnlyList<JsonNode?> Values, string Id, bool Backward = false)
 {
-    public string Encode() => Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(
-        new JsonObject { ["k"] = new JsonArray(Values.Select(v => v?.DeepClone()).ToArray()), ["i"] = Id }));
+    public string Encode()
+    {
+        var json = new JsonObject { ["k"] = new JsonArray(Values.Select(v => v?.DeepClone()).ToArray()), ["i"] = Id };
+        if (Backward) json["b"] = true;
+        return Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(json));
+    }
 
     public static Cursor Decode(string text, int sortKeys)
     {
@@ -76,7 +111,7 @@ internal sealed record Cursor(IReadOnlyList<JsonNode?> Values, string Id)
             var json = JsonNode.Parse(Base64Url.DecodeFromChars(text))!.AsObject();
             var values = json["k"]!.AsArray().Select(v => v?.DeepClone()).ToList();
             if (values.Count != sortKeys || values.Any(v => v is not (null or JsonValue))) throw new FormatException("sort keys differ");
-            return new Cursor(values, (string)json["i"]!);
+            return new Cursor(values, (string)json["i"]!, json["b"] is JsonValue b && (bool)b);
         }
         catch (Exception e) when (e is FormatException or JsonException or InvalidOperationException or NullReferenceException or ArgumentException)
         {

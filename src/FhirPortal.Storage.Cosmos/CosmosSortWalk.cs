@@ -26,31 +26,28 @@ internal sealed partial class CosmosSortWalk
     [GeneratedRegex("^[A-Za-z0-9_.-]+$")]
     private static partial Regex ParameterName();
 
-    private CosmosSortWalk(CosmosGateway db, SearchQuery query, Func<CosmosConditions, string> where, string columns, string? pk)
+    private readonly bool _reversed;
+
+    /// <param name="reversed">Walk the exact reverse of the order (a previous-page cursor): values without a key first.</param>
+    public CosmosSortWalk(CosmosGateway db, SearchQuery query, Func<CosmosConditions, string> where, string columns, string? pk, bool reversed)
     {
         _db = db;
         _pk = pk;
+        _reversed = reversed;
         _where = where;
         _keys = query.Sort.Select(k => (Path(k), k.Descending)).ToList();
         _select = columns + string.Concat(_keys.Select((k, i) => $", {k.Path} AS s{i}"));
         _need = query.Count + 1;
     }
 
-    public static async Task<(List<JsonNode> Rows, string? Next)> PageAsync(
-        CosmosGateway db, SearchQuery query, Func<CosmosConditions, string> where, string columns, string? pk, CancellationToken ct)
+    /// <summary>The first page size + 1 entries after <paramref name="cursor"/> in the walk's order.</summary>
+    public async Task<List<JsonNode>> RowsAsync(Cursor? cursor, CancellationToken ct)
     {
-        var walk = new CosmosSortWalk(db, query, where, columns, pk);
-        var cursor = query.Cursor is null ? null : Cursor.Decode(query.Cursor, walk._keys.Count);
-        await walk.CollectAsync(0, [], cursor, ct);
-        var rows = walk._rows;
-        string? next = null;
-        if (rows.Count > query.Count)
-        {
-            var last = rows[query.Count - 1];
-            next = new Cursor(walk._keys.Select((_, i) => last[$"s{i}"]?.DeepClone()).ToList(), (string)last["id"]!).Encode();
-        }
-        return (rows.Take(query.Count).ToList(), next);
+        await CollectAsync(0, [], cursor, ct);
+        return _rows;
     }
+
+    public Cursor CursorOf(JsonNode row) => new(_keys.Select((_, i) => row[$"s{i}"]?.DeepClone()).ToList(), (string)row["id"]!);
 
     private static string Path(SortKey key) => key.Param switch
     {
@@ -67,22 +64,30 @@ internal sealed partial class CosmosSortWalk
         if (_rows.Count >= _need) return;
         if (level == _keys.Count)
         {
-            var after = cursor is null ? filters : With(filters, p => $"c.id > {p.Add(cursor.Id)}");
-            _rows.AddRange(await RunAsync(after, "c.id ASC", ById, _need - _rows.Count, ct));
+            var after = cursor is null ? filters : With(filters, p => $"c.id {(_reversed ? "<" : ">")} {p.Add(cursor.Id)}");
+            _rows.AddRange(await RunAsync(after, _reversed ? "c.id DESC" : "c.id ASC", _reversed ? (x, y) => ById(y, x) : ById, _need - _rows.Count, ct));
             return;
         }
-        var (path, descending) = _keys[level];
+        var (path, keyDescending) = _keys[level];
+        // Reversed, each key runs the other way and the entries without a value come first instead of last.
+        var descending = keyDescending != _reversed;
+        var undefinedDone = false;
         JsonNode? bound = null;
         if (cursor is not null)
         {
             if (cursor.Values[level] is not { } value)
             {
                 await CollectAsync(level + 1, With(filters, _ => $"NOT IS_DEFINED({path})"), cursor, ct);
-                return;
+                if (!_reversed) return;
             }
-            await CollectAsync(level + 1, With(filters, Equal(path, value)), cursor, ct);
-            bound = value;
+            else
+            {
+                await CollectAsync(level + 1, With(filters, Equal(path, value)), cursor, ct);
+                bound = value;
+            }
+            undefinedDone = _reversed;
         }
+        if (_reversed && !undefinedDone) await CollectAsync(level + 1, With(filters, _ => $"NOT IS_DEFINED({path})"), null, ct);
         while (_rows.Count < _need)
         {
             var top = _need - _rows.Count + 1;
@@ -101,11 +106,13 @@ internal sealed partial class CosmosSortWalk
             await CollectAsync(level + 1, With(filters, Equal(path, edge)), null, ct);
             bound = edge;
         }
-        await CollectAsync(level + 1, With(filters, _ => $"NOT IS_DEFINED({path})"), null, ct);
+        if (!_reversed) await CollectAsync(level + 1, With(filters, _ => $"NOT IS_DEFINED({path})"), null, ct);
     }
 
     /// <summary>The page order from key <paramref name="level"/> on: values before none, each key's direction, then document id.</summary>
-    private int CompareFrom(int level, JsonNode x, JsonNode y)
+    private int CompareFrom(int level, JsonNode x, JsonNode y) => _reversed ? Forward(level, y, x) : Forward(level, x, y);
+
+    private int Forward(int level, JsonNode x, JsonNode y)
     {
         for (var i = level; i < _keys.Count; i++)
         {

@@ -12,20 +12,35 @@ namespace FhirPortal.Storage.Cosmos;
 /// 3. create the transaction record holding every write: the commit point (it exists as "committed" or not at all);
 /// 4. apply: version documents, current documents, heads unlocked; then the record is deleted.
 /// A crash before 3 leaves locks that expire and are released; after 3, anyone who meets a lock rolls it forward.
+/// A batch that writes one resource (no conditional create) skips the record: its head lock carries the writes and
+/// is itself committed, so the one head write is the commit point (4 document writes instead of 6).
+/// Records of aborted transactions stay for <see cref="Retention"/> (they stop a stalled owner from committing
+/// late), then a sweep deletes them; the sweep also finishes anything left behind, at start and once per lease.
 /// </summary>
-internal sealed class CosmosTransactions
+internal sealed partial class CosmosTransactions
 {
     private const int PartChars = 400_000;
 
     private readonly CosmosGateway _db;
+    private readonly TimeSpan _lease;
     private readonly Func<SearchQuery, CancellationToken, Task<bool>> _anyMatch;
+    private long _nextSweepMs;
 
     public CosmosTransactions(CosmosGateway db, TimeSpan lease, Func<SearchQuery, CancellationToken, Task<bool>> anyMatch)
     {
         _db = db;
+        _lease = lease;
         _anyMatch = anyMatch;
         Locks = new CosmosLocks(db, lease, RollForwardAsync);
+        Retention = lease * 10 + TimeSpan.FromMinutes(5);
     }
+
+    /// <summary>
+    /// How long an aborted transaction's record is kept. An owner never commits once half of it has passed since it
+    /// took its first lock, so deleting the record later is safe unless that owner stalled for longer than
+    /// <c>lease + Retention / 2</c> between that check and its commit write.
+    /// </summary>
+    public TimeSpan Retention { get; }
 
     public CosmosLocks Locks { get; }
 
@@ -34,13 +49,23 @@ internal sealed class CosmosTransactions
     public async Task CommitAsync(WriteBatch batch, CancellationToken ct)
     {
         var txn = Guid.NewGuid().ToString("N");
+        var started = DateTimeOffset.UtcNow;
         var groups = batch.Writes.GroupBy(w => w.Version.Key).Select(g => g.OrderBy(w => w.Version.VersionId).ToList())
             .OrderBy(g => CosmosKeys.Own(g[0].Version.Key), StringComparer.Ordinal).ToList();
+        if (groups.Count == 1 && batch.MustNotMatch.Count == 0 && groups[0].Select(CosmosDocuments.Entry).ToList() is var single
+            && single.Sum(e => e.ToJsonString().Length) <= PartChars)
+        {
+            var committed = CosmosLocks.NewCommittedLock(txn, single);
+            var head = await LockHeadAsync(groups[0], txn, committed, ct);
+            await ApplyAsync(CosmosLocks.InlineRecord(committed), single, ct, head.Doc);
+            await SweepIfDueAsync(ct);
+            return;
+        }
         var held = new List<Held>();
         var commitAttempted = false;
         try
         {
-            foreach (var group in groups) held.Add(await LockHeadAsync(group, txn, ct));
+            foreach (var group in groups) held.Add(await LockHeadAsync(group, txn, CosmosLocks.NewLock(txn), ct));
             var criteriaLocks = new List<string>();
             foreach (var type in batch.MustNotMatch.Select(c => c.ResourceType ?? "*").Distinct())
             {
@@ -54,10 +79,13 @@ internal sealed class CosmosTransactions
             }
             var entries = groups.SelectMany(g => g).Select(CosmosDocuments.Entry).ToList();
             var record = await PrepareRecordAsync(txn, entries, criteriaLocks, ct);
+            if (DateTimeOffset.UtcNow - started > Retention / 2)
+                throw new WriteConflictException("The transaction took too long to take its locks; it was abandoned.");
             commitAttempted = true;
             if (await _db.CreateAsync(record, ct) is null)
                 throw new WriteConflictException("The transaction was aborted by another writer after its lease ran out.");
-            await ApplyAsync(record, entries, ct);
+            await ApplyAsync(record, entries, ct, held.Select(h => h.Doc).Where(d => (string?)d.Body["kind"] == CosmosKeys.Head).ToArray());
+            await SweepIfDueAsync(ct);
         }
         catch (Exception e) when (!commitAttempted || e is WriteConflictException)
         {
@@ -71,13 +99,21 @@ internal sealed class CosmosTransactions
         }
     }
 
-    private async Task<Held> LockHeadAsync(List<ResourceWrite> group, string txn, CancellationToken ct)
+    /// <summary>Locks the resource's head with <paramref name="lockInfo"/> if it is at the version the writes expect.</summary>
+    private async Task<Held> LockHeadAsync(List<ResourceWrite> group, string txn, JsonObject lockInfo, CancellationToken ct)
     {
         var key = group[0].Version.Key;
         var expected = group[0].Version.VersionId - 1;
         for (var i = 1; i < group.Count; i++)
             if (group[i].Version.VersionId != group[i - 1].Version.VersionId + 1)
                 throw new WriteConflictException($"The writes of {key} in one batch must have consecutive versions.");
+        if (expected == 0)
+        {
+            // A create: try it before paying for a read (a conflict means the id exists: checked below).
+            var created = CosmosDocuments.NewHead(key);
+            created["lock"] = lockInfo;
+            if (await _db.CreateAsync(created, ct) is { } createdEtag) return new Held(new CosmosDoc(created, createdEtag));
+        }
         for (var attempt = 0; attempt < 3; attempt++)
         {
             var head = await _db.ReadAsync(CosmosKeys.HeadId(key), CosmosKeys.Own(key), ct);
@@ -91,7 +127,7 @@ internal sealed class CosmosTransactions
             if (current != expected)
                 throw new WriteConflictException($"{key} is at version {current}, the write expected {expected}.");
             var locked = head?.Body.DeepClone().AsObject() ?? CosmosDocuments.NewHead(key);
-            locked["lock"] = CosmosLocks.NewLock(txn);
+            locked["lock"] = lockInfo.DeepClone();
             var etag = head is null ? await _db.CreateAsync(locked, ct) : await _db.ReplaceAsync(locked, head.ETag, ct);
             if (etag is null) throw new WriteConflictException($"{key} was changed by a concurrent write.");
             return new Held(new CosmosDoc(locked, etag));
@@ -133,7 +169,11 @@ internal sealed class CosmosTransactions
         {
             for (var i = 0; i < parts.Count; i++)
             {
-                var part = new JsonObject { ["id"] = CosmosKeys.TransactionPartId(txn, i), ["pk"] = id, ["kind"] = CosmosKeys.TransactionPart, ["writes"] = parts[i] };
+                var part = new JsonObject
+                {
+                    ["id"] = CosmosKeys.TransactionPartId(txn, i), ["pk"] = id, ["kind"] = CosmosKeys.TransactionPart,
+                    ["at"] = record["at"]!.DeepClone(), ["writes"] = parts[i],
+                };
                 if (await _db.CreateAsync(part, ct) is null) throw new CosmosStoreException($"Transaction part {i} of {txn} already exists.");
             }
             record["parts"] = parts.Count;
@@ -176,12 +216,17 @@ internal sealed class CosmosTransactions
         await ApplyAsync(record, entries, ct);
     }
 
-    private async Task ApplyAsync(JsonObject record, List<JsonObject> entries, CancellationToken ct)
+    /// <summary>Applies a committed transaction; <paramref name="heads"/> are heads as this owner locked them (saves reading them again).</summary>
+    private async Task ApplyAsync(JsonObject record, List<JsonObject> entries, CancellationToken ct, params CosmosDoc[] heads)
     {
         var id = (string)record["id"]!;
         var txn = id[(CosmosKeys.Transaction.Length + 1)..];
         foreach (var group in entries.GroupBy(e => CosmosDocuments.Key(e)))
-            await ApplyResourceAsync(txn, group.Key, group.OrderBy(CosmosDocuments.VersionOf).ToList(), ct);
+        {
+            var known = heads.FirstOrDefault(h => CosmosDocuments.Key(h.Body) == group.Key);
+            await ApplyResourceAsync(txn, group.Key, group.OrderBy(CosmosDocuments.VersionOf).ToList(), known, ct);
+        }
+        if (record["inline"] is not null) return; // the head's lock was the record: unlocking it finished the transaction
         foreach (var lockId in record["crit"]!.AsArray().Select(c => (string)c!))
         {
             var doc = await _db.ReadAsync(lockId, lockId, ct);
@@ -192,9 +237,9 @@ internal sealed class CosmosTransactions
         await _db.DeleteAsync(id, id, null, ct);
     }
 
-    private async Task ApplyResourceAsync(string txn, ResourceKey key, List<JsonObject> versions, CancellationToken ct)
+    private async Task ApplyResourceAsync(string txn, ResourceKey key, List<JsonObject> versions, CosmosDoc? known, CancellationToken ct)
     {
-        var head = await _db.ReadAsync(CosmosKeys.HeadId(key), CosmosKeys.Own(key), ct);
+        var head = known ?? await _db.ReadAsync(CosmosKeys.HeadId(key), CosmosKeys.Own(key), ct);
         if (head is null || CosmosLocks.Owner(head.Body) != txn) return; // already applied
         foreach (var entry in versions) await _db.CreateAsync(CosmosDocuments.Version(entry), ct); // exists: applied before
         var last = versions[^1];
@@ -208,23 +253,5 @@ internal sealed class CosmosTransactions
         unlocked["home"] = newHome;
         unlocked["lock"] = null;
         await _db.ReplaceAsync(unlocked, head.ETag, ct); // fails only if another roll-forward got there first
-    }
-
-    /// <summary>Finishes or undoes every transaction a crash left behind: committed records and expired locks.</summary>
-    public async Task RecoverAsync(CancellationToken ct)
-    {
-        var records = await _db.QueryAsync(
-            new QueryDefinition("SELECT * FROM c WHERE c.kind = @kind AND c.state = 'committed'").WithParameter("@kind", CosmosKeys.Transaction),
-            null, int.MaxValue, ct);
-        foreach (var record in records) await RollForwardAsync(record!.AsObject(), ct);
-        var locked = await _db.QueryAsync(
-            new QueryDefinition("SELECT c.id, c.pk FROM c WHERE (c.kind = @head OR c.kind = @crit) AND c.lock != null")
-                .WithParameter("@head", CosmosKeys.Head).WithParameter("@crit", CosmosKeys.CriteriaLock),
-            null, int.MaxValue, ct);
-        foreach (var item in locked)
-        {
-            var doc = await _db.ReadAsync((string)item!["id"]!, (string)item["pk"]!, ct);
-            if (doc is not null && CosmosLocks.Owner(doc.Body) is not null) await Locks.SettleAsync(doc, ct);
-        }
     }
 }

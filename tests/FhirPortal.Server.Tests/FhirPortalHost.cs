@@ -9,6 +9,7 @@ namespace FhirPortal.Server.Tests;
 /// <summary>
 /// An in-process server on a fresh SQLite data directory in a temp folder. Dispose it to stop the host; the
 /// directory is deleted unless <see cref="KeepData"/> is set (restart tests reopen it with a new host).
+/// With FHIRPORTAL_TEST_STORE=Cosmos the resources live in a Cosmos emulator container instead (<see cref="TestStore"/>).
 /// </summary>
 public sealed class FhirPortalHost : WebApplicationFactory<Program>
 {
@@ -27,6 +28,8 @@ public sealed class FhirPortalHost : WebApplicationFactory<Program>
             // Tests run as Development; the demo accounts and resources would show up in their searches.
             ["FhirPortal:Auth:SeedDemo"] = "false",
         };
+        // The store under test (SQLite, or Cosmos with FHIRPORTAL_TEST_STORE=Cosmos); a test's own settings win.
+        foreach (var (key, value) in TestStore.Settings(DataDirectory)) _settings[key] = value;
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) _settings[key] = value;
         _settings["FhirPortal:DataDirectory"] = DataDirectory;
     }

@@ -61,11 +61,13 @@ public sealed class CosmosTransactionTests(CosmosEmulator emulator)
     {
         if (emulator.Endpoint is null) return;
         var options = emulator.NewContainer();
-        var id = NewId();
+        var (id, other) = ("a" + NewId(), "b" + NewId()); // locked in partition-key order: id first
         var crashing = new CosmosResourceStore(options);
-        await crashing.CommitAsync(Batch(Version(Patient(id, "Base"), 1)), None);
-        await crashing.CrashAfterWritesAsync(1); // dies holding the lock of the next write
-        await Assert.ThrowsAsync<CosmosStoreException>(() => crashing.CommitAsync(Batch(Version(Patient(id, "Lost"), 2)), None));
+        await crashing.CommitAsync(Batch(Version(Patient(id, "Base"), 1), Version(Patient(other, "Base"), 1)), None);
+        // Dies holding the first lock of a two-resource write (a one-resource write's lock is already its commit).
+        await crashing.CrashAfterWritesAsync(1);
+        await Assert.ThrowsAsync<CosmosStoreException>(() =>
+            crashing.CommitAsync(Batch(Version(Patient(id, "Lost"), 2), Version(Patient(other, "Lost"), 2)), None));
         crashing.Dispose();
 
         using var sameLease = new CosmosResourceStore(options);

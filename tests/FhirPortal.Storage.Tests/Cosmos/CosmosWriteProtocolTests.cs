@@ -1,0 +1,178 @@
+using FhirPortal.Search;
+using FhirPortal.Storage.Cosmos;
+using Microsoft.Azure.Cosmos;
+using static FhirPortal.Storage.Tests.Contract.TestResources;
+
+namespace FhirPortal.Storage.Tests.Cosmos;
+
+/// <summary>
+/// The Cosmos store's cheaper one-resource commit (its head lock is the commit point), the clean-up of transaction
+/// records, history _at and previous-page cursors.
+/// </summary>
+[Collection(CosmosCollection.Name)]
+public sealed class CosmosWriteProtocolTests(CosmosEmulator emulator)
+{
+    private static CancellationToken None => CancellationToken.None;
+
+    [Fact]
+    public async Task Single_resource_write_interrupted_after_any_number_of_writes_is_all_or_nothing_after_restart()
+    {
+        if (emulator.Endpoint is null) return;
+        var options = emulator.NewContainer();
+        var restartOptions = WithLease(options, TimeSpan.Zero);
+        for (var crashAfter = 0; crashAfter <= 5; crashAfter++)
+        {
+            var (p1, p2, o) = (NewId(), NewId(), NewId());
+            using (var setup = new CosmosResourceStore(options))
+                await setup.CommitAsync(Batch(Version(Patient(p1, "One"), 1), Version(Patient(p2, "Two"), 1), Version(Observation(o, p1, "1111-1"), 1)), None);
+
+            // Moves o from p1's partition to p2's: head (the commit point), version, old current deleted, new current, head unlocked.
+            var crashing = new CosmosResourceStore(options);
+            await crashing.CrashAfterWritesAsync(crashAfter);
+            var completed = true;
+            try { await crashing.CommitAsync(Batch(Version(Observation(o, p2, "1111-1"), 2)), None); }
+            catch (CosmosStoreException) { completed = false; }
+            crashing.Dispose();
+
+            using var restarted = new CosmosResourceStore(restartOptions);
+            var committed = crashAfter >= 1;
+            Assert.Equal(crashAfter >= 5, completed);
+            Assert.Equal(committed ? 2 : 1, (await restarted.ReadAsync(new("Observation", o), None))!.VersionId);
+            var inP2 = await restarted.SearchAsync(new SearchQuery("Observation", [new CompartmentCondition("Patient", p2)], 10), None);
+            var inP1 = await restarted.SearchAsync(new SearchQuery("Observation", [new CompartmentCondition("Patient", p1)], 10), None);
+            Assert.Equal(committed ? 1 : 0, inP2.Entries.Count);
+            Assert.Equal(committed ? 0 : 1, inP1.Entries.Count);
+            var history = await restarted.HistoryAsync(new HistoryQuery("Observation", o, null, null, null, 10, null), None);
+            Assert.Equal(committed ? 2 : 1, history.Entries.Count);
+            await restarted.CommitAsync(Batch(Version(Observation(o, p1, "2222-2"), committed ? 3 : 2)), None);
+        }
+    }
+
+    [Fact]
+    public async Task Create_of_one_resource_takes_four_document_writes_and_leaves_no_transaction_record()
+    {
+        if (emulator.Endpoint is null) return;
+        var options = emulator.NewContainer();
+        var id = NewId();
+        using (var tooFew = new CosmosResourceStore(options))
+        {
+            await tooFew.CrashAfterWritesAsync(3);
+            await Assert.ThrowsAsync<CosmosStoreException>(() => tooFew.CommitAsync(Batch(Version(Patient(id, "Four"), 1)), None));
+        }
+        var other = NewId();
+        using var store = new CosmosResourceStore(options);
+        await store.CrashAfterWritesAsync(4);
+        await store.CommitAsync(Batch(Version(Patient(other, "Four"), 1)), None);
+        Assert.Equal(1, (await store.ReadAsync(new("Patient", other), None))!.VersionId);
+        Assert.Equal(0, await CountAsync(options, "SELECT VALUE COUNT(1) FROM c WHERE c.kind = 'txn' OR c.kind = 'txnpart'"));
+    }
+
+    [Fact]
+    public async Task Aborted_transaction_records_are_swept_after_their_retention_and_nothing_else_is()
+    {
+        if (emulator.Endpoint is null) return;
+        var options = emulator.NewContainer();
+        var (p1, p2) = (NewId(), NewId());
+        var crashing = new CosmosResourceStore(options);
+        await crashing.CommitAsync(Batch(Version(Patient(p1, "Base"), 1), Version(Patient(p2, "Base"), 1)), None);
+        await crashing.CrashAfterWritesAsync(1); // dies holding p1's lock, before its record
+        await Assert.ThrowsAsync<CosmosStoreException>(() =>
+            crashing.CommitAsync(Batch(Version(Patient(p1, "Lost"), 2), Version(Patient(p2, "Lost"), 2)), None));
+        crashing.Dispose();
+
+        // A later writer whose lease view has run out aborts it: its record stays, stopping a late commit.
+        using var store = new CosmosResourceStore(WithLease(options, TimeSpan.Zero));
+        await store.CommitAsync(Batch(Version(Patient(p1, "Won"), 2)), None);
+        const string aborted = "SELECT VALUE COUNT(1) FROM c WHERE c.kind = 'txn' AND c.state = 'aborted'";
+        Assert.Equal(1, await CountAsync(options, aborted));
+
+        var retention = await store.SweepTransactionsAsync(DateTimeOffset.UtcNow);
+        Assert.Equal(1, await CountAsync(options, aborted));
+        await store.SweepTransactionsAsync(DateTimeOffset.UtcNow + retention + TimeSpan.FromMinutes(1));
+        Assert.Equal(0, await CountAsync(options, "SELECT VALUE COUNT(1) FROM c WHERE c.kind = 'txn' OR c.kind = 'txnpart' OR c.kind = 'crit'"));
+        Assert.Contains("Won", Text((await store.ReadAsync(new("Patient", p1), None))!));
+        Assert.Equal(1, (await store.ReadAsync(new("Patient", p2), None))!.VersionId);
+        Assert.Equal(2, (await store.HistoryAsync(new HistoryQuery("Patient", p1, null, null, null, 10, null), None)).Entries.Count);
+    }
+
+    [Fact]
+    public async Task History_at_returns_the_versions_current_during_the_span_on_every_level_and_page()
+    {
+        if (emulator.Endpoint is null) return;
+        using var store = new CosmosResourceStore(emulator.NewContainer());
+        var t0 = new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var (a, b) = (NewId(), NewId());
+        // a: v1 at t0, v2 at t0+10s, v3 at t0+20s; b: v1 at t0+5s only.
+        await store.CommitAsync(Batch(Version(Patient(a, "a1"), 1, t0)), None);
+        await store.CommitAsync(Batch(Version(Patient(b, "b1"), 1, t0.AddSeconds(5))), None);
+        await store.CommitAsync(Batch(Version(Patient(a, "a2"), 2, t0.AddSeconds(10))), None);
+        await store.CommitAsync(Batch(Version(Patient(a, "a3"), 3, t0.AddSeconds(20))), None);
+
+        async Task<string[]> At(string? type, string? id, DateTimeOffset start, DateTimeOffset end, int count = 10)
+        {
+            var found = new List<string>();
+            string? cursor = null;
+            do
+            {
+                var page = await store.HistoryAsync(new HistoryQuery(type, id, null, start, end, count, cursor), None);
+                Assert.True(page.Entries.Count <= count);
+                found.AddRange(page.Entries.Select(e => $"{e.Key.Id}/{e.VersionId}"));
+                cursor = page.NextCursor;
+            } while (cursor is not null);
+            return found.ToArray();
+        }
+
+        var instant = t0.AddSeconds(12);
+        Assert.Equal([$"{a}/2"], await At("Patient", a, instant, instant.AddTicks(1)));
+        Assert.Equal([$"{a}/2", $"{b}/1"], await At("Patient", null, instant, instant.AddTicks(1)));
+        // At the exact instant of a write the new version is current; a span takes every version current in it.
+        Assert.Equal([$"{a}/2"], await At("Patient", a, t0.AddSeconds(10), t0.AddSeconds(10).AddTicks(1)));
+        Assert.Equal([$"{a}/3", $"{a}/2", $"{b}/1", $"{a}/1"], await At(null, null, t0.AddSeconds(1), t0.AddSeconds(30), count: 1));
+        Assert.Empty(await At(null, null, t0.AddSeconds(-1), t0));
+    }
+
+    [Fact]
+    public async Task Previous_cursor_walks_back_to_the_first_page_in_either_sort_direction()
+    {
+        if (emulator.Endpoint is null) return;
+        using var store = new CosmosResourceStore(emulator.NewContainer());
+        var ids = Enumerable.Range(0, 7).Select(i => $"p{i}-{NewId()}").Order(StringComparer.Ordinal).ToList();
+        foreach (var id in ids) await store.CommitAsync(Batch(Version(Patient(id, "Same"), 1)), None);
+        foreach (var sort in new[] { "_id", "-_id", "_lastUpdated", "-_lastUpdated" })
+        {
+            var query = Query("Patient", ("_sort", sort), ("_count", "3"));
+            var forward = new List<List<string>>();
+            var page = await store.SearchAsync(query, None);
+            Assert.Null(page.PreviousCursor);
+            forward.Add(page.Entries.Select(e => e.Key.Id).ToList());
+            while (page.NextCursor is not null)
+            {
+                page = await store.SearchAsync(query with { Cursor = page.NextCursor }, None);
+                forward.Add(page.Entries.Select(e => e.Key.Id).ToList());
+            }
+            Assert.Equal([3, 3, 1], forward.Select(f => f.Count));
+            var backward = new List<List<string>> { forward[^1] };
+            while (page.PreviousCursor is not null)
+            {
+                page = await store.SearchAsync(query with { Cursor = page.PreviousCursor }, None);
+                backward.Insert(0, page.Entries.Select(e => e.Key.Id).ToList());
+                Assert.NotNull(page.NextCursor);
+            }
+            Assert.Equal(forward, backward);
+        }
+    }
+
+    private static async Task<int> CountAsync(CosmosStoreOptions o, string sql)
+    {
+        using var client = new CosmosClient(o.Endpoint, o.Key, new CosmosClientOptions { ConnectionMode = ConnectionMode.Gateway, LimitToEndpoint = true });
+        using var iterator = client.GetContainer(o.Database, o.Container).GetItemQueryIterator<int>(sql);
+        var total = 0;
+        while (iterator.HasMoreResults) total += (await iterator.ReadNextAsync()).Sum();
+        return total;
+    }
+
+    private static CosmosStoreOptions WithLease(CosmosStoreOptions o, TimeSpan lease) => new()
+    {
+        Endpoint = o.Endpoint, Key = o.Key, Database = o.Database, Container = o.Container, TransactionLease = lease,
+    };
+}
