@@ -13,6 +13,8 @@ internal sealed record BenchmarkOptions
     public int ResourcesPerPatient { get; init; } = 150;
     /// <summary>Size of the large generated patient for $everything.</summary>
     public int LargePatient { get; init; } = 10_000;
+    /// <summary>Synthea patient bundles to load (0 = all); fewer keeps development runs short.</summary>
+    public int SyntheaPatients { get; init; }
     public bool Quick { get; init; }
     public bool Write { get; init; } = true;
     public bool KeepData { get; init; }
@@ -23,7 +25,7 @@ internal sealed record BenchmarkOptions
 
     public const string Usage = """
         Options: --runs N (3)  --duration s (5)  --warmup s (1)  --patients N (48)  --resources-per-patient N (150)
-                 --large-patient N (10000)  --quick  --no-write  --keep-data  --no-validation
+                 --large-patient N (10000)  --synthea-patients N (0 = all)  --quick  --no-write  --keep-data  --no-validation
         """;
 
     public static BenchmarkOptions Parse(string[] args)
@@ -31,7 +33,7 @@ internal sealed record BenchmarkOptions
         var options = new BenchmarkOptions();
         // --quick first, so explicit options given with it still win.
         if (args.Contains("--quick"))
-            options = options with { Quick = true, Runs = 1, Duration = 2, Warmup = 0.5, Patients = 8, ResourcesPerPatient = 100, LargePatient = 3_000 };
+            options = options with { Quick = true, Runs = 1, Duration = 2, Warmup = 0.5, Patients = 8, ResourcesPerPatient = 100, LargePatient = 3_000, SyntheaPatients = 6 };
         for (var i = 0; i < args.Length; i++)
         {
             options = args[i] switch
@@ -42,6 +44,7 @@ internal sealed record BenchmarkOptions
                 "--warmup" => options with { Warmup = Number(args, ++i) },
                 "--patients" => options with { Patients = Int(args, ++i, 1) },
                 "--resources-per-patient" => options with { ResourcesPerPatient = Int(args, ++i, 20) },
+                "--synthea-patients" => options with { SyntheaPatients = Int(args, ++i, 1) },
                 "--large-patient" => options with { LargePatient = Int(args, ++i, 20) },
                 "--no-write" => options with { Write = false },
                 "--keep-data" => options with { KeepData = true },

@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Text.Json;
 using FhirPortal.DataGen.Generation;
 using FhirPortal.DataGen.Output;
@@ -25,15 +24,16 @@ internal static class EverythingBenchmark
         if (sample.Errors > 0) throw new InvalidOperationException($"Loading the large patient: {sample.FirstError}");
     }
 
-    public static async Task<Table> RunAsync(LoadGenerator load, ServerProcess server, IReadOnlyList<(string Label, string Id)> patients,
+    /// <param name="patients">Label, id, and whether the ≥ 25/s target (for ~1,000 resources) applies.</param>
+    public static async Task<Table> RunAsync(LoadGenerator load, ServerProcess server, IReadOnlyList<(string Label, string Id, bool Target)> patients,
         BenchmarkOptions options, Figure rawJson, Targets targets)
     {
         var table = new Table("$everything",
             "One operation = the patient's whole record: `Patient/{id}/$everything?_count=1000` and every next link (the client scans " +
             "only the Bundle's links, not its entries). MB/s is response bytes per second over all workers; the ratio compares it with " +
-            "the raw JSON read+write rate on one core.",
+            "the raw JSON read+write rate on every core.",
             "patient", "resources", "concurrency", "records/s", "p50 ms", "p99 ms", "MB/s", "load generator CPU", "runs (spread)", "MB/s vs raw JSON", "target");
-        foreach (var (label, id) in patients)
+        foreach (var (label, id, target) in patients)
         {
             var first = new Uri(load.Client.BaseAddress!, $"Patient/{id}/$everything?_count=1000");
             var resources = await CountAsync(load.Client, first);
@@ -42,10 +42,9 @@ internal static class EverythingBenchmark
                 var runs = new List<Sample>();
                 for (var run = 0; run < options.Runs; run++) runs.Add(await QueryBenchmarks.MeasureAsync(load, c, Everything(first), server, options));
                 var f = Figure.Of(runs);
-                var small = resources < 3_000;
                 table.Add(label, Fmt.N0(resources), c.ToString(), Fmt.F(f.Rate), Fmt.F(f.P50), Fmt.F(f.P99), Fmt.F(f.MBps), Fmt.Percent(f.ClientShare), Fmt.Runs(f),
-                    Fmt.Ratio(f.MBps, rawJson.MBps), small ? Fmt.Verdict(f.Rate >= 25, "≥ 25/s") : "");
-                if (small && c == Levels[^1]) targets.Judge($"$everything ≥ 25/s for ~1,000 resources (concurrency {c})", Fmt.F(f.Rate) + "/s", f.Rate >= 25, f.Noisy);
+                    Fmt.Ratio(f.MBps, rawJson.MBps), target ? Fmt.Verdict(f.Rate >= 25, "≥ 25/s") : "");
+                if (target && c == Levels[^1]) targets.Judge($"$everything ≥ 25/s for ~1,000 resources (concurrency {c})", Fmt.F(f.Rate) + "/s", f.Rate >= 25, f.Noisy);
             }
         }
         return table;

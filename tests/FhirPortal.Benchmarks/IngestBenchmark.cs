@@ -99,11 +99,18 @@ internal static class IngestBenchmark
     /// Loads the Synthea fixtures serially in the order ../shared/fixtures/README.md requires (hospital and practitioner
     /// batches first) and returns the patients as the server stored them.
     /// </summary>
-    public static async Task<(Sample Sample, List<SyntheaPatient> Patients)> LoadSyntheaAsync(LoadGenerator load, ServerProcess server, string fixtures)
+    public static async Task<(Sample Sample, List<SyntheaPatient> Patients)> LoadSyntheaAsync(LoadGenerator load, ServerProcess server, string fixtures, int patientCount)
     {
         string[] providerFiles = ["hospitalInformation1625911868739.json", "practitionerInformation1625911868739.json"];
-        var patientFiles = Directory.GetFiles(fixtures, "*.json").Select(Path.GetFileName).Where(f => !providerFiles.Contains(f)).Order(StringComparer.Ordinal);
-        var files = providerFiles.Concat(patientFiles).Select(f => File.ReadAllBytes(Path.Combine(fixtures, f!))).ToList();
+        var patientFiles = Directory.GetFiles(fixtures, "*.json").Where(f => !providerFiles.Contains(Path.GetFileName(f))).Order(StringComparer.Ordinal).ToList();
+        if (patientCount > 0 && patientCount < patientFiles.Count)
+        {
+            // A subset: the patient nearest 1,000 resources (for $everything) and the smallest others.
+            var sizes = patientFiles.ToDictionary(f => f, f => new FileInfo(f).Length);
+            var nearThousand = patientFiles.MinBy(f => Math.Abs(EntryCount(f) - 1000))!;
+            patientFiles = patientFiles.Where(f => f != nearThousand).OrderBy(f => sizes[f]).Take(patientCount - 1).Append(nearThousand).Order(StringComparer.Ordinal).ToList();
+        }
+        var files = providerFiles.Select(f => Path.Combine(fixtures, f)).Concat(patientFiles).Select(File.ReadAllBytes).ToList();
         var bundles = files.Select(json => new PostedBundle("", json, JsonNode.Parse(json)!["entry"]!.AsArray().Count)).ToList();
         var patients = new List<SyntheaPatient>();
         var responses = new JsonNode?[bundles.Count];
@@ -127,6 +134,8 @@ internal static class IngestBenchmark
         }
         return (sample with { Rate = bundles.Sum(b => b.Resources) / sample.Seconds, Count = bundles.Sum(b => b.Resources) }, patients);
     }
+
+    private static int EntryCount(string file) => JsonNode.Parse(File.ReadAllBytes(file))!["entry"]!.AsArray().Count;
 
     public static void DeleteQuietly(string path)
     {

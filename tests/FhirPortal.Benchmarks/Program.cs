@@ -14,7 +14,10 @@
 //   --patients N               generated patients posted at each ingest concurrency level (default 48)
 //   --resources-per-patient N  size of each generated patient (default 150)
 //   --large-patient N          resources of the large generated patient for $everything (default 10000)
-//   --quick                    development run: 1 run, 2 s, 0.5 s warm-up, 8 patients of 100, large patient 3000
+//   --synthea-patients N       load only N Synthea patient bundles: the one nearest 1,000 resources and the smallest
+//                              others (default: all 19)
+//   --quick                    development run: 1 run, 2 s, 0.5 s warm-up, 8 patients of 100, large patient 3000,
+//                              6 Synthea patients
 //                              (explicit options after it still apply)
 //   --no-validation            skip the in-process validation cost row
 //   --no-write                 print only; leave BENCHMARKS.md alone
@@ -56,10 +59,10 @@ namespace FhirPortal.Benchmarks
                 await using var server = await ServerProcess.StartFhirAsync(root, Path.Combine(temp, "main"));
                 using var load = new LoadGenerator(new Uri(server.BaseAddress, "fhir/"));
                 Console.WriteLine("Loading the Synthea fixtures ...");
-                var (synthea, patients) = await IngestBenchmark.LoadSyntheaAsync(load, server, Path.Combine(fixtures, "synthea"));
+                var (synthea, patients) = await IngestBenchmark.LoadSyntheaAsync(load, server, Path.Combine(fixtures, "synthea"), options.SyntheaPatients);
                 var syntheaRaw = RawSqliteReference.Capture(server.DatabasePath).MeasureIngest(Path.Combine(temp, "raw-synthea.db"), patients.Count + 2);
-                ingest.Add("Synthea fixtures (serial, 1 run)", "1", Fmt.N0(synthea.Rate), Fmt.F(synthea.P50), Fmt.F(synthea.P99), Fmt.Percent(synthea.ClientShare),
-                    "–", "1", Fmt.Ratio(synthea.Rate, syntheaRaw.Rate), "");
+                ingest.Add($"Synthea fixtures, {patients.Count} patients (serial, 1 run)", "1", Fmt.N0(synthea.Rate), Fmt.F(synthea.P50), Fmt.F(synthea.P99), Fmt.Percent(synthea.ClientShare),
+                    Fmt.N0(RawSqliteReference.DiskBytesPerResource(server.DatabasePath)), "1", Fmt.Ratio(synthea.Rate, syntheaRaw.Rate), "");
                 ingest.Add("raw SQLite (Synthea rows)", "1", Fmt.N0(syntheaRaw.Rate), Fmt.F(syntheaRaw.P50), Fmt.F(syntheaRaw.P99), "–", "–", "1", "1.00", "");
 
                 tables.AddRange(await QueryBenchmarks.RunAsync(load, server, patients, options, temp, targets));
@@ -70,7 +73,7 @@ namespace FhirPortal.Benchmarks
                 var rawJson = Figure.Of(Enumerable.Range(0, options.Runs).Select(_ => RawJsonReference.Measure(exported, options.DurationSpan)).ToList());
                 var nearThousand = patients.MinBy(p => Math.Abs(p.Resources - 1000))!;
                 tables.Add(await EverythingBenchmark.RunAsync(load, server,
-                    [($"Synthea ~1,000 ({nearThousand.Resources:N0} entries)", nearThousand.Id), ($"generated ~{options.LargePatient:N0}", EverythingBenchmark.LargePatientId)],
+                    [($"Synthea ~1,000 ({nearThousand.Resources:N0} entries)", nearThousand.Id, true), ($"generated ~{options.LargePatient:N0}", EverythingBenchmark.LargePatientId, false)],
                     options, rawJson, targets));
                 tables.Add(ExportTable.Build(exportRuns, baselineMb, rawJson, targets));
                 if (options.Validation) tables.Add(ValidationCost.Measure(root, fixtures, options));

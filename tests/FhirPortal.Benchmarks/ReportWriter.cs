@@ -44,7 +44,7 @@ internal sealed class ReportWriter(string repoRoot, BenchmarkOptions options)
         md.AppendLine(Invariant($"* Every figure is the median of {options.Runs} run(s) of {options.Duration:0.#} s after a {options.Warmup:0.#} s warm-up (ingest and export: one pass per run). ") +
                       Invariant($"\"runs (spread)\" gives (max − min) / median of the main figure; above {Figure.NoisySpread:P0} it is flagged **noisy**."));
         md.AppendLine("* References are measured in the same run on the same machine: raw SQLite (the same rows into an empty database; the " +
-                      "server's read query), raw JSON (Utf8JsonReader + Utf8JsonWriter over the exported resources, one core), raw HTTP " +
+                      "server's read query), raw JSON (Utf8JsonReader + Utf8JsonWriter over the exported resources, every core), raw HTTP " +
                       "(Kestrel returning pre-serialized bytes). \"x of y\" is the figure as a fraction of its reference y.");
         if (options.Quick) md.AppendLine("* `--quick`: one short run with few patients, for development; not a result to quote.");
         md.AppendLine();

@@ -15,6 +15,24 @@ internal sealed class ServerProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly Queue<string> _lastLines = new();
 
+    // Children still running when the harness exits (an exception, Ctrl+C) are killed, never left behind.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, Process> Running = new();
+
+    static ServerProcess()
+    {
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => KillRunning();
+        Console.CancelKeyPress += (_, _) => KillRunning();
+    }
+
+    private static void KillRunning()
+    {
+        foreach (var process in Running.Values)
+        {
+            try { process.Kill(entireProcessTree: true); }
+            catch (InvalidOperationException) { /* already gone */ }
+        }
+    }
+
     private ServerProcess(Process process, Uri baseAddress, string? dataDirectory)
     {
         _process = process;
@@ -89,6 +107,7 @@ internal sealed class ServerProcess : IAsyncDisposable
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         info.Environment["DOTNET_ENVIRONMENT"] = "Production";
         var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {file}.");
+        Running[process.Id] = process;
         return new ServerProcess(process, new Uri($"http://127.0.0.1:{port}/"), dataDirectory);
     }
 
@@ -140,6 +159,7 @@ internal sealed class ServerProcess : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
+        Running.TryRemove(_process.Id, out _);
         _process.Dispose();
     }
 
