@@ -23,7 +23,7 @@ internal sealed class ReportWriter(string repoRoot, BenchmarkOptions options)
         md.AppendLine("Produced by `dotnet run -c Release --project tests/FhirPortal.Benchmarks" + (Args.Length > 0 ? " -- " + Args : "") +
                       "` (do not edit by hand; rerun it). Options are listed at the top of tests/FhirPortal.Benchmarks/Program.cs.").AppendLine();
         if (Math.Max(_loadAtStart, loadAtEnd) > cores)
-            md.AppendLine(Invariant($"> **The machine was loaded** (1-minute load average {_loadAtStart:F1} at the start, {loadAtEnd:F1} at the end, on {cores} cores): other processes competed for the CPU, so these figures understate the server and are not comparable with a quiet run.")).AppendLine();
+            md.AppendLine(Invariant($"> **The machine was loaded** (1-minute load average {_loadAtStart:F1} at the start, {loadAtEnd:F1} at the end, on {cores} cores): other processes competed for the CPU, so every figure below is **noisy**: it understates the server and is not comparable with a quiet run.")).AppendLine();
 
         md.AppendLine("## Machine").AppendLine();
         md.AppendLine("| | |\n| --- | --- |");
@@ -42,7 +42,7 @@ internal sealed class ReportWriter(string repoRoot, BenchmarkOptions options)
                       "\"load generator CPU\" is its CPU time as a share of the CPU time both processes used over the run (from /proc): " +
                       "a high share means the figure is partly the client's limit.");
         md.AppendLine(Invariant($"* Every figure is the median of {options.Runs} run(s) of {options.Duration:0.#} s after a {options.Warmup:0.#} s warm-up (ingest and export: one pass per run). ") +
-                      Invariant($"\"runs (spread)\" gives (max − min) / median of the main figure; above {Figure.NoisySpread:P0} it is flagged **noisy**."));
+                      Invariant($"\"runs (spread)\" gives (max − min) / median of the main figure; above {Fmt.Percent(Figure.NoisySpread)} it is flagged **noisy**."));
         md.AppendLine("* References are measured in the same run on the same machine: raw SQLite (the same rows into an empty database; the " +
                       "server's read query), raw JSON (Utf8JsonReader + Utf8JsonWriter over the exported resources, every core), raw HTTP " +
                       "(Kestrel returning pre-serialized bytes). \"x of y\" is the figure as a fraction of its reference y.");
