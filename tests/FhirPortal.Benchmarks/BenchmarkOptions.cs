@@ -19,13 +19,17 @@ internal sealed record BenchmarkOptions
     public bool Write { get; init; } = true;
     public bool KeepData { get; init; }
     public bool Validation { get; init; } = true;
+    /// <summary>Only the generated-data ingest levels and their raw SQLite reference (for work on the write path); never writes BENCHMARKS.md.</summary>
+    public bool IngestOnly { get; init; }
+    /// <summary>Skip the generated-data ingest levels (the Synthea load and everything after it still run).</summary>
+    public bool SkipIngest { get; init; }
 
     public TimeSpan DurationSpan => TimeSpan.FromSeconds(Duration);
     public TimeSpan WarmupSpan => TimeSpan.FromSeconds(Warmup);
 
     public const string Usage = """
         Options: --runs N (3)  --duration s (5)  --warmup s (1)  --patients N (48)  --resources-per-patient N (150)
-                 --large-patient N (10000)  --synthea-patients N (0 = all)  --quick  --no-write  --keep-data  --no-validation
+                 --large-patient N (10000)  --synthea-patients N (0 = all)  --quick  --no-write  --keep-data  --no-validation  --ingest-only  --skip-ingest
         """;
 
     public static BenchmarkOptions Parse(string[] args)
@@ -49,6 +53,8 @@ internal sealed record BenchmarkOptions
                 "--no-write" => options with { Write = false },
                 "--keep-data" => options with { KeepData = true },
                 "--no-validation" => options with { Validation = false },
+                "--ingest-only" => options with { IngestOnly = true, Write = false },
+                "--skip-ingest" => options with { SkipIngest = true },
                 _ => throw new ArgumentException($"Unknown option {args[i]}.\n{Usage}"),
             };
         }

@@ -20,6 +20,9 @@
 //                              6 Synthea patients
 //                              (explicit options after it still apply)
 //   --no-validation            skip the in-process validation cost row
+//   --ingest-only              only the generated-data ingest levels and their raw SQLite reference (prints; does not
+//                              write BENCHMARKS.md), e.g. `-- --ingest-only --runs 1 --patients 16` while tuning writes
+//   --skip-ingest              skip the generated-data ingest levels (Synthea load, reads, searches... still run)
 //   --no-write                 print only; leave BENCHMARKS.md alone
 //   --keep-data                keep the temp data folders (printed at the end)
 // The hand-written "Where the time goes" section comes from BENCHMARKS-profile.md (see ReportWriter).
@@ -53,8 +56,14 @@ namespace FhirPortal.Benchmarks
             Directory.CreateDirectory(temp);
             try
             {
-                var ingest = await IngestBenchmark.RunGeneratedAsync(options, root, temp, targets);
+                var ingest = options.SkipIngest ? IngestBenchmark.EmptyTable() : await IngestBenchmark.RunGeneratedAsync(options, root, temp, targets);
                 tables.Add(ingest);
+                if (options.IngestOnly)
+                {
+                    Console.WriteLine();
+                    Console.WriteLine(targets.Table.Markdown());
+                    return 0;
+                }
 
                 await using var server = await ServerProcess.StartFhirAsync(root, Path.Combine(temp, "main"));
                 using var load = new LoadGenerator(new Uri(server.BaseAddress, "fhir/"));
