@@ -32,7 +32,7 @@ internal static class EverythingBenchmark
             "One operation = the patient's whole record: `Patient/{id}/$everything?_count=1000` and every next link (the client scans " +
             "only the Bundle's links, not its entries). MB/s is response bytes per second over all workers; the ratio compares it with " +
             "the raw JSON read+write rate on every core.",
-            "patient", "resources", "concurrency", "records/s", "p50 ms", "p99 ms", "MB/s", "load generator CPU", "runs (spread)", "MB/s vs raw JSON", "target");
+            "patient", "resources", "concurrency", "records/s", "p50 ms", "p99 ms", "MB/s", "load generator CPU", "server CPU ms/record", "runs (spread)", "MB/s vs raw JSON", "target");
         foreach (var (label, id, target) in patients)
         {
             var first = new Uri(load.Client.BaseAddress!, $"Patient/{id}/$everything?_count=1000");
@@ -42,7 +42,7 @@ internal static class EverythingBenchmark
                 var runs = new List<Sample>();
                 for (var run = 0; run < options.Runs; run++) runs.Add(await QueryBenchmarks.MeasureAsync(load, c, Everything(first), server, options));
                 var f = Figure.Of(runs);
-                table.Add(label, Fmt.N0(resources), c.ToString(), Fmt.F(f.Rate), Fmt.F(f.P50), Fmt.F(f.P99), Fmt.F(f.MBps), Fmt.Percent(f.ClientShare), Fmt.Runs(f),
+                table.Add(label, Fmt.N0(resources), c.ToString(), Fmt.F(f.Rate), Fmt.F(f.P50), Fmt.F(f.P99), Fmt.F(f.MBps), Fmt.Percent(f.ClientShare), Fmt.Cpu(f.ServerCpuMs), Fmt.Runs(f),
                     Fmt.Ratio(f.MBps, rawJson.MBps), target ? Fmt.Verdict(f.Rate >= 25, "≥ 25/s") : "");
                 if (target && c == Levels[^1]) targets.Judge($"$everything ≥ 25/s for ~1,000 resources (concurrency {c})", Fmt.F(f.Rate) + "/s", f.Rate >= 25, f.Noisy);
             }

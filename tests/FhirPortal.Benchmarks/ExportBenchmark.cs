@@ -87,17 +87,18 @@ internal static class ExportBenchmark
 /// <summary>The export table: the server's figures against the raw JSON ceiling.</summary>
 internal static class ExportTable
 {
-    public static Table Build(List<Sample> runs, double baselineMb, Figure rawJson, Targets targets)
+    public static Table Build(List<Sample> runs, double baselineMb, List<Sample> rawJsonRuns, Targets targets)
     {
         var f = Figure.Of(runs);
+        var rawJson = Figure.Of(rawJsonRuns);
         var table = new Table("Bulk Data export",
             "System `$export` of everything loaded (Synthea, the large generated patient, the server's own conformance resources): " +
             "resources/s and MB/s over the job (kick-off to manifest); memory is the server process's working set, sampled every 20 ms " +
             "from before the kick-off to the last download. The raw JSON row reads and rewrites the same exported resources on every core.",
-            "scenario", "resources", "resources/s", "MB/s", "server memory MB (before → peak)", "load generator CPU", "runs (spread)", "vs raw JSON", "target");
+            "scenario", "resources", "resources/s", "MB/s", "server memory MB (before → peak)", "load generator CPU", "server CPU ms/resource", "runs (spread)", "vs raw JSON", "target");
         table.Add("system $export", Fmt.N0(runs[0].Count), Fmt.N0(f.Rate), Fmt.F(f.MBps), $"{Fmt.N0(baselineMb)} → {Fmt.N0(f.Extra)}",
-            Fmt.Percent(f.ClientShare), Fmt.Runs(f), Fmt.Ratio(f.Rate, rawJson.Rate), Fmt.Verdict(f.Rate >= 30_000, "≥ 30,000/s"));
-        table.Add("raw JSON read + write", Fmt.N0(runs[0].Count), Fmt.N0(rawJson.Rate), Fmt.F(rawJson.MBps), "–", "(in process)", Fmt.Runs(rawJson), "1.00", "");
+            Fmt.Percent(f.ClientShare), Fmt.Cpu(f.ServerCpuMs), Fmt.Runs(f), Fmt.Ratio(f.Rate, rawJson.Rate), Fmt.Verdict(f.Rate >= 30_000, "≥ 30,000/s"));
+        table.Add("raw JSON read + write", Fmt.N0(runs[0].Count), Fmt.N0(rawJson.Rate), Fmt.F(rawJson.MBps), "–", "(in process)", Stats.InProcessCpu(rawJsonRuns), Fmt.Runs(rawJson), "1.00", "");
         targets.Judge("export ≥ 30,000 resources/s", Fmt.N0(f.Rate) + "/s", f.Rate >= 30_000, f.Noisy);
         return table;
     }

@@ -13,6 +13,8 @@ internal sealed record Sample(double Rate, double P50, double P99, double MBps, 
 
     /// <summary>The load generator's part of the CPU time the two processes used.</summary>
     public double ClientShare => ClientCpu / (ClientCpu + ServerCpu);
+
+    public double ServerCpuMs => ServerCpu * 1000 / Count;
 }
 
 /// <summary>Medians over several runs of one scenario, with the spread of the main figure.</summary>
@@ -23,13 +25,19 @@ internal sealed record Figure(double Rate, double P50, double P99, double MBps, 
 
     public bool Noisy => Runs > 1 && Spread > NoisySpread;
 
+    /// <summary>Median server CPU milliseconds per counted item (request, resource or record): less sensitive to a busy machine than rates.</summary>
+    public double ServerCpuMs { get; init; } = double.NaN;
+
     public static Figure Of(IReadOnlyList<Sample> runs)
     {
         var rate = Stats.Median(runs.Select(r => r.Rate));
         var spread = rate > 0 ? (runs.Max(r => r.Rate) - runs.Min(r => r.Rate)) / rate : 0;
         return new Figure(rate, Stats.Median(runs.Select(r => r.P50)), Stats.Median(runs.Select(r => r.P99)),
             Stats.Median(runs.Select(r => r.MBps)), Stats.Median(runs.Select(r => r.ClientShare)),
-            Stats.Median(runs.Select(r => r.Extra)), runs.Sum(r => r.Errors), runs.Count, spread);
+            Stats.Median(runs.Select(r => r.Extra)), runs.Sum(r => r.Errors), runs.Count, spread)
+        {
+            ServerCpuMs = Stats.Median(runs.Select(r => r.ServerCpuMs)),
+        };
     }
 }
 
@@ -37,6 +45,9 @@ internal static class Stats
 {
     public static double Percentile(double[] sorted, double p) =>
         sorted.Length == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
+
+    /// <summary>CPU ms per item of a reference measured inside the harness (its own CPU time is the work).</summary>
+    public static string InProcessCpu(IEnumerable<Sample> runs) => Fmt.Cpu(Median(runs.Select(r => r.ClientCpu * 1000 / r.Count))) + " (in harness)";
 
     public static double Median(IEnumerable<double> values)
     {

@@ -53,7 +53,7 @@ internal static class IngestBenchmark
                     sample = await load.ForCountAsync(concurrency, bundles.Count, Post(bundles), server);
                     if (sample.Errors > 0) throw new InvalidOperationException($"Ingest at concurrency {concurrency}: {sample.Errors} failed bundles, e.g. {sample.FirstError}");
                     await server.StopAsync();
-                    sample = sample with { Rate = resources / sample.Seconds, Extra = RawSqliteReference.DiskBytesPerResource(server.DatabasePath) };
+                    sample = sample with { Rate = resources / sample.Seconds, Count = resources, Extra = RawSqliteReference.DiskBytesPerResource(server.DatabasePath) };
                     if (concurrency == 1)
                         raw.Add(RawSqliteReference.Capture(server.DatabasePath).MeasureIngest(Path.Combine(tempRoot, $"raw-{run}.db"), bundles.Count + warmup.Count + 1));
                 }
@@ -72,12 +72,12 @@ internal static class IngestBenchmark
         {
             var f = Figure.Of(samples[concurrency]);
             var share = f.Rate / reference.Rate;
-            table.Add("generated", concurrency.ToString(), Fmt.N0(f.Rate), Fmt.F(f.P50), Fmt.F(f.P99), Fmt.Percent(f.ClientShare), Fmt.N0(f.Extra),
+            table.Add("generated", concurrency.ToString(), Fmt.N0(f.Rate), Fmt.F(f.P50), Fmt.F(f.P99), Fmt.Percent(f.ClientShare), Fmt.Cpu(f.ServerCpuMs), Fmt.N0(f.Extra),
                 Fmt.Runs(f), Fmt.Ratio(f.Rate, reference.Rate), Fmt.Verdict(f.Rate >= 2500 && share >= 0.4, "≥ 2,500/s, ≥ 40% of raw"));
             targets.Judge($"ingest ≥ 2,500 resources/s (concurrency {concurrency})", Fmt.N0(f.Rate) + "/s", f.Rate >= 2500, f.Noisy);
             targets.Judge($"ingest ≥ 40% of raw SQLite (concurrency {concurrency})", Fmt.Percent(share), share >= 0.4, f.Noisy || reference.Noisy);
         }
-        table.Add("raw SQLite (same rows)", "1", Fmt.N0(reference.Rate), Fmt.F(reference.P50), Fmt.F(reference.P99), "–", "–", Fmt.Runs(reference), "1.00", "");
+        table.Add("raw SQLite (same rows)", "1", Fmt.N0(reference.Rate), Fmt.F(reference.P50), Fmt.F(reference.P99), "–", Stats.InProcessCpu(raw), "–", Fmt.Runs(reference), "1.00", "");
         return table;
     }
 
@@ -86,7 +86,7 @@ internal static class IngestBenchmark
         "(blobs and index rows) into an empty database with the same schema in as many transactions, serially.");
 
     private static Table NewTable(string intro) => new("Ingest", intro,
-        "data", "concurrency", "resources/s", "p50 ms", "p99 ms", "load generator CPU", "disk bytes/resource", "runs (spread)", "vs raw SQLite", "target");
+        "data", "concurrency", "resources/s", "p50 ms", "p99 ms", "load generator CPU", "server CPU ms/resource", "disk bytes/resource", "runs (spread)", "vs raw SQLite", "target");
 
     /// <summary>Each operation posts one bundle; the bytes posted are counted.</summary>
     public static Operation Post(IReadOnlyList<PostedBundle> bundles) => async (client, index, buffers) =>

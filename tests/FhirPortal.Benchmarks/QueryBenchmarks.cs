@@ -66,13 +66,13 @@ internal static class QueryBenchmarks
             $"for {options.Duration:0.#} s after a {options.Warmup:0.#} s warm-up. Raw HTTP: a minimal Kestrel app in its own process returning " +
             $"the pre-serialized bytes of a median read response ({typical.Length:N0} bytes) through the same load generator. " +
             "Raw SQLite: the server's read query on its database, one connection per thread, in the harness process.",
-            "scenario", "concurrency", "requests/s", "p50 ms", "p99 ms", "MB/s", "load generator CPU", "runs (spread)", "vs raw HTTP", "vs raw SQLite", "target");
+            "scenario", "concurrency", "requests/s", "p50 ms", "p99 ms", "MB/s", "load generator CPU", "server CPU ms/request", "runs (spread)", "vs raw HTTP", "vs raw SQLite", "target");
         foreach (var c in ReadLevels)
         {
             var f = Figure.Of(reads[c]);
             var http = Figure.Of(rawHttp[c]);
             var sqlite = Figure.Of(rawSqlite[c]);
-            readTable.Add("read by id", c.ToString(), Fmt.N0(f.Rate), Fmt.F(f.P50, 2), Fmt.F(f.P99, 2), Fmt.F(f.MBps), Fmt.Percent(f.ClientShare), Fmt.Runs(f),
+            readTable.Add("read by id", c.ToString(), Fmt.N0(f.Rate), Fmt.F(f.P50, 2), Fmt.F(f.P99, 2), Fmt.F(f.MBps), Fmt.Percent(f.ClientShare), Fmt.Cpu(f.ServerCpuMs), Fmt.Runs(f),
                 Fmt.Ratio(f.Rate, http.Rate), Fmt.Ratio(f.Rate, sqlite.Rate),
                 c == 1 ? Fmt.Verdict(f.P99 < 5, "p99 < 5 ms") : Fmt.Verdict(f.Rate >= 4000 && f.P99 < 5 && f.Rate >= 0.5 * http.Rate, "≥ 4,000/s, p99 < 5 ms, ≥ 50% of raw HTTP"));
             if (c > 1) targets.Judge($"read by id ≥ 4,000/s (concurrency {c})", Fmt.N0(f.Rate) + "/s", f.Rate >= 4000, f.Noisy);
@@ -82,25 +82,25 @@ internal static class QueryBenchmarks
         foreach (var c in ReadLevels)
         {
             var f = Figure.Of(rawHttp[c]);
-            readTable.Add("raw HTTP", c.ToString(), Fmt.N0(f.Rate), Fmt.F(f.P50, 2), Fmt.F(f.P99, 2), Fmt.F(f.MBps), Fmt.Percent(f.ClientShare), Fmt.Runs(f), "1.00", "", "");
+            readTable.Add("raw HTTP", c.ToString(), Fmt.N0(f.Rate), Fmt.F(f.P50, 2), Fmt.F(f.P99, 2), Fmt.F(f.MBps), Fmt.Percent(f.ClientShare), Fmt.Cpu(f.ServerCpuMs), Fmt.Runs(f), "1.00", "", "");
         }
         foreach (var c in ReadLevels)
         {
             var f = Figure.Of(rawSqlite[c]);
-            readTable.Add("raw SQLite", c.ToString(), Fmt.N0(f.Rate), Fmt.F(f.P50, 3), Fmt.F(f.P99, 3), Fmt.F(f.MBps), "(in process)", Fmt.Runs(f), "", "1.00", "");
+            readTable.Add("raw SQLite", c.ToString(), Fmt.N0(f.Rate), Fmt.F(f.P50, 3), Fmt.F(f.P99, 3), Fmt.F(f.MBps), "(in process)", Stats.InProcessCpu(rawSqlite[c]), Fmt.Runs(f), "", "1.00", "");
         }
 
         var searchTable = new Table("Searches",
             "The search issue's queries, rotating over the Synthea patients (patient-scoped ones use each patient's most frequent " +
             "Observation code). Each answered 200 with results and no ignored parameters before timing. The ratio is to the raw HTTP " +
             "ceiling at the same concurrency; patient-scoped searches aim at p99 < 20 ms, the chained search has no target.",
-            "scenario", "concurrency", "requests/s", "p50 ms", "p99 ms", "MB/s", "load generator CPU", "runs (spread)", "vs raw HTTP", "target");
+            "scenario", "concurrency", "requests/s", "p50 ms", "p99 ms", "MB/s", "load generator CPU", "server CPU ms/request", "runs (spread)", "vs raw HTTP", "target");
         foreach (var search in searches)
             foreach (var c in SearchLevels)
             {
                 var f = Figure.Of(searchSamples[search.Name][c]);
                 var scoped = search.Name.Contains("patient&", StringComparison.Ordinal);
-                searchTable.Add(search.Name, c.ToString(), Fmt.N0(f.Rate), Fmt.F(f.P50, 2), Fmt.F(f.P99, 2), Fmt.F(f.MBps), Fmt.Percent(f.ClientShare), Fmt.Runs(f),
+                searchTable.Add(search.Name, c.ToString(), Fmt.N0(f.Rate), Fmt.F(f.P50, 2), Fmt.F(f.P99, 2), Fmt.F(f.MBps), Fmt.Percent(f.ClientShare), Fmt.Cpu(f.ServerCpuMs), Fmt.Runs(f),
                     Fmt.Ratio(f.Rate, Figure.Of(rawHttp[c]).Rate), scoped ? Fmt.Verdict(f.P99 < 20, "p99 < 20 ms") : "");
             }
         return [readTable, searchTable];

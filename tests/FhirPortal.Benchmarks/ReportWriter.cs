@@ -40,7 +40,8 @@ internal sealed class ReportWriter(string repoRoot, BenchmarkOptions options)
         md.AppendLine("* The load generator is this harness: one HttpClient over a pooled SocketsHttpHandler (a connection per worker), " +
                       "closed-loop workers, pre-built request URIs, response bodies read into a reused buffer and not parsed. " +
                       "\"load generator CPU\" is its CPU time as a share of the CPU time both processes used over the run (from /proc): " +
-                      "a high share means the figure is partly the client's limit.");
+                      "a high share means the figure is partly the client's limit. \"server CPU ms\" is the server process's CPU time per " +
+                      "request, resource or record: on a busy machine it moves much less than the rates do.");
         md.AppendLine(Invariant($"* Every figure is the median of {options.Runs} run(s) of {options.Duration:0.#} s after a {options.Warmup:0.#} s warm-up (ingest and export: one pass per run). ") +
                       Invariant($"\"runs (spread)\" gives (max − min) / median of the main figure; above {Fmt.Percent(Figure.NoisySpread)} it is flagged **noisy**."));
         md.AppendLine("* References are measured in the same run on the same machine: raw SQLite (the same rows into an empty database; the " +

@@ -78,6 +78,8 @@ internal sealed class ServerProcess : IAsyncDisposable
         ];
         var server = Start(DotnetHost(), args, Path.GetDirectoryName(dll)!, port, dataDirectory);
         await server.WaitReadyAsync("health/ready", TimeSpan.FromMinutes(3));
+        // The id is what dotnet-trace / dotnet-counters need to profile the server during a scenario.
+        Console.WriteLine($"  server pid {server._process.Id} at {server.BaseAddress} (data {dataDirectory})");
         return server;
     }
 

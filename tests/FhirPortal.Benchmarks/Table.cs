@@ -52,6 +52,9 @@ internal static class Fmt
     public static string F(double value, int digits = 1) =>
         double.IsNaN(value) || double.IsInfinity(value) ? "–" : value.ToString("N" + digits, CultureInfo.InvariantCulture);
 
+    /// <summary>Server CPU milliseconds per item, with enough digits for sub-millisecond requests.</summary>
+    public static string Cpu(double ms) => F(ms, ms < 1 ? 3 : ms < 10 ? 2 : 1);
+
     public static string Percent(double fraction) => double.IsNaN(fraction) || double.IsInfinity(fraction) ? "–" : (fraction * 100).ToString("0", CultureInfo.InvariantCulture) + "%";
 
     /// <summary>"3 (8%)": runs and the (max - min) / median spread, flagged "noisy" above <see cref="Figure.NoisySpread"/>.</summary>
