@@ -11,7 +11,10 @@ internal delegate ValueTask<long> Operation(HttpClient client, int index, Worker
 internal sealed class WorkerBuffers
 {
     public byte[] Chunk { get; } = new byte[64 * 1024];
-    public MemoryStream Body { get; } = new(1 << 20);
+    private MemoryStream? _body;
+
+    /// <summary>For operations that must look into the body ($everything's next link); made on first use.</summary>
+    public MemoryStream Body => _body ??= new MemoryStream(1 << 20);
 }
 
 /// <summary>
