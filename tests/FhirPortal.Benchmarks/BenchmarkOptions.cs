@@ -1,0 +1,73 @@
+using System.Globalization;
+
+namespace FhirPortal.Benchmarks;
+
+/// <summary>The harness's command line (documented at the top of Program.cs).</summary>
+internal sealed record BenchmarkOptions
+{
+    public int Runs { get; init; } = 3;
+    public double Duration { get; init; } = 5;
+    public double Warmup { get; init; } = 1;
+    /// <summary>Generated patients posted at each ingest concurrency level.</summary>
+    public int Patients { get; init; } = 48;
+    public int ResourcesPerPatient { get; init; } = 150;
+    /// <summary>Size of the large generated patient for $everything.</summary>
+    public int LargePatient { get; init; } = 10_000;
+    /// <summary>Synthea patient bundles to load (0 = all); fewer keeps development runs short.</summary>
+    public int SyntheaPatients { get; init; }
+    public bool Quick { get; init; }
+    public bool Write { get; init; } = true;
+    public bool KeepData { get; init; }
+    public bool Validation { get; init; } = true;
+    /// <summary>Only the generated-data ingest levels and their raw SQLite reference (for work on the write path); never writes BENCHMARKS.md.</summary>
+    public bool IngestOnly { get; init; }
+    /// <summary>Skip the generated-data ingest levels (the Synthea load and everything after it still run).</summary>
+    public bool SkipIngest { get; init; }
+
+    public TimeSpan DurationSpan => TimeSpan.FromSeconds(Duration);
+    public TimeSpan WarmupSpan => TimeSpan.FromSeconds(Warmup);
+
+    public const string Usage = """
+        Options: --runs N (3)  --duration s (5)  --warmup s (1)  --patients N (48)  --resources-per-patient N (150)
+                 --large-patient N (10000)  --synthea-patients N (0 = all)  --quick  --no-write  --keep-data  --no-validation  --ingest-only  --skip-ingest
+        """;
+
+    public static BenchmarkOptions Parse(string[] args)
+    {
+        var options = new BenchmarkOptions();
+        // --quick first, so explicit options given with it still win.
+        if (args.Contains("--quick"))
+            options = options with { Quick = true, Runs = 1, Duration = 2, Warmup = 0.5, Patients = 8, ResourcesPerPatient = 100, LargePatient = 3_000, SyntheaPatients = 6 };
+        for (var i = 0; i < args.Length; i++)
+        {
+            options = args[i] switch
+            {
+                "--quick" => options,
+                "--runs" => options with { Runs = Int(args, ++i, 1) },
+                "--duration" => options with { Duration = Number(args, ++i) },
+                "--warmup" => options with { Warmup = Number(args, ++i) },
+                "--patients" => options with { Patients = Int(args, ++i, 1) },
+                "--resources-per-patient" => options with { ResourcesPerPatient = Int(args, ++i, 20) },
+                "--synthea-patients" => options with { SyntheaPatients = Int(args, ++i, 1) },
+                "--large-patient" => options with { LargePatient = Int(args, ++i, 20) },
+                "--no-write" => options with { Write = false },
+                "--keep-data" => options with { KeepData = true },
+                "--no-validation" => options with { Validation = false },
+                "--ingest-only" => options with { IngestOnly = true, Write = false },
+                "--skip-ingest" => options with { SkipIngest = true },
+                _ => throw new ArgumentException($"Unknown option {args[i]}.\n{Usage}"),
+            };
+        }
+        return options;
+    }
+
+    private static int Int(string[] args, int i, int min) =>
+        i < args.Length && int.TryParse(args[i], NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min
+            ? value
+            : throw new ArgumentException($"{args[i - 1]} needs a whole number of at least {min}.");
+
+    private static double Number(string[] args, int i) =>
+        i < args.Length && double.TryParse(args[i], NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value >= 0
+            ? value
+            : throw new ArgumentException($"{args[i - 1]} needs a number of seconds.");
+}
