@@ -25,6 +25,8 @@
 //   --skip-ingest              skip the generated-data ingest levels (Synthea load, reads, searches... still run)
 //   --no-write                 print only; leave BENCHMARKS.md alone
 //   --keep-data                keep the temp data folders (printed at the end)
+//   --cosmos [--count N]       instead of all the above: request units per interaction on the Cosmos store, on the
+//                              local emulator (run tests/cosmos-emulator/install.sh first); see CosmosRequestUnits.cs
 // The hand-written "Where the time goes" section comes from BENCHMARKS-profile.md (see ReportWriter).
 namespace FhirPortal.Benchmarks
 {
@@ -34,6 +36,11 @@ namespace FhirPortal.Benchmarks
         public static async Task<int> Main(string[] args)
         {
             if (args.Length > 0 && args[0] == RawHttpReference.ServeFlag) return await RawHttpReference.ServeAsync(args);
+            if (args.Length > 0 && args[0] == "--cosmos")
+            {
+                await CosmosRequestUnits.RunAsync(args);
+                return 0;
+            }
             BenchmarkOptions options;
             try { options = BenchmarkOptions.Parse(args); }
             catch (ArgumentException e)
