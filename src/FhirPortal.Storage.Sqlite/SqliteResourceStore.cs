@@ -29,7 +29,10 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable
         _writer.Open();
         SqliteSchema.Apply(_writer);
         // Note: NORMAL is durable in WAL mode except for the last transactions on power loss, the usual trade-off.
-        Execute(_writer, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;");
+        // The writer walks the resource and index b-trees on every write: with SQLite's default 2 MB page cache, ingest
+        // profiles spent a fifth of their time re-reading evicted pages through pread. A larger cache and memory-mapped
+        // reads keep the hot index pages at hand.
+        Execute(_writer, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF; PRAGMA cache_size=-65536; PRAGMA mmap_size=1073741824; PRAGMA temp_store=MEMORY;");
         _indexWriter = new SqliteIndexWriter(_writer);
     }
 
