@@ -112,6 +112,7 @@ public sealed class CosmosResourceStore : IResourceStore, IDisposable
 
     public async Task CommitAsync(WriteBatch batch, CancellationToken cancellationToken)
     {
+        foreach (var write in batch.Writes) CosmosDocumentLimit.Check(write);
         var parts = await PartsAsync();
         using var _ = CosmosCharge.Measure(_logger, $"commit of {batch.Writes.Count} writes");
         await parts.Transactions.CommitAsync(batch, cancellationToken);

@@ -59,6 +59,7 @@ public static class FhirErrorHandling
         ReadInteraction.DeletedException deleted => deleted.ToOutcome(),
         BadHttpRequestException bad when bad.StatusCode == 413 => FhirOutcomeException.TooLarge(bad.Message),
         BadHttpRequestException bad => FhirOutcomeException.BadRequest(bad.Message),
+        FhirPortal.Storage.StoreLimitException limit => FhirOutcomeException.TooLarge(limit.Message),
         FhirPortal.Storage.StoreNotSupportedException unsupported => FhirOutcomeException.Single(501, OperationOutcome.IssueType.NotSupported, unsupported.Message),
         _ => null,
     };

@@ -79,6 +79,22 @@ public sealed class CosmosTransactionTests(CosmosEmulator emulator)
         Assert.Contains("Won", Text((await expired.ReadAsync(new("Patient", id), None))!));
     }
 
+    [Fact]
+    public async Task Resource_too_large_for_one_document_is_refused_and_its_batch_leaves_nothing()
+    {
+        if (emulator.Endpoint is null) return;
+        using var store = new CosmosResourceStore(emulator.NewContainer());
+        var (small, large) = (NewId(), NewId());
+        var binary = new Hl7.Fhir.Model.Binary { Id = large, ContentType = "application/pdf", Data = new byte[1_700_000] };
+
+        var error = await Assert.ThrowsAsync<StoreLimitException>(() =>
+            store.CommitAsync(Batch(Version(Patient(small, "Fits"), 1), Version(binary, 1)), None));
+
+        Assert.Contains($"Binary/{large}", error.Message);
+        Assert.Null(await store.ReadAsync(new("Patient", small), None));
+        Assert.Null(await store.ReadAsync(new("Binary", large), None));
+    }
+
     private static CosmosStoreOptions CopyWithLease(CosmosStoreOptions o, TimeSpan lease) => new()
     {
         Endpoint = o.Endpoint, Key = o.Key, Database = o.Database, Container = o.Container, TransactionLease = lease,
