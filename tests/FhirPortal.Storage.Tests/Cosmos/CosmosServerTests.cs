@@ -11,14 +11,6 @@ namespace FhirPortal.Storage.Tests.Cosmos;
 [Collection(CosmosCollection.Name)]
 public sealed class CosmosServerTests(CosmosEmulator emulator)
 {
-    private sealed class CosmosHost(IReadOnlyDictionary<string, string> settings) : WebApplicationFactory<Program>
-    {
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            foreach (var (key, value) in settings) builder.UseSetting(key, value);
-        }
-    }
-
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/fhir+json");
 
     private static async Task<JsonNode> BodyAsync(HttpResponseMessage response) =>
@@ -30,21 +22,8 @@ public sealed class CosmosServerTests(CosmosEmulator emulator)
         if (emulator.Endpoint is null) return;
         var data = Path.Combine(Path.GetTempPath(), "fhirportal-cosmos-host", Guid.NewGuid().ToString("N"));
         var cosmos = emulator.NewContainer();
-        using var host = new CosmosHost(new Dictionary<string, string>
-        {
-            ["FhirPortal:DataDirectory"] = data,
-            ["FhirPortal:Security:Enabled"] = "false",
-            ["FhirPortal:ProfilesDirectory"] = "",
-            ["FhirPortal:Validation:RequireProfiles"] = "",
-            ["FhirPortal:Auth:SeedDemo"] = "false",
-            ["FhirPortal:Storage:Provider"] = "Cosmos",
-            ["FhirPortal:Storage:Cosmos:Endpoint"] = cosmos.Endpoint,
-            ["FhirPortal:Storage:Cosmos:Key"] = cosmos.Key,
-            ["FhirPortal:Storage:Cosmos:Database"] = cosmos.Database,
-            ["FhirPortal:Storage:Cosmos:Container"] = cosmos.Container,
-        });
-        var client = host.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("http://localhost/fhir/") });
-        client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/fhir+json"));
+        using var host = new ServerHost(data, cosmos);
+        var client = host.FhirClient();
         try
         {
             var created = await client.PostAsync("Patient", Json("""{"resourceType":"Patient","name":[{"family":"Cosmopoulos"}],"identifier":[{"system":"urn:e2e","value":"42"}]}"""));

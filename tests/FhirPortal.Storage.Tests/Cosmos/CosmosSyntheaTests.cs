@@ -17,14 +17,6 @@ public sealed class CosmosSyntheaTests(CosmosEmulator emulator)
 {
     private const int PatientBundles = 3;
 
-    private sealed class Host(IReadOnlyDictionary<string, string> settings) : WebApplicationFactory<Program>
-    {
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            foreach (var (key, value) in settings) builder.UseSetting(key, value);
-        }
-    }
-
     [Fact]
     public async Task Everything_and_export_over_Synthea_data_are_identical_on_SQLite_and_Cosmos()
     {
@@ -32,24 +24,9 @@ public sealed class CosmosSyntheaTests(CosmosEmulator emulator)
         if (folder is null || emulator.Endpoint is null) return;
         var data = Path.Combine(Path.GetTempPath(), "fhirportal-cosmos-synthea", Guid.NewGuid().ToString("N"));
         var cosmos = emulator.NewContainer();
-        var common = new Dictionary<string, string>
-        {
-            ["FhirPortal:Security:Enabled"] = "false",
-            ["FhirPortal:ProfilesDirectory"] = "",
-            ["FhirPortal:Validation:RequireProfiles"] = "",
-            ["FhirPortal:Auth:SeedDemo"] = "false",
-        };
-        using var sqlite = new Host(new Dictionary<string, string>(common) { ["FhirPortal:DataDirectory"] = Path.Combine(data, "sqlite") });
-        using var onCosmos = new Host(new Dictionary<string, string>(common)
-        {
-            ["FhirPortal:DataDirectory"] = Path.Combine(data, "cosmos"),
-            ["FhirPortal:Storage:Provider"] = "Cosmos",
-            ["FhirPortal:Storage:Cosmos:Endpoint"] = cosmos.Endpoint,
-            ["FhirPortal:Storage:Cosmos:Key"] = cosmos.Key,
-            ["FhirPortal:Storage:Cosmos:Database"] = cosmos.Database,
-            ["FhirPortal:Storage:Cosmos:Container"] = cosmos.Container,
-        });
-        var (a, b) = (Client(sqlite), Client(onCosmos));
+        using var sqlite = new ServerHost(Path.Combine(data, "sqlite"));
+        using var onCosmos = new ServerHost(Path.Combine(data, "cosmos"), cosmos);
+        var (a, b) = (sqlite.FhirClient(), onCosmos.FhirClient());
         try
         {
             var patients = new List<string>();
@@ -86,14 +63,6 @@ public sealed class CosmosSyntheaTests(CosmosEmulator emulator)
             b.Dispose();
             try { Directory.Delete(data, recursive: true); } catch (IOException) { }
         }
-    }
-
-    private static HttpClient Client(Host host)
-    {
-        var client = host.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("http://localhost/fhir/") });
-        client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/fhir+json"));
-        client.Timeout = TimeSpan.FromMinutes(10);
-        return client;
     }
 
     /// <summary>The hospital and practitioner batches first (patients reference them), then the smallest patient bundles.</summary>
