@@ -9,25 +9,10 @@ namespace FhirPortal.Storage.Tests.Contract;
 /// Searches across references that every store must answer identically: chains, _has, the compartment-reference
 /// condition of $everything/$export, _include/_revinclude. Each test on a fresh, empty store.
 /// </summary>
-public abstract class SearchGraphContract : IAsyncLifetime
+public abstract class SearchGraphContract : StoreUnderTest
 {
-    /// <summary>The store under test; null outside CI when a store's service is unavailable (the test returns early).</summary>
-    protected IResourceStore? Store { get; private set; }
-
-    private static CancellationToken None => CancellationToken.None;
-
-    protected abstract Task<IResourceStore?> OpenAsync();
-
     /// <summary>A store that splits long id lists into several queries does so here every few ids (to test the merging).</summary>
     protected virtual IDisposable? SmallIdChunks() => null;
-
-    public async Task InitializeAsync() => Store = await OpenAsync();
-
-    public Task DisposeAsync()
-    {
-        (Store as IDisposable)?.Dispose();
-        return Task.CompletedTask;
-    }
 
     private async Task<List<string>> IdsAsync(SearchQuery query) =>
         (await AllPagesAsync(query)).Select(e => $"{e.Key.Type}/{e.Key.Id}").Order(StringComparer.Ordinal).ToList();

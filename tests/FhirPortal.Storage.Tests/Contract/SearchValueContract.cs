@@ -9,23 +9,9 @@ namespace FhirPortal.Storage.Tests.Contract;
 /// every store must answer identically (each test on a fresh, empty store; ids are written in ascending order, so
 /// ties break alike whether a store breaks them by insertion order or by id).
 /// </summary>
-public abstract class SearchValueContract : IAsyncLifetime
+public abstract class SearchValueContract : StoreUnderTest
 {
     private const string Ucum = "http://unitsofmeasure.org";
-
-    protected IResourceStore? Store { get; private set; }
-
-    private static CancellationToken None => CancellationToken.None;
-
-    protected abstract Task<IResourceStore?> OpenAsync();
-
-    public async Task InitializeAsync() => Store = await OpenAsync();
-
-    public Task DisposeAsync()
-    {
-        (Store as IDisposable)?.Dispose();
-        return Task.CompletedTask;
-    }
 
     private static List<string> Ids(int count) => Enumerable.Range(0, count).Select(_ => NewId()).Order(StringComparer.Ordinal).ToList();
 

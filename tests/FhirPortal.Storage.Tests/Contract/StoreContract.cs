@@ -7,23 +7,8 @@ namespace FhirPortal.Storage.Tests.Contract;
 /// What every <see cref="IResourceStore"/> must do, run against each store by a subclass that opens a fresh, empty
 /// store per test: CRUD, versioning, concurrency, all-or-nothing batches and jobs. Search is in <see cref="SearchContract"/>.
 /// </summary>
-public abstract class StoreContract : IAsyncLifetime
+public abstract class StoreContract : StoreUnderTest
 {
-    /// <summary>The store under test; null outside CI when a store's service is unavailable (the test returns early).</summary>
-    protected IResourceStore? Store { get; private set; }
-
-    protected static CancellationToken None => CancellationToken.None;
-
-    protected abstract Task<IResourceStore?> OpenAsync();
-
-    public async Task InitializeAsync() => Store = await OpenAsync();
-
-    public Task DisposeAsync()
-    {
-        (Store as IDisposable)?.Dispose();
-        return Task.CompletedTask;
-    }
-
     [Fact]
     public async Task Created_resource_reads_back_as_the_exact_stored_json()
     {
