@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
@@ -14,7 +15,10 @@ namespace FhirPortal.Benchmarks;
 /// Request units per interaction on the Cosmos store: runs the server on the Cosmos emulator (tests/cosmos-emulator)
 /// and prints, per interaction, the document requests and bytes the store made (from its Debug log of each request),
 /// the emulator's reported charge (not real: the emulator does not model RU), and an estimate from Microsoft's
-/// published per-size table, against the issue's target of 15 RU per resource write. Options: --count N (default 20).
+/// published per-size table, against the issue's target of 15 RU per resource write. The small synthetic interactions
+/// are averaged over their runs; the Synthea ingest (real resources of every type and size) is totalled per Bundle
+/// kind, and the last line weighs every measured write. Options: --count N runs of the synthetic interactions
+/// (default 20); --synthea N patient bundles after the hospital and practitioner bundles (default 3, 0 skips them).
 /// </summary>
 internal static class CosmosRequestUnits
 {
@@ -34,7 +38,8 @@ internal static class CosmosRequestUnits
 
     public static async Task RunAsync(string[] args)
     {
-        var count = args.SkipWhile(a => a != "--count").Skip(1).Select(a => int.Parse(a, CultureInfo.InvariantCulture)).FirstOrDefault(20);
+        var count = Option(args, "--count", 20);
+        var syntheaPatients = Option(args, "--synthea", 3);
         await using var emulator = await CosmosEmulatorProcess.StartAsync();
         var requests = new RequestLog();
         using var host = new CosmosHost(emulator, requests);
@@ -42,45 +47,132 @@ internal static class CosmosRequestUnits
         (await client.GetAsync("metadata")).EnsureSuccessStatusCode();
 
         var rows = new List<Row>();
-        async Task<JsonNode> Measure(string interaction, int resourceWrites, Func<Task<HttpResponseMessage>> send)
+        async Task<JsonNode> Measure(string interaction, Func<JsonNode, int> resourceWrites, Func<Task<HttpResponseMessage>> send)
         {
             requests.Clear();
             using var response = await send();
             var body = await response.Content.ReadAsStringAsync();
             if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"{interaction}: {(int)response.StatusCode} {body}");
-            rows.Add(new Row(interaction, resourceWrites, requests.Snapshot()));
-            return JsonNode.Parse(body)!;
+            var json = JsonNode.Parse(body)!;
+            rows.Add(new Row(interaction, resourceWrites(json), requests.Snapshot()));
+            return json;
         }
 
         for (var i = 0; i < count; i++)
         {
-            var patient = await Measure("create Patient", 1, () => client.PostAsync("Patient", Body(Patient(i))));
+            var patient = await Measure("create Patient", _ => 1, () => client.PostAsync("Patient", Body(Patient(i))));
             var patientId = (string)patient["id"]!;
-            var observation = await Measure("create Observation", 1, () => client.PostAsync("Observation", Body(Observation(patientId, i, null))));
+            var observation = await Measure("create Observation", _ => 1, () => client.PostAsync("Observation", Body(Observation(patientId, i, null))));
             var observationId = (string)observation["id"]!;
-            await Measure("update Observation", 1, () => client.PutAsync($"Observation/{observationId}", Body(Observation(patientId, i + 1, observationId))));
-            await Measure("read Observation", 0, () => client.GetAsync($"Observation/{observationId}"));
-            await Measure("search Observation?patient&code", 0, () => client.GetAsync($"Observation?patient={patientId}&code=http://loinc.org|8867-4"));
-            await Measure("search Patient?family", 0, () => client.GetAsync($"Patient?family=Benchmark{i}"));
-            await Measure("transaction of 5 creates", 5, () => client.PostAsync("", Body(Transaction(patientId, i))));
+            await Measure("update Observation", _ => 1, () => client.PutAsync($"Observation/{observationId}", Body(Observation(patientId, i + 1, observationId))));
+            await Measure("read Observation", _ => 0, () => client.GetAsync($"Observation/{observationId}"));
+            await Measure("search Observation?patient&code", _ => 0, () => client.GetAsync($"Observation?patient={patientId}&code=http://loinc.org|8867-4"));
+            await Measure("search Patient?family", _ => 0, () => client.GetAsync($"Patient?family=Benchmark{i}"));
+            var transaction = Transaction(patientId, i);
+            await Measure("transaction of 5 creates", response => Written(transaction, response), () => client.PostAsync("", Body(transaction.ToJsonString())));
         }
+        var synthetic = rows.ToList();
 
-        Console.WriteLine($"Cosmos store request units, {count} runs per interaction (averages per interaction)");
-        Console.WriteLine("Estimate: learn.microsoft.com/azure/cosmos-db/understand-request-unit-consumption, 'Document size' table, per request.");
-        Console.WriteLine();
-        Console.WriteLine($"{"interaction",-34} {"reads",6} {"writes",6} {"queries",7} {"KB",8} {"emulator RU",11} {"est. RU",8} {"est. RU/write",13}");
-        foreach (var group in rows.GroupBy(r => r.Interaction))
+        // ../shared/fixtures/README.md, "Load order": the hospital and practitioner batches first (the patient bundles
+        // refer to their resources by conditional references), then the patient transactions, here in file-name order.
+        var fixtures = Path.GetFullPath(Path.Combine(RepoRoot(), "..", "shared", "fixtures", "synthea"));
+        string[] information = ["hospitalInformation1625911868739.json", "practitionerInformation1625911868739.json"];
+        var skipped = syntheaPatients == 0 ? "skipped (--synthea 0)"
+            : !Directory.Exists(fixtures) ? $"skipped: fixtures not found at {fixtures} (see ../shared/fixtures/README.md)" : null;
+        var clock = Stopwatch.StartNew();
+        if (skipped is null)
         {
-            var n = group.Count();
-            double Avg(Func<Row, double> f) => group.Sum(f) / n;
-            var estimate = Avg(r => r.Requests.Sum(Estimate));
-            var writes = group.First().ResourceWrites;
-            var perWrite = writes == 0 ? "" : $"{estimate / writes:F1} {(estimate / writes <= TargetPerWrite ? "<=" : ">")} {TargetPerWrite}";
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{group.Key,-34} {Avg(r => r.Requests.Count(q => q.Operation == "read")),6:F1} {Avg(r => r.Requests.Count(q => IsWrite(q.Operation))),6:F1} " +
-                $"{Avg(r => r.Requests.Count(q => q.Operation == "query")),7:F1} {Avg(r => r.Requests.Sum(q => q.Bytes)) / 1024,8:F1} " +
-                $"{Avg(r => r.Requests.Sum(q => q.Charge)),11:F1} {estimate,8:F1} {perWrite,13}"));
+            var patientFiles = Directory.GetFiles(fixtures, "*.json").Select(Path.GetFileName).OfType<string>()
+                .Where(f => !information.Contains(f)).Order(StringComparer.Ordinal).Take(syntheaPatients);
+            foreach (var (kind, file) in information.Select(f => (InformationBundles, f)).Concat(patientFiles.Select(f => (PatientBundles, f))))
+            {
+                var json = await File.ReadAllBytesAsync(Path.Combine(fixtures, file));
+                var bundle = JsonNode.Parse(json)!;
+                var response = await Measure(kind, r => Written(bundle, r), () => client.SendAsync(PostBundle(json)));
+                // A batch answers per entry: say so when some entries failed rather than let the row quietly shrink.
+                var entries = bundle["entry"]!.AsArray().Count;
+                if (rows[^1].ResourceWrites < entries)
+                    Console.WriteLine($"{file}: {entries - rows[^1].ResourceWrites} of {entries} entries wrote no resource " +
+                        $"(statuses: {string.Join(", ", response["entry"]!.AsArray().Select(e => (string?)e?["response"]?["status"]).Distinct())})");
+            }
         }
+        clock.Stop();
+
+        Console.WriteLine($"Cosmos store request units; synthetic interactions: averages over {count} runs each");
+        Console.WriteLine("Estimate: learn.microsoft.com/azure/cosmos-db/understand-request-unit-consumption, 'Document size' table, per request.");
+        Console.WriteLine("resources: resources written; reads/writes/queries: Cosmos requests; KB: document bytes sent and received;");
+        Console.WriteLine("B/doc: average bytes per document written (create, replace, upsert).");
+        Console.WriteLine();
+        var header = $"{"interaction",-34} {"resources",9} {"reads",7} {"writes",7} {"queries",7} {"KB",9} {"B/doc",6} {"emulator RU",11} {"est. RU",9} {"est. RU/write",13}";
+        Console.WriteLine(header);
+        foreach (var group in synthetic.GroupBy(r => r.Interaction)) Print(group.Key, [.. group], group.Count());
+        Console.WriteLine();
+        var synthea = rows.Skip(synthetic.Count).ToList();
+        if (skipped is not null) Console.WriteLine($"Synthea ingest {skipped}");
+        else
+        {
+            Console.WriteLine($"Synthea ingest, totals per Bundle kind ({synthea.Count - information.Length} patient bundles, {clock.Elapsed.TotalSeconds:F0} s)");
+            Console.WriteLine(header);
+            foreach (var group in synthea.GroupBy(r => r.Interaction)) Print($"{group.Key} ({group.Count()})", [.. group], 1);
+            Print($"Synthea total ({synthea.Count})", synthea, 1);
+        }
+        Console.WriteLine();
+
+        // Weighted by resource writes: the RU of every interaction that wrote, over all the resources it wrote.
+        var wrote = rows.Where(r => r.ResourceWrites > 0).ToList();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"average RU per resource write over all measured writes: {wrote.Sum(r => r.Requests.Sum(Estimate)) / wrote.Sum(r => r.ResourceWrites):F1} (target {TargetPerWrite})"));
+    }
+
+    private const string InformationBundles = "Synthea information bundles";
+    private const string PatientBundles = "Synthea patient bundles";
+
+    /// <summary>One table row: the rows' figures divided by <paramref name="per"/> (their count for averages, 1 for totals).</summary>
+    private static void Print(string label, List<Row> rows, int per)
+    {
+        var all = rows.SelectMany(r => r.Requests).ToList();
+        double Per(Func<Request, bool> which) => all.Count(which) / (double)per;
+        var writes = rows.Sum(r => r.ResourceWrites);
+        var estimate = all.Sum(Estimate);
+        var perWrite = writes == 0 ? "" : $"{estimate / writes:F1} {(estimate / writes <= TargetPerWrite ? "<=" : ">")} {TargetPerWrite}";
+        // Deletes send no document, so they would only dilute the size that drives the write estimate.
+        var documents = all.Where(q => q.Operation is "create" or "replace" or "upsert").ToList();
+        var bytesPerDocument = documents.Count == 0 ? "" : (documents.Sum(q => q.Bytes) / documents.Count).ToString(CultureInfo.InvariantCulture);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{label,-34} {writes / (double)per,9:F1} {Per(q => q.Operation == "read"),7:F1} {Per(q => IsWrite(q.Operation)),7:F1} " +
+            $"{Per(q => q.Operation == "query"),7:F1} {all.Sum(q => q.Bytes) / 1024.0 / per,9:F1} {bytesPerDocument,6} " +
+            $"{all.Sum(q => q.Charge) / per,11:F1} {estimate / per,9:F1} {perWrite,13}"));
+    }
+
+    /// <summary>
+    /// Resources a Bundle wrote, from its transaction- or batch-response (entries answer the request's in order):
+    /// 201 Created, or 200 OK to a PUT or PATCH (an update). A 200 to a POST is a conditional create that found its
+    /// match and wrote nothing; a 200 to a GET is a read.
+    /// </summary>
+    private static int Written(JsonNode request, JsonNode response) =>
+        request["entry"]!.AsArray().Zip(response["entry"]!.AsArray()).Count(e =>
+            (string?)e.Second?["response"]?["status"] is { } status
+            && (status.StartsWith("201", StringComparison.Ordinal)
+                || status.StartsWith("200", StringComparison.Ordinal) && (string?)e.First?["request"]?["method"] is "PUT" or "PATCH"));
+
+    private static int Option(string[] args, string name, int fallback) =>
+        args.SkipWhile(a => a != name).Skip(1).Select(a => int.Parse(a, CultureInfo.InvariantCulture)).FirstOrDefault(fallback);
+
+    private static HttpRequestMessage PostBundle(byte[] json)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "") { Content = new ByteArrayContent(json) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/fhir+json");
+        // The entries' statuses are all the count needs; echoing megabytes of resources back would only cost time.
+        request.Headers.Add("Prefer", "return=minimal");
+        return request;
+    }
+
+    private static string RepoRoot()
+    {
+        var root = AppContext.BaseDirectory;
+        for (var dir = new DirectoryInfo(root); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "FhirPortal.sln"))) root = dir.FullName;
+        return root;
     }
 
     private static bool IsWrite(string operation) => operation is "create" or "replace" or "upsert" or "delete";
@@ -111,8 +203,8 @@ internal static class CosmosRequestUnits
          "valueQuantity":{"value":{{60 + value}},"unit":"/min","system":"http://unitsofmeasure.org","code":"/min"} }
         """;
 
-    private static string Transaction(string patientId, int i) =>
-        new JsonObject
+    private static JsonObject Transaction(string patientId, int i) =>
+        new()
         {
             ["resourceType"] = "Bundle", ["type"] = "transaction",
             ["entry"] = new JsonArray(Enumerable.Range(0, 5).Select(k => (JsonNode?)new JsonObject
@@ -120,7 +212,7 @@ internal static class CosmosRequestUnits
                 ["resource"] = JsonNode.Parse(Observation(patientId, i * 10 + k, null)),
                 ["request"] = new JsonObject { ["method"] = "POST", ["url"] = "Observation" },
             }).ToArray()),
-        }.ToJsonString();
+        };
 
     private sealed record Row(string Interaction, int ResourceWrites, List<Request> Requests);
 
@@ -163,10 +255,7 @@ internal static class CosmosRequestUnits
         {
             (_emulator, _requests) = (emulator, requests);
             // The content root WebApplicationFactory would guess from the solution layout; a console app has no test manifest.
-            var root = AppContext.BaseDirectory;
-            for (var dir = new DirectoryInfo(root); dir is not null; dir = dir.Parent)
-                if (File.Exists(Path.Combine(dir.FullName, "FhirPortal.sln"))) root = dir.FullName;
-            Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_FHIRPORTAL_SERVER", Path.Combine(root, "src", "FhirPortal.Server"));
+            Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_FHIRPORTAL_SERVER", Path.Combine(RepoRoot(), "src", "FhirPortal.Server"));
         }
 
         public HttpClient CreateFhirClient()
