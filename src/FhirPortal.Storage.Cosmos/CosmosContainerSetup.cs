@@ -31,15 +31,15 @@ internal static class CosmosContainerSetup
         policy.IncludedPaths.Add(new IncludedPath { Path = "/*" });
         foreach (var path in new[] { "/raw/?", "/writes/*", "/idx/*", "/tx/?", "/\"_etag\"/?" })
             policy.ExcludedPaths.Add(new ExcludedPath { Path = path });
-        // Request units: fields only ever read back, never filtered or sorted on (the writes a single-resource
-        // commit carries in its head lock, the display timestamp, the write method, the home partition, criteria locks).
-        foreach (var path in new[] { "/lock/writes/*", "/lu/?", "/m/?", "/home/?", "/crit/*" })
+        // Request units: fields only ever read back, never filtered or sorted on (the display timestamp, the write
+        // method, a pointer's home, version and transaction, a record's criteria locks, when a lock was taken).
+        foreach (var path in new[] { "/lu/?", "/m/?", "/home/?", "/hv/?", "/txn/?", "/crit/*", "/lock/at/?" })
             policy.ExcludedPaths.Add(new ExcludedPath { Path = path });
         foreach (var order in new[] { CompositePathSortOrder.Ascending, CompositePathSortOrder.Descending })
         {
             policy.CompositeIndexes.Add(Composite(order, "/lum", "/id"));
             policy.CompositeIndexes.Add(Composite(order, "/rid", "/id"));
-            policy.CompositeIndexes.Add(Composite(order, "/lum", "/vid", "/id"));
+            policy.CompositeIndexes.Add(Composite(order, "/lum", "/vid", "/vk"));
             policy.CompositeIndexes.Add(Composite(order, "/type", "/lum"));
             // Ascending sorts read the lowest values (sa), descending ones the highest (sd): see CosmosSortKeys.
             var keys = order == CompositePathSortOrder.Ascending ? CosmosSortKeys.Ascending : CosmosSortKeys.Descending;

@@ -5,8 +5,9 @@ using System.Text.Json.Nodes;
 namespace FhirPortal.Storage.Cosmos;
 
 /// <summary>
-/// The shapes of the resource documents. A transaction record carries each write as an "entry" (the version plus
-/// its home partition and index), from which the version and current documents are built when it is applied.
+/// The shapes of the resource documents (README, "Cosmos DB store"). A write is first an "entry" (the version plus
+/// its home partition and index), which a transaction record carries and from which the documents are built.
+/// Every document that holds a version (current, deleted, superseded) has the same version fields.
 /// </summary>
 internal static class CosmosDocuments
 {
@@ -22,7 +23,8 @@ internal static class CosmosDocuments
             ["lu"] = v.LastUpdated.ToString("O", CultureInfo.InvariantCulture),
             ["lum"] = CosmosIndexJson.Ms(v.LastUpdated),
             ["raw"] = Encoding.UTF8.GetString(v.Json.Span),
-            ["home"] = CosmosPartitioning.Home(v.Key, v.IsDeleted ? null : write.Index),
+            // A deletion stays where the resource was: its home is settled when the old document is known.
+            ["home"] = v.IsDeleted ? null : CosmosPartitioning.Home(v.Key, write.Index),
         };
         if (!v.IsDeleted && write.Index is not null) entry["idx"] = CosmosIndexJson.Write(write.Index);
         return entry;
@@ -34,33 +36,44 @@ internal static class CosmosDocuments
 
     public static bool IsDelete(JsonNode entry) => (int)entry["m"]! == (int)WriteMethod.Delete;
 
-    /// <summary>An immutable version document, in the resource's own partition (history and vread never need its home).</summary>
-    public static JsonObject Version(JsonNode entry)
+    public static string Kind(JsonNode doc) => (string)doc["kind"]!;
+
+    /// <summary>A current or deleted document: the resource's latest version (as opposed to a pointer).</summary>
+    public static bool IsResource(JsonNode doc) => Kind(doc) is CosmosKeys.Current or CosmosKeys.Deleted;
+
+    /// <summary>The version fields shared by every document holding a version.</summary>
+    private static JsonObject VersionFields(JsonNode source, string id, string pk, string kind)
     {
-        var key = Key(entry);
+        var key = Key(source);
         return new JsonObject
         {
-            ["id"] = CosmosKeys.VersionId(key, VersionOf(entry)),
-            ["pk"] = CosmosKeys.Own(key),
-            ["kind"] = CosmosKeys.Version,
+            ["id"] = id,
+            ["pk"] = pk,
+            ["kind"] = kind,
             ["type"] = key.Type,
             ["rid"] = key.Id,
-            ["vid"] = VersionOf(entry),
-            ["m"] = (int)entry["m"]!,
-            ["lu"] = (string)entry["lu"]!,
-            ["lum"] = (long)entry["lum"]!,
-            ["raw"] = (string)entry["raw"]!,
+            ["vid"] = VersionOf(source),
+            ["vk"] = CosmosKeys.VersionKey(key, VersionOf(source)),
+            ["m"] = (int)source["m"]!,
+            ["lu"] = (string)source["lu"]!,
+            ["lum"] = (long)source["lum"]!,
+            ["raw"] = (string)source["raw"]!,
         };
     }
 
-    /// <summary>The searchable current document in the home partition: the version's fields plus its index arrays.</summary>
-    public static JsonObject Current(JsonNode entry)
+    /// <summary>An immutable version document (from an entry, or from the current document it supersedes), in the resource's own partition.</summary>
+    public static JsonObject Version(JsonNode source)
     {
-        var key = Key(entry);
-        var doc = Version(entry);
-        doc["id"] = CosmosKeys.CurrentId(key);
-        doc["pk"] = (string)entry["home"]!;
-        doc["kind"] = CosmosKeys.Current;
+        var key = Key(source);
+        return VersionFields(source, CosmosKeys.VersionId(key, VersionOf(source)), CosmosKeys.Own(key), CosmosKeys.Version);
+    }
+
+    /// <summary>The resource's latest version in <paramref name="home"/>: searchable with its index arrays, or a deletion.</summary>
+    public static JsonObject Resource(JsonNode entry, string home)
+    {
+        var deleted = IsDelete(entry);
+        var doc = VersionFields(entry, CosmosKeys.ResourceId(Key(entry)), home, deleted ? CosmosKeys.Deleted : CosmosKeys.Current);
+        if (deleted) return doc;
         if (entry["idx"] is JsonObject index)
         {
             foreach (var (name, value) in index) doc[name] = value?.DeepClone();
@@ -69,18 +82,31 @@ internal static class CosmosDocuments
         return doc;
     }
 
-    /// <summary>A resource's head: its committed version, its home partition, and the lock of a transaction writing it.</summary>
-    public static JsonObject NewHead(ResourceKey key) => new()
+    /// <summary>
+    /// Where the resource lives, in its own partition, when that is not its home: <c>hv</c> is the version that
+    /// moved it there (a late roll-forward never moves it back), <c>txn</c> the transaction creating it, if any,
+    /// and <c>at</c> when the pointer was written (a create that never finished can be taken over after the lease).
+    /// </summary>
+    public static JsonObject Pointer(ResourceKey key, string home, int version, string? txn) => new()
     {
-        ["id"] = CosmosKeys.HeadId(key),
+        ["id"] = CosmosKeys.ResourceId(key),
         ["pk"] = CosmosKeys.Own(key),
-        ["kind"] = CosmosKeys.Head,
+        ["kind"] = CosmosKeys.Pointer,
         ["type"] = key.Type,
         ["rid"] = key.Id,
-        ["vid"] = 0,
-        ["home"] = CosmosKeys.Own(key),
-        ["lock"] = null,
+        ["home"] = home,
+        ["hv"] = version,
+        ["txn"] = txn,
+        ["at"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
     };
+
+    /// <summary>The document without the service's system properties, ready to be written back.</summary>
+    public static JsonObject Writable(JsonObject doc)
+    {
+        var copy = doc.DeepClone().AsObject();
+        foreach (var system in new[] { "_rid", "_self", "_etag", "_attachments", "_ts" }) copy.Remove(system);
+        return copy;
+    }
 
     public static StoredResource ToStored(JsonNode doc) => new(
         Key(doc),

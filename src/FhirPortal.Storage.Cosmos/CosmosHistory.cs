@@ -7,29 +7,37 @@ using Microsoft.Azure.Cosmos;
 namespace FhirPortal.Storage.Cosmos;
 
 /// <summary>
-/// History from the immutable version documents (they exist only once their transaction committed), newest first.
-/// Instance history is one partition (the resource's own); type and system history query across partitions.
+/// History, newest first, from every document that holds a version: superseded versions, current and deleted
+/// documents (each exists only once its write committed). Instance history is the resource's own partition plus
+/// its current document when that lives in a patient's partition; type and system history query across partitions.
+/// A one-resource update that crashed between its two writes leaves a copy of a committed version beside the
+/// original: both carry the same version key, sort next to each other and are shown once.
 /// </summary>
-internal sealed class CosmosHistory(CosmosGateway db)
+internal sealed class CosmosHistory(CosmosGateway db, CosmosTransactions transactions)
 {
+    private const string Kinds = "(c.kind = @ver OR c.kind = @cur OR c.kind = @del)";
+
     public async Task<Page> QueryAsync(HistoryQuery query, CancellationToken ct)
     {
+        var elsewhere = await CurrentElsewhereAsync(query, ct);
         var rows = query is { AtStart: { } start, AtEnd: { } end }
-            ? await CurrentDuringAsync(query, start, end, ct)
-            : (await PageAsync(query, null, query.Count + 1, ct)).Rows;
+            ? await CurrentDuringAsync(query, start, end, elsewhere, ct)
+            : (await CollectAsync(query, null, query.Count + 1, elsewhere, ct)).Rows;
         return PageOf(rows, query.Count);
     }
 
-    private static Page PageOf(List<JsonNode?> rows, int count)
+    private static Page PageOf(List<JsonNode> rows, int count)
     {
-        var entries = rows.Take(count).Select(r => CosmosDocuments.ToStored(r!)).ToList();
-        string? next = null;
-        if (rows.Count > count)
-        {
-            var last = rows[count - 1]!;
-            next = Encode((long)last["lum"]!, (int)last["vid"]!, (string)last["id"]!);
-        }
-        return new Page(entries, next);
+        var entries = rows.Take(count).Select(CosmosDocuments.ToStored).ToList();
+        return new Page(entries, rows.Count > count ? Encode(rows[count - 1]) : null);
+    }
+
+    /// <summary>For instance history: the current document when it is not in the resource's own partition.</summary>
+    private async Task<JsonObject?> CurrentElsewhereAsync(HistoryQuery query, CancellationToken ct)
+    {
+        if (InstancePartition(query) is not { } own) return null;
+        var current = (await transactions.SettledAsync(new ResourceKey(query.Type!, query.Id!), forWrite: false, ct)).Resource;
+        return current is not null && (string)current.Body["pk"]! != own ? current.Body : null;
     }
 
     /// <summary>
@@ -38,43 +46,93 @@ internal sealed class CosmosHistory(CosmosGateway db)
     /// each batch of candidates (written before the end) is checked with one query for successors written by the
     /// start, and superseded ones are skipped: the cost grows with the versions superseded before the start.
     /// </summary>
-    private async Task<List<JsonNode?>> CurrentDuringAsync(HistoryQuery query, DateTimeOffset start, DateTimeOffset end, CancellationToken ct)
+    private async Task<List<JsonNode>> CurrentDuringAsync(
+        HistoryQuery query, DateTimeOffset start, DateTimeOffset end, JsonObject? elsewhere, CancellationToken ct)
     {
         var startMs = CosmosIndexJson.Ms(start);
         var endMs = CosmosIndexJson.CeilingMs(end);
-        var kept = new List<JsonNode?>();
+        var kept = new List<JsonNode>();
         var cursor = query.Cursor;
         while (kept.Count <= query.Count)
         {
-            var (rows, more) = await PageAsync(query with { Cursor = cursor }, endMs, query.Count + 1, ct);
+            var (rows, more) = await CollectAsync(query with { Cursor = cursor }, endMs, query.Count + 1, elsewhere, ct);
             if (rows.Count == 0) break;
-            var superseded = await SupersededAsync(rows, startMs, query, ct);
-            kept.AddRange(rows.Where(r => !superseded.Contains((string)r!["id"]!)));
+            var superseded = await SupersededAsync(rows, startMs, query, elsewhere, ct);
+            kept.AddRange(rows.Where(r => !superseded.Contains((string)r["vk"]!)));
             if (!more) break;
-            var last = rows[^1]!;
-            cursor = Encode((long)last["lum"]!, (int)last["vid"]!, (string)last["id"]!);
+            cursor = Encode(rows[^1]);
         }
         return kept;
     }
 
-    /// <summary>The ids of the versions among <paramref name="rows"/> whose next version was written at or before <paramref name="startMs"/>.</summary>
-    private async Task<HashSet<string>> SupersededAsync(List<JsonNode?> rows, long startMs, HistoryQuery query, CancellationToken ct)
+    /// <summary>The version keys of the rows whose next version was written at or before <paramref name="startMs"/>.</summary>
+    private async Task<HashSet<string>> SupersededAsync(List<JsonNode> rows, long startMs, HistoryQuery query, JsonObject? elsewhere, CancellationToken ct)
     {
-        var successors = rows.Select(r => CosmosKeys.VersionId(CosmosDocuments.Key(r!), CosmosDocuments.VersionOf(r!) + 1)).ToArray();
-        var sql = new QueryDefinition("SELECT c.type, c.rid, c.vid FROM c WHERE c.kind = @kind AND c.lum <= @start AND ARRAY_CONTAINS(@ids, c.id)")
-            .WithParameter("@kind", CosmosKeys.Version).WithParameter("@start", startMs).WithParameter("@ids", successors);
-        var found = await db.QueryAsync(sql, InstancePartition(query), successors.Length, ct);
-        return found.Select(s => CosmosKeys.VersionId(CosmosDocuments.Key(s!), CosmosDocuments.VersionOf(s!) - 1)).ToHashSet();
+        var successors = rows.ToDictionary(
+            r => CosmosKeys.VersionKey(CosmosDocuments.Key(r), CosmosDocuments.VersionOf(r) + 1), r => (string)r["vk"]!);
+        var pk = InstancePartition(query);
+        var sql = Parameters(new QueryDefinition(
+                $"SELECT c.vk FROM c WHERE {Kinds} AND c.lum <= @start AND ARRAY_CONTAINS(@vks, c.vk){(pk is null ? "" : " AND c.pk = @pk")}"))
+            .WithParameter("@start", startMs).WithParameter("@vks", successors.Keys.ToArray()).WithParameter("@pk", pk);
+        var found = (await db.QueryAsync(sql, pk, successors.Count * 2, ct)).Select(s => (string)s!["vk"]!).ToList();
+        if (elsewhere is not null && (long)elsewhere["lum"]! <= startMs) found.Add((string)elsewhere["vk"]!);
+        return found.Where(successors.ContainsKey).Select(s => successors[s]).ToHashSet(StringComparer.Ordinal);
     }
 
     private static string? InstancePartition(HistoryQuery query) =>
         query.Type is not null && query.Id is not null ? CosmosKeys.Own(new ResourceKey(query.Type, query.Id)) : null;
 
-    /// <summary>Up to <paramref name="limit"/> versions after the query's cursor (written before <paramref name="beforeMs"/> when given), and whether more follow.</summary>
-    private async Task<(List<JsonNode?> Rows, bool More)> PageAsync(HistoryQuery query, long? beforeMs, int limit, CancellationToken ct)
+    /// <summary>
+    /// Up to <paramref name="limit"/> versions after the query's cursor (written before <paramref name="beforeMs"/>
+    /// when given), each once, with <paramref name="elsewhere"/> merged in where it belongs; More: others may follow.
+    /// </summary>
+    private async Task<(List<JsonNode> Rows, bool More)> CollectAsync(
+        HistoryQuery query, long? beforeMs, int limit, JsonObject? elsewhere, CancellationToken ct)
     {
-        var sql = new StringBuilder($"SELECT TOP {limit} c.id, c.type, c.rid, c.vid, c.m, c.lu, c.lum, c.raw FROM c WHERE c.kind = @kind");
-        var parameters = new Dictionary<string, object> { ["@kind"] = CosmosKeys.Version };
+        var rows = new List<JsonNode>();
+        var cursor = query.Cursor;
+        var exhausted = false;
+        while (rows.Count < limit && !exhausted)
+        {
+            var want = limit - rows.Count;
+            var batch = await QueryPageAsync(query, cursor, beforeMs, want, ct);
+            exhausted = batch.Count < want;
+            foreach (var row in batch)
+            {
+                if (rows.Count == 0 || (string)rows[^1]["vk"]! != (string)row!["vk"]!) rows.Add(row!);
+            }
+            if (batch.Count > 0) cursor = Encode(batch[^1]!);
+        }
+        if (elsewhere is not null && Passes(elsewhere, query, beforeMs) && rows.All(r => (string)r["vk"]! != (string)elsewhere["vk"]!))
+        {
+            rows.Add(elsewhere);
+            rows.Sort(NewestFirst);
+            if (rows.Count > limit) rows.RemoveAt(rows.Count - 1);
+        }
+        return (rows, rows.Count == limit);
+    }
+
+    /// <summary>Whether a document found outside the query passes its filters (the SQL of <see cref="QueryPageAsync"/>).</summary>
+    private static bool Passes(JsonNode doc, HistoryQuery query, long? beforeMs)
+    {
+        var lum = (long)doc["lum"]!;
+        if (query.Since is { } since && lum < CosmosIndexJson.CeilingMs(since)) return false;
+        if (beforeMs is not null && lum >= beforeMs) return false;
+        return query.Cursor is null || NewestFirst(Decode(query.Cursor), doc) < 0;
+    }
+
+    private static int NewestFirst(JsonNode x, JsonNode y)
+    {
+        var byTime = ((long)y["lum"]!).CompareTo((long)x["lum"]!);
+        if (byTime != 0) return byTime;
+        var byVersion = ((int)y["vid"]!).CompareTo((int)x["vid"]!);
+        return byVersion != 0 ? byVersion : string.CompareOrdinal((string)y["vk"]!, (string)x["vk"]!);
+    }
+
+    private async Task<List<JsonNode?>> QueryPageAsync(HistoryQuery query, string? cursor, long? beforeMs, int limit, CancellationToken ct)
+    {
+        var sql = new StringBuilder($"SELECT TOP {limit} c.id, c.type, c.rid, c.vid, c.vk, c.m, c.lu, c.lum, c.raw FROM c WHERE {Kinds}");
+        var parameters = new Dictionary<string, object>();
         var pk = InstancePartition(query);
         if (query.Type is not null)
         {
@@ -88,6 +146,7 @@ internal sealed class CosmosHistory(CosmosGateway db)
         }
         if (pk is not null)
         {
+            // The emulator routes a single-partition query only when its text names the partition too.
             sql.Append(" AND c.pk = @pk");
             parameters["@pk"] = pk;
         }
@@ -101,31 +160,33 @@ internal sealed class CosmosHistory(CosmosGateway db)
             sql.Append(" AND c.lum < @before");
             parameters["@before"] = beforeMs.Value;
         }
-        if (query.Cursor is not null)
+        if (cursor is not null)
         {
-            var (lum, vid, id) = Decode(query.Cursor);
-            sql.Append(" AND (c.lum < @lum OR (c.lum = @lum AND (c.vid < @vid OR (c.vid = @vid AND c.id < @id))))");
-            parameters["@lum"] = lum;
-            parameters["@vid"] = vid;
-            parameters["@id"] = id;
+            var after = Decode(cursor);
+            sql.Append(" AND (c.lum < @lum OR (c.lum = @lum AND (c.vid < @vid OR (c.vid = @vid AND c.vk < @vk))))");
+            parameters["@lum"] = (long)after["lum"]!;
+            parameters["@vid"] = (int)after["vid"]!;
+            parameters["@vk"] = (string)after["vk"]!;
         }
-        sql.Append(" ORDER BY c.lum DESC, c.vid DESC, c.id DESC");
-        var definition = new QueryDefinition(sql.ToString());
+        sql.Append(" ORDER BY c.lum DESC, c.vid DESC, c.vk DESC");
+        var definition = Parameters(new QueryDefinition(sql.ToString()));
         foreach (var (name, value) in parameters) definition.WithParameter(name, value);
-
-        var rows = await db.QueryAsync(definition, pk, limit, ct);
-        return (rows, rows.Count == limit);
+        return await db.QueryAsync(definition, pk, limit, ct);
     }
 
-    private static string Encode(long lum, int vid, string id) =>
-        Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(new JsonArray(lum, vid, id)));
+    private static QueryDefinition Parameters(QueryDefinition query) => query
+        .WithParameter("@ver", CosmosKeys.Version).WithParameter("@cur", CosmosKeys.Current).WithParameter("@del", CosmosKeys.Deleted);
 
-    private static (long Lum, int Vid, string Id) Decode(string cursor)
+    private static string Encode(JsonNode row) =>
+        Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(new JsonArray((long)row["lum"]!, (int)row["vid"]!, (string)row["vk"]!)));
+
+    /// <summary>The cursor as the history fields it names (lum, vid, vk).</summary>
+    private static JsonObject Decode(string cursor)
     {
         try
         {
             var json = JsonNode.Parse(Base64Url.DecodeFromChars(cursor))!.AsArray();
-            return ((long)json[0]!, (int)json[1]!, (string)json[2]!);
+            return new JsonObject { ["lum"] = (long)json[0]!, ["vid"] = (int)json[1]!, ["vk"] = (string)json[2]! };
         }
         catch (Exception e) when (e is FormatException or JsonException or InvalidOperationException or NullReferenceException or ArgumentException or IndexOutOfRangeException)
         {

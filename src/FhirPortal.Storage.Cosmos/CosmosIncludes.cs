@@ -20,7 +20,7 @@ internal static class CosmosIncludes
         CosmosGateway db, SearchQuery query, IReadOnlyList<StoredResource> matches, CancellationToken ct)
     {
         if (query.Includes.Count + query.RevIncludes.Count == 0 || matches.Count == 0) return [];
-        var seen = new HashSet<string>(matches.Select(m => CosmosKeys.CurrentId(m.Key)), StringComparer.Ordinal);
+        var seen = new HashSet<string>(matches.Select(m => CosmosKeys.ResourceId(m.Key)), StringComparer.Ordinal);
         // The page's rows carry no reference entries: read them once when a forward include needs them.
         var frontier = query.Includes.Count == 0
             ? matches.Select(m => (JsonNode)new JsonObject { ["type"] = m.Key.Type, ["rid"] = m.Key.Id }).ToList()
@@ -51,7 +51,7 @@ internal static class CosmosIncludes
             .Where(x => x!["tt"] is not null && x["ti"] is not null)
             .Where(x => spec.Param == "*" || (string)x!["p"]! == spec.Param)
             .Where(x => spec.TargetType is null || (string)x!["tt"]! == spec.TargetType)
-            .Select(x => CosmosKeys.CurrentId(new ResourceKey((string)x!["tt"]!, (string)x["ti"]!)))
+            .Select(x => CosmosKeys.ResourceId(new ResourceKey((string)x!["tt"]!, (string)x["ti"]!)))
             .Distinct(StringComparer.Ordinal)
             .ToList();
 

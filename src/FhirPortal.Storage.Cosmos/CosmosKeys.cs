@@ -3,25 +3,32 @@ namespace FhirPortal.Storage.Cosmos;
 // Document ids join parts with ':' (never part of a FHIR type or id, and safe in a URL path). Partition keys of a
 // resource's own documents are "Type/id", which is also the key of a patient's compartment partition.
 
-/// <summary>Ids and partition keys of the store's documents (see README, "Cosmos DB store").</summary>
+/// <summary>Ids, kinds and partition keys of the store's documents (see README, "Cosmos DB store").</summary>
 internal static class CosmosKeys
 {
-    public const string Head = "head";
-    public const string Version = "ver";
+    /// <summary>A resource's searchable current version, in its home partition.</summary>
     public const string Current = "cur";
+    /// <summary>A resource whose latest version is a deletion, in its home partition (never searched).</summary>
+    public const string Deleted = "del";
+    /// <summary>In a resource's own partition, when its home is another one: where its current document lives.</summary>
+    public const string Pointer = "ptr";
+    /// <summary>An immutable superseded version, in the resource's own partition.</summary>
+    public const string Version = "ver";
     public const string Transaction = "txn";
     public const string TransactionPart = "txnpart";
     public const string CriteriaLock = "crit";
     public const string Job = "job";
 
-    /// <summary>The partition of a resource's head and version documents.</summary>
+    /// <summary>The partition of a resource's version documents (and of its current document when it is in no compartment).</summary>
     public static string Own(ResourceKey key) => $"{key.Type}/{key.Id}";
 
-    public static string HeadId(ResourceKey key) => $"{Head}:{key.Type}:{key.Id}";
+    /// <summary>The id of a resource's current (or deleted) document in its home, and of its pointer in its own partition.</summary>
+    public static string ResourceId(ResourceKey key) => $"{key.Type}:{key.Id}";
 
     public static string VersionId(ResourceKey key, int version) => $"{Version}:{key.Type}:{key.Id}:{version}";
 
-    public static string CurrentId(ResourceKey key) => $"{Current}:{key.Type}:{key.Id}";
+    /// <summary>Names one version of one resource on every document that holds it (history sorts and matches by it).</summary>
+    public static string VersionKey(ResourceKey key, int version) => $"{key.Type}/{key.Id}/{version}";
 
     public static string TransactionId(string txn) => $"{Transaction}:{txn}";
 

@@ -3,10 +3,10 @@ using System.Text.Json.Nodes;
 namespace FhirPortal.Storage.Cosmos;
 
 /// <summary>
-/// Settles a lock left on a head or criteria document by another transaction: a committed transaction is rolled
-/// forward, an aborted one's lock released, and one with no record yet is aborted once its lease has run out
-/// (creating its record as "aborted", which its owner's commit can then no longer do: first create wins).
-/// A single-resource write's lock is committed already (it holds the writes): it is always rolled forward.
+/// Settles what a transaction of several writes leaves on documents before its commit point: a lock on a current
+/// document or on a conditional create's type, or the pointer of a resource it creates. A committed transaction
+/// is rolled forward, an aborted one's marks released, and one with no record yet is aborted once its lease has
+/// run out (creating its record as "aborted", which its owner's commit can then no longer do: first create wins).
 /// </summary>
 internal sealed class CosmosLocks(CosmosGateway db, TimeSpan lease, Func<JsonObject, CancellationToken, Task> rollForward)
 {
@@ -14,59 +14,49 @@ internal sealed class CosmosLocks(CosmosGateway db, TimeSpan lease, Func<JsonObj
 
     public static JsonObject NewLock(string txn) => new() { ["txn"] = txn, ["at"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() };
 
-    /// <summary>A lock that is also the committed transaction record of a one-resource write (its writes inline).</summary>
-    public static JsonObject NewCommittedLock(string txn, IEnumerable<JsonObject> entries)
-    {
-        var lockInfo = NewLock(txn);
-        lockInfo["state"] = "committed";
-        lockInfo["writes"] = new JsonArray(entries.Select(e => (JsonNode?)e.DeepClone()).ToArray());
-        return lockInfo;
-    }
-
-    /// <summary>The transaction record a committed lock stands for (marked inline: there is no record document).</summary>
-    public static JsonObject InlineRecord(JsonObject committedLock)
-    {
-        var id = CosmosKeys.TransactionId((string)committedLock["txn"]!);
-        return new JsonObject
-        {
-            ["id"] = id, ["pk"] = id, ["kind"] = CosmosKeys.Transaction, ["state"] = "committed", ["inline"] = true,
-            ["at"] = committedLock["at"]!.DeepClone(), ["writes"] = committedLock["writes"]!.DeepClone(), ["crit"] = new JsonArray(),
-        };
-    }
-
+    /// <summary>The transaction whose lock the document carries, if any.</summary>
     public static string? Owner(JsonObject doc) => doc["lock"] is JsonObject l ? (string?)l["txn"] : null;
 
-    public async Task<Outcome> SettleAsync(CosmosDoc locked, CancellationToken ct)
+    /// <summary>The transaction creating the resource a pointer stands for, if any.</summary>
+    public static string? Creator(JsonObject pointer) => (string?)pointer["txn"];
+
+    /// <summary>Settles the lock on a document (<see cref="Owner"/> is not null).</summary>
+    public Task<Outcome> SettleAsync(CosmosDoc locked, CancellationToken ct)
     {
         var lockInfo = locked.Body["lock"]!.AsObject();
-        if ((string?)lockInfo["state"] == "committed")
-        {
-            await rollForward(InlineRecord(lockInfo), ct);
-            return Outcome.Settled;
-        }
-        var txn = (string)lockInfo["txn"]!;
-        var record = await RecordAsync(txn, (long)lockInfo["at"]!, ct);
+        return SettleAsync(locked, (string)lockInfo["txn"]!, (long)lockInfo["at"]!, ct);
+    }
+
+    /// <summary>Settles the transaction creating the resource of a pointer whose resource does not exist yet.</summary>
+    public Task<Outcome> SettleCreateAsync(CosmosDoc pointer, CancellationToken ct) =>
+        SettleAsync(pointer, Creator(pointer.Body)!, (long)pointer.Body["at"]!, ct);
+
+    private async Task<Outcome> SettleAsync(CosmosDoc doc, string txn, long at, CancellationToken ct)
+    {
+        var record = await RecordAsync(txn, at, ct);
         if (record is null) return Outcome.StillRunning;
         if ((string?)record["state"] == "committed")
             await rollForward(record, ct);
         else
-            await ReleaseAsync(locked, ct);
+            await ReleaseAsync(doc, ct);
         return Outcome.Settled;
     }
 
-    /// <summary>Releases a lock of an aborted transaction (a head it created is deleted again); a no-op if the document changed.</summary>
-    public async Task ReleaseAsync(CosmosDoc locked, CancellationToken ct)
+    /// <summary>
+    /// Gives back what an aborted transaction held: a criteria lock or the pointer of a create that never happened
+    /// is deleted, a current document's lock removed; a no-op if the document changed since.
+    /// </summary>
+    public async Task ReleaseAsync(CosmosDoc held, CancellationToken ct)
     {
-        var body = locked.Body;
-        var pk = (string)body["pk"]!;
-        if ((string?)body["kind"] == CosmosKeys.CriteriaLock || (int?)body["vid"] == 0)
+        var body = held.Body;
+        if (CosmosDocuments.Kind(body) is CosmosKeys.CriteriaLock or CosmosKeys.Pointer)
         {
-            await db.DeleteAsync((string)body["id"]!, pk, locked.ETag, ct);
+            await db.DeleteAsync((string)body["id"]!, (string)body["pk"]!, held.ETag, ct);
             return;
         }
-        var released = body.DeepClone().AsObject();
-        released["lock"] = null;
-        await db.ReplaceAsync(released, locked.ETag, ct);
+        var released = CosmosDocuments.Writable(body);
+        released.Remove("lock");
+        await db.ReplaceAsync(released, held.ETag, ct);
     }
 
     private async Task<JsonObject?> RecordAsync(string txn, long lockedAt, CancellationToken ct)

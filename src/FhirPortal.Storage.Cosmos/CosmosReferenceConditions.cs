@@ -8,7 +8,7 @@ internal enum CosmosSetKind
 {
     /// <summary>A reference of the parameter points at a resource of the target type with one of the ids.</summary>
     Reference,
-    /// <summary>The document itself is one of the listed current documents (ids from <see cref="CosmosKeys.CurrentId"/>).</summary>
+    /// <summary>The document itself is one of the listed current documents (ids from <see cref="CosmosKeys.ResourceId"/>).</summary>
     Document,
     /// <summary>The resource is in one of the listed compartments ("Patient/123").</summary>
     Compartment,
@@ -139,5 +139,5 @@ internal static class CosmosReferenceConditions
         return rows.Select(Target).Distinct(StringComparer.Ordinal).ToList();
     }
 
-    private static string Target(JsonNode? row) => CosmosKeys.CurrentId(new ResourceKey((string)row!["tt"]!, (string)row["ti"]!));
+    private static string Target(JsonNode? row) => CosmosKeys.ResourceId(new ResourceKey((string)row!["tt"]!, (string)row["ti"]!));
 }

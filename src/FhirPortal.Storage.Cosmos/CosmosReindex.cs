@@ -23,11 +23,10 @@ internal static class CosmosReindex
         var rows = await db.QueryAsync(definition, null, batch.Count, ct);
         foreach (var row in rows)
         {
-            var doc = row!.AsObject();
-            var etag = (string)doc["_etag"]!;
+            var etag = (string)row!["_etag"]!;
+            var doc = CosmosDocuments.Writable(row.AsObject());
             var reindexed = CosmosIndexJson.Write(index(CosmosDocuments.ToStored(doc)));
             foreach (var (name, value) in reindexed) doc[name] = value?.DeepClone();
-            foreach (var system in new[] { "_rid", "_self", "_etag", "_attachments", "_ts" }) doc.Remove(system);
             await db.ReplaceAsync(doc, etag, ct);
         }
         var next = rows.Count == batch.Count && rows.Count > 0 ? (string)rows[^1]!["id"]! : null;

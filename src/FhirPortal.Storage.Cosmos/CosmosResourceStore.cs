@@ -7,8 +7,9 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace FhirPortal.Storage.Cosmos;
 
 /// <summary>
-/// The Azure Cosmos DB store: one container partitioned by Patient compartment, a head and immutable version
-/// documents per resource in its own partition, a searchable current document in its home partition, and
+/// The Azure Cosmos DB store: one container partitioned by Patient compartment, a searchable current document per
+/// resource in its home partition (found through a pointer in its own partition when that is a patient's),
+/// immutable superseded versions in its own partition, one conditional write per one-resource commit and
 /// cross-partition transactions through a transaction record (README, "Cosmos DB store"). The container is
 /// created and interrupted transactions recovered on first use.
 /// </summary>
@@ -56,6 +57,9 @@ public sealed class CosmosResourceStore : IResourceStore, IDisposable
     /// <summary>Tests: the next store operations fail after this many document writes, as if the process died there.</summary>
     internal async Task CrashAfterWritesAsync(int writes) => (await PartsAsync()).Db.FailAfterWrites = writes;
 
+    /// <summary>Tests: the clock that decides when an unfinished create's id may be taken over.</summary>
+    internal async Task UseClockAsync(TimeProvider clock) => (await PartsAsync()).Transactions.Clock = clock;
+
     /// <summary>Tests: runs the transaction sweep as if the clock read <paramref name="now"/>; returns the aborted-record retention.</summary>
     internal async Task<TimeSpan> SweepTransactionsAsync(DateTimeOffset now)
     {
@@ -69,45 +73,31 @@ public sealed class CosmosResourceStore : IResourceStore, IDisposable
         var container = await CosmosContainerSetup.EnsureAsync(_client, _options, CancellationToken.None);
         var db = new CosmosGateway(container, _logger);
         var search = new CosmosSearch(db);
-        var transactions = new CosmosTransactions(db, _options.TransactionLease, search.AnyMatchAsync);
+        var locator = new CosmosLocator(db);
+        var transactions = new CosmosTransactions(db, locator, _options.TransactionLease, search.AnyMatchAsync);
         using (CosmosCharge.Measure(_logger, "recovery"))
             await transactions.RecoverAsync(CancellationToken.None);
-        return new Parts(db, transactions, search, new CosmosHistory(db));
+        return new Parts(db, transactions, search, new CosmosHistory(db, transactions));
     }
 
     public async Task<StoredResource?> ReadAsync(ResourceKey key, CancellationToken cancellationToken)
     {
         var parts = await PartsAsync();
         using var _ = CosmosCharge.Measure(_logger, "read");
-        var head = await CommittedHeadAsync(parts, key, cancellationToken);
-        if (head is null || CosmosDocuments.VersionOf(head) == 0) return null;
-        return await VersionAsync(parts, key, CosmosDocuments.VersionOf(head), cancellationToken);
+        var current = (await parts.Transactions.SettledAsync(key, forWrite: false, cancellationToken)).Resource;
+        return current is null ? null : CosmosDocuments.ToStored(current.Body);
     }
 
     public async Task<StoredResource?> ReadVersionAsync(ResourceKey key, int versionId, CancellationToken cancellationToken)
     {
         var parts = await PartsAsync();
         using var _ = CosmosCharge.Measure(_logger, "vread");
-        var head = await CommittedHeadAsync(parts, key, cancellationToken);
-        if (head is null || versionId < 1 || versionId > CosmosDocuments.VersionOf(head)) return null;
-        return await VersionAsync(parts, key, versionId, cancellationToken);
-    }
-
-    /// <summary>The resource's head once any transaction holding it is settled (or, if still running, as last committed).</summary>
-    private static async Task<JsonObject?> CommittedHeadAsync(Parts parts, ResourceKey key, CancellationToken ct)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            var head = await parts.Db.ReadAsync(CosmosKeys.HeadId(key), CosmosKeys.Own(key), ct);
-            if (head is null || CosmosLocks.Owner(head.Body) is null || attempt == 2) return head?.Body;
-            if (await parts.Transactions.Locks.SettleAsync(head, ct) == CosmosLocks.Outcome.StillRunning) return head.Body;
-        }
-    }
-
-    private static async Task<StoredResource?> VersionAsync(Parts parts, ResourceKey key, int versionId, CancellationToken ct)
-    {
-        var doc = await parts.Db.ReadAsync(CosmosKeys.VersionId(key, versionId), CosmosKeys.Own(key), ct);
-        return doc is null ? null : CosmosDocuments.ToStored(doc.Body);
+        if (versionId < 1) return null;
+        // A superseded version has its own document; the latest one is the current document.
+        var version = await parts.Db.ReadAsync(CosmosKeys.VersionId(key, versionId), CosmosKeys.Own(key), cancellationToken);
+        if (version is not null) return CosmosDocuments.ToStored(version.Body);
+        var current = (await parts.Transactions.SettledAsync(key, forWrite: false, cancellationToken)).Resource;
+        return current is not null && CosmosDocuments.VersionOf(current.Body) == versionId ? CosmosDocuments.ToStored(current.Body) : null;
     }
 
     public async Task CommitAsync(WriteBatch batch, CancellationToken cancellationToken)

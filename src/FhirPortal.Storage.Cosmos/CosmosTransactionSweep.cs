@@ -34,8 +34,7 @@ internal sealed partial class CosmosTransactions
             null, int.MaxValue, ct);
         foreach (var record in records) await RollForwardAsync(record!.AsObject(), ct);
         var locked = await _db.QueryAsync(
-            new QueryDefinition("SELECT c.id, c.pk FROM c WHERE (c.kind = @head OR c.kind = @crit) AND c.lock != null")
-                .WithParameter("@head", CosmosKeys.Head).WithParameter("@crit", CosmosKeys.CriteriaLock),
+            new QueryDefinition("SELECT c.id, c.pk FROM c WHERE IS_DEFINED(c.lock.txn)"),
             null, int.MaxValue, ct);
         foreach (var item in locked)
         {

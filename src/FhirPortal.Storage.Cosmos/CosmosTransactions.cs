@@ -1,19 +1,18 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using FhirPortal.Search;
-using Microsoft.Azure.Cosmos;
 
 namespace FhirPortal.Storage.Cosmos;
 
 /// <summary>
-/// Commits a batch atomically across partitions with single-document conditional writes (README, "Cosmos DB store"):
-/// 1. lock each resource's head (If-Match) after checking its version, and each conditional create's type;
+/// Commits a batch atomically across partitions with single-document conditional writes (README, "Cosmos DB store").
+/// A batch that writes one version of one resource (no conditional create, no change of home) commits with one
+/// conditional write of its current document (<see cref="CommitSingleAsync"/>). Any other batch:
+/// 1. lock each resource: its current document gets a lock (If-Match, after checking its version), a resource it
+///    creates gets a pointer naming the transaction; conditional creates lock their resource type;
 /// 2. check the conditional creates' criteria;
 /// 3. create the transaction record holding every write: the commit point (it exists as "committed" or not at all);
-/// 4. apply: version documents, current documents, heads unlocked; then the record is deleted.
+/// 4. apply (<see cref="ApplyAsync"/>): superseded versions, current documents, pointers; then the record is deleted.
 /// A crash before 3 leaves locks that expire and are released; after 3, anyone who meets a lock rolls it forward.
-/// A batch that writes one resource (no conditional create) skips the record: its head lock carries the writes and
-/// is itself committed, so the one head write is the commit point (4 document writes instead of 6).
 /// Records of aborted transactions stay for <see cref="Retention"/> (they stop a stalled owner from committing
 /// late), then a sweep deletes them; the sweep also finishes anything left behind, at start and once per lease.
 /// </summary>
@@ -26,9 +25,10 @@ internal sealed partial class CosmosTransactions
     private readonly Func<SearchQuery, CancellationToken, Task<bool>> _anyMatch;
     private long _nextSweepMs;
 
-    public CosmosTransactions(CosmosGateway db, TimeSpan lease, Func<SearchQuery, CancellationToken, Task<bool>> anyMatch)
+    public CosmosTransactions(CosmosGateway db, CosmosLocator locator, TimeSpan lease, Func<SearchQuery, CancellationToken, Task<bool>> anyMatch)
     {
         _db = db;
+        Locator = locator;
         _lease = lease;
         _anyMatch = anyMatch;
         Locks = new CosmosLocks(db, lease, RollForwardAsync);
@@ -36,40 +36,49 @@ internal sealed partial class CosmosTransactions
     }
 
     /// <summary>
-    /// How long an aborted transaction's record is kept. An owner never commits once half of it has passed since it
-    /// took its first lock, so deleting the record later is safe unless that owner stalled for longer than
-    /// <c>lease + Retention / 2</c> between that check and its commit write.
+    /// How long an aborted transaction's record is kept, and how long a create that never finished blocks its id.
+    /// An owner never commits once half of it has passed since it started, so deleting the record later is safe
+    /// unless that owner stalled for longer than <c>lease + Retention / 2</c> between that check and its commit write.
     /// </summary>
     public TimeSpan Retention { get; }
 
     public CosmosLocks Locks { get; }
 
-    private sealed record Held(CosmosDoc Doc);
+    public CosmosLocator Locator { get; }
+
+    /// <summary>Tests: the clock that decides when an unfinished create's id may be taken over.</summary>
+    internal TimeProvider Clock { get; set; } = TimeProvider.System;
+
+    /// <summary>What the owner holds of one resource: its locked current document (with its home) or the pointer it created.</summary>
+    private sealed record Held(ResourceKey Key, CosmosDoc? Locked, CosmosDoc? Created);
 
     public async Task CommitAsync(WriteBatch batch, CancellationToken ct)
     {
-        var txn = Guid.NewGuid().ToString("N");
-        var started = DateTimeOffset.UtcNow;
         var groups = batch.Writes.GroupBy(w => w.Version.Key).Select(g => g.OrderBy(w => w.Version.VersionId).ToList())
             .OrderBy(g => CosmosKeys.Own(g[0].Version.Key), StringComparer.Ordinal).ToList();
-        if (groups.Count == 1 && batch.MustNotMatch.Count == 0 && groups[0].Select(CosmosDocuments.Entry).ToList() is var single
-            && single.Sum(e => e.ToJsonString().Length) <= PartChars)
+        if (groups is [[var only]] && batch.MustNotMatch.Count == 0 && await CommitSingleAsync(only, ct))
         {
-            var committed = CosmosLocks.NewCommittedLock(txn, single);
-            var head = await LockHeadAsync(groups[0], txn, committed, ct);
-            await ApplyAsync(CosmosLocks.InlineRecord(committed), single, ct, head.Doc);
             await SweepIfDueAsync(ct);
             return;
         }
+        var txn = Guid.NewGuid().ToString("N");
+        var started = DateTimeOffset.UtcNow;
         var held = new List<Held>();
+        var criteriaHeld = new List<CosmosDoc>();
         var commitAttempted = false;
         try
         {
-            foreach (var group in groups) held.Add(await LockHeadAsync(group, txn, CosmosLocks.NewLock(txn), ct));
+            var entries = new List<JsonObject>();
+            foreach (var group in groups)
+            {
+                var groupEntries = group.Select(CosmosDocuments.Entry).ToList();
+                held.Add(await LockAsync(group, groupEntries, txn, ct));
+                entries.AddRange(groupEntries);
+            }
             var criteriaLocks = new List<string>();
             foreach (var type in batch.MustNotMatch.Select(c => c.ResourceType ?? "*").Distinct())
             {
-                held.Add(await LockCriteriaAsync(type, txn, ct));
+                criteriaHeld.Add(await LockCriteriaAsync(type, txn, ct));
                 criteriaLocks.Add(CriteriaLockId(type));
             }
             foreach (var criteria in batch.MustNotMatch)
@@ -77,75 +86,95 @@ internal sealed partial class CosmosTransactions
                 if (await _anyMatch(criteria, ct))
                     throw new WriteConflictException($"A {criteria.ResourceType} matching the conditional create's criteria was stored concurrently.");
             }
-            var entries = groups.SelectMany(g => g).Select(CosmosDocuments.Entry).ToList();
             var record = await PrepareRecordAsync(txn, entries, criteriaLocks, ct);
             if (DateTimeOffset.UtcNow - started > Retention / 2)
                 throw new WriteConflictException("The transaction took too long to take its locks; it was abandoned.");
             commitAttempted = true;
             if (await _db.CreateAsync(record, ct) is null)
                 throw new WriteConflictException("The transaction was aborted by another writer after its lease ran out.");
-            await ApplyAsync(record, entries, ct, held.Select(h => h.Doc).Where(d => (string?)d.Body["kind"] == CosmosKeys.Head).ToArray());
+            await ApplyAsync(record, entries, held.ToDictionary(h => h.Key), ct);
             await SweepIfDueAsync(ct);
         }
         catch (Exception e) when (!commitAttempted || e is WriteConflictException)
         {
             // Before the commit point nothing is visible: give the locks back (best effort; expiry covers a failure here).
-            foreach (var lockDoc in held)
+            foreach (var doc in held.SelectMany(h => new[] { h.Locked, h.Created }).Concat(criteriaHeld).OfType<CosmosDoc>())
             {
-                try { await Locks.ReleaseAsync(lockDoc.Doc, CancellationToken.None); }
+                try { await Locks.ReleaseAsync(doc, CancellationToken.None); }
                 catch (CosmosStoreException) { /* the lock expires and is released by whoever meets it */ }
             }
             throw;
         }
     }
 
-    /// <summary>Locks the resource's head with <paramref name="lockInfo"/> if it is at the version the writes expect.</summary>
-    private async Task<Held> LockHeadAsync(List<ResourceWrite> group, string txn, JsonObject lockInfo, CancellationToken ct)
+    /// <summary>
+    /// The resource's documents once any transaction holding it is settled. A writer gets a conflict while a live
+    /// transaction holds it; a reader gets its last committed state.
+    /// </summary>
+    public async Task<CosmosLocator.Found> SettledAsync(ResourceKey key, bool forWrite, CancellationToken ct)
+    {
+        CosmosLocator.Found found = new(null, null);
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            found = await Locator.FindAsync(key, remembered: attempt == 0, ct);
+            CosmosLocks.Outcome outcome;
+            if (found.Resource is { } resource && CosmosLocks.Owner(resource.Body) is not null)
+                outcome = await Locks.SettleAsync(resource, ct);
+            else if (found.Resource is null && found.Own is { } pointer && CosmosLocks.Creator(pointer.Body) is not null)
+                outcome = await Locks.SettleCreateAsync(pointer, ct);
+            else
+                return found;
+            if (outcome == CosmosLocks.Outcome.StillRunning)
+                return forWrite ? throw new WriteConflictException($"{key} is being written by another transaction.") : found;
+        }
+        return forWrite ? throw new WriteConflictException($"{key} kept changing while it was being written.") : found;
+    }
+
+    /// <summary>Checks the group's versions follow the resource's current one, locks it, and settles each entry's old and new home.</summary>
+    private async Task<Held> LockAsync(List<ResourceWrite> group, List<JsonObject> entries, string txn, CancellationToken ct)
     {
         var key = group[0].Version.Key;
-        var expected = group[0].Version.VersionId - 1;
         for (var i = 1; i < group.Count; i++)
             if (group[i].Version.VersionId != group[i - 1].Version.VersionId + 1)
                 throw new WriteConflictException($"The writes of {key} in one batch must have consecutive versions.");
+        var expected = group[0].Version.VersionId - 1;
         if (expected == 0)
         {
-            // A create: try it before paying for a read (a conflict means the id exists: checked below).
-            var created = CosmosDocuments.NewHead(key);
-            created["lock"] = lockInfo;
-            if (await _db.CreateAsync(created, ct) is { } createdEtag) return new Held(new CosmosDoc(created, createdEtag));
+            foreach (var entry in entries) entry["home"] ??= CosmosKeys.Own(key);
+            var pointer = CosmosDocuments.Pointer(key, (string)entries[^1]["home"]!, group[^1].Version.VersionId, txn);
+            return new Held(key, null, new CosmosDoc(pointer, await ClaimAsync(key, pointer, ct)));
         }
-        for (var attempt = 0; attempt < 3; attempt++)
+        var found = await SettledAsync(key, forWrite: true, ct);
+        var current = found.Resource;
+        var at = current is null ? 0 : CosmosDocuments.VersionOf(current.Body);
+        if (at != expected) throw VersionConflict(key, at, expected);
+        var from = (string)current!.Body["pk"]!;
+        foreach (var entry in entries)
         {
-            var head = await _db.ReadAsync(CosmosKeys.HeadId(key), CosmosKeys.Own(key), ct);
-            if (head is not null && CosmosLocks.Owner(head.Body) is not null)
-            {
-                if (await Locks.SettleAsync(head, ct) == CosmosLocks.Outcome.StillRunning)
-                    throw new WriteConflictException($"{key} is being written by another transaction.");
-                continue;
-            }
-            var current = head is null ? 0 : CosmosDocuments.VersionOf(head.Body);
-            if (current != expected)
-                throw new WriteConflictException($"{key} is at version {current}, the write expected {expected}.");
-            var locked = head?.Body.DeepClone().AsObject() ?? CosmosDocuments.NewHead(key);
-            locked["lock"] = lockInfo.DeepClone();
-            var etag = head is null ? await _db.CreateAsync(locked, ct) : await _db.ReplaceAsync(locked, head.ETag, ct);
-            if (etag is null) throw new WriteConflictException($"{key} was changed by a concurrent write.");
-            return new Held(new CosmosDoc(locked, etag));
+            entry["from"] = from;
+            entry["home"] ??= from;
         }
-        throw new WriteConflictException($"{key} kept changing while it was being locked.");
+        var locked = CosmosDocuments.Writable(current.Body);
+        locked["lock"] = CosmosLocks.NewLock(txn);
+        var etag = await _db.ReplaceAsync(locked, current.ETag, ct)
+            ?? throw new WriteConflictException($"{key} was changed by a concurrent write.");
+        return new Held(key, new CosmosDoc(locked, etag), null);
     }
+
+    private static WriteConflictException VersionConflict(ResourceKey key, int at, int expected) =>
+        new($"{key} is at version {at}, the write expected {expected}.");
 
     // Conditional creates lock their resource type: two transactions whose criteria could match each other's new
     // resources can then never both pass their checks.
     private static string CriteriaLockId(string type) => $"{CosmosKeys.CriteriaLock}:{type}";
 
-    private async Task<Held> LockCriteriaAsync(string type, string txn, CancellationToken ct)
+    private async Task<CosmosDoc> LockCriteriaAsync(string type, string txn, CancellationToken ct)
     {
         var id = CriteriaLockId(type);
         for (var attempt = 0; attempt < 3; attempt++)
         {
             var doc = new JsonObject { ["id"] = id, ["pk"] = id, ["kind"] = CosmosKeys.CriteriaLock, ["lock"] = CosmosLocks.NewLock(txn) };
-            if (await _db.CreateAsync(doc, ct) is { } etag) return new Held(new CosmosDoc(doc, etag));
+            if (await _db.CreateAsync(doc, ct) is { } etag) return new CosmosDoc(doc, etag);
             var existing = await _db.ReadAsync(id, id, ct);
             if (existing is not null && await Locks.SettleAsync(existing, ct) == CosmosLocks.Outcome.StillRunning)
                 throw new WriteConflictException($"A conditional create of {type} is running concurrently.");
@@ -199,59 +228,5 @@ internal sealed partial class CosmosTransactions
             size += length;
         }
         return parts;
-    }
-
-    /// <summary>Rolls a committed transaction forward from its record (by anyone: owner, reader, recovery).</summary>
-    public async Task RollForwardAsync(JsonObject record, CancellationToken ct)
-    {
-        var id = (string)record["id"]!;
-        var entries = new List<JsonObject>();
-        if (record["writes"] is JsonArray inline) entries.AddRange(inline.Select(e => e!.AsObject()));
-        for (var i = 0; i < ((int?)record["parts"] ?? 0); i++)
-        {
-            var part = await _db.ReadAsync(CosmosKeys.TransactionPartId(id[(CosmosKeys.Transaction.Length + 1)..], i), id, ct)
-                ?? throw new CosmosStoreException($"Part {i} of committed transaction {id} is missing.");
-            entries.AddRange(part.Body["writes"]!.AsArray().Select(e => e!.DeepClone().AsObject()));
-        }
-        await ApplyAsync(record, entries, ct);
-    }
-
-    /// <summary>Applies a committed transaction; <paramref name="heads"/> are heads as this owner locked them (saves reading them again).</summary>
-    private async Task ApplyAsync(JsonObject record, List<JsonObject> entries, CancellationToken ct, params CosmosDoc[] heads)
-    {
-        var id = (string)record["id"]!;
-        var txn = id[(CosmosKeys.Transaction.Length + 1)..];
-        foreach (var group in entries.GroupBy(e => CosmosDocuments.Key(e)))
-        {
-            var known = heads.FirstOrDefault(h => CosmosDocuments.Key(h.Body) == group.Key);
-            await ApplyResourceAsync(txn, group.Key, group.OrderBy(CosmosDocuments.VersionOf).ToList(), known, ct);
-        }
-        if (record["inline"] is not null) return; // the head's lock was the record: unlocking it finished the transaction
-        foreach (var lockId in record["crit"]!.AsArray().Select(c => (string)c!))
-        {
-            var doc = await _db.ReadAsync(lockId, lockId, ct);
-            if (doc is not null && CosmosLocks.Owner(doc.Body) == txn) await _db.DeleteAsync(lockId, lockId, doc.ETag, ct);
-        }
-        for (var i = 0; i < ((int?)record["parts"] ?? 0); i++)
-            await _db.DeleteAsync(CosmosKeys.TransactionPartId(txn, i), id, null, ct);
-        await _db.DeleteAsync(id, id, null, ct);
-    }
-
-    private async Task ApplyResourceAsync(string txn, ResourceKey key, List<JsonObject> versions, CosmosDoc? known, CancellationToken ct)
-    {
-        var head = known ?? await _db.ReadAsync(CosmosKeys.HeadId(key), CosmosKeys.Own(key), ct);
-        if (head is null || CosmosLocks.Owner(head.Body) != txn) return; // already applied
-        foreach (var entry in versions) await _db.CreateAsync(CosmosDocuments.Version(entry), ct); // exists: applied before
-        var last = versions[^1];
-        var vid = CosmosDocuments.VersionOf(last);
-        var oldHome = (string)head.Body["home"]!;
-        var newHome = CosmosDocuments.IsDelete(last) ? oldHome : (string)last["home"]!;
-        if (oldHome != newHome || CosmosDocuments.IsDelete(last)) await CosmosCurrent.DeleteIfOlderAsync(_db, key, oldHome, vid, ct);
-        if (!CosmosDocuments.IsDelete(last)) await CosmosCurrent.WriteIfOlderAsync(_db, CosmosDocuments.Current(last), vid, ct);
-        var unlocked = head.Body.DeepClone().AsObject();
-        unlocked["vid"] = vid;
-        unlocked["home"] = newHome;
-        unlocked["lock"] = null;
-        await _db.ReplaceAsync(unlocked, head.ETag, ct); // fails only if another roll-forward got there first
     }
 }

@@ -6,65 +6,139 @@ using static FhirPortal.Storage.Tests.Contract.TestResources;
 namespace FhirPortal.Storage.Tests.Cosmos;
 
 /// <summary>
-/// The Cosmos store's cheaper one-resource commit (its head lock is the commit point), the clean-up of transaction
-/// records, history _at and previous-page cursors.
+/// The Cosmos store's one-resource commits (one conditional write is the commit point, nothing to recover), the
+/// clean-up of transaction records, history _at and previous-page cursors.
 /// </summary>
 [Collection(CosmosCollection.Name)]
 public sealed class CosmosWriteProtocolTests(CosmosEmulator emulator)
 {
     private static CancellationToken None => CancellationToken.None;
 
+    /// <summary>A one-resource write: the documents it takes, the write that commits it, and what it changes.</summary>
+    private sealed record Scenario(string Name, int Writes, int CommitsAt, Func<(string P1, string P2, string O), WriteBatch> Batch,
+        Func<CosmosResourceStore, (string P1, string P2, string O), bool, Task> Check);
+
+    private static readonly Scenario[] OneResourceWrites =
+    [
+        // Superseded version copied, then the current document replaced (the commit).
+        new("update in place", 2, 2, r => Batch(Version(Observation(r.O, r.P1, "2222-2"), 2)), async (store, r, done) =>
+        {
+            Assert.Equal(done ? 2 : 1, (await store.ReadAsync(new("Observation", r.O), None))!.VersionId);
+            Assert.Equal(done ? 1 : 0, (await store.SearchAsync(Query("Observation", ("code", "2222-2"), ("subject", $"Patient/{r.P1}")), None)).Entries.Count);
+            Assert.Equal(done ? 2 : 1, (await store.HistoryAsync(new HistoryQuery("Observation", r.O, null, null, null, 10, null), None)).Entries.Count);
+        }),
+        new("delete", 2, 2, r => Batch(Tombstone(new("Observation", r.O), 2)), async (store, r, done) =>
+        {
+            var read = (await store.ReadAsync(new("Observation", r.O), None))!;
+            Assert.Equal((done ? 2 : 1, done), (read.VersionId, read.IsDeleted));
+            Assert.Equal(done ? 0 : 1, (await store.SearchAsync(new SearchQuery("Observation", [new CompartmentCondition("Patient", r.P1)], 10), None)).Entries.Count);
+            Assert.Equal(done ? 2 : 1, (await store.HistoryAsync(new HistoryQuery("Observation", r.O, null, null, null, 10, null), None)).Entries.Count);
+        }),
+        // A pointer in its own partition, then the resource in its patient's partition (the commit).
+        new("create in a patient's partition", 2, 2, r => Batch(Version(Observation("n" + r.O, r.P1, "3333-3"), 1)), async (store, r, done) =>
+        {
+            Assert.Equal(done, await store.ReadAsync(new("Observation", "n" + r.O), None) is not null);
+            Assert.Equal(done ? 2 : 1, (await store.SearchAsync(new SearchQuery("Observation", [new CompartmentCondition("Patient", r.P1)], 10), None)).Entries.Count);
+        }),
+        new("create in its own partition", 1, 1, r => Batch(Version(Patient("n" + r.P1, "New"), 1)), async (store, r, done) =>
+        {
+            Assert.Equal(done, await store.ReadAsync(new("Patient", "n" + r.P1), None) is not null);
+            Assert.Equal(done ? 1 : 0, (await store.SearchAsync(Query("Patient", ("_id", "n" + r.P1)), None)).Entries.Count);
+        }),
+        // Another patient's partition: the record protocol (lock, record = commit, version, new home, pointer,
+        // old home deleted, record deleted).
+        new("move to another patient", 7, 2, r => Batch(Version(Observation(r.O, r.P2, "1111-1"), 2)), async (store, r, done) =>
+        {
+            Assert.Equal(done ? 2 : 1, (await store.ReadAsync(new("Observation", r.O), None))!.VersionId);
+            Assert.Equal(done ? 1 : 0, (await store.SearchAsync(new SearchQuery("Observation", [new CompartmentCondition("Patient", r.P2)], 10), None)).Entries.Count);
+            Assert.Equal(done ? 0 : 1, (await store.SearchAsync(new SearchQuery("Observation", [new CompartmentCondition("Patient", r.P1)], 10), None)).Entries.Count);
+            Assert.Equal(done ? 2 : 1, (await store.HistoryAsync(new HistoryQuery("Observation", r.O, null, null, null, 10, null), None)).Entries.Count);
+        }),
+    ];
+
     [Fact]
-    public async Task Single_resource_write_interrupted_after_any_number_of_writes_is_all_or_nothing_after_restart()
+    public async Task One_resource_write_interrupted_after_any_number_of_writes_is_all_or_nothing_after_restart()
     {
         if (emulator.Endpoint is null) return;
         var options = emulator.NewContainer();
         var restartOptions = WithLease(options, TimeSpan.Zero);
-        for (var crashAfter = 0; crashAfter <= 5; crashAfter++)
+        foreach (var scenario in OneResourceWrites)
         {
-            var (p1, p2, o) = (NewId(), NewId(), NewId());
-            using (var setup = new CosmosResourceStore(options))
-                await setup.CommitAsync(Batch(Version(Patient(p1, "One"), 1), Version(Patient(p2, "Two"), 1), Version(Observation(o, p1, "1111-1"), 1)), None);
+            for (var crashAfter = 0; crashAfter <= scenario.Writes; crashAfter++)
+            {
+                var r = (P1: NewId(), P2: NewId(), O: NewId());
+                using (var setup = new CosmosResourceStore(options))
+                    await setup.CommitAsync(Batch(Version(Patient(r.P1, "One"), 1), Version(Patient(r.P2, "Two"), 1), Version(Observation(r.O, r.P1, "1111-1"), 1)), None);
 
-            // Moves o from p1's partition to p2's: head (the commit point), version, old current deleted, new current, head unlocked.
-            var crashing = new CosmosResourceStore(options);
-            await crashing.CrashAfterWritesAsync(crashAfter);
-            var completed = true;
-            try { await crashing.CommitAsync(Batch(Version(Observation(o, p2, "1111-1"), 2)), None); }
-            catch (CosmosStoreException) { completed = false; }
-            crashing.Dispose();
+                var crashing = new CosmosResourceStore(options);
+                await crashing.CrashAfterWritesAsync(crashAfter);
+                var completed = true;
+                try { await crashing.CommitAsync(scenario.Batch(r), None); }
+                catch (CosmosStoreException) { completed = false; }
+                crashing.Dispose();
 
-            using var restarted = new CosmosResourceStore(restartOptions);
-            var committed = crashAfter >= 1;
-            Assert.Equal(crashAfter >= 5, completed);
-            Assert.Equal(committed ? 2 : 1, (await restarted.ReadAsync(new("Observation", o), None))!.VersionId);
-            var inP2 = await restarted.SearchAsync(new SearchQuery("Observation", [new CompartmentCondition("Patient", p2)], 10), None);
-            var inP1 = await restarted.SearchAsync(new SearchQuery("Observation", [new CompartmentCondition("Patient", p1)], 10), None);
-            Assert.Equal(committed ? 1 : 0, inP2.Entries.Count);
-            Assert.Equal(committed ? 0 : 1, inP1.Entries.Count);
-            var history = await restarted.HistoryAsync(new HistoryQuery("Observation", o, null, null, null, 10, null), None);
-            Assert.Equal(committed ? 2 : 1, history.Entries.Count);
-            await restarted.CommitAsync(Batch(Version(Observation(o, p1, "2222-2"), committed ? 3 : 2)), None);
+                using var restarted = new CosmosResourceStore(restartOptions);
+                var because = $"{scenario.Name}, crash after {crashAfter} writes";
+                Assert.True(completed == crashAfter >= scenario.Writes, because);
+                try { await scenario.Check(restarted, r, crashAfter >= scenario.CommitsAt); }
+                catch (Exception e) { throw new Xunit.Sdk.XunitException($"{because}: {e.Message}"); }
+                // Nothing is left locked: the resources take the next write at once.
+                var o = (await restarted.ReadAsync(new("Observation", r.O), None))!;
+                await restarted.CommitAsync(Batch(Version(Observation(r.O, r.P1, "4444-4"), o.VersionId + 1)), None);
+            }
         }
     }
 
     [Fact]
-    public async Task Create_of_one_resource_takes_four_document_writes_and_leaves_no_transaction_record()
+    public async Task One_resource_writes_take_one_or_two_documents_and_leave_no_transaction_record()
     {
         if (emulator.Endpoint is null) return;
         var options = emulator.NewContainer();
-        var id = NewId();
+        var (p, o) = (NewId(), NewId());
         using (var tooFew = new CosmosResourceStore(options))
         {
-            await tooFew.CrashAfterWritesAsync(3);
-            await Assert.ThrowsAsync<CosmosStoreException>(() => tooFew.CommitAsync(Batch(Version(Patient(id, "Four"), 1)), None));
+            await tooFew.CrashAfterWritesAsync(0);
+            await Assert.ThrowsAsync<CosmosStoreException>(() => tooFew.CommitAsync(Batch(Version(Patient(p, "One"), 1)), None));
         }
-        var other = NewId();
         using var store = new CosmosResourceStore(options);
-        await store.CrashAfterWritesAsync(4);
-        await store.CommitAsync(Batch(Version(Patient(other, "Four"), 1)), None);
-        Assert.Equal(1, (await store.ReadAsync(new("Patient", other), None))!.VersionId);
+        async Task Writes(int count, ResourceWrite write)
+        {
+            using var counted = new CosmosResourceStore(options);
+            await counted.CrashAfterWritesAsync(count);
+            await counted.CommitAsync(Batch(write), None);
+        }
+        await Writes(1, Version(Patient(p, "One"), 1));
+        await Writes(2, Version(Observation(o, p, "1111-1"), 1));
+        await Writes(2, Version(Observation(o, p, "2222-2"), 2));
+        await Writes(2, Version(Patient(p, "Two"), 2));
+        await Writes(2, Tombstone(new("Observation", o), 3));
+        Assert.Equal(2, (await store.ReadAsync(new("Patient", p), None))!.VersionId);
+        Assert.True((await store.ReadAsync(new("Observation", o), None))!.IsDeleted);
         Assert.Equal(0, await CountAsync(options, "SELECT VALUE COUNT(1) FROM c WHERE c.kind = 'txn' OR c.kind = 'txnpart'"));
+    }
+
+    [Fact]
+    public async Task Create_that_never_wrote_its_resource_blocks_its_id_until_the_retention_has_passed()
+    {
+        if (emulator.Endpoint is null) return;
+        var options = emulator.NewContainer();
+        var (p, o) = (NewId(), NewId());
+        using (var setup = new CosmosResourceStore(options)) await setup.CommitAsync(Batch(Version(Patient(p, "One"), 1)), None);
+        using (var crashing = new CosmosResourceStore(options))
+        {
+            await crashing.CrashAfterWritesAsync(1); // its pointer written, its resource not
+            await Assert.ThrowsAsync<CosmosStoreException>(() => crashing.CommitAsync(Batch(Version(Observation(o, p, "1111-1"), 1)), None));
+        }
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var store = new CosmosResourceStore(options);
+        await store.UseClockAsync(clock);
+        Assert.Null(await store.ReadAsync(new("Observation", o), None));
+        await Assert.ThrowsAsync<WriteConflictException>(() => store.CommitAsync(Batch(Version(Observation(o, p, "2222-2"), 1)), None));
+
+        clock.Advance(await store.SweepTransactionsAsync(DateTimeOffset.UtcNow) + TimeSpan.FromSeconds(1));
+        await store.CommitAsync(Batch(Version(Observation(o, p, "2222-2"), 1)), None);
+        Assert.Contains("2222-2", Text((await store.ReadAsync(new("Observation", o), None))!));
+        Assert.Single((await store.SearchAsync(new SearchQuery("Observation", [new CompartmentCondition("Patient", p)], 10), None)).Entries);
     }
 
     [Fact]

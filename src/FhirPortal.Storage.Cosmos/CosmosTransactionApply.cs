@@ -1,0 +1,152 @@
+using System.Text.Json.Nodes;
+
+namespace FhirPortal.Storage.Cosmos;
+
+/// <summary>
+/// Applying a committed transaction: by its owner right after the commit point, or by anyone who meets one of its
+/// locks (and by recovery). Every step is a conditional write that leaves newer data alone, so appliers may run
+/// at the same time, stop anywhere and start again.
+/// </summary>
+internal sealed partial class CosmosTransactions
+{
+    /// <summary>Rolls a committed transaction forward from its record.</summary>
+    public async Task RollForwardAsync(JsonObject record, CancellationToken ct)
+    {
+        var id = (string)record["id"]!;
+        var entries = new List<JsonObject>();
+        if (record["writes"] is JsonArray inline) entries.AddRange(inline.Select(e => e!.AsObject()));
+        for (var i = 0; i < ((int?)record["parts"] ?? 0); i++)
+        {
+            var part = await _db.ReadAsync(CosmosKeys.TransactionPartId(id[(CosmosKeys.Transaction.Length + 1)..], i), id, ct)
+                ?? throw new CosmosStoreException($"Part {i} of committed transaction {id} is missing.");
+            entries.AddRange(part.Body["writes"]!.AsArray().Select(e => e!.DeepClone().AsObject()));
+        }
+        await ApplyAsync(record, entries, null, ct);
+    }
+
+    /// <param name="held">What the owner locked (null for anyone else): lets the owner apply without reading.</param>
+    private async Task ApplyAsync(JsonObject record, List<JsonObject> entries, IReadOnlyDictionary<ResourceKey, Held>? held, CancellationToken ct)
+    {
+        var id = (string)record["id"]!;
+        var txn = id[(CosmosKeys.Transaction.Length + 1)..];
+        foreach (var group in entries.GroupBy(e => CosmosDocuments.Key(e)))
+        {
+            var versions = group.OrderBy(CosmosDocuments.VersionOf).ToList();
+            var mine = held?.GetValueOrDefault(group.Key);
+            if (mine is null || !await ApplyAsOwnerAsync(versions, mine, ct))
+                await ApplyResourceAsync(txn, group.Key, versions, ct);
+        }
+        foreach (var lockId in record["crit"]!.AsArray().Select(c => (string)c!))
+        {
+            var doc = await _db.ReadAsync(lockId, lockId, ct);
+            if (doc is not null && CosmosLocks.Owner(doc.Body) == txn) await _db.DeleteAsync(lockId, lockId, doc.ETag, ct);
+        }
+        for (var i = 0; i < ((int?)record["parts"] ?? 0); i++)
+            await _db.DeleteAsync(CosmosKeys.TransactionPartId(txn, i), id, null, ct);
+        await _db.DeleteAsync(id, id, null, ct);
+    }
+
+    /// <summary>
+    /// The owner's apply of a create or an update in place, from the documents it locked: no reads. False when a
+    /// conditional write finds them changed (someone rolled the transaction forward meanwhile) or the resource
+    /// moves home: <see cref="ApplyResourceAsync"/> then does it.
+    /// </summary>
+    private async Task<bool> ApplyAsOwnerAsync(List<JsonObject> versions, Held held, CancellationToken ct)
+    {
+        var last = versions[^1];
+        var home = (string)last["home"]!;
+        var own = CosmosKeys.Own(held.Key);
+        if (held.Locked is { } locked)
+        {
+            if ((string)locked.Body["pk"]! != home) return false;
+            await _db.CreateAsync(CosmosDocuments.Version(locked.Body), ct);
+        }
+        foreach (var entry in versions.SkipLast(1)) await _db.CreateAsync(CosmosDocuments.Version(entry), ct);
+        var resource = CosmosDocuments.Resource(last, home);
+        var written = held.Locked is { } old ? await _db.ReplaceAsync(resource, old.ETag, ct)
+            : home == own ? await _db.ReplaceAsync(resource, held.Created!.ETag, ct) // the resource takes its pointer's place
+            : await _db.CreateAsync(resource, ct);
+        if (written is null) return false;
+        Locator.Remember(held.Key, home);
+        Locator.Wrote(held.Key, resource, written);
+        return true;
+    }
+
+    /// <summary>
+    /// Applies one resource's versions from the record alone, in an order that keeps it readable throughout:
+    /// 1. the superseded versions (the locked current document's, then all but the last of the batch);
+    /// 2. the last version in its home, unless it or a later one is in place;
+    /// 3. the pointer to that home (never moved back by a late applier);
+    /// 4. when the resource moved, its old home's document, while it still carries this transaction's lock.
+    /// </summary>
+    private async Task ApplyResourceAsync(string txn, ResourceKey key, List<JsonObject> versions, CancellationToken ct)
+    {
+        var last = versions[^1];
+        var vid = CosmosDocuments.VersionOf(last);
+        var from = (string?)last["from"];
+        var home = (string)last["home"]!;
+        var own = CosmosKeys.Own(key);
+        var id = CosmosKeys.ResourceId(key);
+        if (from is not null && await _db.ReadAsync(id, from, ct) is { } old && LockedBy(old, txn))
+            await _db.CreateAsync(CosmosDocuments.Version(old.Body), ct);
+        foreach (var entry in versions.SkipLast(1)) await _db.CreateAsync(CosmosDocuments.Version(entry), ct);
+
+        var found = await Locator.FindAsync(key, remembered: false, ct);
+        if (found.Resource is null || CosmosDocuments.VersionOf(found.Resource.Body) < vid)
+        {
+            var created = await WriteIfOlderAsync(CosmosDocuments.Resource(last, home), vid, ct);
+            if (home != own)
+            {
+                await PointIfOlderAsync(key, home, vid, ct);
+                // A late applier may create the document after a later write moved the resource on: take it back.
+                if (created && await _db.ReadAsync(id, own, ct) is { } pointer && !PointsAt(pointer.Body, home, vid))
+                    await _db.DeleteAsync(id, home, null, ct);
+            }
+        }
+        if (from is not null && from != home && from != own && await _db.ReadAsync(id, from, ct) is { } moved && LockedBy(moved, txn))
+            await _db.DeleteAsync(id, from, moved.ETag, ct);
+    }
+
+    private static bool LockedBy(CosmosDoc doc, string txn) => CosmosDocuments.IsResource(doc.Body) && CosmosLocks.Owner(doc.Body) == txn;
+
+    private static bool PointsAt(JsonObject own, string home, int vid) =>
+        CosmosDocuments.Kind(own) == CosmosKeys.Pointer && (string)own["home"]! == home && (int)own["hv"]! <= vid;
+
+    /// <summary>Writes the resource document over anything older in its place (an older version or a pointer); true when it created it.</summary>
+    private async Task<bool> WriteIfOlderAsync(JsonObject doc, int vid, CancellationToken ct)
+    {
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var existing = await _db.ReadAsync((string)doc["id"]!, (string)doc["pk"]!, ct);
+            if (existing is null)
+            {
+                if (await _db.CreateAsync(doc, ct) is not null) return true;
+                continue;
+            }
+            // A pointer in its place is a create's own (replaced) unless a later version moved the resource away.
+            var body = existing.Body;
+            if (CosmosDocuments.IsResource(body) ? CosmosDocuments.VersionOf(body) >= vid : (int)body["hv"]! > vid) return false;
+            if (await _db.ReplaceAsync(doc, existing.ETag, ct) is not null) return false;
+        }
+        throw new CosmosStoreException($"{doc["id"]} in {doc["pk"]} kept changing while a transaction was applied.");
+    }
+
+    /// <summary>Points the resource's own partition at <paramref name="home"/>, unless a version from <paramref name="vid"/> on placed it.</summary>
+    private async Task PointIfOlderAsync(ResourceKey key, string home, int vid, CancellationToken ct)
+    {
+        var pointer = CosmosDocuments.Pointer(key, home, vid, null);
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var existing = await _db.ReadAsync(CosmosKeys.ResourceId(key), CosmosKeys.Own(key), ct);
+            if (existing is null)
+            {
+                if (await _db.CreateAsync(pointer, ct) is not null) return;
+                continue;
+            }
+            var body = existing.Body;
+            if (CosmosDocuments.IsResource(body) ? CosmosDocuments.VersionOf(body) >= vid : (int)body["hv"]! >= vid) return;
+            if (await _db.ReplaceAsync(pointer, existing.ETag, ct) is not null) return;
+        }
+        throw new CosmosStoreException($"The pointer of {key} kept changing while a transaction was applied.");
+    }
+}
