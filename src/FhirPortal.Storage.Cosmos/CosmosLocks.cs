@@ -43,13 +43,13 @@ internal sealed class CosmosLocks(CosmosGateway db, TimeSpan lease, Func<JsonObj
     }
 
     /// <summary>
-    /// Gives back what an aborted transaction held: a criteria lock or the pointer of a create that never happened
-    /// is deleted, a current document's lock removed; a no-op if the document changed since.
+    /// Gives back what a transaction held (once applied, or aborted): the pointer of a create that never happened is
+    /// deleted, the lock of a current or criteria document removed; a no-op if the document changed since.
     /// </summary>
     public async Task ReleaseAsync(CosmosDoc held, CancellationToken ct)
     {
         var body = held.Body;
-        if (CosmosDocuments.Kind(body) is CosmosKeys.CriteriaLock or CosmosKeys.Pointer)
+        if (CosmosDocuments.Kind(body) is CosmosKeys.Pointer)
         {
             await db.DeleteAsync((string)body["id"]!, (string)body["pk"]!, held.ETag, ct);
             return;

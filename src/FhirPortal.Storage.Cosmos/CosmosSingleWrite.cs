@@ -48,16 +48,20 @@ internal sealed partial class CosmosTransactions
         return true;
     }
 
-    private async Task CreateSingleAsync(ResourceKey key, JsonObject entry, CancellationToken ct)
+    /// <summary>What a one-resource create wrote: the resource in its home, and the pointer to it when that is not its own partition.</summary>
+    private sealed record Created(ResourceKey Key, string Home, string ResourceETag, string? PointerETag);
+
+    private async Task<Created> CreateSingleAsync(ResourceKey key, JsonObject entry, CancellationToken ct)
     {
         var own = CosmosKeys.Own(key);
         var home = (string?)entry["home"] ?? own;
         var resource = CosmosDocuments.Resource(entry, home);
         if (home == own)
         {
-            Locator.Wrote(key, resource, await ClaimAsync(key, resource, ct));
+            var etag = await ClaimAsync(key, resource, ct);
+            Locator.Wrote(key, resource, etag);
             Locator.Remember(key, home);
-            return;
+            return new Created(key, home, etag, null);
         }
         var started = Clock.GetTimestamp();
         var pointer = CosmosDocuments.Pointer(key, home, 1, null);
@@ -82,6 +86,7 @@ internal sealed partial class CosmosTransactions
         }
         Locator.Remember(key, home);
         Locator.Wrote(key, resource, resourceEtag);
+        return new Created(key, home, resourceEtag, pointerEtag);
     }
 
     /// <summary>

@@ -39,7 +39,7 @@ internal sealed partial class CosmosTransactions
         foreach (var lockId in record["crit"]!.AsArray().Select(c => (string)c!))
         {
             var doc = await _db.ReadAsync(lockId, lockId, ct);
-            if (doc is not null && CosmosLocks.Owner(doc.Body) == txn) await _db.DeleteAsync(lockId, lockId, doc.ETag, ct);
+            if (doc is not null && CosmosLocks.Owner(doc.Body) == txn) await Locks.ReleaseAsync(doc, ct);
         }
         for (var i = 0; i < ((int?)record["parts"] ?? 0); i++)
             await _db.DeleteAsync(CosmosKeys.TransactionPartId(txn, i), id, null, ct);

@@ -56,7 +56,8 @@ internal sealed partial class CosmosTransactions
     {
         var groups = batch.Writes.GroupBy(w => w.Version.Key).Select(g => g.OrderBy(w => w.Version.VersionId).ToList())
             .OrderBy(g => CosmosKeys.Own(g[0].Version.Key), StringComparer.Ordinal).ToList();
-        if (groups is [[var only]] && batch.MustNotMatch.Count == 0 && await CommitSingleAsync(only, ct))
+        if (groups is [[var only]] &&
+            (batch.MustNotMatch.Count == 0 ? await CommitSingleAsync(only, ct) : await CommitConditionalAsync(only, batch.MustNotMatch, ct)))
         {
             await SweepIfDueAsync(ct);
             return;
@@ -170,16 +171,14 @@ internal sealed partial class CosmosTransactions
 
     private async Task<CosmosDoc> LockCriteriaAsync(string type, string txn, CancellationToken ct)
     {
-        var id = CriteriaLockId(type);
-        for (var attempt = 0; attempt < 3; attempt++)
-        {
-            var doc = new JsonObject { ["id"] = id, ["pk"] = id, ["kind"] = CosmosKeys.CriteriaLock, ["lock"] = CosmosLocks.NewLock(txn) };
-            if (await _db.CreateAsync(doc, ct) is { } etag) return new CosmosDoc(doc, etag);
-            var existing = await _db.ReadAsync(id, id, ct);
-            if (existing is not null && await Locks.SettleAsync(existing, ct) == CosmosLocks.Outcome.StillRunning)
-                throw new WriteConflictException($"A conditional create of {type} is running concurrently.");
-        }
-        throw new WriteConflictException($"Conditional creates of {type} kept colliding.");
+        // Moving the document on (a new ETag) also makes any one-resource conditional create that read it before lose.
+        var unlocked = await CriteriaDocumentAsync(type, ct);
+        var locked = CosmosDocuments.Writable(unlocked.Body);
+        locked["n"] = ((long?)locked["n"] ?? 0) + 1;
+        locked["lock"] = CosmosLocks.NewLock(txn);
+        var etag = await _db.ReplaceAsync(locked, unlocked.ETag, ct)
+            ?? throw new WriteConflictException($"A conditional create of {type} is running concurrently.");
+        return new CosmosDoc(locked, etag);
     }
 
     /// <summary>The record whose creation is the commit point. Large transactions put their writes in part documents first (2 MB per document).</summary>

@@ -142,6 +142,73 @@ public sealed class CosmosWriteProtocolTests(CosmosEmulator emulator)
     }
 
     [Fact]
+    public async Task Racing_conditional_creates_with_the_same_criteria_store_exactly_one_resource()
+    {
+        if (emulator.Endpoint is null) return;
+        var options = emulator.NewContainer();
+        var identifier = NewId();
+        var criteria = SearchQuery.Criteria("Patient", Query("Patient", ("identifier", "urn:test|" + identifier)).Conditions);
+        using var one = new CosmosResourceStore(options);
+        using var two = new CosmosResourceStore(options);
+        // A transaction with the same conditional create races them too.
+        var writers = Enumerable.Range(0, 6).Select(i => (Store: i % 2 == 0 ? one : two, Batch: i == 5
+            ? new WriteBatch([Version(Patient(NewId(), "Racer", identifier), 1), Version(Patient(NewId(), "Other"), 1)], [criteria])
+            : new WriteBatch([Version(Patient(NewId(), "Racer", identifier), 1)], [criteria]))).ToList();
+        var outcomes = await Task.WhenAll(writers.Select(async w =>
+        {
+            try { await w.Store.CommitAsync(w.Batch, None); return true; }
+            catch (WriteConflictException) { return false; }
+        }));
+
+        Assert.Equal(1, outcomes.Count(o => o));
+        var stored = await one.SearchAsync(Query("Patient", ("identifier", "urn:test|" + identifier)), None);
+        Assert.Single(stored.Entries);
+        var winner = writers[Array.IndexOf(outcomes, true)].Batch.Writes[0].Version.Key;
+        Assert.Equal(winner, stored.Entries[0].Key);
+        await Assert.ThrowsAsync<WriteConflictException>(() => two.CommitAsync(new WriteBatch([Version(Patient(NewId(), "Late", identifier), 1)], [criteria]), None));
+    }
+
+    [Fact]
+    public async Task Conditional_create_takes_two_writes_and_after_a_crash_at_any_point_leaves_nothing_locked()
+    {
+        if (emulator.Endpoint is null) return;
+        var options = emulator.NewContainer();
+        WriteBatch Conditional(string identifier, string? patient = null) => new(
+            [patient is null ? Version(Patient(NewId(), "C", identifier), 1) : Version(Observation(NewId(), patient, identifier), 1)],
+            [patient is null
+                ? SearchQuery.Criteria("Patient", Query("Patient", ("identifier", "urn:test|" + identifier)).Conditions)
+                : SearchQuery.Criteria("Observation", Query("Observation", ("code", "http://loinc.org|" + identifier)).Conditions)]);
+        using (var first = new CosmosResourceStore(options)) await first.CommitAsync(Conditional(NewId()), None); // creates the criteria document
+        var p = NewId();
+        using (var setup = new CosmosResourceStore(options)) await setup.CommitAsync(Batch(Version(Patient(p, "Owner"), 1)), None);
+
+        // Resource, then the criteria document moved on (a patient's Observation: pointer, resource, move).
+        foreach (var (observation, writes) in new[] { (false, 2), (true, 3) })
+        {
+            for (var crashAfter = 0; crashAfter <= writes; crashAfter++)
+            {
+                var identifier = NewId();
+                var batch = Conditional(identifier, observation ? p : null);
+                using (var crashing = new CosmosResourceStore(options))
+                {
+                    await crashing.CrashAfterWritesAsync(crashAfter);
+                    var completed = true;
+                    try { await crashing.CommitAsync(batch, None); }
+                    catch (CosmosStoreException) { completed = false; }
+                    Assert.Equal(crashAfter >= writes, completed);
+                }
+                using var restarted = new CosmosResourceStore(WithLease(options, TimeSpan.Zero));
+                // Written resources stay (the conditional create only failed to move the criteria document on).
+                var exists = await restarted.ReadAsync(batch.Writes[0].Version.Key, None) is not null;
+                Assert.Equal(crashAfter >= writes - 1, exists);
+                // Nothing is left locked: conditional creates of the type go on.
+                await restarted.CommitAsync(Conditional(NewId(), observation ? p : null), None);
+                if (exists) await Assert.ThrowsAsync<WriteConflictException>(() => restarted.CommitAsync(Conditional(identifier, observation ? p : null), None));
+            }
+        }
+    }
+
+    [Fact]
     public async Task Aborted_transaction_records_are_swept_after_their_retention_and_nothing_else_is()
     {
         if (emulator.Endpoint is null) return;
