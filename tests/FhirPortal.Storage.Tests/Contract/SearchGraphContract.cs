@@ -191,5 +191,8 @@ public abstract class SearchGraphContract : StoreUnderTest
         Assert.Equal(Keys([organization, .. patients, .. observations]), await IdsAsync(record));
         var included = await Store.SearchAsync(Query("Patient", ("family", "manyfold"), ("_revinclude", "Observation:subject"), ("_count", "20")), None);
         Assert.Equal(Keys([.. observations]), included.Included.Select(r => $"{r.Key.Type}/{r.Key.Id}").Order(StringComparer.Ordinal).ToList());
+        var byId = Query("Patient", ("_id", string.Join(",", patients.Select(p => p.Id))), ("_sort", "_id"), ("_count", "4"), ("_total", "accurate"));
+        Assert.Equal(patients.Select(p => p.Id).Order(StringComparer.Ordinal), (await AllPagesAsync(byId)).Select(e => e.Key.Id));
+        Assert.Equal(9, (await Store.SearchAsync(byId, None)).Total);
     }
 }
