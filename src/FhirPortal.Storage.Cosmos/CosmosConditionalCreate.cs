@@ -19,14 +19,15 @@ internal sealed partial class CosmosTransactions
     private async Task<bool> CommitConditionalAsync(ResourceWrite write, IReadOnlyList<SearchQuery> criteria, CancellationToken ct)
     {
         var type = write.Version.Key.Type;
-        if (write.Version.VersionId != 1 || criteria.Any(c => c.ResourceType != type)) return false;
+        var entry = CosmosDocuments.Entry(write);
+        if (write.Version.VersionId != 1 || criteria.Any(c => c.ResourceType != type) || CosmosDocuments.Spreads(entry)) return false;
         var counter = await CriteriaDocumentAsync(type, ct);
         foreach (var query in criteria)
         {
             if (await _anyMatch(query, ct))
                 throw new WriteConflictException($"A {type} matching the conditional create's criteria was stored concurrently.");
         }
-        var created = await CreateSingleAsync(write.Version.Key, CosmosDocuments.Entry(write), ct);
+        var created = await CreateSingleAsync(write.Version.Key, entry, ct);
         var moved = CosmosDocuments.Writable(counter.Body);
         moved["n"] = ((long?)moved["n"] ?? 0) + 1;
         if (await _db.ReplaceAsync(moved, counter.ETag, ct) is not null) return true;

@@ -26,7 +26,11 @@ internal static class CosmosDocuments
             // A deletion stays where the resource was: its home is settled when the old document is known.
             ["home"] = v.IsDeleted ? null : CosmosPartitioning.Home(v.Key, write.Index),
         };
-        if (!v.IsDeleted && write.Index is not null) entry["idx"] = CosmosIndexJson.Write(write.Index);
+        if (v.IsDeleted || write.Index is null) return entry;
+        entry["idx"] = CosmosIndexJson.Write(write.Index);
+        var (replicas, wide) = CosmosPartitioning.Replicas((string)entry["home"]!, write.Index);
+        if (replicas.Count > 0) entry["reps"] = new JsonArray(replicas.Select(r => (JsonNode?)r).ToArray());
+        if (wide) entry["wide"] = true;
         return entry;
     }
 
@@ -40,6 +44,12 @@ internal static class CosmosDocuments
 
     /// <summary>A current or deleted document: the resource's latest version (as opposed to a pointer).</summary>
     public static bool IsResource(JsonNode doc) => Kind(doc) is CosmosKeys.Current or CosmosKeys.Deleted;
+
+    /// <summary>The other patients' partitions holding replicas of the version (an entry or a current document).</summary>
+    public static IReadOnlyList<string> ReplicasOf(JsonNode doc) => doc["reps"] is JsonArray reps ? reps.Select(r => (string)r!).ToList() : [];
+
+    /// <summary>Whether writing over this version (or writing it) involves more than its own current document.</summary>
+    public static bool Spreads(JsonNode doc) => doc["reps"] is JsonArray { Count: > 0 } || doc["wide"] is not null;
 
     /// <summary>The version fields shared by every document holding a version.</summary>
     private static JsonObject VersionFields(JsonNode source, string id, string pk, string kind)
@@ -79,6 +89,18 @@ internal static class CosmosDocuments
             foreach (var (name, value) in index) doc[name] = value?.DeepClone();
         }
         foreach (var name in CosmosIndexJson.Arrays.Append("cmp")) doc[name] ??= new JsonArray();
+        if (entry["reps"] is JsonArray reps) doc["reps"] = reps.DeepClone();
+        if (entry["wide"] is not null) doc["wide"] = true;
+        return doc;
+    }
+
+    /// <summary>A copy of the current document in another patient's partition (searched only within that partition).</summary>
+    public static JsonObject Replica(JsonNode entry, string home, string partition)
+    {
+        var doc = Resource(entry, home);
+        doc["pk"] = partition;
+        doc["kind"] = CosmosKeys.Replica;
+        doc.Remove("reps");
         return doc;
     }
 

@@ -25,7 +25,7 @@ internal sealed class CosmosGateway(Container container, ILogger logger)
     {
         Alive();
         using var response = await container.ReadItemStreamAsync(id, new PartitionKey(pk), cancellationToken: ct);
-        Charge("read", id, response, ContentLength(response));
+        Charge("read", id, response, ContentLength(response), pk);
         if (response.StatusCode == HttpStatusCode.NotFound) return null;
         EnsureSuccess(response, "read", id);
         return new CosmosDoc(await ParseAsync(response.Content, ct), response.Headers.ETag);
@@ -37,7 +37,7 @@ internal sealed class CosmosGateway(Container container, ILogger logger)
         BeforeWrite();
         using var body = Serialize(doc);
         using var response = await container.CreateItemStreamAsync(body, PartitionOf(doc), cancellationToken: ct);
-        Charge("create", Id(doc), response, body.Length);
+        Charge("create", Id(doc), response, body.Length, (string)doc["pk"]!);
         if (response.StatusCode == HttpStatusCode.Conflict) return null;
         EnsureSuccess(response, "create", Id(doc));
         return response.Headers.ETag;
@@ -50,7 +50,7 @@ internal sealed class CosmosGateway(Container container, ILogger logger)
         using var body = Serialize(doc);
         using var response = await container.ReplaceItemStreamAsync(body, Id(doc), PartitionOf(doc),
             new ItemRequestOptions { IfMatchEtag = etag }, ct);
-        Charge("replace", Id(doc), response, body.Length);
+        Charge("replace", Id(doc), response, body.Length, (string)doc["pk"]!);
         if (response.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.NotFound) return null;
         EnsureSuccess(response, "replace", Id(doc));
         return response.Headers.ETag;
@@ -61,7 +61,7 @@ internal sealed class CosmosGateway(Container container, ILogger logger)
         BeforeWrite();
         using var body = Serialize(doc);
         using var response = await container.UpsertItemStreamAsync(body, PartitionOf(doc), cancellationToken: ct);
-        Charge("upsert", Id(doc), response, body.Length);
+        Charge("upsert", Id(doc), response, body.Length, (string)doc["pk"]!);
         EnsureSuccess(response, "upsert", Id(doc));
     }
 
@@ -71,7 +71,7 @@ internal sealed class CosmosGateway(Container container, ILogger logger)
         BeforeWrite();
         using var response = await container.DeleteItemStreamAsync(id, new PartitionKey(pk),
             etag is null ? null : new ItemRequestOptions { IfMatchEtag = etag }, ct);
-        Charge("delete", id, response, 0);
+        Charge("delete", id, response, 0, pk);
         if (response.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.NotFound) return false;
         EnsureSuccess(response, "delete", id);
         return true;
@@ -91,7 +91,7 @@ internal sealed class CosmosGateway(Container container, ILogger logger)
         while (iterator.HasMoreResults && results.Count < limit)
         {
             using var response = await iterator.ReadNextAsync(ct);
-            Charge("query", query.QueryText, response, ContentLength(response));
+            Charge("query", query.QueryText, response, ContentLength(response), pk ?? "*");
             EnsureSuccess(response, "query", query.QueryText);
             var page = await ParseAsync(response.Content, ct);
             foreach (var item in page["Documents"]!.AsArray())
@@ -113,12 +113,13 @@ internal sealed class CosmosGateway(Container container, ILogger logger)
         (await JsonNode.ParseAsync(content, cancellationToken: ct))!.AsObject();
 
     /// <summary>Counts the request (its charge, and the document bytes sent or received) and logs it at Debug.</summary>
-    private void Charge(string operation, string target, ResponseMessage response, long bytes)
+    /// <param name="partition">The partition of the request ("*": a query across partitions).</param>
+    private void Charge(string operation, string target, ResponseMessage response, long bytes, string partition)
     {
         var charge = response.Headers.RequestCharge;
         CosmosCharge.Add(operation, charge, bytes);
-        logger.LogDebug("Cosmos {Operation} {Target}: {Status}, {RequestCharge} RU, {Bytes} bytes",
-            operation, target, (int)response.StatusCode, charge, bytes);
+        logger.LogDebug("Cosmos {Operation} {Target} in {Partition}: {Status}, {RequestCharge} RU, {Bytes} bytes",
+            operation, target, partition, (int)response.StatusCode, charge, bytes);
     }
 
     private static long ContentLength(ResponseMessage response) => response.Content is { CanSeek: true } content ? content.Length : 0;

@@ -12,12 +12,16 @@ internal static class CosmosKeys
     public const string Deleted = "del";
     /// <summary>In a resource's own partition, when its home is another one: where its current document lives.</summary>
     public const string Pointer = "ptr";
+    /// <summary>A copy of a current document in the partition of another patient whose compartment it is in.</summary>
+    public const string Replica = "rep";
     /// <summary>An immutable superseded version, in the resource's own partition.</summary>
     public const string Version = "ver";
     public const string Transaction = "txn";
     public const string TransactionPart = "txnpart";
     public const string CriteriaLock = "crit";
     public const string Job = "job";
+    /// <summary>The one document listing the types that have wide resources (id and partition key alike).</summary>
+    public const string WideTypes = "wide";
 
     /// <summary>The partition of a resource's version documents (and of its current document when it is in no compartment).</summary>
     public static string Own(ResourceKey key) => $"{key.Type}/{key.Id}";

@@ -25,7 +25,7 @@ internal sealed class CosmosLocator(CosmosGateway db)
     /// version document. Another instance may have written since, so it is only ever the base of a conditional
     /// write (a stale one costs a retry); a version's content never changes, so <c>Superseded</c> is always right.
     /// </summary>
-    public sealed record RecentState(string Home, string ETag, int VersionId, JsonObject Superseded);
+    public sealed record RecentState(string Home, string ETag, int VersionId, bool Spreads, JsonObject Superseded);
 
     /// <param name="Own">The document in the resource's own partition, when it was read (not when a remembered home was used).</param>
     /// <param name="Resource">The current or deleted document, if the resource exists.</param>
@@ -63,7 +63,7 @@ internal sealed class CosmosLocator(CosmosGateway db)
     public void Wrote(ResourceKey key, JsonObject doc, string etag)
     {
         if (_recent.Count >= MaxRecent) _recent.Clear();
-        _recent[CosmosKeys.Own(key)] = new RecentState((string)doc["pk"]!, etag, CosmosDocuments.VersionOf(doc), CosmosDocuments.Version(doc));
+        _recent[CosmosKeys.Own(key)] = new RecentState((string)doc["pk"]!, etag, CosmosDocuments.VersionOf(doc), CosmosDocuments.Spreads(doc), CosmosDocuments.Version(doc));
     }
 
     private Found Seen(ResourceKey key, Found found)

@@ -48,12 +48,12 @@ internal sealed record CosmosSetCondition(
 /// </summary>
 internal static class CosmosReferenceConditions
 {
-    public static async Task<SearchQuery> ResolveAsync(CosmosGateway db, SearchQuery query, CancellationToken ct)
+    public static async Task<SearchQuery> ResolveAsync(CosmosGateway db, CosmosWideTypes wide, SearchQuery query, CancellationToken ct)
     {
         if (!query.Conditions.Any(NeedsResolving)) return query;
         var outer = OuterTypes(query);
         var resolved = new List<SearchCondition>();
-        foreach (var condition in query.Conditions) resolved.Add(await ResolveAsync(db, condition, outer, ct));
+        foreach (var condition in query.Conditions) resolved.Add(await ResolveAsync(db, wide, condition, outer, ct));
         return query with { Conditions = resolved };
     }
 
@@ -70,20 +70,20 @@ internal static class CosmosReferenceConditions
     };
 
     /// <param name="outer">The types the condition is tested on (null: any), to keep the inner answers to what can match.</param>
-    private static async Task<SearchCondition> ResolveAsync(CosmosGateway db, SearchCondition condition, IReadOnlyList<string>? outer, CancellationToken ct)
+    private static async Task<SearchCondition> ResolveAsync(CosmosGateway db, CosmosWideTypes wide, SearchCondition condition, IReadOnlyList<string>? outer, CancellationToken ct)
     {
         switch (condition)
         {
             case ChainCondition chain:
-                var targets = await IdsAsync(db, chain.TargetType, chain.Inner, ct);
+                var targets = await IdsAsync(db, wide, chain.TargetType, chain.Inner, ct);
                 return new CosmosSetCondition(CosmosSetKind.Reference, targets, chain.Param, chain.TargetType);
             case HasCondition has:
             {
-                var inner = await ResolveAsync(db, has.Inner, [has.SourceType], ct);
+                var inner = await ResolveAsync(db, wide, has.Inner, [has.SourceType], ct);
                 var p = new CosmosConditions();
                 var where = $"c.kind = {p.Add(CosmosKeys.Current)} AND c.type = {p.Add(has.SourceType)} AND x.p = {p.Add(has.ReferenceParam)}" +
                     $" AND {p.Translate(inner)}";
-                return new CosmosSetCondition(CosmosSetKind.Document, await ReferencedAsync(db, p, where, outer, ct));
+                return new CosmosSetCondition(CosmosSetKind.Document, await ReferencedAsync(db, p, where, outer, null, ct));
             }
             case CompartmentReferenceCondition c:
             {
@@ -92,11 +92,25 @@ internal static class CosmosReferenceConditions
                     ? p.Translate(new AnyCompartmentCondition(c.CompartmentType, null))
                     : new CosmosSetCondition(CosmosSetKind.Compartment, Compartments(c.CompartmentType, c.Ids)).Predicate(p);
                 // A resource of the compartment's own type is always in its own compartment, so never outside it.
-                var where = $"c.kind = {p.Add(CosmosKeys.Current)} AND {members} AND x.tt != {p.Add(c.CompartmentType)}";
-                return new CosmosSetCondition(CosmosSetKind.Document, await ReferencedAsync(db, p, where, outer, ct), OutsideCompartment: c.CompartmentType);
+                var outside = $"{members} AND x.tt != {p.Add(c.CompartmentType)}";
+                if (c is not { CompartmentType: "Patient", Ids: [var patient] })
+                {
+                    var across = await ReferencedAsync(db, p, $"c.kind = {p.Add(CosmosKeys.Current)} AND {outside}", outer, null, ct);
+                    return new CosmosSetCondition(CosmosSetKind.Document, across, OutsideCompartment: c.CompartmentType);
+                }
+                // One patient's members all have a document in the patient's partition (CosmosRouting), the wide ones aside.
+                var pk = $"Patient/{patient}";
+                var kinds = $"(c.kind = {p.Add(CosmosKeys.Current)} OR c.kind = {p.Add(CosmosKeys.Replica)}) AND c.pk = {p.Add(pk)}";
+                var referenced = await ReferencedAsync(db, p, $"{kinds} AND {outside}", outer, pk, ct);
+                if ((await wide.TypesAsync(ct)).Count > 0)
+                {
+                    var wideOnes = $"c.kind = {p.Add(CosmosKeys.Current)} AND c.wide = true AND c.pk != {p.Add(pk)} AND {outside}";
+                    referenced = referenced.Union(await ReferencedAsync(db, p, wideOnes, outer, null, ct), StringComparer.Ordinal).ToList();
+                }
+                return new CosmosSetCondition(CosmosSetKind.Document, referenced, OutsideCompartment: c.CompartmentType);
             }
             case CompartmentOwnerCondition c:
-                var owners = await IdsAsync(db, c.CompartmentType, c.Owner, ct);
+                var owners = await IdsAsync(db, wide, c.CompartmentType, c.Owner, ct);
                 return new CosmosSetCondition(CosmosSetKind.Compartment, Compartments(c.CompartmentType, owners));
             case AnyCompartmentCondition { Ids: { } ids } c:
                 return new CosmosSetCondition(CosmosSetKind.Compartment, Compartments(c.CompartmentType, ids));
@@ -105,7 +119,7 @@ internal static class CosmosReferenceConditions
                 foreach (var all in any.Alternatives)
                 {
                     var resolved = new List<SearchCondition>();
-                    foreach (var inner in all) resolved.Add(await ResolveAsync(db, inner, outer, ct));
+                    foreach (var inner in all) resolved.Add(await ResolveAsync(db, wide, inner, outer, ct));
                     alternatives.Add(resolved);
                 }
                 return new AnyOfCondition(alternatives);
@@ -117,9 +131,9 @@ internal static class CosmosReferenceConditions
     private static List<string> Compartments(string type, IEnumerable<string> ids) => ids.Select(id => $"{type}/{id}").ToList();
 
     /// <summary>The ids of current resources of the type that satisfy the condition.</summary>
-    private static async Task<List<string>> IdsAsync(CosmosGateway db, string type, SearchCondition condition, CancellationToken ct)
+    private static async Task<List<string>> IdsAsync(CosmosGateway db, CosmosWideTypes wide, string type, SearchCondition condition, CancellationToken ct)
     {
-        var inner = await ResolveAsync(db, condition, [type], ct);
+        var inner = await ResolveAsync(db, wide, condition, [type], ct);
         var p = new CosmosConditions();
         var query = p.Build($"SELECT VALUE c.rid FROM c WHERE c.kind = {p.Add(CosmosKeys.Current)} AND c.type = {p.Add(type)} AND {p.Translate(inner)}");
         var rows = await CosmosIdChunks.AllAsync(db, query, null, r => (string)r!, ct);
@@ -131,11 +145,11 @@ internal static class CosmosReferenceConditions
     /// parameter, alias x over their reference entries), limited to the outer types.
     /// </summary>
     private static async Task<List<string>> ReferencedAsync(
-        CosmosGateway db, CosmosConditions p, string where, IReadOnlyList<string>? outer, CancellationToken ct)
+        CosmosGateway db, CosmosConditions p, string where, IReadOnlyList<string>? outer, string? pk, CancellationToken ct)
     {
         var types = outer is null ? "" : $" AND ARRAY_CONTAINS({p.Add(outer.ToArray())}, x.tt)";
         var query = p.Build($"SELECT x.tt, x.ti FROM c JOIN x IN c.ref WHERE {where} AND IS_DEFINED(x.tt) AND IS_DEFINED(x.ti){types}");
-        var rows = await CosmosIdChunks.AllAsync(db, query, null, Target, ct);
+        var rows = await CosmosIdChunks.AllAsync(db, query, pk, Target, ct);
         return rows.Select(Target).Distinct(StringComparer.Ordinal).ToList();
     }
 

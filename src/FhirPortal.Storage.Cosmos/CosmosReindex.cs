@@ -5,8 +5,8 @@ using Microsoft.Azure.Cosmos;
 namespace FhirPortal.Storage.Cosmos;
 
 /// <summary>
-/// Recomputes the index of current documents in document-id order, one batch per call. Each document is replaced
-/// only if unchanged since it was read (If-Match): a concurrent write has just indexed it itself.
+/// Recomputes the index of current documents (and their replicas) in document-id order, one batch per call. Each
+/// document is replaced only if unchanged since it was read (If-Match): a concurrent write has just indexed it itself.
 /// </summary>
 internal static class CosmosReindex
 {
@@ -27,7 +27,16 @@ internal static class CosmosReindex
             var doc = CosmosDocuments.Writable(row.AsObject());
             var reindexed = CosmosIndexJson.Write(index(CosmosDocuments.ToStored(doc)));
             foreach (var (name, value) in reindexed) doc[name] = value?.DeepClone();
-            await db.ReplaceAsync(doc, etag, ct);
+            if (await db.ReplaceAsync(doc, etag, ct) is null) continue;
+            // Replicas of this version get the same index (a newer version's replicas were written with theirs).
+            foreach (var partition in CosmosDocuments.ReplicasOf(doc))
+            {
+                var replica = await db.ReadAsync((string)doc["id"]!, partition, ct);
+                if (replica is null || CosmosDocuments.VersionOf(replica.Body) != CosmosDocuments.VersionOf(doc)) continue;
+                var copy = CosmosDocuments.Writable(replica.Body);
+                foreach (var (name, value) in reindexed) copy[name] = value?.DeepClone();
+                await db.ReplaceAsync(copy, replica.ETag, ct);
+            }
         }
         var next = rows.Count == batch.Count && rows.Count > 0 ? (string)rows[^1]!["id"]! : null;
         return new ReindexProgress(rows.Count, next);

@@ -72,9 +72,10 @@ public sealed class CosmosResourceStore : IResourceStore, IDisposable
     {
         var container = await CosmosContainerSetup.EnsureAsync(_client, _options, CancellationToken.None);
         var db = new CosmosGateway(container, _logger);
-        var search = new CosmosSearch(db);
+        var wideTypes = new CosmosWideTypes(db);
+        var search = new CosmosSearch(db, wideTypes);
         var locator = new CosmosLocator(db);
-        var transactions = new CosmosTransactions(db, locator, _options.TransactionLease, search.AnyMatchAsync);
+        var transactions = new CosmosTransactions(db, locator, wideTypes, _options.TransactionLease, search.AnyMatchAsync);
         using (CosmosCharge.Measure(_logger, "recovery"))
             await transactions.RecoverAsync(CancellationToken.None);
         return new Parts(db, transactions, search, new CosmosHistory(db, transactions));

@@ -1,84 +1,111 @@
 using FhirPortal.Search;
-using Hl7.Fhir.Introspection;
-using Hl7.Fhir.Model;
 
 namespace FhirPortal.Storage.Cosmos;
 
+/// <summary>A search to run in one patient's partition (current documents and replicas there), or across partitions (current documents only).</summary>
+/// <param name="WideOutside">Across partitions, only the wide resources outside this patient's partition.</param>
+internal sealed record CosmosPart(SearchQuery Query, string? Partition, string? WideOutside = null);
+
 /// <summary>
-/// Picks the one partition a search can run in, when the query itself proves that every match lives there
-/// (CosmosPartitioning: a resource's current document sits in the partition of the first Patient named by its
-/// type's first compartment parameter). Otherwise null: a cross-partition query. Routing must never change the
-/// answer, so it only applies when the query pins that first reference:
+/// Picks the partitions a search runs in. Every resource in a patient's compartment has a document in that
+/// patient's partition (its current document, or a replica: see <see cref="CosmosPartitioning"/>), so a search the
+/// query itself confines to one patient's compartment runs there as one single-partition query:
 /// <list type="bullet">
-/// <item><c>Patient?_id=X</c>: a Patient is always in its own partition.</item>
-/// <item>a reference condition naming <c>Patient/X</c> only, on the element of the type's first compartment
-/// parameter when it holds one reference at most (Observation.subject, also searched as patient): the match's
-/// first Patient reference is X.</item>
-/// <item>the Patient/X compartment of a type whose only compartment parameter holds one reference at most
-/// (Encounter, Immunization, ...): every member names X there. Types with more compartment parameters
-/// (Observation: subject and performer) are not routed: an Observation of patient Y performed by X is in X's
-/// compartment but in Y's partition.</item>
+/// <item><c>Patient?_id=X</c> (a Patient is always in its own partition);</item>
+/// <item>the Patient/X compartment (compartment searches, patient-scoped access, the members of X's record);</item>
+/// <item>a reference naming <c>Patient/X</c> only, on a parameter that decides compartment membership
+/// (Observation: subject, performer, and patient, which reads subject).</item>
 /// </list>
+/// Wide resources of the types searched are then asked for across partitions as well, and the record of
+/// <c>$everything</c>/<c>$export</c> is split: its members in the patient's partition, the resources they reference
+/// (outside every compartment) across partitions. Parts are disjoint, so their pages merge and their counts add up.
 /// </summary>
 internal static class CosmosRouting
 {
     private static readonly SearchParameterRegistry Standard = SearchParameterRegistry.CreateDefault();
     private const string PatientFilter = ".where(resolve() is Patient)";
 
+    /// <param name="split">Whether the search may run as several queries (its order merges: not a sort walk).</param>
+    public static async Task<IReadOnlyList<CosmosPart>> PartsAsync(SearchQuery query, CosmosWideTypes wide, bool split, CancellationToken ct)
+    {
+        if (PartitionKey(query) is { } pk) return await WithWideAsync(query, pk, wide, split, ct) ?? [new CosmosPart(query, null)];
+        if (split && RecordSplit(query) is var (members, referenced) && PartitionKey(members) is { } patient
+            && await WithWideAsync(members, patient, wide, split, ct) is { } parts)
+            return [.. parts, new CosmosPart(referenced, null)];
+        return [new CosmosPart(query, null)];
+    }
+
+    /// <summary>The patient partition that holds a document of every match, or null.</summary>
     public static string? PartitionKey(SearchQuery query)
     {
-        if (query.ResourceType is not { } type) return null;
         foreach (var condition in query.Conditions)
         {
-            if (Pinned(type, condition) is { } patient) return $"Patient/{patient}";
+            if (Pinned(query.ResourceType, condition) is { } patient) return $"Patient/{patient}";
         }
         return null;
     }
 
-    private static string? Pinned(string type, SearchCondition condition) => condition switch
+    private static async Task<IReadOnlyList<CosmosPart>?> WithWideAsync(SearchQuery query, string pk, CosmosWideTypes wide, bool split, CancellationToken ct)
+    {
+        var types = await wide.TypesAsync(ct);
+        IReadOnlyList<string>? searched = query.ResourceType is { } type ? [type] : query.Types is { Count: > 0 } list ? list : null;
+        if (types.Count == 0 || (searched is not null && !searched.Any(types.Contains))) return [new CosmosPart(query, pk)];
+        // The wide ones live elsewhere: a second query, which a sort walk cannot merge (it then runs as one query across partitions).
+        return split ? [new CosmosPart(query, pk), new CosmosPart(query, null, WideOutside: pk)] : null;
+    }
+
+    /// <summary>
+    /// A top-level alternative of one patient's compartment members against alternatives that each match only
+    /// resources outside every Patient compartment (the record of <c>$everything</c>): the query for each side.
+    /// </summary>
+    private static (SearchQuery Members, SearchQuery Referenced)? RecordSplit(SearchQuery query)
+    {
+        foreach (var any in query.Conditions.OfType<AnyOfCondition>())
+        {
+            var rest = query.Conditions.Where(c => !ReferenceEquals(c, any)).ToList();
+            var pinned = any.Alternatives.Where(all => all.Any(c => Pinned(query.ResourceType, c) is not null)).ToList();
+            if (pinned.Count != 1) continue;
+            var others = any.Alternatives.Where(all => !ReferenceEquals(all, pinned[0])).ToList();
+            if (!others.All(all => all.Any(c => c is CosmosSetCondition { OutsideCompartment: "Patient" }))) continue;
+            return (query with { Conditions = [.. rest, .. pinned[0]] }, query with { Conditions = [.. rest, new AnyOfCondition(others)] });
+        }
+        return null;
+    }
+
+    private static string? Pinned(string? type, SearchCondition condition) => condition switch
     {
         IdCondition { Ids: [var id] } when type == "Patient" => id,
-        // A Patient is in its own partition whatever it links to.
-        _ when type == "Patient" => null,
-        ReferenceCondition { AnyOf.Count: > 0 } r when DecidesPartition(type, r.Param, out var onlyPatients)
+        CompartmentCondition { CompartmentType: "Patient" } c => c.Id,
+        AnyCompartmentCondition { CompartmentType: "Patient", Ids: [var id] } => id,
+        CosmosSetCondition { Kind: CosmosSetKind.Compartment, OutsideCompartment: null, Values: [var pk] } when pk.StartsWith("Patient/", StringComparison.Ordinal)
+            => pk["Patient/".Length..],
+        ReferenceCondition { AnyOf.Count: > 0 } r when type is not null && DecidesMembership(type, r.Param, out var onlyPatients)
             && r.AnyOf.All(m => m is { Id: not null, Url: null } && (m.TargetType == "Patient" || (m.TargetType is null && onlyPatients)))
             && r.AnyOf.Select(m => m.Id).Distinct().Count() == 1 => r.AnyOf[0].Id,
-        CompartmentCondition { CompartmentType: "Patient" } c
-            when CompartmentMembership.PatientParameters(type) is [var only] && DecidesPartition(type, only, out _) => c.Id,
         _ => null,
     };
 
     /// <summary>
-    /// Whether the parameter reads the same single-reference element as the type's first compartment parameter
-    /// (Observation: subject and patient both read Observation.subject), which alone decides the partition.
+    /// Whether a reference to a Patient under the parameter puts the resource in that patient's compartment: the
+    /// parameter is one of the type's compartment parameters, or reads the same element as one (Observation.patient
+    /// reads subject). A plain id names a Patient when nothing else can be indexed under the parameter.
     /// </summary>
-    private static bool DecidesPartition(string type, string param, out bool onlyPatients)
+    private static bool DecidesMembership(string type, string param, out bool onlyPatients)
     {
         onlyPatients = false;
-        if (CompartmentMembership.PatientParameters(type) is not [var first, ..]) return false;
-        if (!Standard.TryGet(type, param, out var info) || SinglePath(type, info) is not { } path) return false;
-        // A plain id names a Patient when nothing else can be indexed under the parameter.
-        onlyPatients = info.Targets is ["Patient"] || info.Expression!.EndsWith(PatientFilter, StringComparison.Ordinal);
-        return Standard.TryGet(type, first, out var firstInfo) && SinglePath(type, firstInfo) == path;
+        var members = CompartmentMembership.PatientParameters(type);
+        if (members.Count == 0 || !Standard.TryGet(type, param, out var info)) return false;
+        onlyPatients = info.Targets is ["Patient"] || info.Expression?.EndsWith(PatientFilter, StringComparison.Ordinal) == true;
+        if (members.Contains(param)) return true;
+        return PlainPath(info) is { } path && members.Any(m => Standard.TryGet(type, m, out var member) && PlainPath(member) == path);
     }
 
-    /// <summary>The parameter's element path when it is one path of elements that each occur once at most; otherwise null.</summary>
-    private static string? SinglePath(string type, SearchParameterInfo info)
+    /// <summary>The parameter's element path when it is one plain path ("X.subject.where(resolve() is Patient)" narrows it only).</summary>
+    private static string? PlainPath(SearchParameterInfo info)
     {
         if (info.Expression is not { } expression) return null;
-        // "X.subject.where(resolve() is Patient)" narrows the values, never adds any.
         var path = expression.Trim();
         if (path.EndsWith(PatientFilter, StringComparison.Ordinal)) path = path[..^PatientFilter.Length];
-        if (path.Contains('|') || path.Contains('(')) return null;
-        var steps = path.Split('.');
-        if (steps[0] != type) return null;
-        var mapping = ModelInfo.ModelInspector.FindClassMapping(type);
-        foreach (var step in steps.Skip(1))
-        {
-            var property = mapping?.FindMappedElementByName(step);
-            if (property is null || property.IsCollection) return null;
-            mapping = property.PropertyTypeMapping as ClassMapping;
-        }
-        return path;
+        return path.Contains('|') || path.Contains('(') ? null : path;
     }
 }

@@ -4,21 +4,27 @@ using FhirPortal.Search;
 namespace FhirPortal.Storage.Cosmos;
 
 /// <summary>
-/// Runs a <see cref="SearchQuery"/> over the current documents: filter, then a page in _sort order with keyset paging
-/// (<see cref="CosmosSort"/>), and _total.
+/// Runs a <see cref="SearchQuery"/> over the current documents: in the partitions <see cref="CosmosRouting"/> picks,
+/// a page in _sort order with keyset paging (<see cref="CosmosSort"/>), and _total.
 /// </summary>
-internal sealed class CosmosSearch(CosmosGateway db)
+internal sealed class CosmosSearch(CosmosGateway db, CosmosWideTypes wide)
 {
     private const string Columns = "c.id, c.type, c.rid, c.vid, c.m, c.lu, c.lum, c.raw";
 
     public async Task<Page> QueryAsync(SearchQuery query, CancellationToken ct)
     {
-        query = await CosmosReferenceConditions.ResolveAsync(db, query, ct);
-        var pk = CosmosRouting.PartitionKey(query);
-        long? total = query.Total == TotalMode.None ? null : await CountAsync(query, pk, ct);
+        query = await CosmosReferenceConditions.ResolveAsync(db, wide, query, ct);
+        var parts = await CosmosRouting.PartsAsync(query, wide, CosmosSort.Merges(query.Sort), ct);
+        long? total = null;
+        if (query.Total != TotalMode.None)
+        {
+            total = 0;
+            foreach (var part in parts) total += await CountAsync(part, ct);
+        }
         if (query.Count == 0) return new Page([], null) { Total = total };
 
-        var (rows, next, previous) = await CosmosSort.PageAsync(db, query, c => Where(c, query), Columns, pk, ct);
+        var queries = parts.Select(part => new CosmosSort.PartQuery(c => Where(c, part), part.Partition)).ToList();
+        var (rows, next, previous) = await CosmosSort.PageAsync(db, query, queries, Columns, ct);
         var entries = rows.Select(CosmosDocuments.ToStored).ToList();
         return new Page(entries, next)
         {
@@ -28,21 +34,33 @@ internal sealed class CosmosSearch(CosmosGateway db)
 
     public async Task<bool> AnyMatchAsync(SearchQuery query, CancellationToken ct)
     {
-        query = await CosmosReferenceConditions.ResolveAsync(db, query, ct);
-        var conditions = new CosmosConditions();
-        var sql = $"SELECT TOP 1 c.id FROM c WHERE {Where(conditions, query)}";
-        return await CosmosIdChunks.AnyAsync(db, conditions.Build(sql), CosmosRouting.PartitionKey(query), ct);
+        query = await CosmosReferenceConditions.ResolveAsync(db, wide, query, ct);
+        foreach (var part in await CosmosRouting.PartsAsync(query, wide, split: true, ct))
+        {
+            var conditions = new CosmosConditions();
+            var sql = $"SELECT TOP 1 c.id FROM c WHERE {Where(conditions, part)}";
+            if (await CosmosIdChunks.AnyAsync(db, conditions.Build(sql), part.Partition, ct)) return true;
+        }
+        return false;
     }
 
-    private async Task<long> CountAsync(SearchQuery query, string? pk, CancellationToken ct)
+    private async Task<long> CountAsync(CosmosPart part, CancellationToken ct)
     {
         var conditions = new CosmosConditions();
-        return await CosmosIdChunks.CountAsync(db, conditions, Where(conditions, query), pk, ct);
+        return await CosmosIdChunks.CountAsync(db, conditions, Where(conditions, part), part.Partition, ct);
     }
 
-    private static string Where(CosmosConditions conditions, SearchQuery query)
+    /// <summary>
+    /// The part's filter: in one patient's partition its current documents and replicas (each resource once there),
+    /// across partitions current documents only (each resource once in the container).
+    /// </summary>
+    private static string Where(CosmosConditions conditions, CosmosPart part)
     {
-        var sql = new StringBuilder($"c.kind = {conditions.Add(CosmosKeys.Current)}");
+        var query = part.Query;
+        var sql = new StringBuilder(part.Partition is { } pk
+            ? $"(c.kind = {conditions.Add(CosmosKeys.Current)} OR c.kind = {conditions.Add(CosmosKeys.Replica)}) AND c.pk = {conditions.Add(pk)}"
+            : $"c.kind = {conditions.Add(CosmosKeys.Current)}");
+        if (part.WideOutside is { } home) sql.Append($" AND c.wide = true AND c.pk != {conditions.Add(home)}");
         if (query.ResourceType is not null) sql.Append($" AND c.type = {conditions.Add(query.ResourceType)}");
         else if (query.Types is { Count: > 0 } types) sql.Append($" AND ARRAY_CONTAINS({conditions.Add(types.ToArray())}, c.type)");
         foreach (var condition in query.Conditions) sql.Append(" AND ").Append(conditions.Translate(condition));

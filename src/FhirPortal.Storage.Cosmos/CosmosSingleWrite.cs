@@ -10,11 +10,15 @@ namespace FhirPortal.Storage.Cosmos;
 /// </summary>
 internal sealed partial class CosmosTransactions
 {
-    /// <summary>Commits the write; false when it moves the resource to another home (the record protocol does that).</summary>
+    /// <summary>
+    /// Commits the write; false when it changes more than the current document (a move to another home, replicas
+    /// in other patients' partitions, a wide resource): the record protocol does those.
+    /// </summary>
     private async Task<bool> CommitSingleAsync(ResourceWrite write, CancellationToken ct)
     {
         var key = write.Version.Key;
         var entry = CosmosDocuments.Entry(write);
+        if (CosmosDocuments.Spreads(entry)) return false;
         var expected = write.Version.VersionId - 1;
         if (expected == 0)
         {
@@ -23,7 +27,7 @@ internal sealed partial class CosmosTransactions
         }
         var newHome = (string?)entry["home"];
         // An update of what this store last saw skips reading it again: the If-Match of the replace checks it is still so.
-        if (Locator.Recent(key) is { } recent && recent.VersionId == expected && (newHome is null || newHome == recent.Home))
+        if (Locator.Recent(key) is { } recent && recent.VersionId == expected && !recent.Spreads && (newHome is null || newHome == recent.Home))
         {
             await _db.CreateAsync(recent.Superseded, ct);
             var doc = CosmosDocuments.Resource(entry, recent.Home);
@@ -37,7 +41,7 @@ internal sealed partial class CosmosTransactions
         var at = current is null ? 0 : CosmosDocuments.VersionOf(current.Body);
         if (at != expected) throw VersionConflict(key, at, expected);
         var home = (string)current!.Body["pk"]!;
-        if (newHome is not null && newHome != home) return false;
+        if ((newHome is not null && newHome != home) || CosmosDocuments.Spreads(current.Body)) return false;
         // The superseded version first: a crash right after leaves a copy of a committed version (history shows it
         // once), never a gap. Its id is fixed, so a second copy of it is refused.
         await _db.CreateAsync(CosmosDocuments.Version(current.Body), ct);

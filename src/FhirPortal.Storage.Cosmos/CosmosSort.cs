@@ -14,8 +14,14 @@ namespace FhirPortal.Storage.Cosmos;
 /// </summary>
 internal static class CosmosSort
 {
+    /// <summary>One query of a search that runs as several (disjoint parts, each in its partition or across them).</summary>
+    public sealed record PartQuery(Func<CosmosConditions, string> Where, string? Partition);
+
+    /// <summary>Whether pages of several parts can be merged in this order (the one-query orders; not a sort walk).</summary>
+    public static bool Merges(IReadOnlyList<SortKey> sort) => Order.Of(sort) is not null;
+
     public static async Task<(List<JsonNode> Rows, string? Next, string? Previous)> PageAsync(
-        CosmosGateway db, SearchQuery query, Func<CosmosConditions, string> where, string columns, string? pk, CancellationToken ct)
+        CosmosGateway db, SearchQuery query, IReadOnlyList<PartQuery> parts, string columns, CancellationToken ct)
     {
         var order = Order.Of(query.Sort);
         var cursor = query.Cursor is null ? null : Cursor.Decode(query.Cursor, order is null ? query.Sort.Count : order.Field is null ? 0 : 1);
@@ -25,18 +31,29 @@ internal static class CosmosSort
         Func<JsonNode, Cursor> cursorOf;
         if (order is null)
         {
-            var walk = new CosmosSortWalk(db, query, where, columns, pk, backward);
+            if (parts is not [var only]) throw new InvalidOperationException("A sort walk runs as one query.");
+            var walk = new CosmosSortWalk(db, query, only.Where, columns, only.Partition, backward);
             rows = await walk.RowsAsync(cursor, ct);
             cursorOf = walk.CursorOf;
         }
         else
         {
-            var conditions = new CosmosConditions();
-            var filter = where(conditions);
-            if (cursor is not null) filter += " AND " + order.After(conditions, cursor, backward);
-            var sql = $"SELECT TOP {query.Count + 1} {columns} FROM c WHERE {filter} ORDER BY {order.By(backward)}";
             Comparison<JsonNode> compare = backward ? (a, b) => order.Compare(b, a) : order.Compare;
-            rows = (await CosmosIdChunks.PageAsync(db, conditions.Build(sql), pk, query.Count + 1, compare, ct)).Select(r => r!).ToList();
+            rows = [];
+            // Each part's first entries after the cursor, in order; the page is the first of their union.
+            foreach (var part in parts)
+            {
+                var conditions = new CosmosConditions();
+                var filter = part.Where(conditions);
+                if (cursor is not null) filter += " AND " + order.After(conditions, cursor, backward);
+                var sql = $"SELECT TOP {query.Count + 1} {columns} FROM c WHERE {filter} ORDER BY {order.By(backward)}";
+                rows.AddRange((await CosmosIdChunks.PageAsync(db, conditions.Build(sql), part.Partition, query.Count + 1, compare, ct)).Select(r => r!));
+            }
+            if (parts.Count > 1)
+            {
+                rows.Sort(compare);
+                rows = rows.Take(query.Count + 1).ToList();
+            }
             cursorOf = order.CursorAfter;
         }
 

@@ -56,9 +56,10 @@ internal sealed partial class CosmosTransactions
         var last = versions[^1];
         var home = (string)last["home"]!;
         var own = CosmosKeys.Own(held.Key);
+        if (CosmosDocuments.Spreads(last)) return false;
         if (held.Locked is { } locked)
         {
-            if ((string)locked.Body["pk"]! != home) return false;
+            if ((string)locked.Body["pk"]! != home || CosmosDocuments.Spreads(locked.Body)) return false;
             await _db.CreateAsync(CosmosDocuments.Version(locked.Body), ct);
         }
         foreach (var entry in versions.SkipLast(1)) await _db.CreateAsync(CosmosDocuments.Version(entry), ct);
@@ -75,9 +76,11 @@ internal sealed partial class CosmosTransactions
     /// <summary>
     /// Applies one resource's versions from the record alone, in an order that keeps it readable throughout:
     /// 1. the superseded versions (the locked current document's, then all but the last of the batch);
-    /// 2. the last version in its home, unless it or a later one is in place;
-    /// 3. the pointer to that home (never moved back by a late applier);
-    /// 4. when the resource moved, its old home's document, while it still carries this transaction's lock.
+    /// 2. replicas in other patients' partitions, written and removed while the lock still holds off later writes;
+    /// 3. the last version in its home, unless it or a later one is in place;
+    /// 4. the pointer to that home (never moved back by a late applier);
+    /// 5. when the resource moved, its old home's document (still locked by this transaction): replaced by a
+    ///    replica when that patient is still in its compartment, deleted otherwise.
     /// </summary>
     private async Task ApplyResourceAsync(string txn, ResourceKey key, List<JsonObject> versions, CancellationToken ct)
     {
@@ -92,6 +95,14 @@ internal sealed partial class CosmosTransactions
         foreach (var entry in versions.SkipLast(1)) await _db.CreateAsync(CosmosDocuments.Version(entry), ct);
 
         var found = await Locator.FindAsync(key, remembered: false, ct);
+        var superseded = found.Resource is not null && CosmosDocuments.VersionOf(found.Resource.Body) > vid; // a later write is in place
+        var replicas = superseded ? [] : CosmosDocuments.ReplicasOf(last);
+        foreach (var partition in replicas.Where(r => r != from))
+            await WriteIfOlderAsync(CosmosDocuments.Replica(last, home, partition), vid, ct);
+        var previous = last["fromReps"] is JsonArray fromReps && !superseded ? fromReps.Select(r => (string)r!) : [];
+        foreach (var partition in previous.Except(replicas).Where(r => r != home))
+            await DeleteReplicaIfOlderAsync(id, partition, vid, ct);
+
         if (found.Resource is null || CosmosDocuments.VersionOf(found.Resource.Body) < vid)
         {
             var created = await WriteIfOlderAsync(CosmosDocuments.Resource(last, home), vid, ct);
@@ -104,7 +115,18 @@ internal sealed partial class CosmosTransactions
             }
         }
         if (from is not null && from != home && from != own && await _db.ReadAsync(id, from, ct) is { } moved && LockedBy(moved, txn))
-            await _db.DeleteAsync(id, from, moved.ETag, ct);
+        {
+            if (replicas.Contains(from)) await _db.ReplaceAsync(CosmosDocuments.Replica(last, home, from), moved.ETag, ct);
+            else await _db.DeleteAsync(id, from, moved.ETag, ct);
+        }
+    }
+
+    /// <summary>Removes a replica of an older version (never the current document a move has put in its place).</summary>
+    private async Task DeleteReplicaIfOlderAsync(string id, string partition, int vid, CancellationToken ct)
+    {
+        var replica = await _db.ReadAsync(id, partition, ct);
+        if (replica is not null && CosmosDocuments.Kind(replica.Body) == CosmosKeys.Replica && CosmosDocuments.VersionOf(replica.Body) < vid)
+            await _db.DeleteAsync(id, partition, replica.ETag, ct);
     }
 
     private static bool LockedBy(CosmosDoc doc, string txn) => CosmosDocuments.IsResource(doc.Body) && CosmosLocks.Owner(doc.Body) == txn;
@@ -112,7 +134,7 @@ internal sealed partial class CosmosTransactions
     private static bool PointsAt(JsonObject own, string home, int vid) =>
         CosmosDocuments.Kind(own) == CosmosKeys.Pointer && (string)own["home"]! == home && (int)own["hv"]! <= vid;
 
-    /// <summary>Writes the resource document over anything older in its place (an older version or a pointer); true when it created it.</summary>
+    /// <summary>Writes a current document or replica over anything older in its place (an older version, a replica, a pointer); true when it created it.</summary>
     private async Task<bool> WriteIfOlderAsync(JsonObject doc, int vid, CancellationToken ct)
     {
         for (var attempt = 0; attempt < 5; attempt++)
@@ -125,7 +147,7 @@ internal sealed partial class CosmosTransactions
             }
             // A pointer in its place is a create's own (replaced) unless a later version moved the resource away.
             var body = existing.Body;
-            if (CosmosDocuments.IsResource(body) ? CosmosDocuments.VersionOf(body) >= vid : (int)body["hv"]! > vid) return false;
+            if (CosmosDocuments.Kind(body) == CosmosKeys.Pointer ? (int)body["hv"]! > vid : CosmosDocuments.VersionOf(body) >= vid) return false;
             if (await _db.ReplaceAsync(doc, existing.ETag, ct) is not null) return false;
         }
         throw new CosmosStoreException($"{doc["id"]} in {doc["pk"]} kept changing while a transaction was applied.");

@@ -25,10 +25,12 @@ internal sealed partial class CosmosTransactions
     private readonly Func<SearchQuery, CancellationToken, Task<bool>> _anyMatch;
     private long _nextSweepMs;
 
-    public CosmosTransactions(CosmosGateway db, CosmosLocator locator, TimeSpan lease, Func<SearchQuery, CancellationToken, Task<bool>> anyMatch)
+    public CosmosTransactions(
+        CosmosGateway db, CosmosLocator locator, CosmosWideTypes wideTypes, TimeSpan lease, Func<SearchQuery, CancellationToken, Task<bool>> anyMatch)
     {
         _db = db;
         Locator = locator;
+        WideTypes = wideTypes;
         _lease = lease;
         _anyMatch = anyMatch;
         Locks = new CosmosLocks(db, lease, RollForwardAsync);
@@ -45,6 +47,8 @@ internal sealed partial class CosmosTransactions
     public CosmosLocks Locks { get; }
 
     public CosmosLocator Locator { get; }
+
+    public CosmosWideTypes WideTypes { get; }
 
     /// <summary>Tests: the clock that decides when an unfinished create's id may be taken over.</summary>
     internal TimeProvider Clock { get; set; } = TimeProvider.System;
@@ -87,6 +91,9 @@ internal sealed partial class CosmosTransactions
                 if (await _anyMatch(criteria, ct))
                     throw new WriteConflictException($"A {criteria.ResourceType} matching the conditional create's criteria was stored concurrently.");
             }
+            // Compartment searches must know a type has wide resources before one of them commits.
+            foreach (var type in entries.Where(e => e["wide"] is not null).Select(e => (string)e["type"]!).Distinct())
+                await WideTypes.AddAsync(type, ct);
             var record = await PrepareRecordAsync(txn, entries, criteriaLocks, ct);
             if (DateTimeOffset.UtcNow - started > Retention / 2)
                 throw new WriteConflictException("The transaction took too long to take its locks; it was abandoned.");
@@ -154,6 +161,7 @@ internal sealed partial class CosmosTransactions
         {
             entry["from"] = from;
             entry["home"] ??= from;
+            if (current.Body["reps"] is JsonArray reps) entry["fromReps"] = reps.DeepClone();
         }
         var locked = CosmosDocuments.Writable(current.Body);
         locked["lock"] = CosmosLocks.NewLock(txn);
