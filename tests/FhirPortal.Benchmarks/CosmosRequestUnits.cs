@@ -80,6 +80,7 @@ internal static class CosmosRequestUnits
         var skipped = syntheaPatients == 0 ? "skipped (--synthea 0)"
             : !Directory.Exists(fixtures) ? $"skipped: fixtures not found at {fixtures} (see ../shared/fixtures/README.md)" : null;
         var clock = Stopwatch.StartNew();
+        var syntheaPatientIds = new List<string>();
         if (skipped is null)
         {
             var patientFiles = Directory.GetFiles(fixtures, "*.json").Select(Path.GetFileName).OfType<string>()
@@ -89,6 +90,7 @@ internal static class CosmosRequestUnits
                 var json = await File.ReadAllBytesAsync(Path.Combine(fixtures, file));
                 var bundle = JsonNode.Parse(json)!;
                 var response = await Measure(kind, r => Written(bundle, r), () => client.SendAsync(PostBundle(json)));
+                if (kind == PatientBundles) syntheaPatientIds.AddRange(CreatedPatients(bundle, response));
                 // A batch answers per entry: say so when some entries failed rather than let the row quietly shrink.
                 var entries = bundle["entry"]!.AsArray().Count;
                 if (rows[^1].ResourceWrites < entries)
@@ -98,12 +100,38 @@ internal static class CosmosRequestUnits
         }
         clock.Stop();
 
+        // Reading a patient's record, every page: single-partition queries for the patient's own resources (the
+        // 'across' column counts the queries that span partitions: the referenced practitioners and organizations).
+        var reads = new List<Row>();
+        foreach (var id in syntheaPatientIds)
+        {
+            foreach (var (label, url) in new[]
+            {
+                ("Patient/$everything", $"Patient/{id}/$everything?_count=100"),
+                ("Observation?patient (all pages)", $"Observation?patient={id}&_count=100"),
+                ("Patient/X/Encounter (compartment)", $"Patient/{id}/Encounter?_count=100"),
+            })
+            {
+                requests.Clear();
+                var returned = 0;
+                for (var next = url; next is not null;)
+                {
+                    using var response = await client.GetAsync(next);
+                    var page = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+                    if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"{label}: {(int)response.StatusCode} {page}");
+                    returned += page["entry"]?.AsArray().Count ?? 0;
+                    next = (string?)page["link"]?.AsArray().FirstOrDefault(l => (string?)l!["relation"] == "next")?["url"];
+                }
+                reads.Add(new Row($"{label} ({returned})", 0, requests.Snapshot()));
+            }
+        }
+
         Console.WriteLine($"Cosmos store request units; synthetic interactions: averages over {count} runs each");
         Console.WriteLine("Estimate: learn.microsoft.com/azure/cosmos-db/understand-request-unit-consumption, 'Document size' table, per request.");
         Console.WriteLine("resources: resources written; reads/writes/queries: Cosmos requests; KB: document bytes sent and received;");
         Console.WriteLine("B/doc: average bytes per document written (create, replace, upsert).");
         Console.WriteLine();
-        var header = $"{"interaction",-34} {"resources",9} {"reads",7} {"writes",7} {"queries",7} {"KB",9} {"B/doc",6} {"emulator RU",11} {"est. RU",9} {"est. RU/write",13}";
+        var header = $"{"interaction",-34} {"resources",9} {"reads",7} {"writes",7} {"queries",7} {"across",6} {"KB",9} {"B/doc",6} {"emulator RU",11} {"est. RU",9} {"est. RU/write",13}";
         Console.WriteLine(header);
         foreach (var group in synthetic.GroupBy(r => r.Interaction)) Print(group.Key, [.. group], group.Count());
         Console.WriteLine();
@@ -115,6 +143,10 @@ internal static class CosmosRequestUnits
             Console.WriteLine(header);
             foreach (var group in synthea.GroupBy(r => r.Interaction)) Print($"{group.Key} ({group.Count()})", [.. group], 1);
             Print($"Synthea total ({synthea.Count})", synthea, 1);
+            Console.WriteLine();
+            Console.WriteLine("Reading the Synthea patients' records, per patient, all pages (resources returned in brackets)");
+            Console.WriteLine(header);
+            foreach (var row in reads) Print(row.Interaction, [row], 1);
         }
         Console.WriteLine();
 
@@ -140,7 +172,7 @@ internal static class CosmosRequestUnits
         var bytesPerDocument = documents.Count == 0 ? "" : (documents.Sum(q => q.Bytes) / documents.Count).ToString(CultureInfo.InvariantCulture);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{label,-34} {writes / (double)per,9:F1} {Per(q => q.Operation == "read"),7:F1} {Per(q => IsWrite(q.Operation)),7:F1} " +
-            $"{Per(q => q.Operation == "query"),7:F1} {all.Sum(q => q.Bytes) / 1024.0 / per,9:F1} {bytesPerDocument,6} " +
+            $"{Per(q => q.Operation == "query"),7:F1} {Per(q => q.Operation == "query" && q.Partition == "*"),6:F1} {all.Sum(q => q.Bytes) / 1024.0 / per,9:F1} {bytesPerDocument,6} " +
             $"{all.Sum(q => q.Charge) / per,11:F1} {estimate / per,9:F1} {perWrite,13}"));
     }
 
@@ -154,6 +186,13 @@ internal static class CosmosRequestUnits
             (string?)e.Second?["response"]?["status"] is { } status
             && (status.StartsWith("201", StringComparison.Ordinal)
                 || status.StartsWith("200", StringComparison.Ordinal) && (string?)e.First?["request"]?["method"] is "PUT" or "PATCH"));
+
+    /// <summary>The ids the server gave the Patients a transaction created (from the response entries' locations).</summary>
+    private static IEnumerable<string> CreatedPatients(JsonNode request, JsonNode response) =>
+        request["entry"]!.AsArray().Zip(response["entry"]!.AsArray())
+            .Where(e => (string?)e.First?["resource"]?["resourceType"] == "Patient" && e.Second?["response"]?["location"] is not null)
+            .Select(e => ((string)e.Second!["response"]!["location"]!).Split('/'))
+            .Select(parts => parts[Array.LastIndexOf(parts, "Patient") + 1]);
 
     private static int Option(string[] args, string name, int fallback) =>
         args.SkipWhile(a => a != name).Skip(1).Select(a => int.Parse(a, CultureInfo.InvariantCulture)).FirstOrDefault(fallback);
@@ -216,7 +255,8 @@ internal static class CosmosRequestUnits
 
     private sealed record Row(string Interaction, int ResourceWrites, List<Request> Requests);
 
-    private sealed record Request(string Operation, double Charge, long Bytes);
+    /// <param name="Partition">The request's partition; "*" for a query across partitions.</param>
+    private sealed record Request(string Operation, double Charge, long Bytes, string Partition);
 
     /// <summary>The store's per-request Debug entries ("Cosmos {Operation} {Target}: ...") since the last Clear.</summary>
     private sealed class RequestLog : ILoggerProvider, ILogger
@@ -238,7 +278,8 @@ internal static class CosmosRequestUnits
             if (state is not IReadOnlyList<KeyValuePair<string, object?>> fields) return;
             var values = fields.ToDictionary(f => f.Key, f => f.Value);
             if (!values.ContainsKey("Target") || values.GetValueOrDefault("Operation") is not string operation) return;
-            lock (_requests) _requests.Add(new Request(operation, Convert.ToDouble(values["RequestCharge"], CultureInfo.InvariantCulture), Convert.ToInt64(values["Bytes"], CultureInfo.InvariantCulture)));
+            lock (_requests) _requests.Add(new Request(operation, Convert.ToDouble(values["RequestCharge"], CultureInfo.InvariantCulture),
+                Convert.ToInt64(values["Bytes"], CultureInfo.InvariantCulture), (string?)values.GetValueOrDefault("Partition") ?? "*"));
         }
 
         public void Dispose() { }
