@@ -58,8 +58,17 @@ internal sealed partial class CosmosTransactions
     /// <summary>Removes a create that lost its race (unless someone already wrote over it).</summary>
     private async Task TakeBackAsync(Created created, CancellationToken ct)
     {
+        Locator.Forget(created.Key);
         var id = CosmosKeys.ResourceId(created.Key);
-        if (!await _db.DeleteAsync(id, created.Home, created.ResourceETag, ct)) return;
+        var etag = created.ResourceETag;
+        for (var attempt = 0; !await _db.DeleteAsync(id, created.Home, etag, ct); attempt++)
+        {
+            if (attempt == 5) return;
+            // Still the version it wrote, only reindexed meanwhile: still its own to take back.
+            var now = await _db.ReadAsync(id, created.Home, ct);
+            if (now is null || CosmosDocuments.VersionOf(now.Body) != 1 || CosmosLocks.Owner(now.Body) is not null) return;
+            etag = now.ETag;
+        }
         if (created.PointerETag is { } pointer) await _db.DeleteAsync(id, CosmosKeys.Own(created.Key), pointer, ct);
     }
 }

@@ -59,6 +59,13 @@ internal sealed class CosmosLocator(CosmosGateway db)
 
     public RecentState? Recent(ResourceKey key) => _recent.GetValueOrDefault(CosmosKeys.Own(key));
 
+    /// <summary>Forgets what was seen of a resource (a create that was taken back).</summary>
+    public void Forget(ResourceKey key)
+    {
+        _recent.TryRemove(CosmosKeys.Own(key), out _);
+        _homes.TryRemove(CosmosKeys.Own(key), out _);
+    }
+
     /// <summary>Remembers a resource document this store has just written (or read unlocked).</summary>
     public void Wrote(ResourceKey key, JsonObject doc, string etag)
     {

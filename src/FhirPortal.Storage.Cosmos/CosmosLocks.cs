@@ -37,7 +37,10 @@ internal sealed class CosmosLocks(CosmosGateway db, TimeSpan lease, Func<JsonObj
         if (record is null) return Outcome.StillRunning;
         if ((string?)record["state"] == "committed")
             await rollForward(record, ct);
-        else
+        // A record found missing may have been a committed one, applied and deleted since this document was read: a
+        // lock is then gone (its release fails), but a create's pointer in its own partition is left as it was, so
+        // keep it when its resource is there (only a committed transaction writes it).
+        else if (CosmosDocuments.Kind(doc.Body) is not CosmosKeys.Pointer || !await ResourceAtHomeAsync(doc.Body, ct))
             await ReleaseAsync(doc, ct);
         return Outcome.Settled;
     }
@@ -54,10 +57,21 @@ internal sealed class CosmosLocks(CosmosGateway db, TimeSpan lease, Func<JsonObj
             await db.DeleteAsync((string)body["id"]!, (string)body["pk"]!, held.ETag, ct);
             return;
         }
-        var released = CosmosDocuments.Writable(body);
-        released.Remove("lock");
-        await db.ReplaceAsync(released, held.ETag, ct);
+        var txn = Owner(body);
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            var released = CosmosDocuments.Writable(body);
+            released.Remove("lock");
+            if (await db.ReplaceAsync(released, held.ETag, ct) is not null) return;
+            // Changed since: still this transaction's lock when only its index was rewritten (reindex keeps locks).
+            var now = await db.ReadAsync((string)body["id"]!, (string)body["pk"]!, ct);
+            if (now is null || txn is null || Owner(now.Body) != txn) return;
+            (body, held) = (now.Body, now);
+        }
     }
+
+    private async Task<bool> ResourceAtHomeAsync(JsonObject pointer, CancellationToken ct) =>
+        await db.ReadAsync((string)pointer["id"]!, (string)pointer["home"]!, ct) is { } atHome && CosmosDocuments.IsResource(atHome.Body);
 
     private async Task<JsonObject?> RecordAsync(string txn, long lockedAt, CancellationToken ct)
     {

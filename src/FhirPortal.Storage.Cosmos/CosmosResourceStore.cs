@@ -60,6 +60,9 @@ public sealed class CosmosResourceStore : IResourceStore, IDisposable
     /// <summary>Tests: the clock that decides when an unfinished create's id may be taken over.</summary>
     internal async Task UseClockAsync(TimeProvider clock) => (await PartsAsync()).Transactions.Clock = clock;
 
+    /// <summary>Tests: the next transactions of several writes run <paramref name="pause"/> right after their commit point.</summary>
+    internal async Task OnCommitPointAsync(Func<Task> pause) => (await PartsAsync()).Transactions.AfterCommitPoint = pause;
+
     /// <summary>Tests: runs the transaction sweep as if the clock read <paramref name="now"/>; returns the aborted-record retention.</summary>
     internal async Task<TimeSpan> SweepTransactionsAsync(DateTimeOffset now)
     {
@@ -98,7 +101,11 @@ public sealed class CosmosResourceStore : IResourceStore, IDisposable
         var version = await parts.Db.ReadAsync(CosmosKeys.VersionId(key, versionId), CosmosKeys.Own(key), cancellationToken);
         if (version is not null) return CosmosDocuments.ToStored(version.Body);
         var current = (await parts.Transactions.SettledAsync(key, forWrite: false, cancellationToken)).Resource;
-        return current is not null && CosmosDocuments.VersionOf(current.Body) == versionId ? CosmosDocuments.ToStored(current.Body) : null;
+        if (current is null || CosmosDocuments.VersionOf(current.Body) < versionId) return null;
+        if (CosmosDocuments.VersionOf(current.Body) == versionId) return CosmosDocuments.ToStored(current.Body);
+        // Superseded between the two reads: its version document exists now.
+        version = await parts.Db.ReadAsync(CosmosKeys.VersionId(key, versionId), CosmosKeys.Own(key), cancellationToken);
+        return version is null ? null : CosmosDocuments.ToStored(version.Body);
     }
 
     public async Task CommitAsync(WriteBatch batch, CancellationToken cancellationToken)

@@ -76,8 +76,12 @@ internal sealed partial class CosmosTransactions
             await Locks.ReleaseAsync(new CosmosDoc(pointer, pointerEtag), ct);
             throw new WriteConflictException($"Creating {key} took too long; it was abandoned.");
         }
-        var resourceEtag = await _db.CreateAsync(resource, ct)
-            ?? throw new WriteConflictException($"{key} already has a document in {home}.");
+        if (await _db.CreateAsync(resource, ct) is not { } resourceEtag)
+        {
+            // Not this create's pointer to keep: it would block the id for the whole retention.
+            await Locks.ReleaseAsync(new CosmosDoc(pointer, pointerEtag), ct);
+            throw new WriteConflictException($"{key} already has a document in {home}.");
+        }
         if (Clock.GetElapsedTime(started) > Retention / 4)
         {
             // Slow enough that the pointer might have been taken over meanwhile: keep the resource only if it is still this one's.

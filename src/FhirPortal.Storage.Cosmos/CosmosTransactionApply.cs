@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json.Nodes;
 
 namespace FhirPortal.Storage.Cosmos;
@@ -17,15 +18,25 @@ internal sealed partial class CosmosTransactions
         if (record["writes"] is JsonArray inline) entries.AddRange(inline.Select(e => e!.AsObject()));
         for (var i = 0; i < ((int?)record["parts"] ?? 0); i++)
         {
-            var part = await _db.ReadAsync(CosmosKeys.TransactionPartId(id[(CosmosKeys.Transaction.Length + 1)..], i), id, ct)
-                ?? throw new CosmosStoreException($"Part {i} of committed transaction {id} is missing.");
+            var part = await _db.ReadAsync(CosmosKeys.TransactionPartId(id[(CosmosKeys.Transaction.Length + 1)..], i), id, ct);
+            if (part is null)
+            {
+                // Parts are deleted only after their record: a part gone with its record means it was all applied.
+                if (await _db.ReadAsync(id, id, ct) is null) return;
+                throw new CosmosStoreException($"Part {i} of committed transaction {id} is missing.");
+            }
             entries.AddRange(part.Body["writes"]!.AsArray().Select(e => e!.DeepClone().AsObject()));
         }
         await ApplyAsync(record, entries, null, ct);
     }
 
+    // Far longer than the owner's own apply, far shorter than anyone else's roll-forward followed by a move.
+    private static readonly TimeSpan SlowApply = TimeSpan.FromMilliseconds(250);
+
     /// <param name="held">What the owner locked (null for anyone else): lets the owner apply without reading.</param>
-    private async Task ApplyAsync(JsonObject record, List<JsonObject> entries, IReadOnlyDictionary<ResourceKey, Held>? held, CancellationToken ct)
+    /// <param name="committedAt">The owner's timestamp (<see cref="Stopwatch.GetTimestamp()"/>) of its commit.</param>
+    private async Task ApplyAsync(JsonObject record, List<JsonObject> entries, IReadOnlyDictionary<ResourceKey, Held>? held, CancellationToken ct,
+        long committedAt = 0)
     {
         var id = (string)record["id"]!;
         var txn = id[(CosmosKeys.Transaction.Length + 1)..];
@@ -33,7 +44,7 @@ internal sealed partial class CosmosTransactions
         {
             var versions = group.OrderBy(CosmosDocuments.VersionOf).ToList();
             var mine = held?.GetValueOrDefault(group.Key);
-            if (mine is null || !await ApplyAsOwnerAsync(versions, mine, ct))
+            if (mine is null || !await ApplyAsOwnerAsync(versions, mine, committedAt, ct))
                 await ApplyResourceAsync(txn, group.Key, versions, ct);
         }
         foreach (var lockId in record["crit"]!.AsArray().Select(c => (string)c!))
@@ -41,9 +52,10 @@ internal sealed partial class CosmosTransactions
             var doc = await _db.ReadAsync(lockId, lockId, ct);
             if (doc is not null && CosmosLocks.Owner(doc.Body) == txn) await Locks.ReleaseAsync(doc, ct);
         }
+        // The record first: a record never outlives its parts (a crash in between leaves stray parts, swept later).
+        await _db.DeleteAsync(id, id, null, ct);
         for (var i = 0; i < ((int?)record["parts"] ?? 0); i++)
             await _db.DeleteAsync(CosmosKeys.TransactionPartId(txn, i), id, null, ct);
-        await _db.DeleteAsync(id, id, null, ct);
     }
 
     /// <summary>
@@ -51,7 +63,7 @@ internal sealed partial class CosmosTransactions
     /// conditional write finds them changed (someone rolled the transaction forward meanwhile) or the resource
     /// moves home: <see cref="ApplyResourceAsync"/> then does it.
     /// </summary>
-    private async Task<bool> ApplyAsOwnerAsync(List<JsonObject> versions, Held held, CancellationToken ct)
+    private async Task<bool> ApplyAsOwnerAsync(List<JsonObject> versions, Held held, long committedAt, CancellationToken ct)
     {
         var last = versions[^1];
         var home = (string)last["home"]!;
@@ -68,6 +80,15 @@ internal sealed partial class CosmosTransactions
             : home == own ? await _db.ReplaceAsync(resource, held.Created!.ETag, ct) // the resource takes its pointer's place
             : await _db.CreateAsync(resource, ct);
         if (written is null) return false;
+        // Only a create-if-absent can land late, after someone else rolled this forward and a later write moved the
+        // resource on (deleting this home's document). That takes a stall longer than both: check only then.
+        if (held.Created is { } created && home != own && Stopwatch.GetElapsedTime(committedAt) > SlowApply &&
+            await _db.ReadAsync(CosmosKeys.ResourceId(held.Key), own, ct) is { } pointer && pointer.ETag != created.ETag &&
+            !PointsAt(pointer.Body, home, CosmosDocuments.VersionOf(last)))
+        {
+            await _db.DeleteAsync(CosmosKeys.ResourceId(held.Key), home, written, ct);
+            return false;
+        }
         Locator.Remember(held.Key, home);
         Locator.Wrote(held.Key, resource, written);
         return true;
@@ -109,9 +130,10 @@ internal sealed partial class CosmosTransactions
             if (home != own)
             {
                 await PointIfOlderAsync(key, home, vid, ct);
-                // A late applier may create the document after a later write moved the resource on: take it back.
-                if (created && await _db.ReadAsync(id, own, ct) is { } pointer && !PointsAt(pointer.Body, home, vid))
-                    await _db.DeleteAsync(id, home, null, ct);
+                // A late applier may create the document after a later write moved the resource on: take it back
+                // (only the document it created: a later write may have replaced it since).
+                if (created is { } etag && await _db.ReadAsync(id, own, ct) is { } pointer && !PointsAt(pointer.Body, home, vid))
+                    await _db.DeleteAsync(id, home, etag, ct);
             }
         }
         if (from is not null && from != home && from != own && await _db.ReadAsync(id, from, ct) is { } moved && LockedBy(moved, txn))
@@ -134,21 +156,21 @@ internal sealed partial class CosmosTransactions
     private static bool PointsAt(JsonObject own, string home, int vid) =>
         CosmosDocuments.Kind(own) == CosmosKeys.Pointer && (string)own["home"]! == home && (int)own["hv"]! <= vid;
 
-    /// <summary>Writes a current document or replica over anything older in its place (an older version, a replica, a pointer); true when it created it.</summary>
-    private async Task<bool> WriteIfOlderAsync(JsonObject doc, int vid, CancellationToken ct)
+    /// <summary>Writes a current document or replica over anything older in its place (an older version, a replica, a pointer); its ETag when it created it.</summary>
+    private async Task<string?> WriteIfOlderAsync(JsonObject doc, int vid, CancellationToken ct)
     {
         for (var attempt = 0; attempt < 5; attempt++)
         {
             var existing = await _db.ReadAsync((string)doc["id"]!, (string)doc["pk"]!, ct);
             if (existing is null)
             {
-                if (await _db.CreateAsync(doc, ct) is not null) return true;
+                if (await _db.CreateAsync(doc, ct) is { } etag) return etag;
                 continue;
             }
             // A pointer in its place is a create's own (replaced) unless a later version moved the resource away.
             var body = existing.Body;
-            if (CosmosDocuments.Kind(body) == CosmosKeys.Pointer ? (int)body["hv"]! > vid : CosmosDocuments.VersionOf(body) >= vid) return false;
-            if (await _db.ReplaceAsync(doc, existing.ETag, ct) is not null) return false;
+            if (CosmosDocuments.Kind(body) == CosmosKeys.Pointer ? (int)body["hv"]! > vid : CosmosDocuments.VersionOf(body) >= vid) return null;
+            if (await _db.ReplaceAsync(doc, existing.ETag, ct) is not null) return null;
         }
         throw new CosmosStoreException($"{doc["id"]} in {doc["pk"]} kept changing while a transaction was applied.");
     }

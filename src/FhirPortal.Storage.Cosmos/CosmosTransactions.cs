@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json.Nodes;
 using FhirPortal.Search;
 
@@ -53,6 +54,9 @@ internal sealed partial class CosmosTransactions
     /// <summary>Tests: the clock that decides when an unfinished create's id may be taken over.</summary>
     internal TimeProvider Clock { get; set; } = TimeProvider.System;
 
+    /// <summary>Tests: runs between a transaction's commit point and its apply (an owner that stalls there).</summary>
+    internal Func<Task>? AfterCommitPoint { get; set; }
+
     /// <summary>What the owner holds of one resource: its locked current document (with its home) or the pointer it created.</summary>
     private sealed record Held(ResourceKey Key, CosmosDoc? Locked, CosmosDoc? Created);
 
@@ -100,7 +104,9 @@ internal sealed partial class CosmosTransactions
             commitAttempted = true;
             if (await _db.CreateAsync(record, ct) is null)
                 throw new WriteConflictException("The transaction was aborted by another writer after its lease ran out.");
-            await ApplyAsync(record, entries, held.ToDictionary(h => h.Key), ct);
+            var committedAt = Stopwatch.GetTimestamp();
+            if (AfterCommitPoint is { } pause) await pause();
+            await ApplyAsync(record, entries, held.ToDictionary(h => h.Key), ct, committedAt);
             await SweepIfDueAsync(ct);
         }
         catch (Exception e) when (!commitAttempted || e is WriteConflictException)
