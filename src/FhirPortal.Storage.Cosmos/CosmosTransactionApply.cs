@@ -188,7 +188,7 @@ internal sealed partial class CosmosTransactions
                 continue;
             }
             var body = existing.Body;
-            if (CosmosDocuments.IsResource(body) ? CosmosDocuments.VersionOf(body) >= vid : (int)body["hv"]! >= vid) return;
+            if (CosmosDocuments.IsResource(body) ? CosmosDocuments.VersionOf(body) >= vid : (int)body["hv"]! >= vid || (string)body["home"]! == home) return;
             if (await _db.ReplaceAsync(pointer, existing.ETag, ct) is not null) return;
         }
         throw new CosmosStoreException($"The pointer of {key} kept changing while a transaction was applied.");

@@ -51,3 +51,26 @@ public sealed class CosmosCollection : ICollectionFixture<CosmosEmulator>
 {
     public const string Name = "Cosmos emulator";
 }
+
+/// <summary>Store instances for tests: restarted ones, crashing ones.</summary>
+public static class CosmosTestOptions
+{
+    /// <summary>Commits the batch on a store instance that dies after this many document writes; whether the commit completed.</summary>
+    public static async Task<bool> CommitCrashingAsync(this CosmosStoreOptions o, int writes, WriteBatch batch)
+    {
+        using var crashing = new CosmosResourceStore(o);
+        await crashing.CrashAfterWritesAsync(writes);
+        try
+        {
+            await crashing.CommitAsync(batch, CancellationToken.None);
+            return true;
+        }
+        catch (CosmosStoreException) { return false; }
+    }
+
+    /// <summary>The same container with another transaction lease (zero: a restarted instance that may abort abandoned locks at once).</summary>
+    public static CosmosStoreOptions WithLease(this CosmosStoreOptions o, TimeSpan lease) => new()
+    {
+        Endpoint = o.Endpoint, Key = o.Key, Database = o.Database, Container = o.Container, TransactionLease = lease,
+    };
+}

@@ -84,22 +84,16 @@ public sealed class CosmosReplicaTests(CosmosEmulator emulator)
     {
         if (emulator.Endpoint is null) return;
         var options = emulator.NewContainer();
-        for (var crashAfter = 0; crashAfter <= 6; crashAfter++)
+        for (var crashAfter = 0; crashAfter <= 7; crashAfter++)
         {
             var (p1, p2, p3, o) = (NewId(), NewId(), NewId(), NewId());
             using (var setup = new CosmosResourceStore(options))
                 await setup.CommitAsync(Batch(Version(Patient(p1, "One"), 1), Version(Patient(p2, "Two"), 1), Version(Patient(p3, "Three"), 1), Version(PerformedBy(o, p1, p2), 1)), None);
-            var crashing = new CosmosResourceStore(options);
-            await crashing.CrashAfterWritesAsync(crashAfter);
             // Lock, record (the commit), version, replica in p3, replica in p2 removed, current, record deleted.
-            try { await crashing.CommitAsync(Batch(Version(PerformedBy(o, p1, p3), 2)), None); }
-            catch (CosmosStoreException) { }
-            crashing.Dispose();
+            var completed = await options.CommitCrashingAsync(crashAfter, Batch(Version(PerformedBy(o, p1, p3), 2)));
+            Assert.Equal(crashAfter >= 7, completed);
 
-            using var restarted = new CosmosResourceStore(new CosmosStoreOptions
-            {
-                Endpoint = options.Endpoint, Key = options.Key, Database = options.Database, Container = options.Container, TransactionLease = TimeSpan.Zero,
-            });
+            using var restarted = new CosmosResourceStore(options.WithLease(TimeSpan.Zero));
             var committed = crashAfter >= 2;
             Assert.Equal(committed ? 2 : 1, (await restarted.ReadAsync(new("Observation", o), None))!.VersionId);
             Assert.Equal(committed ? 0 : 1, (await KeysAsync(restarted, InCompartment("Observation", p2))).Count);

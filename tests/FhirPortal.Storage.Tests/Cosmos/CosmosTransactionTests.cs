@@ -20,7 +20,7 @@ public sealed class CosmosTransactionTests(CosmosEmulator emulator)
         if (emulator.Endpoint is null) return;
         var options = emulator.NewContainer();
         // A restarted instance may abort transactions whose owner died at once: its lease has run out.
-        var restartOptions = CopyWithLease(options, TimeSpan.Zero);
+        var restartOptions = options.WithLease(TimeSpan.Zero);
         for (var crashAfter = 0; crashAfter <= 16; crashAfter++)
         {
             var (p1, p2, p3, o) = (NewId(), NewId(), NewId(), NewId());
@@ -29,12 +29,7 @@ public sealed class CosmosTransactionTests(CosmosEmulator emulator)
 
             // Update p1, move o from p1 to p2, create p3: three resources to lock, so the 4th write is the commit point.
             var batch = Batch(Version(Patient(p1, "New"), 2), Version(Observation(o, p2, "1111-1"), 2), Version(Patient(p3, "Created"), 1));
-            var crashing = new CosmosResourceStore(options);
-            await crashing.CrashAfterWritesAsync(crashAfter);
-            var completed = true;
-            try { await crashing.CommitAsync(batch, None); }
-            catch (CosmosStoreException) { completed = false; }
-            crashing.Dispose();
+            var completed = await options.CommitCrashingAsync(crashAfter, batch);
 
             using var restarted = new CosmosResourceStore(restartOptions);
             var committed = crashAfter >= 4;
@@ -75,7 +70,7 @@ public sealed class CosmosTransactionTests(CosmosEmulator emulator)
         await Assert.ThrowsAsync<WriteConflictException>(() => sameLease.CommitAsync(Batch(Version(Patient(id, "Blocked"), 2)), None));
         Assert.Equal(1, (await sameLease.ReadAsync(new("Patient", id), None))!.VersionId);
 
-        using var expired = new CosmosResourceStore(CopyWithLease(options, TimeSpan.Zero));
+        using var expired = new CosmosResourceStore(options.WithLease(TimeSpan.Zero));
         await expired.CommitAsync(Batch(Version(Patient(id, "Won"), 2)), None);
         Assert.Contains("Won", Text((await expired.ReadAsync(new("Patient", id), None))!));
     }
@@ -96,8 +91,4 @@ public sealed class CosmosTransactionTests(CosmosEmulator emulator)
         Assert.Null(await store.ReadAsync(new("Binary", large), None));
     }
 
-    private static CosmosStoreOptions CopyWithLease(CosmosStoreOptions o, TimeSpan lease) => new()
-    {
-        Endpoint = o.Endpoint, Key = o.Key, Database = o.Database, Container = o.Container, TransactionLease = lease,
-    };
 }

@@ -61,7 +61,7 @@ public sealed class CosmosWriteProtocolTests(CosmosEmulator emulator)
     {
         if (emulator.Endpoint is null) return;
         var options = emulator.NewContainer();
-        var restartOptions = WithLease(options, TimeSpan.Zero);
+        var restartOptions = options.WithLease(TimeSpan.Zero);
         foreach (var scenario in OneResourceWrites)
         {
             for (var crashAfter = 0; crashAfter <= scenario.Writes; crashAfter++)
@@ -70,12 +70,7 @@ public sealed class CosmosWriteProtocolTests(CosmosEmulator emulator)
                 using (var setup = new CosmosResourceStore(options))
                     await setup.CommitAsync(Batch(Version(Patient(r.P1, "One"), 1), Version(Patient(r.P2, "Two"), 1), Version(Observation(r.O, r.P1, "1111-1"), 1)), None);
 
-                var crashing = new CosmosResourceStore(options);
-                await crashing.CrashAfterWritesAsync(crashAfter);
-                var completed = true;
-                try { await crashing.CommitAsync(scenario.Batch(r), None); }
-                catch (CosmosStoreException) { completed = false; }
-                crashing.Dispose();
+                var completed = await options.CommitCrashingAsync(crashAfter, scenario.Batch(r));
 
                 using var restarted = new CosmosResourceStore(restartOptions);
                 var because = $"{scenario.Name}, crash after {crashAfter} writes";
@@ -199,15 +194,8 @@ public sealed class CosmosWriteProtocolTests(CosmosEmulator emulator)
             {
                 var identifier = NewId();
                 var batch = Conditional(identifier, observation ? p : null);
-                using (var crashing = new CosmosResourceStore(options))
-                {
-                    await crashing.CrashAfterWritesAsync(crashAfter);
-                    var completed = true;
-                    try { await crashing.CommitAsync(batch, None); }
-                    catch (CosmosStoreException) { completed = false; }
-                    Assert.Equal(crashAfter >= writes, completed);
-                }
-                using var restarted = new CosmosResourceStore(WithLease(options, TimeSpan.Zero));
+                Assert.Equal(crashAfter >= writes, await options.CommitCrashingAsync(crashAfter, batch));
+                using var restarted = new CosmosResourceStore(options.WithLease(TimeSpan.Zero));
                 // Written resources stay (the conditional create only failed to move the criteria document on).
                 var exists = await restarted.ReadAsync(batch.Writes[0].Version.Key, None) is not null;
                 Assert.Equal(crashAfter >= writes - 1, exists);
@@ -232,7 +220,7 @@ public sealed class CosmosWriteProtocolTests(CosmosEmulator emulator)
         crashing.Dispose();
 
         // A later writer whose lease view has run out aborts it: its record stays, stopping a late commit.
-        using var store = new CosmosResourceStore(WithLease(options, TimeSpan.Zero));
+        using var store = new CosmosResourceStore(options.WithLease(TimeSpan.Zero));
         await store.CommitAsync(Batch(Version(Patient(p1, "Won"), 2)), None);
         const string aborted = "SELECT VALUE COUNT(1) FROM c WHERE c.kind = 'txn' AND c.state = 'aborted'";
         Assert.Equal(1, await CountAsync(options, aborted));
@@ -322,8 +310,4 @@ public sealed class CosmosWriteProtocolTests(CosmosEmulator emulator)
         return total;
     }
 
-    private static CosmosStoreOptions WithLease(CosmosStoreOptions o, TimeSpan lease) => new()
-    {
-        Endpoint = o.Endpoint, Key = o.Key, Database = o.Database, Container = o.Container, TransactionLease = lease,
-    };
 }

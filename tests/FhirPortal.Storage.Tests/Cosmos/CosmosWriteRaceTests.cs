@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using FhirPortal.Search;
 using FhirPortal.Storage.Cosmos;
 using Microsoft.Azure.Cosmos;
@@ -17,28 +16,22 @@ public sealed class CosmosWriteRaceTests(CosmosEmulator emulator)
     private static CancellationToken None => CancellationToken.None;
 
     /// <summary>
-    /// A transaction large enough for part documents: apply deletes the parts before the record, so a crash between
-    /// the first part deletion and the record deletion leaves a committed record whose parts are gone. Recovery
-    /// (RollForwardAsync) then throws "Part 0 ... is missing" on every start: the store never comes up again.
+    /// A transaction large enough for part documents, interrupted at every write including its clean-up: a
+    /// restarted store always starts (a committed record never outlives its parts) and the batch is all or nothing.
     /// </summary>
     [Fact]
     public async Task Large_transaction_interrupted_while_its_parts_are_deleted_leaves_a_store_that_starts()
     {
         if (emulator.Endpoint is null) return;
         var options = emulator.NewContainer();
-        var restartOptions = WithLease(options, TimeSpan.Zero);
+        var restartOptions = options.WithLease(TimeSpan.Zero);
         // 2 pointers, 2 parts, record (commit), 2 resources over their pointers, 2 part deletions, record deletion.
         const int writes = 10;
         for (var crashAfter = 0; crashAfter <= writes; crashAfter++)
         {
             var (a, b) = (NewId(), NewId());
             var batch = Batch(Version(Large(a), 1), Version(Large(b), 1));
-            var crashing = new CosmosResourceStore(options);
-            await crashing.CrashAfterWritesAsync(crashAfter);
-            var completed = true;
-            try { await crashing.CommitAsync(batch, None); }
-            catch (CosmosStoreException) { completed = false; }
-            crashing.Dispose();
+            var completed = await options.CommitCrashingAsync(crashAfter, batch);
 
             var because = $"crash after {crashAfter} writes";
             Assert.True(completed == crashAfter >= writes, because);
@@ -54,11 +47,9 @@ public sealed class CosmosWriteRaceTests(CosmosEmulator emulator)
     }
 
     /// <summary>
-    /// A transaction that creates a resource in a patient's partition leaves its pointer naming the transaction
-    /// (apply never rewrites it). Once the record is deleted, anyone who read that pointer before the resource was
-    /// applied (a reader, or a create of the same id in ClaimAsync) and settles it after the lease finds no record,
-    /// records the transaction as aborted and deletes the pointer: its ETag never changed. The committed resource is
-    /// then unreadable and unwritable, while search still finds it.
+    /// A transaction's create in a patient's partition leaves its pointer naming the transaction. Someone who read
+    /// that pointer before the resource was applied and settles it only after the record is gone (it finds no
+    /// record) must keep the pointer: its resource is at home, so the transaction had committed.
     /// </summary>
     [Fact]
     public async Task Late_settler_of_a_transaction_created_pointer_cannot_orphan_the_committed_resource()
@@ -100,9 +91,8 @@ public sealed class CosmosWriteRaceTests(CosmosEmulator emulator)
     }
 
     /// <summary>
-    /// Reindex replaces current documents with If-Match and keeps their lock, so the ETag the lock's owner holds goes
-    /// stale: when that transaction then aborts (a later resource's version conflicts), its release is a no-op and
-    /// the lock stays until the lease has run out, refusing every write of the resource meanwhile.
+    /// Reindex rewrites locked current documents (keeping the lock), so a lock's owner may hold a stale ETag: when
+    /// its transaction then aborts, the lock must still be released, not left to refuse writes until the lease ends.
     /// </summary>
     [Fact]
     public async Task Reindex_during_a_transaction_that_aborts_leaves_no_lock_behind()
@@ -142,10 +132,9 @@ public sealed class CosmosWriteRaceTests(CosmosEmulator emulator)
     }
 
     /// <summary>
-    /// A one-resource conditional create writes its resource before it moves the criteria document on; the loser takes
-    /// its resource back with If-Match on the ETag it wrote. Anything that replaces the resource in between (reindex,
-    /// or an update by a client that found it by search) makes the take-back a no-op: the loser's client is told
-    /// "conflict" (and retries), yet its resource stays, so two resources match the criteria.
+    /// A one-resource conditional create writes its resource before it moves the criteria document on, and a loser
+    /// takes its resource back. A reindex of that resource in between must not make the take-back a no-op: exactly
+    /// the winners' resources are stored.
     /// </summary>
     [Fact]
     public async Task Losing_conditional_create_leaves_no_resource_even_when_it_was_reindexed_meanwhile()
@@ -232,8 +221,4 @@ public sealed class CosmosWriteRaceTests(CosmosEmulator emulator)
     private static CosmosClient Client(CosmosStoreOptions o) =>
         new(o.Endpoint, o.Key, new CosmosClientOptions { ConnectionMode = ConnectionMode.Gateway, LimitToEndpoint = true });
 
-    private static CosmosStoreOptions WithLease(CosmosStoreOptions o, TimeSpan lease) => new()
-    {
-        Endpoint = o.Endpoint, Key = o.Key, Database = o.Database, Container = o.Container, TransactionLease = lease,
-    };
 }
