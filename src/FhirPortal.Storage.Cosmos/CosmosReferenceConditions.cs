@@ -87,27 +87,19 @@ internal static class CosmosReferenceConditions
             }
             case CompartmentReferenceCondition c:
             {
-                var p = new CosmosConditions();
-                var members = c.Ids is null
-                    ? p.Translate(new AnyCompartmentCondition(c.CompartmentType, null))
-                    : new CosmosSetCondition(CosmosSetKind.Compartment, Compartments(c.CompartmentType, c.Ids)).Predicate(p);
-                // A resource of the compartment's own type is always in its own compartment, so never outside it.
-                var outside = $"{members} AND x.tt != {p.Add(c.CompartmentType)}";
-                if (c is not { CompartmentType: "Patient", Ids: [var patient] })
+                SearchCondition members = c.Ids is null
+                    ? new AnyCompartmentCondition(c.CompartmentType, null)
+                    : new CosmosSetCondition(CosmosSetKind.Compartment, Compartments(c.CompartmentType, c.Ids));
+                // The members run where a search for them would (one patient's: that patient's partition).
+                var referenced = new List<string>();
+                foreach (var part in await CosmosRouting.PartsAsync(new SearchQuery(null, [members], 0), wide, split: true, ct))
                 {
-                    var across = await ReferencedAsync(db, p, $"c.kind = {p.Add(CosmosKeys.Current)} AND {outside}", outer, null, ct);
-                    return new CosmosSetCondition(CosmosSetKind.Document, across, OutsideCompartment: c.CompartmentType);
+                    var p = new CosmosConditions();
+                    // A resource of the compartment's own type is always in its own compartment, so never outside it.
+                    var where = $"{part.Scope(p)} AND {p.Translate(members)} AND x.tt != {p.Add(c.CompartmentType)}";
+                    referenced.AddRange(await ReferencedAsync(db, p, where, outer, part.Partition, ct));
                 }
-                // One patient's members all have a document in the patient's partition (CosmosRouting), the wide ones aside.
-                var pk = $"Patient/{patient}";
-                var kinds = $"(c.kind = {p.Add(CosmosKeys.Current)} OR c.kind = {p.Add(CosmosKeys.Replica)}) AND c.pk = {p.Add(pk)}";
-                var referenced = await ReferencedAsync(db, p, $"{kinds} AND {outside}", outer, pk, ct);
-                if ((await wide.TypesAsync(ct)).Count > 0)
-                {
-                    var wideOnes = $"c.kind = {p.Add(CosmosKeys.Current)} AND c.wide = true AND c.pk != {p.Add(pk)} AND {outside}";
-                    referenced = referenced.Union(await ReferencedAsync(db, p, wideOnes, outer, null, ct), StringComparer.Ordinal).ToList();
-                }
-                return new CosmosSetCondition(CosmosSetKind.Document, referenced, OutsideCompartment: c.CompartmentType);
+                return new CosmosSetCondition(CosmosSetKind.Document, referenced.Distinct(StringComparer.Ordinal).ToList(), OutsideCompartment: c.CompartmentType);
             }
             case CompartmentOwnerCondition c:
                 var owners = await IdsAsync(db, wide, c.CompartmentType, c.Owner, ct);

@@ -4,7 +4,20 @@ namespace FhirPortal.Storage.Cosmos;
 
 /// <summary>A search to run in one patient's partition (current documents and replicas there), or across partitions (current documents only).</summary>
 /// <param name="WideOutside">Across partitions, only the wide resources outside this patient's partition.</param>
-internal sealed record CosmosPart(SearchQuery Query, string? Partition, string? WideOutside = null);
+internal sealed record CosmosPart(SearchQuery Query, string? Partition, string? WideOutside = null)
+{
+    /// <summary>
+    /// Which documents the part reads: in one patient's partition its current documents and replicas (each resource
+    /// once there), across partitions current documents only (each resource once in the container).
+    /// </summary>
+    public string Scope(CosmosConditions p)
+    {
+        var scope = Partition is { } pk
+            ? $"(c.kind = {p.Add(CosmosKeys.Current)} OR c.kind = {p.Add(CosmosKeys.Replica)}) AND c.pk = {p.Add(pk)}"
+            : $"c.kind = {p.Add(CosmosKeys.Current)}";
+        return WideOutside is { } home ? $"{scope} AND c.wide = true AND c.pk != {p.Add(home)}" : scope;
+    }
+}
 
 /// <summary>
 /// Picks the partitions a search runs in. Every resource in a patient's compartment has a document in that

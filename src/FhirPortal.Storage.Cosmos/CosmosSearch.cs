@@ -50,17 +50,11 @@ internal sealed class CosmosSearch(CosmosGateway db, CosmosWideTypes wide)
         return await CosmosIdChunks.CountAsync(db, conditions, Where(conditions, part), part.Partition, ct);
     }
 
-    /// <summary>
-    /// The part's filter: in one patient's partition its current documents and replicas (each resource once there),
-    /// across partitions current documents only (each resource once in the container).
-    /// </summary>
+    /// <summary>The part's filter: its scope (<see cref="CosmosPart.Scope"/>), type and conditions.</summary>
     private static string Where(CosmosConditions conditions, CosmosPart part)
     {
         var query = part.Query;
-        var sql = new StringBuilder(part.Partition is { } pk
-            ? $"(c.kind = {conditions.Add(CosmosKeys.Current)} OR c.kind = {conditions.Add(CosmosKeys.Replica)}) AND c.pk = {conditions.Add(pk)}"
-            : $"c.kind = {conditions.Add(CosmosKeys.Current)}");
-        if (part.WideOutside is { } home) sql.Append($" AND c.wide = true AND c.pk != {conditions.Add(home)}");
+        var sql = new StringBuilder(part.Scope(conditions));
         if (query.ResourceType is not null) sql.Append($" AND c.type = {conditions.Add(query.ResourceType)}");
         else if (query.Types is { Count: > 0 } types) sql.Append($" AND ARRAY_CONTAINS({conditions.Add(types.ToArray())}, c.type)");
         foreach (var condition in query.Conditions) sql.Append(" AND ").Append(conditions.Translate(condition));
