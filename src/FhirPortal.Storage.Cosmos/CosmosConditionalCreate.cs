@@ -16,10 +16,9 @@ namespace FhirPortal.Storage.Cosmos;
 internal sealed partial class CosmosTransactions
 {
     /// <summary>Commits the conditional create; false when the batch is not one (the record protocol commits it).</summary>
-    private async Task<bool> CommitConditionalAsync(ResourceWrite write, IReadOnlyList<SearchQuery> criteria, CancellationToken ct)
+    private async Task<bool> CommitConditionalAsync(ResourceWrite write, JsonObject entry, IReadOnlyList<SearchQuery> criteria, CancellationToken ct)
     {
         var type = write.Version.Key.Type;
-        var entry = CosmosDocuments.Entry(write);
         if (write.Version.VersionId != 1 || criteria.Any(c => c.ResourceType != type) || CosmosDocuments.Spreads(entry)) return false;
         var counter = await CriteriaDocumentAsync(type, ct);
         foreach (var query in criteria)

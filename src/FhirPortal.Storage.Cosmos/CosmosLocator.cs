@@ -43,11 +43,7 @@ internal sealed class CosmosLocator(CosmosGateway db)
         }
         var ownDoc = await db.ReadAsync(id, own, ct);
         if (ownDoc is null) return new Found(null, null);
-        if (CosmosDocuments.IsResource(ownDoc.Body))
-        {
-            Remember(key, own);
-            return Seen(key, new Found(ownDoc, ownDoc));
-        }
+        if (CosmosDocuments.IsResource(ownDoc.Body)) return Seen(key, new Found(ownDoc, ownDoc));
         var target = (string)ownDoc.Body["home"]!;
         // A pointer to its own partition stands for a resource being created there by a transaction.
         if (target == own) return new Found(ownDoc, null);
@@ -66,9 +62,10 @@ internal sealed class CosmosLocator(CosmosGateway db)
         _homes.TryRemove(CosmosKeys.Own(key), out _);
     }
 
-    /// <summary>Remembers a resource document this store has just written (or read unlocked).</summary>
+    /// <summary>Remembers a resource document this store has just written (or read unlocked), and its home.</summary>
     public void Wrote(ResourceKey key, JsonObject doc, string etag)
     {
+        Remember(key, (string)doc["pk"]!);
         if (_recent.Count >= MaxRecent) _recent.Clear();
         _recent[CosmosKeys.Own(key)] = new RecentState((string)doc["pk"]!, etag, CosmosDocuments.VersionOf(doc), CosmosDocuments.Spreads(doc), CosmosDocuments.Version(doc));
     }
@@ -80,7 +77,7 @@ internal sealed class CosmosLocator(CosmosGateway db)
         return found;
     }
 
-    public void Remember(ResourceKey key, string home)
+    private void Remember(ResourceKey key, string home)
     {
         if (_homes.Count >= MaxHomes) _homes.Clear();
         _homes[CosmosKeys.Own(key)] = home;

@@ -14,10 +14,9 @@ internal sealed partial class CosmosTransactions
     /// Commits the write; false when it changes more than the current document (a move to another home, replicas
     /// in other patients' partitions, a wide resource): the record protocol does those.
     /// </summary>
-    private async Task<bool> CommitSingleAsync(ResourceWrite write, CancellationToken ct)
+    private async Task<bool> CommitSingleAsync(ResourceWrite write, JsonObject entry, CancellationToken ct)
     {
         var key = write.Version.Key;
-        var entry = CosmosDocuments.Entry(write);
         if (CosmosDocuments.Spreads(entry)) return false;
         var expected = write.Version.VersionId - 1;
         if (expected == 0)
@@ -27,28 +26,29 @@ internal sealed partial class CosmosTransactions
         }
         var newHome = (string?)entry["home"];
         // An update of what this store last saw skips reading it again: the If-Match of the replace checks it is still so.
-        if (Locator.Recent(key) is { } recent && recent.VersionId == expected && !recent.Spreads && (newHome is null || newHome == recent.Home))
-        {
-            await _db.CreateAsync(recent.Superseded, ct);
-            var doc = CosmosDocuments.Resource(entry, recent.Home);
-            if (await _db.ReplaceAsync(doc, recent.ETag, ct) is { } etag)
-            {
-                Locator.Wrote(key, doc, etag);
-                return true;
-            }
-        }
+        if (Locator.Recent(key) is { } recent && recent.VersionId == expected && !recent.Spreads && (newHome is null || newHome == recent.Home)
+            && await SupersedeAsync(key, entry, recent.Home, recent.Superseded, recent.ETag, ct))
+            return true;
         var current = (await SettledAsync(key, forWrite: true, ct)).Resource;
         var at = current is null ? 0 : CosmosDocuments.VersionOf(current.Body);
         if (at != expected) throw VersionConflict(key, at, expected);
         var home = (string)current!.Body["pk"]!;
         if ((newHome is not null && newHome != home) || CosmosDocuments.Spreads(current.Body)) return false;
-        // The superseded version first: a crash right after leaves a copy of a committed version (history shows it
-        // once), never a gap. Its id is fixed, so a second copy of it is refused.
-        await _db.CreateAsync(CosmosDocuments.Version(current.Body), ct);
-        var replaced = CosmosDocuments.Resource(entry, home);
-        var replacedEtag = await _db.ReplaceAsync(replaced, current.ETag, ct)
-            ?? throw new WriteConflictException($"{key} was changed by a concurrent write.");
-        Locator.Wrote(key, replaced, replacedEtag);
+        return await SupersedeAsync(key, entry, home, CosmosDocuments.Version(current.Body), current.ETag, ct)
+            ? true : throw new WriteConflictException($"{key} was changed by a concurrent write.");
+    }
+
+    /// <summary>
+    /// The superseded version first: a crash right after leaves a copy of a committed version (history shows it
+    /// once), never a gap; its id is fixed, so a second copy of it is refused. Then the current document is replaced
+    /// if it still has <paramref name="etag"/> (the commit); false when it changed.
+    /// </summary>
+    private async Task<bool> SupersedeAsync(ResourceKey key, JsonObject entry, string home, JsonObject superseded, string etag, CancellationToken ct)
+    {
+        await _db.CreateAsync(superseded, ct);
+        var doc = CosmosDocuments.Resource(entry, home);
+        if (await _db.ReplaceAsync(doc, etag, ct) is not { } written) return false;
+        Locator.Wrote(key, doc, written);
         return true;
     }
 
@@ -64,7 +64,6 @@ internal sealed partial class CosmosTransactions
         {
             var etag = await ClaimAsync(key, resource, ct);
             Locator.Wrote(key, resource, etag);
-            Locator.Remember(key, home);
             return new Created(key, home, etag, null);
         }
         var started = Clock.GetTimestamp();
@@ -88,11 +87,10 @@ internal sealed partial class CosmosTransactions
             var now = await _db.ReadAsync(CosmosKeys.ResourceId(key), own, ct);
             if (now?.ETag != pointerEtag)
             {
-                await _db.DeleteAsync(CosmosKeys.ResourceId(key), home, null, ct);
+                await _db.DeleteAsync(CosmosKeys.ResourceId(key), home, resourceEtag, ct);
                 throw new WriteConflictException($"{key} was taken over by another writer while it was being created.");
             }
         }
-        Locator.Remember(key, home);
         Locator.Wrote(key, resource, resourceEtag);
         return new Created(key, home, resourceEtag, pointerEtag);
     }

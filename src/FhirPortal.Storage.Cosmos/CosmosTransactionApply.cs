@@ -89,7 +89,6 @@ internal sealed partial class CosmosTransactions
             await _db.DeleteAsync(CosmosKeys.ResourceId(held.Key), home, written, ct);
             return false;
         }
-        Locator.Remember(held.Key, home);
         Locator.Wrote(held.Key, resource, written);
         return true;
     }
@@ -157,7 +156,23 @@ internal sealed partial class CosmosTransactions
         CosmosDocuments.Kind(own) == CosmosKeys.Pointer && (string)own["home"]! == home && (int)own["hv"]! <= vid;
 
     /// <summary>Writes a current document or replica over anything older in its place (an older version, a replica, a pointer); its ETag when it created it.</summary>
-    private async Task<string?> WriteIfOlderAsync(JsonObject doc, int vid, CancellationToken ct)
+    private Task<string?> WriteIfOlderAsync(JsonObject doc, int vid, CancellationToken ct) =>
+        // A pointer in its place is a create's own (replaced) unless a later version moved the resource away.
+        PlaceAsync(doc, existing => CosmosDocuments.Kind(existing) == CosmosKeys.Pointer
+            ? (int)existing["hv"]! > vid
+            : CosmosDocuments.VersionOf(existing) >= vid, ct);
+
+    /// <summary>Points the resource's own partition at <paramref name="home"/>, unless it does already or a version from <paramref name="vid"/> on placed it.</summary>
+    private Task PointIfOlderAsync(ResourceKey key, string home, int vid, CancellationToken ct) =>
+        PlaceAsync(CosmosDocuments.Pointer(key, home, vid, null), existing => CosmosDocuments.IsResource(existing)
+            ? CosmosDocuments.VersionOf(existing) >= vid
+            : (int)existing["hv"]! >= vid || (string)existing["home"]! == home, ct);
+
+    /// <summary>
+    /// Writes <paramref name="doc"/> in its place unless what is there should stay (<paramref name="keep"/>), with
+    /// create-if-absent or If-Match so a concurrent applier is never overwritten; its ETag when it created it.
+    /// </summary>
+    private async Task<string?> PlaceAsync(JsonObject doc, Func<JsonObject, bool> keep, CancellationToken ct)
     {
         for (var attempt = 0; attempt < 5; attempt++)
         {
@@ -167,30 +182,8 @@ internal sealed partial class CosmosTransactions
                 if (await _db.CreateAsync(doc, ct) is { } etag) return etag;
                 continue;
             }
-            // A pointer in its place is a create's own (replaced) unless a later version moved the resource away.
-            var body = existing.Body;
-            if (CosmosDocuments.Kind(body) == CosmosKeys.Pointer ? (int)body["hv"]! > vid : CosmosDocuments.VersionOf(body) >= vid) return null;
-            if (await _db.ReplaceAsync(doc, existing.ETag, ct) is not null) return null;
+            if (keep(existing.Body) || await _db.ReplaceAsync(doc, existing.ETag, ct) is not null) return null;
         }
         throw new CosmosStoreException($"{doc["id"]} in {doc["pk"]} kept changing while a transaction was applied.");
-    }
-
-    /// <summary>Points the resource's own partition at <paramref name="home"/>, unless a version from <paramref name="vid"/> on placed it.</summary>
-    private async Task PointIfOlderAsync(ResourceKey key, string home, int vid, CancellationToken ct)
-    {
-        var pointer = CosmosDocuments.Pointer(key, home, vid, null);
-        for (var attempt = 0; attempt < 5; attempt++)
-        {
-            var existing = await _db.ReadAsync(CosmosKeys.ResourceId(key), CosmosKeys.Own(key), ct);
-            if (existing is null)
-            {
-                if (await _db.CreateAsync(pointer, ct) is not null) return;
-                continue;
-            }
-            var body = existing.Body;
-            if (CosmosDocuments.IsResource(body) ? CosmosDocuments.VersionOf(body) >= vid : (int)body["hv"]! >= vid || (string)body["home"]! == home) return;
-            if (await _db.ReplaceAsync(pointer, existing.ETag, ct) is not null) return;
-        }
-        throw new CosmosStoreException($"The pointer of {key} kept changing while a transaction was applied.");
     }
 }

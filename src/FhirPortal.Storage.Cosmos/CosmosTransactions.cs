@@ -64,8 +64,11 @@ internal sealed partial class CosmosTransactions
     {
         var groups = batch.Writes.GroupBy(w => w.Version.Key).Select(g => g.OrderBy(w => w.Version.VersionId).ToList())
             .OrderBy(g => CosmosKeys.Own(g[0].Version.Key), StringComparer.Ordinal).ToList();
-        if (groups is [[var only]] &&
-            (batch.MustNotMatch.Count == 0 ? await CommitSingleAsync(only, ct) : await CommitConditionalAsync(only, batch.MustNotMatch, ct)))
+        // Each write's entry once: the one-write paths hand a batch they cannot commit on to the record protocol.
+        var entries = groups.Select(g => g.Select(CosmosDocuments.Entry).ToList()).ToList();
+        if (groups is [[var only]] && (batch.MustNotMatch.Count == 0
+                ? await CommitSingleAsync(only, entries[0][0], ct)
+                : await CommitConditionalAsync(only, entries[0][0], batch.MustNotMatch, ct)))
         {
             await SweepIfDueAsync(ct);
             return;
@@ -77,13 +80,8 @@ internal sealed partial class CosmosTransactions
         var commitAttempted = false;
         try
         {
-            var entries = new List<JsonObject>();
-            foreach (var group in groups)
-            {
-                var groupEntries = group.Select(CosmosDocuments.Entry).ToList();
-                held.Add(await LockAsync(group, groupEntries, txn, ct));
-                entries.AddRange(groupEntries);
-            }
+            for (var i = 0; i < groups.Count; i++) held.Add(await LockAsync(groups[i], entries[i], txn, ct));
+            var writes = entries.SelectMany(e => e).ToList();
             var criteriaLocks = new List<string>();
             foreach (var type in batch.MustNotMatch.Select(c => c.ResourceType ?? "*").Distinct())
             {
@@ -96,9 +94,9 @@ internal sealed partial class CosmosTransactions
                     throw new WriteConflictException($"A {criteria.ResourceType} matching the conditional create's criteria was stored concurrently.");
             }
             // Compartment searches must know a type has wide resources before one of them commits.
-            foreach (var type in entries.Where(e => e["wide"] is not null).Select(e => (string)e["type"]!).Distinct())
+            foreach (var type in writes.Where(e => e["wide"] is not null).Select(e => (string)e["type"]!).Distinct())
                 await WideTypes.AddAsync(type, ct);
-            var record = await PrepareRecordAsync(txn, entries, criteriaLocks, ct);
+            var record = await PrepareRecordAsync(txn, writes, criteriaLocks, ct);
             if (DateTimeOffset.UtcNow - started > Retention / 2)
                 throw new WriteConflictException("The transaction took too long to take its locks; it was abandoned.");
             commitAttempted = true;
@@ -106,7 +104,7 @@ internal sealed partial class CosmosTransactions
                 throw new WriteConflictException("The transaction was aborted by another writer after its lease ran out.");
             var committedAt = Stopwatch.GetTimestamp();
             if (AfterCommitPoint is { } pause) await pause();
-            await ApplyAsync(record, entries, held.ToDictionary(h => h.Key), ct, committedAt);
+            await ApplyAsync(record, writes, held.ToDictionary(h => h.Key), ct, committedAt);
             await SweepIfDueAsync(ct);
         }
         catch (Exception e) when (!commitAttempted || e is WriteConflictException)
