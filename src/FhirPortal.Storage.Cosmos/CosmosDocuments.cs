@@ -109,7 +109,7 @@ internal static class CosmosDocuments
     /// moved it there (a late roll-forward never moves it back), <c>txn</c> the transaction creating it, if any,
     /// and <c>at</c> when the pointer was written (a create that never finished can be taken over after the lease).
     /// </summary>
-    public static JsonObject Pointer(ResourceKey key, string home, int version, string? txn) => new()
+    public static JsonObject Pointer(ResourceKey key, string home, int version, string? txn, DateTimeOffset at) => new()
     {
         ["id"] = CosmosKeys.ResourceId(key),
         ["pk"] = CosmosKeys.Own(key),
@@ -119,7 +119,7 @@ internal static class CosmosDocuments
         ["home"] = home,
         ["hv"] = version,
         ["txn"] = txn,
-        ["at"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+        ["at"] = at.ToUnixTimeMilliseconds(),
     };
 
     /// <summary>The document without the service's system properties, ready to be written back.</summary>

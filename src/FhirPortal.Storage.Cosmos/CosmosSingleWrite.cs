@@ -67,7 +67,7 @@ internal sealed partial class CosmosTransactions
             return new Created(key, home, etag, null);
         }
         var started = Clock.GetTimestamp();
-        var pointer = CosmosDocuments.Pointer(key, home, 1, null);
+        var pointer = CosmosDocuments.Pointer(key, home, 1, null, Clock.GetUtcNow());
         var pointerEtag = await ClaimAsync(key, pointer, ct);
         if (Clock.GetElapsedTime(started) > Retention / 2)
         {

@@ -164,7 +164,7 @@ internal sealed partial class CosmosTransactions
 
     /// <summary>Points the resource's own partition at <paramref name="home"/>, unless it does already or a version from <paramref name="vid"/> on placed it.</summary>
     private Task PointIfOlderAsync(ResourceKey key, string home, int vid, CancellationToken ct) =>
-        PlaceAsync(CosmosDocuments.Pointer(key, home, vid, null), existing => CosmosDocuments.IsResource(existing)
+        PlaceAsync(CosmosDocuments.Pointer(key, home, vid, null, Clock.GetUtcNow()), existing => CosmosDocuments.IsResource(existing)
             ? CosmosDocuments.VersionOf(existing) >= vid
             : (int)existing["hv"]! >= vid || (string)existing["home"]! == home, ct);
 

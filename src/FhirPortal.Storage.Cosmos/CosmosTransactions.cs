@@ -153,7 +153,7 @@ internal sealed partial class CosmosTransactions
         if (expected == 0)
         {
             foreach (var entry in entries) entry["home"] ??= CosmosKeys.Own(key);
-            var pointer = CosmosDocuments.Pointer(key, (string)entries[^1]["home"]!, group[^1].Version.VersionId, txn);
+            var pointer = CosmosDocuments.Pointer(key, (string)entries[^1]["home"]!, group[^1].Version.VersionId, txn, Clock.GetUtcNow());
             return new Held(key, null, new CosmosDoc(pointer, await ClaimAsync(key, pointer, ct)));
         }
         var found = await SettledAsync(key, forWrite: true, ct);
