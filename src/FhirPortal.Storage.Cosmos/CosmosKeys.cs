@@ -38,5 +38,8 @@ internal static class CosmosKeys
 
     public static string TransactionPartId(string txn, int part) => $"{TransactionPart}:{txn}:{part}";
 
+    /// <summary>Marks, beside its record, that someone other than its owner rolls a transaction forward (a part without writes, swept like one).</summary>
+    public static string RolledForwardId(string txn) => $"{TransactionPart}:{txn}:rolled";
+
     public static string JobId(string id) => $"{Job}:{id}";
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 
 namespace FhirPortal.Storage.Cosmos;
@@ -27,25 +26,43 @@ internal sealed partial class CosmosTransactions
             }
             entries.AddRange(part.Body["writes"]!.AsArray().Select(e => e!.DeepClone().AsObject()));
         }
+        // Said before applying anything, so the owner can tell its creates may have come second (ApplyAsync).
+        await _db.UpsertAsync(new JsonObject
+        {
+            ["id"] = CosmosKeys.RolledForwardId(id[(CosmosKeys.Transaction.Length + 1)..]), ["pk"] = id,
+            ["kind"] = CosmosKeys.TransactionPart, ["at"] = record["at"]!.DeepClone(),
+        }, ct);
         await ApplyAsync(record, entries, null, ct);
     }
 
-    // Far longer than the owner's own apply, far shorter than anyone else's roll-forward followed by a move.
-    private static readonly TimeSpan SlowApply = TimeSpan.FromMilliseconds(250);
-
     /// <param name="held">What the owner locked (null for anyone else): lets the owner apply without reading.</param>
-    /// <param name="committedAt">The owner's timestamp (<see cref="Stopwatch.GetTimestamp()"/>) of its commit.</param>
-    private async Task ApplyAsync(JsonObject record, List<JsonObject> entries, IReadOnlyDictionary<ResourceKey, Held>? held, CancellationToken ct,
-        long committedAt = 0)
+    private async Task ApplyAsync(JsonObject record, List<JsonObject> entries, IReadOnlyDictionary<ResourceKey, Held>? held, CancellationToken ct)
     {
         var id = (string)record["id"]!;
         var txn = id[(CosmosKeys.Transaction.Length + 1)..];
+        var creates = new List<(ResourceKey Key, JsonObject Last, string ETag)>();
         foreach (var group in entries.GroupBy(e => CosmosDocuments.Key(e)))
         {
             var versions = group.OrderBy(CosmosDocuments.VersionOf).ToList();
             var mine = held?.GetValueOrDefault(group.Key);
-            if (mine is null || !await ApplyAsOwnerAsync(versions, mine, committedAt, ct))
-                await ApplyResourceAsync(txn, group.Key, versions, ct);
+            var applied = mine is null ? null : await ApplyAsOwnerAsync(versions, mine, ct);
+            if (applied is null) await ApplyResourceAsync(txn, group.Key, versions, ct);
+            else if (applied is { Length: > 0 } etag) creates.Add((group.Key, versions[^1], etag));
+        }
+        // The owner's creates-if-absent in a patient's partition came second only if someone else rolled this forward
+        // first, and a later write may then have moved the resource on: take back what landed in the old home.
+        if (creates.Count > 0 && await _db.ReadAsync(CosmosKeys.RolledForwardId(txn), id, ct) is not null)
+        {
+            foreach (var (key, last, etag) in creates)
+            {
+                var home = (string)last["home"]!;
+                if (await _db.ReadAsync(CosmosKeys.ResourceId(key), CosmosKeys.Own(key), ct) is { } pointer
+                    && !PointsAt(pointer.Body, home, CosmosDocuments.VersionOf(last)))
+                {
+                    await _db.DeleteAsync(CosmosKeys.ResourceId(key), home, etag, ct);
+                    Locator.Forget(key);
+                }
+            }
         }
         foreach (var lockId in record["crit"]!.AsArray().Select(c => (string)c!))
         {
@@ -59,19 +76,20 @@ internal sealed partial class CosmosTransactions
     }
 
     /// <summary>
-    /// The owner's apply of a create or an update in place, from the documents it locked: no reads. False when a
+    /// The owner's apply of a create or an update in place, from the documents it locked: no reads. Null when a
     /// conditional write finds them changed (someone rolled the transaction forward meanwhile) or the resource
-    /// moves home: <see cref="ApplyResourceAsync"/> then does it.
+    /// moves home: <see cref="ApplyResourceAsync"/> then does it. Otherwise the ETag of a document it created in a
+    /// patient's partition with create-if-absent (checked by <see cref="ApplyAsync"/>), else "".
     /// </summary>
-    private async Task<bool> ApplyAsOwnerAsync(List<JsonObject> versions, Held held, long committedAt, CancellationToken ct)
+    private async Task<string?> ApplyAsOwnerAsync(List<JsonObject> versions, Held held, CancellationToken ct)
     {
         var last = versions[^1];
         var home = (string)last["home"]!;
         var own = CosmosKeys.Own(held.Key);
-        if (CosmosDocuments.Spreads(last)) return false;
+        if (CosmosDocuments.Spreads(last)) return null;
         if (held.Locked is { } locked)
         {
-            if ((string)locked.Body["pk"]! != home || CosmosDocuments.Spreads(locked.Body)) return false;
+            if ((string)locked.Body["pk"]! != home || CosmosDocuments.Spreads(locked.Body)) return null;
             await _db.CreateAsync(CosmosDocuments.Version(locked.Body), ct);
         }
         foreach (var entry in versions.SkipLast(1)) await _db.CreateAsync(CosmosDocuments.Version(entry), ct);
@@ -79,18 +97,9 @@ internal sealed partial class CosmosTransactions
         var written = held.Locked is { } old ? await _db.ReplaceAsync(resource, old.ETag, ct)
             : home == own ? await _db.ReplaceAsync(resource, held.Created!.ETag, ct) // the resource takes its pointer's place
             : await _db.CreateAsync(resource, ct);
-        if (written is null) return false;
-        // Only a create-if-absent can land late, after someone else rolled this forward and a later write moved the
-        // resource on (deleting this home's document). That takes a stall longer than both: check only then.
-        if (held.Created is { } created && home != own && Stopwatch.GetElapsedTime(committedAt) > SlowApply &&
-            await _db.ReadAsync(CosmosKeys.ResourceId(held.Key), own, ct) is { } pointer && pointer.ETag != created.ETag &&
-            !PointsAt(pointer.Body, home, CosmosDocuments.VersionOf(last)))
-        {
-            await _db.DeleteAsync(CosmosKeys.ResourceId(held.Key), home, written, ct);
-            return false;
-        }
+        if (written is null) return null;
         Locator.Wrote(held.Key, resource, written);
-        return true;
+        return held.Locked is null && home != own ? written : "";
     }
 
     /// <summary>

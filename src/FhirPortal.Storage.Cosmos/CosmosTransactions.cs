@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using FhirPortal.Search;
 
@@ -102,9 +101,8 @@ internal sealed partial class CosmosTransactions
             commitAttempted = true;
             if (await _db.CreateAsync(record, ct) is null)
                 throw new WriteConflictException("The transaction was aborted by another writer after its lease ran out.");
-            var committedAt = Stopwatch.GetTimestamp();
             if (AfterCommitPoint is { } pause) await pause();
-            await ApplyAsync(record, writes, held.ToDictionary(h => h.Key), ct, committedAt);
+            await ApplyAsync(record, writes, held.ToDictionary(h => h.Key), ct);
             await SweepIfDueAsync(ct);
         }
         catch (Exception e) when (!commitAttempted || e is WriteConflictException)
