@@ -72,7 +72,10 @@ public sealed class FhirClientLaunchTests(ITestOutputHelper output)
             await page.ClickAsync("button[name=decision][value=approve]");
 
             // Back at the app: fhirclient exchanges the code (PKCE) and reads Patient/{patient} with the token.
-            await page.WaitForURLAsync(url => url.StartsWith(app.Origin + "/index.html", StringComparison.Ordinal));
+            // Only the URL matters here (the status below says when the app is done): waiting for a load event as
+            // well can miss it, since fhirclient replaces the URL again (?code=... then ?iss=...) as it completes.
+            await page.WaitForURLAsync(url => url.StartsWith(app.Origin + "/index.html", StringComparison.Ordinal),
+                new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit });
             await page.WaitForFunctionAsync("() => /^(done|error)/.test(document.getElementById('status').textContent)");
             Assert.Equal("done", await page.TextContentAsync("#status"));
             Assert.Equal("p1", await page.TextContentAsync("#patient-id"));
