@@ -111,7 +111,9 @@ public static class AuthServiceRegistration
         services.AddOptions<OpenIddictServerOptions>().Configure<IServiceProvider, IOptions<AuthOptions>>((o, sp, auth) =>
         {
             var a = auth.Value;
-            if (!string.IsNullOrEmpty(a.Issuer)) o.Issuer = new Uri(a.Issuer);
+            // Note: one normal form (trailing slash, as OpenIddict derives it from a request) with or without a configured
+            // slash, so discovery, SMART discovery and token iss agree (FhirBase.IssuerIdentifier).
+            if (!string.IsNullOrEmpty(a.Issuer)) o.Issuer = new Uri(a.Issuer.TrimEnd('/') + "/");
             o.AccessTokenLifetime = a.AccessTokenLifetime;
             o.RefreshTokenLifetime = a.RefreshTokenLifetime;
             // Note: S256 only; OpenIddict also accepts "plain" unless it is removed here.
