@@ -41,6 +41,8 @@ public static class SmartServerHandlers
             b.UseSingletonHandler<RequireAuthenticatedClient>().SetOrder(AfterBuiltIns).SetType(OpenIddictServerHandlerType.Custom));
         server.AddEventHandler<HandleIntrospectionRequestContext>(b =>
             b.UseSingletonHandler<IntrospectionClaims>().SetOrder(Introspection.AttachApplicationClaims.Descriptor.Order + 500).SetType(OpenIddictServerHandlerType.Custom));
+        server.AddEventHandler<HandleRevocationRequestContext>(b =>
+            b.UseScopedHandler<RevokeGrantTokens>().SetOrder(Revocation.RevokeToken.Descriptor.Order + 500).SetType(OpenIddictServerHandlerType.Custom));
         server.AddEventHandler<ProcessSignInContext>(b =>
             b.UseSingletonHandler<OnlineAccessRefreshToken>().SetOrder(EvaluateGeneratedTokens.Descriptor.Order + 500).SetType(OpenIddictServerHandlerType.Custom));
     }

@@ -94,6 +94,16 @@ public sealed class BackendServicesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Backend_access_token_lives_at_most_five_minutes()
+    {
+        var (status, body, _) = await Token(Assertion("rs-backend", RsaKey, "RS384", TimeSpan.FromMinutes(4)), "system/Patient.rs");
+        Assert.True(status == HttpStatusCode.OK, body.ToJsonString());
+        Assert.InRange((int)body["expires_in"]!, 295, 300); // whole seconds left, counted after issuing
+        var access = SmartHarness.Claims((string)body["access_token"]!);
+        Assert.Equal(300, (long)access["exp"]! - (long)access["iat"]!);
+    }
+
+    [Fact]
     public async Task ES384_key_fetched_from_a_JWKS_URL_works_and_is_limited_to_registered_scopes()
     {
         var (status, body, _) = await Token(Assertion("ec-backend", EcKey, "ES384", TimeSpan.FromMinutes(4)), "system/Patient.rs system/Encounter.rs");
