@@ -52,6 +52,7 @@ public static class AuthServiceRegistration
             o.AccessDeniedPath = "/auth/login";
             o.Cookie.Name = "FhirPortal.Auth";
             o.Cookie.SameSite = Microsoft.AspNetCore.Http.SameSiteMode.Lax;
+            o.Cookie.SecurePolicy = Microsoft.AspNetCore.Http.CookieSecurePolicy.SameAsRequest;
             // APIs answer 401/403; only pages redirect to the sign-in page.
             o.Events.OnRedirectToLogin = c => Redirect(c, 401);
             o.Events.OnRedirectToAccessDenied = c => Redirect(c, 403);
@@ -60,6 +61,12 @@ public static class AuthServiceRegistration
             .AddPolicy(AuthEndpoints.UserPolicy, p => p.AddAuthenticationSchemes(IdentityConstants.ApplicationScheme).RequireAuthenticatedUser())
             .AddPolicy(AuthEndpoints.AdminPolicy, p => p.AddAuthenticationSchemes(IdentityConstants.ApplicationScheme).RequireRole(PortalRoles.Admin));
         services.AddRazorPages();
+        services.AddAntiforgery(o =>
+        {
+            // The server sends X-Frame-Options: DENY on every response (SecurityHeaders), not SAMEORIGIN on some.
+            o.SuppressXFrameOptionsHeader = true;
+            o.Cookie.SecurePolicy = Microsoft.AspNetCore.Http.CookieSecurePolicy.SameAsRequest;
+        });
         services.AddHttpClient(ClientProperties.JwksHttpClient);
         services.AddScoped<ClientRegistrar>();
         services.AddHttpContextAccessor();
