@@ -67,7 +67,8 @@ public static class AuthServiceRegistration
             o.SuppressXFrameOptionsHeader = true;
             o.Cookie.SecurePolicy = Microsoft.AspNetCore.Http.CookieSecurePolicy.SameAsRequest;
         });
-        services.AddHttpClient(ClientProperties.JwksHttpClient);
+        services.AddHttpClient(ClientProperties.JwksHttpClient, c => c.Timeout = TimeSpan.FromSeconds(10));
+        services.AddSingleton<ClientJwksCache>();
         services.AddScoped<ClientRegistrar>();
         services.AddHttpContextAccessor();
         services.AddScoped<Audit.AuditTrail>();

@@ -30,7 +30,7 @@ public static class SmartServerHandlers
         server.AddEventHandler<ValidateAuthorizationRequestContext>(b =>
             b.UseSingletonHandler<AudienceParameterCheck>().SetOrder(AfterBuiltIns).SetType(OpenIddictServerHandlerType.Custom));
         server.AddEventHandler<ProcessAuthenticationContext>(b =>
-            b.UseScopedHandler<ClientAssertionLimits>().SetOrder(Math.Max(ValidateClientAssertionIssuer.Descriptor.Order, ValidateClientAssertionWellknownClaims.Descriptor.Order) + 500).SetType(OpenIddictServerHandlerType.Custom));
+            b.UseScopedHandler<ClientAssertionLimits>().SetOrder(ValidateClientAssertionWellknownClaims.Descriptor.Order + 500).SetType(OpenIddictServerHandlerType.Custom));
         server.AddEventHandler<ValidateTokenContext>(b =>
             b.UseSingletonHandler<SmartClientAssertionFormat>().SetOrder(Protection.ResolveTokenValidationParameters.Descriptor.Order + 500).SetType(OpenIddictServerHandlerType.Custom));
         server.AddEventHandler<ValidateTokenContext>(b =>

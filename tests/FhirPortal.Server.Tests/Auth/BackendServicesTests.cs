@@ -23,7 +23,6 @@ public sealed class BackendServicesTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        JwksUriApplicationManager<object>.ClearCache();
         var ecJwks = Jwks(Jwk(_ec, "ec-1"));
         _smart = await SmartHarness.StartAsync(services: s => s.AddHttpClient(ClientProperties.JwksHttpClient)
             .ConfigurePrimaryHttpMessageHandler(() => new JwksStub(JwksUrl, ecJwks)));
