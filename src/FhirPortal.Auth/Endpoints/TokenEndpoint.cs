@@ -59,7 +59,8 @@ public static class TokenEndpoint
     {
         var application = await applications.FindByClientIdAsync(request.ClientId!) ?? throw new InvalidOperationException("Unknown client.");
         var allowed = await ClientRegistrar.AllowedScopesAsync(applications, application, http.RequestAborted);
-        var granted = SmartScopes.Grantable(request.GetScopes(), allowed).Where(s => SmartScopes.Context(s) == "system").ToList();
+        var granted = SmartScopes.Grantable(request.GetScopes(), allowed)
+            .Where(s => SmartScopes.Context(s) == "system" || s == Handlers.IntrospectionCaller.Scope).ToList();
         if (granted.Count == 0) return Error(Errors.InvalidScope, "None of the requested scopes is a system/ scope this client may have.");
 
         var identity = new ClaimsIdentity(TokenValidationParameters.DefaultAuthenticationType, Claims.Name, Claims.Role);

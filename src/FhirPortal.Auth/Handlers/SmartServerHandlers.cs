@@ -35,8 +35,9 @@ public static class SmartServerHandlers
             b.UseSingletonHandler<SmartClientAssertionFormat>().SetOrder(Protection.ResolveTokenValidationParameters.Descriptor.Order + 500).SetType(OpenIddictServerHandlerType.Custom));
         server.AddEventHandler<ValidateTokenContext>(b =>
             b.UseSingletonHandler<SmartClientAssertionFormat.MarkAsClientAssertion>().SetOrder(Protection.ValidatePrincipal.Descriptor.Order - 500).SetType(OpenIddictServerHandlerType.Custom));
+        server.RemoveEventHandler(Introspection.ValidateAuthorizedParty.Descriptor);
         server.AddEventHandler<ValidateIntrospectionRequestContext>(b =>
-            b.UseSingletonHandler<RequireAuthenticatedClient>().SetOrder(AfterBuiltIns).SetType(OpenIddictServerHandlerType.Custom));
+            b.UseScopedHandler<IntrospectionCaller>().SetOrder(Introspection.ValidateAuthorizedParty.Descriptor.Order).SetType(OpenIddictServerHandlerType.Custom));
         server.AddEventHandler<ValidateRevocationRequestContext>(b =>
             b.UseSingletonHandler<RequireAuthenticatedClient>().SetOrder(AfterBuiltIns).SetType(OpenIddictServerHandlerType.Custom));
         server.AddEventHandler<HandleIntrospectionRequestContext>(b =>
