@@ -2,9 +2,11 @@ using System.Xml;
 
 namespace FhirPortal.Core.Serialization;
 
-/// <summary>Safe XML reading: no DTDs, no external entities, and a nesting limit checked before the SDK recurses.</summary>
+/// <summary>Safe XML reading: no DTDs, no external entities, a nesting limit checked before the SDK recurses, no abstract types.</summary>
 internal static class XmlPreScan
 {
+    private const string FhirNamespace = "http://hl7.org/fhir";
+
     public static XmlReader CreateSafeReader(byte[] xml) => XmlReader.Create(new MemoryStream(xml), new XmlReaderSettings
     {
         DtdProcessing = DtdProcessing.Prohibit,
@@ -22,6 +24,9 @@ internal static class XmlPreScan
             {
                 if (reader.Depth > maxDepth)
                     throw FhirOutcomeException.BadRequest($"The XML body nests deeper than the allowed {maxDepth} levels.");
+                // The SDK throws on <DomainResource> and <Resource>; XmlReader itself refuses control characters.
+                if (reader.NodeType == XmlNodeType.Element && reader.NamespaceURI == FhirNamespace && ResourceTypeNames.IsAbstract(reader.LocalName))
+                    throw ResourceTypeNames.AbstractType(reader.LocalName, $"line {((IXmlLineInfo)reader).LineNumber}");
             }
         }
         catch (XmlException e)
