@@ -24,7 +24,7 @@ public sealed class FhirParser(int maxDepth)
 
     public Resource ParseJson(ReadOnlySpan<byte> json)
     {
-        JsonPreScan.Check(json, maxDepth);
+        var inexact = JsonPreScan.Check(json, maxDepth);
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = maxDepth });
         Resource? resource;
         IEnumerable<CodedException> issues;
@@ -38,9 +38,10 @@ public sealed class FhirParser(int maxDepth)
             // The pre-scan refuses what the SDK is known to throw on; this keeps anything it missed a 400.
             throw Unreadable("JSON", e);
         }
-        var errors = ParseIssues.Relevant(issues, resource).ToList();
+        var errors = ParseIssues.Relevant(issues, resource, inexact).ToList();
         if (!ok && errors.Count > 0 || resource is null)
             throw new FhirOutcomeException(400, ParseIssues.ToOutcome(errors, "The JSON body is not a valid FHIR resource."));
+        ExactDecimals.Restore(resource, inexact);
         return resource;
     }
 
@@ -64,7 +65,7 @@ public sealed class FhirParser(int maxDepth)
         {
             throw Unreadable("XML", e);
         }
-        var errors = ParseIssues.Relevant(issues, resource).ToList();
+        var errors = ParseIssues.Relevant(issues, resource, []).ToList();
         if (!ok && errors.Count > 0 || resource is null)
             throw new FhirOutcomeException(400, ParseIssues.ToOutcome(errors, "The XML body is not a valid FHIR resource."));
         return resource;
@@ -78,6 +79,8 @@ public sealed class FhirParser(int maxDepth)
     {
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 1024 });
         Trusted.TryDeserializeResource(ref reader, out var resource, out _);
-        return resource ?? throw new InvalidOperationException("A stored resource could not be read back.");
+        if (resource is null) throw new InvalidOperationException("A stored resource could not be read back.");
+        ExactDecimals.Restore(resource, JsonPreScan.InexactNumbers(json));
+        return resource;
     }
 }

@@ -8,15 +8,15 @@ namespace FhirPortal.Core.Serialization;
 /// <summary>
 /// One fast pass over the raw JSON before the SDK parses it. Everything the SDK would crash on or silently accept
 /// is refused here with a clear location: malformed syntax, excessive nesting, a root that is not an object,
-/// bytes that are not UTF-8, lone surrogates, control characters R4 forbids in strings, abstract resource types,
-/// and numbers that a FHIR decimal cannot hold exactly.
+/// bytes that are not UTF-8, lone surrogates, control characters R4 forbids in strings and abstract resource types.
+/// It also finds the numbers System.Decimal cannot reproduce, so their exact text can be kept.
 /// </summary>
 internal static class JsonPreScan
 {
-    private const int MaxSignificantDigits = 28;
-
-    public static void Check(ReadOnlySpan<byte> json, int maxDepth)
+    /// <summary>Checks a request body; returns the numbers System.Decimal cannot reproduce (<see cref="ExactDecimals"/>).</summary>
+    public static IReadOnlyList<JsonNumber> Check(ReadOnlySpan<byte> json, int maxDepth)
     {
+        var numbers = new List<JsonNumber>();
         if (!Utf8.IsValid(json))
             throw Structure("The body is not valid UTF-8; FHIR JSON is always UTF-8 encoded.");
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = maxDepth });
@@ -29,11 +29,7 @@ internal static class JsonPreScan
                     throw Structure("The JSON body must be an object (a FHIR resource), not a JSON " + Describe(reader.TokenType) + ".");
                 location.Enter(ref reader);
                 if (reader.TokenType == JsonTokenType.String) CheckString(ref reader, location);
-                else if (reader.TokenType == JsonTokenType.Number && !Representable(ref reader))
-                    throw FhirOutcomeException.BadRequest(
-                        $"The number {Encoding.UTF8.GetString(reader.ValueSpan)} at {location} " +
-                        $"is outside the range or precision this server stores exactly ({MaxSignificantDigits} significant digits).",
-                        location.ToString());
+                else if (reader.TokenType == JsonTokenType.Number) AddIfInexact(ref reader, location, numbers);
             }
         }
         catch (JsonException e)
@@ -44,6 +40,26 @@ internal static class JsonPreScan
                 : $"The body is not valid JSON: {e.Message}";
             throw Structure(message);
         }
+        return numbers;
+    }
+
+    /// <summary>The numbers of JSON the server wrote itself (already checked) that System.Decimal cannot reproduce.</summary>
+    public static IReadOnlyList<JsonNumber> InexactNumbers(ReadOnlySpan<byte> json)
+    {
+        var numbers = new List<JsonNumber>();
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 1024 });
+        var location = new JsonLocation();
+        while (reader.Read())
+        {
+            location.Enter(ref reader);
+            if (reader.TokenType == JsonTokenType.Number) AddIfInexact(ref reader, location, numbers);
+        }
+        return numbers;
+    }
+
+    private static void AddIfInexact(ref Utf8JsonReader reader, JsonLocation location, List<JsonNumber> numbers)
+    {
+        if (!ExactDecimals.Reproduces(reader.ValueSpan, out var text)) numbers.Add(new JsonNumber(text, [.. location.Segments()]));
     }
 
     private static void CheckString(ref Utf8JsonReader reader, JsonLocation location)
@@ -83,22 +99,4 @@ internal static class JsonPreScan
 
     private static FhirOutcomeException Structure(string message) =>
         new(400, Outcomes.Error(OperationOutcome.IssueType.Structure, message));
-
-    private static bool Representable(ref Utf8JsonReader reader)
-    {
-        if (!reader.TryGetDecimal(out var value)) return false;
-        var significant = 0;
-        var leading = true;
-        var nonZero = false;
-        foreach (var b in reader.ValueSpan)
-        {
-            if (b is (byte)'e' or (byte)'E') break;
-            if (b is < (byte)'0' or > (byte)'9') continue;
-            if (b != (byte)'0') nonZero = true;
-            if (leading && b == (byte)'0') continue;
-            leading = false;
-            significant++;
-        }
-        return significant <= MaxSignificantDigits && (value != 0 || !nonZero);
-    }
 }

@@ -8,8 +8,10 @@ namespace FhirPortal.Core.Serialization;
 /// <summary>Chooses which SDK parse issues reject a body, and maps them to OperationOutcome issues.</summary>
 internal static class ParseIssues
 {
-    public static IEnumerable<CodedException> Relevant(IEnumerable<CodedException> issues, Resource? parsed) =>
-        issues.Where(i => !IsSpecLenient(i) && !IsTypeOnlyResource(i, parsed));
+    public static IEnumerable<CodedException> Relevant(IEnumerable<CodedException> issues, Resource? parsed, IReadOnlyList<JsonNumber> inexact) =>
+        issues.Where(i => !IsSpecLenient(i) && !IsTypeOnlyResource(i, parsed)
+                          // R4 decimals have no range limit; the SDK refuses what System.Decimal cannot hold (ExactDecimals).
+                          && !(i.ErrorCode == "PVAL123" && ExactDecimals.Explains(inexact, i.Message)));
 
     // R4 lets a resource consist of its type alone ({"resourceType":"Parameters"} is what FhirClient posts for an
     // operation without inputs); the SDK reports it as an empty element (JSON120, and PVAL129 in both formats).
