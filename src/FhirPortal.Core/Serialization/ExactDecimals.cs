@@ -4,7 +4,7 @@ using Hl7.Fhir.Model;
 
 namespace FhirPortal.Core.Serialization;
 
-/// <summary>A JSON number whose text System.Decimal does not reproduce, and where it sits (property names and indexes).</summary>
+/// <summary>A number (JSON, or an XML value attribute) whose text System.Decimal does not reproduce, and where it sits (names and indexes).</summary>
 internal sealed record JsonNumber(string Text, IReadOnlyList<object> Segments);
 
 /// <summary>The exact text of a decimal, kept beside the System.Decimal the SDK's FhirDecimal holds.</summary>
@@ -69,6 +69,8 @@ public static class ExactDecimals
             current = (segment, current) switch
             {
                 (int index, IList list) => index >= 0 && index < list.Count ? list[index] : null,
+                (int index, Base single) => index == 0 ? single : null, // XML counts every element
+                (string name, Resource resource) when name == resource.TypeName => resource, // XML's <contained><Patient>
                 (string name, Base element) => Child(element, name.TrimStart('_')),
                 _ => null,
             };

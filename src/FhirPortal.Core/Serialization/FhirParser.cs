@@ -48,7 +48,7 @@ public sealed class FhirParser(int maxDepth)
     public Resource ParseXml(ReadOnlySpan<byte> xml)
     {
         var bytes = xml.ToArray();
-        XmlPreScan.Check(bytes, maxDepth);
+        var inexact = XmlPreScan.Check(bytes, maxDepth);
         using var reader = XmlPreScan.CreateSafeReader(bytes);
         Resource? resource;
         IEnumerable<CodedException> issues;
@@ -65,9 +65,10 @@ public sealed class FhirParser(int maxDepth)
         {
             throw Unreadable("XML", e);
         }
-        var errors = ParseIssues.Relevant(issues, resource, []).ToList();
+        var errors = ParseIssues.Relevant(issues, resource, inexact).ToList();
         if (!ok && errors.Count > 0 || resource is null)
             throw new FhirOutcomeException(400, ParseIssues.ToOutcome(errors, "The XML body is not a valid FHIR resource."));
+        ExactDecimals.Restore(resource, inexact);
         return resource;
     }
 

@@ -34,6 +34,26 @@ public sealed class ExactDecimalTests
         Assert.Equal("3", json["component"]![0]!["valueInteger"]!.ToJsonString());
     }
 
+    [Theory]
+    [InlineData("1.5E3")]
+    [InlineData("1.000000000000000000E245")]
+    [InlineData("-1E-300")]
+    public void An_XML_decimal_keeps_its_text_too(string number)
+    {
+        var xml = $"""
+            <Observation xmlns="http://hl7.org/fhir"><status value="final"/><code><text value="x"/></code>
+              <valueQuantity><value value="{number}"/></valueQuantity>
+              <component><code><text value="c"/></code><valueInteger value="3"/></component>
+              <component><code><text value="d"/></code><valueQuantity><value value="{number}"/></valueQuantity></component>
+            </Observation>
+            """;
+
+        var json = JsonNode.Parse(FhirSerializer.ToJsonBytes(Parser.ParseXml(Encoding.UTF8.GetBytes(xml))))!;
+
+        Assert.Equal(number, json["valueQuantity"]!["value"]!.ToJsonString());
+        Assert.Equal(number, json["component"]![1]!["valueQuantity"]!["value"]!.ToJsonString());
+    }
+
     [Fact]
     public void Stored_json_read_back_keeps_the_exact_text()
     {
