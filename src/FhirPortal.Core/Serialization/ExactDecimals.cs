@@ -20,11 +20,12 @@ public sealed record ExactDecimal(string Text, decimal Approximation);
 public static class ExactDecimals
 {
     /// <summary>True when System.Decimal writes the number exactly as the JSON text has it.</summary>
-    internal static bool Reproduces(ReadOnlySpan<byte> text, out string asString)
+    internal static bool Reproduces(ReadOnlySpan<byte> text)
     {
-        asString = System.Text.Encoding.ASCII.GetString(text);
-        return decimal.TryParse(asString, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
-               && value.ToString(CultureInfo.InvariantCulture) == asString;
+        Span<byte> written = stackalloc byte[64]; // a System.Decimal never needs more than 32
+        return decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+               && value.TryFormat(written, out var length, default, CultureInfo.InvariantCulture)
+               && written[..length].SequenceEqual(text);
     }
 
     /// <summary>Puts the exact text on each decimal element the numbers sit in (other elements are left to the parser's checks).</summary>

@@ -59,11 +59,14 @@ internal static class JsonPreScan
 
     private static void AddIfInexact(ref Utf8JsonReader reader, JsonLocation location, List<JsonNumber> numbers)
     {
-        if (!ExactDecimals.Reproduces(reader.ValueSpan, out var text)) numbers.Add(new JsonNumber(text, [.. location.Segments()]));
+        if (!ExactDecimals.Reproduces(reader.ValueSpan))
+            numbers.Add(new JsonNumber(Encoding.ASCII.GetString(reader.ValueSpan), [.. location.Segments()]));
     }
 
     private static void CheckString(ref Utf8JsonReader reader, JsonLocation location)
     {
+        // Unescaped text is valid UTF-8 (checked above) without control characters (JSON forbids them raw).
+        if (!reader.ValueIsEscaped && location.PropertyName is not "resourceType") return;
         string value;
         try
         {

@@ -40,7 +40,7 @@ internal static partial class XmlPreScan
                 var index = siblings[reader.LocalName] = siblings.GetValueOrDefault(reader.LocalName) + 1;
                 open.Add((reader.LocalName, index - 1, []));
                 if (reader.GetAttribute("value") is { } value && LooksLikeDecimal(value)
-                    && !ExactDecimals.Reproduces(System.Text.Encoding.ASCII.GetBytes(value), out _))
+                    && !ExactDecimals.Reproduces(System.Text.Encoding.ASCII.GetBytes(value)))
                     numbers.Add(new JsonNumber(value, Segments(open)));
                 if (reader.IsEmptyElement) open.RemoveAt(open.Count - 1);
             }
