@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Unicode;
 using System.Text.Json.Nodes;
 using FhirPortal.Core.Serialization;
 using Hl7.Fhir.Model;
@@ -23,7 +22,8 @@ public sealed class JsonPatchDocument : IResourcePatch
 
     public static JsonPatchDocument Parse(ReadOnlySpan<byte> body, FhirParser parser)
     {
-        if (!Utf8.IsValid(body)) throw FhirOutcomeException.BadRequest("The JSON Patch document is not valid UTF-8.");
+        // The same checks as a resource body: UTF-8, no lone surrogates or control characters in its strings.
+        JsonPreScan.CheckPatch(body, DocumentOptions.MaxDepth);
         JsonNode? root;
         try
         {
@@ -35,15 +35,7 @@ public sealed class JsonPatchDocument : IResourcePatch
         }
         if (root is not JsonArray array)
             throw FhirOutcomeException.BadRequest("A JSON Patch document is a JSON array of operations.");
-        try
-        {
-            return new JsonPatchDocument([.. array.Select((node, i) => JsonPatchOperation.Read(node, i))], parser);
-        }
-        catch (InvalidOperationException e)
-        {
-            // What System.Text.Json throws for a string it cannot decode (an escaped lone surrogate).
-            throw FhirOutcomeException.BadRequest($"The JSON Patch document has an unreadable string: {e.Message}");
-        }
+        return new JsonPatchDocument([.. array.Select((node, i) => JsonPatchOperation.Read(node, i))], parser);
     }
 
     public Resource Apply(Resource current)

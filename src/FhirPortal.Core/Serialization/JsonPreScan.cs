@@ -14,7 +14,12 @@ namespace FhirPortal.Core.Serialization;
 internal static class JsonPreScan
 {
     /// <summary>Checks a request body; returns the numbers System.Decimal cannot reproduce (<see cref="ExactDecimals"/>).</summary>
-    public static IReadOnlyList<JsonNumber> Check(ReadOnlySpan<byte> json, int maxDepth)
+    public static IReadOnlyList<JsonNumber> Check(ReadOnlySpan<byte> json, int maxDepth) => Scan(json, maxDepth, resourceRoot: true);
+
+    /// <summary>Checks a JSON Patch document the same way (its root is an array, its values become FHIR content).</summary>
+    public static void CheckPatch(ReadOnlySpan<byte> json, int maxDepth) => Scan(json, maxDepth, resourceRoot: false);
+
+    private static IReadOnlyList<JsonNumber> Scan(ReadOnlySpan<byte> json, int maxDepth, bool resourceRoot)
     {
         var numbers = new List<JsonNumber>();
         if (!Utf8.IsValid(json))
@@ -25,7 +30,7 @@ internal static class JsonPreScan
         {
             while (reader.Read())
             {
-                if (location.Depth == 0 && reader.TokenType != JsonTokenType.StartObject)
+                if (resourceRoot && location.Depth == 0 && reader.TokenType != JsonTokenType.StartObject)
                     throw Structure("The JSON body must be an object (a FHIR resource), not a JSON " + Describe(reader.TokenType) + ".");
                 location.Enter(ref reader);
                 if (reader.TokenType == JsonTokenType.String) CheckString(ref reader, location);

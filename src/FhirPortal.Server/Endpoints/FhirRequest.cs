@@ -30,7 +30,9 @@ public static class FhirRequest
         int read;
         try
         {
-            while ((read = await request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+            // Never ask for more than one byte past the limit: the decompression middleware's own cap (Kestrel's
+            // MaxRequestBodySize, just above every FHIR limit) then never trips first with a bare exception.
+            while ((read = await request.Body.ReadAsync(chunk.AsMemory(0, (int)Math.Min(chunk.Length, maxBytes + 1 - buffer.Length)), context.RequestAborted)) > 0)
             {
                 if (buffer.Length + read > maxBytes) throw TooLarge(maxBytes);
                 buffer.Write(chunk, 0, read);
