@@ -1,4 +1,3 @@
-using System.Collections;
 using System.Globalization;
 using Hl7.Fhir.Model;
 
@@ -33,7 +32,7 @@ public static class ExactDecimals
     {
         foreach (var number in numbers)
         {
-            if (Find(resource, number.Segments) is not FhirDecimal element) continue;
+            if (PocoPath.Find(resource, number.Segments) is not FhirDecimal element) continue;
             var approximation = Approximate(number.Text);
             element.ObjectValue = approximation;
             element.RemoveAnnotations(typeof(ExactDecimal));
@@ -59,36 +58,5 @@ public static class ExactDecimals
         if (decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)) return value;
         // Too large for System.Decimal (a too small one parses, rounded towards zero).
         return text.StartsWith('-') ? decimal.MinValue : decimal.MaxValue;
-    }
-
-    // JSON names lead through the POCO: "_x" is primitive x's own extensions, "valueQuantity" is choice "value".
-    private static object? Find(Base root, IReadOnlyList<object> segments)
-    {
-        object? current = root;
-        foreach (var segment in segments)
-        {
-            current = (segment, current) switch
-            {
-                (int index, IList list) => index >= 0 && index < list.Count ? list[index] : null,
-                (int index, Base single) => index == 0 ? single : null, // XML counts every element
-                (string name, Resource resource) when name == resource.TypeName => resource, // XML's <contained><Patient>
-                (string name, Base element) => Child(element, name.TrimStart('_')),
-                _ => null,
-            };
-            if (current is null) return null;
-        }
-        return current;
-    }
-
-    private static object? Child(Base element, string jsonName)
-    {
-        if (element.TryGetValue(jsonName, out var value)) return value;
-        foreach (var (name, child) in element.EnumerateElements())
-        {
-            if (child is Base typed && jsonName.Length > name.Length && jsonName.StartsWith(name, StringComparison.Ordinal)
-                && string.Equals(jsonName[name.Length..], typed.TypeName, StringComparison.OrdinalIgnoreCase))
-                return child;
-        }
-        return null;
     }
 }
