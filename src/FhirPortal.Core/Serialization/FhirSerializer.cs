@@ -10,7 +10,7 @@ namespace FhirPortal.Core.Serialization;
 /// <summary>Writes POCOs as FHIR JSON or XML, optionally filtered (<c>_summary</c>, <c>_elements</c>).</summary>
 public static class FhirSerializer
 {
-    private static readonly BaseFhirJsonSerializer Json = new(ModelInfo.ModelInspector);
+    private static readonly ExactJsonSerializer Json = new();
     private static readonly BaseFhirXmlSerializer Xml = new(ModelInfo.ModelInspector);
 
     public static byte[] ToJsonBytes(Base value, bool pretty = false, Func<SerializationFilter>? filter = null)
@@ -30,5 +30,15 @@ public static class FhirSerializer
         using (var writer = XmlWriter.Create(stream, new XmlWriterSettings { Indent = pretty, Encoding = new UTF8Encoding(false) }))
             Xml.Serialize(value, writer, filter);
         return stream.ToArray();
+    }
+
+    /// <summary>The SDK's serializer, writing each decimal with its exact text where the parser kept one.</summary>
+    private sealed class ExactJsonSerializer() : BaseFhirJsonSerializer(ModelInfo.ModelInspector)
+    {
+        protected override void SerializePrimitiveValue(PrimitiveType value, Utf8JsonWriter writer)
+        {
+            if (value is FhirDecimal element && ExactDecimals.ExactText(element) is { } text) writer.WriteRawValue(text);
+            else base.SerializePrimitiveValue(value, writer);
+        }
     }
 }

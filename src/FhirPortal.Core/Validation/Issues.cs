@@ -19,7 +19,7 @@ public sealed class Issues
     {
         // The same rule can be reached twice (a profile and its base type): report it once.
         if (!_seen.Add((expression, message))) return;
-        var issue = new IssueComponent { Severity = severity, Code = code, Diagnostics = message };
+        var issue = new IssueComponent { Severity = severity, Code = code, Diagnostics = OutcomeText.Bound(message) };
         if (expression is not null) issue.Expression = [expression];
         _issues.Add(issue);
     }
