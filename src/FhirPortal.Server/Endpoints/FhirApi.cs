@@ -15,6 +15,7 @@ public static class FhirApi
             if (HttpMethods.IsHead(context.HttpContext.Request.Method))
                 context.HttpContext.Features.Set<IHttpResponseBodyFeature>(new StreamResponseBodyFeature(Stream.Null));
             OutputShape.From(context.HttpContext.Request);
+            UnknownOperations.Refuse(context.HttpContext);
             return await next(context);
         });
 
@@ -28,6 +29,7 @@ public static class FhirApi
         fhir.MapValidationApi();
         fhir.MapEverythingApi();
         fhir.MapActivationCodeApi();
+        fhir.MapMetaApi();
         app.MapExportApi();
         MapRead(fhir, "/", SystemEndpoints.Search).WithSummary("search across types (_type)");
         fhir.MapPost("/_search", SystemEndpoints.Search).WithSummary("search across types (form-encoded POST)");
@@ -47,6 +49,7 @@ public static class FhirApi
         MapRead(fhir, "/{type}/{id}/_history", SystemEndpoints.InstanceHistory).WithSummary("history of a resource");
         MapRead(fhir, "/{type}/{id}/_history/{versionId}", InstanceEndpoints.VRead).WithSummary("vread");
         MapRead(fhir, "/{compartment}/{id}/{type}", TypeEndpoints.CompartmentSearch).WithSummary("search within a patient's compartment");
+        UnknownOperations.MapFallbacks(fhir);
         return fhir;
     }
 
