@@ -17,18 +17,18 @@ public static class FhirSerializer
     {
         var buffer = new ArrayBufferWriter<byte>(4096);
         using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = pretty, SkipValidation = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-            Json.Serialize(value, writer, filter);
+            Json.Serialize(value, writer, Stu3SubsettedTagFilter.Wrap(filter));
         return buffer.WrittenSpan.ToArray();
     }
 
     public static void WriteJson(Base value, Utf8JsonWriter writer, Func<SerializationFilter>? filter = null) =>
-        Json.Serialize(value, writer, filter);
+        Json.Serialize(value, writer, Stu3SubsettedTagFilter.Wrap(filter));
 
     public static byte[] ToXmlBytes(Base value, bool pretty = false, Func<SerializationFilter>? filter = null)
     {
         using var stream = new MemoryStream();
         using (var writer = XmlWriter.Create(stream, new XmlWriterSettings { Indent = pretty, Encoding = new UTF8Encoding(false) }))
-            Xml.Serialize(value, writer, filter);
+            Xml.Serialize(value, writer, Stu3SubsettedTagFilter.Wrap(filter));
         return stream.ToArray();
     }
 
