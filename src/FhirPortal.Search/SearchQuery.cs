@@ -24,7 +24,8 @@ public sealed record SearchQuery(
 
 /// <summary>
 /// <c>_total</c>: whether and how precisely to count all matches. <see cref="IfKnown"/> (a search without
-/// <c>_total</c>) runs no count: the total comes only when the page shows it, i.e. a first page with no next page.
+/// <c>_total</c>) gets an exact total only where the store knows it cheaply: always when a first page with no next
+/// page shows it; a store may also count a bounded number of matches (SQLite: up to 1,000), never a full count.
 /// </summary>
 public enum TotalMode { None, Estimate, Accurate, IfKnown }
 

@@ -62,7 +62,24 @@ internal static class SqliteSearch
         var included = query.Includes.Count + query.RevIncludes.Count == 0
             ? []
             : await SqliteIncludes.FindAsync(connection, query, entries, rows.Select(r => r.Rid).ToList(), registry, ct);
-        return new Page(entries, next) { PreviousCursor = previous, Included = included, Total = total ?? Page.KnownTotal(query, entries.Count, next) };
+        total ??= Page.KnownTotal(query, entries.Count, next)
+                  ?? (query.Total == TotalMode.IfKnown ? await CountUpToAsync(connection, query, CheapCountLimit, ct) : null);
+        return new Page(entries, next) { PreviousCursor = previous, Included = included, Total = total };
+    }
+
+    /// <summary>
+    /// Without <c>_total</c>, a search still gets its total when counting is cheap: the count stops after this many
+    /// matches (a bounded index walk), and a larger result has no total rather than a slow one.
+    /// </summary>
+    internal const int CheapCountLimit = 1000;
+
+    private static async Task<long?> CountUpToAsync(SqliteConnection connection, SearchQuery query, int limit, CancellationToken ct)
+    {
+        await using var cmd = connection.CreateCommand();
+        var p = new SqlParameters(cmd);
+        cmd.CommandText = $"SELECT COUNT(*) FROM (SELECT 1 FROM resource r WHERE {Where(p, query, "r")} LIMIT {p.Add(limit + 1)})";
+        var count = Convert.ToInt64(await cmd.ExecuteScalarAsync(ct));
+        return count <= limit ? count : null;
     }
 
     public static async Task<bool> AnyMatchAsync(SqliteConnection connection, SqliteTransaction tx, SearchQuery query, CancellationToken ct)

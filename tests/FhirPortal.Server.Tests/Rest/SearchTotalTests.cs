@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 
 namespace FhirPortal.Server.Tests.Rest;
 
-/// <summary>Bundle.total when the search already knows it (or is asked), never under _total=none; first links on every page.</summary>
+/// <summary>Bundle.total when counting is cheap (SQLite: up to 1,000 matches) or asked for, never under _total=none; first links on every page.</summary>
 public sealed class SearchTotalTests : IDisposable
 {
     private readonly FhirPortalHost _host = new();
@@ -30,8 +30,9 @@ public sealed class SearchTotalTests : IDisposable
     [InlineData("Patient?_total=estimate&_count=2", 3)]
     [InlineData("?_type=Patient", 3)]
     [InlineData("Patient?_total=none", null)]
-    [InlineData("Patient?_count=2", null)]
-    public async Task A_search_has_a_total_when_one_page_holds_every_match_or_a_total_is_asked_for(string url, int? total)
+    [InlineData("Patient?_count=2", 3)]
+    [InlineData("Patient?_count=1&gender=female", 3)]
+    public async Task A_search_has_a_total_when_counting_is_cheap_or_a_total_is_asked_for(string url, int? total)
     {
         await SeedAsync();
         var bundle = await (await _client.GetAsync(url)).ReadJsonAsync();

@@ -84,8 +84,10 @@ public abstract class SearchContract : StoreContract
     }
 
     [Fact]
-    public async Task A_total_if_known_comes_only_with_a_page_that_holds_every_match()
+    public async Task A_total_if_known_is_exact_and_always_comes_with_a_page_that_holds_every_match()
     {
+        // A store may also know the total of a longer search cheaply (SQLite counts up to 1,000 matches); if it
+        // gives one, it is exact.
         if (Store is null) return;
         foreach (var id in Enumerable.Range(0, 3).Select(_ => NewId())) await Store.CommitAsync(Batch(Version(Patient(id, "Known"), 1)), None);
         await Store.CommitAsync(Batch(Version(Patient(NewId(), "Other"), 1)), None);
@@ -93,10 +95,10 @@ public abstract class SearchContract : StoreContract
 
         Assert.Equal(3, (await Store.SearchAsync(query, None)).Total);
         var first = await Store.SearchAsync(query with { Count = 2 }, None);
-        Assert.Null(first.Total);
+        Assert.True(first.Total is null or 3, $"total {first.Total}");
         var second = await Store.SearchAsync(query with { Count = 2, Cursor = first.NextCursor }, None);
         Assert.Single(second.Entries);
-        Assert.Null(second.Total);
+        Assert.True(second.Total is null or 3, $"total {second.Total}");
         Assert.Null((await Store.SearchAsync(query with { Total = TotalMode.None }, None)).Total);
         Assert.Equal(3, (await Store.SearchAsync(query with { Count = 2, Total = TotalMode.Estimate }, None)).Total);
         Assert.Equal(0, (await Store.SearchAsync(Query("Patient", ("family", "nobody")) with { Total = TotalMode.IfKnown }, None)).Total);

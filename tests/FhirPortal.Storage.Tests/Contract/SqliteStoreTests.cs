@@ -1,3 +1,6 @@
+using FhirPortal.Search;
+using static FhirPortal.Storage.Tests.Contract.TestResources;
+
 namespace FhirPortal.Storage.Tests.Contract;
 
 /// <summary>The store contract on the embedded SQLite store (a fresh file in a temp folder per test).</summary>
@@ -8,4 +11,19 @@ public sealed class SqliteStoreTests : SearchContract, IDisposable
     protected override Task<IResourceStore?> OpenAsync() => _store.OpenAsync();
 
     public void Dispose() => _store.Dispose();
+
+    [Fact]
+    public async Task Without_total_a_search_counts_up_to_a_thousand_matches_and_no_further()
+    {
+        var writes = Enumerable.Range(0, 1001).Select(_ => Version(Patient(NewId(), "Many"), 1)).ToArray();
+        await Store!.CommitAsync(Batch(writes[..1000]), None);
+        var query = Query("Patient", ("family", "many")) with { Total = TotalMode.IfKnown, Count = 10 };
+        var first = await Store.SearchAsync(query, None);
+        Assert.Equal(1000, first.Total);
+        Assert.Equal(1000, (await Store.SearchAsync(query with { Cursor = first.NextCursor }, None)).Total);
+
+        await Store.CommitAsync(Batch(writes[1000]), None);
+        Assert.Null((await Store.SearchAsync(query, None)).Total);
+        Assert.Equal(1001, (await Store.SearchAsync(query with { Total = TotalMode.Accurate }, None)).Total);
+    }
 }
