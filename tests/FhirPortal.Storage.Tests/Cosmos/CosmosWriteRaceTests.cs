@@ -107,7 +107,11 @@ public sealed class CosmosWriteRaceTests(CosmosEmulator emulator)
         var reindexing = Task.Run(async () =>
         {
             while (!stop.IsCancellationRequested)
+            {
                 await reindexer.ReindexAsync(new ReindexBatch("Patient", x, null, 10), _ => new ResourceIndex(), None);
+                // A breath between batches: on a loaded 2-core machine a tight loop could win every retry below.
+                await Task.Delay(2);
+            }
         });
         try
         {
@@ -120,7 +124,7 @@ public sealed class CosmosWriteRaceTests(CosmosEmulator emulator)
                 for (var retry = 0; ; retry++)
                 {
                     try { await store.CommitAsync(Batch(Version(Patient(x, "X" + attempt), 2 + attempt)), None); break; }
-                    catch (WriteConflictException e) when (retry < 10 && e.Message.Contains("changed by a concurrent write")) { }
+                    catch (WriteConflictException e) when (retry < 50 && e.Message.Contains("changed by a concurrent write")) { }
                 }
             }
         }
