@@ -72,7 +72,7 @@ public sealed class AuthenticationTests(AccessData data) : IClassFixture<AccessD
     [Fact]
     public async Task Security_disabled_answers_without_token_and_warns_at_start_up()
     {
-        var logs = new CapturingLoggerProvider();
+        var logs = new LogCapture();
         using var host = new FhirPortalHost(settings: new Dictionary<string, string?> { ["FhirPortal:Security:Enabled"] = "false" })
         {
             TestServices = s => s.AddSingleton<ILoggerProvider>(logs),
@@ -139,20 +139,5 @@ public sealed class AuthenticationTests(AccessData data) : IClassFixture<AccessD
     private sealed class FixedOrigins(string origin) : IAllowedOrigins
     {
         public bool IsAllowed(string candidate) => candidate == origin;
-    }
-
-    private sealed class CapturingLoggerProvider : ILoggerProvider
-    {
-        public System.Collections.Concurrent.ConcurrentQueue<(LogLevel Level, string Message)> Entries { get; } = new();
-        public ILogger CreateLogger(string categoryName) => new Logger(this);
-        public void Dispose() { }
-
-        private sealed class Logger(CapturingLoggerProvider provider) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-            public bool IsEnabled(LogLevel logLevel) => true;
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-                provider.Entries.Enqueue((logLevel, formatter(state, exception)));
-        }
     }
 }
