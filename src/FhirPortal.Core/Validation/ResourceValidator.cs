@@ -16,6 +16,13 @@ public sealed class ResourceValidator(ConformanceResources resources, Validation
     private readonly object _gate = new();
     private volatile ValidationEngine? _engine;
 
+    private readonly Firely.Fhir.Validation.ValidationSettings _firelySettings = new()
+    {
+        // Unknown claimed profiles are reported by the server's policy (Run); the validator checks the known ones.
+        SelectValidationProfiles = (_, profiles, _, _) => [.. profiles.Where(p => resources.StructureDefinition(p.ToString()) is { Type: not null })],
+        TransformIssues = FirelyIssues.ToR4,
+    };
+
     public ValidationSettings Settings => settings;
     public ConformanceResources Resources => resources;
 
@@ -82,12 +89,7 @@ public sealed class ResourceValidator(ConformanceResources resources, Validation
         if (targets.Count == 0) targets.Add(ConformanceResources.CoreBase + type);
 
         var engine = Engine();
-        var validator = engine.Validator(new Firely.Fhir.Validation.ValidationSettings
-        {
-            // Unknown claimed profiles were reported above, by the server's policy; the validator checks the known ones.
-            SelectValidationProfiles = (_, profiles, _, _) => [.. profiles.Where(p => resources.StructureDefinition(p.ToString()) is { } sd && sd.Type is not null)],
-            TransformIssues = FirelyIssues.ToR4,
-        });
+        var validator = engine.Validator(_firelySettings);
         foreach (var target in targets)
         {
             try

@@ -57,8 +57,14 @@ internal sealed class ValidationEngine : IElementSchemaResolver
 
     private string? TypeOf(string profile) => _resources.StructureDefinition(profile)?.Type;
 
-    /// <summary>A validator run with the given settings; schemas come from this engine's caches.</summary>
-    public Validator Validator(Firely.Fhir.Validation.ValidationSettings settings) => new(Resolver, Terminology, null, settings, this);
+    private Validator? _validator;
+
+    /// <summary>
+    /// The validator of this engine, made once with the given settings (always the same ones): it keeps compiled
+    /// FHIRPath invariants, so one per validation would compile them again each time.
+    /// </summary>
+    public Validator Validator(Firely.Fhir.Validation.ValidationSettings settings) =>
+        _validator ??= new(Resolver, Terminology, null, settings, this);
 
     /// <summary>Compiles the schema of a profile now (and of the types its elements use), so a first request does not wait for it.</summary>
     public void Compile(string canonical)
