@@ -34,8 +34,14 @@ public sealed class ValidationWarmup(ResourceValidator validator, ILogger<Valida
 /// <summary>Ready when the profiles' validation schemas are compiled.</summary>
 internal sealed class ValidationReadyCheck(ValidationWarmup warmup) : IHealthCheck
 {
-    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        System.Threading.Tasks.Task.FromResult(warmup.Completion.IsCompleted
+    // A warm-up with little to compile (no stored profiles) ends moments after start-up; a probe waits that long for it.
+    private static readonly TimeSpan Grace = TimeSpan.FromSeconds(1);
+
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        await Task.WhenAny(warmup.Completion, Task.Delay(Grace, cancellationToken));
+        return warmup.Completion.IsCompleted
             ? HealthCheckResult.Healthy()
-            : HealthCheckResult.Unhealthy("Validation schemas are being compiled."));
+            : HealthCheckResult.Unhealthy("Validation schemas are being compiled.");
+    }
 }
