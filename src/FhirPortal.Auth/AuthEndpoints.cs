@@ -12,10 +12,19 @@ public static class AuthEndpoints
 {
     public const string UserPolicy = "PortalUser", AdminPolicy = "PortalAdmin";
 
+    /// <summary>The pages' style sheet (embedded), read once.</summary>
+    private static readonly Lazy<string> PortalStyleSheet = new(() =>
+    {
+        using var stream = typeof(AuthEndpoints).Assembly.GetManifestResourceStream("FhirPortal.Auth.portal.css")
+            ?? throw new InvalidOperationException("The embedded portal.css is missing.");
+        return new StreamReader(stream).ReadToEnd();
+    });
+
     public static IEndpointRouteBuilder MapFhirPortalAuth(this IEndpointRouteBuilder app)
     {
         app.MapGet("/fhir/.well-known/smart-configuration", SmartConfiguration.Get).WithTags("SMART").WithSummary("SMART discovery");
         app.MapGet("/auth/smart-style.json", SmartConfiguration.Style).WithTags("SMART").ExcludeFromDescription();
+        app.MapGet("/auth/portal.css", () => Results.Text(PortalStyleSheet.Value, "text/css; charset=utf-8")).ExcludeFromDescription();
         app.MapPost("/" + AuthServiceRegistration.TokenUri, TokenEndpoint.Exchange).ExcludeFromDescription();
         app.MapPost("/auth/launch", LaunchApi.Create).RequireAuthorization(UserPolicy).WithTags("SMART").WithSummary("create an EHR launch context");
         app.MapPost("/auth/admin/clients", ClientAdminApi.Register).RequireAuthorization(AdminPolicy).WithTags("SMART").WithSummary("register or update a client");

@@ -52,6 +52,7 @@ public static class AuthServiceRegistration
             o.AccessDeniedPath = "/auth/login";
             o.Cookie.Name = "FhirPortal.Auth";
             o.Cookie.SameSite = Microsoft.AspNetCore.Http.SameSiteMode.Lax;
+            o.Cookie.SecurePolicy = Microsoft.AspNetCore.Http.CookieSecurePolicy.SameAsRequest;
             // APIs answer 401/403; only pages redirect to the sign-in page.
             o.Events.OnRedirectToLogin = c => Redirect(c, 401);
             o.Events.OnRedirectToAccessDenied = c => Redirect(c, 403);
@@ -60,7 +61,14 @@ public static class AuthServiceRegistration
             .AddPolicy(AuthEndpoints.UserPolicy, p => p.AddAuthenticationSchemes(IdentityConstants.ApplicationScheme).RequireAuthenticatedUser())
             .AddPolicy(AuthEndpoints.AdminPolicy, p => p.AddAuthenticationSchemes(IdentityConstants.ApplicationScheme).RequireRole(PortalRoles.Admin));
         services.AddRazorPages();
-        services.AddHttpClient(ClientProperties.JwksHttpClient);
+        services.AddAntiforgery(o =>
+        {
+            // The server sends X-Frame-Options: DENY on every response (SecurityHeaders), not SAMEORIGIN on some.
+            o.SuppressXFrameOptionsHeader = true;
+            o.Cookie.SecurePolicy = Microsoft.AspNetCore.Http.CookieSecurePolicy.SameAsRequest;
+        });
+        services.AddHttpClient(ClientProperties.JwksHttpClient, c => c.Timeout = TimeSpan.FromSeconds(10));
+        services.AddSingleton<ClientJwksCache>();
         services.AddScoped<ClientRegistrar>();
         services.AddHttpContextAccessor();
         services.AddScoped<Audit.AuditTrail>();
@@ -111,7 +119,9 @@ public static class AuthServiceRegistration
         services.AddOptions<OpenIddictServerOptions>().Configure<IServiceProvider, IOptions<AuthOptions>>((o, sp, auth) =>
         {
             var a = auth.Value;
-            if (!string.IsNullOrEmpty(a.Issuer)) o.Issuer = new Uri(a.Issuer);
+            // Note: one normal form (trailing slash, as OpenIddict derives it from a request) with or without a configured
+            // slash, so discovery, SMART discovery and token iss agree (FhirBase.IssuerIdentifier).
+            if (!string.IsNullOrEmpty(a.Issuer)) o.Issuer = new Uri(a.Issuer.TrimEnd('/') + "/");
             o.AccessTokenLifetime = a.AccessTokenLifetime;
             o.RefreshTokenLifetime = a.RefreshTokenLifetime;
             // Note: S256 only; OpenIddict also accepts "plain" unless it is removed here.

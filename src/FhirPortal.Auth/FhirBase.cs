@@ -18,7 +18,13 @@ public static class FhirBase
         return $"{request.Scheme}://{request.Host}{request.PathBase}/fhir";
     }
 
-    /// <summary>The authorization server's own base (issuer): configured, or the host the request came to.</summary>
+    /// <summary>
+    /// The issuer identifier exactly as OpenIddict puts it in its discovery document and tokens (<c>Uri.AbsoluteUri</c>
+    /// of the base, so <c>http://host/</c>); OpenID Connect compares issuers as strings.
+    /// </summary>
+    public static string IssuerIdentifier(HttpContext context) => new Uri(Issuer(context) + "/").AbsoluteUri;
+
+    /// <summary>The authorization server's own base without a trailing slash (to append paths to): configured, or the host the request came to.</summary>
     public static string Issuer(HttpContext context)
     {
         var configured = context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuthOptions>>().Value.Issuer;

@@ -13,7 +13,7 @@ public static class Outcomes
 
     public static OperationOutcome Issue(OperationOutcome.IssueSeverity severity, OperationOutcome.IssueType type, string message, string? expression)
     {
-        var issue = new OperationOutcome.IssueComponent { Severity = severity, Code = type, Diagnostics = message };
+        var issue = new OperationOutcome.IssueComponent { Severity = severity, Code = type, Diagnostics = OutcomeText.Bound(message) };
         if (expression is not null) issue.Expression = [expression];
         return new OperationOutcome { Id = Guid.NewGuid().ToString("N"), Issue = [issue] };
     }

@@ -21,10 +21,7 @@ public readonly record struct FhirDateRange(DateTimeOffset Start, DateTimeOffset
         try
         {
             int Part(string name, int fallback) => m.Groups[name].Success ? int.Parse(m.Groups[name].Value, CultureInfo.InvariantCulture) : fallback;
-            var offset = TimeSpan.Zero;
-            if (m.Groups["z"].Success && m.Groups["z"].Value != "Z")
-                offset = TimeSpan.ParseExact(m.Groups["z"].Value[1..], @"hh\:mm", CultureInfo.InvariantCulture)
-                         * (m.Groups["z"].Value[0] == '-' ? -1 : 1);
+            if (!TryOffset(m.Groups["z"], out var offset)) return false;
             // Exact integer ticks: a double (0.123 * 10^7 = 1229999.99...) would land one tick before the instant.
             var fractionTicks = m.Groups["f"].Success ? FractionTicks(m.Groups["f"].Value) : 0;
             var start = new DateTimeOffset(Part("y", 1), Part("m", 1), Part("d", 1), Part("h", 0), Part("mi", 0), Part("s", 0), offset)
@@ -42,6 +39,21 @@ public readonly record struct FhirDateRange(DateTimeOffset Start, DateTimeOffset
         {
             return false;
         }
+    }
+
+    /// <summary>
+    /// The zone as an offset; FHIR's syntax allows hours up to 14 and minutes up to 59 (a wider offset, e.g. +24:00,
+    /// is no valid dateTime and must not reach TimeSpan or DateTimeOffset, which throw on it).
+    /// </summary>
+    private static bool TryOffset(Group zone, out TimeSpan offset)
+    {
+        offset = TimeSpan.Zero;
+        if (!zone.Success || zone.Value == "Z") return true;
+        var hours = int.Parse(zone.Value.AsSpan(1, 2), NumberStyles.None, CultureInfo.InvariantCulture);
+        var minutes = int.Parse(zone.Value.AsSpan(4, 2), NumberStyles.None, CultureInfo.InvariantCulture);
+        if (minutes > 59 || hours > 14 || (hours == 14 && minutes > 0)) return false;
+        offset = new TimeSpan(hours, minutes, 0) * (zone.Value[0] == '-' ? -1 : 1);
+        return true;
     }
 
     /// <summary>Ticks of a fraction of a second given by its digits after the point ("123" → 1,230,000); digits past 100 ns are dropped.</summary>

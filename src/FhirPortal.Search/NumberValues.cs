@@ -28,6 +28,9 @@ internal static class NumberValues
         var scale = (decimal.GetBits(value)[3] >> 16) & 0xFF;
         var half = 0.5m;
         for (var i = 0; i < scale; i++) half /= 10;
-        return (value - half, value + half);
+        // A decimal beyond System.Decimal's range is indexed as ±decimal.MaxValue (ExactDecimals): saturate, not overflow.
+        var low = value < decimal.MinValue + 1 ? decimal.MinValue : value - half;
+        var high = value > decimal.MaxValue - 1 ? decimal.MaxValue : value + half;
+        return (low, high);
     }
 }

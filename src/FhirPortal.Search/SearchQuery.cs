@@ -22,8 +22,11 @@ public sealed record SearchQuery(
         new(resourceType, conditions, Count: 2);
 }
 
-/// <summary><c>_total</c>: whether and how precisely to count all matches.</summary>
-public enum TotalMode { None, Estimate, Accurate }
+/// <summary>
+/// <c>_total</c>: whether and how precisely to count all matches. <see cref="IfKnown"/> (a search without
+/// <c>_total</c>) runs no count: the total comes only when the page shows it, i.e. a first page with no next page.
+/// </summary>
+public enum TotalMode { None, Estimate, Accurate, IfKnown }
 
 /// <summary>One <c>_sort</c> key: a search parameter (or <c>_lastUpdated</c>, <c>_id</c>), ascending unless descending.</summary>
 public sealed record SortKey(string Param, bool Descending);

@@ -11,6 +11,8 @@ builder.Services.AddFhirPortal();
 builder.Services.AddFhirPortalDemo();
 builder.Services.AddFhirPortalAuth();
 builder.Services.AddFhirSecurity();
+builder.Services.AddSecurityHeaders();
+builder.Services.AddRequestDecompression();
 builder.Services.AddHealthChecks().AddCheck<StoreReadyCheck>("store", tags: ["ready"]).AddCheck<ValidationReadyCheck>("validation", tags: ["ready"]);
 builder.Services.AddEndpointsApiExplorer();
 builder.Services.AddSwaggerGen(o => o.SwaggerDoc("v1", new() { Title = "FhirPortal FHIR R4 API", Version = "v1" }));
@@ -24,6 +26,8 @@ builder.WebHost.ConfigureKestrel((context, kestrel) =>
 var app = builder.Build();
 
 app.UseFhirErrors();
+// After the error handlers, so a corrupt compressed body still gets an OperationOutcome.
+app.UseRequestDecompression();
 app.UseFhirSecurity();
 app.UseSwagger();
 app.UseSwaggerUI();

@@ -54,6 +54,7 @@ internal static class ServiceRegistration
         services.AddSingleton<BatchInteraction>();
         services.AddSingleton<TransactionInteraction>();
         services.AddSingleton<CapabilityStatementBuilder>();
+        services.AddSingleton<MetaOperation>();
         services.AddAccessPolicy();
         services.AddFhirPortalValidation();
         services.AddPatientDataOperations();

@@ -16,7 +16,7 @@ internal sealed class CosmosSearch(CosmosGateway db, CosmosWideTypes wide)
         query = await CosmosReferenceConditions.ResolveAsync(db, wide, query, ct);
         var parts = await CosmosRouting.PartsAsync(query, wide, CosmosSort.Merges(query.Sort), ct);
         long? total = null;
-        if (query.Total != TotalMode.None)
+        if (Page.Counts(query))
         {
             total = 0;
             foreach (var part in parts) total += await CountAsync(part, ct);
@@ -28,7 +28,7 @@ internal sealed class CosmosSearch(CosmosGateway db, CosmosWideTypes wide)
         var entries = rows.Select(CosmosDocuments.ToStored).ToList();
         return new Page(entries, next)
         {
-            PreviousCursor = previous, Total = total, Included = await CosmosIncludes.FindAsync(db, query, entries, ct),
+            PreviousCursor = previous, Total = total ?? Page.KnownTotal(query, entries.Count, next), Included = await CosmosIncludes.FindAsync(db, query, entries, ct),
         };
     }
 

@@ -10,7 +10,7 @@ internal static class SqliteSearch
 {
     public static async Task<Page> QueryAsync(SqliteConnection connection, SearchQuery query, SearchParameterRegistry registry, CancellationToken ct)
     {
-        long? total = query.Total == TotalMode.None ? null : await CountAsync(connection, query, ct);
+        long? total = Page.Counts(query) ? await CountAsync(connection, query, ct) : null;
         if (query.Count == 0) return new Page([], null) { Total = total };
 
         await using var cmd = connection.CreateCommand();
@@ -62,7 +62,7 @@ internal static class SqliteSearch
         var included = query.Includes.Count + query.RevIncludes.Count == 0
             ? []
             : await SqliteIncludes.FindAsync(connection, query, entries, rows.Select(r => r.Rid).ToList(), registry, ct);
-        return new Page(entries, next) { PreviousCursor = previous, Included = included, Total = total };
+        return new Page(entries, next) { PreviousCursor = previous, Included = included, Total = total ?? Page.KnownTotal(query, entries.Count, next) };
     }
 
     public static async Task<bool> AnyMatchAsync(SqliteConnection connection, SqliteTransaction tx, SearchQuery query, CancellationToken ct)

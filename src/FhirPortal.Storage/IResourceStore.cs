@@ -54,7 +54,8 @@ public sealed record HistoryQuery(
 
 /// <summary>
 /// One page of results; <see cref="NextCursor"/> continues after its last entry and is stable under concurrent writes.
-/// <see cref="Included"/> holds <c>_include</c>/<c>_revinclude</c> resources; <see cref="Total"/> is set when asked for.
+/// <see cref="Included"/> holds <c>_include</c>/<c>_revinclude</c> resources; <see cref="Total"/> is set when asked for,
+/// and for <see cref="TotalMode.IfKnown"/> when the page holds every match (<see cref="KnownTotal"/>).
 /// </summary>
 public sealed record Page(IReadOnlyList<StoredResource> Entries, string? NextCursor)
 {
@@ -62,4 +63,14 @@ public sealed record Page(IReadOnlyList<StoredResource> Entries, string? NextCur
     public string? PreviousCursor { get; init; }
     public IReadOnlyList<StoredResource> Included { get; init; } = [];
     public long? Total { get; init; }
+
+    /// <summary>
+    /// The total a store reports without counting: for <see cref="TotalMode.IfKnown"/>, a first page (no cursor)
+    /// with no next page holds every match; otherwise null.
+    /// </summary>
+    public static long? KnownTotal(SearchQuery query, int entries, string? nextCursor) =>
+        query.Total == TotalMode.IfKnown && query.Cursor is null && nextCursor is null && query.Count > 0 ? entries : null;
+
+    /// <summary>Whether the query asks the store to count every match (<c>_total=estimate|accurate</c>).</summary>
+    public static bool Counts(SearchQuery query) => query.Total is TotalMode.Estimate or TotalMode.Accurate;
 }

@@ -15,6 +15,27 @@ public sealed class FhirDateRangeTests
         Assert.Equal(DateTimeOffset.Parse(end), range.End);
     }
 
+    [Theory]
+    [InlineData("2020-01-01T00:00:00+24:00")]
+    [InlineData("2020-01-01T00:00:00-24:00")]
+    [InlineData("2020-01-01T00:00:00+14:01")]
+    [InlineData("2020-01-01T00:00:00+15:00")]
+    [InlineData("2020-01-01T00:00:00+02:60")]
+    [InlineData("2020-01-01T00:00:00+99:99")]
+    [InlineData("2020-01-01T24:00:00Z")]
+    [InlineData("2020-13-01")]
+    public void An_impossible_date_or_offset_is_refused_without_throwing(string value) =>
+        Assert.False(FhirDateRange.TryParse(value, out _));
+
+    [Fact]
+    public void The_widest_fhir_offsets_parse()
+    {
+        Assert.True(FhirDateRange.TryParse("2020-01-01T00:00:00+14:00", out var east));
+        Assert.Equal(DateTimeOffset.Parse("2019-12-31T10:00:00Z"), east.Start);
+        Assert.True(FhirDateRange.TryParse("2020-01-01T00:00:00-14:00", out var west));
+        Assert.Equal(DateTimeOffset.Parse("2020-01-01T14:00:00Z"), west.Start);
+    }
+
     [Fact]
     public void Every_millisecond_parses_to_exactly_that_instant()
     {

@@ -12,7 +12,8 @@ public static class SmartConfiguration
         "launch-ehr", "launch-standalone", "authorize-post",
         "client-public", "client-confidential-symmetric", "client-confidential-asymmetric",
         "context-ehr-patient", "context-ehr-encounter", "context-standalone-patient", "context-standalone-encounter",
-        "context-passthrough-banner", "context-passthrough-style",
+        // Note: the ONC (g)(10) test kit still asks for the pre-2.0 names of the same two capabilities.
+        "context-passthrough-banner", "context-passthrough-style", "context-banner", "context-style",
         "permission-offline", "permission-online", "permission-patient", "permission-user", "permission-v1", "permission-v2",
         "sso-openid-connect",
     ];
@@ -22,7 +23,7 @@ public static class SmartConfiguration
         var issuer = FhirBase.Issuer(http);
         return Results.Json(new Dictionary<string, object>
         {
-            ["issuer"] = issuer,
+            ["issuer"] = FhirBase.IssuerIdentifier(http),
             ["jwks_uri"] = $"{issuer}/{AuthServiceRegistration.JwksUri}",
             ["authorization_endpoint"] = $"{issuer}/{AuthServiceRegistration.AuthorizeUri}",
             ["token_endpoint"] = $"{issuer}/{AuthServiceRegistration.TokenUri}",

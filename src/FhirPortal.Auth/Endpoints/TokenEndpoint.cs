@@ -23,7 +23,7 @@ public static class TokenEndpoint
     public static async Task<IResult> Exchange(HttpContext http, UserManager<PortalUser> users, IOpenIddictApplicationManager applications, IOptions<AuthOptions> options)
     {
         var request = http.GetOpenIddictServerRequest() ?? throw new InvalidOperationException("Not an OpenID Connect request.");
-        if (request.IsClientCredentialsGrantType()) return await ClientCredentials(http, request, applications);
+        if (request.IsClientCredentialsGrantType()) return await ClientCredentials(http, request, applications, options.Value.AccessTokenLifetime);
         if (!request.IsAuthorizationCodeGrantType() && !request.IsRefreshTokenGrantType())
             return Error(Errors.UnsupportedGrantType, "Only authorization_code, refresh_token and client_credentials are supported.");
 
@@ -51,18 +51,23 @@ public static class TokenEndpoint
         return Results.SignIn(principal, properties, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
     }
 
+    /// <summary>SMART Backend Services recommends access tokens of at most five minutes for client_credentials.</summary>
+    public static readonly TimeSpan MaxBackendAccessTokenLifetime = TimeSpan.FromMinutes(5);
+
     /// <summary>SMART Backend Services: system/ scopes only, for the authenticated client itself.</summary>
-    private static async Task<IResult> ClientCredentials(HttpContext http, OpenIddictRequest request, IOpenIddictApplicationManager applications)
+    private static async Task<IResult> ClientCredentials(HttpContext http, OpenIddictRequest request, IOpenIddictApplicationManager applications, TimeSpan configuredLifetime)
     {
         var application = await applications.FindByClientIdAsync(request.ClientId!) ?? throw new InvalidOperationException("Unknown client.");
         var allowed = await ClientRegistrar.AllowedScopesAsync(applications, application, http.RequestAborted);
-        var granted = SmartScopes.Grantable(request.GetScopes(), allowed).Where(s => SmartScopes.Context(s) == "system").ToList();
+        var granted = SmartScopes.Grantable(request.GetScopes(), allowed)
+            .Where(s => SmartScopes.Context(s) == "system" || s == Handlers.IntrospectionCaller.Scope).ToList();
         if (granted.Count == 0) return Error(Errors.InvalidScope, "None of the requested scopes is a system/ scope this client may have.");
 
         var identity = new ClaimsIdentity(TokenValidationParameters.DefaultAuthenticationType, Claims.Name, Claims.Role);
         identity.SetClaim(Claims.Subject, request.ClientId);
         identity.SetScopes(granted);
         identity.SetResources(FhirBase.Of(http));
+        identity.SetAccessTokenLifetime(configuredLifetime < MaxBackendAccessTokenLifetime ? configuredLifetime : MaxBackendAccessTokenLifetime);
         SmartDestinations.Apply(identity);
         var properties = new AuthenticationProperties();
         properties.Parameters["scope"] = string.Join(' ', granted);

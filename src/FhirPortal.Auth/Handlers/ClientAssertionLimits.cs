@@ -9,7 +9,9 @@ namespace FhirPortal.Auth.Handlers;
 
 /// <summary>
 /// SMART Backend Services (client-confidential-asymmetric): a client assertion expires at most five minutes ahead
-/// and its <c>jti</c> is never accepted twice. Seen ids are persisted until their assertion expires.
+/// and its <c>jti</c> is never accepted twice. Seen ids are persisted until their assertion expires. Also its <c>sub</c>
+/// and any <c>client_id</c> must equal its <c>iss</c>: a failed client authentication is <c>invalid_client</c> (RFC 6749
+/// §5.2), where OpenIddict's own check, which runs after this one, answers <c>invalid_grant</c>.
 /// </summary>
 public sealed class ClientAssertionLimits(AuthDbContext db, TimeProvider time) : IOpenIddictServerHandler<ProcessAuthenticationContext>
 {
@@ -19,6 +21,13 @@ public sealed class ClientAssertionLimits(AuthDbContext db, TimeProvider time) :
     public async ValueTask HandleAsync(ProcessAuthenticationContext context)
     {
         if (context.ClientAssertionPrincipal is not { } assertion) return;
+        var issuer = assertion.GetClaim(Claims.Issuer);
+        if (!string.Equals(assertion.GetClaim(Claims.Subject), issuer, StringComparison.Ordinal)
+            || !string.IsNullOrEmpty(context.ClientId) && !string.Equals(context.ClientId, issuer, StringComparison.Ordinal))
+        {
+            context.Reject(Errors.InvalidClient, "The client assertion's iss, sub and the client_id must all name the client.");
+            return;
+        }
         var now = time.GetUtcNow();
         var expires = assertion.GetExpirationDate();
         // Note: IdentityModel allows five minutes of clock skew; for five-minute assertions that is too much.
@@ -39,7 +48,7 @@ public sealed class ClientAssertionLimits(AuthDbContext db, TimeProvider time) :
             return;
         }
 
-        var key = $"{assertion.GetClaim(Claims.Issuer)} {jti}";
+        var key = $"{issuer} {jti}";
         await db.SeenAssertions.Where(a => a.ExpiresAt < now.UtcDateTime).ExecuteDeleteAsync(context.CancellationToken);
         if (await db.SeenAssertions.AnyAsync(a => a.Key == key, context.CancellationToken))
         {

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -11,7 +9,8 @@ namespace FhirPortal.Auth.Handlers;
 
 /// <summary>
 /// OpenIddict's application manager, plus SMART Backend Services' "JWKS registered as a URL": a client whose
-/// <c>jwks_uri</c> property is set gets its keys fetched from there (cached for five minutes) instead of from the store.
+/// <c>jwks_uri</c> property is set gets its keys fetched from there (<see cref="ClientJwksCache"/>) instead of from the store;
+/// and the choice of keys a client assertion is verified with (<see cref="IClientAssertionKeys"/>).
 /// </summary>
 public sealed class JwksUriApplicationManager<TApplication>(
     IOpenIddictApplicationCache<TApplication> cache,
@@ -19,32 +18,36 @@ public sealed class JwksUriApplicationManager<TApplication>(
     IOptionsMonitor<OpenIddictCoreOptions> options,
     IOpenIddictApplicationStore<TApplication> store,
     IServiceProvider services)
-    : OpenIddictApplicationManager<TApplication>(cache, logger, options, store) where TApplication : class
+    : OpenIddictApplicationManager<TApplication>(cache, logger, options, store), IClientAssertionKeys where TApplication : class
 {
-    private static readonly ConcurrentDictionary<string, (JsonWebKeySet Keys, DateTimeOffset FetchedAt)> Fetched = new();
+    public override async ValueTask<JsonWebKeySet?> GetJsonWebKeySetAsync(TApplication application, CancellationToken cancellationToken = default) =>
+        await RegisteredJwksUriAsync(application, cancellationToken) is { } uri
+            ? await services.GetRequiredService<ClientJwksCache>().GetAsync(uri, refresh: false, cancellationToken)
+            : await base.GetJsonWebKeySetAsync(application, cancellationToken);
 
-    public override async ValueTask<JsonWebKeySet?> GetJsonWebKeySetAsync(TApplication application, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The keys a client assertion may be verified with (SMART Backend Services, "Signature verification"): a <c>jku</c>
+    /// header must be the client's registered JWKS URL; a <c>kid</c> must name one of the client's keys (a URL-registered
+    /// set is fetched again once when it lacks the kid); without a <c>kid</c> only a client with a single key qualifies.
+    /// An empty list fails the signature check, which is answered <c>invalid_client</c>.
+    /// </summary>
+    public async ValueTask<IReadOnlyList<SecurityKey>> ResolveAssertionKeysAsync(string clientId, string? kid, string? jku, CancellationToken cancellationToken)
+    {
+        if (await FindByClientIdAsync(clientId, cancellationToken) is not { } application) return [];
+        var uri = await RegisteredJwksUriAsync(application, cancellationToken);
+        if (jku is not null && !string.Equals(jku, uri, StringComparison.Ordinal)) return [];
+        var keys = (await GetJsonWebKeySetAsync(application, cancellationToken))?.GetSigningKeys() ?? [];
+        if (kid is null) return keys.Count == 1 ? [.. keys] : [];
+        var matching = keys.Where(k => string.Equals(k.KeyId, kid, StringComparison.Ordinal)).ToList();
+        if (matching.Count > 0 || uri is null) return matching;
+        keys = (await services.GetRequiredService<ClientJwksCache>().GetAsync(uri, refresh: true, cancellationToken))?.GetSigningKeys() ?? [];
+        return [.. keys.Where(k => string.Equals(k.KeyId, kid, StringComparison.Ordinal))];
+    }
+
+    private async ValueTask<string?> RegisteredJwksUriAsync(TApplication application, CancellationToken cancellationToken)
     {
         var properties = await GetPropertiesAsync(application, cancellationToken);
-        if (!properties.TryGetValue(ClientProperties.JwksUri, out var uriElement) || uriElement.GetString() is not { Length: > 0 } uri)
-            return await base.GetJsonWebKeySetAsync(application, cancellationToken);
-
-        var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
-        if (Fetched.TryGetValue(uri, out var cached) && now - cached.FetchedAt < TimeSpan.FromMinutes(5)) return cached.Keys;
-        try
-        {
-            var client = services.GetRequiredService<IHttpClientFactory>().CreateClient(ClientProperties.JwksHttpClient);
-            var json = await client.GetStringAsync(uri, cancellationToken);
-            var keys = new JsonWebKeySet(json);
-            Fetched[uri] = (keys, now);
-            return keys;
-        }
-        catch (Exception e) when (e is HttpRequestException or JsonException or ArgumentException or TaskCanceledException)
-        {
-            // Note: an unreachable key URL fails the client's authentication (invalid_client), never the server.
-            Logger.LogWarning(e, "Could not fetch the JWKS of a client from {Uri}", uri);
-            return null;
-        }
+        return properties.TryGetValue(ClientProperties.JwksUri, out var uri) && uri.GetString() is { Length: > 0 } value ? value : null;
     }
 
     /// <summary>
@@ -63,9 +66,12 @@ public sealed class JwksUriApplicationManager<TApplication>(
         }
     }
 
-    /// <summary>Clears fetched key sets (tests that change a client's keys).</summary>
-    public static void ClearCache() => Fetched.Clear();
+}
 
+/// <summary>Chooses the keys a client assertion may be verified with (implemented by the application manager).</summary>
+public interface IClientAssertionKeys
+{
+    ValueTask<IReadOnlyList<SecurityKey>> ResolveAssertionKeysAsync(string clientId, string? kid, string? jku, CancellationToken cancellationToken);
 }
 
 /// <summary>Names of the SMART properties stored on an OpenIddict application.</summary>

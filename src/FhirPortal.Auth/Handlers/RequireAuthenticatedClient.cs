@@ -4,19 +4,11 @@ using static OpenIddict.Abstractions.OpenIddictConstants;
 namespace FhirPortal.Auth.Handlers;
 
 /// <summary>
-/// Anonymous clients are accepted only so public apps can refresh without client_id; introspection (RFC 7662 §2.1)
-/// and revocation (RFC 7009 §2.1) still require the caller to identify itself.
+/// Anonymous clients are accepted only so public apps can refresh without client_id; revocation (RFC 7009 §2.1) still
+/// requires the caller to identify itself (introspection callers: <see cref="IntrospectionCaller"/>).
 /// </summary>
-public sealed class RequireAuthenticatedClient :
-    IOpenIddictServerHandler<OpenIddictServerEvents.ValidateIntrospectionRequestContext>,
-    IOpenIddictServerHandler<OpenIddictServerEvents.ValidateRevocationRequestContext>
+public sealed class RequireAuthenticatedClient : IOpenIddictServerHandler<OpenIddictServerEvents.ValidateRevocationRequestContext>
 {
-    public ValueTask HandleAsync(OpenIddictServerEvents.ValidateIntrospectionRequestContext context)
-    {
-        if (string.IsNullOrEmpty(context.ClientId)) context.Reject(Errors.InvalidClient, "Introspection requires client authentication.");
-        return ValueTask.CompletedTask;
-    }
-
     public ValueTask HandleAsync(OpenIddictServerEvents.ValidateRevocationRequestContext context)
     {
         if (string.IsNullOrEmpty(context.ClientId)) context.Reject(Errors.InvalidClient, "Revocation requires client_id (and client authentication for confidential clients).");

@@ -30,17 +30,20 @@ public static class SmartServerHandlers
         server.AddEventHandler<ValidateAuthorizationRequestContext>(b =>
             b.UseSingletonHandler<AudienceParameterCheck>().SetOrder(AfterBuiltIns).SetType(OpenIddictServerHandlerType.Custom));
         server.AddEventHandler<ProcessAuthenticationContext>(b =>
-            b.UseScopedHandler<ClientAssertionLimits>().SetOrder(Math.Max(ValidateClientAssertionIssuer.Descriptor.Order, ValidateClientAssertionWellknownClaims.Descriptor.Order) + 500).SetType(OpenIddictServerHandlerType.Custom));
+            b.UseScopedHandler<ClientAssertionLimits>().SetOrder(ValidateClientAssertionWellknownClaims.Descriptor.Order + 500).SetType(OpenIddictServerHandlerType.Custom));
         server.AddEventHandler<ValidateTokenContext>(b =>
             b.UseSingletonHandler<SmartClientAssertionFormat>().SetOrder(Protection.ResolveTokenValidationParameters.Descriptor.Order + 500).SetType(OpenIddictServerHandlerType.Custom));
         server.AddEventHandler<ValidateTokenContext>(b =>
             b.UseSingletonHandler<SmartClientAssertionFormat.MarkAsClientAssertion>().SetOrder(Protection.ValidatePrincipal.Descriptor.Order - 500).SetType(OpenIddictServerHandlerType.Custom));
+        server.RemoveEventHandler(Introspection.ValidateAuthorizedParty.Descriptor);
         server.AddEventHandler<ValidateIntrospectionRequestContext>(b =>
-            b.UseSingletonHandler<RequireAuthenticatedClient>().SetOrder(AfterBuiltIns).SetType(OpenIddictServerHandlerType.Custom));
+            b.UseScopedHandler<IntrospectionCaller>().SetOrder(Introspection.ValidateAuthorizedParty.Descriptor.Order).SetType(OpenIddictServerHandlerType.Custom));
         server.AddEventHandler<ValidateRevocationRequestContext>(b =>
             b.UseSingletonHandler<RequireAuthenticatedClient>().SetOrder(AfterBuiltIns).SetType(OpenIddictServerHandlerType.Custom));
         server.AddEventHandler<HandleIntrospectionRequestContext>(b =>
             b.UseSingletonHandler<IntrospectionClaims>().SetOrder(Introspection.AttachApplicationClaims.Descriptor.Order + 500).SetType(OpenIddictServerHandlerType.Custom));
+        server.AddEventHandler<HandleRevocationRequestContext>(b =>
+            b.UseScopedHandler<RevokeGrantTokens>().SetOrder(Revocation.RevokeToken.Descriptor.Order + 500).SetType(OpenIddictServerHandlerType.Custom));
         server.AddEventHandler<ProcessSignInContext>(b =>
             b.UseSingletonHandler<OnlineAccessRefreshToken>().SetOrder(EvaluateGeneratedTokens.Descriptor.Order + 500).SetType(OpenIddictServerHandlerType.Custom));
     }

@@ -13,10 +13,11 @@ namespace FhirPortal.Auth.Pages;
 
 /// <summary>
 /// The sign-in page: password first, then (when the account needs one) the second-factor page, then back to the
-/// authorization request (or another local page) it came from. Unknown names and wrong passwords look the same.
+/// authorization request (or another local page) it came from. Unknown names, wrong passwords and locked accounts look
+/// the same and cost the same hash; failures are slowed by <see cref="SignInThrottle"/>.
 /// </summary>
 public sealed class LoginModel(SignInManager<PortalUser> signIn, UserManager<PortalUser> users, SignInFlow flow, AccountEvents events,
-    IOptions<SignInOptions> options) : PageModel
+    IOptions<SignInOptions> options, SignInThrottle throttle, TimeProvider clock) : PageModel
 {
     public const string WrongCredentials = "The user name or password is not right.";
 
@@ -31,28 +32,52 @@ public sealed class LoginModel(SignInManager<PortalUser> signIn, UserManager<Por
 
     public async Task<IActionResult> OnPostAsync()
     {
+        // Note: every path below runs exactly one password hash, and unknown names, wrong passwords and locked accounts
+        // (without their password) get the same answers, so neither the page nor its timing tells an account exists.
+        var address = HttpContext.Connection.RemoteIpAddress?.ToString();
+        if (throttle.BlockedUntil(Username, address) is { } waitUntil)
+        {
+            flow.CheckDecoy(Password);
+            await events.SignInFailedAsync(Username, null, "Sign-in attempt while throttled.");
+            return Throttled(waitUntil);
+        }
         var user = await flow.FindAsync(Username);
         if (user is null || string.IsNullOrEmpty(Password))
         {
             flow.CheckDecoy(Password);
             await events.SignInFailedAsync(Username, null, "Wrong user name or password.");
-            return Failed(WrongCredentials);
+            return WrongCredentialsFor(address);
         }
-        var wasLocked = await users.IsLockedOutAsync(user);
+        if (await users.IsLockedOutAsync(user))
+        {
+            // Identity would answer "locked" without checking the password; only the password's holder learns of it.
+            if (!await users.CheckPasswordAsync(user, Password))
+            {
+                await events.SignInFailedAsync(Username, user, "Sign-in attempt while the account is locked.");
+                return WrongCredentialsFor(address);
+            }
+            await events.SignInFailedAsync(Username, user, "Right password while the account is locked.");
+            ShowRecovery = true;
+            return Failed(flow.LockedMessage(await flow.LockedUntilAsync(user)));
+        }
         var result = await signIn.PasswordSignInAsync(user, Password, isPersistent: false, lockoutOnFailure: true);
         if (result.Succeeded)
         {
+            throttle.Succeeded(Username, address);
             await events.SignedInAsync(user, "password");
             return LocalRedirect(AfterSignIn(Url, ReturnUrl));
         }
-        if (result.RequiresTwoFactor) return await SecondFactorAsync(user);
+        if (result.RequiresTwoFactor)
+        {
+            throttle.Succeeded(Username, address);
+            return await SecondFactorAsync(user);
+        }
         if (result.IsLockedOut)
         {
-            var until = await flow.LockedUntilAsync(user);
-            if (!wasLocked) await events.LockedOutAsync(user, until ?? DateTimeOffset.MaxValue);
-            await events.SignInFailedAsync(Username, user, wasLocked ? "Sign-in attempt while the account is locked." : "Wrong password; account locked.");
-            ShowRecovery = true;
-            return Failed(flow.LockedMessage(until));
+            // This wrong password reached the lockout count: recorded, but answered like any wrong password.
+            await events.LockedOutAsync(user, await flow.LockedUntilAsync(user) ?? DateTimeOffset.MaxValue);
+            await events.SignInFailedAsync(Username, user, "Wrong password; account locked.");
+            return WrongCredentialsFor(address);
         }
         // Note: Identity answers "not allowed" (e.g. email not confirmed) before checking the password; saying so
         // only for the right password keeps the page from telling strangers that the account exists.
@@ -62,7 +87,21 @@ public sealed class LoginModel(SignInManager<PortalUser> signIn, UserManager<Por
             return Failed("This account cannot sign in yet: confirm your email address with the link we sent you, then try again.");
         }
         await events.SignInFailedAsync(Username, user, "Wrong user name or password.");
-        return Failed(WrongCredentials);
+        return WrongCredentialsFor(address);
+    }
+
+    /// <summary>A failed attempt: counted by the throttle, answered "not right", and said when the next one may come.</summary>
+    private IActionResult WrongCredentialsFor(string? address) =>
+        throttle.Failed(Username, address) is { } waitUntil ? Throttled(waitUntil, WrongCredentials + " ") : Failed(WrongCredentials);
+
+    private IActionResult Throttled(DateTimeOffset until, string prefix = "")
+    {
+        var seconds = Math.Max(1, (int)Math.Ceiling((until - clock.GetUtcNow()).TotalSeconds));
+        Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        ShowRecovery = true;
+        Failed($"{prefix}Too many failed attempts: wait {seconds} seconds before trying again.");
+        Response.StatusCode = StatusCodes.Status429TooManyRequests;
+        return Page();
     }
 
     private async Task<IActionResult> SecondFactorAsync(PortalUser user)

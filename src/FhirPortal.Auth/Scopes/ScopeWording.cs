@@ -18,6 +18,7 @@ public static partial class ScopeWording
         ["launch/encounter"] = "know which visit you are working on",
         ["offline_access"] = "keep access when you are not using the app",
         ["online_access"] = "keep access while you are using the app",
+        ["introspect"] = "check which access other apps have been given",
     };
 
     private static readonly Dictionary<string, string> Nouns = new(StringComparer.Ordinal)

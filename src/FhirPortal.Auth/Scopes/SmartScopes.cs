@@ -10,7 +10,7 @@ namespace FhirPortal.Auth.Scopes;
 public static class SmartScopes
 {
     public static readonly string[] Fixed =
-        ["openid", "fhirUser", "profile", "launch", "launch/patient", "launch/encounter", "offline_access", "online_access"];
+        ["openid", "fhirUser", "profile", "launch", "launch/patient", "launch/encounter", "offline_access", "online_access", Handlers.IntrospectionCaller.Scope];
 
     public static bool IsValid(string scope) => Fixed.Contains(scope, StringComparer.Ordinal) || IsResourceScope(scope);
 

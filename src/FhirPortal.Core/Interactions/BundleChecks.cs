@@ -36,7 +36,7 @@ internal static class BundleChecks
                 ? [prefix]
                 : expressions.Select(e => e.StartsWith("Bundle.entry[", StringComparison.Ordinal) ? e : $"{prefix}.resource.{e}").ToList();
             if (issue.Diagnostics?.StartsWith("Entry ", StringComparison.Ordinal) != true)
-                issue.Diagnostics = $"Entry {index}: {issue.Diagnostics}";
+                issue.Diagnostics = OutcomeText.Bound($"Entry {index}: {issue.Diagnostics}");
         }
         return error;
     }

@@ -11,8 +11,11 @@ public sealed class CreateInteraction(ConditionalCriteria criteria)
     public async Task<InteractionResult> ExecuteAsync(UnitOfWork unit, Resource resource, string? ifNoneExist, string? assignedId, CancellationToken ct)
     {
         unit.Access.Require(resource.TypeName, Access.Permissions.Create);
-        if (!string.IsNullOrEmpty(ifNoneExist))
+        if (ifNoneExist is not null)
         {
+            // An empty header is a mistake, not a request for an unconditional create.
+            if (string.IsNullOrWhiteSpace(ifNoneExist))
+                throw FhirOutcomeException.BadRequest("If-None-Exist is empty; give search criteria, or leave the header out.", "If-None-Exist");
             var query = criteria.ParseFor(unit, resource.TypeName, ifNoneExist, Access.Permissions.Create);
             var matches = await criteria.MatchAsync(unit, query, ct);
             if (matches.Count == 1) return new InteractionResult(200, matches[0]);

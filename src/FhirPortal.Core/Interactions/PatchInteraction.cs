@@ -1,12 +1,14 @@
 using FhirPortal.Core.Patching;
 using FhirPortal.Core.Serialization;
 using FhirPortal.Storage;
+using Hl7.Fhir.Model;
 
 namespace FhirPortal.Core.Interactions;
 
 /// <summary>
 /// patch (https://hl7.org/fhir/R4/http.html#patch): applies a JSON Patch or FHIRPath Patch to the current version
-/// and stores the result as a new version, under the same If-Match rules as update.
+/// and stores the result as a new version, under the same If-Match rules as update; a patch that changes
+/// nothing leaves the current version as it is.
 /// </summary>
 public sealed class PatchInteraction(ConditionalCriteria criteria)
 {
@@ -18,9 +20,12 @@ public sealed class PatchInteraction(ConditionalCriteria criteria)
         if (current.IsDeleted) throw FhirOutcomeException.Gone($"{key} was deleted; it cannot be patched.");
         ETags.CheckIfMatch(ifMatch, current);
 
-        var patched = patch.Apply(FhirParser.ParseStored(current.Json.Span));
+        var before = FhirParser.ParseStored(current.Json.Span);
+        var patched = patch.Apply((Resource)before.DeepCopy());
         if (patched.TypeName != key.Type || patched.Id != key.Id)
             throw FhirOutcomeException.Unprocessable("A patch may not change the resource's type or id.");
+        // A patch that changes nothing makes no new version: the current one is the result, with its ETag.
+        if (patched.IsExactly(before)) return new InteractionResult(200, current);
         var stored = unit.StageVersion(patched, key.Id, current);
         return new InteractionResult(200, stored, unit.WarningsFor(stored.Key));
     }

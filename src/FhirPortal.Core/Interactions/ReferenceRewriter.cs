@@ -5,19 +5,25 @@ namespace FhirPortal.Core.Interactions;
 /// <summary>
 /// Rewrites references inside a resource: to other entries of the same Bundle (by fullUrl, e.g. <c>urn:uuid:</c>)
 /// and conditional references (<c>Organization?identifier=sys|val</c>), which must match exactly one resource.
+/// A <c>urn:uuid:</c>/<c>urn:oid:</c> reference that names no entry cannot be resolved (R4 http.html#trules) and is
+/// refused rather than stored dangling; in a batch no entry can name another, so every such reference is refused.
 /// </summary>
 internal static class ReferenceRewriter
 {
     public static async Task RewriteAsync(Resource resource, IReadOnlyDictionary<string, string> byFullUrl,
         Func<string, Task<string>> resolveConditional, CancellationToken ct)
     {
-        foreach (var element in Descendants(resource))
+        foreach (var (element, inBundle) in Descendants(resource))
         {
             switch (element)
             {
                 case ResourceReference reference when reference.Reference is { } target:
                     if (byFullUrl.TryGetValue(target, out var local)) reference.Reference = local;
                     else if (IsConditional(target)) reference.Reference = await resolveConditional(target);
+                    // A Bundle written as a resource (a document) resolves its own urns among its own entries.
+                    else if (!inBundle && IsBundleLocal(target))
+                        throw FhirOutcomeException.BadRequest(
+                            $"The reference '{target}' names no entry of this Bundle (no entry has it as fullUrl).");
                     break;
                 // uri-typed elements (e.g. Attachment.url) may point at a bundle entry by its urn.
                 case FhirUri uri when uri.Value is { } u && u.StartsWith("urn:", StringComparison.Ordinal) && byFullUrl.TryGetValue(u, out var l):
@@ -36,19 +42,24 @@ internal static class ReferenceRewriter
         return q > 0 && !reference[..q].Contains('/') && ModelInfo.IsKnownResource(reference[..q]);
     }
 
-    private static IEnumerable<Base> Descendants(Base root)
+    private static bool IsBundleLocal(string reference) =>
+        reference.StartsWith("urn:uuid:", StringComparison.Ordinal) || reference.StartsWith("urn:oid:", StringComparison.Ordinal);
+
+    /// <summary>Every element of the written resource, and whether it lies inside a Bundle (the resource itself or one it contains).</summary>
+    private static IEnumerable<(Base Element, bool InBundle)> Descendants(Base root)
     {
-        var stack = new Stack<Base>();
-        stack.Push(root);
+        var stack = new Stack<(Base, bool)>();
+        stack.Push((root, false));
         while (stack.Count > 0)
         {
-            var current = stack.Pop();
-            yield return current;
+            var (current, nested) = stack.Pop();
+            yield return (current, nested);
+            var childrenNested = nested || current is Bundle;
             foreach (var (_, value) in current.EnumerateElements())
             {
-                if (value is Base single) stack.Push(single);
+                if (value is Base single) stack.Push((single, childrenNested));
                 else if (value is IEnumerable<Base> many)
-                    foreach (var item in many) stack.Push(item);
+                    foreach (var item in many) stack.Push((item, childrenNested));
             }
         }
     }

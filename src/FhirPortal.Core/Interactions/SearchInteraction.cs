@@ -26,6 +26,8 @@ public sealed class SearchInteraction(IResourceStore store, SearchQueryParser pa
         var parsed = Parse(scope, parameters, strict);
         // Narrowing comes after expansion: it wraps chain and _has matches in conditions expansion does not walk.
         var query = access.Narrow(await expansion.ResolveAsync(parsed.Query, ct));
+        // Without _total the store still reports a total it knows without counting (one page holds every match).
+        if (!parameters.Any(p => p.Key == "_total")) query = query with { Total = TotalMode.IfKnown };
         var summaryCount = parameters.Any(p => p.Key == "_summary" && p.Value == "count");
         if (summaryCount)
             query = query with { Count = 0, Cursor = null, Total = TotalMode.Accurate, Includes = [], RevIncludes = [] };

@@ -85,6 +85,7 @@ public sealed class CapabilityStatementBuilder(SearchParameterRegistry registry,
         foreach (var type in types)
             rest.Resource.Add(ForType(type, declared[type], revIncludes.GetValueOrDefault(type) ?? []));
         PatientDataOperations.Declare(rest);
+        MetaOperationDeclaration.Declare(rest);
 
         var statement = new CapabilityStatement
         {

@@ -22,6 +22,8 @@ public sealed class JsonPatchDocument : IResourcePatch
 
     public static JsonPatchDocument Parse(ReadOnlySpan<byte> body, FhirParser parser)
     {
+        // The same checks as a resource body: UTF-8, no lone surrogates or control characters in its strings.
+        JsonPreScan.CheckPatch(body, DocumentOptions.MaxDepth);
         JsonNode? root;
         try
         {

@@ -24,19 +24,31 @@ public sealed class FhirParser(int maxDepth)
 
     public Resource ParseJson(ReadOnlySpan<byte> json)
     {
-        JsonPreScan.Check(json, maxDepth);
+        var inexact = JsonPreScan.Check(json, maxDepth);
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = maxDepth });
-        var ok = Json.TryDeserializeResource(ref reader, out var resource, out var issues);
-        var errors = ParseIssues.Relevant(issues).ToList();
+        Resource? resource;
+        IEnumerable<CodedException> issues;
+        bool ok;
+        try
+        {
+            ok = Json.TryDeserializeResource(ref reader, out resource, out issues);
+        }
+        catch (Exception e) when (e is InvalidOperationException or NotSupportedException or JsonException)
+        {
+            // The pre-scan refuses what the SDK is known to throw on; this keeps anything it missed a 400.
+            throw Unreadable("JSON", e);
+        }
+        var errors = ParseIssues.Relevant(issues, resource, inexact).ToList();
         if (!ok && errors.Count > 0 || resource is null)
             throw new FhirOutcomeException(400, ParseIssues.ToOutcome(errors, "The JSON body is not a valid FHIR resource."));
+        ExactDecimals.Restore(resource, inexact);
         return resource;
     }
 
     public Resource ParseXml(ReadOnlySpan<byte> xml)
     {
         var bytes = xml.ToArray();
-        XmlPreScan.Check(bytes, maxDepth);
+        var inexact = XmlPreScan.Check(bytes, maxDepth);
         using var reader = XmlPreScan.CreateSafeReader(bytes);
         Resource? resource;
         IEnumerable<CodedException> issues;
@@ -49,17 +61,27 @@ public sealed class FhirParser(int maxDepth)
         {
             throw FhirOutcomeException.BadRequest($"The XML body is not well-formed: {e.Message}");
         }
-        var errors = ParseIssues.Relevant(issues).ToList();
+        catch (Exception e) when (e is InvalidOperationException or NotSupportedException or FormatException)
+        {
+            throw Unreadable("XML", e);
+        }
+        var errors = ParseIssues.Relevant(issues, resource, inexact).ToList();
         if (!ok && errors.Count > 0 || resource is null)
             throw new FhirOutcomeException(400, ParseIssues.ToOutcome(errors, "The XML body is not a valid FHIR resource."));
+        ExactDecimals.Restore(resource, inexact);
         return resource;
     }
+
+    private static FhirOutcomeException Unreadable(string format, Exception e) =>
+        new(400, Outcomes.Error(OperationOutcome.IssueType.Structure, $"The {format} body could not be read as a FHIR resource: {e.Message}"));
 
     /// <summary>Parses JSON the server wrote itself (stored versions); it was validated when it came in.</summary>
     public static Resource ParseStored(ReadOnlySpan<byte> json)
     {
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 1024 });
         Trusted.TryDeserializeResource(ref reader, out var resource, out _);
-        return resource ?? throw new InvalidOperationException("A stored resource could not be read back.");
+        if (resource is null) throw new InvalidOperationException("A stored resource could not be read back.");
+        ExactDecimals.Restore(resource, JsonPreScan.InexactNumbers(json));
+        return resource;
     }
 }

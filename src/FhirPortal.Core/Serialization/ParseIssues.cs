@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
 using Hl7.Fhir.Utility;
@@ -7,8 +8,22 @@ namespace FhirPortal.Core.Serialization;
 /// <summary>Chooses which SDK parse issues reject a body, and maps them to OperationOutcome issues.</summary>
 internal static class ParseIssues
 {
-    public static IEnumerable<CodedException> Relevant(IEnumerable<CodedException> issues) =>
-        issues.Where(i => !IsSpecLenient(i));
+    public static IEnumerable<CodedException> Relevant(IEnumerable<CodedException> issues, Resource? parsed, IReadOnlyList<JsonNumber> inexact) =>
+        issues.Where(i => !IsSpecLenient(i) && !IsTypeOnlyResource(i, parsed)
+                          // R4 decimals have no range limit; the SDK refuses what System.Decimal cannot hold (ExactDecimals).
+                          && !(i.ErrorCode == "PVAL123" && ExactDecimals.Explains(inexact, i.Message)));
+
+    // R4 lets a resource consist of its type alone ({"resourceType":"Parameters"} is what FhirClient posts for an
+    // operation without inputs); the SDK reports it as an empty element (JSON120, and PVAL129 in both formats).
+    private static bool IsTypeOnlyResource(CodedException issue, Resource? parsed)
+    {
+        if (parsed is null || issue.ErrorCode is not ("JSON120" or "PVAL129")) return false;
+        var path = issue is FhirJsonException { InstancePath.Length: > 0 } json ? json.InstancePath : PathInMessage(issue.Message);
+        return path is not null && PocoPath.Find(parsed, path) is Resource;
+    }
+
+    private static string? PathInMessage(string message) =>
+        Regex.Match(message, @" At (\S+), line \d") is { Success: true } match ? match.Groups[1].Value : null;
 
     // The SDK is stricter than R4 in two places; both rules belong to instance validation, not parsing:
     //  - narrative txt-2 ("SHALL have some non-whitespace content") is an invariant;
@@ -35,7 +50,7 @@ internal static class ParseIssues
             {
                 Severity = OperationOutcome.IssueSeverity.Error,
                 Code = type,
-                Diagnostics = issue.Message,
+                Diagnostics = OutcomeText.Bound(issue.Message),
             };
             if (!string.IsNullOrEmpty(path)) component.Expression = [path];
             if (line is not null) component.Location = [$"line {line}, col {position}"];

@@ -26,7 +26,7 @@ internal static partial class FirelyIssues
             {
                 Severity = issue.Severity,
                 Code = issue.Code,
-                Diagnostics = message,
+                Diagnostics = OutcomeText.Bound(message),
                 Expression = location is null ? [] : [Expression(location, message, instance)],
             };
         }

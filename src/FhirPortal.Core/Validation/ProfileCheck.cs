@@ -41,7 +41,7 @@ public sealed class ProfileCheck(ConformanceResources resources)
             {
                 Severity = OperationOutcome.IssueSeverity.Error,
                 Code = OperationOutcome.IssueType.Invalid,
-                Diagnostics = $"{profile.Url}: {error}",
+                Diagnostics = OutcomeText.Bound($"{profile.Url}: {error}"),
                 Expression = ["StructureDefinition.differential"],
             });
         throw new FhirOutcomeException(422, outcome);

@@ -39,7 +39,7 @@ internal sealed partial class ReferenceTargetTypes
             {
                 Severity = IssueSeverity.Error,
                 Code = IssueType.Structure,
-                Diagnostics = $"{path} refers to a {type}; allowed targets: {string.Join(", ", types.Order(StringComparer.Ordinal))}.",
+                Diagnostics = OutcomeText.Bound($"{path} refers to a {type}; allowed targets: {string.Join(", ", types.Order(StringComparer.Ordinal))}."),
                 Expression = [path],
             });
         }

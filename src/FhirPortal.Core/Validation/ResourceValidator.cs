@@ -120,7 +120,7 @@ public sealed class ResourceValidator(ConformanceResources resources, Validation
     private static bool IsError(IssueComponent issue) => issue.Severity is IssueSeverity.Error or IssueSeverity.Fatal;
 
     private static IssueComponent Issue(IssueSeverity severity, IssueType code, string expression, string message) =>
-        new() { Severity = severity, Code = code, Diagnostics = message, Expression = [expression] };
+        new() { Severity = severity, Code = code, Diagnostics = OutcomeText.Bound(message), Expression = [expression] };
 
     private static OperationOutcome ToOutcome(List<IssueComponent> issues)
     {

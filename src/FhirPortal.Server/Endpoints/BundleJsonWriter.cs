@@ -33,9 +33,13 @@ internal static class BundleJsonWriter
             }
             w.WriteEndArray();
         }
-        w.WriteStartArray("entry");
-        foreach (var entry in bundle.Entries) WriteEntry(w, entry, root);
-        w.WriteEndArray();
+        // FHIR JSON has no empty arrays: a Bundle without entries (e.g. _summary=count) leaves "entry" out.
+        if (bundle.Entries.Count > 0)
+        {
+            w.WriteStartArray("entry");
+            foreach (var entry in bundle.Entries) WriteEntry(w, entry, root);
+            w.WriteEndArray();
+        }
         w.WriteEndObject();
     }
 

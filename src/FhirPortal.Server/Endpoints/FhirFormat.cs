@@ -33,7 +33,7 @@ public static class FhirFormats
         foreach (var range in ranges.OrderByDescending(r => r.Quality ?? 1))
         {
             var quality = range.Quality ?? 1;
-            if (quality <= 0) continue;
+            if (quality <= 0 || !IsR4(range)) continue;
             var candidate = range.MediaType.Value switch
             {
                 "*/*" or "application/*" => FhirFormat.Json,
@@ -55,9 +55,17 @@ public static class FhirFormats
             throw FhirOutcomeException.UnsupportedMediaType($"A body needs a Content-Type of {JsonMediaType} or {XmlMediaType}.");
         if (contentType.Charset.HasValue && !contentType.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase))
             throw FhirOutcomeException.UnsupportedMediaType($"Only UTF-8 bodies are accepted, not charset {contentType.Charset}.");
+        if (!IsR4(contentType))
+            throw FhirOutcomeException.UnsupportedMediaType($"This server speaks FHIR R4 only (fhirVersion=4.0), not fhirVersion={FhirVersion(contentType)}.");
         return FromMediaType(mediaType)
             ?? throw FhirOutcomeException.UnsupportedMediaType($"Content-Type '{mediaType}' is not supported; use {JsonMediaType} or {XmlMediaType}.");
     }
+
+    // R4 version negotiation (http.html#version-parameter): a fhirVersion parameter names the FHIR version; 4.0 is R4.
+    private static bool IsR4(MediaTypeHeaderValue mediaType) => FhirVersion(mediaType) is null or "4.0" or "4.0.1";
+
+    private static string? FhirVersion(MediaTypeHeaderValue mediaType) =>
+        mediaType.Parameters.FirstOrDefault(p => p.Name.Equals("fhirVersion", StringComparison.OrdinalIgnoreCase))?.Value.ToString().Trim('"');
 
     private static FhirFormat? FromName(string name) => name.ToLowerInvariant() switch
     {

@@ -15,21 +15,48 @@ public static class FhirRequest
         return format == FhirFormat.Json ? parser.ParseJson(body) : parser.ParseXml(body);
     }
 
-    /// <summary>Reads the whole body, refusing (413) anything over the limit before buffering it.</summary>
+    /// <summary>
+    /// Reads the whole body, refusing (413) anything over the limit before buffering it. A gzip, deflate or br body
+    /// arrives here already decompressed (UseRequestDecompression), so the limit counts decompressed bytes and a
+    /// zip bomb stops at the limit; any other Content-Encoding is a 415. A UTF-8 byte order mark is dropped.
+    /// </summary>
     public static async Task<byte[]> ReadBodyAsync(HttpContext context, long maxBytes)
     {
         var request = context.Request;
+        RequireIdentityEncoding(request);
         if (request.ContentLength > maxBytes) throw TooLarge(maxBytes);
         using var buffer = new MemoryStream(request.ContentLength is { } n ? (int)n : 16 * 1024);
         var chunk = new byte[64 * 1024];
         int read;
-        while ((read = await request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+        try
         {
-            if (buffer.Length + read > maxBytes) throw TooLarge(maxBytes);
-            buffer.Write(chunk, 0, read);
+            // Never ask for more than one byte past the limit: the decompression middleware's own cap (Kestrel's
+            // MaxRequestBodySize, just above every FHIR limit) then never trips first with a bare exception.
+            while ((read = await request.Body.ReadAsync(chunk.AsMemory(0, (int)Math.Min(chunk.Length, maxBytes + 1 - buffer.Length)), context.RequestAborted)) > 0)
+            {
+                if (buffer.Length + read > maxBytes) throw TooLarge(maxBytes);
+                buffer.Write(chunk, 0, read);
+            }
         }
-        if (buffer.Length == 0) throw FhirOutcomeException.BadRequest("The request needs a body.");
-        return buffer.ToArray();
+        catch (Exception e) when (e is InvalidDataException or InvalidOperationException)
+        {
+            // What gzip/deflate (InvalidDataException) and Brotli (InvalidOperationException) throw on corrupt data.
+            throw FhirOutcomeException.BadRequest($"The compressed body could not be decompressed: {e.Message}");
+        }
+        var body = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
+        if (body.StartsWith(Utf8ByteOrderMark)) body = body[Utf8ByteOrderMark.Length..];
+        if (body.Length == 0) throw FhirOutcomeException.BadRequest("The request needs a body.");
+        return body.ToArray();
+    }
+
+    private static ReadOnlySpan<byte> Utf8ByteOrderMark => [0xEF, 0xBB, 0xBF];
+
+    // The decompression middleware removes the header of every encoding it decoded; what is left is not supported.
+    private static void RequireIdentityEncoding(HttpRequest request)
+    {
+        var encoding = request.Headers.ContentEncoding.ToString();
+        if (encoding.Length > 0 && !encoding.Equals("identity", StringComparison.OrdinalIgnoreCase))
+            throw FhirOutcomeException.UnsupportedMediaType($"Content-Encoding '{encoding}' is not supported; use gzip, deflate or br.");
     }
 
     public static ReturnPreference ReturnPreference(HttpRequest request) => PreferValue(request, "return") switch

@@ -33,13 +33,19 @@ public sealed record OutputShape(FhirFormat Format, bool Pretty, string? Summary
         _ => null,
     };
 
-    /// <summary>A filtered resource must say so (spec: the SUBSETTED tag).</summary>
+    /// <summary>
+    /// A filtered resource must say so (spec: the SUBSETTED tag, R4 system only); in a search or history Bundle its
+    /// entries are the subsetted resources, not the Bundle itself.
+    /// </summary>
     public void MarkSubsetted(Resource resource)
     {
         if (Filter is null) return;
-        if (resource is Bundle bundle)
+        if (resource is Bundle { Type: Bundle.BundleType.Searchset or Bundle.BundleType.History } bundle)
+        {
             foreach (var entry in bundle.Entry)
                 if (entry.Resource is { } inner and not OperationOutcome) MarkSubsetted(inner);
+            return;
+        }
         resource.Meta ??= new Meta();
         if (!resource.Meta.Tag.Any(t => t.Code == "SUBSETTED"))
             resource.Meta.Tag.Add(new Coding("http://terminology.hl7.org/CodeSystem/v3-ObservationValue", "SUBSETTED"));

@@ -65,7 +65,7 @@ internal static class ValidateEndpoints
             {
                 Severity = OperationOutcome.IssueSeverity.Error,
                 Code = OperationOutcome.IssueType.Invalid,
-                Diagnostics = resource.Id is null ? "An update needs the resource's id." : $"The resource's id '{resource.Id}' differs from '{id}' in the URL.",
+                Diagnostics = OutcomeText.Bound(resource.Id is null ? "An update needs the resource's id." : $"The resource's id '{resource.Id}' differs from '{id}' in the URL."),
                 Expression = [$"{type}.id"],
             });
         }

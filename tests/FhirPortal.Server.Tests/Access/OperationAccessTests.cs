@@ -23,6 +23,23 @@ public sealed class OperationAccessTests(AccessData data) : IClassFixture<Access
         Assert.Contains("OperationOutcome", await response.Content.ReadAsStringAsync());
     }
 
+    [Theory]
+    [InlineData("patient/*.rs", "GET", "Patient/p2/$meta", HttpStatusCode.Forbidden)]
+    [InlineData("patient/*.rs", "GET", "Patient/p1/$meta", HttpStatusCode.OK)]
+    [InlineData("patient/Patient.r", "GET", "Patient/$meta", HttpStatusCode.Forbidden)]
+    [InlineData("patient/Patient.r", "GET", "$meta", HttpStatusCode.Forbidden)]
+    [InlineData("patient/Patient.rs", "GET", "Patient/$meta", HttpStatusCode.OK)]
+    [InlineData("patient/*.rs", "POST", "Patient/p1/$meta-add", HttpStatusCode.Forbidden)]
+    [InlineData("patient/*.rs", "POST", "Patient/p1/$meta-delete", HttpStatusCode.Forbidden)]
+    [InlineData("patient/*.rus", "POST", "Patient/p2/$meta-add", HttpStatusCode.Forbidden)]
+    public async Task Meta_needs_read_or_search_access_and_meta_add_or_delete_needs_update_access(string scopes, string method, string url, HttpStatusCode status)
+    {
+        var client = data.Host.ClientWith(scopes, "p1");
+        var body = method == "POST" ? Fhir.Body("""{"resourceType":"Parameters","parameter":[{"name":"meta","valueMeta":{"tag":[{"system":"urn:t","code":"x"}]}}]}""") : null;
+        var response = await client.SendAsync(new HttpMethod(method), url, body);
+        Assert.Equal(status, response.StatusCode);
+    }
+
     [Fact]
     public async Task Everything_for_the_launch_patient_holds_only_that_patients_record_and_referenced_shared_resources()
     {

@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 
 namespace FhirPortal.Server.Tests.Accounts;
 
-/// <summary>Lockout after repeated failures (passwords and codes), its expiry on the clock, and the admin unlock API.</summary>
+/// <summary>Throttling and lockout after repeated failures (passwords and codes), their expiry on the clock, and the admin unlock API.</summary>
 public sealed class LockoutTests
 {
     private static async Task<HttpResponseMessage> WrongPasswordsAsync(HttpClient browser, string user, int times)
@@ -14,36 +14,58 @@ public sealed class LockoutTests
     }
 
     [Fact]
-    public async Task Five_wrong_passwords_lock_the_account_for_15_minutes_and_say_until_when_and_how_to_recover()
+    public async Task Past_five_wrong_passwords_each_attempt_waits_twice_as_long_and_the_account_is_not_locked()
     {
         await using var accounts = await SignInHarness.StartAsync();
         var browser = accounts.Browser();
         var fourth = await WrongPasswordsAsync(browser, SignInHarness.StaffName, 4);
+        Assert.Equal(HttpStatusCode.BadRequest, fourth.StatusCode);
         Assert.Contains("The user name or password is not right.", await fourth.Content.ReadAsStringAsync());
 
         var fifth = await SignInHarness.PostPasswordAsync(browser, SignInHarness.StaffName, "Not-the-password-9");
-        Assert.Equal(HttpStatusCode.BadRequest, fifth.StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, fifth.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(2), fifth.Headers.RetryAfter?.Delta);
         var html = await fifth.Content.ReadAsStringAsync();
-        var until = accounts.Clock.GetUtcNow().AddMinutes(15);
-        Assert.Contains($"This account is locked until {until:yyyy-MM-dd HH:mm} UTC", html);
+        Assert.Contains("Too many failed attempts: wait 2 seconds", html);
         Assert.Contains("href=\"/auth/forgot-password\"", html);
-        Assert.Contains("contact your portal administrator", html);
+        Assert.DoesNotContain("locked", html);
 
-        // Even the right password is refused while locked (failures so far: 5 wrong, then 2 while locked).
-        var right = await SignInHarness.PostPasswordAsync(browser, SignInHarness.StaffName, SignInHarness.Password);
-        Assert.Equal(HttpStatusCode.BadRequest, right.StatusCode);
-        Assert.Contains("This account is locked", await right.Content.ReadAsStringAsync());
-
-        accounts.Clock.Advance(TimeSpan.FromMinutes(14));
-        Assert.Equal(HttpStatusCode.BadRequest, (await SignInHarness.PostPasswordAsync(browser, SignInHarness.StaffName, SignInHarness.Password)).StatusCode);
-        accounts.Clock.Advance(TimeSpan.FromMinutes(1) + TimeSpan.FromSeconds(1));
-        var after = await SignInHarness.PostPasswordAsync(browser, SignInHarness.StaffName, SignInHarness.Password);
-        Assert.Equal(HttpStatusCode.Redirect, after.StatusCode);
+        // While waiting, even the right password is not heard.
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await SignInHarness.PostPasswordAsync(browser, SignInHarness.StaffName, SignInHarness.Password)).StatusCode);
+        foreach (var seconds in new[] { 4, 8, 16 })
+        {
+            accounts.Clock.Advance(TimeSpan.FromSeconds(seconds / 2));
+            var wrong = await SignInHarness.PostPasswordAsync(browser, SignInHarness.StaffName, "Not-the-password-9");
+            Assert.Equal(TimeSpan.FromSeconds(seconds), wrong.Headers.RetryAfter?.Delta);
+        }
+        accounts.Clock.Advance(TimeSpan.FromSeconds(16));
+        Assert.Equal(HttpStatusCode.Redirect, (await SignInHarness.PostPasswordAsync(browser, SignInHarness.StaffName, SignInHarness.Password)).StatusCode);
 
         var audit = await accounts.AuditEventsAsync(SignInHarness.StaffName);
-        Assert.Single(audit, a => SignInHarness.Subtype(a) == "lockout");
-        Assert.Equal(7, audit.Count(a => SignInHarness.Subtype(a) == "110122" && (string?)a["outcome"] == "4"));
+        Assert.DoesNotContain(audit, a => SignInHarness.Subtype(a) == "lockout");
+        Assert.Equal(9, audit.Count(a => SignInHarness.Subtype(a) == "110122" && (string?)a["outcome"] == "4"));
         Assert.Single(audit, a => SignInHarness.Subtype(a) == "110122" && (string?)a["outcome"] == "0");
+    }
+
+    [Fact]
+    public async Task Twenty_failures_lock_the_account_which_only_the_right_password_is_told()
+    {
+        await using var accounts = await SignInHarness.StartAsync(new Dictionary<string, string?> { ["FhirPortal:Auth:Accounts:SignIn:Lockout:Duration"] = "01:00:00" });
+        for (var i = 0; i < 20; i++)
+        {
+            accounts.Clock.Advance(TimeSpan.FromMinutes(15)); // the throttle's longest wait
+            var wrong = await SignInHarness.PostPasswordAsync(accounts.Browser(), SignInHarness.StaffName, "Not-the-password-9");
+            Assert.DoesNotContain("locked", await wrong.Content.ReadAsStringAsync());
+        }
+        accounts.Clock.Advance(TimeSpan.FromMinutes(15));
+        var right = await SignInHarness.PostPasswordAsync(accounts.Browser(), SignInHarness.StaffName, SignInHarness.Password);
+        Assert.Equal(HttpStatusCode.BadRequest, right.StatusCode);
+        var html = await right.Content.ReadAsStringAsync();
+        Assert.Contains($"This account is locked until {accounts.Clock.GetUtcNow().AddMinutes(45):yyyy-MM-dd HH:mm} UTC", html);
+        Assert.Contains("contact your portal administrator", html);
+        accounts.Clock.Advance(TimeSpan.FromMinutes(45) + TimeSpan.FromSeconds(1));
+        Assert.Equal(HttpStatusCode.Redirect, (await SignInHarness.PostPasswordAsync(accounts.Browser(), SignInHarness.StaffName, SignInHarness.Password)).StatusCode);
+        Assert.Single(await accounts.AuditEventsAsync(SignInHarness.StaffName), a => SignInHarness.Subtype(a) == "lockout");
     }
 
     [Fact]
@@ -56,7 +78,8 @@ public sealed class LockoutTests
         });
         var browser = accounts.Browser();
         var third = await WrongPasswordsAsync(browser, SignInHarness.StaffName, 3);
-        Assert.Contains("This account is locked", await third.Content.ReadAsStringAsync());
+        Assert.Contains("The user name or password is not right.", await third.Content.ReadAsStringAsync());
+        Assert.Contains("This account is locked", await (await SignInHarness.PostPasswordAsync(browser, SignInHarness.StaffName, SignInHarness.Password)).Content.ReadAsStringAsync());
         accounts.Clock.Advance(TimeSpan.FromMinutes(2) + TimeSpan.FromSeconds(1));
         Assert.Equal(HttpStatusCode.Redirect, (await SignInHarness.PostPasswordAsync(browser, SignInHarness.StaffName, SignInHarness.Password)).StatusCode);
     }
@@ -64,7 +87,7 @@ public sealed class LockoutTests
     [Fact]
     public async Task Wrong_one_time_codes_count_towards_lockout()
     {
-        await using var accounts = await SignInHarness.StartAsync();
+        await using var accounts = await SignInHarness.StartAsync(new Dictionary<string, string?> { ["FhirPortal:Auth:Accounts:SignIn:Lockout:MaxFailedAttempts"] = "5" });
         var browser = accounts.Browser();
         var posted = await SignInHarness.PostPasswordAsync(browser, SignInHarness.PatientName, SignInHarness.Password);
         var twoFactor = posted.Headers.Location!.OriginalString;
@@ -86,7 +109,7 @@ public sealed class LockoutTests
     [Fact]
     public async Task An_admin_unlocks_a_locked_account_and_others_cannot()
     {
-        await using var accounts = await SignInHarness.StartAsync();
+        await using var accounts = await SignInHarness.StartAsync(new Dictionary<string, string?> { ["FhirPortal:Auth:Accounts:SignIn:Lockout:MaxFailedAttempts"] = "5" });
         await WrongPasswordsAsync(accounts.Browser(), SignInHarness.StaffName, 5);
         var id = await accounts.UserIdAsync(SignInHarness.StaffName);
 
@@ -101,6 +124,7 @@ public sealed class LockoutTests
         var body = await unlocked.Content.ReadFromJsonAsync<System.Text.Json.Nodes.JsonObject>();
         Assert.True((bool?)body!["wasLockedOut"]);
 
+        accounts.Clock.Advance(TimeSpan.FromSeconds(2)); // the throttle's wait after five failures
         var signIn = await SignInHarness.PostPasswordAsync(accounts.Browser(), SignInHarness.StaffName, SignInHarness.Password);
         Assert.Equal(HttpStatusCode.Redirect, signIn.StatusCode);
         var audit = await accounts.AuditEventsAsync("admin");

@@ -23,7 +23,6 @@ public sealed class BackendServicesTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        JwksUriApplicationManager<object>.ClearCache();
         var ecJwks = Jwks(Jwk(_ec, "ec-1"));
         _smart = await SmartHarness.StartAsync(services: s => s.AddHttpClient(ClientProperties.JwksHttpClient)
             .ConfigurePrimaryHttpMessageHandler(() => new JwksStub(JwksUrl, ecJwks)));
@@ -91,6 +90,16 @@ public sealed class BackendServicesTests : IAsyncLifetime
         var access = SmartHarness.Claims((string)body["access_token"]!);
         Assert.Equal("rs-backend", (string?)access["client_id"]);
         Assert.Equal(SmartHarness.Fhir, (string?)access["aud"]);
+    }
+
+    [Fact]
+    public async Task Backend_access_token_lives_at_most_five_minutes()
+    {
+        var (status, body, _) = await Token(Assertion("rs-backend", RsaKey, "RS384", TimeSpan.FromMinutes(4)), "system/Patient.rs");
+        Assert.True(status == HttpStatusCode.OK, body.ToJsonString());
+        Assert.InRange((int)body["expires_in"]!, 295, 300); // whole seconds left, counted after issuing
+        var access = SmartHarness.Claims((string)body["access_token"]!);
+        Assert.Equal(300, (long)access["exp"]! - (long)access["iat"]!);
     }
 
     [Fact]

@@ -6,7 +6,8 @@ namespace FhirPortal.Server.Tests.Auth;
 public sealed class TokenLifecycleTests : IAsyncLifetime
 {
     private SmartHarness _smart = null!;
-    public async Task InitializeAsync() => _smart = await SmartHarness.StartAsync();
+    // Security on: revocation is also checked where it matters, at the FHIR API.
+    public async Task InitializeAsync() => _smart = await SmartHarness.StartAsync(new Dictionary<string, string?> { ["FhirPortal:Security:Enabled"] = "true" });
     public async Task DisposeAsync() => await _smart.DisposeAsync();
 
     private Task<(HttpStatusCode Status, System.Text.Json.Nodes.JsonObject Body, HttpResponseMessage Response)> Refresh(string refreshToken, string? scope = null)
@@ -71,6 +72,27 @@ public sealed class TokenLifecycleTests : IAsyncLifetime
         var refreshed = await Refresh((string)token["refresh_token"]!);
         Assert.Equal(HttpStatusCode.BadRequest, refreshed.Status);
         Assert.Equal("invalid_grant", (string?)refreshed.Body["error"]);
+    }
+
+    [Fact]
+    public async Task Revoking_a_refresh_token_ends_the_access_tokens_of_its_grant()
+    {
+        var token = await ConfidentialTokenAsync("patient/Observation.rs offline_access");
+        var access = (string)token["access_token"]!;
+        async Task<HttpStatusCode> ReadAsync()
+        {
+            using var read = new HttpRequestMessage(HttpMethod.Get, "fhir/Observation/o1");
+            read.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", access);
+            return (await _smart.Api.SendAsync(read)).StatusCode;
+        }
+        Assert.Equal(HttpStatusCode.OK, await ReadAsync());
+        var revoke = await _smart.PostFormAsync("connect/revoke", new Dictionary<string, string>
+        {
+            ["token"] = (string)token["refresh_token"]!, ["token_type_hint"] = "refresh_token",
+        }, (SmartHarness.ConfidentialApp, SmartHarness.AppSecret));
+        Assert.Equal(HttpStatusCode.OK, revoke.Status);
+        Assert.False((bool?)(await Introspect(access)).Body["active"]);
+        Assert.Equal(HttpStatusCode.Unauthorized, await ReadAsync());
     }
 
     [Fact]

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace FhirPortal.Server.Tests.Rest;
 
@@ -13,14 +15,19 @@ public sealed class BadInputTests : IDisposable
     private const int MaxResourceBytes = 4096;
     private const int MaxJsonDepth = 16;
 
-    private readonly FhirPortalHost _host = new(settings: new Dictionary<string, string?>
-    {
-        ["FhirPortal:Limits:MaxResourceBytes"] = MaxResourceBytes.ToString(),
-        ["FhirPortal:Limits:MaxJsonDepth"] = MaxJsonDepth.ToString(),
-    });
+    private readonly LogCapture _logs = new();
+    private readonly FhirPortalHost _host;
     private readonly HttpClient _client;
 
-    public BadInputTests() => _client = _host.CreateFhirClient();
+    public BadInputTests()
+    {
+        _host = new FhirPortalHost(settings: new Dictionary<string, string?>
+        {
+            ["FhirPortal:Limits:MaxResourceBytes"] = MaxResourceBytes.ToString(),
+            ["FhirPortal:Limits:MaxJsonDepth"] = MaxJsonDepth.ToString(),
+        }) { TestServices = s => s.AddSingleton<ILoggerProvider>(_logs) };
+        _client = _host.CreateFhirClient();
+    }
 
     public void Dispose() => _host.Dispose();
 
@@ -52,6 +59,7 @@ public sealed class BadInputTests : IDisposable
     [InlineData("malformed transaction Bundle", 400)]
     [InlineData("non-Bundle posted to the base", 400)]
     [InlineData("Bundle of type collection posted to the base", 400)]
+    [InlineData("JSON Patch that is not UTF-8", 400)]
     public async Task Bad_request_gets_status_and_OperationOutcome_and_stores_nothing(string name, int status)
     {
         var response = await SendBadAsync(name);
@@ -141,8 +149,88 @@ public sealed class BadInputTests : IDisposable
             _client.PostAsync("", Fhir.Body("""{"resourceType":"Patient","name":[{"family":"Doe"}]}""")),
         "Bundle of type collection posted to the base" =>
             _client.PostAsync("", Fhir.Body("""{"resourceType":"Bundle","type":"collection","entry":[{"fullUrl":"urn:uuid:8f6f2a4e-5b0c-4d4e-9c43-3f1d1d5b9a10","resource":{"resourceType":"Patient"}}]}""")),
+        "JSON Patch that is not UTF-8" =>
+            _client.PatchAsync("Patient/p1", new ByteArrayContent(Encoding.Latin1.GetBytes("""[{"op":"add","path":"/name","value":[{"family":"Müller"}]}]""")) { Headers = { ContentType = new("application/json-patch+json") } }),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "no such case"),
     };
+
+    [Theory]
+    [MemberData(nameof(BadBodyCorpus.BodyNames), MemberType = typeof(BadBodyCorpus))]
+    public async Task Unreadable_body_is_a_400_OperationOutcome_on_every_endpoint_and_stores_nothing(string body)
+    {
+        var existing = await _client.PutAsync("Patient/p0", Fhir.Body("""{"resourceType":"Patient","id":"p0","identifier":[{"system":"http://example.org","value":"0"}]}"""));
+        Assert.Equal(HttpStatusCode.Created, existing.StatusCode);
+        var versionsBefore = await HistoryCountAsync();
+
+        foreach (var endpoint in BadBodyCorpus.Endpoints)
+        {
+            var response = await _client.SendAsync(BadBodyCorpus.Request(endpoint, body));
+
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{endpoint.Method} /{endpoint.Url}: {(int)response.StatusCode} {text}");
+            Assert.Equal("OperationOutcome", JsonNode.Parse(text)!["resourceType"]!.GetValue<string>());
+        }
+
+        Assert.Equal(versionsBefore, await HistoryCountAsync());
+        Assert.DoesNotContain(_logs.Entries, e => e.Level >= LogLevel.Error);
+        await AssertHealthyAsync();
+    }
+
+    [Theory]
+    [InlineData("""{"resourceType":"Patient","name":[{"family":"a\u0000b"}]}""", "Patient.name[0].family")]
+    [InlineData("""{"resourceType":"Patient","name":[{"given":["x","\u0007"]}]}""", "Patient.name[0].given[1]")]
+    [InlineData("""{"resourceType":"Patient","contained":[{"resourceType":"DomainResource"}]}""", "Patient.contained[0].resourceType")]
+    public async Task A_refused_string_is_named_by_its_element(string json, string expression)
+    {
+        var response = await _client.PostAsync("Patient", Fhir.Body(json));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var issue = (await response.ReadJsonAsync())["issue"]![0]!;
+        Assert.Equal(expression, issue["expression"]![0]!.GetValue<string>());
+        Assert.Contains(expression, issue["diagnostics"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData("body")]
+    [InlineData("search value")]
+    [InlineData("search parameter")]
+    public async Task Rejected_values_are_cut_short_in_the_OperationOutcome(string where)
+    {
+        var value = new string('9', 3000);
+        var response = where switch
+        {
+            "body" => await _client.PostAsync("Patient", Fhir.Body($$"""{"resourceType":"Patient","birthDate":"{{value}}"}""")),
+            "search value" => await _client.GetAsync($"Patient?birthdate={value}"),
+            _ => await _client.SendAsync(HttpMethod.Get, $"Patient?x{value}=1", null, ("Prefer", "handling=strict")),
+        };
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var diagnostics = (await response.ReadJsonAsync())["issue"]![0]!["diagnostics"]!.GetValue<string>();
+        Assert.InRange(diagnostics.Length, 1, 600);
+        Assert.Contains("characters cut", diagnostics);
+    }
+
+    [Theory]
+    [InlineData("""[{"op":"add","path":"/name","value":[{"family":"\ud800"}]}]""")]
+    [InlineData("""[{"op":"add","path":"/name","value":[{"family":"a\u0000"}]}]""")]
+    public async Task A_JSON_Patch_that_writes_an_unreadable_string_is_refused_and_changes_nothing(string patch)
+    {
+        await _client.PutAsync("Patient/p0", Fhir.Body("""{"resourceType":"Patient","id":"p0","active":true}"""));
+
+        var response = await _client.PatchAsync("Patient/p0", Fhir.Body(patch, "application/json-patch+json"));
+
+        Assert.True(response.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.UnprocessableEntity, $"{(int)response.StatusCode}");
+        Assert.Equal("OperationOutcome", (await response.ReadJsonAsync())["resourceType"]!.GetValue<string>());
+        var read = await (await _client.GetAsync("Patient/p0")).ReadJsonAsync();
+        Assert.Equal("1", read["meta"]!["versionId"]!.GetValue<string>());
+    }
+
+    private async Task<int> HistoryCountAsync()
+    {
+        var history = await _client.GetAsync("_history?_count=1000");
+        Assert.Equal(HttpStatusCode.OK, history.StatusCode);
+        return ((await history.ReadJsonAsync())["entry"] as JsonArray)?.Count ?? 0;
+    }
 
     /// <summary>A Patient whose extensions nest <paramref name="levels"/> deep (each level adds two JSON levels).</summary>
     private static string NestedExtensions(int levels)

@@ -224,6 +224,30 @@ public sealed class FormatTests : IDisposable
         Assert.True(IsSubsetted(entry));
     }
 
+    [Theory]
+    [InlineData("Patient/full?_summary=true")]
+    [InlineData("Patient/full?_summary=text")]
+    [InlineData("Patient/full?_summary=data")]
+    [InlineData("Patient/full?_elements=name")]
+    [InlineData("Patient/full?_summary=true&_format=xml")]
+    [InlineData("Patient?_summary=true")]
+    [InlineData("Patient?_elements=gender&_format=xml")]
+    [InlineData("Patient/full/_history/1?_elements=name")]
+    public async Task A_subsetted_resource_carries_one_SUBSETTED_tag_with_the_R4_system(string url)
+    {
+        await PutFullPatientAsync();
+        var response = await _client.GetAsync(url);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var text = await response.Content.ReadAsStringAsync();
+        // Counted on the wire, in JSON and XML alike: the resource (or each entry) has one tag, never the pre-R4 system.
+        Assert.DoesNotContain("http://hl7.org/fhir/v3/ObservationValue", text);
+        Assert.Equal(1, CountOf(text, "SUBSETTED"));
+        Assert.Equal(1, CountOf(text, "http://terminology.hl7.org/CodeSystem/v3-ObservationValue"));
+    }
+
+    private static int CountOf(string text, string value) =>
+        (text.Length - text.Replace(value, "", StringComparison.Ordinal).Length) / value.Length;
+
     [Fact]
     public async Task Prefer_return_minimal_has_no_body_but_Location_and_ETag()
     {

@@ -217,4 +217,61 @@ public sealed class TransactionTests : IDisposable
         Assert.Equal("searchset", (string?)search["type"]);
         Assert.Equal("seven", (string?)search["entry"]![0]!["resource"]!["id"]);
     }
+
+    private static JsonObject ObservationOf(string subject) => new()
+    {
+        ["resourceType"] = "Observation", ["status"] = "final", ["code"] = new JsonObject { ["text"] = "x" },
+        ["subject"] = new JsonObject { ["reference"] = subject },
+    };
+
+    [Theory]
+    [InlineData("urn:uuid:0f3e4b2c-1111-4a4a-9c9c-0000000000ff")]
+    [InlineData("urn:oid:1.2.3.4")]
+    public async Task Transaction_with_a_reference_to_a_urn_no_entry_has_is_a_400_naming_the_entry_and_writes_nothing(string dangling)
+    {
+        var response = await _client.PostAsync("", Fhir.Body(Bundle("transaction",
+            Entry("POST", "Patient", Patient("d1", "Dangling"), "urn:uuid:0f3e4b2c-1111-4a4a-9c9c-000000000001"),
+            Entry("POST", "Observation", ObservationOf(dangling), "urn:uuid:0f3e4b2c-1111-4a4a-9c9c-000000000002"))));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var outcome = await response.ReadJsonAsync();
+        Assert.Equal("OperationOutcome", (string?)outcome["resourceType"]);
+        var issue = outcome["issue"]![0]!;
+        Assert.Contains(dangling, (string?)issue["diagnostics"]);
+        Assert.Contains("Entry 1", (string?)issue["diagnostics"]);
+        Assert.Equal("Bundle.entry[1]", (string?)issue["expression"]![0]);
+        Assert.Equal(0, await CountAsync("Patient"));
+        Assert.Equal(0, await CountAsync("Observation"));
+    }
+
+    [Fact]
+    public async Task Batch_entry_with_a_urn_reference_fails_on_its_own_and_the_others_succeed()
+    {
+        // R4: batch entries may not depend on each other, so a urn:uuid can never be resolved in a batch.
+        var response = await _client.PostAsync("", Fhir.Body(Bundle("batch",
+            Entry("POST", "Patient", Patient("b1", "Batch"), "urn:uuid:0f3e4b2c-1111-4a4a-9c9c-000000000001"),
+            Entry("POST", "Observation", ObservationOf("urn:uuid:0f3e4b2c-1111-4a4a-9c9c-000000000001")))));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var entries = (await response.ReadJsonAsync())["entry"]!.AsArray();
+        Assert.StartsWith("201", (string?)entries[0]!["response"]!["status"]);
+        Assert.StartsWith("400", (string?)entries[1]!["response"]!["status"]);
+        Assert.Contains("urn:uuid:0f3e4b2c-1111-4a4a-9c9c-000000000001", entries[1]!["response"]!["outcome"]!.ToJsonString());
+        Assert.Equal(1, await CountAsync("Patient"));
+        Assert.Equal(0, await CountAsync("Observation"));
+    }
+
+    [Fact]
+    public async Task A_document_Bundle_written_in_a_transaction_keeps_its_own_urn_references()
+    {
+        var document = new JsonObject
+        {
+            ["resourceType"] = "Bundle", ["type"] = "collection",
+            ["entry"] = new JsonArray(
+                new JsonObject { ["fullUrl"] = "urn:uuid:0f3e4b2c-2222-4a4a-9c9c-000000000001", ["resource"] = Patient("doc1", "Inner") },
+                new JsonObject { ["fullUrl"] = "urn:uuid:0f3e4b2c-2222-4a4a-9c9c-000000000002", ["resource"] = ObservationOf("urn:uuid:0f3e4b2c-2222-4a4a-9c9c-000000000001") }),
+        };
+        var response = await _client.PostAsync("", Fhir.Body(Bundle("transaction", Entry("POST", "Bundle", document))));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
 }

@@ -84,6 +84,25 @@ public abstract class SearchContract : StoreContract
     }
 
     [Fact]
+    public async Task A_total_if_known_comes_only_with_a_page_that_holds_every_match()
+    {
+        if (Store is null) return;
+        foreach (var id in Enumerable.Range(0, 3).Select(_ => NewId())) await Store.CommitAsync(Batch(Version(Patient(id, "Known"), 1)), None);
+        await Store.CommitAsync(Batch(Version(Patient(NewId(), "Other"), 1)), None);
+        var query = Query("Patient", ("family", "known")) with { Total = TotalMode.IfKnown };
+
+        Assert.Equal(3, (await Store.SearchAsync(query, None)).Total);
+        var first = await Store.SearchAsync(query with { Count = 2 }, None);
+        Assert.Null(first.Total);
+        var second = await Store.SearchAsync(query with { Count = 2, Cursor = first.NextCursor }, None);
+        Assert.Single(second.Entries);
+        Assert.Null(second.Total);
+        Assert.Null((await Store.SearchAsync(query with { Total = TotalMode.None }, None)).Total);
+        Assert.Equal(3, (await Store.SearchAsync(query with { Count = 2, Total = TotalMode.Estimate }, None)).Total);
+        Assert.Equal(0, (await Store.SearchAsync(Query("Patient", ("family", "nobody")) with { Total = TotalMode.IfKnown }, None)).Total);
+    }
+
+    [Fact]
     public async Task Missing_and_uri_conditions_test_presence_and_prefixes()
     {
         if (Store is null) return;

@@ -31,6 +31,8 @@ public sealed class SignInOptions
 
     public LockoutSettings Lockout { get; set; } = new();
 
+    public ThrottleSettings Throttle { get; set; } = new();
+
     /// <summary>Where a locked-out user can reset the password (linked from the sign-in page).</summary>
     [Required]
     public string PasswordResetPath { get; set; } = "/auth/forgot-password";
@@ -39,13 +41,40 @@ public sealed class SignInOptions
     [Required]
     public string SupportContact { get; set; } = "your portal administrator";
 
-    /// <summary>Failed sign-ins (wrong password or wrong code) in a row before the account is locked, and for how long.</summary>
+    /// <summary>
+    /// Failed sign-ins (wrong password or wrong code) in a row, from any address, before the account is locked, and for
+    /// how long. Higher than the throttle's free attempts: the throttle slows guessing, the lockout only stops what
+    /// gets through it (20 per 15 minutes is at most 80 guesses an hour, under ASVS 2.2.1's 100).
+    /// </summary>
     public sealed class LockoutSettings
     {
         [Range(1, 100)]
-        public int MaxFailedAttempts { get; set; } = 5;
+        public int MaxFailedAttempts { get; set; } = 20;
 
         [Range(typeof(TimeSpan), "00:00:10", "30.00:00:00")]
         public TimeSpan Duration { get; set; } = TimeSpan.FromMinutes(15);
+    }
+
+    /// <summary>Exponential waits after failed passwords (<see cref="SignInThrottle"/>).</summary>
+    public sealed class ThrottleSettings
+    {
+        /// <summary>Failures for one user name from one address before waits begin.</summary>
+        [Range(1, 100)]
+        public int FreeAttemptsPerName { get; set; } = 5;
+
+        /// <summary>Failures from one address (any names) before waits begin.</summary>
+        [Range(1, 10_000)]
+        public int FreeAttemptsPerAddress { get; set; } = 20;
+
+        /// <summary>The first wait; each further failure doubles it.</summary>
+        [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+        public TimeSpan BaseDelay { get; set; } = TimeSpan.FromSeconds(2);
+
+        [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+        public TimeSpan MaxDelay { get; set; } = TimeSpan.FromMinutes(15);
+
+        /// <summary>A count with no failure for this long starts again from zero.</summary>
+        [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00")]
+        public TimeSpan ForgetAfter { get; set; } = TimeSpan.FromHours(1);
     }
 }

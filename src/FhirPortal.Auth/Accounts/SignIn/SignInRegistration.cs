@@ -22,6 +22,7 @@ public static class SignInRegistration
         // Scoped: the page reads the provider's verdict (wrong, expired, void) after Identity asked it.
         services.AddScoped<EmailCodeProvider>();
         services.AddScoped<SignInFlow>();
+        services.AddSingleton<SignInThrottle>();
         services.AddScoped<AccountEvents>();
         services.AddScoped<RecentSignIns>();
 
