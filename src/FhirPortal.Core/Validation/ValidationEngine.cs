@@ -32,6 +32,7 @@ internal sealed class ValidationEngine : IElementSchemaResolver
         Generation = resources.Generation;
         Resolver = new CachedResolver(new MultiResolver(new StoredView(resources), ConformanceResources.Core));
         Terminology = TerminologyServiceFactory.CreateDefaultForCore(Resolver, new ValueSetExpanderSettings { MaxExpansionSize = MaxExpansion });
+        _codes = new CachedCodeValidation(Terminology);
         _storedSchemas = StructureDefinitionToElementSchemaResolver.CreatedCached(Resolver, new ConcurrentDictionary<Canonical, ElementSchema?>());
     }
 #pragma warning restore ExperimentalApi
@@ -42,6 +43,9 @@ internal sealed class ValidationEngine : IElementSchemaResolver
     public IAsyncResourceResolver Resolver { get; }
 
     public ITerminologyService Terminology { get; }
+
+    /// <summary>The validator's code checks: <see cref="Terminology"/> with its answers remembered.</summary>
+    private readonly CachedCodeValidation _codes;
 
     /// <summary>A schema by canonical: a stored profile's from this generation, anything else from the shared core cache.</summary>
     public ElementSchema? GetSchema(Canonical schemaUri) =>
@@ -64,7 +68,7 @@ internal sealed class ValidationEngine : IElementSchemaResolver
     /// FHIRPath invariants, so one per validation would compile them again each time.
     /// </summary>
     public Validator Validator(Firely.Fhir.Validation.ValidationSettings settings) =>
-        _validator ??= new(Resolver, Terminology, null, settings, this);
+        _validator ??= new(Resolver, _codes, null, settings, this);
 
     /// <summary>Compiles the schema of a profile now (and of the types its elements use), so a first request does not wait for it.</summary>
     public void Compile(string canonical)
