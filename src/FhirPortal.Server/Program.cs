@@ -13,7 +13,7 @@ builder.Services.AddFhirPortalAuth();
 builder.Services.AddFhirSecurity();
 builder.Services.AddSecurityHeaders();
 builder.Services.AddRequestDecompression();
-builder.Services.AddHealthChecks().AddCheck<StoreReadyCheck>("store", tags: ["ready"]);
+builder.Services.AddHealthChecks().AddCheck<StoreReadyCheck>("store", tags: ["ready"]).AddCheck<ValidationReadyCheck>("validation", tags: ["ready"]);
 builder.Services.AddEndpointsApiExplorer();
 builder.Services.AddSwaggerGen(o => o.SwaggerDoc("v1", new() { Title = "FhirPortal FHIR R4 API", Version = "v1" }));
 builder.WebHost.ConfigureKestrel((context, kestrel) =>

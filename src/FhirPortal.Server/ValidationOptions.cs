@@ -2,12 +2,9 @@ using FhirPortal.Core.Validation;
 
 namespace FhirPortal.Server;
 
-/// <summary>The <c>FhirPortal:Validation</c> section: core definitions, required profiles, unknown-profile policy.</summary>
+/// <summary>The <c>FhirPortal:Validation</c> section: required profiles, unknown-profile policy.</summary>
 public sealed class ValidationOptions
 {
-    /// <summary>A folder with the hl7.fhir.r4.core package content (base StructureDefinitions, ValueSets, CodeSystems).</summary>
-    public string? CoreDefinitions { get; set; }
-
     /// <summary>Types whose writes must conform to a profile: <c>Type</c> (the portal's profile) or <c>Type=canonical</c>, comma-separated.</summary>
     public string RequireProfiles { get; set; } = "Patient,Observation,Appointment,MedicationRequest,Communication,Claim";
 

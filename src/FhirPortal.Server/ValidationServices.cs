@@ -15,16 +15,15 @@ internal static class ValidationServices
     {
         services.AddOptions<FhirPortalOptions>()
             .Validate(o => TryParse(o.Validation.RequireProfiles), "Validation:RequireProfiles must list R4 resource types (Type or Type=canonical, comma-separated).");
-        services.AddSingleton(sp => new ConformanceResources(sp.GetRequiredService<IOptions<FhirPortalOptions>>().Value.Validation.CoreDefinitions));
+        services.AddSingleton<ConformanceResources>();
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<FhirPortalOptions>>().Value.Validation;
             return new ValidationSettings(ValidationSettings.ParseRequired(options.RequireProfiles), options.UnknownProfile);
         });
-        services.AddSingleton<ProfileCompiler>();
-        services.AddSingleton<ValueSetCodes>();
         services.AddSingleton<ResourceValidator>();
         services.AddSingleton<ConformanceSync>();
+        services.AddSingleton<ValidationWarmup>();
         services.AddHostedService<ConformanceLoader>();
         return services;
     }
@@ -38,10 +37,11 @@ internal static class ValidationServices
 
 /// <summary>
 /// Before the server takes requests: stores profiles/ conformance resources, loads all stored ones, and refuses to
-/// start when a required profile is missing (every write of that type would fail otherwise).
+/// start when a required profile is missing (every write of that type would fail otherwise). Then the profiles'
+/// schemas are compiled in the background (<see cref="ValidationWarmup"/>).
 /// </summary>
 public sealed class ConformanceLoader(
-    ConformanceSync sync, ProfileCompiler compiler, ValidationSettings settings,
+    ConformanceSync sync, ConformanceResources conformance, ValidationWarmup warmup, ValidationSettings settings,
     IResourceStore store, FhirParser parser, WriteRunner runner, UpdateInteraction update, IOptions<FhirPortalOptions> options,
     CallerContext callers) : IHostedService
 {
@@ -52,12 +52,11 @@ public sealed class ConformanceLoader(
             await sync.LoadAsync(options.Value.ResolvedProfilesDirectory, store, parser, runner, update, cancellationToken);
         foreach (var (type, profile) in settings.RequiredProfiles)
         {
-            if (compiler.Profile(profile) is null)
+            if (conformance.StructureDefinition(profile) is null)
                 throw new InvalidOperationException(
                     $"Validation:RequireProfiles needs {profile} for {type}, but neither ProfilesDirectory ('{options.Value.ResolvedProfilesDirectory}') nor the store holds it.");
-            // Core snapshots are read now, not on the first write.
-            compiler.Core(type);
         }
+        warmup.Start();
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

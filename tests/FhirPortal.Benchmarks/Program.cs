@@ -5,7 +5,7 @@
 // It starts the Release server (src/FhirPortal.Server, built by the command above) as a child process on a loopback
 // port with SQLite in a temp folder, measures ingest / reads / searches / $everything / export and the physical-limit
 // references (raw SQLite, raw JSON, raw HTTP), prints the tables and writes BENCHMARKS.md at the repository root.
-// Needs ../shared/fixtures/synthea (and ../shared/fixtures/definitions for the validation row).
+// Needs ../shared/fixtures/synthea.
 //
 // Options:
 //   --runs N                   runs per scenario; figures are medians, spreads over 15% flagged noisy (default 3)
@@ -20,6 +20,8 @@
 //                              6 Synthea patients
 //                              (explicit options after it still apply)
 //   --no-validation            skip the in-process validation cost row
+//   --validation-only          only the validation cost row (prints; does not write BENCHMARKS.md), e.g.
+//                              `-- --validation-only --runs 1 --duration 10` after a change to validation
 //   --ingest-only              only the generated-data ingest levels and their raw SQLite reference (prints; does not
 //                              write BENCHMARKS.md), e.g. `-- --ingest-only --runs 1 --patients 16` while tuning writes
 //   --skip-ingest              skip the generated-data ingest levels (Synthea load, reads, searches... still run)
@@ -54,6 +56,12 @@ namespace FhirPortal.Benchmarks
             {
                 Console.Error.WriteLine($"Fixtures not found at {fixtures}/synthea (see ../shared/fixtures/README.md).");
                 return 2;
+            }
+
+            if (options.ValidationOnly)
+            {
+                Console.WriteLine(ValidationCost.Measure(root, fixtures, options).Markdown());
+                return 0;
             }
 
             var report = new ReportWriter(root, options);

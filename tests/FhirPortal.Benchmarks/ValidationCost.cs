@@ -7,17 +7,15 @@ namespace FhirPortal.Benchmarks;
 
 /// <summary>
 /// What validating a write costs: the server's ResourceValidator, in this process, over the Synthea resources of each
-/// type that has a portal profile in profiles/, against that profile (with the R4 core definitions of
-/// ../shared/fixtures/definitions when present, so core invariants and bindings are checked too).
+/// type that has a portal profile in profiles/, against that profile (Firely's validator over the profiles and the
+/// R4 core package, so core invariants and bindings are checked too). Schemas are compiled before timing starts.
 /// </summary>
 internal static class ValidationCost
 {
     public static Table Measure(string repoRoot, string fixtures, BenchmarkOptions options)
     {
-        var definitions = Path.Combine(fixtures, "definitions");
-        var core = Directory.Exists(definitions) ? definitions : null;
         var parser = new FhirParser(100);
-        var conformance = new ConformanceResources(core);
+        var conformance = new ConformanceResources();
         foreach (var file in Directory.GetFiles(Path.Combine(repoRoot, "profiles"), "*.json"))
             if (parser.ParseJson(File.ReadAllBytes(file)) is { } resource && ConformanceResources.Types.Contains(resource.TypeName))
                 conformance.Set(resource);
@@ -28,11 +26,12 @@ internal static class ValidationCost
             .SelectMany(f => ((Bundle)parser.ParseJson(File.ReadAllBytes(f))).Entry.Select(e => e.Resource).OfType<Resource>())
             .Where(r => profiles.ContainsKey(r.TypeName))
             .GroupBy(r => r.TypeName).OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
-        var validator = new ResourceValidator(new ProfileCompiler(conformance), new ValueSetCodes(conformance), ValidationSettings.None);
+        var validator = new ResourceValidator(conformance, ValidationSettings.None);
+        validator.CompileStoredProfiles(CancellationToken.None);
 
         var table = new Table("Validation cost",
             $"The server's validator (FhirPortal.Core.Validation.ResourceValidator) in this process, on one thread, over the Synthea resources " +
-            $"of each type with a portal profile, against that profile and the R4 base {(core is null ? "(no core definitions found: SDK model checks only)" : "with the core definitions of ../shared/fixtures/definitions")}. " +
+            "of each type with a portal profile, against that profile and the R4 base (Firely.Fhir.Validation over specification.zip). " +
             "Resources with errors are counted, not fixed: the cost is the same.",
             "type", "resources", "µs per resource", "resources/s", "p99 µs", "with errors", "runs (spread)");
         foreach (var group in resources)

@@ -5,35 +5,31 @@ using Hl7.Fhir.Specification.Source;
 namespace FhirPortal.Core.Validation;
 
 /// <summary>
-/// The StructureDefinitions, ValueSets and CodeSystems validation can use: those stored on the server (the
-/// profiles/ folder is stored at start-up, others arrive through the API) and, behind them, the core package
-/// folder when one is configured. Every change bumps <see cref="Generation"/>, which invalidates derived caches.
+/// The StructureDefinitions, ValueSets and CodeSystems validation can use, in resolution order: those stored on the
+/// server (the profiles/ folder is stored at start-up, others arrive through the API), then the R4 core package
+/// (the SDK's specification.zip beside the binaries). Every change bumps <see cref="Generation"/>, which
+/// invalidates compiled schemas and expansions.
 /// </summary>
 public sealed class ConformanceResources : IAsyncResourceResolver, IResourceResolver
 {
+    public const string CoreBase = "http://hl7.org/fhir/StructureDefinition/";
+
+    // One core package per process: it is read-only, and reading its index takes a moment.
+    private static readonly Lazy<CachedResolver> CorePackage = new(() => new CachedResolver(ZipSource.CreateValidationSource()));
+
     private readonly ConcurrentDictionary<string, Resource> _byKey = new(StringComparer.Ordinal);
     private volatile Dictionary<string, Resource> _byUrl = new(StringComparer.Ordinal);
-    private readonly IResourceResolver? _core;
     private readonly object _gate = new();
     private long _generation;
 
-    public ConformanceResources(string? coreDefinitions)
-    {
-        if (string.IsNullOrEmpty(coreDefinitions)) return;
-        if (!Directory.Exists(coreDefinitions))
-            throw new DirectoryNotFoundException($"Validation:CoreDefinitions '{coreDefinitions}' does not exist.");
-        // The package's conformance resources only; search parameters and examples are not needed here.
-        _core = new CachedResolver(new DirectorySource(coreDefinitions, new DirectorySourceSettings
-        {
-            IncludeSubDirectories = true,
-            Excludes = ["search-parameters.json", "compartmentdefinition-*.json", "package.json", ".index.json"],
-        }));
-    }
-
     public static readonly string[] Types = ["StructureDefinition", "ValueSet", "CodeSystem"];
 
-    public bool HasCoreDefinitions => _core is not null;
+    /// <summary>The R4 core package (hl7.fhir.r4.core 4.0.1).</summary>
+    public static IAsyncResourceResolver Core => CorePackage.Value;
+
     public long Generation => Interlocked.Read(ref _generation);
+
+    public static bool IsCoreUrl(string url) => url.StartsWith(CoreBase, StringComparison.Ordinal) && !url[CoreBase.Length..].Contains('/');
 
     /// <summary>Adds or replaces a stored conformance resource (by type/id).</summary>
     public void Set(Resource resource)
@@ -54,19 +50,20 @@ public sealed class ConformanceResources : IAsyncResourceResolver, IResourceReso
     }
 
     public StructureDefinition? StructureDefinition(string canonical) => Find(canonical) as StructureDefinition;
-    public ValueSet? ValueSet(string canonical) => Find(canonical) as ValueSet;
-
-    /// <summary>The base definition of a resource or data type from the core package (null without one).</summary>
-    public StructureDefinition? CoreType(string type) =>
-        _core?.TryResolveByCanonicalUri("http://hl7.org/fhir/StructureDefinition/" + type).Value as StructureDefinition;
 
     /// <summary>The StructureDefinitions stored on the server (portal profiles and any added through the API).</summary>
     public IEnumerable<StructureDefinition> StoredProfiles() => _byUrl.Values.OfType<StructureDefinition>().Distinct();
 
+    /// <summary>The stored resource for a canonical (version suffix ignored), or null: the core package is not asked.</summary>
+    public Resource? Stored(string canonical) => _byUrl.GetValueOrDefault(canonical.Split('|')[0]);
+
+    /// <summary>Whether a canonical is one of the stored resources (so compiled schemas of it depend on the generation).</summary>
+    public bool IsStored(string canonical) => _byUrl.ContainsKey(canonical.Split('|')[0]);
+
     public Resource? Find(string canonical)
     {
         var url = canonical.Split('|')[0];
-        return _byUrl.TryGetValue(url, out var local) ? local : _core?.TryResolveByCanonicalUri(url).Value;
+        return _byUrl.TryGetValue(url, out var local) ? local : CorePackage.Value.ResolveByCanonicalUriAsync(url).GetAwaiter().GetResult();
     }
 
     public Resource? ResolveByUri(string uri) => Find(uri);

@@ -4,9 +4,9 @@ using Hl7.Fhir.Specification.Snapshot;
 namespace FhirPortal.Core.Validation;
 
 /// <summary>
-/// Refuses (422) a constraining StructureDefinition that cannot be used: with core definitions configured, the SDK's
-/// SnapshotGenerator must expand its differential on its base (every path, type and slice must exist); without
-/// them, its base must at least be known. Runs on every write of a StructureDefinition, profiles/ included.
+/// Refuses (422) a constraining StructureDefinition that cannot be used (Firely's validator checks instances, not
+/// profiles): its base must be known, and the SDK's SnapshotGenerator must expand its differential on that base
+/// (every path, type and slice must exist). Runs on every write of a StructureDefinition, profiles/ included.
 /// </summary>
 public sealed class ProfileCheck(ConformanceResources resources)
 {
@@ -14,10 +14,8 @@ public sealed class ProfileCheck(ConformanceResources resources)
     {
         if (profile.Derivation != StructureDefinition.TypeDerivationRule.Constraint) return;
         var location = "StructureDefinition.baseDefinition";
-        if (profile.BaseDefinition is not { } baseUrl || (!ProfileCompiler.IsCoreUrl(baseUrl) && resources.StructureDefinition(baseUrl) is null))
+        if (profile.BaseDefinition is not { } baseUrl || (!ConformanceResources.IsCoreUrl(baseUrl) && resources.StructureDefinition(baseUrl) is null))
             throw FhirOutcomeException.Unprocessable($"The base definition '{profile.BaseDefinition}' of {profile.Url} is not known to this server.", location);
-        if (!resources.HasCoreDefinitions) return;
-
         var copy = (StructureDefinition)profile.DeepCopy();
         var generator = new SnapshotGenerator(resources, new SnapshotGeneratorSettings { GenerateElementIds = true });
 #pragma warning disable CS0618 // the write path is synchronous and the resolver is in memory, so the sync Update is right here

@@ -1,77 +1,133 @@
-using Hl7.Fhir.FhirPath;
+using Firely.Fhir.Validation;
 using Hl7.Fhir.Model;
-using Hl7.Fhir.Validation;
 using static Hl7.Fhir.Model.OperationOutcome;
 
 namespace FhirPortal.Core.Validation;
 
 /// <summary>
-/// Validates an instance against the R4 base (the SDK model's attribute validation, plus the core package's
-/// invariants and required bindings when configured) and against every profile it claims, is asked for, or the
-/// server requires for its type. All issues end up in one OperationOutcome.
+/// Validates an instance with Firely's validator against its R4 base, every profile it claims, the profiles it is
+/// asked for and the one the server requires for its type; all issues end up in one OperationOutcome. What Firely
+/// does not decide is added here: the write policy (required profiles), the unknown-profile policy and the check that
+/// a profile constrains the instance's type.
 /// </summary>
-public sealed class ResourceValidator(ProfileCompiler compiler, ValueSetCodes valueSets, ValidationSettings settings)
+public sealed class ResourceValidator(ConformanceResources resources, ValidationSettings settings)
 {
-    private readonly ProfileCheck _profiles = new(compiler.Resources);
+    private readonly ProfileCheck _profiles = new(resources);
+    private readonly object _gate = new();
+    private volatile ValidationEngine? _engine;
+
+    private readonly Firely.Fhir.Validation.ValidationSettings _firelySettings = new()
+    {
+        // Unknown claimed profiles are reported by the server's policy (Run); the validator checks the known ones.
+        SelectValidationProfiles = (_, profiles, _, _) => [.. profiles.Where(p => resources.StructureDefinition(p.ToString()) is { Type: not null })],
+        TransformIssues = FirelyIssues.ToR4,
+    };
 
     public ValidationSettings Settings => settings;
+    public ConformanceResources Resources => resources;
 
     /// <summary>Whether a write of this resource is validated: it claims a profile, or its type requires one.</summary>
     public bool AppliesOnWrite(Resource resource) =>
         resource.Meta?.Profile.Any() == true || settings.RequiredProfiles.ContainsKey(resource.TypeName);
 
-    /// <summary>On create/update/patch: a 422 with every issue when the resource has errors (or is a profile that cannot be used).</summary>
     /// <summary>422 on any error; otherwise the warnings (e.g. an unknown claimed profile), or null when there are none.</summary>
     public OperationOutcome? EnsureValid(Resource resource)
     {
         if (resource is StructureDefinition profile) _profiles.EnsureUsable(profile);
         if (!AppliesOnWrite(resource)) return null;
         var issues = Run(resource, [], applyRequired: true);
-        if (issues.HasErrors) throw new FhirOutcomeException(422, issues.ToOutcome());
-        return issues.All.Count > 0 ? issues.ToOutcome() : null;
+        if (issues.Any(IsError)) throw new FhirOutcomeException(422, ToOutcome(issues));
+        var warnings = issues.Where(i => i.Severity == IssueSeverity.Warning).ToList();
+        return warnings.Count > 0 ? ToOutcome(warnings) : null;
     }
 
     /// <summary>$validate: the base, claimed profiles and <paramref name="profiles"/>; the write policy too when <paramref name="asWrite"/>.</summary>
     public OperationOutcome Validate(Resource resource, IEnumerable<string> profiles, bool asWrite) =>
-        Run(resource, profiles, asWrite).ToOutcome();
+        ToOutcome(Run(resource, profiles, asWrite));
 
-    private Issues Run(Resource resource, IEnumerable<string> extraProfiles, bool applyRequired)
+    /// <summary>Compiles the schemas of every stored profile and of the required ones (start-up warm-up).</summary>
+    public void CompileStoredProfiles(CancellationToken ct)
     {
-        var issues = new Issues();
-        var type = resource.TypeName;
-        foreach (var problem in resource.Validate(NarrativeValidationKind.None, null))
-            issues.Error(problem.ErrorCode == "PVAL105" ? IssueType.Required : IssueType.Structure, problem.InstancePath ?? type, problem.Message);
-
-        var node = resource.ToPocoNode();
-        var context = new FhirEvaluationContext { Resource = node, RootResource = node };
-        if (compiler.Core(type) is { } core)
-            new InstanceWalker(compiler, valueSets, issues, context, coreMode: true).Check(resource, node, core.Root, core, type);
-
-        var profiles = new List<string>(resource.Meta?.Profile.OfType<string>() ?? []);
-        profiles.AddRange(extraProfiles);
-        var required = applyRequired && settings.RequiredProfiles.TryGetValue(type, out var requiredProfile) ? requiredProfile : null;
-        if (required is not null) profiles.Add(required);
-        foreach (var url in profiles.Distinct(StringComparer.Ordinal))
+        var engine = Engine();
+        foreach (var url in resources.StoredProfiles().Select(p => p.Url).OfType<string>().Concat(settings.RequiredProfiles.Values).Distinct())
         {
-            if (url == "http://hl7.org/fhir/StructureDefinition/" + type) continue;
-            var tree = compiler.Profile(url);
-            if (tree is null)
-            {
-                if (url == required)
-                    issues.Error(IssueType.NotFound, $"{type}.meta", $"The server requires profile {url} for {type}, but does not hold it.");
-                else if (settings.UnknownProfile == UnknownProfilePolicy.Reject)
-                    issues.Error(IssueType.NotSupported, $"{type}.meta.profile", $"Profile {url} is not known to this server.");
-                else
-                    issues.Warning(IssueType.NotSupported, $"{type}.meta.profile", $"Profile {url} is not known to this server; the resource was checked against the base R4 definition only.");
-                continue;
-            }
-            if (tree.Type != type)
-            {
-                issues.Error(IssueType.Invalid, type, $"Profile {url} constrains {tree.Type}, not {type}.");
-                continue;
-            }
-            new InstanceWalker(compiler, valueSets, issues, context, coreMode: false).Check(resource, node, tree.Root, tree, type);
+            ct.ThrowIfCancellationRequested();
+            engine.Compile(url);
         }
-        return issues;
+    }
+
+    private List<IssueComponent> Run(Resource resource, IEnumerable<string> extraProfiles, bool applyRequired)
+    {
+        var type = resource.TypeName;
+        var issues = new List<IssueComponent>();
+        var targets = new List<string>();
+        var checkReferences = new List<string>();
+        var required = applyRequired && settings.RequiredProfiles.TryGetValue(type, out var requiredProfile) ? requiredProfile : null;
+        foreach (var url in (resource.Meta?.Profile.OfType<string>() ?? []).Select(p => (p, true))
+                     .Concat(extraProfiles.Select(p => (p, false))).Concat(required is null ? [] : [(required, false)]).DistinctBy(p => p.Item1))
+        {
+            var (canonical, claimed) = url;
+            var definition = resources.StructureDefinition(canonical);
+            if (definition is null)
+            {
+                if (canonical == required)
+                    issues.Add(Issue(IssueSeverity.Error, IssueType.NotFound, $"{type}.meta", $"The server requires profile {canonical} for {type}, but does not hold it."));
+                else if (settings.UnknownProfile == UnknownProfilePolicy.Reject)
+                    issues.Add(Issue(IssueSeverity.Error, IssueType.NotSupported, $"{type}.meta.profile", $"Profile {canonical} is not known to this server."));
+                else
+                    issues.Add(Issue(IssueSeverity.Warning, IssueType.NotSupported, $"{type}.meta.profile", $"Profile {canonical} is not known to this server; the resource was checked against the base R4 definition only."));
+            }
+            else if (definition.Type != type)
+                issues.Add(Issue(IssueSeverity.Error, IssueType.Invalid, type, $"Profile {canonical} constrains {definition.Type}, not {type}."));
+            // Claimed profiles are followed by the validator itself (meta.profile); the others are validated against.
+            else
+            {
+                if (!claimed) targets.Add(canonical);
+                if (resources.IsStored(canonical)) checkReferences.Add(canonical);
+            }
+        }
+        if (targets.Count == 0) targets.Add(ConformanceResources.CoreBase + type);
+
+        var engine = Engine();
+        var validator = engine.Validator(_firelySettings);
+        foreach (var target in targets)
+        {
+            try
+            {
+                issues.AddRange(FirelyIssues.From(validator.Validate(resource, target), resource));
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The validator gives up on some malformed values (e.g. a canonical that is no URI): the resource is invalid, the server stays healthy.
+                issues.Add(Issue(IssueSeverity.Error, IssueType.Invalid, type, $"The resource could not be validated against {target}: {e.Message}"));
+            }
+        }
+        foreach (var profile in checkReferences) engine.ReferenceTargets(profile)?.Check(resource, issues);
+        return [.. issues.DistinctBy(i => (i.Severity, i.Expression.FirstOrDefault(), i.Diagnostics))];
+    }
+
+    private ValidationEngine Engine()
+    {
+        var engine = _engine;
+        if (engine is not null && engine.Generation == resources.Generation) return engine;
+        lock (_gate)
+        {
+            if (_engine is { } current && current.Generation == resources.Generation) return current;
+            return _engine = new ValidationEngine(resources);
+        }
+    }
+
+    private static bool IsError(IssueComponent issue) => issue.Severity is IssueSeverity.Error or IssueSeverity.Fatal;
+
+    private static IssueComponent Issue(IssueSeverity severity, IssueType code, string expression, string message) =>
+        new() { Severity = severity, Code = code, Diagnostics = OutcomeText.Bound(message), Expression = [expression] };
+
+    private static OperationOutcome ToOutcome(List<IssueComponent> issues)
+    {
+        var outcome = new OperationOutcome { Id = Guid.NewGuid().ToString("N") };
+        outcome.Issue.AddRange(issues);
+        if (outcome.Issue.Count == 0)
+            outcome.Issue.Add(new IssueComponent { Severity = IssueSeverity.Information, Code = IssueType.Informational, Diagnostics = "No issues found." });
+        return outcome;
     }
 }

@@ -82,7 +82,7 @@ public sealed class PortalProfileTests
     [Fact]
     public void Required_profile_applies_to_writes_without_a_claim()
     {
-        var validator = ValidatorFactory.Create(null, new ValidationSettings(ValidationSettings.ParseRequired("Patient"), UnknownProfilePolicy.Warn));
+        var validator = ValidatorFactory.Create(new ValidationSettings(ValidationSettings.ParseRequired("Patient"), UnknownProfilePolicy.Warn));
         var patient = new Patient { Name = [new HumanName { Family = "Doe" }] };
         var error = Assert.Throws<FhirOutcomeException>(() => validator.EnsureValid(patient));
         Assert.Equal(422, error.Status);
@@ -95,7 +95,7 @@ public sealed class PortalProfileTests
     [InlineData(UnknownProfilePolicy.Reject, OperationOutcome.IssueSeverity.Error)]
     public void Unknown_claimed_profile_follows_the_policy(UnknownProfilePolicy policy, OperationOutcome.IssueSeverity severity)
     {
-        var validator = ValidatorFactory.Create(null, new ValidationSettings(new Dictionary<string, string>(), policy));
+        var validator = ValidatorFactory.Create(new ValidationSettings(new Dictionary<string, string>(), policy));
         var patient = new Patient { Meta = new Meta { Profile = ["http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient"] } };
         var issue = Assert.Single(validator.Validate(patient, [], asWrite: false).Issue);
         Assert.Equal(severity, issue.Severity);

@@ -18,10 +18,7 @@ public sealed class ProfileSnapshotTests
     [MemberData(nameof(ProfileFiles))]
     public async Task Profile_differential_expands_to_a_snapshot_without_errors(string file)
     {
-        if (!Directory.Exists(ValidatorFactory.CoreDirectory)) return;
-        var resources = new ConformanceResources(ValidatorFactory.CoreDirectory);
-        foreach (var (_, resource) in await ProfileFolder.ReadAsync(ValidatorFactory.ProfilesDirectory, ValidatorFactory.Parser, CancellationToken.None))
-            if (ConformanceResources.Types.Contains(resource.TypeName)) resources.Set(resource);
+        var resources = ValidatorFactory.Resources();
         var profile = (StructureDefinition)ValidatorFactory.Parse(await File.ReadAllTextAsync(Path.Combine(ValidatorFactory.ProfilesDirectory, file)));
 
         var generator = new SnapshotGenerator(resources, new SnapshotGeneratorSettings { GenerateElementIds = true });
@@ -39,14 +36,13 @@ public sealed class ProfileSnapshotTests
     [InlineData("Device.type.coding.colour")]
     public void Profile_naming_an_element_R4_lacks_is_refused(string path)
     {
-        if (!Directory.Exists(ValidatorFactory.CoreDirectory)) return;
         var profile = new StructureDefinition
         {
             Url = "http://example.org/StructureDefinition/p", Type = "Device", Kind = StructureDefinition.StructureDefinitionKind.Resource,
             BaseDefinition = "http://hl7.org/fhir/StructureDefinition/Device", Derivation = StructureDefinition.TypeDerivationRule.Constraint,
             Differential = new() { Element = [new ElementDefinition { ElementId = path, Path = path, Min = 1 }] },
         };
-        var error = Assert.Throws<FhirOutcomeException>(() => new ProfileCheck(new ConformanceResources(ValidatorFactory.CoreDirectory)).EnsureUsable(profile));
+        var error = Assert.Throws<FhirOutcomeException>(() => new ProfileCheck(new ConformanceResources()).EnsureUsable(profile));
         Assert.Equal(422, error.Status);
         Assert.Contains(path, error.Outcome.Issue[0].Diagnostics);
     }

@@ -5,13 +5,11 @@ using Hl7.Fhir.Model;
 
 namespace FhirPortal.Core.Tests.Validation;
 
-/// <summary>Builds validators over the repository's profiles/ folder, with or without the shared core definitions.</summary>
+/// <summary>Builds validators over the repository's profiles/ folder (the R4 core package is always behind it).</summary>
 internal static class ValidatorFactory
 {
     public static readonly FhirParser Parser = new(100);
-    private static readonly Lazy<ResourceValidator> Plain = new(() => Create(null, ValidationSettings.None));
-    private static readonly Lazy<ResourceValidator?> WithCore = new(() =>
-        Directory.Exists(CoreDirectory) ? Create(CoreDirectory, ValidationSettings.None) : null);
+    private static readonly Lazy<ResourceValidator> Plain = new(() => Create(ValidationSettings.None));
 
     public static string RepoRoot
     {
@@ -24,21 +22,19 @@ internal static class ValidatorFactory
     }
 
     public static string ProfilesDirectory => Path.Combine(RepoRoot, "profiles");
-    public static string CoreDirectory => Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "fixtures", "definitions"));
-
-    /// <summary>The validator without core definitions: the SDK model plus the portal profiles.</summary>
+    /// <summary>The validator over the portal profiles and the R4 core package, without a write policy.</summary>
     public static ResourceValidator Profiles => Plain.Value;
 
-    /// <summary>With the core package folder; null (test skipped by the caller) when the shared fixtures are absent.</summary>
-    public static ResourceValidator? Core => WithCore.Value;
-
-    public static ResourceValidator Create(string? core, ValidationSettings settings)
+    /// <summary>The portal profiles stored, as the server stores profiles/ at start-up.</summary>
+    public static ConformanceResources Resources()
     {
-        var resources = new ConformanceResources(core);
+        var resources = new ConformanceResources();
         foreach (var (_, resource) in ProfileFolder.ReadAsync(ProfilesDirectory, Parser, CancellationToken.None).GetAwaiter().GetResult())
             if (ConformanceResources.Types.Contains(resource.TypeName)) resources.Set(resource);
-        return new ResourceValidator(new ProfileCompiler(resources), new ValueSetCodes(resources), settings);
+        return resources;
     }
+
+    public static ResourceValidator Create(ValidationSettings settings) => new(Resources(), settings);
 
     public static Resource Parse(string json) => Parser.ParseJson(System.Text.Encoding.UTF8.GetBytes(json));
 

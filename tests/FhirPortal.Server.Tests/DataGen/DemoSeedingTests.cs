@@ -6,7 +6,7 @@ namespace FhirPortal.Server.Tests.DataGen;
 public sealed class DemoSeedingTests
 {
     private static Dictionary<string, string?> Settings(bool seed) =>
-        ValidationHosts.Production(null, ("FhirPortal:Demo:Seed", seed ? "true" : "false"), ("FhirPortal:Demo:Patients", "2"), ("FhirPortal:Demo:ResourcesPerPatient", "40"));
+        ValidationHosts.Production(("FhirPortal:Demo:Seed", seed ? "true" : "false"), ("FhirPortal:Demo:Patients", "2"), ("FhirPortal:Demo:ResourcesPerPatient", "40"));
 
     [Fact]
     public async Task Demo_seed_fills_an_empty_store_and_a_second_start_adds_nothing()

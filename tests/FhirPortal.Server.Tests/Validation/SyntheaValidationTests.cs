@@ -7,7 +7,7 @@ namespace FhirPortal.Server.Tests.Validation;
 
 /// <summary>
 /// Synthea's bundles claim US Core profiles this server does not hold. With the production policy (portal profiles
-/// required for the six portal types, core definitions loaded) they load completely, and $validate reports the
+/// required for the six portal types, validated on the R4 core package) they load completely, and $validate reports the
 /// unknown profile as a warning; with UnknownProfile=Reject the same data is refused.
 /// </summary>
 public sealed class SyntheaValidationTests
@@ -16,9 +16,8 @@ public sealed class SyntheaValidationTests
     public async Task Synthea_load_passes_the_production_validation_policy()
     {
         var synthea = SharedFixtures.Require("synthea");
-        var definitions = SharedFixtures.Require("definitions");
-        if (synthea is null || definitions is null) return;
-        using var host = new FhirPortalHost(settings: ValidationHosts.Production(definitions));
+        if (synthea is null) return;
+        using var host = new FhirPortalHost(settings: ValidationHosts.Production());
         var client = host.CreateFhirClient();
         var failures = new List<string>();
         var clock = Stopwatch.StartNew();
@@ -45,7 +44,7 @@ public sealed class SyntheaValidationTests
     {
         var synthea = SharedFixtures.Require("synthea");
         if (synthea is null) return;
-        using var host = new FhirPortalHost(settings: ValidationHosts.Production(null, ("FhirPortal:Validation:UnknownProfile", policy)));
+        using var host = new FhirPortalHost(settings: ValidationHosts.Production(("FhirPortal:Validation:UnknownProfile", policy)));
         var client = host.CreateFhirClient();
         var bundle = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(synthea, "8a4c9c04-1524-9f1c-d65b-9b17e4520fef.json")))!;
         var patient = bundle["entry"]!.AsArray().Select(e => e!["resource"]!).First(r => r["resourceType"]!.GetValue<string>() == "Patient").DeepClone();
@@ -60,7 +59,7 @@ public sealed class SyntheaValidationTests
     [Fact]
     public async Task A_write_accepted_with_an_unknown_profile_returns_the_warning_as_its_outcome()
     {
-        using var host = new FhirPortalHost(settings: ValidationHosts.Production(null));
+        using var host = new FhirPortalHost(settings: ValidationHosts.Production());
         var client = host.CreateFhirClient();
         var patient = JsonNode.Parse("""
             {"resourceType":"Patient","meta":{"profile":["http://example.org/StructureDefinition/not-held"]},

@@ -14,14 +14,13 @@ internal static class ValidationHosts
     }
 
     /// <summary>Settings for a host that enforces the default RequireProfiles (the code default of ValidationOptions).</summary>
-    public static Dictionary<string, string?> Production(string? coreDefinitions = null, params (string Key, string? Value)[] extra)
+    public static Dictionary<string, string?> Production(params (string Key, string? Value)[] extra)
     {
         var settings = new Dictionary<string, string?>
         {
             ["FhirPortal:ProfilesDirectory"] = ProfilesDirectory,
             ["FhirPortal:Validation:RequireProfiles"] = new ValidationOptions().RequireProfiles,
         };
-        if (coreDefinitions is not null) settings["FhirPortal:Validation:CoreDefinitions"] = coreDefinitions;
         foreach (var (key, value) in extra) settings[key] = value;
         return settings;
     }

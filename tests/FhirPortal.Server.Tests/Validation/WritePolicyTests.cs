@@ -1,9 +1,10 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using System.Text.Json.Nodes;
 
 namespace FhirPortal.Server.Tests.Validation;
 
-/// <summary>Write-time validation for patch and batch, and the start-up check of the required profiles.</summary>
+/// <summary>Write-time validation for patch and batch, the start-up check of the required profiles, and readiness after schema compilation.</summary>
 public sealed class WritePolicyTests
 {
     private const string ValidPatient = """{"resourceType":"Patient","identifier":[{"type":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v2-0203","code":"MR"}]},"system":"urn:mrn","value":"7"}],"name":[{"family":"Doe"}],"gender":"female","birthDate":"1990-01-01"}""";
@@ -53,4 +54,20 @@ public sealed class WritePolicyTests
         var error = Assert.ThrowsAny<Exception>(() => host.CreateFhirClient());
         Assert.Contains("portal-patient", error.ToString());
     }
+
+    [Fact]
+    public async Task Ready_reports_healthy_once_the_profiles_validation_schemas_are_compiled()
+    {
+        using var host = new FhirPortalHost(settings: ValidationHosts.Production());
+        var client = host.CreateClient();
+        var warmup = host.Services.GetRequiredService<ValidationWarmup>();
+        HttpResponseMessage ready;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        // Not ready (503) while the stored profiles' schemas compile in the background; the probe never says ready before.
+        while ((ready = await client.GetAsync("/health/ready")).StatusCode != HttpStatusCode.OK && clock.Elapsed < TimeSpan.FromMinutes(2))
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.True(warmup.Completion.IsCompletedSuccessfully);
+    }
 }
+
