@@ -34,7 +34,7 @@ public static class ExactDecimals
         {
             if (PocoPath.Find(resource, number.Segments) is not FhirDecimal element) continue;
             var approximation = Approximate(number.Text);
-            element.ObjectValue = approximation;
+            element.Value = approximation;
             element.RemoveAnnotations(typeof(ExactDecimal));
             element.AddAnnotation(new ExactDecimal(number.Text, approximation));
         }
@@ -43,7 +43,7 @@ public static class ExactDecimals
     /// <summary>The exact text, if the element still holds the value it was parsed with.</summary>
     public static string? ExactText(FhirDecimal element) =>
         element.Annotations(typeof(ExactDecimal)).OfType<ExactDecimal>().FirstOrDefault() is { } exact
-        && element.ObjectValue is decimal current && current == exact.Approximation
+        && element.JsonValue is decimal current && current == exact.Approximation
         && current.Scale == exact.Approximation.Scale
             ? exact.Text
             : null;

@@ -20,7 +20,7 @@ internal sealed partial class ReferenceTargetTypes
         foreach (var element in profile.Snapshot?.Element ?? [])
         {
             if (element.ElementId is { } id && id.Contains(':')) continue;
-            var targets = element.Type.Where(t => t.Code == "Reference").SelectMany(t => t.TargetProfile).ToList();
+            var targets = element.Type.Where(t => t.Code == "Reference").SelectMany(t => t.TargetProfile).OfType<string>().ToList();
             if (targets.Count == 0 || element.Path is not { } path || !path.Contains('.')) continue;
             var types = targets.Select(t => typeOfProfile(t) ?? "?").ToHashSet(StringComparer.Ordinal);
             if (types.Contains("Resource") || types.Contains("?")) continue;

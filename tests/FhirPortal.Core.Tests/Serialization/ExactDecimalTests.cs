@@ -26,7 +26,7 @@ public sealed class ExactDecimalTests
     {
         var observation = (Observation)Parser.ParseJson(Encoding.UTF8.GetBytes(ObservationWith(number)));
 
-        Assert.Equal(decimal.Parse(closest, System.Globalization.CultureInfo.InvariantCulture), ((Quantity)observation.Value).Value);
+        Assert.Equal(decimal.Parse(closest, System.Globalization.CultureInfo.InvariantCulture), ((Quantity)observation.Value!).Value);
         var json = JsonNode.Parse(FhirSerializer.ToJsonBytes(observation))!;
         Assert.Equal(number, json["valueQuantity"]!["value"]!.ToJsonString());
         Assert.Equal(number, json["component"]![1]!["valueQuantity"]!["value"]!.ToJsonString());
@@ -69,7 +69,7 @@ public sealed class ExactDecimalTests
     {
         var observation = (Observation)Parser.ParseJson(Encoding.UTF8.GetBytes(ObservationWith("1.5E3")));
 
-        ((Quantity)observation.Value).Value = 2.5m;
+        ((Quantity)observation.Value!).Value = 2.5m;
 
         Assert.Equal("2.5", JsonNode.Parse(FhirSerializer.ToJsonBytes(observation))!["valueQuantity"]!["value"]!.ToJsonString());
     }

@@ -32,7 +32,7 @@ public sealed class ClosedGapTests
     public void Violation_is_an_error_at_the_element(string rule, string json, string expression)
     {
         var outcome = ValidatorFactory.Profiles.Validate(ValidatorFactory.Parse(json), [], asWrite: false);
-        Assert.True(ValidatorFactory.Errors(outcome).Any(i => i.Expression.Any(e => e.StartsWith(expression, StringComparison.Ordinal))),
+        Assert.True(ValidatorFactory.Errors(outcome).Any(i => i.Expression.Any(e => e!.StartsWith(expression, StringComparison.Ordinal))),
             $"{rule}: expected an error at {expression}; got: {string.Join(" | ", outcome.Issue.Select(i => $"{i.Severity} {i.Expression.FirstOrDefault()}: {i.Diagnostics}"))}");
     }
 
@@ -84,6 +84,6 @@ public sealed class ClosedGapTests
         var errors = ValidatorFactory.Errors(validator.Validate(ValidatorFactory.Parse(json), [], asWrite: false));
         var described = string.Join(" | ", errors.Select(i => $"{i.Expression.FirstOrDefault()}: {i.Diagnostics}"));
         if (expected is null) Assert.True(errors.Count == 0, described);
-        else Assert.True(errors.Any(i => i.Expression.Any(e => e.StartsWith(expected, StringComparison.Ordinal))), $"expected an error at {expected}; got: {described}");
+        else Assert.True(errors.Any(i => i.Expression.Any(e => e!.StartsWith(expected, StringComparison.Ordinal))), $"expected an error at {expected}; got: {described}");
     }
 }

@@ -69,7 +69,7 @@ public sealed class RequestBodyTests : IDisposable
 
         Assert.Equal(2, instance!.Entry.Count);
         Assert.Equal(2, type!.Entry.Count);
-        Assert.Equal(["Observation", "Patient"], record!.Entry.Select(e => e.Resource.TypeName).Order());
+        Assert.Equal(["Observation", "Patient"], record!.Entry.Select(e => e.Resource!.TypeName).Order());
     }
 
     [Theory]
