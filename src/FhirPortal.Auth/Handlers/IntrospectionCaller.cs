@@ -31,11 +31,16 @@ public sealed class IntrospectionCaller(IOpenIddictApplicationManager applicatio
         if (await applications.FindByClientIdAsync(context.ClientId, context.CancellationToken) is { } application
             && (await ClientRegistrar.AllowedScopesAsync(applications, application, context.CancellationToken)).Contains(Scope, StringComparer.Ordinal))
             return;
-        // Otherwise an access token is only shown to the client it was issued to or one it names as audience.
-        if (context.GenericTokenPrincipal is { } token && token.HasTokenType(TokenTypeIdentifiers.AccessToken)
-            && !token.HasAudience(context.ClientId) && !token.HasPresenter(context.ClientId))
+        // Otherwise a token is only shown to the client it concerns: an access token to the client it was issued to or
+        // one it names as audience, an identity token to its audience, any other (refresh token, code) to its presenter.
+        if (context.GenericTokenPrincipal is { } token && !Concerns(token, context.ClientId))
             context.Reject(Errors.InvalidToken, "The client may not introspect this token.");
     }
+
+    private static bool Concerns(System.Security.Claims.ClaimsPrincipal token, string clientId) =>
+        token.HasTokenType(TokenTypeIdentifiers.AccessToken) ? token.HasAudience(clientId) || token.HasPresenter(clientId)
+        : token.HasTokenType(TokenTypeIdentifiers.IdentityToken) ? token.HasAudience(clientId)
+        : token.HasPresenter(clientId);
 
     private async Task<bool> BearerMayIntrospectAsync(ValidateIntrospectionRequestContext context)
     {

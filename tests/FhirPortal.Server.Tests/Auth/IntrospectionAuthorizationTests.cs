@@ -103,4 +103,15 @@ public sealed class IntrospectionAuthorizationTests : IAsyncLifetime
         var other = await _smart.PostFormAsync("connect/introspect", form, (SmartHarness.ConfidentialApp, SmartHarness.AppSecret));
         Assert.False((bool?)other.Body["active"]);
     }
+
+    [Fact]
+    public async Task A_client_not_registered_for_introspect_cannot_introspect_another_apps_refresh_token()
+    {
+        var app = await _smart.StandaloneAsync(SmartHarness.PatientUser, "patient/Observation.rs offline_access");
+        var form = new Dictionary<string, string> { ["token"] = (string)app["refresh_token"]! };
+        var other = await _smart.PostFormAsync("connect/introspect", form, (SmartHarness.ConfidentialApp, SmartHarness.AppSecret));
+        Assert.False((bool?)other.Body["active"], other.Body.ToJsonString());
+        var authorized = await _smart.PostFormAsync("connect/introspect", form, ("introspector", IntrospectorSecret));
+        Assert.True((bool?)authorized.Body["active"], authorized.Body.ToJsonString());
+    }
 }
