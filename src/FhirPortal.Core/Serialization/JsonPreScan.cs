@@ -51,6 +51,9 @@ internal static class JsonPreScan
     /// <summary>The numbers of JSON the server wrote itself (already checked) that System.Decimal cannot reproduce.</summary>
     public static IReadOnlyList<JsonNumber> InexactNumbers(ReadOnlySpan<byte> json)
     {
+        // Stored reads are a hot path and almost no resource has such a number: look for one first without tracking
+        // locations (which decodes every property name), and track them only when there is one.
+        if (!HasInexactNumber(json)) return [];
         var numbers = new List<JsonNumber>();
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 1024 });
         var location = new JsonLocation();
@@ -60,6 +63,14 @@ internal static class JsonPreScan
             if (reader.TokenType == JsonTokenType.Number) AddIfInexact(ref reader, location, numbers);
         }
         return numbers;
+    }
+
+    private static bool HasInexactNumber(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 1024 });
+        while (reader.Read())
+            if (reader.TokenType == JsonTokenType.Number && !ExactDecimals.Reproduces(reader.ValueSpan)) return true;
+        return false;
     }
 
     private static void AddIfInexact(ref Utf8JsonReader reader, JsonLocation location, List<JsonNumber> numbers)
