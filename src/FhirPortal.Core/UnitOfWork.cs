@@ -10,7 +10,7 @@ namespace FhirPortal.Core;
 /// together. Staged versions are visible to later reads in the same unit. All versions share one timestamp.
 /// Every write passes the caller's access check here, so REST, conditional and Bundle writes are covered alike.
 /// </summary>
-public sealed class UnitOfWork(IResourceStore store, VersionFactory versions, DateTimeOffset now, CallerAccess access)
+internal sealed class UnitOfWork(IResourceStore store, VersionFactory versions, DateTimeOffset now, CallerAccess access)
 {
     private readonly Dictionary<ResourceKey, StoredResource> _staged = [];
     private readonly List<ResourceWrite> _writes = [];

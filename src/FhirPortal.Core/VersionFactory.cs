@@ -10,18 +10,30 @@ namespace FhirPortal.Core;
 /// <summary>Turns a POCO into the stored form of a new version: id and meta set, the exact JSON to return, its index values.</summary>
 public sealed class VersionFactory(SearchIndexer indexer, CustomSearchParameters searchParameters, ResourceValidator validator)
 {
+    /// <summary>
+    /// The resource is left as it came in (its id and meta are set only while it is serialized and indexed), so a
+    /// write retried after a lost race plans again from the caller's input without a defensive copy.
+    /// </summary>
     /// <param name="warnings">Validation warnings the write is accepted with (null when none).</param>
     public ResourceWrite NewVersion(Resource resource, string id, int versionId, WriteMethod method, DateTimeOffset now, out OperationOutcome? warnings)
     {
         searchParameters.Validate(resource);
         warnings = validator.EnsureValid(resource);
-        resource.Id = id;
-        resource.Meta ??= new Meta();
-        resource.Meta.VersionId = versionId.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        resource.Meta.LastUpdated = now;
-        var json = FhirSerializer.ToJsonBytes(resource);
-        var stored = new StoredResource(new ResourceKey(resource.TypeName, id), versionId, now, method, json);
-        return new ResourceWrite(stored, indexer.Index(resource));
+        var (givenId, givenMeta) = (resource.Id, resource.Meta);
+        try
+        {
+            resource.Id = id;
+            resource.Meta = (Meta?)givenMeta?.DeepCopy() ?? new Meta();
+            resource.Meta.VersionId = versionId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            resource.Meta.LastUpdated = now;
+            var json = FhirSerializer.ToJsonBytes(resource);
+            var stored = new StoredResource(new ResourceKey(resource.TypeName, id), versionId, now, method, json);
+            return new ResourceWrite(stored, indexer.Index(resource));
+        }
+        finally
+        {
+            (resource.Id, resource.Meta) = (givenId, givenMeta);
+        }
     }
 
     public static ResourceWrite Tombstone(ResourceKey key, int versionId, DateTimeOffset now) =>

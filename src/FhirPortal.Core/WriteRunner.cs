@@ -9,16 +9,21 @@ namespace FhirPortal.Core;
 /// Runs a unit of work optimistically: plan against the store, commit, and on a lost race plan again from the
 /// new state. Client preconditions (If-Match) are re-checked on each attempt, so a loser ends in 412, not a gap.
 /// </summary>
+/// <remarks>
+/// Only the write interactions use it (their public entry points run it); the type is public so the container can
+/// hand it to them, <see cref="RunAsync{T}"/> is internal so nothing outside Core assembles units of work by hand.
+/// A plan must not change its inputs (or must copy them first): a retry plans again from the same inputs.
+/// </remarks>
 public sealed class WriteRunner(IResourceStore store, VersionFactory versions, TimeProvider clock, CustomSearchParameters searchParameters, CallerContext callers, ConformanceSync conformance)
 {
     private const int MaxAttempts = 12;
 
-    public async Task<T> RunAsync<T>(Func<UnitOfWork, Task<T>> work, CancellationToken ct)
+    internal async Task<T> RunAsync<T>(Func<UnitOfWork, Task<T>> plan, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {
             var unit = new UnitOfWork(store, versions, Truncate(clock.GetUtcNow()), callers.Current);
-            var result = await work(unit);
+            var result = await plan(unit);
             try
             {
                 await unit.CommitAsync(ct);

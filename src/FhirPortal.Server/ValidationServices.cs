@@ -42,14 +42,14 @@ internal static class ValidationServices
 /// </summary>
 public sealed class ConformanceLoader(
     ConformanceSync sync, ConformanceResources conformance, ValidationWarmup warmup, ValidationSettings settings,
-    IResourceStore store, FhirParser parser, WriteRunner runner, UpdateInteraction update, IOptions<FhirPortalOptions> options,
+    IResourceStore store, FhirParser parser, UpdateInteraction update, IOptions<FhirPortalOptions> options,
     CallerContext callers) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         // The server itself stores its profiles/ files: no token, no scope limits.
         using (callers.Use(Caller.Anyone))
-            await sync.LoadAsync(options.Value.ResolvedProfilesDirectory, store, parser, runner, update, cancellationToken);
+            await sync.LoadAsync(options.Value.ResolvedProfilesDirectory, store, parser, update, cancellationToken);
         foreach (var (type, profile) in settings.RequiredProfiles)
         {
             if (conformance.StructureDefinition(profile) is null)

@@ -76,7 +76,7 @@ public sealed class ActivationCodeDefinitionSeeder(IServiceScopeFactory scopes, 
         if (configuration["FhirPortal:ProfilesDirectory"] is "") return;
         using var scope = scopes.CreateScope();
         var services = scope.ServiceProvider;
-        var (read, update, runner) = (services.GetRequiredService<ReadInteraction>(), services.GetRequiredService<UpdateInteraction>(), services.GetRequiredService<WriteRunner>());
+        var (read, update) = (services.GetRequiredService<ReadInteraction>(), services.GetRequiredService<UpdateInteraction>());
         using var _ = services.GetRequiredService<CallerContext>().Use(Caller.Anyone);
         var key = new ResourceKey("OperationDefinition", ActivationCodeCapability.Id);
         var definition = ActivationCodeCapability.Definition();
@@ -87,7 +87,7 @@ public sealed class ActivationCodeDefinitionSeeder(IServiceScopeFactory scopes, 
             if (stored.IsExactly(definition)) return;
         }
         catch (Exception e) when (e is FhirOutcomeException or ReadInteraction.DeletedException) { }
-        await runner.RunAsync(unit => update.ExecuteAsync(unit, key, definition, null, ct), ct);
+        await update.UpdateAsync(key, definition, null, ct);
     }
 
     public System.Threading.Tasks.Task StopAsync(CancellationToken ct) => System.Threading.Tasks.Task.CompletedTask;

@@ -23,7 +23,7 @@ public sealed record AuditRecord(
 /// AuditEvents in the store, so administrators search them like any resource. Writes run as the server itself: the
 /// person acting usually holds no FHIR token, and the trail must be written even for a failed attempt.
 /// </summary>
-public sealed class AuditTrail(CreateInteraction create, WriteRunner runner, CallerContext callers, IHttpContextAccessor http,
+public sealed class AuditTrail(CreateInteraction create, CallerContext callers, IHttpContextAccessor http,
     TimeProvider clock, ILogger<AuditTrail> logger)
 {
     public async System.Threading.Tasks.Task RecordAsync(AuditRecord record, CancellationToken ct = default)
@@ -32,7 +32,7 @@ public sealed class AuditTrail(CreateInteraction create, WriteRunner runner, Cal
         try
         {
             using var _ = callers.Use(Caller.Anyone);
-            await runner.RunAsync(unit => create.ExecuteAsync(unit, audit, null, null, ct), ct);
+            await create.CreateAsync(audit.TypeName, audit, null, ct);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -14,7 +14,7 @@ namespace FhirPortal.Auth.Seeding;
 /// also an admin) and a public demo app, and a log line saying how to use them.
 /// </summary>
 public sealed class DemoSeeder(UserManager<PortalUser> users, RoleManager<IdentityRole> roles, ClientRegistrar registrar,
-    ReadInteraction read, UpdateInteraction update, WriteRunner runner, CallerContext callers, ILogger<DemoSeeder> logger)
+    ReadInteraction read, UpdateInteraction update, CallerContext callers, ILogger<DemoSeeder> logger)
 {
     public const string PatientUser = "patient@demo.local", PractitionerUser = "practitioner@demo.local", DemoPassword = "Demo-password-1";
     public const string DemoClientId = "demo-app", DemoRedirectUri = "http://localhost:8000/callback";
@@ -65,7 +65,7 @@ public sealed class DemoSeeder(UserManager<PortalUser> users, RoleManager<Identi
         try { await read.ReadAsync(key, ct); return; }
         catch (FhirOutcomeException) { }
         catch (ReadInteraction.DeletedException) { }
-        await runner.RunAsync(unit => update.ExecuteAsync(unit, key, resource, null, ct), ct);
+        await update.UpdateAsync(key, resource, null, ct);
     }
 }
 

@@ -39,7 +39,7 @@ public sealed class ConditionalCriteria(SearchQueryParser parser)
     /// The criteria narrowed to what the caller may touch with <paramref name="permission"/>: resources outside its
     /// grant neither match nor block, so conditional writes cannot reach or reveal other patients' data.
     /// </summary>
-    public SearchQuery ParseFor(UnitOfWork unit, string resourceType, string queryString, Permissions permission)
+    internal SearchQuery ParseFor(UnitOfWork unit, string resourceType, string queryString, Permissions permission)
     {
         var query = Parse(resourceType, queryString);
         var restriction = unit.Access.Require(resourceType, permission);
@@ -48,6 +48,6 @@ public sealed class ConditionalCriteria(SearchQueryParser parser)
     }
 
     /// <summary>Up to two matches: enough to tell none, one and several apart.</summary>
-    public async Task<IReadOnlyList<StoredResource>> MatchAsync(UnitOfWork unit, SearchQuery query, CancellationToken ct) =>
+    internal async Task<IReadOnlyList<StoredResource>> MatchAsync(UnitOfWork unit, SearchQuery query, CancellationToken ct) =>
         (await unit.Store.SearchAsync(query with { Count = 2, Cursor = null }, ct)).Entries;
 }

@@ -6,9 +6,21 @@ namespace FhirPortal.Core.Interactions;
 /// create and conditional create (https://hl7.org/fhir/R4/http.html#create): the server assigns the id;
 /// with If-None-Exist, one match returns it unchanged, several fail with 412.
 /// </summary>
-public sealed class CreateInteraction(ConditionalCriteria criteria)
+public sealed class CreateInteraction(ConditionalCriteria criteria, WriteRunner runner)
 {
-    public async Task<InteractionResult> ExecuteAsync(UnitOfWork unit, Resource resource, string? ifNoneExist, string? assignedId, CancellationToken ct)
+    /// <summary>
+    /// <c>POST [base]/[type]</c> in its own atomic step, retried from the same input after a lost race (the resource
+    /// is not changed, so no copy is made).
+    /// </summary>
+    public Task<InteractionResult> CreateAsync(string type, Resource resource, string? ifNoneExist, CancellationToken ct)
+    {
+        if (resource.TypeName != type)
+            throw FhirOutcomeException.Unprocessable($"The body is a {resource.TypeName}, the URL names {type}.", "resourceType");
+        return runner.RunAsync(unit => ExecuteAsync(unit, resource, ifNoneExist, null, ct), ct);
+    }
+
+    /// <summary>Plans the create inside <paramref name="unit"/> (a transaction or batch entry, or <see cref="CreateAsync"/>).</summary>
+    internal async Task<InteractionResult> ExecuteAsync(UnitOfWork unit, Resource resource, string? ifNoneExist, string? assignedId, CancellationToken ct)
     {
         unit.Access.Require(resource.TypeName, Access.Permissions.Create);
         if (ifNoneExist is not null)

@@ -6,9 +6,18 @@ namespace FhirPortal.Core.Interactions;
 /// delete and conditional delete (https://hl7.org/fhir/R4/http.html#delete): a versioned tombstone; deleting a
 /// deleted or never-created resource changes nothing; several matches of conditional criteria fail with 412.
 /// </summary>
-public sealed class DeleteInteraction(ConditionalCriteria criteria)
+public sealed class DeleteInteraction(ConditionalCriteria criteria, WriteRunner runner)
 {
-    public async Task<InteractionResult> ExecuteAsync(UnitOfWork unit, ResourceKey key, string? ifMatch, CancellationToken ct)
+    /// <summary><c>DELETE [base]/[type]/[id]</c> in its own atomic step, planned again after a lost race.</summary>
+    public Task<InteractionResult> DeleteAsync(ResourceKey key, string? ifMatch, CancellationToken ct) =>
+        runner.RunAsync(unit => ExecuteAsync(unit, key, ifMatch, ct), ct);
+
+    /// <summary><c>DELETE [base]/[type]?criteria</c> in its own atomic step; the criteria are matched again on each attempt.</summary>
+    public Task<InteractionResult> DeleteConditionalAsync(string type, string queryString, string? ifMatch, CancellationToken ct) =>
+        runner.RunAsync(unit => ExecuteConditionalAsync(unit, type, queryString, ifMatch, ct), ct);
+
+    /// <summary>Plans the delete inside <paramref name="unit"/> (a transaction or batch entry, or <see cref="DeleteAsync"/>).</summary>
+    internal async Task<InteractionResult> ExecuteAsync(UnitOfWork unit, ResourceKey key, string? ifMatch, CancellationToken ct)
     {
         unit.Access.Require(key.Type, Access.Permissions.Delete);
         var current = await unit.CurrentAsync(key, ct);
@@ -26,7 +35,7 @@ public sealed class DeleteInteraction(ConditionalCriteria criteria)
         return new InteractionResult(204, unit.StageDelete(current));
     }
 
-    public async Task<InteractionResult> ExecuteConditionalAsync(UnitOfWork unit, string type, string queryString, string? ifMatch, CancellationToken ct)
+    internal async Task<InteractionResult> ExecuteConditionalAsync(UnitOfWork unit, string type, string queryString, string? ifMatch, CancellationToken ct)
     {
         var matches = await criteria.MatchAsync(unit, criteria.ParseFor(unit, type, queryString, Access.Permissions.Delete), ct);
         return matches.Count switch

@@ -16,7 +16,8 @@ public sealed class EntryExecutor(
     HistoryInteraction history,
     FhirParser parser)
 {
-    public Task<InteractionResult> WriteAsync(UnitOfWork unit, Bundle.EntryComponent entry, EntryTarget target, string? assignedId, CancellationToken ct)
+    /// <summary>Plans one write entry inside the Bundle's (transaction) or the entry's own (batch) unit of work.</summary>
+    internal Task<InteractionResult> WriteAsync(UnitOfWork unit, Bundle.EntryComponent entry, EntryTarget target, string? assignedId, CancellationToken ct)
     {
         var request = entry.Request ?? throw new ArgumentException("The entry has no request; BundleChecks.Target rejects those first.", nameof(entry));
         return target.Method switch

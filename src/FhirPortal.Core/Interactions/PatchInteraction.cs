@@ -10,9 +10,18 @@ namespace FhirPortal.Core.Interactions;
 /// and stores the result as a new version, under the same If-Match rules as update; a patch that changes
 /// nothing leaves the current version as it is.
 /// </summary>
-public sealed class PatchInteraction(ConditionalCriteria criteria)
+public sealed class PatchInteraction(ConditionalCriteria criteria, WriteRunner runner)
 {
-    public async Task<InteractionResult> ExecuteAsync(UnitOfWork unit, ResourceKey key, IResourcePatch patch, string? ifMatch, CancellationToken ct)
+    /// <summary><c>PATCH [base]/[type]/[id]</c> in its own atomic step; each attempt applies the patch to the then-current version.</summary>
+    public Task<InteractionResult> PatchAsync(ResourceKey key, IResourcePatch patch, string? ifMatch, CancellationToken ct) =>
+        runner.RunAsync(unit => ExecuteAsync(unit, key, patch, ifMatch, ct), ct);
+
+    /// <summary><c>PATCH [base]/[type]?criteria</c> in its own atomic step; the criteria are matched again on each attempt.</summary>
+    public Task<InteractionResult> PatchConditionalAsync(string type, string queryString, IResourcePatch patch, string? ifMatch, CancellationToken ct) =>
+        runner.RunAsync(unit => ExecuteConditionalAsync(unit, type, queryString, patch, ifMatch, ct), ct);
+
+    /// <summary>Plans the patch inside <paramref name="unit"/> (a transaction or batch entry, or <see cref="PatchAsync"/>).</summary>
+    internal async Task<InteractionResult> ExecuteAsync(UnitOfWork unit, ResourceKey key, IResourcePatch patch, string? ifMatch, CancellationToken ct)
     {
         unit.Access.Require(key.Type, Access.Permissions.Update);
         var current = await unit.CurrentAsync(key, ct) ?? throw FhirOutcomeException.NotFound($"{key} is not known.");
@@ -30,7 +39,7 @@ public sealed class PatchInteraction(ConditionalCriteria criteria)
         return new InteractionResult(200, stored, unit.WarningsFor(stored.Key));
     }
 
-    public async Task<InteractionResult> ExecuteConditionalAsync(UnitOfWork unit, string type, string queryString, IResourcePatch patch, string? ifMatch, CancellationToken ct)
+    internal async Task<InteractionResult> ExecuteConditionalAsync(UnitOfWork unit, string type, string queryString, IResourcePatch patch, string? ifMatch, CancellationToken ct)
     {
         var matches = await criteria.MatchAsync(unit, criteria.ParseFor(unit, type, queryString, Access.Permissions.Update), ct);
         return matches.Count switch

@@ -24,7 +24,7 @@ public sealed class ConformanceSync(ConformanceResources resources)
         }
     }
 
-    public async Task LoadAsync(string? profilesDirectory, IResourceStore store, FhirParser parser, WriteRunner runner, UpdateInteraction update, CancellationToken ct)
+    public async Task LoadAsync(string? profilesDirectory, IResourceStore store, FhirParser parser, UpdateInteraction update, CancellationToken ct)
     {
         foreach (var (file, resource) in BaseFirst(await ProfileFolder.ReadAsync(profilesDirectory, parser, ct)))
         {
@@ -33,7 +33,7 @@ public sealed class ConformanceSync(ConformanceResources resources)
             var key = new ResourceKey(resource.TypeName, resource.Id);
             var current = await store.ReadAsync(key, ct);
             if (current is { IsDeleted: false } && SameContent(FhirParser.ParseStored(current.Json.Span), resource)) continue;
-            await runner.RunAsync(unit => update.ExecuteAsync(unit, key, (Resource)resource.DeepCopy(), null, ct), ct);
+            await update.UpdateAsync(key, resource, null, ct);
         }
         foreach (var type in ConformanceResources.Types)
         {

@@ -31,29 +31,29 @@ internal static class InstanceEndpoints
         await FhirOutput.WriteStoredAsync(context, stored, 200);
     }
 
-    public static async Task Update(HttpContext context, string type, string id, UpdateInteraction update, WriteRunner runner)
+    public static async Task Update(HttpContext context, string type, string id, UpdateInteraction update)
     {
         var key = new ResourceKey(ResourceTypes.Require(type), id);
         var body = await FhirRequest.ReadResourceAsync(context, InteractionResponses.MaxResourceBytes(context));
         var ifMatch = FhirRequest.Header(context.Request, HeaderNames.IfMatch);
-        var result = await runner.RunAsync(unit => update.ExecuteAsync(unit, key, (Resource)body.DeepCopy(), ifMatch, context.RequestAborted), context.RequestAborted);
+        var result = await update.UpdateAsync(key, body, ifMatch, context.RequestAborted);
         await InteractionResponses.WriteAsync(context, result);
     }
 
-    public static async Task Patch(HttpContext context, string type, string id, PatchInteraction patch, WriteRunner runner, FhirParser parser)
+    public static async Task Patch(HttpContext context, string type, string id, PatchInteraction patch, FhirParser parser)
     {
         var key = new ResourceKey(ResourceTypes.Require(type), id);
         var document = await ReadPatchAsync(context, parser);
         var ifMatch = FhirRequest.Header(context.Request, HeaderNames.IfMatch);
-        var result = await runner.RunAsync(unit => patch.ExecuteAsync(unit, key, document, ifMatch, context.RequestAborted), context.RequestAborted);
+        var result = await patch.PatchAsync(key, document, ifMatch, context.RequestAborted);
         await InteractionResponses.WriteAsync(context, result);
     }
 
-    public static async Task Delete(HttpContext context, string type, string id, DeleteInteraction delete, WriteRunner runner)
+    public static async Task Delete(HttpContext context, string type, string id, DeleteInteraction delete)
     {
         var key = new ResourceKey(ResourceTypes.Require(type), id);
         var ifMatch = FhirRequest.Header(context.Request, HeaderNames.IfMatch);
-        var result = await runner.RunAsync(unit => delete.ExecuteAsync(unit, key, ifMatch, context.RequestAborted), context.RequestAborted);
+        var result = await delete.DeleteAsync(key, ifMatch, context.RequestAborted);
         await InteractionResponses.WriteAsync(context, result);
     }
 

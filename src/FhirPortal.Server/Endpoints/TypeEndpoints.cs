@@ -2,7 +2,6 @@ using FhirPortal.Core;
 using FhirPortal.Core.Interactions;
 using FhirPortal.Core.Serialization;
 using FhirPortal.Search;
-using Hl7.Fhir.Model;
 using Microsoft.Net.Http.Headers;
 
 namespace FhirPortal.Server.Endpoints;
@@ -10,14 +9,12 @@ namespace FhirPortal.Server.Endpoints;
 /// <summary>Type-level interactions: create, search, history, and the conditional update/patch/delete forms.</summary>
 internal static class TypeEndpoints
 {
-    public static async Task Create(HttpContext context, string type, CreateInteraction create, WriteRunner runner)
+    public static async Task Create(HttpContext context, string type, CreateInteraction create)
     {
         ResourceTypes.Require(type);
         var body = await FhirRequest.ReadResourceAsync(context, InteractionResponses.MaxResourceBytes(context));
-        if (body.TypeName != type)
-            throw Core.FhirOutcomeException.Unprocessable($"The body is a {body.TypeName}, the URL names {type}.", "resourceType");
         var ifNoneExist = FhirRequest.Header(context.Request, "If-None-Exist");
-        var result = await runner.RunAsync(unit => create.ExecuteAsync(unit, (Resource)body.DeepCopy(), ifNoneExist, null, context.RequestAborted), context.RequestAborted);
+        var result = await create.CreateAsync(type, body, ifNoneExist, context.RequestAborted);
         await InteractionResponses.WriteAsync(context, result);
     }
 
@@ -54,31 +51,29 @@ internal static class TypeEndpoints
         await FhirOutput.WriteBundleAsync(context, bundle, FhirPortal.Auth.FhirBase.Of(context));
     }
 
-    public static async Task ConditionalUpdate(HttpContext context, string type, UpdateInteraction update, WriteRunner runner)
+    public static async Task ConditionalUpdate(HttpContext context, string type, UpdateInteraction update)
     {
         var criteria = Criteria(context, type);
         var body = await FhirRequest.ReadResourceAsync(context, InteractionResponses.MaxResourceBytes(context));
-        if (body.TypeName != type)
-            throw Core.FhirOutcomeException.Unprocessable($"The body is a {body.TypeName}, the URL names {type}.", "resourceType");
         var ifMatch = FhirRequest.Header(context.Request, HeaderNames.IfMatch);
-        var result = await runner.RunAsync(unit => update.ExecuteConditionalAsync(unit, criteria, (Resource)body.DeepCopy(), ifMatch, context.RequestAborted), context.RequestAborted);
+        var result = await update.UpdateConditionalAsync(type, criteria, body, ifMatch, context.RequestAborted);
         await InteractionResponses.WriteAsync(context, result);
     }
 
-    public static async Task ConditionalPatch(HttpContext context, string type, PatchInteraction patch, WriteRunner runner, FhirParser parser)
+    public static async Task ConditionalPatch(HttpContext context, string type, PatchInteraction patch, FhirParser parser)
     {
         var criteria = Criteria(context, type);
         var document = await InstanceEndpoints.ReadPatchAsync(context, parser);
         var ifMatch = FhirRequest.Header(context.Request, HeaderNames.IfMatch);
-        var result = await runner.RunAsync(unit => patch.ExecuteConditionalAsync(unit, type, criteria, document, ifMatch, context.RequestAborted), context.RequestAborted);
+        var result = await patch.PatchConditionalAsync(type, criteria, document, ifMatch, context.RequestAborted);
         await InteractionResponses.WriteAsync(context, result);
     }
 
-    public static async Task ConditionalDelete(HttpContext context, string type, DeleteInteraction delete, WriteRunner runner)
+    public static async Task ConditionalDelete(HttpContext context, string type, DeleteInteraction delete)
     {
         var criteria = Criteria(context, type);
         var ifMatch = FhirRequest.Header(context.Request, HeaderNames.IfMatch);
-        var result = await runner.RunAsync(unit => delete.ExecuteConditionalAsync(unit, type, criteria, ifMatch, context.RequestAborted), context.RequestAborted);
+        var result = await delete.DeleteConditionalAsync(type, criteria, ifMatch, context.RequestAborted);
         await InteractionResponses.WriteAsync(context, result);
     }
 

@@ -50,8 +50,7 @@ public sealed partial class AccountHarness : IAsyncDisposable
                            {"system":"http://hl7.org/fhir/sid/us-ssn","value":"999-{{mrn}}"}]}
             """;
         var resource = services.GetRequiredService<FhirParser>().ParseJson(Encoding.UTF8.GetBytes(json));
-        await services.GetRequiredService<WriteRunner>().RunAsync(unit =>
-            services.GetRequiredService<UpdateInteraction>().ExecuteAsync(unit, new ResourceKey("Patient", id), resource, null, CancellationToken.None), CancellationToken.None);
+        await services.GetRequiredService<UpdateInteraction>().UpdateAsync(new ResourceKey("Patient", id), resource, null, CancellationToken.None);
     }
 
     private string? _staffToken;

@@ -63,13 +63,13 @@ public sealed class OrganizationData : IAsyncLifetime
     {
         using var scope = root.CreateScope();
         var services = scope.ServiceProvider;
-        var (runner, update, parser) = (services.GetRequiredService<WriteRunner>(), services.GetRequiredService<UpdateInteraction>(), services.GetRequiredService<FhirParser>());
+        var (update, parser) = (services.GetRequiredService<UpdateInteraction>(), services.GetRequiredService<FhirParser>());
         using var _ = services.GetRequiredService<CallerContext>().Use(Caller.Anyone);
         foreach (var json in resources)
         {
             var resource = parser.ParseJson(Encoding.UTF8.GetBytes(json));
             var key = new ResourceKey(resource.TypeName, resource.Id!);
-            await runner.RunAsync(unit => update.ExecuteAsync(unit, key, resource, null, CancellationToken.None), CancellationToken.None);
+            await update.UpdateAsync(key, resource, null, CancellationToken.None);
         }
     }
 

@@ -110,7 +110,7 @@ public sealed partial class SmartHarness : IAsyncDisposable
         using (var seeding = Host.Services.CreateScope())
         {
             var services = seeding.ServiceProvider;
-            var (runner, update, parser) = (services.GetRequiredService<WriteRunner>(), services.GetRequiredService<UpdateInteraction>(), services.GetRequiredService<FhirParser>());
+            var (update, parser) = (services.GetRequiredService<UpdateInteraction>(), services.GetRequiredService<FhirParser>());
             using var _ = services.GetRequiredService<CallerContext>().Use(Caller.Anyone);
             foreach (var (path, json) in new[]
             {
@@ -123,7 +123,7 @@ public sealed partial class SmartHarness : IAsyncDisposable
             })
             {
                 var key = new ResourceKey(path.Split('/')[0], path.Split('/')[1]);
-                await runner.RunAsync(unit => update.ExecuteAsync(unit, key, parser.ParseJson(Encoding.UTF8.GetBytes(json)), null, CancellationToken.None), CancellationToken.None);
+                await update.UpdateAsync(key, parser.ParseJson(Encoding.UTF8.GetBytes(json)), null, CancellationToken.None);
             }
         }
         using var scope = Host.Services.CreateScope();
