@@ -26,10 +26,11 @@ public sealed class BatchInteraction(WriteRunner runner, EntryExecutor executor,
                 }
                 var result = await runner.RunAsync(async unit =>
                 {
-                    var copy = (Bundle.EntryComponent)entry.DeepCopy();
-                    if (copy.Resource is { } resource && target.Method != Bundle.HTTPVerb.PATCH)
-                        await ReferenceRewriter.RewriteAsync(resource, NoLocalReferences, r => ResolveAsync(unit, r, ct), ct);
-                    return await executor.WriteAsync(unit, copy, target, null, ct);
+                    // Resolved references are put back once the entry is planned, so a retry resolves them again.
+                    using var undo = new ReferenceRewriter.Undo();
+                    if (entry.Resource is { } resource && target.Method != Bundle.HTTPVerb.PATCH)
+                        await ReferenceRewriter.RewriteAsync(resource, NoLocalReferences, r => ResolveAsync(unit, r, ct), undo, ct);
+                    return await executor.WriteAsync(unit, entry, target, null, ct);
                 }, ct);
                 results[i] = EntryExecutor.ToEntry(result, preference);
             }

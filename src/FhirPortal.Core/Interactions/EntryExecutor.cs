@@ -23,7 +23,7 @@ public sealed class EntryExecutor(
         return target.Method switch
         {
             Bundle.HTTPVerb.POST => create.ExecuteAsync(unit, RequireResource(entry, target), request.IfNoneExist, assignedId, ct),
-            Bundle.HTTPVerb.PUT when target.HasCriteria => update.ExecuteConditionalAsync(unit, target.Query, RequireResource(entry, target), request.IfMatch, ct),
+            Bundle.HTTPVerb.PUT when target.HasCriteria => update.ExecuteConditionalAsync(unit, target.Query, RequireResource(entry, target), request.IfMatch, assignedId, ct),
             Bundle.HTTPVerb.PUT => update.ExecuteAsync(unit, Key(target), RequireResource(entry, target), request.IfMatch, ct),
             Bundle.HTTPVerb.PATCH when target.HasCriteria => patch.ExecuteConditionalAsync(unit, target.Type!, target.Query, PatchOf(entry), request.IfMatch, ct),
             Bundle.HTTPVerb.PATCH => patch.ExecuteAsync(unit, Key(target), PatchOf(entry), request.IfMatch, ct),

@@ -7,19 +7,21 @@ namespace FhirPortal.Core.Interactions;
 /// and conditional references (<c>Organization?identifier=sys|val</c>), which must match exactly one resource.
 /// A <c>urn:uuid:</c>/<c>urn:oid:</c> reference that names no entry cannot be resolved (R4 http.html#trules) and is
 /// refused rather than stored dangling; in a batch no entry can name another, so every such reference is refused.
+/// Each change is recorded in <c>undo</c>, so the caller's Bundle is given back as it came in (and a retry after a lost
+/// race resolves again from the original references) without copying the Bundle.
 /// </summary>
 internal static class ReferenceRewriter
 {
     public static async Task RewriteAsync(Resource resource, IReadOnlyDictionary<string, string> byFullUrl,
-        Func<string, Task<string>> resolveConditional, CancellationToken ct)
+        Func<string, Task<string>> resolveConditional, Undo undo, CancellationToken ct)
     {
         foreach (var (element, inBundle) in Descendants(resource))
         {
             switch (element)
             {
                 case ResourceReference reference when reference.Reference is { } target:
-                    if (byFullUrl.TryGetValue(target, out var local)) reference.Reference = local;
-                    else if (IsConditional(target)) reference.Reference = await resolveConditional(target);
+                    if (byFullUrl.TryGetValue(target, out var local)) undo.Set(reference, target, local, (r, v) => r.Reference = v);
+                    else if (IsConditional(target)) undo.Set(reference, target, await resolveConditional(target), (r, v) => r.Reference = v);
                     // A Bundle written as a resource (a document) resolves its own urns among its own entries.
                     else if (!inBundle && IsBundleLocal(target))
                         throw FhirOutcomeException.BadRequest(
@@ -27,10 +29,10 @@ internal static class ReferenceRewriter
                     break;
                 // uri-typed elements (e.g. Attachment.url) may point at a bundle entry by its urn.
                 case FhirUri uri when uri.Value is { } u && u.StartsWith("urn:", StringComparison.Ordinal) && byFullUrl.TryGetValue(u, out var l):
-                    uri.Value = l;
+                    undo.Set(uri, u, l, (e, v) => e.Value = v);
                     break;
                 case FhirUrl url when url.Value is { } u2 && u2.StartsWith("urn:", StringComparison.Ordinal) && byFullUrl.TryGetValue(u2, out var l2):
-                    url.Value = l2;
+                    undo.Set(url, u2, l2, (e, v) => e.Value = v);
                     break;
             }
         }
@@ -61,6 +63,24 @@ internal static class ReferenceRewriter
                 else if (value is IEnumerable<Base> many)
                     foreach (var item in many) stack.Push((item, childrenNested));
             }
+        }
+    }
+
+    /// <summary>Changes made to the caller's resources, undone in reverse order by <see cref="Dispose"/>.</summary>
+    public sealed class Undo : IDisposable
+    {
+        private readonly List<Action> _restore = [];
+
+        public void Set<T>(T element, string original, string value, Action<T, string> assign)
+        {
+            assign(element, value);
+            _restore.Add(() => assign(element, original));
+        }
+
+        public void Dispose()
+        {
+            for (var i = _restore.Count - 1; i >= 0; i--) _restore[i]();
+            _restore.Clear();
         }
     }
 }

@@ -20,8 +20,10 @@ public sealed class TransactionInteraction(WriteRunner runner, EntryExecutor exe
 
         await runner.RunAsync(async unit =>
         {
-            // Each attempt works on a fresh copy: ids and rewritten references of a lost attempt must not leak.
-            var entries = ((Bundle)bundle.DeepCopy()).Entry;
+            // No copy of the Bundle: ids are kept aside (assignedIds) and rewritten references are put back once the
+            // attempt is planned (its versions are serialized by then), so a retry starts from the Bundle as given.
+            var entries = bundle.Entry;
+            using var undo = new ReferenceRewriter.Undo();
             var (byFullUrl, assignedIds) = await ResolveIdentitiesAsync(unit, entries, targets, ct);
             var conditionalRefs = new Dictionary<string, string>(StringComparer.Ordinal);
             for (var i = 0; i < count; i++)
@@ -29,7 +31,7 @@ public sealed class TransactionInteraction(WriteRunner runner, EntryExecutor exe
                 if (entries[i].Resource is not { } resource || targets[i].Method == Bundle.HTTPVerb.PATCH) continue;
                 var index = i;
                 await InEntry(index, () => ReferenceRewriter.RewriteAsync(resource, byFullUrl,
-                    r => ResolveConditionalAsync(unit, r, conditionalRefs, ct), ct));
+                    r => ResolveConditionalAsync(unit, r, conditionalRefs, ct), undo, ct));
             }
             foreach (var i in BundleChecks.ProcessingOrder(targets))
             {
@@ -96,7 +98,8 @@ public sealed class TransactionInteraction(WriteRunner runner, EntryExecutor exe
                 {
                     var index = i;
                     var matches = await InEntry(index, () => criteria.MatchAsync(unit, criteria.ParseFor(unit, updated.TypeName, target.Query, Access.Permissions.Update), ct));
-                    id = matches.Count == 1 ? matches[0].Key.Id : updated.Id ??= CreateInteraction.NewId();
+                    id = matches.Count == 1 ? matches[0].Key.Id : updated.Id ?? CreateInteraction.NewId();
+                    assigned[i] = id;
                 }
                 else id = target.Id;
             }

@@ -18,7 +18,7 @@ public sealed class UpdateInteraction(ConditionalCriteria criteria, WriteRunner 
     {
         if (resource.TypeName != type)
             throw FhirOutcomeException.Unprocessable($"The body is a {resource.TypeName}, the URL names {type}.", "resourceType");
-        return runner.RunAsync(unit => ExecuteConditionalAsync(unit, queryString, resource, ifMatch, ct), ct);
+        return runner.RunAsync(unit => ExecuteConditionalAsync(unit, queryString, resource, ifMatch, null, ct), ct);
     }
 
     /// <summary>Plans the update inside <paramref name="unit"/> (a transaction or batch entry, or <see cref="UpdateAsync"/>).</summary>
@@ -34,8 +34,11 @@ public sealed class UpdateInteraction(ConditionalCriteria criteria, WriteRunner 
         return StageAsync(unit, key, resource, ifMatch, ct);
     }
 
-    /// <summary>Plans the conditional update inside <paramref name="unit"/>; the body's id is read, never assigned.</summary>
-    internal async Task<InteractionResult> ExecuteConditionalAsync(UnitOfWork unit, string queryString, Resource resource, string? ifMatch, CancellationToken ct)
+    /// <summary>
+    /// Plans the conditional update inside <paramref name="unit"/>. Without a match it creates the resource with the body's
+    /// id, else <paramref name="assignedId"/> (a transaction decides ids first), else a new one; the body is not changed.
+    /// </summary>
+    internal async Task<InteractionResult> ExecuteConditionalAsync(UnitOfWork unit, string queryString, Resource resource, string? ifMatch, string? assignedId, CancellationToken ct)
     {
         var query = criteria.ParseFor(unit, resource.TypeName, queryString, Access.Permissions.Update);
         var matches = await criteria.MatchAsync(unit, query, ct);
@@ -44,7 +47,7 @@ public sealed class UpdateInteraction(ConditionalCriteria criteria, WriteRunner 
             case 0:
                 unit.RequireNoMatch(query);
                 return resource.Id is null
-                    ? await StageAsync(unit, new ResourceKey(resource.TypeName, CreateInteraction.NewId()), resource, ifMatch, ct)
+                    ? await StageAsync(unit, new ResourceKey(resource.TypeName, assignedId ?? CreateInteraction.NewId()), resource, ifMatch, ct)
                     : await ExecuteAsync(unit, new ResourceKey(resource.TypeName, resource.Id), resource, ifMatch, ct);
             case 1:
                 var match = matches[0].Key;

@@ -56,4 +56,21 @@ public sealed class BatchInteractionTests : IDisposable
         Assert.Equal("W/\"3\"", result.Entries[0].Response!.Etag);
         Assert.Equal(["Ours", "Other", "Seeded"], (await _core.VersionsAsync(new ResourceKey("Patient", "p0"))).Select(v => CoreServices.Content<Patient>(v).Name[0].Family));
     }
+
+    [Fact]
+    public async Task A_conditional_reference_is_resolved_in_the_stored_resource_and_left_as_given_in_the_callers_bundle()
+    {
+        await _core.SeedAsync(CoreServices.Patient("known", mrn: "m1"));
+        var bundle = CoreServices.Parse<Bundle>("""
+            {"resourceType":"Bundle","type":"batch","entry":[
+              {"resource":{"resourceType":"Observation","status":"final","code":{"text":"x"},"subject":{"reference":"Patient?identifier=urn:mrn|m1"}},"request":{"method":"POST","url":"Observation"}}
+            ]}
+            """);
+
+        var result = await _core.Batch.ExecuteAsync(CoreServices.BaseUrl, bundle, ReturnPreference.Minimal, default);
+
+        Assert.Equal("201 Created", result.Entries[0].Response!.Status);
+        Assert.Equal("Patient/known", CoreServices.Content<Observation>(Assert.Single(await _core.FindAsync("Observation"))).Subject?.Reference);
+        Assert.Equal("Patient?identifier=urn:mrn|m1", ((Observation)bundle.Entry[0].Resource!).Subject?.Reference);
+    }
 }
