@@ -31,7 +31,7 @@ public sealed class AuditTrail(CreateInteraction create, WriteRunner runner, Cal
         var audit = Build(record);
         try
         {
-            using var _ = callers.Use(Caller.Anyone);
+            using var _ = callers.Use(Caller.Server);
             await runner.RunAsync(unit => create.ExecuteAsync(unit, audit, null, null, ct), ct);
         }
         catch (Exception e) when (e is not OperationCanceledException)

@@ -25,7 +25,7 @@ public sealed class DemoDataSeeder(
     {
         var baseUrl = portal.Value.PublicBaseUrl ?? "http://localhost/fhir";
         // Note: the server writes its own demo records; no caller token is involved.
-        using var _ = callers.Use(Caller.Anyone);
+        using var _ = callers.Use(Caller.Server);
         if (await HoldsPatientsAsync(baseUrl, ct))
         {
             if (demo.Value.Seed) logger.LogInformation("Demo data not loaded: the store already holds patients.");
