@@ -3,7 +3,6 @@ using FhirPortal.Core;
 using FhirPortal.Core.Access;
 using FhirPortal.Core.Interactions;
 using FhirPortal.DataGen.Generation;
-using FhirPortal.DataGen.Output;
 using Microsoft.Extensions.Options;
 
 namespace FhirPortal.Server.Demo;
