@@ -27,7 +27,7 @@ public static class EverythingEndpoints
     private static async Task RunAsync(HttpContext context, string? id, EverythingOperation everything, CallerContext callers)
     {
         var parameters = await OperationRequest.ParametersAsync(context);
-        var baseUrl = FhirPortal.Auth.FhirBase.Of(context);
+        var baseUrl = FhirBase.Of(context);
         var result = await everything.ExecuteAsync(baseUrl, id, parameters, callers.Current, context.RequestAborted);
         if (result.Download is { } download)
             await FhirOutput.WriteBundleFileAsync(context, download.Name, result.Bundle, download.Pages, baseUrl);

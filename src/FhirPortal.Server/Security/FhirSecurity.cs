@@ -50,7 +50,7 @@ public static class FhirSecurity
         }
 
         var result = await context.AuthenticateAsync(FhirAuthentication.Scheme);
-        if (!result.Succeeded || result.Principal is null || !IssuedForThisServer(result.Principal, FhirPortal.Auth.FhirBase.Of(context)))
+        if (!result.Succeeded || result.Principal is null || !IssuedForThisServer(result.Principal, FhirBase.Of(context)))
         {
             await ChallengeAsync(context, options);
             return;
