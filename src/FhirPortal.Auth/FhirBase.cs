@@ -1,3 +1,4 @@
+using FhirPortal.Core;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -5,17 +6,16 @@ using Microsoft.Extensions.DependencyInjection;
 namespace FhirPortal.Auth;
 
 /// <summary>
-/// The FHIR base URL (links, the token audience, the SMART <c>aud</c> parameter): FhirPortal:PublicBaseUrl, or derived
-/// from the request (scheme, host, path base + /fhir). The one definition both the FHIR API and the auth server use.
+/// The URLs the authorization server hands out: the FHIR base of this request (<see cref="FhirBaseUrl"/>, the token
+/// audience and the SMART <c>aud</c> parameter) and its own issuer.
 /// </summary>
-public static class FhirBase
+internal static class FhirBase
 {
     public static string Of(HttpContext context)
     {
-        var configured = context.RequestServices.GetRequiredService<IConfiguration>()["FhirPortal:PublicBaseUrl"];
-        if (!string.IsNullOrEmpty(configured)) return configured.TrimEnd('/');
         var request = context.Request;
-        return $"{request.Scheme}://{request.Host}{request.PathBase}/fhir";
+        var configured = context.RequestServices.GetRequiredService<IConfiguration>()["FhirPortal:PublicBaseUrl"];
+        return FhirBaseUrl.Of(configured, request.Scheme, request.Host.ToString(), request.PathBase.ToString());
     }
 
     /// <summary>
@@ -34,6 +34,5 @@ public static class FhirBase
     }
 
     /// <summary>SMART: <c>aud</c> is compared with the FHIR base ignoring a trailing slash.</summary>
-    public static bool Matches(string? aud, HttpContext context) =>
-        !string.IsNullOrEmpty(aud) && string.Equals(aud.TrimEnd('/'), Of(context), StringComparison.Ordinal);
+    public static bool Matches(string? aud, HttpContext context) => FhirBaseUrl.Matches(aud, Of(context));
 }

@@ -33,7 +33,7 @@ internal static class StorageRegistration
         {
             var storage = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
             if (storage.Provider == "Cosmos")
-                return new CosmosResourceStore(storage.Cosmos, sp.GetRequiredService<ILogger<CosmosResourceStore>>());
+                return new CosmosResourceStore(storage.Cosmos, sp.GetRequiredService<ILogger<CosmosResourceStore>>(), sp.GetService<TimeProvider>());
             var options = sp.GetRequiredService<IOptions<FhirPortalOptions>>().Value;
             var directory = Path.GetFullPath(options.DataDirectory);
             Directory.CreateDirectory(directory);

@@ -48,7 +48,7 @@ public sealed class ConformanceLoader(
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         // The server itself stores its profiles/ files: no token, no scope limits.
-        using (callers.Use(Caller.Anyone))
+        using (callers.Use(Caller.Server))
             await sync.LoadAsync(options.Value.ResolvedProfilesDirectory, store, parser, update, cancellationToken);
         foreach (var (type, profile) in settings.RequiredProfiles)
         {

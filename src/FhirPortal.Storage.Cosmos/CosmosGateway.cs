@@ -13,17 +13,11 @@ internal sealed record CosmosDoc(JsonObject Body, string ETag);
 /// Single-document operations and queries on the container through the SDK's stream API (System.Text.Json in and
 /// out). Each request's charge (x-ms-request-charge) is logged at Debug and added to the current <see cref="CosmosCharge"/>.
 /// </summary>
-internal sealed class CosmosGateway(Container container, ILogger logger)
+internal sealed class CosmosGateway(Container container, ILogger logger, CosmosFaultPoint faults)
 {
-    private int _writes;
-    private bool _crashed;
-
-    /// <summary>Tests: after this many document writes every request fails, as if the process had died there.</summary>
-    public int? FailAfterWrites { get; set; }
-
     public async Task<CosmosDoc?> ReadAsync(string id, string pk, CancellationToken ct)
     {
-        Alive();
+        BeforeRead();
         using var response = await container.ReadItemStreamAsync(id, new PartitionKey(pk), cancellationToken: ct);
         Charge("read", id, response, ContentLength(response), pk);
         if (response.StatusCode == HttpStatusCode.NotFound) return null;
@@ -83,7 +77,7 @@ internal sealed class CosmosGateway(Container container, ILogger logger)
     /// </summary>
     public async Task<List<JsonNode?>> QueryAsync(QueryDefinition query, string? pk, int limit, CancellationToken ct)
     {
-        Alive();
+        BeforeRead();
         var options = new QueryRequestOptions { MaxItemCount = Math.Clamp(limit, 1, 1000) };
         if (pk is not null) options.PartitionKey = new PartitionKey(pk);
         var results = new List<JsonNode?>();
@@ -131,20 +125,9 @@ internal sealed class CosmosGateway(Container container, ILogger logger)
             $"Cosmos {operation} of {target} failed with {(int)response.StatusCode} {response.StatusCode}: {response.ErrorMessage}");
     }
 
-    private void BeforeWrite()
-    {
-        Alive();
-        if (FailAfterWrites is { } limit && Interlocked.Increment(ref _writes) > limit)
-        {
-            _crashed = true;
-            throw new CosmosStoreException($"Injected failure after {limit} document writes.");
-        }
-    }
+    private void BeforeWrite() => faults.BeforeRequest(write: true);
 
-    private void Alive()
-    {
-        if (_crashed) throw new CosmosStoreException("Injected failure: this store instance has crashed.");
-    }
+    private void BeforeRead() => faults.BeforeRequest(write: false);
 }
 
 /// <summary>An unexpected answer from Cosmos DB (not a conflict the store handles).</summary>

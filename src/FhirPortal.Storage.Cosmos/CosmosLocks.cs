@@ -8,11 +8,11 @@ namespace FhirPortal.Storage.Cosmos;
 /// is rolled forward, an aborted one's marks released, and one with no record yet is aborted once its lease has
 /// run out (creating its record as "aborted", which its owner's commit can then no longer do: first create wins).
 /// </summary>
-internal sealed class CosmosLocks(CosmosGateway db, TimeSpan lease, Func<JsonObject, CancellationToken, Task> rollForward)
+internal sealed class CosmosLocks(CosmosGateway db, TimeSpan lease, TimeProvider clock, Func<JsonObject, CancellationToken, Task> rollForward)
 {
     public enum Outcome { Settled, StillRunning }
 
-    public static JsonObject NewLock(string txn) => new() { ["txn"] = txn, ["at"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() };
+    public JsonObject NewLock(string txn) => new() { ["txn"] = txn, ["at"] = clock.GetUtcNow().ToUnixTimeMilliseconds() };
 
     /// <summary>The transaction whose lock the document carries, if any.</summary>
     public static string? Owner(JsonObject doc) => doc["lock"] is JsonObject l ? (string?)l["txn"] : null;
@@ -78,11 +78,11 @@ internal sealed class CosmosLocks(CosmosGateway db, TimeSpan lease, Func<JsonObj
         var id = CosmosKeys.TransactionId(txn);
         var record = await db.ReadAsync(id, id, ct);
         if (record is not null) return record.Body;
-        if (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - lockedAt < lease.TotalMilliseconds) return null;
+        if (clock.GetUtcNow().ToUnixTimeMilliseconds() - lockedAt < lease.TotalMilliseconds) return null;
         var aborted = new JsonObject
         {
             ["id"] = id, ["pk"] = id, ["kind"] = CosmosKeys.Transaction, ["state"] = "aborted",
-            ["at"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            ["at"] = clock.GetUtcNow().ToUnixTimeMilliseconds(),
         };
         if (await db.CreateAsync(aborted, ct) is not null) return aborted;
         return (await db.ReadAsync(id, id, ct))?.Body;

@@ -18,15 +18,26 @@ public sealed class CosmosResourceStore : IResourceStore, IDisposable
     private readonly CosmosClient _client;
     private readonly CosmosStoreOptions _options;
     private readonly ILogger _logger;
+    private readonly TimeProvider _clock;
+    private readonly CosmosFaultPoint _faults;
     private readonly Lock _gate = new();
     private Task<Parts>? _start;
 
     private sealed record Parts(CosmosGateway Db, CosmosTransactions Transactions, CosmosSearch Search, CosmosHistory History);
 
-    public CosmosResourceStore(CosmosStoreOptions options, ILogger<CosmosResourceStore>? logger = null)
+    /// <param name="clock">The one clock of the store and its parts (lock times, leases, retention); the system clock by default.</param>
+    public CosmosResourceStore(CosmosStoreOptions options, ILogger<CosmosResourceStore>? logger = null, TimeProvider? clock = null)
+        : this(options, logger, clock, CosmosFaultPoint.None)
+    {
+    }
+
+    /// <summary>A store whose requests pass <paramref name="faults"/> (tests: crashes and stalls at chosen points).</summary>
+    internal CosmosResourceStore(CosmosStoreOptions options, ILogger<CosmosResourceStore>? logger, TimeProvider? clock, CosmosFaultPoint faults)
     {
         _options = options;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _clock = clock ?? TimeProvider.System;
+        _faults = faults;
         // Note: off Azure the SDK's probe of the Azure VM metadata endpoint (169.254.169.254) only waits for a
         // timeout, and a local emulator is never on an Azure VM: switch it off before the first client is built.
         if (options.IsEmulator) Environment.SetEnvironmentVariable("COSMOS_DISABLE_IMDS_ACCESS", "true");
@@ -54,31 +65,14 @@ public sealed class CosmosResourceStore : IResourceStore, IDisposable
         }
     }
 
-    /// <summary>Tests: the next store operations fail after this many document writes, as if the process died there.</summary>
-    internal async Task CrashAfterWritesAsync(int writes) => (await PartsAsync()).Db.FailAfterWrites = writes;
-
-    /// <summary>Tests: the clock that decides when an unfinished create's id may be taken over.</summary>
-    internal async Task UseClockAsync(TimeProvider clock) => (await PartsAsync()).Transactions.Clock = clock;
-
-    /// <summary>Tests: the next transactions of several writes run <paramref name="pause"/> right after their commit point.</summary>
-    internal async Task OnCommitPointAsync(Func<Task> pause) => (await PartsAsync()).Transactions.AfterCommitPoint = pause;
-
-    /// <summary>Tests: runs the transaction sweep as if the clock read <paramref name="now"/>; returns the aborted-record retention.</summary>
-    internal async Task<TimeSpan> SweepTransactionsAsync(DateTimeOffset now)
-    {
-        var transactions = (await PartsAsync()).Transactions;
-        await transactions.SweepAsync(now, TimeSpan.Zero, CancellationToken.None);
-        return transactions.Retention;
-    }
-
     private async Task<Parts> StartAsync()
     {
         var container = await CosmosContainerSetup.EnsureAsync(_client, _options, CancellationToken.None);
-        var db = new CosmosGateway(container, _logger);
+        var db = new CosmosGateway(container, _logger, _faults);
         var wideTypes = new CosmosWideTypes(db);
         var search = new CosmosSearch(db, wideTypes);
         var locator = new CosmosLocator(db);
-        var transactions = new CosmosTransactions(db, locator, wideTypes, _options.TransactionLease, search.AnyMatchAsync);
+        var transactions = new CosmosTransactions(db, locator, wideTypes, _options, search.AnyMatchAsync, _clock, _faults);
         using (CosmosCharge.Measure(_logger, "recovery"))
             await transactions.RecoverAsync(CancellationToken.None);
         return new Parts(db, transactions, search, new CosmosHistory(db, transactions));

@@ -23,6 +23,13 @@ public sealed class CosmosStoreOptions
     /// </summary>
     public TimeSpan TransactionLease { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long an aborted transaction's record is kept, and how long a create that never finished blocks its id.
+    /// An owner never commits once half of it has passed since it started, so deleting the record later is safe
+    /// unless that owner stalled for longer than <c>lease + retention / 2</c> between that check and its commit write.
+    /// </summary>
+    public TimeSpan TransactionRetention => TransactionLease * 10 + TimeSpan.FromMinutes(5);
+
     /// <summary>A local emulator (plain http or a loopback host): the SDK must not follow the account's regional endpoints.</summary>
     public bool IsEmulator =>
         AcceptAnyServerCertificate ||

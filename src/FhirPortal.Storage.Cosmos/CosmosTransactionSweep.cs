@@ -6,12 +6,12 @@ namespace FhirPortal.Storage.Cosmos;
 internal sealed partial class CosmosTransactions
 {
     /// <summary>At start: finishes or undoes every transaction a crash left behind, and deletes expired records.</summary>
-    public Task RecoverAsync(CancellationToken ct) => SweepAsync(DateTimeOffset.UtcNow, TimeSpan.Zero, ct);
+    public Task RecoverAsync(CancellationToken ct) => SweepAsync(Clock.GetUtcNow(), TimeSpan.Zero, ct);
 
     /// <summary>The periodic sweep (once per half <see cref="Retention"/>, by the instance whose commit finds it due).</summary>
     private async Task SweepIfDueAsync(CancellationToken ct)
     {
-        var now = DateTimeOffset.UtcNow;
+        var now = Clock.GetUtcNow();
         var due = Interlocked.Read(ref _nextSweepMs);
         if (now.ToUnixTimeMilliseconds() < due) return;
         if (Interlocked.CompareExchange(ref _nextSweepMs, (now + Retention / 2).ToUnixTimeMilliseconds(), due) != due) return;
@@ -25,7 +25,7 @@ internal sealed partial class CosmosTransactions
     /// their owner), settles locks, and deletes aborted records older than <see cref="Retention"/> with their parts,
     /// and parts that never got a committed record.
     /// </summary>
-    internal async Task SweepAsync(DateTimeOffset now, TimeSpan settled, CancellationToken ct)
+    private async Task SweepAsync(DateTimeOffset now, TimeSpan settled, CancellationToken ct)
     {
         _nextSweepMs = (now + Retention / 2).ToUnixTimeMilliseconds();
         var records = await _db.QueryAsync(

@@ -23,25 +23,25 @@ internal sealed partial class CosmosTransactions
     private readonly CosmosGateway _db;
     private readonly TimeSpan _lease;
     private readonly Func<SearchQuery, CancellationToken, Task<bool>> _anyMatch;
+    private readonly CosmosFaultPoint _faults;
     private long _nextSweepMs;
 
     public CosmosTransactions(
-        CosmosGateway db, CosmosLocator locator, CosmosWideTypes wideTypes, TimeSpan lease, Func<SearchQuery, CancellationToken, Task<bool>> anyMatch)
+        CosmosGateway db, CosmosLocator locator, CosmosWideTypes wideTypes, CosmosStoreOptions options,
+        Func<SearchQuery, CancellationToken, Task<bool>> anyMatch, TimeProvider clock, CosmosFaultPoint faults)
     {
         _db = db;
         Locator = locator;
         WideTypes = wideTypes;
-        _lease = lease;
+        _lease = options.TransactionLease;
         _anyMatch = anyMatch;
-        Locks = new CosmosLocks(db, lease, RollForwardAsync);
-        Retention = lease * 10 + TimeSpan.FromMinutes(5);
+        Clock = clock;
+        _faults = faults;
+        Locks = new CosmosLocks(db, _lease, clock, RollForwardAsync);
+        Retention = options.TransactionRetention;
     }
 
-    /// <summary>
-    /// How long an aborted transaction's record is kept, and how long a create that never finished blocks its id.
-    /// An owner never commits once half of it has passed since it started, so deleting the record later is safe
-    /// unless that owner stalled for longer than <c>lease + Retention / 2</c> between that check and its commit write.
-    /// </summary>
+    /// <summary>How long an aborted transaction's record is kept (<see cref="CosmosStoreOptions.TransactionRetention"/>).</summary>
     public TimeSpan Retention { get; }
 
     public CosmosLocks Locks { get; }
@@ -50,11 +50,8 @@ internal sealed partial class CosmosTransactions
 
     public CosmosWideTypes WideTypes { get; }
 
-    /// <summary>Tests: the clock that decides when an unfinished create's id may be taken over.</summary>
-    internal TimeProvider Clock { get; set; } = TimeProvider.System;
-
-    /// <summary>Tests: runs between a transaction's commit point and its apply (an owner that stalls there).</summary>
-    internal Func<Task>? AfterCommitPoint { get; set; }
+    /// <summary>The store's clock: lock and record times, lease and retention checks.</summary>
+    private TimeProvider Clock { get; }
 
     /// <summary>What the owner holds of one resource: its locked current document (with its home) or the pointer it created.</summary>
     private sealed record Held(ResourceKey Key, CosmosDoc? Locked, CosmosDoc? Created);
@@ -73,7 +70,7 @@ internal sealed partial class CosmosTransactions
             return;
         }
         var txn = Guid.NewGuid().ToString("N");
-        var started = DateTimeOffset.UtcNow;
+        var started = Clock.GetUtcNow();
         var held = new List<Held>();
         var criteriaHeld = new List<CosmosDoc>();
         var commitAttempted = false;
@@ -96,12 +93,12 @@ internal sealed partial class CosmosTransactions
             foreach (var type in writes.Where(e => e["wide"] is not null).Select(e => (string)e["type"]!).Distinct())
                 await WideTypes.AddAsync(type, ct);
             var record = await PrepareRecordAsync(txn, writes, criteriaLocks, ct);
-            if (DateTimeOffset.UtcNow - started > Retention / 2)
+            if (Clock.GetUtcNow() - started > Retention / 2)
                 throw new WriteConflictException("The transaction took too long to take its locks; it was abandoned.");
             commitAttempted = true;
             if (await _db.CreateAsync(record, ct) is null)
                 throw new WriteConflictException("The transaction was aborted by another writer after its lease ran out.");
-            if (AfterCommitPoint is { } pause) await pause();
+            await _faults.AfterCommitPointAsync();
             await ApplyAsync(record, writes, held.ToDictionary(h => h.Key), ct);
             await SweepIfDueAsync(ct);
         }
@@ -166,7 +163,7 @@ internal sealed partial class CosmosTransactions
             if (current.Body["reps"] is JsonArray reps) entry["fromReps"] = reps.DeepClone();
         }
         var locked = CosmosDocuments.Writable(current.Body);
-        locked["lock"] = CosmosLocks.NewLock(txn);
+        locked["lock"] = Locks.NewLock(txn);
         var etag = await _db.ReplaceAsync(locked, current.ETag, ct)
             ?? throw new WriteConflictException($"{key} was changed by a concurrent write.");
         return new Held(key, new CosmosDoc(locked, etag), null);
@@ -185,7 +182,7 @@ internal sealed partial class CosmosTransactions
         var unlocked = await CriteriaDocumentAsync(type, ct);
         var locked = CosmosDocuments.Writable(unlocked.Body);
         locked["n"] = ((long?)locked["n"] ?? 0) + 1;
-        locked["lock"] = CosmosLocks.NewLock(txn);
+        locked["lock"] = Locks.NewLock(txn);
         var etag = await _db.ReplaceAsync(locked, unlocked.ETag, ct)
             ?? throw new WriteConflictException($"A conditional create of {type} is running concurrently.");
         return new CosmosDoc(locked, etag);
@@ -198,7 +195,7 @@ internal sealed partial class CosmosTransactions
         var record = new JsonObject
         {
             ["id"] = id, ["pk"] = id, ["kind"] = CosmosKeys.Transaction, ["state"] = "committed",
-            ["at"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            ["at"] = Clock.GetUtcNow().ToUnixTimeMilliseconds(),
             ["crit"] = new JsonArray(criteriaLocks.Select(c => (JsonNode?)c).ToArray()),
         };
         var parts = Split(entries);

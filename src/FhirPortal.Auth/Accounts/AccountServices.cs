@@ -40,6 +40,7 @@ public static class AccountServices
         services.TryAddEnumerable(ServiceDescriptor.Scoped<IPasswordValidator<PortalUser>, CommonPasswordValidator>());
         services.AddScoped<IPasswordHasher<ActivationCode>, PasswordHasher<ActivationCode>>();
         services.AddScoped<ActivationCodes>();
+        services.AddScoped<ActivationCodeIssuer>();
         services.AddScoped<PatientRegistration>();
         services.AddScoped<PatientAccounts>();
         services.AddScoped<AccountMail>();

@@ -77,7 +77,7 @@ public sealed class ActivationCodeDefinitionSeeder(IServiceScopeFactory scopes, 
         using var scope = scopes.CreateScope();
         var services = scope.ServiceProvider;
         var (read, update) = (services.GetRequiredService<ReadInteraction>(), services.GetRequiredService<UpdateInteraction>());
-        using var _ = services.GetRequiredService<CallerContext>().Use(Caller.Anyone);
+        using var _ = services.GetRequiredService<CallerContext>().Use(Caller.Server);
         var key = new ResourceKey("OperationDefinition", ActivationCodeCapability.Id);
         var definition = ActivationCodeCapability.Definition();
         try

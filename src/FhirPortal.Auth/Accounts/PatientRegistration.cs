@@ -73,7 +73,7 @@ public sealed class PatientRegistration(AuthDbContext db, SearchInteraction sear
         var parameter = string.IsNullOrEmpty(system)
             ? KeyValuePair.Create("identifier:of-type", $"{MrType}|{Escape(mrn)}")
             : KeyValuePair.Create("identifier", $"{Escape(system)}|{Escape(mrn)}");
-        using var _ = callers.Use(Caller.Anyone);
+        using var _ = callers.Use(Caller.Server);
         var bundle = await search.ExecuteAsync(baseUrl, new SearchScope("Patient"), [parameter, new("_count", "10")], strict: true, ct);
         var ids = new List<string?>();
         foreach (var entry in bundle.Entries)

@@ -31,7 +31,7 @@ public sealed class AuditTrail(CreateInteraction create, CallerContext callers, 
         var audit = Build(record);
         try
         {
-            using var _ = callers.Use(Caller.Anyone);
+            using var _ = callers.Use(Caller.Server);
             await create.CreateAsync(audit.TypeName, audit, null, ct);
         }
         catch (Exception e) when (e is not OperationCanceledException)

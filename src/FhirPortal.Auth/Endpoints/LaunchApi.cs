@@ -34,7 +34,7 @@ public static class LaunchApi
         {
             if (id is null) continue;
             // Note: an existence check by the authorization server itself; the role check above decides who may launch.
-            using var _ = callers.Use(Caller.Anyone);
+            using var _ = callers.Use(Caller.Server);
             try { await read.ReadAsync(new ResourceKey(type, id), http.RequestAborted); }
             catch (Exception e) when (e is FhirOutcomeException or ReadInteraction.DeletedException)
             {

@@ -16,7 +16,7 @@ public sealed class PatientDirectory(ReadInteraction read, SearchInteraction sea
     /// <summary>"Given Family (born 1980-04-02)", or null when the patient does not exist.</summary>
     public async Task<string?> LabelAsync(string id, CancellationToken ct)
     {
-        using var _ = callers.Use(Caller.Anyone);
+        using var _ = callers.Use(Caller.Server);
         try { return Label((await read.ReadAsync(new ResourceKey("Patient", id), ct)).Json); }
         catch (Exception e) when (e is FhirOutcomeException or ReadInteraction.DeletedException) { return null; }
     }
@@ -24,7 +24,7 @@ public sealed class PatientDirectory(ReadInteraction read, SearchInteraction sea
     /// <summary>Whether the signed-in user may pick this patient: it exists and, for an organization account, its organization reaches it.</summary>
     public async Task<bool> IsPickableAsync(HttpContext http, string id, CancellationToken ct)
     {
-        using var _ = callers.Use(await Organizations.OrganizationPicker.CallerAsync(http) ?? Caller.Anyone);
+        using var _ = callers.Use(await Organizations.OrganizationPicker.CallerAsync(http) ?? Caller.Server);
         try { await read.ReadAsync(new ResourceKey("Patient", id), ct); return true; }
         catch (Exception e) when (e is FhirOutcomeException or ReadInteraction.DeletedException) { return false; }
     }
@@ -32,7 +32,7 @@ public sealed class PatientDirectory(ReadInteraction read, SearchInteraction sea
     public async Task<List<(string Id, string Label)>> SearchAsync(HttpContext http, string? name, CancellationToken ct)
     {
         // Note: an organization account's picker lists only the patients its organization reaches (none for employers).
-        using var _ = callers.Use(await Organizations.OrganizationPicker.CallerAsync(http) ?? Caller.Anyone);
+        using var _ = callers.Use(await Organizations.OrganizationPicker.CallerAsync(http) ?? Caller.Server);
         var parameters = new List<KeyValuePair<string, string>> { new("_count", "50"), new("_sort", "family") };
         if (!string.IsNullOrWhiteSpace(name)) parameters.Add(new("name", name.Trim()));
         BundleResult bundle;
@@ -45,7 +45,7 @@ public sealed class PatientDirectory(ReadInteraction read, SearchInteraction sea
     /// <summary>The patient's encounters, newest first, for the standalone <c>launch/encounter</c> picker.</summary>
     public async Task<List<(string Id, string Label)>> EncountersAsync(HttpContext http, string patientId, CancellationToken ct)
     {
-        using var _ = callers.Use(Caller.Anyone);
+        using var _ = callers.Use(Caller.Server);
         var parameters = new List<KeyValuePair<string, string>> { new("patient", patientId), new("_sort", "-date"), new("_count", "50") };
         var bundle = await search.ExecuteAsync(FhirBase.Of(http), new SearchScope("Encounter"), parameters, strict: false, ct);
         return bundle.Entries.Where(e => e.Resource is not null)
@@ -55,7 +55,7 @@ public sealed class PatientDirectory(ReadInteraction read, SearchInteraction sea
     /// <summary>Whether the encounter exists and its subject is the patient (a picked value is never trusted as sent).</summary>
     public async Task<bool> IsEncounterOfAsync(string encounterId, string patientId, CancellationToken ct)
     {
-        using var _ = callers.Use(Caller.Anyone);
+        using var _ = callers.Use(Caller.Server);
         try
         {
             using var document = JsonDocument.Parse((await read.ReadAsync(new ResourceKey("Encounter", encounterId), ct)).Json);

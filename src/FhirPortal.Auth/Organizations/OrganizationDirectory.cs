@@ -24,7 +24,7 @@ public sealed class OrganizationDirectory(ReadInteraction read, CallerContext ca
 
     private async Task<Resource?> ReadAsync(ResourceKey key, CancellationToken ct)
     {
-        using var _ = callers.Use(Caller.Anyone);
+        using var _ = callers.Use(Caller.Server);
         try { return FhirParser.ParseStored((await read.ReadAsync(key, ct)).Json.Span); }
         catch (Exception e) when (e is FhirOutcomeException or ReadInteraction.DeletedException) { return null; }
     }

@@ -61,7 +61,7 @@ public sealed class DemoSeeder(UserManager<PortalUser> users, RoleManager<Identi
     private async System.Threading.Tasks.Task EnsureResourceAsync(Resource resource, CancellationToken ct)
     {
         var key = new ResourceKey(resource.TypeName, resource.Id!);
-        using var _ = callers.Use(Caller.Anyone); // the server seeds its own demo records
+        using var _ = callers.Use(Caller.Server); // the server seeds its own demo records
         try { await read.ReadAsync(key, ct); return; }
         catch (FhirOutcomeException) { }
         catch (ReadInteraction.DeletedException) { }

@@ -21,8 +21,14 @@ public sealed record Caller(
     /// <summary>A portal administrator: the only user who may read AuditEvents beyond a patient's own.</summary>
     public bool Administrator { get; init; }
 
-    /// <summary>The caller used when security is disabled.</summary>
-    public static Caller Anyone { get; } = new([]) { Unrestricted = true };
+    /// <summary>
+    /// The server acting for itself (seeding, start-up loading, the authorization server's own lookups and audit
+    /// records): no token, no scope limits.
+    /// </summary>
+    public static Caller Server { get; } = new([]) { Unrestricted = true };
+
+    /// <summary>Every request when access control is off (FhirPortal:Security:Enabled=false): everything is allowed.</summary>
+    public static Caller Unsecured { get; } = new([]) { Unrestricted = true };
 
     /// <summary>The caller of code that runs outside any request; it may do nothing.</summary>
     public static Caller Nobody { get; } = new([]);

@@ -1,3 +1,4 @@
+using FhirPortal.Core.Access;
 using FhirPortal.Core.Interactions;
 using FhirPortal.Search;
 using FhirPortal.Storage;
@@ -11,6 +12,14 @@ namespace FhirPortal.Core.Operations;
 public sealed record EverythingRequest(
     string? PatientId, IReadOnlyList<string>? Types, DateTimeOffset? Since, FhirDateRange? Start, FhirDateRange? End,
     int Count, string? Cursor, IReadOnlyList<KeyValuePair<string, string>> Echo);
+
+/// <summary>What $everything answers: one page with paging links, or with <paramref name="Download"/> the whole record as one file.</summary>
+/// <param name="Bundle">The page; for a download, the Bundle's head (type, no entries) that the download's pages fill.</param>
+public sealed record EverythingResult(BundleResult Bundle, EverythingDownload? Download = null);
+
+/// <summary>The whole record (<c>_download=true</c>) as pages of entries, read from the store as they are written out.</summary>
+/// <param name="Name">The file name without its extension (<c>Patient-{id}-everything</c>).</param>
+public sealed record EverythingDownload(string Name, IAsyncEnumerable<IReadOnlyList<BundleEntryResult>> Pages);
 
 /// <summary>
 /// Patient/$everything (https://hl7.org/fhir/R4/patient-operation-everything.html): the Patient, every resource in
@@ -53,6 +62,24 @@ public sealed class EverythingOperation(IResourceStore store, SearchParameterReg
         return new EverythingRequest(patientId, types, since, start, end, count, cursor, parameters);
     }
 
+    /// <summary>
+    /// Runs $everything for <paramref name="caller"/>: its scopes narrow every store query (<see cref="DataAccess"/>),
+    /// and it may not ask for another patient's record (403). Unknown patient 404, deleted 410.
+    /// </summary>
+    public async Task<EverythingResult> ExecuteAsync(
+        string baseUrl, string? patientId, IReadOnlyList<KeyValuePair<string, string>> parameters, CallerAccess caller, CancellationToken ct)
+    {
+        var request = Parse(patientId, parameters);
+        if (patientId is not null) caller.RequirePatientRecord(patientId);
+        var access = DataAccess.For(caller);
+        await RequirePatientAsync(request, ct);
+        if (!parameters.Any(p => p.Key == "_download" && p.Value == "true"))
+            return new EverythingResult(await PageAsync(baseUrl, request, access, ct));
+        var name = patientId is null ? "patients-everything" : $"Patient-{patientId}-everything";
+        var head = new BundleResult(Bundle.BundleType.Searchset, [], []);
+        return new EverythingResult(head, new EverythingDownload(name, AllPagesAsync(request, access, ct)));
+    }
+
     /// <summary>The one store query of a page's part; <paramref name="access"/> narrows it (see <see cref="DataAccess"/>).</summary>
     public SearchQuery Query(EverythingRequest request, RecordPart part, DataAccess access, int count, string? cursor)
     {
@@ -65,7 +92,7 @@ public sealed class EverythingOperation(IResourceStore store, SearchParameterReg
     }
 
     /// <summary>Checks the patient exists (404) and is not deleted (410) before its record is read.</summary>
-    public async Task RequirePatientAsync(EverythingRequest request, CancellationToken ct)
+    private async Task RequirePatientAsync(EverythingRequest request, CancellationToken ct)
     {
         if (request.PatientId is not { } id) return;
         var patient = await store.ReadAsync(new ResourceKey("Patient", id), ct);
@@ -74,11 +101,10 @@ public sealed class EverythingOperation(IResourceStore store, SearchParameterReg
     }
 
     /// <summary>One page as a searchset Bundle with self/next links.</summary>
-    public async Task<BundleResult> PageAsync(string baseUrl, EverythingRequest request, DataAccess access, CancellationToken ct)
+    private async Task<BundleResult> PageAsync(string baseUrl, EverythingRequest request, DataAccess access, CancellationToken ct)
     {
-        await RequirePatientAsync(request, ct);
         var (entries, next) = await ReadAsync(request, access, request.Count, request.Cursor, ct);
-        var results = entries.Select(r => new BundleEntryResult(r, SearchMode: Bundle.SearchEntryMode.Match)).ToList();
+        var results = entries.Select(Match).ToList();
         var links = PagingLinks.Build(baseUrl, Path(request), request.Echo, request.Cursor, next);
         return new BundleResult(Bundle.BundleType.Searchset, results, links);
     }
@@ -87,15 +113,14 @@ public sealed class EverythingOperation(IResourceStore store, SearchParameterReg
     /// The whole record, page after page (for a download in one response): only one page is held at a time, and the
     /// keyset cursor keeps the pages consistent while writes happen.
     /// </summary>
-    public async IAsyncEnumerable<IReadOnlyList<StoredResource>> AllPagesAsync(
+    private async IAsyncEnumerable<IReadOnlyList<BundleEntryResult>> AllPagesAsync(
         EverythingRequest request, DataAccess access, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
-        await RequirePatientAsync(request, ct);
         string? cursor = null;
         do
         {
             (var entries, cursor) = await ReadAsync(request, access, limits.MaxPageSize, cursor, ct);
-            yield return entries;
+            yield return entries.Select(Match).ToList();
         } while (cursor is not null);
     }
 
@@ -124,6 +149,8 @@ public sealed class EverythingOperation(IResourceStore store, SearchParameterReg
         entries.AddRange(referenced.Entries);
         return (entries, referenced.NextCursor is null ? null : "r." + referenced.NextCursor);
     }
+
+    private static BundleEntryResult Match(StoredResource resource) => new(resource, SearchMode: Bundle.SearchEntryMode.Match);
 
     private static FhirOutcomeException InvalidCursor() =>
         FhirOutcomeException.BadRequest("The paging cursor is not valid for $everything; start again from the first page.", "_cursor");

@@ -3,7 +3,6 @@ using FhirPortal.Core;
 using FhirPortal.Core.Access;
 using FhirPortal.Core.Interactions;
 using FhirPortal.DataGen.Generation;
-using FhirPortal.DataGen.Output;
 using Microsoft.Extensions.Options;
 
 namespace FhirPortal.Server.Demo;
@@ -25,7 +24,7 @@ public sealed class DemoDataSeeder(
     {
         var baseUrl = portal.Value.PublicBaseUrl ?? "http://localhost/fhir";
         // Note: the server writes its own demo records; no caller token is involved.
-        using var _ = callers.Use(Caller.Anyone);
+        using var _ = callers.Use(Caller.Server);
         if (await HoldsPatientsAsync(baseUrl, ct))
         {
             if (demo.Value.Seed) logger.LogInformation("Demo data not loaded: the store already holds patients.");

@@ -7,12 +7,27 @@ using Hl7.Fhir.Utility;
 
 namespace FhirPortal.Server.Endpoints;
 
-/// <summary>Writes a Bundle as JSON, copying each stored resource's bytes in place instead of re-serialising it.</summary>
+/// <summary>
+/// Writes a Bundle as JSON, copying each stored resource's bytes in place instead of re-serialising it: whole
+/// (<see cref="Write"/>), or head, entries as they arrive and end (a download streamed page by page).
+/// </summary>
 internal static class BundleJsonWriter
 {
     public static void Write(Utf8JsonWriter w, BundleResult bundle, string baseUrl)
     {
-        var root = baseUrl.TrimEnd('/');
+        WriteHead(w, bundle);
+        var first = true;
+        foreach (var entry in bundle.Entries)
+        {
+            WriteEntry(w, entry, baseUrl, first);
+            first = false;
+        }
+        WriteEnd(w, anyEntries: !first);
+    }
+
+    /// <summary>Everything before the entries: id, meta, type, total and links of <paramref name="bundle"/> (its entries are not written).</summary>
+    public static void WriteHead(Utf8JsonWriter w, BundleResult bundle)
+    {
         w.WriteStartObject();
         w.WriteString("resourceType", "Bundle");
         w.WriteString("id", Guid.NewGuid().ToString());
@@ -33,13 +48,19 @@ internal static class BundleJsonWriter
             }
             w.WriteEndArray();
         }
-        // FHIR JSON has no empty arrays: a Bundle without entries (e.g. _summary=count) leaves "entry" out.
-        if (bundle.Entries.Count > 0)
-        {
-            w.WriteStartArray("entry");
-            foreach (var entry in bundle.Entries) WriteEntry(w, entry, root);
-            w.WriteEndArray();
-        }
+    }
+
+    /// <summary>One entry; the first one opens the <c>entry</c> array.</summary>
+    public static void WriteEntry(Utf8JsonWriter w, BundleEntryResult entry, string baseUrl, bool first)
+    {
+        if (first) w.WriteStartArray("entry");
+        WriteEntry(w, entry, baseUrl.TrimEnd('/'));
+    }
+
+    /// <summary>Closes the Bundle. FHIR JSON has no empty arrays: a Bundle without entries (e.g. _summary=count) has no "entry".</summary>
+    public static void WriteEnd(Utf8JsonWriter w, bool anyEntries)
+    {
+        if (anyEntries) w.WriteEndArray();
         w.WriteEndObject();
     }
 

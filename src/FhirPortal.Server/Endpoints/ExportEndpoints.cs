@@ -55,7 +55,7 @@ public static class ExportEndpoints
                 await FhirOutput.WritePocoAsync(context, Outcomes.Error(OperationOutcome.IssueType.Exception, $"The export failed: {state.Error}"), 500);
                 return;
         }
-        var root = $"{FhirPortal.Auth.FhirBase.Of(context).TrimEnd('/')}/$export-status/{jobId}";
+        var root = $"{FhirBase.Of(context).TrimEnd('/')}/$export-status/{jobId}";
         var errorFile = Path.Combine(jobs.JobDirectory(jobId), ExportJobs.ErrorFileName);
         response.StatusCode = 200;
         response.ContentType = "application/json; charset=utf-8";
@@ -118,7 +118,7 @@ public static class ExportEndpoints
         var state = await kickoff.ParseAsync(level, groupId, parameters, OperationRequest.Caller(context), url,
             context.RequestServices.GetRequiredService<CallerContext>().Current, context.RequestAborted);
         var id = await jobs.StartAsync(state, context.RequestAborted);
-        context.Response.Headers.ContentLocation = $"{FhirPortal.Auth.FhirBase.Of(context).TrimEnd('/')}/$export-status/{id}";
+        context.Response.Headers.ContentLocation = $"{FhirBase.Of(context).TrimEnd('/')}/$export-status/{id}";
         await FhirOutput.WritePocoAsync(context,
             Outcomes.Information("The export started; poll the Content-Location URL for its status."), StatusCodes.Status202Accepted);
     }

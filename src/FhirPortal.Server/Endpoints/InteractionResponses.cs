@@ -18,7 +18,7 @@ internal static class InteractionResponses
         }
         if (result.Status == 201)
         {
-            response.Headers.Location = $"{FhirPortal.Auth.FhirBase.Of(context)}/{stored.Key}/_history/{stored.VersionId}";
+            response.Headers.Location = $"{FhirBase.Of(context)}/{stored.Key}/_history/{stored.VersionId}";
         }
         if (stored.IsDeleted || result.Status == 204)
         {

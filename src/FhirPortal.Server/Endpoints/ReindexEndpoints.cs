@@ -41,7 +41,7 @@ public static class ReindexEndpoints
     private static async Task StartAsync(HttpContext context, string? type, ReindexJobs jobs)
     {
         var id = await jobs.StartAsync(type, context.RequestAborted);
-        context.Response.Headers.ContentLocation = $"{FhirPortal.Auth.FhirBase.Of(context).TrimEnd('/')}/$reindex/{id}";
+        context.Response.Headers.ContentLocation = $"{FhirBase.Of(context).TrimEnd('/')}/$reindex/{id}";
         await FhirOutput.WritePocoAsync(context,
             Outcomes.Information($"Reindexing {type ?? "all resources"} started; follow Content-Location for progress."),
             StatusCodes.Status202Accepted);

@@ -13,7 +13,7 @@ internal static class SystemEndpoints
 
     public static async Task Metadata(HttpContext context, CapabilityStatementBuilder builder, Core.Validation.ConformanceResources conformance)
     {
-        var baseUrl = FhirPortal.Auth.FhirBase.Of(context);
+        var baseUrl = FhirBase.Of(context);
         var version = typeof(SystemEndpoints).Assembly.GetName().Version?.ToString() ?? "0";
         var statement = Capabilities.GetOrAdd(baseUrl, url => builder.Build(url, version));
         var copy = (CapabilityStatement)statement.DeepCopy();
@@ -26,7 +26,7 @@ internal static class SystemEndpoints
         var body = await FhirRequest.ReadResourceAsync(context, InteractionResponses.MaxRequestBytes(context));
         if (body is not Hl7.Fhir.Model.Bundle bundle)
             throw FhirOutcomeException.BadRequest($"POST to the base expects a batch or transaction Bundle, not a {body.TypeName}.");
-        var baseUrl = FhirPortal.Auth.FhirBase.Of(context);
+        var baseUrl = FhirBase.Of(context);
         var preference = FhirRequest.ReturnPreference(context.Request);
         var result = bundle.Type switch
         {
@@ -39,14 +39,14 @@ internal static class SystemEndpoints
 
     public static async Task History(HttpContext context, HistoryInteraction history)
     {
-        var baseUrl = FhirPortal.Auth.FhirBase.Of(context);
+        var baseUrl = FhirBase.Of(context);
         var bundle = await history.ExecuteAsync(baseUrl, null, null, FhirRequest.Parameters(context.Request), context.RequestAborted);
         await FhirOutput.WriteBundleAsync(context, bundle, baseUrl);
     }
 
     public static async Task InstanceHistory(HttpContext context, string type, string id, HistoryInteraction history)
     {
-        var baseUrl = FhirPortal.Auth.FhirBase.Of(context);
+        var baseUrl = FhirBase.Of(context);
         var bundle = await history.ExecuteAsync(baseUrl, ResourceTypes.Require(type), id, FhirRequest.Parameters(context.Request), context.RequestAborted);
         await FhirOutput.WriteBundleAsync(context, bundle, baseUrl);
     }

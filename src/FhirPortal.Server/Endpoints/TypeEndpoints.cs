@@ -41,14 +41,14 @@ internal static class TypeEndpoints
             var form = await context.Request.ReadFormAsync(context.RequestAborted);
             parameters.AddRange(form.SelectMany(p => p.Value.Select(v => new KeyValuePair<string, string>(p.Key, v ?? ""))));
         }
-        var bundle = await search.ExecuteAsync(FhirPortal.Auth.FhirBase.Of(context), scope, parameters, FhirRequest.StrictHandling(context.Request), context.RequestAborted);
-        await FhirOutput.WriteBundleAsync(context, bundle, FhirPortal.Auth.FhirBase.Of(context));
+        var bundle = await search.ExecuteAsync(FhirBase.Of(context), scope, parameters, FhirRequest.StrictHandling(context.Request), context.RequestAborted);
+        await FhirOutput.WriteBundleAsync(context, bundle, FhirBase.Of(context));
     }
 
     public static async Task History(HttpContext context, string type, HistoryInteraction history)
     {
-        var bundle = await history.ExecuteAsync(FhirPortal.Auth.FhirBase.Of(context), ResourceTypes.Require(type), null, FhirRequest.Parameters(context.Request), context.RequestAborted);
-        await FhirOutput.WriteBundleAsync(context, bundle, FhirPortal.Auth.FhirBase.Of(context));
+        var bundle = await history.ExecuteAsync(FhirBase.Of(context), ResourceTypes.Require(type), null, FhirRequest.Parameters(context.Request), context.RequestAborted);
+        await FhirOutput.WriteBundleAsync(context, bundle, FhirBase.Of(context));
     }
 
     public static async Task ConditionalUpdate(HttpContext context, string type, UpdateInteraction update)

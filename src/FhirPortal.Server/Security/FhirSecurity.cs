@@ -39,7 +39,7 @@ public static class FhirSecurity
         var callers = context.RequestServices.GetRequiredService<CallerContext>();
         if (!options.Enabled)
         {
-            using (callers.Use(Caller.Anyone)) await next(context);
+            using (callers.Use(Caller.Unsecured)) await next(context);
             return;
         }
         // Note: clients read the CapabilityStatement and SMART discovery before they have a token.
@@ -50,7 +50,7 @@ public static class FhirSecurity
         }
 
         var result = await context.AuthenticateAsync(FhirAuthentication.Scheme);
-        if (!result.Succeeded || result.Principal is null || !IssuedForThisServer(result.Principal, FhirPortal.Auth.FhirBase.Of(context)))
+        if (!result.Succeeded || result.Principal is null || !IssuedForThisServer(result.Principal, FhirBase.Of(context)))
         {
             await ChallengeAsync(context, options);
             return;

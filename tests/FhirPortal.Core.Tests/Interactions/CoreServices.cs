@@ -65,7 +65,7 @@ public sealed class CoreServices : IDisposable
             .AddSingleton<TransactionInteraction>()
             .AddSingleton<MetaOperation>()
             .BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
-        _caller = Get<CallerContext>().Use(Caller.Anyone);
+        _caller = Get<CallerContext>().Use(Caller.Server);
     }
 
     /// <summary>The SQLite store, with a hook to land a competing write between a write's plan and its commit.</summary>

@@ -43,7 +43,7 @@ public sealed partial class AccountHarness : IAsyncDisposable
     {
         using var scope = Smart.Host.Services.CreateScope();
         var services = scope.ServiceProvider;
-        using var _ = services.GetRequiredService<CallerContext>().Use(Caller.Anyone);
+        using var _ = services.GetRequiredService<CallerContext>().Use(Caller.Server);
         var json = $$"""
             {"resourceType":"Patient","id":"{{id}}","birthDate":"{{birthDate}}","name":[{"given":["Ada"],"family":"{{family}}"}],
              "identifier":[{"type":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v2-0203","code":"MR"}]},"system":"{{MrnSystem}}","value":"{{mrn}}"},
@@ -163,7 +163,7 @@ public sealed partial class AccountHarness : IAsyncDisposable
     {
         using var scope = Smart.Host.Services.CreateScope();
         var services = scope.ServiceProvider;
-        using var _ = services.GetRequiredService<CallerContext>().Use(Caller.Anyone);
+        using var _ = services.GetRequiredService<CallerContext>().Use(Caller.Server);
         var bundle = await services.GetRequiredService<SearchInteraction>().ExecuteAsync("http://localhost/fhir", new SearchScope("AuditEvent"),
             [new("subtype", $"https://fhirportal.dev/CodeSystem/account-event|{subtype}")], strict: true, CancellationToken.None);
         return bundle.Entries.Where(e => e.Resource is not null).Select(e => Encoding.UTF8.GetString(e.Resource!.Json.Span)).ToList();

@@ -64,7 +64,7 @@ public sealed class OrganizationData : IAsyncLifetime
         using var scope = root.CreateScope();
         var services = scope.ServiceProvider;
         var (update, parser) = (services.GetRequiredService<UpdateInteraction>(), services.GetRequiredService<FhirParser>());
-        using var _ = services.GetRequiredService<CallerContext>().Use(Caller.Anyone);
+        using var _ = services.GetRequiredService<CallerContext>().Use(Caller.Server);
         foreach (var json in resources)
         {
             var resource = parser.ParseJson(Encoding.UTF8.GetBytes(json));

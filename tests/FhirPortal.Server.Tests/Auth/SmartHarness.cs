@@ -111,7 +111,7 @@ public sealed partial class SmartHarness : IAsyncDisposable
         {
             var services = seeding.ServiceProvider;
             var (update, parser) = (services.GetRequiredService<UpdateInteraction>(), services.GetRequiredService<FhirParser>());
-            using var _ = services.GetRequiredService<CallerContext>().Use(Caller.Anyone);
+            using var _ = services.GetRequiredService<CallerContext>().Use(Caller.Server);
             foreach (var (path, json) in new[]
             {
                 ("Patient/p1", """{"resourceType":"Patient","id":"p1","name":[{"given":["Ada"],"family":"Lovelace"}]}"""),

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Xml.Linq;
 
 namespace FhirPortal.Server.Tests.Operations;
 
@@ -55,6 +57,52 @@ public sealed class EverythingTests : IDisposable
         Assert.Equal(HttpStatusCode.BadRequest, (await _client.GetAsync("Patient/a/$everything?_type=Nonsense")).StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, (await _client.DeleteAsync("Patient/b")).StatusCode);
         Assert.Equal(HttpStatusCode.Gone, (await _client.GetAsync("Patient/b/$everything")).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("json", "")]
+    [InlineData("xml", "")]
+    [InlineData("json", "&_type=Condition")] // no entries: no empty "entry" array
+    [InlineData("xml", "&_type=Condition")]
+    public async Task Download_is_one_file_holding_the_same_bundle_as_a_page_without_links(string format, string selection)
+    {
+        await SeedAsync();
+        var page = await _client.GetAsync($"Patient/a/$everything?_format={format}&_count=50{selection}");
+        var download = await _client.GetAsync($"Patient/a/$everything?_format={format}&_download=true{selection}");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, download.StatusCode);
+        Assert.Equal("attachment", download.Content.Headers.ContentDisposition?.DispositionType);
+        Assert.Equal($"Patient-a-everything.{format}", download.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
+        Assert.Equal(Comparable(await page.Content.ReadAsStringAsync(), format), Comparable(await download.Content.ReadAsStringAsync(), format));
+    }
+
+    [Fact]
+    public async Task Download_of_an_unknown_patient_is_a_404_outcome_not_a_file()
+    {
+        var response = await _client.GetAsync("Patient/nobody/$everything?_download=true");
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Null(response.Content.Headers.ContentDisposition);
+        Assert.Equal("OperationOutcome", JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("resourceType").GetString());
+    }
+
+    /// <summary>The Bundle without its paging links, with its own id and lastUpdated (which must be there) replaced by fixed values.</summary>
+    private static string Comparable(string body, string format)
+    {
+        if (format == "json")
+        {
+            var bundle = JsonNode.Parse(body)!.AsObject();
+            bundle.Remove("link");
+            bundle["id"] = "x";
+            Assert.NotNull((string?)bundle["meta"]!["lastUpdated"]);
+            bundle["meta"]!["lastUpdated"] = "t";
+            return bundle.ToJsonString();
+        }
+        var ns = XNamespace.Get("http://hl7.org/fhir");
+        var root = XDocument.Parse(body).Root!;
+        root.Elements(ns + "link").Remove();
+        root.Element(ns + "id")!.SetAttributeValue("value", "x");
+        root.Element(ns + "meta")!.Element(ns + "lastUpdated")!.SetAttributeValue("value", "t");
+        return root.ToString();
     }
 
     private async Task SeedAsync()

@@ -58,8 +58,9 @@ public static class CosmosTestOptions
     /// <summary>Commits the batch on a store instance that dies after this many document writes; whether the commit completed.</summary>
     public static async Task<bool> CommitCrashingAsync(this CosmosStoreOptions o, int writes, WriteBatch batch)
     {
-        using var crashing = new CosmosResourceStore(o);
-        await crashing.CrashAfterWritesAsync(writes);
+        var faults = new InjectedFaults();
+        using var crashing = faults.Store(o);
+        await faults.CrashAfterWritesAsync(crashing, writes);
         try
         {
             await crashing.CommitAsync(batch, CancellationToken.None);

@@ -58,10 +58,11 @@ public sealed class CosmosTransactionTests(CosmosEmulator emulator)
         if (emulator.Endpoint is null) return;
         var options = emulator.NewContainer();
         var (id, other) = ("a" + NewId(), "b" + NewId()); // locked in partition-key order: id first
-        var crashing = new CosmosResourceStore(options);
+        var faults = new InjectedFaults();
+        var crashing = faults.Store(options);
         await crashing.CommitAsync(Batch(Version(Patient(id, "Base"), 1), Version(Patient(other, "Base"), 1)), None);
         // Dies holding the first lock of a two-resource write (a one-resource write takes no locks).
-        await crashing.CrashAfterWritesAsync(1);
+        await faults.CrashAfterWritesAsync(crashing, 1);
         await Assert.ThrowsAsync<CosmosStoreException>(() =>
             crashing.CommitAsync(Batch(Version(Patient(id, "Lost"), 2), Version(Patient(other, "Lost"), 2)), None));
         crashing.Dispose();

@@ -90,16 +90,18 @@ public sealed class CosmosWriteProtocolTests(CosmosEmulator emulator)
         if (emulator.Endpoint is null) return;
         var options = emulator.NewContainer();
         var (p, o) = (NewId(), NewId());
-        using (var tooFew = new CosmosResourceStore(options))
+        var tooFewFaults = new InjectedFaults();
+        using (var tooFew = tooFewFaults.Store(options))
         {
-            await tooFew.CrashAfterWritesAsync(0);
+            await tooFewFaults.CrashAfterWritesAsync(tooFew, 0);
             await Assert.ThrowsAsync<CosmosStoreException>(() => tooFew.CommitAsync(Batch(Version(Patient(p, "One"), 1)), None));
         }
         using var store = new CosmosResourceStore(options);
         async Task Writes(int count, ResourceWrite write)
         {
-            using var counted = new CosmosResourceStore(options);
-            await counted.CrashAfterWritesAsync(count);
+            var faults = new InjectedFaults();
+            using var counted = faults.Store(options);
+            await faults.CrashAfterWritesAsync(counted, count);
             await counted.CommitAsync(Batch(write), None);
         }
         await Writes(1, Version(Patient(p, "One"), 1));
@@ -119,18 +121,18 @@ public sealed class CosmosWriteProtocolTests(CosmosEmulator emulator)
         var options = emulator.NewContainer();
         var (p, o) = (NewId(), NewId());
         using (var setup = new CosmosResourceStore(options)) await setup.CommitAsync(Batch(Version(Patient(p, "One"), 1)), None);
-        using (var crashing = new CosmosResourceStore(options))
+        var faults = new InjectedFaults();
+        using (var crashing = faults.Store(options))
         {
-            await crashing.CrashAfterWritesAsync(1); // its pointer written, its resource not
+            await faults.CrashAfterWritesAsync(crashing, 1); // its pointer written, its resource not
             await Assert.ThrowsAsync<CosmosStoreException>(() => crashing.CommitAsync(Batch(Version(Observation(o, p, "1111-1"), 1)), None));
         }
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
-        using var store = new CosmosResourceStore(options);
-        await store.UseClockAsync(clock);
+        using var store = new CosmosResourceStore(options, clock: clock);
         Assert.Null(await store.ReadAsync(new("Observation", o), None));
         await Assert.ThrowsAsync<WriteConflictException>(() => store.CommitAsync(Batch(Version(Observation(o, p, "2222-2"), 1)), None));
 
-        clock.Advance(await store.SweepTransactionsAsync(DateTimeOffset.UtcNow) + TimeSpan.FromSeconds(1));
+        clock.Advance(options.TransactionRetention + TimeSpan.FromSeconds(1));
         await store.CommitAsync(Batch(Version(Observation(o, p, "2222-2"), 1)), None);
         Assert.Contains("2222-2", Text((await store.ReadAsync(new("Observation", o), None))!));
         Assert.Single((await store.SearchAsync(new SearchQuery("Observation", [new CompartmentCondition("Patient", p)], 10), None)).Entries);
@@ -212,9 +214,10 @@ public sealed class CosmosWriteProtocolTests(CosmosEmulator emulator)
         if (emulator.Endpoint is null) return;
         var options = emulator.NewContainer();
         var (p1, p2) = (NewId(), NewId());
-        var crashing = new CosmosResourceStore(options);
+        var faults = new InjectedFaults();
+        var crashing = faults.Store(options);
         await crashing.CommitAsync(Batch(Version(Patient(p1, "Base"), 1), Version(Patient(p2, "Base"), 1)), None);
-        await crashing.CrashAfterWritesAsync(1); // dies holding p1's lock, before its record
+        await faults.CrashAfterWritesAsync(crashing, 1); // dies holding p1's lock, before its record
         await Assert.ThrowsAsync<CosmosStoreException>(() =>
             crashing.CommitAsync(Batch(Version(Patient(p1, "Lost"), 2), Version(Patient(p2, "Lost"), 2)), None));
         crashing.Dispose();
@@ -225,9 +228,17 @@ public sealed class CosmosWriteProtocolTests(CosmosEmulator emulator)
         const string aborted = "SELECT VALUE COUNT(1) FROM c WHERE c.kind = 'txn' AND c.state = 'aborted'";
         Assert.Equal(1, await CountAsync(options, aborted));
 
-        var retention = await store.SweepTransactionsAsync(DateTimeOffset.UtcNow);
+        // Every start sweeps (recovery), at the time of the store's clock.
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        async Task RestartAsync()
+        {
+            using var restarted = new CosmosResourceStore(options.WithLease(TimeSpan.Zero), clock: clock);
+            await restarted.ReadAsync(new("Patient", p2), None);
+        }
+        await RestartAsync();
         Assert.Equal(1, await CountAsync(options, aborted));
-        await store.SweepTransactionsAsync(DateTimeOffset.UtcNow + retention + TimeSpan.FromMinutes(1));
+        clock.Advance(options.WithLease(TimeSpan.Zero).TransactionRetention + TimeSpan.FromMinutes(1));
+        await RestartAsync();
         Assert.Equal(0, await CountAsync(options, "SELECT VALUE COUNT(1) FROM c WHERE c.kind = 'txn' OR c.kind = 'txnpart' OR c.kind = 'crit'"));
         Assert.Contains("Won", Text((await store.ReadAsync(new("Patient", p1), None))!));
         Assert.Equal(1, (await store.ReadAsync(new("Patient", p2), None))!.VersionId);

@@ -60,16 +60,17 @@ public sealed class CosmosWriteRaceTests(CosmosEmulator emulator)
         using (var setup = new CosmosResourceStore(options)) await setup.CommitAsync(Batch(Version(Patient(p, "Home"), 1)), None);
 
         // The owner commits (record created) and stops: the resource is not applied yet.
-        using (var owner = new CosmosResourceStore(options))
+        var faults = new InjectedFaults();
+        using (var owner = faults.Store(options))
         {
-            await owner.CrashAfterWritesAsync(3); // 2 pointers, record
+            await faults.CrashAfterWritesAsync(owner, 3); // 2 pointers, record
             await Assert.ThrowsAsync<CosmosStoreException>(() =>
                 owner.CommitAsync(Batch(Version(Observation(o, p, "1111-1"), 1), Version(Patient(q, "Other"), 1)), None));
         }
         // Reader R: reads the pointer (naming the transaction) and finds nothing in the home yet ...
         using var client = Client(options);
         var container = client.GetContainer(options.Database, options.Container);
-        var gateway = new CosmosGateway(container, NullLogger.Instance);
+        var gateway = new CosmosGateway(container, NullLogger.Instance, CosmosFaultPoint.None);
         var pointer = (await gateway.ReadAsync($"Observation:{o}", $"Observation/{o}", None))!;
         Assert.NotNull((string?)pointer.Body["txn"]);
         Assert.Null(await gateway.ReadAsync($"Observation:{o}", $"Patient/{p}", None));
@@ -81,7 +82,7 @@ public sealed class CosmosWriteRaceTests(CosmosEmulator emulator)
         Assert.Equal(pointer.ETag, stillNamed.ETag); // apply left the pointer as it was, txn and all
 
         // ... then R settles what it read, after the lease (SettledAsync -> SettleCreateAsync).
-        var locks = new CosmosLocks(gateway, TimeSpan.Zero, (_, _) => Task.CompletedTask);
+        var locks = new CosmosLocks(gateway, TimeSpan.Zero, TimeProvider.System, (_, _) => Task.CompletedTask);
         await locks.SettleCreateAsync(pointer, None);
 
         using var store = new CosmosResourceStore(options);
@@ -198,15 +199,16 @@ public sealed class CosmosWriteRaceTests(CosmosEmulator emulator)
         using (var setup = new CosmosResourceStore(options))
             await setup.CommitAsync(Batch(Version(Patient(p1, "One"), 1), Version(Patient(p2, "Two"), 1)), None);
 
-        using var owner = new CosmosResourceStore(options);
-        await owner.OnCommitPointAsync(async () =>
+        var faults = new InjectedFaults();
+        using var owner = faults.Store(options);
+        faults.AfterCommitPoint = async () =>
         {
             // Meanwhile a reader rolls it forward, and the Observation moves to p2.
             using var other = new CosmosResourceStore(options);
             Assert.Equal(1, (await other.ReadAsync(new("Observation", o), None))!.VersionId);
             await other.CommitAsync(Batch(Version(Observation(o, p2, "1111-1"), 2)), None);
             await Task.Delay(300);
-        });
+        };
         await owner.CommitAsync(Batch(Version(Observation(o, p1, "1111-1"), 1), Version(Patient(q, "Other"), 1)), None);
 
         using var fresh = new CosmosResourceStore(options);

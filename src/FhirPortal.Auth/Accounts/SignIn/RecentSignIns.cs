@@ -17,7 +17,7 @@ public sealed class RecentSignIns(SearchInteraction search, CallerContext caller
 {
     public async Task<List<SignInEntry>> ForAsync(HttpContext http, string userName, int count, CancellationToken ct)
     {
-        using var _ = callers.Use(Caller.Anyone);
+        using var _ = callers.Use(Caller.Server);
         var parameters = new List<KeyValuePair<string, string>>
         {
             new("altid", userName),

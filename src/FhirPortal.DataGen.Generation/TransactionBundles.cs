@@ -1,7 +1,6 @@
-using FhirPortal.DataGen.Generation;
 using Hl7.Fhir.Model;
 
-namespace FhirPortal.DataGen.Output;
+namespace FhirPortal.DataGen.Generation;
 
 /// <summary>
 /// Generated entries as FHIR transactions: shared resources as PUTs at their stable ids (loading twice updates, never
