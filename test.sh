@@ -27,7 +27,7 @@ set -e
 
 # One closing line over all test assemblies, in the plain 'N passed, N failed' form.
 awk '
-  /(Passed|Failed)! +- +Failed:/ {
+  /(Passed|Failed|Skipped)! +- +Failed:/ {
     gsub(/,/, "");
     for (i = 1; i <= NF; i++) {
       if ($i == "Failed:") failed += $(i + 1);

@@ -18,7 +18,7 @@ public sealed partial class SyntheaLoad : IAsyncLifetime
 
     private readonly ConcurrentDictionary<string, Task<IReadOnlyList<JsonElement>>> _searches = new();
 
-    public string? Folder { get; } = SharedFixtures.Require("synthea");
+    public string? Folder { get; } = SharedFixtures.Find("synthea");
     public FhirPortalHost Host { get; } = new();
     public HttpClient Client { get; private set; } = null!;
     public List<LoadedBundle> Bundles { get; } = [];

@@ -10,10 +10,10 @@ namespace FhirPortal.Server.Tests.Fixtures;
 /// </summary>
 public sealed class SyntheaLoadTests(SyntheaLoad load, ITestOutputHelper output) : IClassFixture<SyntheaLoad>
 {
-    [Fact]
+    [SkippableFact]
     public void Every_batch_and_transaction_entry_of_the_load_answers_2xx()
     {
-        if (NotLoaded()) return;
+        SkipUnlessLoaded();
         var resources = load.Entries.Count();
         output.WriteLine($"Loaded {load.Bundles.Count} bundles, {resources} resources in {load.LoadTime.TotalSeconds:F1} s: " +
                          $"{resources / load.LoadTime.TotalSeconds:F0} resources/s (Prefer: return=minimal).");
@@ -29,10 +29,10 @@ public sealed class SyntheaLoadTests(SyntheaLoad load, ITestOutputHelper output)
         Assert.True(failures.Count == 0, $"{failures.Count} failures:\n{string.Join("\n", failures.Take(50))}");
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Resources_found_per_type_are_exactly_the_ones_the_bundles_created()
     {
-        if (NotLoaded()) return;
+        SkipUnlessLoaded();
         var failures = new List<string>();
         foreach (var group in load.Entries.GroupBy(e => e.Type).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
@@ -45,10 +45,10 @@ public sealed class SyntheaLoadTests(SyntheaLoad load, ITestOutputHelper output)
         Assert.True(failures.Count == 0, string.Join("\n", failures));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Every_loaded_resource_reads_back_by_its_id()
     {
-        if (NotLoaded()) return;
+        SkipUnlessLoaded();
         var entries = load.Entries.ToList();
         Assert.All(entries, e => Assert.NotNull(e.Key));
         var failures = await SyntheaLoad.CheckAllAsync(entries, async e =>
@@ -63,10 +63,10 @@ public sealed class SyntheaLoadTests(SyntheaLoad load, ITestOutputHelper output)
         Assert.True(failures.Count == 0, $"{failures.Count} of {entries.Count} did not read back:\n{string.Join("\n", failures.Take(50))}");
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Every_urn_uuid_and_conditional_reference_is_stored_as_the_literal_reference_it_resolved_to()
     {
-        if (NotLoaded()) return;
+        SkipUnlessLoaded();
         var providers = load.Bundles.Where(b => b.Type == "batch").SelectMany(b => b.Entries)
             .SelectMany(e => e.Identifiers.Select(id => (Criteria: $"{e.Type}?identifier={id}", e.Key)))
             .ToLookup(p => p.Criteria, p => p.Key);
@@ -103,10 +103,10 @@ public sealed class SyntheaLoadTests(SyntheaLoad load, ITestOutputHelper output)
         Assert.True(failures.Count == 0, $"{failures.Count} failures:\n{string.Join("\n", failures.Take(50))}");
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Each_provider_created_with_ifNoneExist_is_found_exactly_once_by_its_identifier()
     {
-        if (NotLoaded()) return;
+        SkipUnlessLoaded();
         var providers = load.Entries.Where(e => e.IfNoneExist is not null).ToList();
         Assert.Equal(["Location", "Organization", "Practitioner"], providers.Select(p => p.Type).Distinct().Order(StringComparer.Ordinal));
         var failures = await SyntheaLoad.CheckAllAsync(providers, async p =>
@@ -122,10 +122,10 @@ public sealed class SyntheaLoadTests(SyntheaLoad load, ITestOutputHelper output)
         Assert.True(failures.Count == 0, $"{failures.Count} of {providers.Count} providers:\n{string.Join("\n", failures.Take(50))}");
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Loading_the_hospital_batch_again_creates_nothing_new()
     {
-        if (NotLoaded()) return;
+        SkipUnlessLoaded();
         var first = load.Bundles[0];
         Assert.StartsWith("hospitalInformation", first.File);
 
@@ -141,11 +141,10 @@ public sealed class SyntheaLoadTests(SyntheaLoad load, ITestOutputHelper output)
             Assert.Equal(first.Entries.Count(e => e.Type == type), (await load.SearchAllAsync(type, fresh: true)).Count);
     }
 
-    private bool NotLoaded()
+    /// <summary>Skips the test (outside CI; in CI the fixture already failed) when ../shared/fixtures/synthea is missing.</summary>
+    private void SkipUnlessLoaded()
     {
-        if (load.Folder is not null) return false;
-        output.WriteLine("Not run: ../shared/fixtures/synthea is missing (outside CI this is allowed).");
-        return true;
+        if (load.Folder is null) throw SharedFixtures.Missing("synthea");
     }
 
     private async Task<JsonElement?> StoredAsync(LoadedEntry entry, Dictionary<string, Dictionary<string, JsonElement>> byType)

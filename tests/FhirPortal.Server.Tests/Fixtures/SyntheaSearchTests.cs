@@ -16,10 +16,10 @@ public sealed partial class SyntheaSearchTests(SyntheaLoad load, ITestOutputHelp
     private const string Loinc = "http://loinc.org";
     private const string HbA1c = "4548-4";
 
-    [Fact]
+    [SkippableFact]
     public async Task Vital_signs_of_a_patient_in_a_date_range()
     {
-        if (NotLoaded()) return;
+        SkipUnlessLoaded();
         var data = Data();
         var patient = data.PatientWithMost("Observation", o => HasCode(o.Json, "category", "vital-signs"));
         var (from, to) = (Utc(2015, 1, 1), Utc(2020, 1, 1));
@@ -31,11 +31,11 @@ public sealed partial class SyntheaSearchTests(SyntheaLoad load, ITestOutputHelp
         await AssertMatchesAsync($"Observation?patient={patient}&category=vital-signs&date=ge2015-01-01&date=lt2020-01-01", expected);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task HbA1c_over_6_percent_and_its_count()
     {
         // Synthea's HbA1c values here are in % (UCUM "%") and top out at 6.89, so 7% matches nothing: use 6%.
-        if (NotLoaded()) return;
+        SkipUnlessLoaded();
         var data = Data();
         var expected = data.OfType("Observation")
             .Where(o => HasCoding(o.Json, "code", Loinc, HbA1c)
@@ -47,10 +47,10 @@ public sealed partial class SyntheaSearchTests(SyntheaLoad load, ITestOutputHelp
         await AssertCountAsync($"Observation?code={Loinc}|{HbA1c}&value-quantity=gt6", expected.Count);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Active_medication_requests_overall_and_per_patient()
     {
-        if (NotLoaded()) return;
+        SkipUnlessLoaded();
         var data = Data();
         var active = data.OfType("MedicationRequest").Where(m => Str(m.Json, "status") == "active").ToList();
         Assert.NotEmpty(active);
@@ -62,10 +62,10 @@ public sealed partial class SyntheaSearchTests(SyntheaLoad load, ITestOutputHelp
             active.Where(m => data.Ref(m, "subject") == patient).Select(m => m.Key).ToHashSet());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Encounters_of_a_patient_with_their_observations_revincluded()
     {
-        if (NotLoaded()) return;
+        SkipUnlessLoaded();
         var data = Data();
         var patient = data.PatientWithMost("Encounter", _ => true);
         var encounters = data.OfType("Encounter").Where(e => data.Ref(e, "subject") == patient).Select(e => e.Key).ToHashSet();
@@ -76,20 +76,20 @@ public sealed partial class SyntheaSearchTests(SyntheaLoad load, ITestOutputHelp
         await AssertMatchesAsync($"Encounter?patient={patient}&_revinclude=Observation:encounter&_count=20", encounters, observations);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Claims_by_status()
     {
-        if (NotLoaded()) return;
+        SkipUnlessLoaded();
         var data = Data();
         var expected = data.OfType("Claim").Where(c => Str(c.Json, "status") == "active").Select(c => c.Key).ToHashSet();
         Assert.NotEmpty(expected);
         await AssertMatchesAsync("Claim?status=active&_count=200", expected);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Observations_of_a_patient_sorted_by_date_descending_in_pages_of_50()
     {
-        if (NotLoaded()) return;
+        SkipUnlessLoaded();
         var data = Data();
         var patient = data.PatientWithMost("Observation", _ => true);
         var observations = data.OfType("Observation").Where(o => data.Ref(o, "subject") == patient).ToList();
@@ -110,10 +110,10 @@ public sealed partial class SyntheaSearchTests(SyntheaLoad load, ITestOutputHelp
         output.WriteLine($"{result.Matches.Count} observations of {patient} in {result.Pages} pages");
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Active_conditions_of_a_patient()
     {
-        if (NotLoaded()) return;
+        SkipUnlessLoaded();
         var data = Data();
         var patient = data.PatientWithMost("Condition", c => HasCode(c.Json, "clinicalStatus", "active"));
         var expected = data.OfType("Condition")
@@ -123,10 +123,10 @@ public sealed partial class SyntheaSearchTests(SyntheaLoad load, ITestOutputHelp
         await AssertMatchesAsync($"Condition?clinical-status=active&patient={patient}", expected);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Patients_by_a_lowercase_family_name_prefix()
     {
-        if (NotLoaded()) return;
+        SkipUnlessLoaded();
         var data = Data();
         var family = Str(data.OfType("Patient").First(p => Ascii(FamilyOf(p.Json))).Json.GetProperty("name")[0], "family")!;
         var prefix = family[..4].ToLowerInvariant();
@@ -136,10 +136,10 @@ public sealed partial class SyntheaSearchTests(SyntheaLoad load, ITestOutputHelp
         await AssertMatchesAsync($"Patient?name={prefix}", expected);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Patients_born_before_1950()
     {
-        if (NotLoaded()) return;
+        SkipUnlessLoaded();
         var data = Data();
         var expected = data.OfType("Patient")
             .Where(p => Str(p.Json, "birthDate") is { } b && Range(b).Start < Utc(1950, 1, 1)).Select(p => p.Key).ToHashSet();
@@ -147,10 +147,10 @@ public sealed partial class SyntheaSearchTests(SyntheaLoad load, ITestOutputHelp
         await AssertMatchesAsync("Patient?birthdate=lt1950", expected);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Immunizations_of_a_patient_since_2019()
     {
-        if (NotLoaded()) return;
+        SkipUnlessLoaded();
         var data = Data();
         bool Since2019(Res i) => Dates(i.Json, "occurrence").Any(d => d.End > Utc(2019, 1, 1));
         var patient = data.PatientWithMost("Immunization", Since2019);
@@ -160,10 +160,10 @@ public sealed partial class SyntheaSearchTests(SyntheaLoad load, ITestOutputHelp
         await AssertMatchesAsync($"Immunization?patient={patient}&date=ge2019", expected);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Diagnostic_reports_of_a_patient_with_their_results_included()
     {
-        if (NotLoaded()) return;
+        SkipUnlessLoaded();
         var data = Data();
         var patient = data.PatientWithMost("DiagnosticReport", r => r.Json.TryGetProperty("result", out _));
         var reports = data.OfType("DiagnosticReport").Where(r => data.Ref(r, "subject") == patient).ToList();
@@ -175,10 +175,10 @@ public sealed partial class SyntheaSearchTests(SyntheaLoad load, ITestOutputHelp
             reports.Select(r => r.Key).ToHashSet(), results);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Observations_chained_to_the_patient_name_and_patients_with_an_observation_code()
     {
-        if (NotLoaded()) return;
+        SkipUnlessLoaded();
         var data = Data();
         var family = FamilyOf(data.OfType("Patient").Where(p => Ascii(FamilyOf(p.Json)))
             .OrderBy(p => data.OfType("Observation").Count(o => data.Ref(o, "subject") == p.Key)).First().Json);
@@ -195,10 +195,10 @@ public sealed partial class SyntheaSearchTests(SyntheaLoad load, ITestOutputHelp
         await AssertMatchesAsync($"Patient?_has:Observation:patient:code={HbA1c}", withHbA1c);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Compartment_search_of_vital_signs_equals_the_patient_parameter_search()
     {
-        if (NotLoaded()) return;
+        SkipUnlessLoaded();
         var data = Data();
         var patient = data.PatientWithMost("Observation", o => HasCode(o.Json, "category", "vital-signs"));
         var expected = data.OfType("Observation")
@@ -277,10 +277,9 @@ public sealed partial class SyntheaSearchTests(SyntheaLoad load, ITestOutputHelp
                $"unexpected {extra.Count} [{string.Join(", ", extra.Take(10))}]";
     }
 
-    private bool NotLoaded()
+    /// <summary>Skips the test (outside CI; in CI the fixture already failed) when ../shared/fixtures/synthea is missing.</summary>
+    private void SkipUnlessLoaded()
     {
-        if (load.Folder is not null) return false;
-        output.WriteLine("Not run: ../shared/fixtures/synthea is missing (outside CI this is allowed).");
-        return true;
+        if (load.Folder is null) throw SharedFixtures.Missing("synthea");
     }
 }

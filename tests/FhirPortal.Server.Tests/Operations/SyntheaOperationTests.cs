@@ -16,10 +16,10 @@ public sealed class SyntheaOperationTests(SyntheaLoad load, ITestOutputHelper ou
     private static readonly Lock RecordsLock = new();
     private static (SyntheaLoad Load, PatientRecords Records)? _records;
 
-    [Fact]
+    [SkippableFact]
     public async Task Everything_of_each_patient_is_its_compartment_plus_referenced_resources_each_once_across_pages()
     {
-        if (NotLoaded()) return;
+        SkipUnlessLoaded();
         var records = Records();
         Assert.Equal(19, records.MembersByPatient.Count);
         var failures = await SyntheaLoad.CheckAllAsync(records.MembersByPatient.Keys, async patient =>
@@ -33,20 +33,20 @@ public sealed class SyntheaOperationTests(SyntheaLoad load, ITestOutputHelper ou
         Assert.True(failures.Count == 0, string.Join("\n", failures));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Everything_type_level_returns_every_patients_record_once()
     {
-        if (NotLoaded()) return;
+        SkipUnlessLoaded();
         var records = Records();
         var expected = records.MembersByPatient.Keys.SelectMany(p => records.Everything(p)).ToHashSet();
         var (keys, _) = await EverythingAsync("Patient/$everything?_count=1000");
         Assert.Null(Compare(expected, keys));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Everything_narrowed_by_type_and_clinical_dates()
     {
-        if (NotLoaded()) return;
+        SkipUnlessLoaded();
         var records = Records();
         var patient = Largest(records);
 
@@ -71,10 +71,10 @@ public sealed class SyntheaOperationTests(SyntheaLoad load, ITestOutputHelper ou
         Assert.Null(Compare(dated, ranged));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Everything_since_returns_only_resources_changed_after_it()
     {
-        if (NotLoaded()) return;
+        SkipUnlessLoaded();
         var records = Records();
         var patient = records.MembersByPatient.Keys.Order(StringComparer.Ordinal).First();
         var since = DateTimeOffset.UtcNow.AddSeconds(1);
@@ -89,10 +89,10 @@ public sealed class SyntheaOperationTests(SyntheaLoad load, ITestOutputHelper ou
         Assert.Equal([condition], changed);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Everything_in_xml_and_as_a_download_file_has_the_same_resources()
     {
-        if (NotLoaded()) return;
+        SkipUnlessLoaded();
         var records = Records();
         var patient = Largest(records);
         var expected = records.Everything(patient);
@@ -117,10 +117,10 @@ public sealed class SyntheaOperationTests(SyntheaLoad load, ITestOutputHelper ou
         Assert.Equal(expected.Count, xmlEntries);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Bulk_export_of_all_data_has_every_resource_exactly_once_per_type()
     {
-        if (NotLoaded()) return;
+        SkipUnlessLoaded();
         var status = await BulkClient.StartAsync(load.Client, "$export?_outputFormat=application/fhir%2Bndjson");
         var manifest = await BulkClient.WaitAsync(load.Client, status);
         Assert.True(manifest.GetProperty("requiresAccessToken").GetBoolean());
@@ -141,10 +141,10 @@ public sealed class SyntheaOperationTests(SyntheaLoad load, ITestOutputHelper ou
         output.WriteLine($"{exported.Sum(e => e.Value.Count)} resources in {manifest.GetProperty("output").GetArrayLength()} files");
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Patient_export_holds_the_patients_records_and_patient_parameter_narrows_it()
     {
-        if (NotLoaded()) return;
+        SkipUnlessLoaded();
         var records = Records();
         var patient = records.MembersByPatient.Keys.Order(StringComparer.Ordinal).First();
         var body = Fhir.Body($$$"""{"resourceType":"Parameters","parameter":[{"name":"patient","valueReference":{"reference":"{{{patient}}}"}}]}""");
@@ -219,10 +219,9 @@ public sealed class SyntheaOperationTests(SyntheaLoad load, ITestOutputHelper ou
         }
     }
 
-    private bool NotLoaded()
+    /// <summary>Skips the test (outside CI; in CI the fixture already failed) when ../shared/fixtures/synthea is missing.</summary>
+    private void SkipUnlessLoaded()
     {
-        if (load.Folder is not null) return false;
-        output.WriteLine("Not run: ../shared/fixtures/synthea is missing (outside CI this is allowed).");
-        return true;
+        if (load.Folder is null) throw SharedFixtures.Missing("synthea");
     }
 }

@@ -10,10 +10,9 @@ public abstract class SearchContract : StoreContract
     private async Task<List<string>> IdsAsync(SearchQuery query) =>
         (await Store!.SearchAsync(query, None)).Entries.Select(e => e.Key.Id).Order().ToList();
 
-    [Fact]
+    [SkippableFact]
     public async Task Token_string_and_date_conditions_select_matching_patients()
     {
-        if (Store is null) return;
         var (a, b) = (NewId(), NewId());
         var older = Patient(b, "Ståhl", "id-b");
         older.BirthDate = "1950-01-02";
@@ -30,10 +29,9 @@ public abstract class SearchContract : StoreContract
         Assert.Equal(new[] { a, b }.Order(), await IdsAsync(Query("Patient", ("birthdate", "ge1900"), ("_id", $"{a},{b}"))));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Reference_and_compartment_conditions_find_a_patients_observations()
     {
-        if (Store is null) return;
         var (p1, p2, o1, o2, o3) = (NewId(), NewId(), NewId(), NewId(), NewId());
         await Store.CommitAsync(Batch(
             Version(Patient(p1, "One"), 1), Version(Patient(p2, "Two"), 1),
@@ -48,10 +46,9 @@ public abstract class SearchContract : StoreContract
         Assert.Equal([o2], await IdsAsync(Query("Observation", ("code:not", "2222-2"), ("subject", "Patient/" + p2))));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Resource_moved_to_another_patient_is_found_under_the_new_one_only()
     {
-        if (Store is null) return;
         var (p1, p2, o) = (NewId(), NewId(), NewId());
         await Store.CommitAsync(Batch(Version(Patient(p1, "One"), 1), Version(Patient(p2, "Two"), 1), Version(Observation(o, p1, "1111-1"), 1)), None);
         await Store.CommitAsync(Batch(Version(Observation(o, p2, "1111-1"), 2)), None);
@@ -62,10 +59,9 @@ public abstract class SearchContract : StoreContract
         Assert.Empty(await IdsAsync(Query("Observation", ("code", "1111-1"))));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Sort_by_lastUpdated_pages_through_every_match_once_with_total()
     {
-        if (Store is null) return;
         var ids = Enumerable.Range(0, 7).Select(_ => NewId()).ToList();
         foreach (var id in ids) await Store.CommitAsync(Batch(Version(Patient(id, "Paged"), 1)), None);
         await Store.CommitAsync(Batch(Version(Patient(NewId(), "Other"), 1)), None);
@@ -83,12 +79,11 @@ public abstract class SearchContract : StoreContract
         Assert.Equal(Enumerable.Reverse(ids), seen);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task A_total_if_known_is_exact_and_always_comes_with_a_page_that_holds_every_match()
     {
         // A store may also know the total of a longer search cheaply (SQLite counts up to 1,000 matches); if it
         // gives one, it is exact.
-        if (Store is null) return;
         foreach (var id in Enumerable.Range(0, 3).Select(_ => NewId())) await Store.CommitAsync(Batch(Version(Patient(id, "Known"), 1)), None);
         await Store.CommitAsync(Batch(Version(Patient(NewId(), "Other"), 1)), None);
         var query = Query("Patient", ("family", "known")) with { Total = TotalMode.IfKnown };
@@ -104,10 +99,9 @@ public abstract class SearchContract : StoreContract
         Assert.Equal(0, (await Store.SearchAsync(Query("Patient", ("family", "nobody")) with { Total = TotalMode.IfKnown }, None)).Total);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Missing_and_uri_conditions_test_presence_and_prefixes()
     {
-        if (Store is null) return;
         var (a, b) = (NewId(), NewId());
         var withoutBirth = Patient(b, "NoBirth");
         withoutBirth.BirthDate = null;
@@ -120,10 +114,9 @@ public abstract class SearchContract : StoreContract
         Assert.Empty(await IdsAsync(Query("ValueSet", ("url", "http://example.org/fhir/ValueSet"))));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Reindex_replaces_the_index_of_current_resources_batch_by_batch()
     {
-        if (Store is null) return;
         var ids = Enumerable.Range(0, 3).Select(_ => NewId()).ToList();
         foreach (var id in ids) await Store.CommitAsync(Batch(Version(Patient(id, "Before"), 1)), None);
         await Store.CommitAsync(Batch(Version(Observation(NewId(), ids[0], "1111-1"), 1)), None);

@@ -56,10 +56,9 @@ public abstract class SearchGraphContract : StoreUnderTest
     private Task CommitAsync(params Resource[] resources) =>
         Store!.CommitAsync(new WriteBatch(resources.Select(r => Version(r, 1)).ToList(), []), None);
 
-    [Fact]
+    [SkippableFact]
     public async Task Chains_of_any_depth_select_by_the_referenced_resources()
     {
-        if (Store is null) return;
         var (acme, other) = (Organization("Acme Health"), Organization("Other Clinic"));
         var (one, two) = (PatientOf("Chainley", acme), PatientOf("Linkwood", other));
         var (o1, o2) = (Observation(NewId(), one.Id!, "1111-1"), Observation(NewId(), two.Id!, "1111-1"));
@@ -76,10 +75,9 @@ public abstract class SearchGraphContract : StoreUnderTest
         Assert.Empty(await IdsAsync(Query("Observation", ("subject:Patient.name", "linkwood"))));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Has_selects_resources_referenced_by_matching_ones_also_nested()
     {
-        if (Store is null) return;
         var (acme, other) = (Organization("Acme"), Organization("Other"));
         var (one, two, three) = (PatientOf("One", acme), PatientOf("Two", other), PatientOf("Three", other));
         await CommitAsync(acme, other, one, two, three,
@@ -92,10 +90,9 @@ public abstract class SearchGraphContract : StoreUnderTest
         Assert.Equal(Keys(acme, other), await IdsAsync(Query("Organization", ("_has:Patient:organization:_has:Observation:patient:code", "1111-1"))));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Patient_record_holds_its_compartment_and_what_it_references_outside_any_compartment()
     {
-        if (Store is null) return;
         var acme = Organization("Acme");
         var unused = Organization("Unused");
         var doctor = new Practitioner { Id = NewId(), Name = [new HumanName { Family = "Doctor" }] };
@@ -118,10 +115,9 @@ public abstract class SearchGraphContract : StoreUnderTest
         Assert.Equal(7, total.Total);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Compartment_owner_condition_selects_the_records_of_the_patients_it_picks()
     {
-        if (Store is null) return;
         var (acme, other) = (Organization("Acme"), Organization("Other"));
         var (one, two) = (PatientOf("One", acme), PatientOf("Two", other));
         var (o1, o2, visit) = (Observation(NewId(), one.Id!, "1111-1"), Observation(NewId(), two.Id!, "1111-1"), EncounterOf(one));
@@ -133,10 +129,9 @@ public abstract class SearchGraphContract : StoreUnderTest
         Assert.Empty(await IdsAsync(new SearchQuery(null, [nobody], 5)));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Include_and_revinclude_add_each_referenced_or_referring_resource_once()
     {
-        if (Store is null) return;
         var acme = Organization("Acme");
         var parent = Organization("Parent");
         acme.PartOf = new ResourceReference($"Organization/{parent.Id}");
@@ -171,10 +166,9 @@ public abstract class SearchGraphContract : StoreUnderTest
         Assert.Empty(await Included("Observation", ("_include", "Observation:subject"), ("code", "9999-9")));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Long_intermediate_id_lists_give_the_same_answers_page_by_page()
     {
-        if (Store is null) return;
         var organization = Organization("Many");
         var patients = Enumerable.Range(0, 9).Select(_ => PatientOf("Manyfold", organization)).ToList();
         var observations = patients.Select(p => Observation(NewId(), p.Id!, "3333-3")).ToList();

@@ -53,10 +53,9 @@ public abstract class SearchValueContract : StoreUnderTest
         return observation;
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Number_prefixes_compare_values_and_precision_ranges()
     {
-        if (Store is null) return;
         var (half, high, whole, zero) = (NewId(), NewId(), NewId(), NewId());
         await CommitAsync(
             Risk(half, new FhirDecimal(0.5m)), Risk(high, new FhirDecimal(0.85m)), Risk(whole, new FhirDecimal(100m)), Risk(zero, new FhirDecimal(0m)));
@@ -75,10 +74,9 @@ public abstract class SearchValueContract : StoreUnderTest
         Assert.Equal(new[] { half, high }.Order(), await IdsAsync("RiskAssessment", ("probability", "ap0.5,0.85")));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Quantity_matches_system_code_unit_and_canonical_ucum_values()
     {
-        if (Store is null) return;
         var (mg, ug, other, kg, money) = (NewId(), NewId(), NewId(), NewId(), NewId());
         await CommitAsync(
             Measured(mg, new Quantity(5.4m, "mg", Ucum)),
@@ -98,10 +96,9 @@ public abstract class SearchValueContract : StoreUnderTest
         Assert.Equal([other], await IdsAsync("Observation", ("value-quantity", "5.4|http://example.org/units|mg")));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Composite_components_must_hold_on_the_same_occurrence()
     {
-        if (Store is null) return;
         var (pressure, other) = (NewId(), NewId());
         var observation = Observation(pressure, "p", "85354-9");
         observation.Component =
@@ -118,10 +115,9 @@ public abstract class SearchValueContract : StoreUnderTest
         Assert.Empty(await IdsAsync("Observation", ("code-value-quantity", "85354-9$120")));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Token_text_modifier_matches_word_starts_of_the_display()
     {
-        if (Store is null) return;
         var (heart, other) = (NewId(), NewId());
         await CommitAsync(
             Measured(heart, new Quantity(70m, "/min", Ucum), "8867-4", "Heart rate"),
@@ -133,10 +129,9 @@ public abstract class SearchValueContract : StoreUnderTest
         Assert.Equal(new[] { heart, other }.Order(), await IdsAsync("Observation", ("code:text", "temp,hea")));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Date_ap_prefix_matches_values_near_the_search_date()
     {
-        if (Store is null) return;
         var (exact, near, far) = (NewId(), NewId(), NewId());
         var nearby = Patient(near, "Near");
         nearby.BirthDate = "1979-01-01";
@@ -147,10 +142,9 @@ public abstract class SearchValueContract : StoreUnderTest
         Assert.Equal([far], await IdsAsync("Patient", ("birthdate", "ap1950-01-02")));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Text_and_content_match_whole_words_and_phrases_of_the_narrative_or_all_text()
     {
-        if (Store is null) return;
         var (noted, plain) = (NewId(), NewId());
         var patient = Patient(noted, "Chalmers");
         patient.Text = new Narrative { Status = Narrative.NarrativeStatus.Generated, Div = "<div xmlns=\"http://www.w3.org/1999/xhtml\">Heart-rate monitoring for <b>Ådam</b></div>" };
@@ -168,10 +162,9 @@ public abstract class SearchValueContract : StoreUnderTest
         Assert.Equal([noted], await IdsAsync("Patient", ("_content", "generated")));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Sort_by_string_date_and_several_keys_orders_by_lowest_or_highest_value_with_missing_last_across_pages()
     {
-        if (Store is null) return;
         var ids = Ids(6);
         Patient Person(int i, string? birth, params string[] families)
         {
@@ -200,10 +193,9 @@ public abstract class SearchValueContract : StoreUnderTest
         await Expect(Order(4, 1, 5, 3, 0, 2), 3, "birthdate,-_lastUpdated");
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Sorted_pages_follow_the_cursor_so_later_writes_before_it_shift_nothing()
     {
-        if (Store is null) return;
         var ids = Ids(7);
         Patient Person(int i, string family, string? birth)
         {
@@ -231,10 +223,9 @@ public abstract class SearchValueContract : StoreUnderTest
         Assert.Equal([ids[4], ids[2], ids[0], ids[3], ids[6]], rest);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Sort_by_token_number_quantity_reference_and_uri_pages_in_the_same_order()
     {
-        if (Store is null) return;
         var o = Ids(5);
         var twoCodes = Measured(o[1], new Quantity(120m, "mg", Ucum), "1111-1");
         twoCodes.Code.Coding.Add(new Coding("http://loinc.org", "9999-9"));

@@ -8,7 +8,7 @@ public sealed class SqliteStoreTests : SearchContract, IDisposable
 {
     private readonly SqliteTestFolder _store = new();
 
-    protected override Task<IResourceStore?> OpenAsync() => _store.OpenAsync();
+    protected override Task<IResourceStore> OpenAsync() => _store.OpenAsync();
 
     public void Dispose() => _store.Dispose();
 

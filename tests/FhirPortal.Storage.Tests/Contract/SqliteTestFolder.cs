@@ -7,10 +7,10 @@ public sealed class SqliteTestFolder : IDisposable
 {
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "fhirportal-store-tests", Guid.NewGuid().ToString("N"));
 
-    public Task<IResourceStore?> OpenAsync()
+    public Task<IResourceStore> OpenAsync()
     {
         Directory.CreateDirectory(_folder);
-        return Task.FromResult<IResourceStore?>(new SqliteResourceStore(Path.Combine(_folder, "store.db"), TestResources.Registry));
+        return Task.FromResult<IResourceStore>(new SqliteResourceStore(Path.Combine(_folder, "store.db"), TestResources.Registry));
     }
 
     public void Dispose()

@@ -9,10 +9,9 @@ namespace FhirPortal.Storage.Tests.Contract;
 /// </summary>
 public abstract class StoreContract : StoreUnderTest
 {
-    [Fact]
+    [SkippableFact]
     public async Task Created_resource_reads_back_as_the_exact_stored_json()
     {
-        if (Store is null) return;
         var write = Version(Patient(NewId(), "Chalmers"), 1);
         await Store.CommitAsync(Batch(write), None);
         var read = await Store.ReadAsync(write.Version.Key, None);
@@ -23,18 +22,16 @@ public abstract class StoreContract : StoreUnderTest
         Assert.Equal(write.Version.Json.ToArray(), read.Json.ToArray());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Read_of_a_resource_that_never_existed_returns_null()
     {
-        if (Store is null) return;
         Assert.Null(await Store.ReadAsync(new ResourceKey("Patient", NewId()), None));
         Assert.Null(await Store.ReadVersionAsync(new ResourceKey("Patient", NewId()), 1, None));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Update_keeps_every_version_readable()
     {
-        if (Store is null) return;
         var id = NewId();
         await Store.CommitAsync(Batch(Version(Patient(id, "First"), 1)), None);
         await Store.CommitAsync(Batch(Version(Patient(id, "Second"), 2)), None);
@@ -45,10 +42,9 @@ public abstract class StoreContract : StoreUnderTest
         Assert.Null(await Store.ReadVersionAsync(key, 3, None));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Delete_makes_a_tombstone_the_current_version()
     {
-        if (Store is null) return;
         var id = NewId();
         var key = new ResourceKey("Patient", id);
         await Store.CommitAsync(Batch(Version(Patient(id, "Gone"), 1)), None);
@@ -60,10 +56,9 @@ public abstract class StoreContract : StoreUnderTest
         Assert.Empty((await Store.SearchAsync(Query("Patient", ("_id", id)), None)).Entries);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Write_that_expects_a_stale_version_is_rejected_and_changes_nothing()
     {
-        if (Store is null) return;
         var id = NewId();
         await Store.CommitAsync(Batch(Version(Patient(id, "One"), 1)), None);
         await Assert.ThrowsAsync<WriteConflictException>(() => Store.CommitAsync(Batch(Version(Patient(id, "Again"), 1)), None));
@@ -73,10 +68,9 @@ public abstract class StoreContract : StoreUnderTest
         Assert.Contains("One", Text(current));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Concurrent_updates_of_the_same_version_let_exactly_one_win()
     {
-        if (Store is null) return;
         var id = NewId();
         await Store.CommitAsync(Batch(Version(Patient(id, "Base"), 1)), None);
         var attempts = Enumerable.Range(0, 6).Select(i => Task.Run(async () =>
@@ -98,10 +92,9 @@ public abstract class StoreContract : StoreUnderTest
         Assert.Contains("Writer" + Array.IndexOf(results, true), Text(current));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Batch_with_one_conflicting_write_stores_none_of_its_writes()
     {
-        if (Store is null) return;
         var (a, b, c) = (NewId(), NewId(), NewId());
         await Store.CommitAsync(Batch(Version(Patient(b, "Existing"), 1)), None);
         var batch = Batch(Version(Patient(a, "New"), 1), Version(Patient(b, "Stale"), 1), Version(Observation(c, a, "1234-5"), 1));
@@ -114,10 +107,9 @@ public abstract class StoreContract : StoreUnderTest
         Assert.Equal(2, (await Store.ReadAsync(new ResourceKey("Patient", b), None))!.VersionId);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Batch_across_patients_commits_every_write()
     {
-        if (Store is null) return;
         var (p1, p2, o1, o2) = (NewId(), NewId(), NewId(), NewId());
         await Store.CommitAsync(Batch(
             Version(Patient(p1, "One"), 1), Version(Patient(p2, "Two"), 1),
@@ -126,10 +118,9 @@ public abstract class StoreContract : StoreUnderTest
             Assert.Equal(1, (await Store.ReadAsync(key, None))!.VersionId);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Conditional_create_fails_when_its_criteria_match_at_commit()
     {
-        if (Store is null) return;
         var identifier = NewId();
         await Store.CommitAsync(Batch(Version(Patient(NewId(), "First", identifier), 1)), None);
         var criteria = SearchQuery.Criteria("Patient", Query("Patient", ("identifier", "urn:test|" + identifier)).Conditions);
@@ -141,10 +132,9 @@ public abstract class StoreContract : StoreUnderTest
         Assert.NotNull(await Store.ReadAsync(second.Version.Key, None));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Instance_history_lists_versions_newest_first_page_by_page()
     {
-        if (Store is null) return;
         var id = NewId();
         var key = new ResourceKey("Patient", id);
         await Store.CommitAsync(Batch(Version(Patient(id, "V1"), 1)), None);
@@ -158,10 +148,9 @@ public abstract class StoreContract : StoreUnderTest
         Assert.Null(second.NextCursor);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Type_history_since_an_instant_lists_only_later_versions_of_that_type()
     {
-        if (Store is null) return;
         var (a, b) = (NewId(), NewId());
         await Store.CommitAsync(Batch(Version(Patient(a, "Early"), 1)), None);
         var since = Now();
@@ -172,10 +161,9 @@ public abstract class StoreContract : StoreUnderTest
         Assert.Equal([(a, 2), (b, 1)], page.Entries.Select(e => (e.Key.Id, e.VersionId)));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Jobs_are_saved_replaced_read_and_listed_by_kind()
     {
-        if (Store is null) return;
         await Store.SaveJobAsync(new JobRecord("job-b", "reindex", "{\"n\":1}"), None);
         await Store.SaveJobAsync(new JobRecord("job-a", "reindex", "{\"n\":2}"), None);
         await Store.SaveJobAsync(new JobRecord("job-c", "export", "{}"), None);

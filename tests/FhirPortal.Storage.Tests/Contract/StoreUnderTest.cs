@@ -6,12 +6,12 @@ namespace FhirPortal.Storage.Tests.Contract;
 /// </summary>
 public abstract class StoreUnderTest : IAsyncLifetime
 {
-    /// <summary>The store under test; null outside CI when a store's service is unavailable (the test returns early).</summary>
-    protected IResourceStore? Store { get; private set; }
+    /// <summary>The store under test. A store whose service is unavailable fails the test in CI and skips it elsewhere (in <see cref="OpenAsync"/>).</summary>
+    protected IResourceStore Store { get; private set; } = null!;
 
     protected static CancellationToken None => CancellationToken.None;
 
-    protected abstract Task<IResourceStore?> OpenAsync();
+    protected abstract Task<IResourceStore> OpenAsync();
 
     public async Task InitializeAsync() => Store = await OpenAsync();
 

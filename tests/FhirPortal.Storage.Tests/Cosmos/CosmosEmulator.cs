@@ -5,23 +5,27 @@ namespace FhirPortal.Storage.Tests.Cosmos;
 
 /// <summary>
 /// The Cosmos emulator (<see cref="CosmosEmulatorProcess"/>) for a test collection. In CI (CI=true) a missing or
-/// failing emulator fails the tests; elsewhere they return early with <see cref="Unavailable"/> as the reason (run
-/// tests/cosmos-emulator/install.sh to set it up).
+/// failing emulator fails the tests; elsewhere they are reported as Skipped with <see cref="Unavailable"/> as the
+/// reason (run tests/cosmos-emulator/install.sh to set it up).
 /// </summary>
 public sealed class CosmosEmulator : IAsyncLifetime
 {
     private CosmosEmulatorProcess? _process;
 
-    public static bool InCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
-
     public string? Endpoint => _process?.Endpoint;
 
     public string? Unavailable { get; private set; }
 
-    /// <summary>Options for a container of its own (tests never see each other's data).</summary>
+    /// <summary>Skips the test (outside CI, where a missing emulator is allowed) when the emulator did not start.</summary>
+    public void SkipUnlessRunning()
+    {
+        if (Endpoint is null) throw new SkipException(Unavailable);
+    }
+
+    /// <summary>Options for a container of its own (tests never see each other's data); skips the test without an emulator.</summary>
     public CosmosStoreOptions NewContainer(TimeSpan? lease = null) => new()
     {
-        Endpoint = Endpoint ?? throw new InvalidOperationException(Unavailable),
+        Endpoint = Endpoint ?? throw new SkipException(Unavailable),
         Key = CosmosEmulatorProcess.Key,
         Database = CosmosEmulatorProcess.Database,
         Container = "c" + Guid.NewGuid().ToString("N"),
@@ -34,9 +38,9 @@ public sealed class CosmosEmulator : IAsyncLifetime
         {
             _process = await CosmosEmulatorProcess.StartAsync();
         }
-        catch (Exception e) when (!InCi)
+        catch (Exception e) when (!TestRequirements.InCi)
         {
-            Unavailable = "Skipped: the Cosmos emulator is not available (" + e.Message + ")";
+            Unavailable = "the Cosmos emulator is not available (" + e.Message + ")";
         }
     }
 

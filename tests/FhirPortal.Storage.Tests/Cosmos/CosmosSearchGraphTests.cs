@@ -7,8 +7,8 @@ namespace FhirPortal.Storage.Tests.Cosmos;
 [Collection(CosmosCollection.Name)]
 public sealed class CosmosSearchGraphTests(CosmosEmulator emulator) : SearchGraphContract
 {
-    protected override Task<IResourceStore?> OpenAsync() =>
-        Task.FromResult<IResourceStore?>(emulator.Endpoint is null ? null : new CosmosResourceStore(emulator.NewContainer()));
+    protected override Task<IResourceStore> OpenAsync() =>
+        Task.FromResult<IResourceStore>(new CosmosResourceStore(emulator.NewContainer()));
 
     // Two ids per query: the long-list test then runs each chain, _has, record and include as several merged queries.
     protected override IDisposable? SmallIdChunks() => CosmosIdChunks.UseChunkSize(2);

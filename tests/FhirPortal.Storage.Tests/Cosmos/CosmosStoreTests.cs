@@ -7,6 +7,6 @@ namespace FhirPortal.Storage.Tests.Cosmos;
 [Collection(CosmosCollection.Name)]
 public sealed class CosmosStoreTests(CosmosEmulator emulator) : SearchContract
 {
-    protected override Task<IResourceStore?> OpenAsync() =>
-        Task.FromResult<IResourceStore?>(emulator.Endpoint is null ? null : new CosmosResourceStore(emulator.NewContainer()));
+    protected override Task<IResourceStore> OpenAsync() =>
+        Task.FromResult<IResourceStore>(new CosmosResourceStore(emulator.NewContainer()));
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
+using FhirPortal.TestSupport;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 
@@ -17,11 +18,11 @@ public sealed class CosmosSyntheaTests(CosmosEmulator emulator)
 {
     private const int PatientBundles = 3;
 
-    [Fact]
+    [SkippableFact]
     public async Task Everything_and_export_over_Synthea_data_are_identical_on_SQLite_and_Cosmos()
     {
         var folder = SyntheaFolder();
-        if (folder is null || emulator.Endpoint is null) return;
+        emulator.SkipUnlessRunning();
         var data = Path.Combine(Path.GetTempPath(), "fhirportal-cosmos-synthea", Guid.NewGuid().ToString("N"));
         var cosmos = emulator.NewContainer();
         using var sqlite = new ServerHost(Path.Combine(data, "sqlite"));
@@ -153,8 +154,8 @@ public sealed class CosmosSyntheaTests(CosmosEmulator emulator)
         return byType;
     }
 
-    /// <summary>../shared/fixtures/synthea beside the checkout; in CI (CI=true) its absence fails the test instead of skipping it.</summary>
-    private static string? SyntheaFolder()
+    /// <summary>../shared/fixtures/synthea beside the checkout; in CI (CI=true) its absence fails the test, elsewhere it skips it.</summary>
+    private static string SyntheaFolder()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
@@ -163,8 +164,6 @@ public sealed class CosmosSyntheaTests(CosmosEmulator emulator)
                 if (Directory.Exists(candidate)) return Path.GetFullPath(candidate);
             }
         }
-        if (CosmosEmulator.InCi)
-            throw new InvalidOperationException("CI=true but ../shared/fixtures/synthea is missing (expected beside the checkout).");
-        return null;
+        throw TestRequirements.Missing("../shared/fixtures/synthea is missing (expected beside the checkout).");
     }
 }

@@ -19,10 +19,10 @@ public sealed class CosmosWriteRaceTests(CosmosEmulator emulator)
     /// A transaction large enough for part documents, interrupted at every write including its clean-up: a
     /// restarted store always starts (a committed record never outlives its parts) and the batch is all or nothing.
     /// </summary>
-    [Fact]
+    [SkippableFact]
     public async Task Large_transaction_interrupted_while_its_parts_are_deleted_leaves_a_store_that_starts()
     {
-        if (emulator.Endpoint is null) return;
+        emulator.SkipUnlessRunning();
         var options = emulator.NewContainer();
         var restartOptions = options.WithLease(TimeSpan.Zero);
         // 2 pointers, 2 parts, record (commit), 2 resources over their pointers, 2 part deletions, record deletion.
@@ -51,10 +51,10 @@ public sealed class CosmosWriteRaceTests(CosmosEmulator emulator)
     /// that pointer before the resource was applied and settles it only after the record is gone (it finds no
     /// record) must keep the pointer: its resource is at home, so the transaction had committed.
     /// </summary>
-    [Fact]
+    [SkippableFact]
     public async Task Late_settler_of_a_transaction_created_pointer_cannot_orphan_the_committed_resource()
     {
-        if (emulator.Endpoint is null) return;
+        emulator.SkipUnlessRunning();
         var options = emulator.NewContainer();
         var (p, q, o) = (NewId(), NewId(), NewId());
         using (var setup = new CosmosResourceStore(options)) await setup.CommitAsync(Batch(Version(Patient(p, "Home"), 1)), None);
@@ -95,10 +95,10 @@ public sealed class CosmosWriteRaceTests(CosmosEmulator emulator)
     /// Reindex rewrites locked current documents (keeping the lock), so a lock's owner may hold a stale ETag: when
     /// its transaction then aborts, the lock must still be released, not left to refuse writes until the lease ends.
     /// </summary>
-    [Fact]
+    [SkippableFact]
     public async Task Reindex_during_a_transaction_that_aborts_leaves_no_lock_behind()
     {
-        if (emulator.Endpoint is null) return;
+        emulator.SkipUnlessRunning();
         var options = emulator.NewContainer(TimeSpan.FromMinutes(5));
         using var store = new CosmosResourceStore(options);
         using var reindexer = new CosmosResourceStore(options);
@@ -141,10 +141,10 @@ public sealed class CosmosWriteRaceTests(CosmosEmulator emulator)
     /// takes its resource back. A reindex of that resource in between must not make the take-back a no-op: exactly
     /// the winners' resources are stored.
     /// </summary>
-    [Fact]
+    [SkippableFact]
     public async Task Losing_conditional_create_leaves_no_resource_even_when_it_was_reindexed_meanwhile()
     {
-        if (emulator.Endpoint is null) return;
+        emulator.SkipUnlessRunning();
         var options = emulator.NewContainer();
         using var one = new CosmosResourceStore(options);
         using var two = new CosmosResourceStore(options);
@@ -190,10 +190,10 @@ public sealed class CosmosWriteRaceTests(CosmosEmulator emulator)
     /// commit point while someone else rolls the transaction forward and the resource then moves to another patient
     /// (its old home document deleted), the owner's late create must not bring version 1 back in the old home.
     /// </summary>
-    [Fact]
+    [SkippableFact]
     public async Task Owner_applying_late_never_recreates_a_resource_that_moved_on()
     {
-        if (emulator.Endpoint is null) return;
+        emulator.SkipUnlessRunning();
         var options = emulator.NewContainer();
         var (p1, p2, q, o) = (NewId(), NewId(), NewId(), NewId());
         using (var setup = new CosmosResourceStore(options))

@@ -11,15 +11,10 @@ public sealed class SharedExamplesIndexingTests(ITestOutputHelper output)
     private static readonly BaseFhirJsonDeserializer Json = new(ModelInfo.ModelInspector,
         new DeserializerSettings().UsingMode(DeserializationMode.Ostrich));
 
-    [Fact]
+    [SkippableFact]
     public void Every_r4_example_indexes_without_exceptions()
     {
         var folder = Fixtures.Folder("examples");
-        if (folder is null)
-        {
-            output.WriteLine("../shared/fixtures/examples not found; skipped outside CI.");
-            return;
-        }
 
         var resources = new List<(string File, Resource Resource)>();
         foreach (var file in Directory.EnumerateFiles(folder, "*.json").Order())

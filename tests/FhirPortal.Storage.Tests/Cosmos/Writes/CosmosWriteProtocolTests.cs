@@ -56,10 +56,10 @@ public sealed class CosmosWriteProtocolTests(CosmosEmulator emulator)
         }),
     ];
 
-    [Fact]
+    [SkippableFact]
     public async Task One_resource_write_interrupted_after_any_number_of_writes_is_all_or_nothing_after_restart()
     {
-        if (emulator.Endpoint is null) return;
+        emulator.SkipUnlessRunning();
         var options = emulator.NewContainer();
         var restartOptions = options.WithLease(TimeSpan.Zero);
         foreach (var scenario in OneResourceWrites)
@@ -84,10 +84,10 @@ public sealed class CosmosWriteProtocolTests(CosmosEmulator emulator)
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task One_resource_writes_take_one_or_two_documents_and_leave_no_transaction_record()
     {
-        if (emulator.Endpoint is null) return;
+        emulator.SkipUnlessRunning();
         var options = emulator.NewContainer();
         var (p, o) = (NewId(), NewId());
         var tooFewFaults = new InjectedFaults();
@@ -114,10 +114,10 @@ public sealed class CosmosWriteProtocolTests(CosmosEmulator emulator)
         Assert.Equal(0, await CountAsync(options, "SELECT VALUE COUNT(1) FROM c WHERE c.kind = 'txn' OR c.kind = 'txnpart'"));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Create_that_never_wrote_its_resource_blocks_its_id_until_the_retention_has_passed()
     {
-        if (emulator.Endpoint is null) return;
+        emulator.SkipUnlessRunning();
         var options = emulator.NewContainer();
         var (p, o) = (NewId(), NewId());
         using (var setup = new CosmosResourceStore(options)) await setup.CommitAsync(Batch(Version(Patient(p, "One"), 1)), None);
@@ -138,10 +138,10 @@ public sealed class CosmosWriteProtocolTests(CosmosEmulator emulator)
         Assert.Single((await store.SearchAsync(new SearchQuery("Observation", [new CompartmentCondition("Patient", p)], 10), None)).Entries);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Racing_conditional_creates_with_the_same_criteria_store_exactly_one_resource()
     {
-        if (emulator.Endpoint is null) return;
+        emulator.SkipUnlessRunning();
         var options = emulator.NewContainer();
         var identifier = NewId();
         var criteria = SearchQuery.Criteria("Patient", Query("Patient", ("identifier", "urn:test|" + identifier)).Conditions);
@@ -175,10 +175,10 @@ public sealed class CosmosWriteProtocolTests(CosmosEmulator emulator)
         await Assert.ThrowsAsync<WriteConflictException>(() => two.CommitAsync(new WriteBatch([Version(Patient(NewId(), "Late", identifier), 1)], [criteria]), None));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Conditional_create_takes_two_writes_and_after_a_crash_at_any_point_leaves_nothing_locked()
     {
-        if (emulator.Endpoint is null) return;
+        emulator.SkipUnlessRunning();
         var options = emulator.NewContainer();
         WriteBatch Conditional(string identifier, string? patient = null) => new(
             [patient is null ? Version(Patient(NewId(), "C", identifier), 1) : Version(Observation(NewId(), patient, identifier), 1)],
@@ -208,10 +208,10 @@ public sealed class CosmosWriteProtocolTests(CosmosEmulator emulator)
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Aborted_transaction_records_are_swept_after_their_retention_and_nothing_else_is()
     {
-        if (emulator.Endpoint is null) return;
+        emulator.SkipUnlessRunning();
         var options = emulator.NewContainer();
         var (p1, p2) = (NewId(), NewId());
         var faults = new InjectedFaults();
@@ -245,10 +245,10 @@ public sealed class CosmosWriteProtocolTests(CosmosEmulator emulator)
         Assert.Equal(2, (await store.HistoryAsync(new HistoryQuery("Patient", p1, null, null, null, 10, null), None)).Entries.Count);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task History_at_returns_the_versions_current_during_the_span_on_every_level_and_page()
     {
-        if (emulator.Endpoint is null) return;
+        emulator.SkipUnlessRunning();
         using var store = new CosmosResourceStore(emulator.NewContainer());
         var t0 = new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
         var (a, b) = (NewId(), NewId());
@@ -281,10 +281,10 @@ public sealed class CosmosWriteProtocolTests(CosmosEmulator emulator)
         Assert.Empty(await At(null, null, t0.AddSeconds(-1), t0));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Previous_cursor_walks_back_to_the_first_page_in_either_sort_direction()
     {
-        if (emulator.Endpoint is null) return;
+        emulator.SkipUnlessRunning();
         using var store = new CosmosResourceStore(emulator.NewContainer());
         var ids = Enumerable.Range(0, 7).Select(i => $"p{i}-{NewId()}").Order(StringComparer.Ordinal).ToList();
         foreach (var id in ids) await store.CommitAsync(Batch(Version(Patient(id, "Same"), 1)), None);

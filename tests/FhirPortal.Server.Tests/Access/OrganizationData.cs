@@ -1,13 +1,7 @@
 using System.Net.Http.Headers;
-using System.Text;
-using FhirPortal.Core;
-using FhirPortal.Core.Access;
-using FhirPortal.Core.Interactions;
-using FhirPortal.Core.Serialization;
 using FhirPortal.Server.Tests.Access;
 using FhirPortal.Server.Tests.Validation;
-using FhirPortal.Storage;
-using Microsoft.Extensions.DependencyInjection;
+using static FhirPortal.Server.Tests.SeedResources;
 
 namespace FhirPortal.Server.Tests.Accounts;
 
@@ -57,27 +51,6 @@ public sealed class OrganizationData : IAsyncLifetime
         }
         await SeedAsync(Host.Services, resources);
     }
-
-    /// <summary>Writes resources as the server itself (no token, no scope limits).</summary>
-    public static async Task SeedAsync(IServiceProvider root, IEnumerable<string> resources)
-    {
-        using var scope = root.CreateScope();
-        var services = scope.ServiceProvider;
-        var (update, parser) = (services.GetRequiredService<UpdateInteraction>(), services.GetRequiredService<FhirParser>());
-        using var _ = services.GetRequiredService<CallerContext>().Use(Caller.Server);
-        foreach (var json in resources)
-        {
-            var resource = parser.ParseJson(Encoding.UTF8.GetBytes(json));
-            var key = new ResourceKey(resource.TypeName, resource.Id!);
-            await update.UpdateAsync(key, resource, null, CancellationToken.None);
-        }
-    }
-
-    /// <summary>JSON written with single quotes (none of the values here contain one).</summary>
-    public static string J(string json) => json.Replace('\'', '"');
-
-    public static string OrganizationJson(string id, string type) =>
-        J($"{{'resourceType':'Organization','id':'{id}','name':'{id}','type':[{{'coding':[{{'system':'http://terminology.hl7.org/CodeSystem/organization-type','code':'{type}'}}]}}]}}");
 
     private static string Coverage(string id, string patient, string parties) =>
         J($"{{'resourceType':'Coverage','id':'{id}','status':'active','beneficiary':{{'reference':'Patient/{patient}'}},{parties}}}");

@@ -14,10 +14,10 @@ public sealed class CosmosTransactionTests(CosmosEmulator emulator)
 {
     private static CancellationToken None => CancellationToken.None;
 
-    [Fact]
+    [SkippableFact]
     public async Task Batch_interrupted_after_any_number_of_writes_is_all_or_nothing_after_restart()
     {
-        if (emulator.Endpoint is null) return;
+        emulator.SkipUnlessRunning();
         var options = emulator.NewContainer();
         // A restarted instance may abort transactions whose owner died at once: its lease has run out.
         var restartOptions = options.WithLease(TimeSpan.Zero);
@@ -52,10 +52,10 @@ public sealed class CosmosTransactionTests(CosmosEmulator emulator)
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Lock_of_a_live_transaction_makes_a_competing_write_conflict_until_its_lease_ends()
     {
-        if (emulator.Endpoint is null) return;
+        emulator.SkipUnlessRunning();
         var options = emulator.NewContainer();
         var (id, other) = ("a" + NewId(), "b" + NewId()); // locked in partition-key order: id first
         var faults = new InjectedFaults();
@@ -76,10 +76,10 @@ public sealed class CosmosTransactionTests(CosmosEmulator emulator)
         Assert.Contains("Won", Text((await expired.ReadAsync(new("Patient", id), None))!));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Resource_too_large_for_one_document_is_refused_and_its_batch_leaves_nothing()
     {
-        if (emulator.Endpoint is null) return;
+        emulator.SkipUnlessRunning();
         using var store = new CosmosResourceStore(emulator.NewContainer());
         var (small, large) = (NewId(), NewId());
         var binary = new Hl7.Fhir.Model.Binary { Id = large, ContentType = "application/pdf", Data = new byte[1_700_000] };

@@ -6,7 +6,7 @@ using FhirPortal.Auth.Data;
 using FhirPortal.Server.Tests.Auth;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
-using static FhirPortal.Server.Tests.Accounts.OrganizationData;
+using static FhirPortal.Server.Tests.SeedResources;
 
 namespace FhirPortal.Server.Tests.Accounts;
 

@@ -1,3 +1,5 @@
+using FhirPortal.TestSupport;
+
 namespace FhirPortal.Search.Tests;
 
 internal static class Indexing
@@ -7,14 +9,12 @@ internal static class Indexing
 }
 
 /// <summary>
-/// Finds ../shared/fixtures beside the checkout. With CI=true a missing folder fails the test; elsewhere tests that
-/// need it return early.
+/// Finds ../shared/fixtures beside the checkout. With CI=true a missing folder fails the test; elsewhere the test is
+/// reported as Skipped.
 /// </summary>
 internal static class Fixtures
 {
-    public static bool InCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
-
-    public static string? Folder(string subfolder)
+    public static string Folder(string subfolder)
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
@@ -23,7 +23,6 @@ internal static class Fixtures
             if (Directory.Exists(path)) return path;
             break;
         }
-        if (InCi) throw new InvalidOperationException($"CI=true but ../shared/fixtures/{subfolder} is missing beside the checkout.");
-        return null;
+        throw TestRequirements.Missing($"../shared/fixtures/{subfolder} is missing beside the checkout.");
     }
 }

@@ -1,8 +1,10 @@
+using FhirPortal.TestSupport;
+
 namespace FhirPortal.Server.Tests.Browser;
 
 /// <summary>
 /// Locates what the browser tests need beyond the .NET SDK, all installed by test.sh: the Debian Chromium and the
-/// npm packages under tests/browser. In CI (CI=true) anything missing is a failure; elsewhere the tests return early.
+/// npm packages under tests/browser. In CI (CI=true) anything missing is a failure; elsewhere the tests are reported as Skipped.
 /// </summary>
 public static class BrowserTooling
 {
@@ -11,19 +13,15 @@ public static class BrowserTooling
     /// <summary>tests/browser in the checkout (its package.json pins the third-party SMART client).</summary>
     public static string? AppDirectory { get; } = FindAppDirectory();
 
-    /// <summary>The path of an installed npm package file, or null (with the reason) outside CI when Chromium or the file is missing.</summary>
-    public static string? Require(string nodeModulesFile, out string? skipReason)
+    /// <summary>The path of an installed npm package file; when Chromium or the file is missing, fails the test in CI and skips it elsewhere.</summary>
+    public static string Require(string nodeModulesFile)
     {
-        skipReason = null;
         var file = AppDirectory is null ? null : Path.Combine(AppDirectory, "node_modules", nodeModulesFile);
         var missing = new List<string>();
         if (!File.Exists(Chromium)) missing.Add($"{Chromium} (Debian package chromium)");
         if (file is null || !File.Exists(file)) missing.Add($"tests/browser/node_modules/{nodeModulesFile} (npm ci in tests/browser)");
-        if (missing.Count == 0) return file;
-        var message = $"Browser test needs {string.Join(" and ", missing)}; ./test.sh installs them.";
-        if (SharedFixtures.InCi) throw new InvalidOperationException("CI=true but " + message);
-        skipReason = "Skipped: " + message;
-        return null;
+        if (file is not null && missing.Count == 0) return file;
+        throw TestRequirements.Missing($"the browser test needs {string.Join(" and ", missing)}; ./test.sh installs them.");
     }
 
     private static string? FindAppDirectory()
