@@ -106,7 +106,8 @@ public sealed class ResourceValidator(ConformanceResources resources, Validation
         return [.. issues.DistinctBy(i => (i.Severity, i.Expression.FirstOrDefault(), i.Diagnostics))];
     }
 
-    private ValidationEngine Engine()
+    /// <summary>The engine of the current conformance generation (a new one after any conformance change).</summary>
+    internal ValidationEngine Engine()
     {
         var engine = _engine;
         if (engine is not null && engine.Generation == resources.Generation) return engine;

@@ -25,6 +25,7 @@ internal sealed class ValidationEngine : IElementSchemaResolver
 
     private readonly ConformanceResources _resources;
     private readonly IElementSchemaResolver _storedSchemas;
+    private readonly ConcurrentDictionary<Canonical, ElementSchema?> _storedCache = new();
 
     public ValidationEngine(ConformanceResources resources)
     {
@@ -33,11 +34,14 @@ internal sealed class ValidationEngine : IElementSchemaResolver
         Resolver = new CachedResolver(new MultiResolver(new StoredView(resources), ConformanceResources.Core));
         Terminology = TerminologyServiceFactory.CreateDefaultForCore(Resolver, new ValueSetExpanderSettings { MaxExpansionSize = MaxExpansion });
         _codes = new CachedCodeValidation(Terminology);
-        _storedSchemas = StructureDefinitionToElementSchemaResolver.CreatedCached(Resolver, new ConcurrentDictionary<Canonical, ElementSchema?>());
+        _storedSchemas = StructureDefinitionToElementSchemaResolver.CreatedCached(Resolver, _storedCache);
     }
 #pragma warning restore ExperimentalApi
 
     public long Generation { get; }
+
+    /// <summary>The stored profiles whose schemas this engine has compiled so far (each on its first use or by the warm-up).</summary>
+    public IEnumerable<string> CompiledStoredProfiles => _storedCache.Keys.Select(c => c.ToString());
 
     /// <summary>Stored then core conformance resources, StructureDefinitions with snapshots.</summary>
     public IAsyncResourceResolver Resolver { get; }

@@ -134,4 +134,45 @@ public sealed class ValidateOperationTests : IDisposable
         Assert.Equal(HttpStatusCode.NoContent, (await _client.DeleteAsync("StructureDefinition/needs-active")).StatusCode);
         Assert.Equal(HttpStatusCode.Created, (await _client.PostAsync("Device", Fhir.Body(device))).StatusCode);
     }
+
+    private static string DeviceProfile(string differential) =>
+        $$$"""{"resourceType":"StructureDefinition","id":"device-rules","url":"http://example.org/StructureDefinition/device-rules","name":"DeviceRules","status":"active","kind":"resource","abstract":false,"type":"Device","baseDefinition":"http://hl7.org/fhir/StructureDefinition/Device","derivation":"constraint","differential":{"element":[{{{differential}}}]}}""";
+
+    [Fact]
+    public async Task Profile_changed_through_the_API_takes_effect_on_the_next_validation()
+    {
+        const string device = """{"resourceType":"Device","meta":{"profile":["http://example.org/StructureDefinition/device-rules"]},"status":"active"}""";
+        const string status = """{"id":"Device.status","path":"Device.status","min":1}""";
+        const string lot = """{"id":"Device.lotNumber","path":"Device.lotNumber","min":1}""";
+        async Task<List<string>> ErrorsAsync() =>
+            Issues(await (await _client.PostAsync("Device/$validate", Fhir.Body(device))).ReadJsonAsync(), "error")
+                .Select(i => i["expression"]![0]!.GetValue<string>()).ToList();
+
+        Assert.Equal(HttpStatusCode.Created, (await _client.PutAsync("StructureDefinition/device-rules", Fhir.Body(DeviceProfile(status)))).StatusCode);
+        Assert.Empty(await ErrorsAsync()); // the profile's schema is compiled and cached now
+        Assert.Equal(HttpStatusCode.OK, (await _client.PutAsync("StructureDefinition/device-rules", Fhir.Body(DeviceProfile(status + "," + lot)))).StatusCode);
+        Assert.Equal(["Device.lotNumber"], await ErrorsAsync());
+        Assert.Equal(HttpStatusCode.OK, (await _client.PutAsync("StructureDefinition/device-rules", Fhir.Body(DeviceProfile(status)))).StatusCode);
+        Assert.Empty(await ErrorsAsync());
+    }
+
+    [Fact]
+    public async Task ValueSet_changed_through_the_API_takes_effect_on_the_next_validation()
+    {
+        const string codeSystem = """{"resourceType":"CodeSystem","id":"colours","url":"http://example.org/CodeSystem/colours","status":"active","content":"complete","concept":[{"code":"red"},{"code":"green"}]}""";
+        static string ValueSet(string codes) =>
+            $$$"""{"resourceType":"ValueSet","id":"colours","url":"http://example.org/ValueSet/colours","status":"active","compose":{"include":[{"system":"http://example.org/CodeSystem/colours","concept":[{{{codes}}}]}]}}""";
+        const string binding = """{"id":"Device.type","path":"Device.type","binding":{"strength":"required","valueSet":"http://example.org/ValueSet/colours"}}""";
+        const string device = """{"resourceType":"Device","meta":{"profile":["http://example.org/StructureDefinition/device-rules"]},"type":{"coding":[{"system":"http://example.org/CodeSystem/colours","code":"green"}]}}""";
+        async Task<List<string>> ErrorsAsync() =>
+            Issues(await (await _client.PostAsync("Device/$validate", Fhir.Body(device))).ReadJsonAsync(), "error")
+                .Select(i => i["expression"]![0]!.GetValue<string>()).ToList();
+
+        Assert.Equal(HttpStatusCode.Created, (await _client.PutAsync("CodeSystem/colours", Fhir.Body(codeSystem))).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await _client.PutAsync("ValueSet/colours", Fhir.Body(ValueSet("""{"code":"red"},{"code":"green"}""")))).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await _client.PutAsync("StructureDefinition/device-rules", Fhir.Body(DeviceProfile(binding)))).StatusCode);
+        Assert.Empty(await ErrorsAsync()); // green is in the ValueSet, and that answer is remembered
+        Assert.Equal(HttpStatusCode.OK, (await _client.PutAsync("ValueSet/colours", Fhir.Body(ValueSet("""{"code":"red"}""")))).StatusCode);
+        Assert.Equal(["Device.type"], await ErrorsAsync());
+    }
 }
