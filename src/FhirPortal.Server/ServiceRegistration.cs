@@ -1,3 +1,4 @@
+using FhirPortal.Core.Terminology;
 using FhirPortal.Core;
 using FhirPortal.Core.SearchParameters;
 using FhirPortal.Core.Interactions;
@@ -48,6 +49,10 @@ internal static class ServiceRegistration
         services.AddSingleton<PatchInteraction>();
         services.AddSingleton<DeleteInteraction>();
         services.AddSingleton<HistoryInteraction>();
+        services.AddSingleton<TerminologyEngine>();
+        services.AddSingleton<SearchTerminology>();
+        services.AddSingleton<ConceptMaps>();
+        services.AddSingleton<TerminologyOperations>();
         services.AddSingleton<SearchExpansion>();
         services.AddSingleton<SearchInteraction>();
         services.AddSingleton<EntryExecutor>();
