@@ -1,9 +1,9 @@
-using FhirPortal.Core.Terminology;
 using FhirPortal.Core;
 using FhirPortal.Core.SearchParameters;
 using FhirPortal.Core.Interactions;
 using FhirPortal.Core.Operations;
 using FhirPortal.Core.Serialization;
+using FhirPortal.Core.Terminology;
 using FhirPortal.Search;
 using FhirPortal.Storage;
 using FhirPortal.Storage.Sqlite;

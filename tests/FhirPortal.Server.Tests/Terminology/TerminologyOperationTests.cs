@@ -207,6 +207,15 @@ public sealed class TerminologyOperationTests(TerminologyHost server) : IClassFi
     }
 
     [Fact]
+    public async Task Swagger_lists_the_operations()
+    {
+        using var client = server.Host.CreateClient();
+        var paths = (await (await client.GetAsync("/swagger/v1/swagger.json")).ReadJsonAsync())["paths"]!.AsObject();
+        foreach (var path in new[] { "/fhir/ValueSet/$expand", "/fhir/ValueSet/{id}/$validate-code", "/fhir/CodeSystem/$lookup", "/fhir/ConceptMap/{id}/$translate" })
+            Assert.True(paths.ContainsKey(path), path);
+    }
+
+    [Fact]
     public async Task Capability_statement_declares_the_operations()
     {
         var (_, statement) = await server.CallAsync("metadata");
