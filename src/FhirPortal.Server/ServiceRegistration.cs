@@ -3,6 +3,7 @@ using FhirPortal.Core.SearchParameters;
 using FhirPortal.Core.Interactions;
 using FhirPortal.Core.Operations;
 using FhirPortal.Core.Serialization;
+using FhirPortal.Core.Terminology;
 using FhirPortal.Search;
 using FhirPortal.Storage;
 using FhirPortal.Storage.Sqlite;
@@ -48,6 +49,10 @@ internal static class ServiceRegistration
         services.AddSingleton<PatchInteraction>();
         services.AddSingleton<DeleteInteraction>();
         services.AddSingleton<HistoryInteraction>();
+        services.AddSingleton<TerminologyEngine>();
+        services.AddSingleton<SearchTerminology>();
+        services.AddSingleton<ConceptMaps>();
+        services.AddSingleton<TerminologyOperations>();
         services.AddSingleton<SearchExpansion>();
         services.AddSingleton<SearchInteraction>();
         services.AddSingleton<EntryExecutor>();

@@ -32,7 +32,7 @@ public sealed class AccessPolicy(SearchQueryParser parser, SearchIndexer indexer
             var q = parsed.Query;
             var usable = parsed.Unsupported.Count == 0 && q.Includes.Count == 0 && q.RevIncludes.Count == 0 && q.Sort.Count == 0
                          && q.Cursor is null && q.Conditions.Count > 0
-                         && !q.Conditions.Any(c => c is ValueSetCondition or ListCondition);
+                         && !q.Conditions.Any(c => c is TerminologyCondition or ListCondition);
             return usable ? q.Conditions : null;
         }
         catch (SearchParameterException)

@@ -30,8 +30,8 @@ public sealed class ConditionalCriteria(SearchQueryParser parser)
             throw FhirOutcomeException.BadRequest(
                 $"Conditional criteria use parameters this server cannot search {resourceType} by: {string.Join(", ", parsed.Unsupported)}.");
         // Criteria are re-checked inside the commit, where no other resource can be read to expand them.
-        if (parsed.Query.Conditions.Any(c => c is ValueSetCondition or ListCondition))
-            throw FhirOutcomeException.BadRequest("Conditional criteria cannot use :in, :not-in or _list.");
+        if (parsed.Query.Conditions.Any(c => c is TerminologyCondition or ListCondition))
+            throw FhirOutcomeException.BadRequest("Conditional criteria cannot use :in, :not-in, :below, :above or _list.");
         return SearchQuery.Criteria(resourceType, parsed.Query.Conditions);
     }
 

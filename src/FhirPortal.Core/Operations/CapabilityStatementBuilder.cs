@@ -34,7 +34,7 @@ public sealed class CapabilityStatementBuilder(SearchParameterRegistry registry,
     private static readonly Dictionary<SearchParamType, string> ModifierNotes = new()
     {
         [SearchParamType.String] = "Modifiers: :exact, :contains, :missing (default: starts-with, case- and accent-insensitive).",
-        [SearchParamType.Token] = "Modifiers: :not, :text, :of-type (identifiers), :in and :not-in (ValueSets stored on this server), :missing; values code, system|code, |code, system|.",
+        [SearchParamType.Token] = "Modifiers: :not, :text, :of-type (identifiers), :in and :not-in (ValueSets stored here or in the R4 core package), :below and :above (system|code in a CodeSystem with a hierarchy), :missing; at most 1,000 codes per condition; values code, system|code, |code, system|.",
         [SearchParamType.Reference] = "Modifiers: :[Type], :identifier, :missing; values id, Type/id or an absolute URL; chaining (param:Type.param) supported.",
         [SearchParamType.Uri] = "Modifiers: :above, :below, :missing.",
         [SearchParamType.Date] = "Modifier: :missing; prefixes eq, ne, gt, lt, ge, le, sa, eb, ap.",
@@ -47,8 +47,8 @@ public sealed class CapabilityStatementBuilder(SearchParameterRegistry registry,
         "Search: every parameter listed per type, plus _id, _lastUpdated, _tag, _profile, _security, _source, _text, _content " +
         "on all types; comma = OR, repeating a parameter = AND. Modifiers: string :exact/:contains; token :not/:text/:of-type; " +
         "reference :[Type]/:identifier and chains (subject:Patient.name=x) and reverse chains (_has:Type:ref:param=x); " +
-        "token :in/:not-in against ValueSets stored here; _list=id; uri :above/:below; :missing on every type. " +
-        "Not supported: token :above/:below, _filter, _query, _contained, special parameters. Result parameters: _count, _sort, " +
+        "token :in/:not-in (stored or core ValueSets) and :below/:above (CodeSystem hierarchy); _list=id; uri :above/:below; " +
+        ":missing on every type. Not supported: _filter, _query, _contained, special parameters. Result parameters: _count, _sort, " +
         "_total, _include, _revinclude (with :iterate), _summary, _elements. System search: GET [base]?_type=A,B&... " +
         "Custom SearchParameter resources take effect on write; POST [base]/$reindex, [base]/[type]/$reindex (async, 202 + " +
         "Content-Location) and [base]/[type]/[id]/$reindex backfill existing resources.";
@@ -86,6 +86,7 @@ public sealed class CapabilityStatementBuilder(SearchParameterRegistry registry,
             rest.Resource.Add(ForType(type, declared[type], revIncludes.GetValueOrDefault(type) ?? []));
         PatientDataOperations.Declare(rest);
         MetaOperationDeclaration.Declare(rest);
+        TerminologyOperationDeclaration.Declare(rest);
 
         var statement = new CapabilityStatement
         {

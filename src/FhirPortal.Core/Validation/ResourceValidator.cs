@@ -26,6 +26,9 @@ public sealed class ResourceValidator(ConformanceResources resources, Validation
     public ValidationSettings Settings => settings;
     public ConformanceResources Resources => resources;
 
+    /// <summary>The current generation's resolver (stored, then core conformance resources), shared with terminology.</summary>
+    internal Hl7.Fhir.Specification.Source.IAsyncResourceResolver Resolver => Engine().Resolver;
+
     /// <summary>Whether a write of this resource is validated: it claims a profile, or its type requires one.</summary>
     public bool AppliesOnWrite(Resource resource) =>
         resource.Meta?.Profile.Any() == true || settings.RequiredProfiles.ContainsKey(resource.TypeName);

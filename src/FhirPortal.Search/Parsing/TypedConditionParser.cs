@@ -77,8 +77,13 @@ internal static class TypedConditionParser
                 if (alternatives.Count != 1)
                     throw new SearchParameterException($"'{raw}' takes one ValueSet (a canonical URL or ValueSet/id).", raw);
                 return new ValueSetCondition(name, SearchValueSyntax.Unescape(alternatives[0]), modifier == "not-in");
+            case "above" or "below":
+                var codes = alternatives.Select(a => ParseToken(a, raw)).ToList();
+                if (codes.Any(c => c.Rule != SystemRule.Exact || string.IsNullOrEmpty(c.Code)))
+                    throw new SearchParameterException($"'{raw}' takes system|code values (subsumption is within one CodeSystem).", raw);
+                return new SubsumptionCondition(name, codes, modifier == "above");
             default:
-                return null; // :above, :below (need subsumption from a terminology service)
+                return null;
         }
     }
 

@@ -131,10 +131,19 @@ public sealed record TextCondition(bool NarrativeOnly, string Query) : SearchCon
 public sealed record CompartmentCondition(string CompartmentType, string Id) : SearchCondition;
 
 /// <summary>
-/// <c>code:in=ValueSet</c> / <c>:not-in</c>: Core expands the ValueSet stored on the server into a plain
-/// <see cref="TokenCondition"/> before the store sees the query.
+/// A token condition that needs terminology: Core turns it into a plain <see cref="TokenCondition"/> (a set of
+/// system|code) before the store sees the query.
 /// </summary>
-public sealed record ValueSetCondition(string Param, string ValueSet, bool Not) : SearchCondition;
+public abstract record TerminologyCondition(string Param) : SearchCondition;
+
+/// <summary><c>code:in=ValueSet</c> / <c>:not-in</c>: the codes of the ValueSet's expansion (stored or core ValueSets).</summary>
+public sealed record ValueSetCondition(string Param, string ValueSet, bool Not) : TerminologyCondition(Param);
+
+/// <summary>
+/// <c>code:below=system|code</c> (the code and the codes it subsumes) or <c>:above</c> (the code and those subsuming it)
+/// in a CodeSystem with a hierarchy; several values are OR-ed.
+/// </summary>
+public sealed record SubsumptionCondition(string Param, IReadOnlyList<TokenMatch> AnyOf, bool Above) : TerminologyCondition(Param);
 
 /// <summary><c>_list=id</c>: the resource is an item of that List; Core turns it into an <see cref="IdCondition"/>.</summary>
 public sealed record ListCondition(string ListId) : SearchCondition;

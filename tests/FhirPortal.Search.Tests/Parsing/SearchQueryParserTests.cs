@@ -43,9 +43,9 @@ public sealed class SearchQueryParserTests
     public void Unknown_parameters_and_modifiers_are_reported_and_response_parameters_are_not()
     {
         var parsed = Parse(("nonsense", "1"), ("_format", "json"), ("_summary", "true"), ("_elements", "id"),
-            ("_pretty", "true"), ("name:nonsense", "x"), ("gender:above", "x"),
+            ("_pretty", "true"), ("name:nonsense", "x"), ("gender:identifier", "x"),
             ("_contained", "true"), ("_containedType", "contained"), ("birthdate:exact", "2020"));
-        Assert.Equal(["nonsense", "name:nonsense", "gender:above", "_contained", "_containedType", "birthdate:exact"],
+        Assert.Equal(["nonsense", "name:nonsense", "gender:identifier", "_contained", "_containedType", "birthdate:exact"],
             parsed.Unsupported);
         Assert.Empty(parsed.Query.Conditions);
     }
@@ -59,6 +59,23 @@ public sealed class SearchQueryParserTests
         Assert.Equal(new ListCondition("42"), conditions[2]);
         Assert.Throws<SearchParameterException>(() => Parse(("gender:in", "http://a,http://b")));
     }
+
+    [Fact]
+    public void Below_and_above_take_system_and_code()
+    {
+        var conditions = ParseFor("Observation", ("code:below", "http://s|a,http://s|b"), ("code:above", "http://s|c")).Query.Conditions;
+        var below = Assert.IsType<SubsumptionCondition>(conditions[0]);
+        Assert.False(below.Above);
+        Assert.Equal([new TokenMatch(SystemRule.Exact, "http://s", "a"), new TokenMatch(SystemRule.Exact, "http://s", "b")], below.AnyOf);
+        Assert.True(Assert.IsType<SubsumptionCondition>(conditions[1]).Above);
+    }
+
+    [Theory]
+    [InlineData("a")]
+    [InlineData("|a")]
+    [InlineData("http://s|")]
+    public void Below_without_a_system_or_code_is_refused(string value) =>
+        Assert.Throws<SearchParameterException>(() => ParseFor("Observation", ("code:below", value)));
 
     [Theory]
     [InlineData("5", 5)]

@@ -99,8 +99,8 @@ public sealed class ExportKickoff(IResourceStore store, SearchQueryParser parser
             throw FhirOutcomeException.BadRequest($"_typeFilter '{filter}' names {query.ResourceType}, which _type does not include.", "_typeFilter");
         if (query.Includes.Count + query.RevIncludes.Count > 0 || query.Sort.Count > 0 || query.Cursor is not null || query.Total != TotalMode.None)
             throw FhirOutcomeException.BadRequest($"_typeFilter '{filter}' may only hold search criteria, not _include, _sort, _count or _total.", "_typeFilter");
-        if (query.Conditions.Any(c => c is ValueSetCondition or ListCondition))
-            throw FhirOutcomeException.BadRequest($"_typeFilter '{filter}': :in, :not-in and _list are not supported in export filters.", "_typeFilter");
+        if (query.Conditions.Any(c => c is TerminologyCondition or ListCondition))
+            throw FhirOutcomeException.BadRequest($"_typeFilter '{filter}': :in, :not-in, :below, :above and _list are not supported in export filters.", "_typeFilter");
     }
 
     private SearchQuery Parse(string filter)
