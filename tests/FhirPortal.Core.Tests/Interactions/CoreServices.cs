@@ -14,7 +14,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace FhirPortal.Core.Tests.Interactions;
 
 /// <summary>
-/// Core's interactions composed as the server composes them (ServiceRegistration), over a fresh SQLite file in a temp
+/// Core's interactions composed as the server composes them (the same AddFhirInteractions), over a fresh SQLite file in a temp
 /// folder and run as the server itself (no scope limits). No HTTP: tests call the interactions directly.
 /// </summary>
 public sealed class CoreServices : IDisposable
@@ -49,21 +49,7 @@ public sealed class CoreServices : IDisposable
             .AddSingleton<ConformanceSync>()
             .AddSingleton<AccessPolicy>()
             .AddSingleton<CallerContext>()
-            .AddSingleton<VersionFactory>()
-            .AddSingleton<WriteRunner>()
-            .AddSingleton<ConditionalCriteria>()
-            .AddSingleton<ReadInteraction>()
-            .AddSingleton<CreateInteraction>()
-            .AddSingleton<UpdateInteraction>()
-            .AddSingleton<PatchInteraction>()
-            .AddSingleton<DeleteInteraction>()
-            .AddSingleton<HistoryInteraction>()
-            .AddSingleton<SearchExpansion>()
-            .AddSingleton<SearchInteraction>()
-            .AddSingleton<EntryExecutor>()
-            .AddSingleton<BatchInteraction>()
-            .AddSingleton<TransactionInteraction>()
-            .AddSingleton<MetaOperation>()
+            .AddFhirInteractions()
             .BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
         _caller = Get<CallerContext>().Use(Caller.Server);
     }
