@@ -9,15 +9,16 @@ namespace FhirPortal.Core;
 /// Runs a unit of work optimistically: plan against the store, commit, and on a lost race plan again from the
 /// new state. Client preconditions (If-Match) are re-checked on each attempt, so a loser ends in 412, not a gap.
 /// </summary>
-public sealed class WriteRunner(IResourceStore store, VersionFactory versions, TimeProvider clock, CustomSearchParameters searchParameters, CallerContext callers, ConformanceSync conformance)
+public sealed class WriteRunner(IResourceStore store, VersionFactory versions, TimeProvider clock, CustomSearchParameters searchParameters, CallerContext callers, ConformanceSync conformance, IEnumerable<IWriteRule> rules)
 {
+    private readonly IReadOnlyList<IWriteRule> _rules = [.. rules];
     private const int MaxAttempts = 12;
 
     public async Task<T> RunAsync<T>(Func<UnitOfWork, Task<T>> work, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {
-            var unit = new UnitOfWork(store, versions, Truncate(clock.GetUtcNow()), callers.Current);
+            var unit = new UnitOfWork(store, versions, Truncate(clock.GetUtcNow()), callers.Current, _rules);
             var result = await work(unit);
             try
             {

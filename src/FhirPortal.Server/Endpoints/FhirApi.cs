@@ -30,6 +30,7 @@ public static class FhirApi
         fhir.MapEverythingApi();
         fhir.MapActivationCodeApi();
         fhir.MapMetaApi();
+        fhir.MapSchedulingApi();
         app.MapExportApi();
         MapRead(fhir, "/", SystemEndpoints.Search).WithSummary("search across types (_type)");
         fhir.MapPost("/_search", SystemEndpoints.Search).WithSummary("search across types (form-encoded POST)");
