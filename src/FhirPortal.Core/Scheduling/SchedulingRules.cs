@@ -12,7 +12,8 @@ namespace FhirPortal.Core.Scheduling;
 /// The scheduling rules, run on every Appointment write (REST, transaction, $hold/$book): status transitions as R4
 /// defines them, the patient cancellation window, one holder per slot unless <c>Slot.overbooked</c>, no overlapping
 /// bookings of one patient. Each Slot an appointment takes or gives up gets its new status staged in the same unit,
-/// so racing bookings collide on the Slot's version and the store's atomic commit lets exactly one win.
+/// so racing bookings collide on the Slot's version and the store's atomic commit lets exactly one win. Bookings,
+/// reschedules and cancellations also stage their AuditEvent and confirmation (<see cref="AppointmentNotices"/>).
 /// </summary>
 public sealed class SchedulingRules(SlotOccupancy occupancy, SchedulingOptions options) : IWriteRule
 {
@@ -33,6 +34,9 @@ public sealed class SchedulingRules(SlotOccupancy occupancy, SchedulingOptions o
             && !(before is not null && AppointmentStates.IsBooked(before.Status) && before.Start == after.Start && before.End == after.End
                  && AppointmentStates.PatientIds(before).SequenceEqual(AppointmentStates.PatientIds(after))))
             await occupancy.RequireNoOverlapAsync(unit, id, after, ct);
+
+        if (AppointmentNotices.ChangeOf(before, after) is { } change)
+            await AppointmentNotices.StageAsync(unit, write.Version, after!, change, ct);
     }
 
     private void CheckChange(UnitOfWork unit, Appointment before, Appointment after)

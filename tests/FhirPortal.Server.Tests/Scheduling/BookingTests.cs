@@ -103,6 +103,26 @@ public sealed class BookingTests : IDisposable
     }
 
     [Fact]
+    public async Task Booking_rescheduling_and_cancelling_each_leave_an_AuditEvent_and_a_confirmation()
+    {
+        await _data.SlotsAsync("dr1", "dr1", Tomorrow9.AddDays(3), Tomorrow9.AddDays(4));
+        var app = _data.PatientApp("p1");
+        var booked = await SchedulingData.AppointmentOfAsync(await app.PostAsync("Appointment/$book", SchedulingData.WithResource(SchedulingData.Proposal("p1", "dr1-0"))));
+        booked["slot"] = new JsonArray(new JsonObject { ["reference"] = "Slot/dr1-1" });
+        var moved = await SchedulingData.AppointmentOfAsync(await app.PostAsync("Appointment/$book", SchedulingData.WithResource(booked)));
+        moved["status"] = "cancelled";
+        await SchedulingData.AppointmentOfAsync(await app.PostAsync("Appointment/$book", SchedulingData.WithResource(moved)));
+
+        var audits = (await (await app.GetAsync("AuditEvent?_sort=_lastUpdated")).ReadJsonAsync())["entry"]!.AsArray().Select(e => e!["resource"]!).ToList();
+        Assert.Equal(["booked", "rescheduled", "cancelled"], audits.Select(a => (string?)a["subtype"]![0]!["code"]));
+        Assert.All(audits, a => Assert.Equal($"Appointment/{booked["id"]}", ((string?)a["entity"]![0]!["what"]!["reference"])?.Split("/_history")[0]));
+        var messages = (await (await app.GetAsync("Communication?category=appointment&_sort=_lastUpdated")).ReadJsonAsync())["entry"]!.AsArray().Select(e => e!["resource"]!).ToList();
+        Assert.Equal(3, messages.Count);
+        Assert.All(messages, m => Assert.Equal("Patient/p1", (string?)m["recipient"]![0]!["reference"]));
+        Assert.EndsWith("has been cancelled.", (string?)messages[2]["payload"]![0]!["contentString"]);
+    }
+
+    [Fact]
     public async Task A_patient_token_cannot_hold_or_book_for_another_patient()
     {
         await _data.SlotsAsync("dr1", "dr1", Tomorrow9);

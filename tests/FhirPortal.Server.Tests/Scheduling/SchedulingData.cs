@@ -27,9 +27,9 @@ public sealed class SchedulingData : IDisposable
     /// <summary>A backend (staff) client: system/*.cruds.</summary>
     public HttpClient Staff { get; }
 
-    /// <summary>A patient's app: it may find and book appointments of its own patient, and read slots.</summary>
+    /// <summary>A patient's app: it may find and book appointments of its own patient, read slots, its audit trail and messages.</summary>
     public HttpClient PatientApp(string patient) =>
-        Host.ClientWith("patient/Appointment.cruds patient/Slot.rs patient/Schedule.rs", patient: patient);
+        Host.ClientWith("patient/Appointment.cruds patient/Slot.rs patient/Schedule.rs patient/AuditEvent.rs patient/Communication.rs", patient: patient);
 
     public void Dispose() => Host.Dispose();
 
