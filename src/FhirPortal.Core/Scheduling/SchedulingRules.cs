@@ -23,7 +23,7 @@ public sealed class SchedulingRules(SlotOccupancy occupancy, SchedulingOptions o
         var id = write.Version.Key.Id;
         var before = Parse(write.Previous);
         var after = Parse(write.Version);
-        if (before is not null && after is not null) CheckChange(unit, before, after);
+        if (before is not null) CheckChange(unit, before, after);
 
         var held = before is not null && AppointmentStates.HoldsSlots(before, unit.Now) ? AppointmentStates.SlotIds(before) : [];
         var holds = after is not null && AppointmentStates.HoldsSlots(after, unit.Now) ? AppointmentStates.SlotIds(after) : [];
@@ -39,12 +39,13 @@ public sealed class SchedulingRules(SlotOccupancy occupancy, SchedulingOptions o
             await AppointmentNotices.StageAsync(unit, write.Version, after!, change, ct);
     }
 
-    private void CheckChange(UnitOfWork unit, Appointment before, Appointment after)
+    /// <summary>R4 transitions, and the cancellation window (a delete counts as a cancellation).</summary>
+    private void CheckChange(UnitOfWork unit, Appointment before, Appointment? after)
     {
-        if (AppointmentStates.IsFinal(before.Status) && after.Status != before.Status && after.Status != Status.EnteredInError)
+        if (after is not null && AppointmentStates.IsFinal(before.Status) && after.Status != before.Status && after.Status != Status.EnteredInError)
             throw FhirOutcomeException.Unprocessable(
                 $"A {Code(before.Status)} appointment cannot become {Code(after.Status)}; book a new appointment instead.", "Appointment.status");
-        var moved = after.Status == Status.Cancelled
+        var moved = after is null || after.Status == Status.Cancelled
                     || !AppointmentStates.SlotIds(before).SequenceEqual(AppointmentStates.SlotIds(after)) || before.Start != after.Start;
         if (AppointmentStates.IsBooked(before.Status) && moved && IsPatient(unit.Access)
             && before.Start is { } start && start - unit.Now < options.CancellationWindow)

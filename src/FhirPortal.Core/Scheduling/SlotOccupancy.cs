@@ -22,11 +22,9 @@ public sealed class SlotOccupancy(ConditionalCriteria criteria)
     public async Task SettleAsync(UnitOfWork unit, string slotId, string appointmentId, bool taking, CancellationToken ct)
     {
         var current = await unit.CurrentAsync(new ResourceKey("Slot", slotId), ct);
-        if (current is null || current.IsDeleted)
-        {
-            if (taking) throw FhirOutcomeException.Unprocessable($"Slot/{slotId} does not exist.", "Appointment.slot");
-            return;
-        }
+        // A plain write may name a slot this server does not hold (R4 needs no referential integrity): nothing to keep.
+        // $hold and $book require the slot to exist before they write.
+        if (current is null || current.IsDeleted) return;
         var slot = (Slot)FhirParser.ParseStored(current.Json.Span);
         if (slot.Status is Slot.SlotStatus.BusyUnavailable or Slot.SlotStatus.EnteredInError)
         {
@@ -37,6 +35,11 @@ public sealed class SlotOccupancy(ConditionalCriteria criteria)
         if (taking && slot.Overbooked != true && occupants.Any(a => a.Id != appointmentId))
             throw FhirOutcomeException.Conflict(
                 $"The time was taken: Slot/{slotId} ({slot.Start:yyyy-MM-dd HH:mm zzz}) is already booked or held by someone else; please choose another time.");
+
+        // Decided again inside the commit, on the store's own state: no booking of this slot may exist by then. (The
+        // appointment itself cannot match: its stored version, if any, did not hold this slot, or taking would be false.)
+        if (taking && slot.Overbooked != true)
+            unit.RequireNoMatch(criteria.Parse("Appointment", $"slot=Slot/{slotId}&status={AppointmentStates.BookedCodes}"));
 
         var pending = occupants.Where(a => !AppointmentStates.IsBooked(a.Status)).ToList();
         var status = occupants.Any(a => AppointmentStates.IsBooked(a.Status)) ? Slot.SlotStatus.Busy

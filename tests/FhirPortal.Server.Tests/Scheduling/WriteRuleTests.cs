@@ -145,4 +145,18 @@ public sealed class WriteRuleTests : IDisposable
             Assert.Equal("busy", await _data.SlotStatusAsync("dr1-0"));
         }
     }
+
+    [Fact]
+    public async Task A_patient_cannot_delete_a_booking_inside_the_cancellation_window_either()
+    {
+        var start = SchedulingData.Now.AddHours(5);
+        await _data.SlotsAsync("dr1", "dr1", start);
+        Assert.Equal(HttpStatusCode.Created, (await PutAsync(Booked("a1", "p1", "dr1-0", start))).StatusCode);
+
+        var response = await _data.PatientApp("p1").DeleteAsync("Appointment/a1");
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.Contains("call the clinic", await SchedulingData.DiagnosticsAsync(response));
+        Assert.Equal("busy", await _data.SlotStatusAsync("dr1-0"));
+    }
 }
