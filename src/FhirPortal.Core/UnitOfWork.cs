@@ -10,9 +10,25 @@ namespace FhirPortal.Core;
 /// together. Staged versions are visible to later reads in the same unit. All versions share one timestamp.
 /// Every write passes the caller's access check here, so REST, conditional and Bundle writes are covered alike.
 /// </summary>
-internal sealed class UnitOfWork(IResourceStore store, VersionFactory versions, DateTimeOffset now, CallerAccess access)
+/// <remarks>
+/// Public so write rules (<see cref="IWriteRule"/>) can read and stage through it; only Core creates and commits one
+/// (<see cref="WriteRunner"/>), so nothing outside Core assembles units of work by hand.
+/// </remarks>
+public sealed class UnitOfWork
 {
+    private readonly IResourceStore store;
+    private readonly VersionFactory versions;
+    private readonly DateTimeOffset now;
+    private readonly CallerAccess access;
+    private readonly IReadOnlyList<IWriteRule>? rules;
+
+    internal UnitOfWork(IResourceStore store, VersionFactory versions, DateTimeOffset now, CallerAccess access, IReadOnlyList<IWriteRule>? rules = null)
+    {
+        (this.store, this.versions, this.now, this.access, this.rules) = (store, versions, now, access, rules);
+    }
+
     private readonly Dictionary<ResourceKey, StoredResource> _staged = [];
+    private readonly Dictionary<ResourceKey, StoredResource?> _previous = [];
     private readonly List<ResourceWrite> _writes = [];
     private readonly List<SearchQuery> _mustNotMatch = [];
     private readonly Dictionary<ResourceKey, OperationOutcome> _warnings = [];
@@ -35,7 +51,25 @@ internal sealed class UnitOfWork(IResourceStore store, VersionFactory versions, 
         if (warnings is not null) _warnings[write.Version.Key] = warnings;
         // An update that brings a resource (back) into existence creates it, so it needs "c".
         access.RequireWrite(method == WriteMethod.Create ? Permissions.Create : Permissions.Update, write.Version.Key, write.Index, current);
-        return Stage(write);
+        return Stage(write, current);
+    }
+
+    /// <summary>
+    /// A version a write rule stages on the server's behalf (a Slot's status after a booking): no caller access check,
+    /// and a resource already staged in this unit is replaced, keeping the version it was staged over.
+    /// </summary>
+    public async Task<StoredResource> StageForRule(Resource resource, string id, CancellationToken ct)
+    {
+        var key = new ResourceKey(resource.TypeName, id);
+        var replaced = _staged.ContainsKey(key);
+        var current = replaced ? _previous[key] : await store.ReadAsync(key, ct);
+        var method = current is null || current.IsDeleted ? WriteMethod.Create : WriteMethod.Update;
+        var write = versions.NewVersion(resource, id, (current?.VersionId ?? 0) + 1, method, now, out var warnings);
+        if (warnings is not null) _warnings[key] = warnings;
+        if (!replaced) return Stage(write, current);
+        _writes[_writes.FindIndex(w => w.Version.Key == key)] = write;
+        _staged[key] = write.Version;
+        return write.Version;
     }
 
     /// <summary>The validation warnings a staged write was accepted with, returned to the client as its outcome.</summary>
@@ -44,21 +78,35 @@ internal sealed class UnitOfWork(IResourceStore store, VersionFactory versions, 
     public StoredResource StageDelete(StoredResource current)
     {
         access.RequireWrite(Permissions.Delete, current.Key, null, current);
-        return Stage(VersionFactory.Tombstone(current.Key, current.VersionId + 1, now));
+        return Stage(VersionFactory.Tombstone(current.Key, current.VersionId + 1, now), current);
     }
 
     /// <summary>The commit fails with a conflict if a resource matching these criteria exists by then.</summary>
     public void RequireNoMatch(SearchQuery criteria) => _mustNotMatch.Add(criteria);
 
-    public Task CommitAsync(CancellationToken ct) =>
-        _writes.Count == 0 ? Task.CompletedTask : store.CommitAsync(new WriteBatch(_writes, _mustNotMatch), ct);
+    /// <summary>Runs the write rules over every staged write (including those the rules stage), then commits.</summary>
+    internal async Task CommitAsync(CancellationToken ct)
+    {
+        if (_writes.Count == 0) return;
+        if (rules is { Count: > 0 })
+            for (var i = 0; i < _writes.Count; i++)
+            {
+                var version = _writes[i].Version;
+                foreach (var rule in rules) await rule.CheckAsync(this, new StagedWrite(version, _previous[version.Key]), ct);
+            }
+        await store.CommitAsync(new WriteBatch(_writes, _mustNotMatch), ct);
+    }
 
-    private StoredResource Stage(ResourceWrite write)
+    /// <summary>Staged versions of one type (a rule looks at the unit's other writes as well as the store).</summary>
+    public IEnumerable<StoredResource> StagedOf(string type) => _staged.Values.Where(v => v.Key.Type == type);
+
+    private StoredResource Stage(ResourceWrite write, StoredResource? current)
     {
         var key = write.Version.Key;
         // The store checks each write against the stored version, so one unit may write a resource only once.
         if (!_staged.TryAdd(key, write.Version))
             throw FhirOutcomeException.BadRequest($"{key} is written more than once in one transaction.");
+        _previous[key] = current;
         _writes.Add(write);
         return write.Version;
     }

@@ -14,15 +14,16 @@ namespace FhirPortal.Core;
 /// hand it to them, <see cref="RunAsync{T}"/> is internal so nothing outside Core assembles units of work by hand.
 /// A plan must not change its inputs (or must copy them first): a retry plans again from the same inputs.
 /// </remarks>
-public sealed class WriteRunner(IResourceStore store, VersionFactory versions, TimeProvider clock, CustomSearchParameters searchParameters, CallerContext callers, ConformanceSync conformance)
+public sealed class WriteRunner(IResourceStore store, VersionFactory versions, TimeProvider clock, CustomSearchParameters searchParameters, CallerContext callers, ConformanceSync conformance, IEnumerable<IWriteRule> rules)
 {
+    private readonly IReadOnlyList<IWriteRule> _rules = [.. rules];
     private const int MaxAttempts = 12;
 
     internal async Task<T> RunAsync<T>(Func<UnitOfWork, Task<T>> plan, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {
-            var unit = new UnitOfWork(store, versions, Truncate(clock.GetUtcNow()), callers.Current);
+            var unit = new UnitOfWork(store, versions, Truncate(clock.GetUtcNow()), callers.Current, _rules);
             var result = await plan(unit);
             try
             {

@@ -4,7 +4,7 @@ namespace FhirPortal.DataGen.Generation;
 
 /// <summary>
 /// The resources every patient refers to: facilities, an employer and a payer (Organizations), Locations,
-/// Practitioners with PractitionerRoles, their Schedules, and free Slots in the coming weeks. Ids are stable
+/// Practitioners with PractitionerRoles, their Schedules, and free Slots on the weekdays of the next 30 days. Ids are stable
 /// (<c>dg-…</c>) and their content does not depend on the seed, so data sets of different seeds load into one server.
 /// </summary>
 public sealed class SharedData
@@ -54,6 +54,7 @@ public sealed class SharedData
             yield return Put(new Location
             {
                 Id = $"dg-location-{f + 1}", Status = Hl7.Fhir.Model.Location.LocationStatus.Active, Name = $"{name} outpatient clinic",
+                Extension = [new Extension("http://hl7.org/fhir/StructureDefinition/timezone", new Code(ClinicZone))],
                 Mode = Hl7.Fhir.Model.Location.LocationMode.Instance, ManagingOrganization = Facility(f),
                 Address = Address(f, city), Telecom = [new ContactPoint(ContactPoint.ContactPointSystem.Phone, ContactPoint.ContactPointUse.Work, $"555-01{f:D2}-0000")],
             });
@@ -90,22 +91,46 @@ public sealed class SharedData
         });
         yield return put(new Schedule
         {
-            Id = $"dg-schedule-{n + 1}", Meta = Profile("portal-schedule"), Active = true, Actor = [Role(n), Location(n)],
+            Id = $"dg-schedule-{n + 1}", Meta = Profile("portal-schedule"), Active = true, Actor = [Practitioner(n), Role(n), Location(n)],
             ServiceType = [Codes.Concept("http://terminology.hl7.org/CodeSystem/service-type", "124", "General Practice")],
             PlanningHorizon = new Period { Start = Time.Date(AsOf.AddYears(-12)), End = Time.Date(AsOf.AddDays(90)) },
             Comment = $"Office hours of {PractitionerName(n)}",
         });
-        // Free slots over the next three weeks, so the portal can offer bookings.
-        for (var k = 0; k < 8; k++)
+        // Free slots on every weekday of the next 30 days, so the demo server can book at once: mornings in person at
+        // the practitioner's clinic, one virtual visit in the afternoon (Slot.serviceType visit-type, what $find filters on).
+        var specialtyConcept = Codes.Concept(Codes.Snomed, specialty.Code, specialty.Display);
+        for (var day = 1; day <= 30; day++)
         {
-            var start = Time.At(AsOf.AddDays(1 + k * 2 + n % 2), 9 + random.Next(8), random.Next(3) * 20);
-            yield return put(new Slot
+            var date = AsOf.AddDays(day);
+            if (date.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday) continue;
+            var times = new[] { (9, 0, "in-person"), (9, 40, "in-person"), (10, 20, "in-person"), (11, 0, "in-person"), (14, 0, "virtual") };
+            for (var k = 0; k < times.Length; k++)
             {
-                Id = $"dg-slot-{n + 1}-{k + 1}", Meta = Profile("portal-slot"), Schedule = Schedule(n), Status = Slot.SlotStatus.Free,
-                Start = start, End = start.AddMinutes(20),
-                ServiceType = [Codes.Concept("http://terminology.hl7.org/CodeSystem/service-type", "124", "General Practice")],
-            });
+                var (hour, minute, visit) = times[k];
+                var start = ClinicTime(date, hour, minute);
+                yield return put(new Slot
+                {
+                    Id = $"dg-slot-{n + 1}-{date:yyyyMMdd}-{k + 1}", Meta = Profile("portal-slot"), Schedule = Schedule(n), Status = Slot.SlotStatus.Free,
+                    Start = start, End = start.AddMinutes(20),
+                    ServiceType = [Codes.Concept("http://terminology.hl7.org/CodeSystem/service-type", "124", "General Practice"), Codes.Concept(VisitTypeSystem, visit, visit == "virtual" ? "Virtual visit" : "In-person visit")],
+                    Specialty = [specialtyConcept],
+                });
+            }
         }
+    }
+
+    /// <summary>The code system of a slot's visit type (in-person | virtual), as the server's $find reads it.</summary>
+    public const string VisitTypeSystem = "http://fhirportal.org/fhir/CodeSystem/visit-type";
+
+    /// <summary>The clinics' time zone (Massachusetts), also on each Location (extension timezone) for $find.</summary>
+    public const string ClinicZone = "America/New_York";
+
+    /// <summary>A wall-clock time at the clinics as a UTC instant (output bytes stay independent of the machine's zone).</summary>
+    public static DateTimeOffset ClinicTime(DateOnly day, int hour, int minute)
+    {
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(ClinicZone);
+        var local = new DateTime(day.Year, day.Month, day.Day, hour, minute, 0, DateTimeKind.Unspecified);
+        return new DateTimeOffset(local, zone.GetUtcOffset(local)).ToUniversalTime();
     }
 
     private static Meta Profile(string name) => new() { Profile = [Codes.PortalProfile + name] };

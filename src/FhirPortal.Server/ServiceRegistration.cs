@@ -42,6 +42,7 @@ internal static class ServiceRegistration
         services.AddAccessPolicy();
         services.AddFhirPortalValidation();
         services.AddPatientDataOperations();
+        services.AddScheduling();
         return services;
     }
 }

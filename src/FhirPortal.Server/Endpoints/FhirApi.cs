@@ -31,6 +31,7 @@ public static class FhirApi
         fhir.MapActivationCodeApi();
         fhir.MapMetaApi();
         fhir.MapTerminologyApi();
+        fhir.MapSchedulingApi();
         app.MapExportApi();
         MapRead(fhir, "/", SystemEndpoints.Search).WithSummary("search across types (_type)");
         fhir.MapPost("/_search", SystemEndpoints.Search).WithSummary("search across types (form-encoded POST)");

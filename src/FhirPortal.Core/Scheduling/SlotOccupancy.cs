@@ -1,0 +1,91 @@
+using System.Globalization;
+using FhirPortal.Core.Interactions;
+using FhirPortal.Core.Serialization;
+using FhirPortal.Storage;
+using Hl7.Fhir.Model;
+using Hl7.Fhir.Utility;
+
+namespace FhirPortal.Core.Scheduling;
+
+/// <summary>
+/// Who holds a slot and which of a patient's bookings overlap, seen from inside a unit of work: the store's current
+/// appointments with the unit's own staged versions in their place. Lapsed holds count as free.
+/// </summary>
+internal sealed class SlotOccupancy(ConditionalCriteria criteria)
+{
+    /// <summary>
+    /// Recomputes a slot's status (free, busy-tentative with the hold's expiry, busy) after appointment
+    /// <paramref name="appointmentId"/> took or left it, and stages it. <paramref name="taking"/>: the appointment newly
+    /// takes the slot, which must then be free (or overbooked); the Slot is staged even if unchanged, so two racing
+    /// bookings of one slot write the same Slot version and only one commits.
+    /// </summary>
+    public async Task SettleAsync(UnitOfWork unit, string slotId, string appointmentId, bool taking, CancellationToken ct)
+    {
+        var current = await unit.CurrentAsync(new ResourceKey("Slot", slotId), ct);
+        // A plain write may name a slot this server does not hold (R4 needs no referential integrity): nothing to keep.
+        // $hold and $book require the slot to exist before they write.
+        if (current is null || current.IsDeleted) return;
+        var slot = (Slot)FhirParser.ParseStored(current.Json.Span);
+        if (slot.Status is Slot.SlotStatus.BusyUnavailable or Slot.SlotStatus.EnteredInError)
+        {
+            if (taking) throw FhirOutcomeException.Conflict($"Slot/{slotId} is not available for booking ({slot.Status?.GetLiteral()}).");
+            return; // staff took it out of service; freeing an appointment leaves that as it is
+        }
+        var occupants = await OccupantsAsync(unit, slotId, ct);
+        if (taking && slot.Overbooked != true && occupants.Any(a => a.Id != appointmentId))
+            throw FhirOutcomeException.Conflict(
+                $"The time was taken: Slot/{slotId} ({slot.Start:yyyy-MM-dd HH:mm zzz}) is already booked or held by someone else; please choose another time.");
+
+        // Decided again inside the commit, on the store's own state: no booking of this slot may exist by then. (The
+        // appointment itself cannot match: its stored version, if any, did not hold this slot, or taking would be false.)
+        if (taking && slot.Overbooked != true)
+            unit.RequireNoMatch(criteria.Parse("Appointment", $"slot=Slot/{slotId}&status={AppointmentStates.BookedCodes}"));
+
+        var pending = occupants.Where(a => !AppointmentStates.IsBooked(a.Status)).ToList();
+        var status = occupants.Any(a => AppointmentStates.IsBooked(a.Status)) ? Slot.SlotStatus.Busy
+            : pending.Count > 0 ? Slot.SlotStatus.BusyTentative : Slot.SlotStatus.Free;
+        var expiries = pending.Select(AppointmentStates.HoldExpires).ToList();
+        DateTimeOffset? expires = status == Slot.SlotStatus.BusyTentative && expiries.All(e => e is not null) ? expiries.Max() : null;
+        if (!taking && slot.Status == status && AppointmentStates.HoldExpires(slot) == expires) return;
+        slot.Status = status;
+        AppointmentStates.SetHoldExpires(slot, expires);
+        await unit.StageForRule(slot, slotId, ct);
+    }
+
+    /// <summary>409 when one of the appointment's patients has another booking that overlaps it.</summary>
+    public async Task RequireNoOverlapAsync(UnitOfWork unit, string appointmentId, Appointment appointment, CancellationToken ct)
+    {
+        if (appointment.Start is not { } start) return;
+        var end = appointment.End ?? start;
+        foreach (var patient in AppointmentStates.PatientIds(appointment))
+        {
+            // Appointments are indexed by start; one that started up to a day earlier may still run into this one.
+            var found = await AppointmentsAsync(unit,
+                $"patient=Patient/{patient}&status={AppointmentStates.BookedCodes}&date=lt{Instant(end)}&date=ge{Instant(start.AddDays(-1))}", ct);
+            var clash = found.FirstOrDefault(a => a.Id != appointmentId && AppointmentStates.IsBooked(a.Status)
+                                                  && AppointmentStates.PatientIds(a).Contains(patient)
+                                                  && a.Start < end && (a.End ?? a.Start) > start);
+            if (clash is not null)
+                throw FhirOutcomeException.Conflict(
+                    $"Patient/{patient} already has an appointment at that time (Appointment/{clash.Id}, {clash.Start:yyyy-MM-dd HH:mm zzz}); cancel or move it first.");
+        }
+    }
+
+    /// <summary>Appointments that hold the slot now.</summary>
+    public async Task<IReadOnlyList<Appointment>> OccupantsAsync(UnitOfWork unit, string slotId, CancellationToken ct) =>
+        (await AppointmentsAsync(unit, $"slot=Slot/{slotId}&status={AppointmentStates.OccupyingCodes}", ct))
+        .Where(a => AppointmentStates.HoldsSlots(a, unit.Now) && AppointmentStates.SlotIds(a).Contains(slotId))
+        .ToList();
+
+    private async Task<IReadOnlyList<Appointment>> AppointmentsAsync(UnitOfWork unit, string criteriaText, CancellationToken ct)
+    {
+        var query = criteria.Parse("Appointment", criteriaText) with { Count = 1000, Cursor = null };
+        var stored = (await unit.Store.SearchAsync(query, ct)).Entries.Where(e => !unit.HasStaged(e.Key));
+        return stored.Concat(unit.StagedOf("Appointment").Where(v => !v.IsDeleted))
+            .Select(v => (Appointment)FhirParser.ParseStored(v.Json.Span))
+            .ToList();
+    }
+
+    private static string Instant(DateTimeOffset at) =>
+        at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,54 @@
+using FhirPortal.Core;
+using FhirPortal.Core.Access;
+using FhirPortal.Core.Interactions;
+using FhirPortal.Core.Operations;
+using FhirPortal.Core.Scheduling;
+using FhirPortal.Core.Serialization;
+using FhirPortal.Storage;
+using Hl7.Fhir.Model;
+using Microsoft.Extensions.Options;
+
+namespace FhirPortal.Server;
+
+/// <summary>Registers scheduling: options (<c>FhirPortal:Scheduling</c>), its write-path rules and the $find/$hold/$book operations.</summary>
+internal static class SchedulingServices
+{
+    public static IServiceCollection AddScheduling(this IServiceCollection services)
+    {
+        services.AddOptions<SchedulingOptions>().BindConfiguration(SchedulingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<SchedulingOptions>>().Value);
+        services.AddSchedulingWorkflow();
+        services.AddSingleton<ICapabilityStatementContributor, SchedulingCapabilities>();
+        services.AddHostedService<SchedulingDefinitionSeeder>();
+        return services;
+    }
+}
+
+/// <summary>
+/// Stores the scheduling OperationDefinitions at start-up when missing or changed (so their canonicals resolve on this
+/// server), alongside the profiles/ conformance resources: not when <c>FhirPortal:ProfilesDirectory</c> is set empty.
+/// </summary>
+internal sealed class SchedulingDefinitionSeeder(IServiceScopeFactory scopes, IConfiguration configuration) : IHostedService
+{
+    public async System.Threading.Tasks.Task StartAsync(CancellationToken ct)
+    {
+        if (configuration["FhirPortal:ProfilesDirectory"] is "") return;
+        using var scope = scopes.CreateScope();
+        var services = scope.ServiceProvider;
+        var (store, update) = (services.GetRequiredService<IResourceStore>(), services.GetRequiredService<UpdateInteraction>());
+        using var _ = services.GetRequiredService<CallerContext>().Use(Caller.Server);
+        foreach (var definition in SchedulingCapabilities.Definitions())
+        {
+            var key = new ResourceKey("OperationDefinition", definition.Id!);
+            if (await store.ReadAsync(key, ct) is { IsDeleted: false } current)
+            {
+                var stored = FhirParser.ParseStored(current.Json.Span);
+                stored.Meta = null;
+                if (stored.IsExactly(definition)) continue;
+            }
+            await update.UpdateAsync(key, definition, null, ct);
+        }
+    }
+
+    public System.Threading.Tasks.Task StopAsync(CancellationToken ct) => System.Threading.Tasks.Task.CompletedTask;
+}
