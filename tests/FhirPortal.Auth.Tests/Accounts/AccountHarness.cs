@@ -8,14 +8,14 @@ using FhirPortal.Core;
 using FhirPortal.Core.Access;
 using FhirPortal.Core.Interactions;
 using FhirPortal.Core.Serialization;
-using FhirPortal.Server.Tests.Auth;
+using FhirPortal.Auth.Tests.Smart;
 using FhirPortal.Storage;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using MimeKit;
 
-namespace FhirPortal.Server.Tests.Accounts;
+namespace FhirPortal.Auth.Tests.Accounts;
 
 /// <summary>
 /// The SMART harness with access control on and a movable clock, plus what the account tests share: patients with an

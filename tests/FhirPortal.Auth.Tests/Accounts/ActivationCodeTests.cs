@@ -2,11 +2,11 @@ using System.Net;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using FhirPortal.Auth.Data;
-using FhirPortal.Server.Tests.Auth;
+using FhirPortal.Auth.Tests.Smart;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace FhirPortal.Server.Tests.Accounts;
+namespace FhirPortal.Auth.Tests.Accounts;
 
 /// <summary>POST Patient/[id]/$activation-code over HTTP with real tokens: who may issue, what is returned and stored.</summary>
 public sealed class ActivationCodeTests : IAsyncLifetime

@@ -1,6 +1,6 @@
 using FhirPortal.Auth.Accounts;
 
-namespace FhirPortal.Server.Tests.Accounts;
+namespace FhirPortal.Auth.Tests.Accounts;
 
 public sealed class CommonPasswordTests
 {

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 
-namespace FhirPortal.Server.Tests.Accounts;
+namespace FhirPortal.Auth.Tests.Accounts;
 
 /// <summary>Throttling and lockout after repeated failures (passwords and codes), their expiry on the clock, and the admin unlock API.</summary>
 public sealed class LockoutTests

@@ -3,12 +3,12 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using FhirPortal.Auth.Data;
-using FhirPortal.Server.Tests.Auth;
+using FhirPortal.Auth.Tests.Smart;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using static FhirPortal.Server.Tests.SeedResources;
 
-namespace FhirPortal.Server.Tests.Accounts;
+namespace FhirPortal.Auth.Tests.Accounts;
 
 /// <summary>
 /// Delegated administration over HTTP with the real authorization server: the admin creates super users, super users

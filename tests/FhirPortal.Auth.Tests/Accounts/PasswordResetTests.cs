@@ -1,8 +1,8 @@
 using System.Net;
 using FhirPortal.Auth.Pages;
-using FhirPortal.Server.Tests.Auth;
+using FhirPortal.Auth.Tests.Smart;
 
-namespace FhirPortal.Server.Tests.Accounts;
+namespace FhirPortal.Auth.Tests.Accounts;
 
 /// <summary>Forgot password, reset link (single use, signs the account out of apps) and forgot user name, over HTTP.</summary>
 public sealed class PasswordResetTests : IAsyncLifetime

@@ -1,8 +1,8 @@
 using System.Net;
 using FhirPortal.Auth.Pages;
-using FhirPortal.Server.Tests.Auth;
+using FhirPortal.Auth.Tests.Smart;
 
-namespace FhirPortal.Server.Tests.Accounts;
+namespace FhirPortal.Auth.Tests.Accounts;
 
 /// <summary>Patient self-registration over HTTP: the two steps, email confirmation before sign-in, and every refusal.</summary>
 public sealed class RegistrationTests : IAsyncLifetime

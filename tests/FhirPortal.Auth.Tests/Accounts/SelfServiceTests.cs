@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.RegularExpressions;
 
-namespace FhirPortal.Server.Tests.Accounts;
+namespace FhirPortal.Auth.Tests.Accounts;
 
 /// <summary>The /auth/account pages: password, email (confirmed at the new address), phone, recent sign-ins, apps link.</summary>
 public sealed partial class SelfServiceTests
@@ -138,7 +138,7 @@ public sealed partial class SelfServiceTests
     private static async Task<HttpResponseMessage> PostLogoutAsync(HttpClient browser)
     {
         var page = await (await browser.GetAsync("auth/account")).Content.ReadAsStringAsync();
-        var fields = Auth.SmartHarness.Inputs(page);
+        var fields = Smart.SmartHarness.Inputs(page);
         Assert.True(fields.ContainsKey("__RequestVerificationToken"), page);
         return await browser.PostAsync("auth/logout", new FormUrlEncodedContent(fields));
     }

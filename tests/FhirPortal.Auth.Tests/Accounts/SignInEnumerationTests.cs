@@ -4,7 +4,7 @@ using FhirPortal.Auth.Data;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace FhirPortal.Server.Tests.Accounts;
+namespace FhirPortal.Auth.Tests.Accounts;
 
 /// <summary>
 /// The sign-in page does not tell whether an account exists: an unknown name answers exactly like a locked or throttled

@@ -3,13 +3,13 @@ using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using FhirPortal.Auth.Data;
-using FhirPortal.Server.Tests.Auth;
+using FhirPortal.Auth.Tests.Smart;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using MimeKit;
 
-namespace FhirPortal.Server.Tests.Accounts;
+namespace FhirPortal.Auth.Tests.Accounts;
 
 /// <summary>
 /// The SMART harness with the portal's sign-in policy on (patients need a second factor) and a fake clock, plus the

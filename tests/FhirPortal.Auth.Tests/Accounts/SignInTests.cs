@@ -4,7 +4,7 @@ using FhirPortal.Auth.Data;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace FhirPortal.Server.Tests.Accounts;
+namespace FhirPortal.Auth.Tests.Accounts;
 
 /// <summary>The sign-in page: enumeration-proof failures, sign-in by email, unconfirmed accounts, auditing and local-only redirects.</summary>
 public sealed partial class SignInTests

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.RegularExpressions;
 
-namespace FhirPortal.Server.Tests.Accounts;
+namespace FhirPortal.Auth.Tests.Accounts;
 
 /// <summary>Authenticator app (TOTP) setup on the account pages, sign-in with it, and recovery codes.</summary>
 public sealed partial class TwoFactorAuthenticatorTests

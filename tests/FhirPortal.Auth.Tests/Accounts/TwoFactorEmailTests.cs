@@ -1,7 +1,7 @@
 using System.Net;
-using FhirPortal.Server.Tests.Auth;
+using FhirPortal.Auth.Tests.Smart;
 
-namespace FhirPortal.Server.Tests.Accounts;
+namespace FhirPortal.Auth.Tests.Accounts;
 
 /// <summary>Required two-factor sign-in for patients with a mailed one-time code: happy path, SMART continuation, expiry and brute force.</summary>
 public sealed class TwoFactorEmailTests

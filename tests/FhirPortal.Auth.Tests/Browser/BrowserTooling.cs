@@ -1,6 +1,6 @@
 using FhirPortal.TestSupport;
 
-namespace FhirPortal.Server.Tests.Browser;
+namespace FhirPortal.Auth.Tests.Browser;
 
 /// <summary>
 /// Locates what the browser tests need beyond the .NET SDK, all installed by test.sh: the Debian Chromium and the

@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
-using FhirPortal.Server.Tests.Auth;
+using FhirPortal.Auth.Tests.Smart;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
 
-namespace FhirPortal.Server.Tests.Browser;
+namespace FhirPortal.Auth.Tests.Browser;
 
 /// <summary>
 /// A SMART client written by others (npm fhirclient, SMART client-js) in headless Chromium completes a standalone

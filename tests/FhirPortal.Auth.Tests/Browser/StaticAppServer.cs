@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace FhirPortal.Server.Tests.Browser;
+namespace FhirPortal.Auth.Tests.Browser;
 
 /// <summary>
 /// Serves a SMART app's files on its own loopback origin (not the FHIR server's), so the browser calls the token

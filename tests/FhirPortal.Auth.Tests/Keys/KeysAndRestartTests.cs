@@ -3,8 +3,9 @@ using System.Text.Json.Nodes;
 using FhirPortal.Auth.Keys;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using FhirPortal.Auth.Tests.Smart;
 
-namespace FhirPortal.Server.Tests.Auth;
+namespace FhirPortal.Auth.Tests.Keys;
 
 /// <summary>Signing keys persist in the data directory (tokens survive a restart) and rotate after the configured period.</summary>
 public sealed class KeysAndRestartTests

@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace FhirPortal.Server.Tests.Auth;
+namespace FhirPortal.Auth.Tests.Smart;
 
 /// <summary>
 /// The authorization code grant's protections (RFC 6749, RFC 7636, SMART App Launch 2.x): each bad request gets

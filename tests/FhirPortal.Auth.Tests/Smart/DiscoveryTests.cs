@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace FhirPortal.Server.Tests.Auth;
+namespace FhirPortal.Auth.Tests.Smart;
 
 /// <summary>SMART discovery agrees with OpenID Connect discovery and the tokens; capabilities the ONC test kit asks for.</summary>
 public sealed class DiscoveryTests

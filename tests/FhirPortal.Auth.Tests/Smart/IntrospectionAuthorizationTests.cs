@@ -7,7 +7,7 @@ using System.Text.Json.Nodes;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
-namespace FhirPortal.Server.Tests.Auth;
+namespace FhirPortal.Auth.Tests.Smart;
 
 /// <summary>
 /// SMART 2.x token introspection: a bearer access token with the <c>introspect</c> scope authorizes the request; a

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 
-namespace FhirPortal.Server.Tests.Auth;
+namespace FhirPortal.Auth.Tests.Smart;
 
 /// <summary>EHR launch (launch value bound to patient + encounter) and the practitioner's standalone launch with the patient picker.</summary>
 public sealed class LaunchTests : IAsyncLifetime

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace FhirPortal.Server.Tests.Auth;
+namespace FhirPortal.Auth.Tests.Smart;
 
 /// <summary>A client's JWKS URL for tests: a real HTTP listener on 127.0.0.1 serving a key set that the test may change.</summary>
 public sealed class LoopbackJwksServer : IDisposable

@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using OpenIddict.Abstractions;
 using OpenIddict.Validation.AspNetCore;
 
-namespace FhirPortal.Server.Tests.Auth;
+namespace FhirPortal.Auth.Tests.Smart;
 
 /// <summary>
 /// What the resource server (Core.Access, "FhirBearer") relies on: OpenIddict's validation scheme turns an access

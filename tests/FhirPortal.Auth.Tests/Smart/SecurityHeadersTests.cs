@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 
-namespace FhirPortal.Server.Tests.Auth;
+namespace FhirPortal.Auth.Tests.Smart;
 
 /// <summary>
 /// Browser hardening on every page and OAuth endpoint: no framing, no sniffing, no Referer, a CSP without inline script

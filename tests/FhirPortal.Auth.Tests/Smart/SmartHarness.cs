@@ -16,7 +16,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace FhirPortal.Server.Tests.Auth;
+namespace FhirPortal.Auth.Tests.Smart;
 
 /// <summary>
 /// Drives SMART flows over HTTP against an in-process server: a browser (cookies, no auto-redirect) signs in, posts

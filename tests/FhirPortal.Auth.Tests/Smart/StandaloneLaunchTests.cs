@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 
-namespace FhirPortal.Server.Tests.Auth;
+namespace FhirPortal.Auth.Tests.Smart;
 
 /// <summary>SMART standalone launch (App Launch 2.x, app-launch.html) and discovery, driven like a browser and an app would.</summary>
 public sealed class StandaloneLaunchTests

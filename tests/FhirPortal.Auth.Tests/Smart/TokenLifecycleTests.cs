@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace FhirPortal.Server.Tests.Auth;
+namespace FhirPortal.Auth.Tests.Smart;
 
 /// <summary>Refresh (keeps or narrows, never widens), revocation (RFC 7009), introspection (RFC 7662) and revoking an app.</summary>
 public sealed class TokenLifecycleTests : IAsyncLifetime
