@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what the browser tests (tests/FhirPortal.Server.Tests/Browser) need beyond the .NET SDK: Debian's
+# Installs what the browser tests (tests/FhirPortal.Auth.Tests/Browser) need beyond the .NET SDK: Debian's
 # Chromium (driven by Microsoft.Playwright with the system executable; Playwright's own browsers are never
 # downloaded) and the npm packages pinned in package-lock.json here (the SMART client under test). Called by test.sh.
 set -euo pipefail
