@@ -34,6 +34,7 @@ public static class InteractionRegistration
         services.AddSingleton<TransactionInteraction>();
         services.AddSingleton<CapabilityStatementBuilder>();
         services.AddSingleton<MetaOperation>();
+        services.AddSingleton<OwnDefinitions>();
         return services;
     }
 }

@@ -28,26 +28,12 @@ internal static class SchedulingServices
 /// Stores the scheduling OperationDefinitions at start-up when missing or changed (so their canonicals resolve on this
 /// server), alongside the profiles/ conformance resources: not when <c>FhirPortal:ProfilesDirectory</c> is set empty.
 /// </summary>
-internal sealed class SchedulingDefinitionSeeder(IServiceScopeFactory scopes, IConfiguration configuration) : IHostedService
+internal sealed class SchedulingDefinitionSeeder(OwnDefinitions definitions, IConfiguration configuration) : IHostedService
 {
     public async System.Threading.Tasks.Task StartAsync(CancellationToken ct)
     {
         if (configuration["FhirPortal:ProfilesDirectory"] is "") return;
-        using var scope = scopes.CreateScope();
-        var services = scope.ServiceProvider;
-        var (store, update) = (services.GetRequiredService<IResourceStore>(), services.GetRequiredService<UpdateInteraction>());
-        using var _ = services.GetRequiredService<CallerContext>().Use(Caller.Server);
-        foreach (var definition in SchedulingCapabilities.Definitions())
-        {
-            var key = new ResourceKey("OperationDefinition", definition.Id!);
-            if (await store.ReadAsync(key, ct) is { IsDeleted: false } current)
-            {
-                var stored = FhirParser.ParseStored(current.Json.Span);
-                stored.Meta = null;
-                if (stored.IsExactly(definition)) continue;
-            }
-            await update.UpdateAsync(key, definition, null, ct);
-        }
+        await definitions.StoreAsync(SchedulingCapabilities.Definitions(), ct);
     }
 
     public System.Threading.Tasks.Task StopAsync(CancellationToken ct) => System.Threading.Tasks.Task.CompletedTask;

@@ -69,25 +69,12 @@ public sealed class ActivationCodeCapability : ICapabilityStatementContributor
 /// Stores <see cref="ActivationCodeCapability.Definition"/> at start-up when it is missing or differs (a new version only on
 /// change), alongside the profiles/ conformance resources: not when <c>FhirPortal:ProfilesDirectory</c> is set empty.
 /// </summary>
-public sealed class ActivationCodeDefinitionSeeder(IServiceScopeFactory scopes, IConfiguration configuration) : IHostedService
+public sealed class ActivationCodeDefinitionSeeder(OwnDefinitions definitions, IConfiguration configuration) : IHostedService
 {
     public async System.Threading.Tasks.Task StartAsync(CancellationToken ct)
     {
         if (configuration["FhirPortal:ProfilesDirectory"] is "") return;
-        using var scope = scopes.CreateScope();
-        var services = scope.ServiceProvider;
-        var (read, update) = (services.GetRequiredService<ReadInteraction>(), services.GetRequiredService<UpdateInteraction>());
-        using var _ = services.GetRequiredService<CallerContext>().Use(Caller.Server);
-        var key = new ResourceKey("OperationDefinition", ActivationCodeCapability.Id);
-        var definition = ActivationCodeCapability.Definition();
-        try
-        {
-            var stored = FhirParser.ParseStored((await read.ReadAsync(key, ct)).Json.Span);
-            stored.Meta = null;
-            if (stored.IsExactly(definition)) return;
-        }
-        catch (Exception e) when (e is FhirOutcomeException or ReadInteraction.DeletedException) { }
-        await update.UpdateAsync(key, definition, null, ct);
+        await definitions.StoreAsync([ActivationCodeCapability.Definition()], ct);
     }
 
     public System.Threading.Tasks.Task StopAsync(CancellationToken ct) => System.Threading.Tasks.Task.CompletedTask;
