@@ -29,6 +29,7 @@ public sealed class UnitOfWork
 
     private readonly Dictionary<ResourceKey, StoredResource> _staged = [];
     private readonly Dictionary<ResourceKey, StoredResource?> _previous = [];
+    private readonly Dictionary<ResourceKey, StoredResource?> _read = [];
     private readonly List<ResourceWrite> _writes = [];
     private readonly List<SearchQuery> _mustNotMatch = [];
     private readonly Dictionary<ResourceKey, OperationOutcome> _warnings = [];
@@ -38,8 +39,16 @@ public sealed class UnitOfWork
     public DateTimeOffset Now => now;
     public CallerAccess Access => access;
 
-    public async Task<StoredResource?> CurrentAsync(ResourceKey key, CancellationToken ct) =>
-        _staged.TryGetValue(key, out var staged) ? staged : await store.ReadAsync(key, ct);
+    /// <summary>
+    /// The unit's staged version of a resource, else the store's current one as the unit first read it (one plan sees
+    /// one version of each resource; <see cref="StageForRule"/> stages over it).
+    /// </summary>
+    public async Task<StoredResource?> CurrentAsync(ResourceKey key, CancellationToken ct)
+    {
+        if (_staged.TryGetValue(key, out var staged)) return staged;
+        if (_read.TryGetValue(key, out var read)) return read;
+        return _read[key] = await store.ReadAsync(key, ct);
+    }
 
     public bool HasStaged(ResourceKey key) => _staged.ContainsKey(key);
 
@@ -56,13 +65,15 @@ public sealed class UnitOfWork
 
     /// <summary>
     /// A version a write rule stages on the server's behalf (a Slot's status after a booking): no caller access check,
-    /// and a resource already staged in this unit is replaced, keeping the version it was staged over.
+    /// and a resource already staged in this unit is replaced, keeping the version it was staged over. A resource the
+    /// unit read (<see cref="CurrentAsync"/>) is staged over the version it read, not the store's latest: the rule
+    /// computed the new version from what it read, so a change made since must make the commit fail (and re-plan).
     /// </summary>
     public async Task<StoredResource> StageForRule(Resource resource, string id, CancellationToken ct)
     {
         var key = new ResourceKey(resource.TypeName, id);
         var replaced = _staged.ContainsKey(key);
-        var current = replaced ? _previous[key] : await store.ReadAsync(key, ct);
+        var current = replaced ? _previous[key] : _read.TryGetValue(key, out var read) ? read : await store.ReadAsync(key, ct);
         var method = current is null || current.IsDeleted ? WriteMethod.Create : WriteMethod.Update;
         var write = versions.NewVersion(resource, id, (current?.VersionId ?? 0) + 1, method, now, out var warnings);
         if (warnings is not null) _warnings[key] = warnings;

@@ -4,6 +4,7 @@ using FhirPortal.Core.Interactions;
 using FhirPortal.Core.Operations;
 using FhirPortal.Core.Scheduling;
 using FhirPortal.Core.Serialization;
+using FhirPortal.Search;
 using FhirPortal.Storage;
 using Hl7.Fhir.Model;
 using Microsoft.Extensions.Options;
@@ -25,15 +26,17 @@ internal static class SchedulingServices
 }
 
 /// <summary>
-/// Stores the scheduling OperationDefinitions at start-up when missing or changed (so their canonicals resolve on this
-/// server), alongside the profiles/ conformance resources: not when <c>FhirPortal:ProfilesDirectory</c> is set empty.
+/// Registers the Appointment <c>period</c> search parameter the booking rules need, then stores the scheduling
+/// OperationDefinitions and that SearchParameter when missing or changed (so their canonicals resolve on this server),
+/// alongside the profiles/ conformance resources: not when <c>FhirPortal:ProfilesDirectory</c> is set empty.
 /// </summary>
-internal sealed class SchedulingDefinitionSeeder(OwnDefinitions definitions, IConfiguration configuration) : IHostedService
+internal sealed class SchedulingDefinitionSeeder(OwnDefinitions definitions, SearchParameterRegistry registry, IConfiguration configuration) : IHostedService
 {
     public async System.Threading.Tasks.Task StartAsync(CancellationToken ct)
     {
+        AppointmentPeriod.Register(registry);
         if (configuration["FhirPortal:ProfilesDirectory"] is "") return;
-        await definitions.StoreAsync(SchedulingCapabilities.Definitions(), ct);
+        await definitions.StoreAsync([.. SchedulingCapabilities.Definitions(), AppointmentPeriod.Definition()], ct);
     }
 
     public System.Threading.Tasks.Task StopAsync(CancellationToken ct) => System.Threading.Tasks.Task.CompletedTask;

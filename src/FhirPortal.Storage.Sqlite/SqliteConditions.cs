@@ -20,8 +20,8 @@ internal sealed class SqliteConditions(SqlParameters p)
 
     public string Translate(SearchCondition condition, string r) => condition switch
     {
-        IdCondition { Ids.Count: 0 } => "0",
-        IdCondition ids => $"{r}.id IN ({string.Join(", ", ids.Ids.Select(p.Add))})",
+        IdCondition { Ids.Count: 0 } ids => ids.Not ? "1" : "0",
+        IdCondition ids => $"{r}.id {(ids.Not ? "NOT IN" : "IN")} ({string.Join(", ", ids.Ids.Select(p.Add))})",
         TokenCondition { Modifier: TokenModifier.Not } not =>
             $"{r}.rid NOT IN ({Rows(Test(not with { Modifier = TokenModifier.None }))})",
         MissingCondition missing =>

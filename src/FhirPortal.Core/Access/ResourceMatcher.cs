@@ -20,7 +20,7 @@ internal static class ResourceMatcher
             ? index.Compartments.Any(m => m.CompartmentType == c.CompartmentType)
               && index.Compartments.Where(m => m.CompartmentType == c.CompartmentType).All(m => m.Id == c.Id)
             : index.Compartments.Contains(new CompartmentIndexValue(c.CompartmentType, c.Id)),
-        IdCondition ids => id is not null && ids.Ids.Contains(id),
+        IdCondition ids => id is not null && ids.Ids.Contains(id) != ids.Not,
         TypeCondition types => types.Types.Contains(type),
         AnyOfCondition any => any.Alternatives.Any(all => all.All(c => Matches(c, index, type, id, exclusive))),
         TokenCondition { Modifier: TokenModifier.None } t =>

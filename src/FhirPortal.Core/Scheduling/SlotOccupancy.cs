@@ -68,6 +68,18 @@ internal sealed class SlotOccupancy(ConditionalCriteria criteria)
             if (clash is not null)
                 throw FhirOutcomeException.Conflict(
                     $"Patient/{patient} already has an appointment at that time (Appointment/{clash.Id}, {clash.Start:yyyy-MM-dd HH:mm zzz}); cancel or move it first.");
+
+            // Decided again inside the commit: a concurrent booking of this patient into another slot shares no Slot
+            // version with this one, so only the store's own state at commit can refuse the second. SQLite checks the
+            // condition under its single writer's transaction. Cosmos DB checks it after locking the Appointment type's
+            // criteria document, which every commit with a condition on Appointment takes (the slot condition too), and
+            // only after settling the transaction that held it before: two such commits never check at the same time,
+            // and the later one sees the earlier one's appointment, whatever partitions both live in. Every write that
+            // can create an overlap (a booked appointment with a new time or patient) adds this condition.
+            // Times are compared at whole seconds (stored times of second precision index as [t, t+1s)); slot times are.
+            unit.RequireNoMatch(criteria.Parse("Appointment",
+                $"patient=Patient/{patient}&status={AppointmentStates.BookedCodes}&{AppointmentPeriod.Code}=gt{Second(start, up: false)}" +
+                $"&{AppointmentPeriod.Code}=lt{Second(end, up: true)}&_id:not={appointmentId}"));
         }
     }
 
@@ -84,6 +96,13 @@ internal sealed class SlotOccupancy(ConditionalCriteria criteria)
         return stored.Concat(unit.StagedOf("Appointment").Where(v => !v.IsDeleted))
             .Select(v => (Appointment)FhirParser.ParseStored(v.Json.Span))
             .ToList();
+    }
+
+    private static string Second(DateTimeOffset at, bool up)
+    {
+        var ticks = at.UtcTicks % TimeSpan.TicksPerSecond;
+        var whole = at.AddTicks(-ticks).AddSeconds(up && ticks > 0 ? 1 : 0);
+        return whole.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
     }
 
     private static string Instant(DateTimeOffset at) =>

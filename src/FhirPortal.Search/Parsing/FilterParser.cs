@@ -22,7 +22,7 @@ internal static class FilterParser
         {
             case "_id":
                 var ids = TypedConditionParser.Alternatives(value).Select(SearchValueSyntax.Unescape).ToList();
-                return modifier is null && ids.Count > 0 ? new IdCondition(ids) : null;
+                return modifier is null or "not" && ids.Count > 0 ? new IdCondition(ids, modifier is "not") : null;
             case "_text" or "_content":
                 return modifier is null && value.Length > 0 ? new TextCondition(paramName == "_text", value) : null;
             case "_list":

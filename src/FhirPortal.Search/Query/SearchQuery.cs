@@ -44,8 +44,8 @@ public abstract record SearchCondition;
 /// <summary>The spec's comparison prefixes for number, date and quantity values.</summary>
 public enum Prefix { Eq, Ne, Gt, Lt, Ge, Le, Sa, Eb, Ap }
 
-/// <summary><c>_id=a,b</c>: the logical id is one of the listed ids.</summary>
-public sealed record IdCondition(IReadOnlyList<string> Ids) : SearchCondition;
+/// <summary><c>_id=a,b</c>: the logical id is one of the listed ids; <c>_id:not=a,b</c> (<see cref="Not"/>): none of them.</summary>
+public sealed record IdCondition(IReadOnlyList<string> Ids, bool Not = false) : SearchCondition;
 
 /// <summary>Token modifiers a store evaluates (<c>:in</c>/<c>:not-in</c> are expanded to code lists before the store).</summary>
 public enum TokenModifier { None, Not, Text }

@@ -30,6 +30,8 @@ internal sealed partial class CosmosConditions
     public string Translate(SearchCondition condition) => condition switch
     {
         // _id lists can be long (e.g. a _list of thousands): chunked like every other id list.
+        // A negated list is one plain array: chunks (queries whose results are merged) cannot express "none of them".
+        IdCondition { Not: true } ids => $"NOT ARRAY_CONTAINS({Add(ids.Ids.ToArray())}, c.rid)",
         IdCondition ids => $"ARRAY_CONTAINS({Add(new CosmosIdList(ids.Ids))}, c.rid)",
         TypeCondition t => $"{(t.Not ? "NOT " : "")}ARRAY_CONTAINS({Add(t.Types.ToArray())}, c.type)",
         TokenCondition { Modifier: TokenModifier.Not } not => $"NOT {Exists(Test(not with { Modifier = TokenModifier.None }))}",

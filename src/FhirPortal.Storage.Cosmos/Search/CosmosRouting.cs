@@ -87,7 +87,7 @@ internal static class CosmosRouting
 
     private static string? Pinned(string? type, SearchCondition condition) => condition switch
     {
-        IdCondition { Ids: [var id] } when type == "Patient" => id,
+        IdCondition { Ids: [var id], Not: false } when type == "Patient" => id,
         CompartmentCondition { CompartmentType: "Patient" } c => c.Id,
         AnyCompartmentCondition { CompartmentType: "Patient", Ids: [var id] } => id,
         CosmosSetCondition { Kind: CosmosSetKind.Compartment, OutsideCompartment: null, Values: [var pk] } when pk.StartsWith("Patient/", StringComparison.Ordinal)

@@ -90,6 +90,22 @@ public sealed class WriteRuleTests : IDisposable
     }
 
     [Theory]
+    [InlineData(30, "a2")] // back to back with a1: no overlap
+    [InlineData(15, "a1")] // a1 itself moved by 15 minutes: overlapping its own old time is no clash
+    public async Task A_booking_that_touches_or_replaces_the_patients_other_booking_is_not_an_overlap(int minutesLater, string id)
+    {
+        await _data.SlotsAsync("dr1", "dr1", Tomorrow9);
+        await _data.SlotsAsync("dr2", "dr2", Tomorrow9.AddMinutes(minutesLater));
+        Assert.Equal(HttpStatusCode.Created, (await PutAsync(Booked("a1", "p1", "dr1-0", Tomorrow9))).StatusCode);
+
+        var second = await PutAsync(Booked(id, "p1", "dr2-0", Tomorrow9.AddMinutes(minutesLater)));
+
+        Assert.True(second.IsSuccessStatusCode, $"{(int)second.StatusCode}: {await second.Content.ReadAsStringAsync()}");
+        Assert.Equal("busy", await _data.SlotStatusAsync("dr2-0"));
+        Assert.Equal(id == "a1" ? "free" : "busy", await _data.SlotStatusAsync("dr1-0"));
+    }
+
+    [Theory]
     [InlineData("fulfilled", "booked")]
     [InlineData("noshow", "booked")]
     [InlineData("cancelled", "booked")]

@@ -45,6 +45,7 @@ public sealed class ChainAndMetaSearchTests : SearchTestBase
             Patient("m2", """ "meta":{"tag":[{"system":"urn:tags","code":"test"}],"source":"http://source.example/b"},"name":[{"family":"Diabetic"}]"""),
             Patient("m3", """ "name":[{"family":"Gamma"}]"""));
         await AssertIdsAsync("Patient?_id=m1,m3", "m1", "m3");
+        await AssertIdsAsync("Patient?_id:not=m1,m3", "m2");
         await AssertIdsAsync("Patient?_tag=urn:tags|vip", "m1");
         await AssertIdsAsync("Patient?_tag=test", "m2");
         await AssertIdsAsync("Patient?_tag:not=vip", "m2", "m3");
