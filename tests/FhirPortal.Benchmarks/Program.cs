@@ -27,6 +27,10 @@
 //   --skip-ingest              skip the generated-data ingest levels (Synthea load, reads, searches... still run)
 //   --no-write                 print only; leave BENCHMARKS.md alone
 //   --keep-data                keep the temp data folders (printed at the end)
+//   --scheduling [--practitioners N] [--days N]
+//                              instead of all the above: issue 19's $find/$book benchmark over N × days × 10 Slots
+//                              (default 1,000 × 30 = 300,000); --runs/--duration/--warmup/--no-write apply; rewrites only
+//                              its own section of BENCHMARKS.md, which full runs keep (see SchedulingBenchmark.cs)
 //   --cosmos [--count N]       instead of all the above: request units per interaction on the Cosmos store, on the
 //                              local emulator (run tests/cosmos-emulator/install.sh first); see CosmosRequestUnits.cs
 // The hand-written "Where the time goes" section comes from BENCHMARKS-profile.md (see ReportWriter).
@@ -43,6 +47,8 @@ namespace FhirPortal.Benchmarks
                 await CosmosRequestUnits.RunAsync(args);
                 return 0;
             }
+            if (args.Length > 0 && args[0] == "--scheduling")
+                return await SchedulingAsync(args[1..]);
             BenchmarkOptions options;
             try { options = BenchmarkOptions.Parse(args); }
             catch (ArgumentException e)
@@ -114,8 +120,41 @@ namespace FhirPortal.Benchmarks
             if (options.Write)
             {
                 var path = Path.Combine(root, "BENCHMARKS.md");
-                await File.WriteAllTextAsync(path, report.Markdown(tables, targets));
+                await File.WriteAllTextAsync(path, report.Markdown(tables, targets) + SchedulingBenchmark.Section.Existing(path));
                 Console.WriteLine($"Wrote {path}");
+            }
+            return 0;
+        }
+
+        private static async Task<int> SchedulingAsync(string[] args)
+        {
+            int Take(string name, int fallback)
+            {
+                var i = Array.IndexOf(args, name);
+                if (i < 0) return fallback;
+                var value = i + 1 < args.Length && int.TryParse(args[i + 1], out var n) && n > 0 ? n : throw new ArgumentException($"{name} needs a positive whole number.");
+                args = [.. args[..i], .. args[(i + 2)..]];
+                return value;
+            }
+            BenchmarkOptions options;
+            int practitioners, days;
+            try
+            {
+                (practitioners, days) = (Take("--practitioners", 1000), Take("--days", 30));
+                options = BenchmarkOptions.Parse(args);
+            }
+            catch (ArgumentException e)
+            {
+                Console.Error.WriteLine(e.Message);
+                return 2;
+            }
+            var temp = Path.Combine(Path.GetTempPath(), "fhirportal-bench", Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(temp);
+            try { await SchedulingBenchmark.RunAsync(RepoRoot(), temp, options, practitioners, days); }
+            finally
+            {
+                if (options.KeepData) Console.WriteLine($"Data kept in {temp}");
+                else IngestBenchmark.DeleteQuietly(temp);
             }
             return 0;
         }
