@@ -40,6 +40,7 @@ public sealed class AppointmentFinder(IResourceStore store, SearchQueryParser pa
         criteria.AddRange(request.Specialties.Select(s => new KeyValuePair<string, string>("specialty", s)));
         criteria.AddRange(request.ServiceTypes.Select(s => new KeyValuePair<string, string>("service-type", s)));
         if (request.VisitType is { } visit) criteria.Add(new("service-type", $"{FindRequest.VisitTypeSystem}|{visit}"));
+        if (request.VisitTypeTokens.Count > 0) criteria.Add(new("service-type", string.Join(",", request.VisitTypeTokens)));
         if (request.Count is { } count) criteria.Add(new("_count", count));
         if (request.Cursor is { } cursor) criteria.Add(new("_cursor", cursor));
         var cache = new Dictionary<ResourceKey, Resource?>();

@@ -93,9 +93,11 @@ public sealed class FindTests : IDisposable
     [InlineData("practitioner=Practitioner/dr1", "a,b")]
     [InlineData("practitioner=dr1,dr2", "a,c,b,d")]
     [InlineData("location=bos", "c,d")]
+    [InlineData("location-reference=Location/bos", "c,d")] // IHE ITI-115's name; location is this server's earlier one
     [InlineData("location=chi&practitioner=dr2", "")]
     [InlineData("visit-type=virtual", "c,d")]
     [InlineData("visit-type=in-person", "a,b")]
+    [InlineData("visit-type=http://fhirportal.org/fhir/CodeSystem/visit-type|virtual", "c,d")] // IHE's token form
     [InlineData("specialty=http://snomed.info/sct|394579002", "a,b")]
     [InlineData("service-type=http://fhirportal.org/fhir/CodeSystem/visit-type|virtual", "c,d")]
     [InlineData("visit-type=virtual&specialty=394579002", "")]
@@ -133,6 +135,7 @@ public sealed class FindTests : IDisposable
         var other = await app.GetAsync("Appointment/$find?patient=p2");
         Assert.Equal(HttpStatusCode.Forbidden, other.StatusCode);
         await SchedulingData.DiagnosticsAsync(other);
+        Assert.Equal(HttpStatusCode.Forbidden, (await app.GetAsync("Appointment/$find?patient-reference=Patient/p2")).StatusCode);
     }
 
     [Theory]
