@@ -35,6 +35,9 @@ public sealed class UnitOfWork
     private readonly Dictionary<ResourceKey, OperationOutcome> _warnings = [];
 
     public IResourceStore Store => store;
+
+    /// <summary>Versions a Bundle prepared ahead in parallel (<see cref="PreparedVersions"/>); null: each is built when staged.</summary>
+    internal PreparedVersions? Prepared { get; set; }
     public IReadOnlyList<ResourceWrite> Writes => _writes;
     public DateTimeOffset Now => now;
     public CallerAccess Access => access;
@@ -56,7 +59,11 @@ public sealed class UnitOfWork
     public StoredResource StageVersion(Resource resource, string id, StoredResource? current)
     {
         var method = current is null || current.IsDeleted ? WriteMethod.Create : WriteMethod.Update;
-        var write = versions.NewVersion(resource, id, (current?.VersionId ?? 0) + 1, method, now, out var warnings);
+        var versionId = (current?.VersionId ?? 0) + 1;
+        OperationOutcome? warnings;
+        var write = Prepared is { } prepared
+            ? prepared.Version(resource, id, versionId, method, now, out warnings)
+            : versions.NewVersion(resource, id, versionId, method, now, out warnings);
         if (warnings is not null) _warnings[write.Version.Key] = warnings;
         // An update that brings a resource (back) into existence creates it, so it needs "c".
         access.RequireWrite(method == WriteMethod.Create ? Permissions.Create : Permissions.Update, write.Version.Key, write.Index, current);

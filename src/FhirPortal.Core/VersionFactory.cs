@@ -17,8 +17,20 @@ public sealed class VersionFactory(SearchIndexer indexer, CustomSearchParameters
     /// <param name="warnings">Validation warnings the write is accepted with (null when none).</param>
     public ResourceWrite NewVersion(Resource resource, string id, int versionId, WriteMethod method, DateTimeOffset now, out OperationOutcome? warnings)
     {
+        warnings = Check(resource);
+        return Build(resource, id, versionId, method, now);
+    }
+
+    /// <summary>The write's checks, which depend only on the resource's content: 422 on an error, else its warnings (null when none).</summary>
+    public OperationOutcome? Check(Resource resource)
+    {
         searchParameters.Validate(resource);
-        warnings = validator.EnsureValid(resource);
+        return validator.EnsureValid(resource);
+    }
+
+    /// <summary>The stored version of a checked resource: JSON and index values with the given id, version and time.</summary>
+    public ResourceWrite Build(Resource resource, string id, int versionId, WriteMethod method, DateTimeOffset now)
+    {
         var (givenId, givenMeta) = (resource.Id, resource.Meta);
         try
         {

@@ -38,6 +38,11 @@ internal static class ReferenceRewriter
         }
     }
 
+    /// <summary>Whether <see cref="RewriteAsync"/> could change or refuse the resource without any fullUrls to resolve (a batch entry).</summary>
+    public static bool HasReferencesToResolve(Resource resource) =>
+        Descendants(resource).Any(d => d.Element is ResourceReference { Reference: { } target }
+            && (IsConditional(target) || !d.InBundle && IsBundleLocal(target)));
+
     private static bool IsConditional(string reference)
     {
         var q = reference.IndexOf('?');

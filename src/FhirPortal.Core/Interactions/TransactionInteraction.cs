@@ -9,7 +9,7 @@ namespace FhirPortal.Core.Interactions;
 /// Entries run in the spec's order (DELETE, POST, PUT/PATCH, then GET); fullUrls (<c>urn:uuid:</c>) resolve to the
 /// ids the server assigns, and conditional references to the one resource they match.
 /// </summary>
-public sealed class TransactionInteraction(WriteRunner runner, EntryExecutor executor, ConditionalCriteria criteria, CallerContext callers)
+public sealed class TransactionInteraction(WriteRunner runner, EntryExecutor executor, ConditionalCriteria criteria, CallerContext callers, VersionFactory versions)
 {
     public async Task<BundleResult> ExecuteAsync(string baseUrl, Bundle bundle, ReturnPreference preference, CancellationToken ct)
     {
@@ -33,6 +33,9 @@ public sealed class TransactionInteraction(WriteRunner runner, EntryExecutor exe
                 await InEntry(index, () => ReferenceRewriter.RewriteAsync(resource, byFullUrl,
                     r => ResolveConditionalAsync(unit, r, conditionalRefs, ct), undo, ct));
             }
+            // Validation, indexing and serialisation of the entries run in parallel here; the plan below takes them in order.
+            unit.Prepared = new PreparedVersions(versions);
+            await unit.Prepared.PrepareAsync(Candidates(entries, targets, assignedIds), unit.Store, unit.Now, ct);
             foreach (var i in BundleChecks.ProcessingOrder(targets))
             {
                 if (targets[i].Method is Bundle.HTTPVerb.GET or Bundle.HTTPVerb.HEAD) continue;
@@ -52,6 +55,24 @@ public sealed class TransactionInteraction(WriteRunner runner, EntryExecutor exe
             catch (ReadInteraction.DeletedException e) { results[i] = EntryExecutor.ErrorEntry(e.ToOutcome()); }
         }
         return new BundleResult(Bundle.BundleType.TransactionResponse, results, []);
+    }
+
+    /// <summary>The versions the plan is expected to stage: creates at their assigned ids, updates at theirs (PATCH is built from the stored version, so not ahead).</summary>
+    private static IEnumerable<PreparedVersions.Candidate> Candidates(List<Bundle.EntryComponent> entries, EntryTarget[] targets, string?[] assignedIds)
+    {
+        for (var i = 0; i < entries.Count; i++)
+        {
+            if (entries[i].Resource is not { } resource) continue;
+            var target = targets[i];
+            var id = target.Method switch
+            {
+                Bundle.HTTPVerb.POST => assignedIds[i],
+                Bundle.HTTPVerb.PUT when target.HasCriteria => assignedIds[i],
+                Bundle.HTTPVerb.PUT when resource.Id == target.Id => target.Id,
+                _ => null,
+            };
+            if (id is not null) yield return new PreparedVersions.Candidate(resource, id, ReadCurrent: target.Method == Bundle.HTTPVerb.PUT);
+        }
     }
 
     /// <summary>

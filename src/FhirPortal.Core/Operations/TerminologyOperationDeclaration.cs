@@ -16,6 +16,9 @@ internal static class TerminologyOperationDeclaration
                                       "codeableConcept, display, abstract. Answers result, message, display (result=false with a message, HTTP 200, for a code outside the ValueSet)."),
         ("CodeSystem", "lookup", "GET/POST [type]/$lookup; code+system (version) or coding, property. Answers name, version, display, designation, " +
                                  "property (including parent/child from the hierarchy)."),
+        ("CodeSystem", "subsumes", "GET/POST [type]/$subsumes (system, version) or [type]/[id]/$subsumes; codeA/codeB or codingA/codingB. " +
+                                   "Answers outcome (equivalent, subsumes, subsumed-by, not-subsumed) from the CodeSystem's is-a hierarchy " +
+                                   "(nesting and parent properties); a code not in the CodeSystem is a 422."),
         ("CodeSystem", "validate-code", "GET/POST [type]/$validate-code (url, codeSystem) or [type]/[id]/$validate-code; code, coding or " +
                                         "codeableConcept, display. A CodeSystem without content (not-present) is a 422."),
         ("ConceptMap", "translate", "GET/POST [type]/$translate (url, conceptMap, conceptMapVersion) or [type]/[id]/$translate; code+system, coding " +

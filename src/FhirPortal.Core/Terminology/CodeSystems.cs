@@ -3,8 +3,9 @@ using Hl7.Fhir.Model;
 namespace FhirPortal.Core.Terminology;
 
 /// <summary>
-/// What the SDK's LocalTerminologyService leaves out for CodeSystems (its $lookup and CodeSystem $validate-code are not
-/// implemented): the ValueSet of all of a CodeSystem's codes, for the SDK's $validate-code, and <c>$lookup</c>.
+/// What the SDK's LocalTerminologyService leaves out for CodeSystems (its $lookup, $subsumes and CodeSystem
+/// $validate-code are not implemented): the ValueSet of all of a CodeSystem's codes, for the SDK's $validate-code,
+/// <c>$lookup</c> and <c>$subsumes</c>.
 /// </summary>
 public static class CodeSystems
 {
@@ -90,6 +91,27 @@ public static class CodeSystems
                     pending.Enqueue(parent);
                 }
         return ancestors;
+    }
+
+    /// <summary>
+    /// The R4 $subsumes outcome of <paramref name="codeA"/> against <paramref name="codeB"/>: <c>equivalent</c>,
+    /// <c>subsumes</c> (A is an ancestor of B), <c>subsumed-by</c> or <c>not-subsumed</c>. 422 when either code is not in
+    /// the CodeSystem, or its hierarchy is not subsumption (<c>hierarchyMeaning</c> other than is-a).
+    /// </summary>
+    public static string Subsumption(CodeSystem codeSystem, string codeA, string codeB)
+    {
+        RequireContent(codeSystem);
+        if (codeSystem.HierarchyMeaning is { } meaning && meaning != CodeSystem.CodeSystemHierarchyMeaning.IsA)
+            throw FhirOutcomeException.Single(422, OperationOutcome.IssueType.NotSupported,
+                $"CodeSystem '{codeSystem.Url}' has a {Hl7.Fhir.Utility.EnumUtility.GetLiteral(meaning)} hierarchy, not is-a, so it defines no subsumption.");
+        var known = Concepts(codeSystem.Concept).Select(c => c.Concept.Code).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        foreach (var (code, parameter) in new[] { (codeA, "codeA"), (codeB, "codeB") })
+            if (!known.Contains(code))
+                throw FhirOutcomeException.Single(422, OperationOutcome.IssueType.CodeInvalid,
+                    $"Code '{code}' is not in CodeSystem '{codeSystem.Url}'{(codeSystem.Version is null ? "" : $" version {codeSystem.Version}")}.", parameter);
+        if (codeA == codeB) return "equivalent";
+        if (Ancestors(codeSystem, codeB).Contains(codeA)) return "subsumes";
+        return Ancestors(codeSystem, codeA).Contains(codeB) ? "subsumed-by" : "not-subsumed";
     }
 
     /// <summary>Every concept at any depth, with the code of the concept it is nested in.</summary>

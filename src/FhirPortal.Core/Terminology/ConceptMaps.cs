@@ -13,37 +13,52 @@ namespace FhirPortal.Core.Terminology;
 /// <summary>
 /// <c>ConceptMap/$translate</c> (https://hl7.org/fhir/R4/conceptmap-operation-translate.html), which the SDK's local
 /// terminology service does not implement: the <c>group.element.target</c>s of the given code in one ConceptMap (stored,
-/// else from the R4 core package), or the elements mapping to it with <c>reverse</c>. Maps without an explicit
+/// else from the R4 core package; without one, the maps chosen by source/target ValueSet and target system, see
+/// <see cref="ConceptMapSelection"/>), or the elements mapping to it with <c>reverse</c>. Maps without an explicit
 /// target (<c>unmapped</c>) and dependsOn/product conditions are not evaluated.
 /// </summary>
 public sealed class ConceptMaps(IResourceStore store, ReadInteraction read, CallerContext callers)
 {
     public async Task<Parameters> TranslateAsync(string? id, TerminologyInput input, CancellationToken ct)
     {
-        var map = await MapAsync(id, input, ct);
         var codings = Codings(input);
         var reverse = input.Boolean("reverse") == true;
         var targetSystem = input.Text("targetsystem");
-        var matches = new List<(ConceptMapEquivalence? Equivalence, Coding Concept)>();
-        foreach (var coding in codings)
-            foreach (var group in map.Group)
-                matches.AddRange(reverse ? Reverse(group, coding) : Forward(group, coding));
+        var maps = await MapsAsync(id, input, codings, reverse, ct);
+        var matches = new List<(ConceptMapEquivalence? Equivalence, Coding Concept, ConceptMap Map)>();
+        foreach (var map in maps)
+            foreach (var coding in codings)
+                foreach (var group in map.Group)
+                    matches.AddRange((reverse ? Reverse(group, coding) : Forward(group, coding)).Select(m => (m.Item1, m.Item2, map)));
         matches = matches.Where(m => targetSystem is null || m.Concept.System == targetSystem).Distinct().ToList();
 
         var mapped = matches.Where(m => m.Equivalence is not (ConceptMapEquivalence.Unmatched or ConceptMapEquivalence.Disjoint)).ToList();
         var result = new Parameters();
         result.Add("result", new FhirBoolean(mapped.Count > 0));
         var described = string.Join(", ", codings.Select(c => $"{c.System}|{c.Code}"));
+        var named = maps.Count == 0 ? "No ConceptMap on this server matches source, target and targetsystem, so it"
+            : $"ConceptMap {string.Join(", ", maps.Select(m => $"'{m.Url ?? m.Id}'"))}";
         result.Add("message", new FhirString(mapped.Count > 0
-            ? $"{described} maps to {mapped.Count} concept(s) in ConceptMap '{map.Url ?? map.Id}'."
-            : $"ConceptMap '{map.Url ?? map.Id}' has no mapping for {described}{(targetSystem is null ? "" : $" into {targetSystem}")}."));
-        foreach (var (equivalence, concept) in matches)
+            ? $"{described} maps to {mapped.Count} concept(s) in {named}."
+            : $"{named} has no mapping for {described}{(targetSystem is null ? "" : $" into {targetSystem}")}."));
+        foreach (var (equivalence, concept, map) in matches)
         {
             var parts = new List<Tuple<string, Base>> { Tuple.Create("concept", (Base)concept), Tuple.Create("source", (Base)new FhirUri(map.Url)) };
             if (equivalence is { } e) parts.Insert(0, Tuple.Create("equivalence", (Base)new Code(Hl7.Fhir.Utility.EnumUtility.GetLiteral(e))));
             result.Add("match", parts);
         }
         return result;
+    }
+
+    /// <summary>The map named by id, <c>url</c> or <c>conceptMap</c>; without one, every map selected by <c>source</c>/<c>target</c>/<c>targetsystem</c>.</summary>
+    private async Task<List<ConceptMap>> MapsAsync(string? id, TerminologyInput input, List<Coding> codings, bool reverse, CancellationToken ct)
+    {
+        if (id is not null || input.Has("url") || input.Has("conceptMap")) return [await MapAsync(id, input, ct)];
+        if (!input.Has("source") && !input.Has("target") && !input.Has("targetsystem"))
+            throw FhirOutcomeException.BadRequest(
+                "$translate needs the ConceptMap (url, conceptMap in a POST body, or ConceptMap/[id]/$translate), or source, target or targetsystem to choose one by.", "url");
+        callers.Current.Require("ConceptMap", Permissions.Read);
+        return await ConceptMapSelection.SelectAsync(store, input.Text("source"), input.Text("target"), input.Text("targetsystem"), codings, reverse, ct);
     }
 
     private static IEnumerable<(ConceptMapEquivalence?, Coding)> Forward(GroupComponent group, Coding coding) =>

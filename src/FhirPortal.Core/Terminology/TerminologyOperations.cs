@@ -8,8 +8,8 @@ namespace FhirPortal.Core.Terminology;
 
 /// <summary>
 /// The R4 terminology operations (https://hl7.org/fhir/R4/terminology-service.html): <c>ValueSet/$expand</c>,
-/// <c>ValueSet/$validate-code</c>, <c>CodeSystem/$validate-code</c>, <c>CodeSystem/$lookup</c> and
-/// <c>ConceptMap/$translate</c>, at type level (by <c>url</c> or a resource in the body) and at instance level (a stored
+/// <c>ValueSet/$validate-code</c>, <c>CodeSystem/$validate-code</c>, <c>CodeSystem/$lookup</c>, <c>CodeSystem/$subsumes</c>
+/// and <c>ConceptMap/$translate</c>, at type level (by <c>url</c> or a resource in the body) and at instance level (a stored
 /// resource). They read conformance resources, so they need what reading that type needs: at instance level the read
 /// itself (404, 410, 403 as for a read), at type level read access to the type.
 /// </summary>
@@ -62,6 +62,48 @@ public sealed class TerminologyOperations(TerminologyEngine engine, ReadInteract
             throw FhirOutcomeException.BadRequest("$lookup needs either code and system, or coding (with system and code).", "code");
         var codeSystem = await CodeSystemAsync(null, input, "system", ct);
         return CodeSystems.Lookup(codeSystem, code, input.Texts("property"));
+    }
+
+    /// <summary>
+    /// <c>CodeSystem/$subsumes</c> (codesystem-operation-subsumes.html): <c>outcome</c> equivalent, subsumes, subsumed-by
+    /// or not-subsumed, from the CodeSystem's hierarchy (nesting and <c>parent</c> properties, as <c>:below</c>/<c>:above</c>).
+    /// </summary>
+    public async Task<Parameters> SubsumesAsync(string? id, TerminologyInput input, CancellationToken ct)
+    {
+        string[] codes = ["codeA", "codeB", "codingA", "codingB", "version"];
+        input.Allow("$subsumes", id is null ? ["system", .. codes] : codes);
+        var a = SubsumptionCode(input, "A");
+        var b = SubsumptionCode(input, "B");
+        var systems = new[] { input.Text("system"), a.System, b.System }.OfType<string>().Distinct().ToList();
+        if (systems.Count > 1)
+            throw FhirOutcomeException.BadRequest($"$subsumes compares codes of one CodeSystem, not of {string.Join(" and ", systems)}.", "system");
+        CodeSystem codeSystem;
+        if (id is not null) codeSystem = (CodeSystem)await ReadAsync("CodeSystem", id, ct);
+        else
+        {
+            callers.Current.Require("CodeSystem", Permissions.Read);
+            var system = systems.FirstOrDefault() ?? throw FhirOutcomeException.BadRequest("$subsumes needs system (or codingA/codingB with their system), or CodeSystem/[id]/$subsumes.", "system");
+            var version = input.Text("version");
+            var canonical = version is null ? system : $"{system}|{version}";
+            codeSystem = await engine.FindCodeSystemAsync(canonical) ?? throw Unknown("CodeSystem", canonical, "system");
+        }
+        if (id is not null && systems.FirstOrDefault() is { } named && named != codeSystem.Url)
+            throw FhirOutcomeException.BadRequest($"CodeSystem/{id} is {codeSystem.Url}, not {named}.", "system");
+        var result = new Parameters();
+        result.Add("outcome", new Code(CodeSystems.Subsumption(codeSystem, a.Code, b.Code)));
+        return result;
+    }
+
+    /// <summary>codeA or codingA (B likewise): exactly one of them, with a code.</summary>
+    private static (string Code, string? System) SubsumptionCode(TerminologyInput input, string which)
+    {
+        var (codeName, codingName) = ($"code{which}", $"coding{which}");
+        if (input.Has(codeName) == input.Has(codingName))
+            throw FhirOutcomeException.BadRequest($"$subsumes needs exactly one of {codeName} and {codingName}.", codeName);
+        if (input.Text(codeName) is { Length: > 0 } code) return (code, null);
+        return input.Coding(codingName) is { Code: { Length: > 0 } codingCode } coding
+            ? (codingCode, coding.System)
+            : throw FhirOutcomeException.BadRequest($"{codingName} needs a code.", input.Has(codeName) ? codeName : codingName);
     }
 
     /// <summary><c>ConceptMap/$translate</c> (conceptmap-operation-translate.html) with a stored or core ConceptMap.</summary>

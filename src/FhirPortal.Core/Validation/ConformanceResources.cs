@@ -15,7 +15,8 @@ public sealed class ConformanceResources : IAsyncResourceResolver, IResourceReso
     public const string CoreBase = "http://hl7.org/fhir/StructureDefinition/";
 
     // One core package per process: it is read-only, and reading its index takes a moment.
-    private static readonly Lazy<CachedResolver> CorePackage = new(() => new CachedResolver(ZipSource.CreateValidationSource()));
+    private static readonly Lazy<ZipSource> CoreZip = new(ZipSource.CreateValidationSource);
+    private static readonly Lazy<CachedResolver> CorePackage = new(() => new CachedResolver(CoreZip.Value));
 
     private readonly ConcurrentDictionary<string, Resource> _byKey = new(StringComparer.Ordinal);
     private volatile Dictionary<string, Resource> _byUrl = new(StringComparer.Ordinal);
@@ -26,6 +27,9 @@ public sealed class ConformanceResources : IAsyncResourceResolver, IResourceReso
 
     /// <summary>The R4 core package (hl7.fhir.r4.core 4.0.1).</summary>
     public static IAsyncResourceResolver Core => CorePackage.Value;
+
+    /// <summary>The core package as a listable source (which resources of a type it holds).</summary>
+    public static IConformanceSource CoreListing => CoreZip.Value;
 
     public long Generation => Interlocked.Read(ref _generation);
 

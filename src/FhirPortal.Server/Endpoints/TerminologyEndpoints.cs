@@ -19,6 +19,7 @@ internal static class TerminologyEndpoints
         Map(fhir, "ValueSet", "expand", async (o, id, i, ct) => await o.ExpandAsync(id, i, ct), "$expand a ValueSet (filter, count, offset)");
         Map(fhir, "ValueSet", "validate-code", async (o, id, i, ct) => await o.ValidateValueSetCodeAsync(id, i, ct), "$validate-code: is the code in the ValueSet");
         Map(fhir, "CodeSystem", "validate-code", async (o, id, i, ct) => await o.ValidateCodeSystemCodeAsync(id, i, ct), "$validate-code: is the code in the CodeSystem");
+        Map(fhir, "CodeSystem", "subsumes", async (o, id, i, ct) => await o.SubsumesAsync(id, i, ct), "$subsumes: how two codes of a CodeSystem relate");
         Map(fhir, "ConceptMap", "translate", async (o, id, i, ct) => await o.TranslateAsync(id, i, ct), "$translate a code with a ConceptMap");
         fhir.MapMethods("/CodeSystem/$lookup", GetAndPost,
                 (HttpContext c, TerminologyOperations o) => RunAsync(c, o, null, async (ops, _, i, ct) => await ops.LookupAsync(i, ct)))

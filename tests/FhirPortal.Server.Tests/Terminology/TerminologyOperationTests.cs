@@ -211,7 +211,7 @@ public sealed class TerminologyOperationTests(TerminologyHost server) : IClassFi
     {
         using var client = server.Host.CreateClient();
         var paths = (await (await client.GetAsync("/swagger/v1/swagger.json")).ReadJsonAsync())["paths"]!.AsObject();
-        foreach (var path in new[] { "/fhir/ValueSet/$expand", "/fhir/ValueSet/{id}/$validate-code", "/fhir/CodeSystem/$lookup", "/fhir/ConceptMap/{id}/$translate" })
+        foreach (var path in new[] { "/fhir/ValueSet/$expand", "/fhir/ValueSet/{id}/$validate-code", "/fhir/CodeSystem/$lookup", "/fhir/ConceptMap/{id}/$translate", "/fhir/CodeSystem/$subsumes", "/fhir/CodeSystem/{id}/$subsumes" })
             Assert.True(paths.ContainsKey(path), path);
     }
 
@@ -222,7 +222,7 @@ public sealed class TerminologyOperationTests(TerminologyHost server) : IClassFi
         var declared = statement["rest"]![0]!["resource"]!.AsArray()
             .SelectMany(r => (r!["operation"]?.AsArray() ?? []).Select(o => $"{r["type"]}:{o!["name"]}={o["definition"]}"))
             .ToList();
-        foreach (var (type, name) in new[] { ("ValueSet", "expand"), ("ValueSet", "validate-code"), ("CodeSystem", "lookup"), ("CodeSystem", "validate-code"), ("ConceptMap", "translate") })
+        foreach (var (type, name) in new[] { ("ValueSet", "expand"), ("ValueSet", "validate-code"), ("CodeSystem", "lookup"), ("CodeSystem", "validate-code"), ("CodeSystem", "subsumes"), ("ConceptMap", "translate") })
             Assert.Contains($"{type}:{name}=http://hl7.org/fhir/OperationDefinition/{type}-{name}", declared);
     }
 }

@@ -1,0 +1,78 @@
+using System.Collections.Concurrent;
+using FhirPortal.Storage;
+using Hl7.Fhir.Model;
+
+namespace FhirPortal.Core;
+
+/// <summary>
+/// The CPU work of a Bundle's writes (validation, and for a transaction also indexing and serialisation) done ahead,
+/// in parallel over the entries (at most <see cref="Environment.ProcessorCount"/> at once), for the sequential plan to
+/// take when it stages the same resource object. What the plan stages is still decided entry by entry in the
+/// spec's order: a prepared version is used only if it has the id, version, method and time the plan stages; an entry
+/// whose preparation failed is prepared again at its turn, so errors, their order and their text stay the sequential
+/// path's.
+/// </summary>
+internal sealed class PreparedVersions(VersionFactory versions)
+{
+    /// <summary>A resource to prepare as the version with id <paramref name="Id"/>.</summary>
+    /// <param name="ReadCurrent">Whether the stored version decides the version number (updates); creates start at 1.</param>
+    public sealed record Candidate(Resource Resource, string Id, bool ReadCurrent);
+
+    private sealed record Prepared(OperationOutcome? Warnings, ResourceWrite? Write, string? Id, int VersionId, WriteMethod Method, DateTimeOffset Now);
+
+    private readonly ConcurrentDictionary<Resource, Prepared> _prepared = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>
+    /// Prepares whole versions (a transaction: ids are decided and references rewritten before this runs) in parallel;
+    /// one that fails (invalid, unreadable) is left to the plan.
+    /// </summary>
+    public Task PrepareAsync(IEnumerable<Candidate> candidates, IResourceStore store, DateTimeOffset now, CancellationToken ct) =>
+        InParallelAsync(candidates.Select(c => (c.Resource, c)), (c, token) => PrepareAsync(c, store, now, token), ct);
+
+    /// <summary>Runs only the checks (validation) of resources in parallel (a batch: each entry commits on its own, at its own time).</summary>
+    public Task CheckAsync(IEnumerable<Resource> resources, CancellationToken ct) =>
+        InParallelAsync(resources.Select(r => (r, r)),
+            (r, _) => ValueTask.FromResult(new Prepared(versions.Check(r), null, null, 0, WriteMethod.Create, default)), ct);
+
+    private async Task InParallelAsync<T>(IEnumerable<(Resource Resource, T Item)> work, Func<T, CancellationToken, ValueTask<Prepared>> prepare, CancellationToken ct)
+    {
+        // The same object twice would be changed by two threads at once (Build sets id and meta while it works).
+        var distinct = work.DistinctBy(w => w.Resource, ReferenceEqualityComparer.Instance).ToList();
+        if (distinct.Count < 2) return;
+        var options = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = ct };
+        await Parallel.ForEachAsync(distinct, options, async (w, token) =>
+        {
+            try
+            {
+                _prepared[w.Resource] = await prepare(w.Item, token);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Not remembered: the plan runs this entry's checks again at its turn and reports the error as it always has.
+            }
+        });
+    }
+
+    /// <summary>
+    /// The version the plan stages: the prepared one when it matches, else built now (reusing a prepared validation
+    /// result: it depends only on the resource's content, which the plan does not change after preparation).
+    /// </summary>
+    public ResourceWrite Version(Resource resource, string id, int versionId, WriteMethod method, DateTimeOffset now, out OperationOutcome? warnings)
+    {
+        if (!_prepared.TryGetValue(resource, out var prepared))
+            return versions.NewVersion(resource, id, versionId, method, now, out warnings);
+        warnings = prepared.Warnings;
+        return prepared.Write is { } write && prepared.Id == id && prepared.VersionId == versionId && prepared.Method == method && prepared.Now == now
+            ? write
+            : versions.Build(resource, id, versionId, method, now);
+    }
+
+    private async ValueTask<Prepared> PrepareAsync(Candidate candidate, IResourceStore store, DateTimeOffset now, CancellationToken ct)
+    {
+        var warnings = versions.Check(candidate.Resource);
+        var current = candidate.ReadCurrent ? await store.ReadAsync(new ResourceKey(candidate.Resource.TypeName, candidate.Id), ct) : null;
+        var method = current is null || current.IsDeleted ? WriteMethod.Create : WriteMethod.Update;
+        var versionId = (current?.VersionId ?? 0) + 1;
+        return new Prepared(warnings, versions.Build(candidate.Resource, candidate.Id, versionId, method, now), candidate.Id, versionId, method, now);
+    }
+}
