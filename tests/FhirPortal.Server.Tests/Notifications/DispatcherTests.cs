@@ -53,6 +53,19 @@ public sealed class DispatcherTests : IDisposable
         Assert.Equal(NotificationData.Start, DateTimeOffset.Parse((string)sent["sent"]!));
     }
 
+    [Fact]
+    public async Task Notices_pass_validation_with_the_portal_profiles_loaded_as_in_production()
+    {
+        // null: the app's own defaults (profiles/ loaded, profile requirements as shipped).
+        var data = Host(new Dictionary<string, string?> { ["FhirPortal:ProfilesDirectory"] = null, ["FhirPortal:Validation:RequireProfiles"] = null });
+        await data.PatientAsync("p1", ("email", "pat@example.org", null, null));
+        var booking = await data.AppointmentAsync("a1", "p1", "booked", InTenDays);
+        Assert.True(booking.StatusCode == HttpStatusCode.Created, await booking.Content.ReadAsStringAsync());
+
+        Assert.Equal(1, await data.DispatchAsync());
+        Assert.Equal("completed", (string?)Assert.Single(await data.NoticesAsync())["status"]);
+    }
+
     [Theory]
     [InlineData("sms", 1, "email", 2, "sms")]
     [InlineData("sms", 2, "email", 1, "mail")]

@@ -40,6 +40,14 @@ public sealed class NotificationData : IDisposable
         var patient = new JsonObject
         {
             ["resourceType"] = "Patient", ["id"] = id,
+            // What the portal-patient profile requires, so tests may run with the shipped validation settings.
+            ["identifier"] = new JsonArray(new JsonObject
+            {
+                ["type"] = new JsonObject { ["coding"] = new JsonArray(new JsonObject { ["system"] = "http://terminology.hl7.org/CodeSystem/v2-0203", ["code"] = "MR" }) },
+                ["system"] = "http://hospital.example.org/mrn", ["value"] = id,
+            }),
+            ["name"] = new JsonArray(new JsonObject { ["family"] = "Doe", ["given"] = new JsonArray("Jane") }),
+            ["gender"] = "female", ["birthDate"] = "1980-02-03",
             ["telecom"] = new JsonArray([.. telecom.Select(t => (JsonNode)new JsonObject
             {
                 ["system"] = t.System, ["value"] = t.Value,
