@@ -41,7 +41,10 @@ public static class NoticeChannels
             .OrderBy(x => x.Point.Rank ?? int.MaxValue).ThenBy(x => x.Channel)
             .Select(x => (x.Channel!.Value, x.Point.Value!.Trim()));
 
-    private static NoticeChannel? ChannelOf(ContactPoint point) => point.System switch
+    /// <summary>Whether the number replied STOP (<see cref="SmsOptOut"/>): it gets no more texts.</summary>
+    public static bool OptedOut(ContactPoint point) => point.Extension.Any(e => e.Url == SmsOptOut.OptOutExtension);
+
+    private static NoticeChannel? ChannelOf(ContactPoint point) => OptedOut(point) ? null : point.System switch
     {
         ContactPoint.ContactPointSystem.Email => NoticeChannel.Email,
         ContactPoint.ContactPointSystem.Sms => NoticeChannel.Sms,

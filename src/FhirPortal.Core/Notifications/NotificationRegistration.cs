@@ -20,6 +20,7 @@ public static class NotificationRegistration
         services.AddNoticeOutbox();
         services.TryAddSingleton<NotificationDispatcher>();
         services.TryAddSingleton<AppointmentReminders>();
+        services.TryAddSingleton<SmsOptOut>();
         return services;
     }
 }

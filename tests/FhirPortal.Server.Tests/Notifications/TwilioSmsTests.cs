@@ -48,6 +48,32 @@ public sealed class TwilioSmsTests : IDisposable
         Assert.Empty(NotificationData.Files(_data.SmsFolder));
     }
 
+    [Theory]
+    [InlineData(" Stop ", true, HttpStatusCode.OK, "EMAILWRIT")]
+    [InlineData("STOP", false, HttpStatusCode.Forbidden, "SMSWRIT")] // a forged request changes nothing
+    [InlineData("Thanks!", true, HttpStatusCode.OK, "SMSWRIT")]
+    public async Task A_signed_STOP_reply_opts_the_number_out_of_texts(string body, bool signed, HttpStatusCode expected, string medium)
+    {
+        await _data.PatientAsync("p1", ("sms", "+15555550100", 1, null), ("email", "pat@example.org", 2, null));
+        var form = new Dictionary<string, string> { ["From"] = "+15555550100", ["To"] = "+15555550001", ["Body"] = body, ["MessageSid"] = "SM1" };
+        var url = "http://localhost/notifications/twilio/inbound";
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new FormUrlEncodedContent(form) };
+        request.Headers.Add("X-Twilio-Signature", Signature(signed ? Token : "another-token", url, form));
+
+        var response = await _data.Host.CreateClient().SendAsync(request);
+
+        Assert.Equal(expected, response.StatusCode);
+        await _data.AppointmentAsync("a1", "p1", "booked", NotificationData.Start.AddDays(10));
+        Assert.Equal(medium, (string?)Assert.Single(await _data.NoticesAsync())["medium"]![0]!["coding"]![0]!["code"]);
+    }
+
+    /// <summary>Twilio's request signature: HMAC-SHA1 with the auth token over the URL and the form fields sorted by name.</summary>
+    private static string Signature(string token, string url, Dictionary<string, string> form)
+    {
+        var data = url + string.Concat(form.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => f.Key + f.Value));
+        return Convert.ToBase64String(System.Security.Cryptography.HMACSHA1.HashData(Encoding.UTF8.GetBytes(token), Encoding.UTF8.GetBytes(data)));
+    }
+
     [Fact]
     public async Task A_Twilio_error_leaves_the_text_queued_for_a_retry()
     {
