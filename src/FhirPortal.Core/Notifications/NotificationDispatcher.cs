@@ -73,9 +73,7 @@ public sealed class NotificationDispatcher(
     {
         if (await AppointmentReminders.StaleReasonAsync(store, communication, ct) is { } stale) return (stale, true);
         if (NoticeChannels.FromMedium(communication.Medium) is not { } channel) return ("The notice names no email or SMS medium.", true);
-        var patientId = communication.Recipient.Select(r => r.Reference).FirstOrDefault(r => r?.StartsWith("Patient/", StringComparison.Ordinal) == true)?["Patient/".Length..];
-        var patient = patientId is null ? null : await store.ReadAsync(new ResourceKey("Patient", patientId), ct) is { IsDeleted: false } p
-            ? FhirParser.ParseStored(p.Json.Span) as Patient : null;
+        var patient = await RecipientAsync(communication, ct);
         if (patient is null || NoticeChannels.Address(patient, channel) is not { } to)
             return ($"The patient has no {(channel == NoticeChannel.Email ? "email address" : "mobile number")} on file.", true);
         if (!_senders.TryGetValue(channel, out var sender)) return ($"No {channel} sender is configured.", true);
@@ -90,6 +88,15 @@ public sealed class NotificationDispatcher(
         {
             var current = await unit.CurrentAsync(seen.Key, ct);
             if (current is null || current.VersionId != seen.VersionId || Parse(current) is not { } communication) return null;
+            if (NoticeChannels.FromMedium(communication.Medium) == NoticeChannel.Sms && await RecipientAsync(communication, ct) is { } patient
+                && QuietHours.EndIfQuiet(patient, unit.Now, outbox.Options) is { } quietEnd)
+            {
+                // Delayed, not dropped: back to the queue until the patient's quiet hours end, no attempt counted.
+                communication.Status = EventStatus.Preparation;
+                NoticeOutbox.SetState(communication, quietEnd, NoticeOutbox.Attempts(communication));
+                unit.StageVersion(communication, seen.Key.Id, current);
+                return null;
+            }
             communication.Status = EventStatus.InProgress;
             NoticeOutbox.SetState(communication, unit.Now + outbox.Options.ClaimLease, NoticeOutbox.Attempts(communication) + 1);
             return (StoredResource?)unit.StageVersion(communication, seen.Key.Id, current);
@@ -124,6 +131,13 @@ public sealed class NotificationDispatcher(
             unit.StageVersion(communication, claimed.Key.Id, current);
             return true;
         }, ct);
+    }
+
+    private async Task<Patient?> RecipientAsync(Communication communication, CancellationToken ct)
+    {
+        var patientId = communication.Recipient.Select(r => r.Reference).FirstOrDefault(r => r?.StartsWith("Patient/", StringComparison.Ordinal) == true)?["Patient/".Length..];
+        return patientId is not null && await store.ReadAsync(new ResourceKey("Patient", patientId), ct) is { IsDeleted: false } p
+            ? FhirParser.ParseStored(p.Json.Span) as Patient : null;
     }
 
     private static Communication? Parse(StoredResource version) =>

@@ -36,6 +36,17 @@ public sealed class NotificationOptions
     [Range(typeof(TimeSpan), "00:00:10", "1.00:00:00")]
     public TimeSpan ClaimLease { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>No texts from this local time of the patient (email is not held back); held texts go at <see cref="QuietHoursEnd"/>.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "23:59:59")]
+    public TimeSpan QuietHoursStart { get; set; } = TimeSpan.FromHours(21);
+
+    [Range(typeof(TimeSpan), "00:00:00", "23:59:59")]
+    public TimeSpan QuietHoursEnd { get; set; } = TimeSpan.FromHours(8);
+
+    /// <summary>The time zone (IANA) of patients without the <c>timezone</c> extension.</summary>
+    [Required]
+    public string DefaultTimeZone { get; set; } = "UTC";
+
     /// <summary>Reminder offsets before an appointment's start; null or empty: 7 days and 24 hours.</summary>
     public List<TimeSpan>? Reminders { get; set; }
 

@@ -83,6 +83,33 @@ public sealed class DispatcherTests : IDisposable
         Assert.Contains(folder == "sms" ? "To: +15555550100" : "To: pat@example.org", await File.ReadAllTextAsync(file));
     }
 
+    [Theory]
+    [InlineData("America/Chicago", "sms", 3, 14)] // 21:00 in Chicago (UTC-6): held until 08:00 there
+    [InlineData("America/Chicago", "sms", 13, 14)] // 07:00
+    [InlineData("America/Chicago", "sms", 15, 15)] // 09:00: sent at once
+    [InlineData("America/Chicago", "email", 3, 3)] // email is not held back
+    [InlineData(null, "sms", 22, 32)] // no time zone: UTC, held until 08:00 the next day
+    public async Task Texts_wait_for_the_end_of_the_patients_quiet_hours(string? zone, string system, int hour, int sendHour)
+    {
+        var day = new DateTimeOffset(2030, 3, 4, 0, 0, 0, TimeSpan.Zero);
+        var data = new NotificationData(clock: new Microsoft.Extensions.Time.Testing.FakeTimeProvider(day.AddHours(hour)));
+        _hosts.Add(data);
+        await data.PatientAsync("p1", zone, (system, system == "sms" ? "+15555550100" : "pat@example.org", null, null));
+        await data.AppointmentAsync("a1", "p1", "booked", InTenDays);
+
+        if (sendHour > hour)
+        {
+            Assert.Equal(0, await data.DispatchAsync());
+            data.Clock.SetUtcNow(day.AddHours(sendHour).AddSeconds(-1));
+            Assert.Equal(0, await data.DispatchAsync());
+            var held = Assert.Single(await data.NoticesAsync());
+            Assert.Equal("preparation", (string?)held["status"]);
+            Assert.Equal(0, Attempts(held)); // delayed, not a failed attempt
+            data.Clock.SetUtcNow(day.AddHours(sendHour));
+        }
+        Assert.Equal(1, await data.DispatchAsync());
+    }
+
     [Fact]
     public async Task A_patient_without_email_or_mobile_gets_the_notice_recorded_as_not_done()
     {

@@ -35,7 +35,10 @@ public sealed class NotificationData : IDisposable
     public Task<int> QueueRemindersAsync() => Host.Services.GetRequiredService<AppointmentReminders>().RunOnceAsync(CancellationToken.None);
 
     /// <summary>A patient with the given telecom entries: (system, value, rank, use).</summary>
-    public async Task PatientAsync(string id, params (string System, string Value, int? Rank, string? Use)[] telecom)
+    public Task PatientAsync(string id, params (string System, string Value, int? Rank, string? Use)[] telecom) => PatientAsync(id, null, telecom);
+
+    /// <summary>A patient in a time zone (the <c>timezone</c> extension, IANA) with the given telecom entries.</summary>
+    public async Task PatientAsync(string id, string? timeZone, params (string System, string Value, int? Rank, string? Use)[] telecom)
     {
         var patient = new JsonObject
         {
@@ -55,6 +58,8 @@ public sealed class NotificationData : IDisposable
                 ["use"] = t.Use,
             })]),
         };
+        if (timeZone is not null)
+            patient["extension"] = new JsonArray(new JsonObject { ["url"] = "http://hl7.org/fhir/StructureDefinition/timezone", ["valueCode"] = timeZone });
         foreach (var point in patient["telecom"]!.AsArray().Select(p => p!.AsObject()))
             foreach (var empty in point.Where(kv => kv.Value is null).Select(kv => kv.Key).ToList()) point.Remove(empty);
         Assert.Equal(HttpStatusCode.Created, (await Client.PutAsync($"Patient/{id}", Fhir.Body(patient))).StatusCode);
