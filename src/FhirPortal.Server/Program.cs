@@ -2,6 +2,7 @@ using FhirPortal.Auth;
 using FhirPortal.Server;
 using FhirPortal.Server.Demo;
 using FhirPortal.Server.Endpoints;
+using FhirPortal.Server.Notifications;
 using FhirPortal.Server.Security;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 
@@ -35,6 +36,7 @@ app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => fa
 app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
 app.MapFhirApi();
 app.MapFhirPortalAuth();
+app.MapTwilioInbound();
 
 app.Run();
 

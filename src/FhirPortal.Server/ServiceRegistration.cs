@@ -5,6 +5,7 @@ using FhirPortal.Core.Serialization;
 using FhirPortal.Search;
 using FhirPortal.Storage;
 using FhirPortal.Storage.Sqlite;
+using FhirPortal.Server.Notifications;
 using FhirPortal.Server.Security;
 using Microsoft.Extensions.Options;
 
@@ -43,6 +44,7 @@ internal static class ServiceRegistration
         services.AddFhirPortalValidation();
         services.AddPatientDataOperations();
         services.AddScheduling();
+        services.AddNotifications();
         return services;
     }
 }

@@ -27,6 +27,8 @@ public sealed class FhirPortalHost : WebApplicationFactory<Program>
             ["FhirPortal:Validation:RequireProfiles"] = "",
             // Tests run as Development; the demo accounts and resources would show up in their searches.
             ["FhirPortal:Auth:SeedDemo"] = "false",
+            // The notification worker would send and update notices behind the tests' backs; notification tests run it by hand.
+            ["FhirPortal:Notifications:Background"] = "false",
         };
         // The store under test (SQLite, or Cosmos with FHIRPORTAL_TEST_STORE=Cosmos); a test's own settings win.
         foreach (var (key, value) in TestStore.Settings(DataDirectory)) _settings[key] = value;

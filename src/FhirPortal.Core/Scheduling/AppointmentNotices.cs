@@ -1,4 +1,5 @@
 using FhirPortal.Core.Interactions;
+using FhirPortal.Core.Notifications;
 using FhirPortal.Storage;
 using Hl7.Fhir.Model;
 
@@ -9,13 +10,11 @@ public enum AppointmentChange { Booked, Rescheduled, Cancelled }
 
 /// <summary>
 /// For every booking, reschedule and cancellation (by $book or a plain write), stages in the same unit of work an
-/// AuditEvent (in the patient's compartment, so the patient sees it) and a confirmation to each patient: a
-/// Communication of category <c>appointment</c> (until the notification senders exist).
+/// AuditEvent (in the patient's compartment, so the patient sees it) and a confirmation to each patient: a notice of
+/// category <c>appointment</c> queued in the notification outbox (<see cref="NoticeOutbox"/>), sent by email or text.
 /// </summary>
 internal static class AppointmentNotices
 {
-    public const string CategorySystem = "http://fhirportal.org/fhir/CodeSystem/portal-message-category";
-
     /// <summary>The change from <paramref name="before"/> to <paramref name="after"/> worth a notice, if any.</summary>
     public static AppointmentChange? ChangeOf(Appointment? before, Appointment? after)
     {
@@ -28,7 +27,7 @@ internal static class AppointmentNotices
             ? AppointmentChange.Rescheduled : null;
     }
 
-    public static async Task StageAsync(UnitOfWork unit, StoredResource version, Appointment appointment, AppointmentChange change, CancellationToken ct)
+    public static async Task StageAsync(UnitOfWork unit, NoticeOutbox outbox, StoredResource version, Appointment appointment, AppointmentChange change, CancellationToken ct)
     {
         var what = change switch
         {
@@ -40,20 +39,10 @@ internal static class AppointmentNotices
         var text = $"Your appointment on {when} has been {what}.";
         var patients = AppointmentStates.PatientIds(appointment);
         await unit.StageForRule(Audit(unit, version, appointment, change, patients, text), CreateInteraction.NewId(), ct);
-        var sender = appointment.Participant.Select(p => p.Actor)
-            .FirstOrDefault(a => a?.Reference?.Split('/') is [.., "Practitioner" or "PractitionerRole" or "HealthcareService", _]);
+        // The confirmation goes through the notification outbox: queued in this unit, sent by the dispatcher.
         foreach (var patient in patients)
-            await unit.StageForRule(new Communication
-            {
-                Status = EventStatus.Completed,
-                Category = [new CodeableConcept(CategorySystem, "appointment")],
-                Subject = new ResourceReference($"Patient/{patient}"),
-                Recipient = [new ResourceReference($"Patient/{patient}")],
-                Sender = sender is null ? new ResourceReference { Display = "FhirPortal scheduling" } : new ResourceReference(sender.Reference),
-                About = [new ResourceReference($"Appointment/{version.Key.Id}")],
-                Sent = unit.Now.ToString("yyyy-MM-dd'T'HH:mm:ss.fffK", System.Globalization.CultureInfo.InvariantCulture),
-                Payload = [new Communication.PayloadComponent { Content = new FhirString(text) }],
-            }, CreateInteraction.NewId(), ct);
+            await outbox.StageAsync(unit, new Notice(patient, "appointment", new ResourceReference($"Appointment/{version.Key.Id}"),
+                $"Appointment {what}", text, $"appointment-{what}/{version.Key.Id}/{version.VersionId}/{patient}"), ct);
     }
 
     private static AuditEvent Audit(UnitOfWork unit, StoredResource version, Appointment appointment, AppointmentChange change, IReadOnlyList<string> patients, string text)

@@ -1,3 +1,4 @@
+using FhirPortal.Core.Notifications;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace FhirPortal.Core.Scheduling;
@@ -8,6 +9,7 @@ public static class SchedulingRegistration
     /// <summary>Adds the Appointment/Slot rules every write obeys, and $find/$hold/$book.</summary>
     public static IServiceCollection AddSchedulingWorkflow(this IServiceCollection services)
     {
+        services.AddNoticeOutbox();
         services.AddSingleton<SlotOccupancy>();
         services.AddSingleton<IWriteRule, SchedulingRules>();
         services.AddSingleton<AppointmentBooking>();

@@ -1,5 +1,6 @@
 using FhirPortal.Core.Access;
 using FhirPortal.Core.Interactions;
+using FhirPortal.Core.Notifications;
 using FhirPortal.Core.Serialization;
 using FhirPortal.Storage;
 using Hl7.Fhir.Model;
@@ -15,7 +16,7 @@ namespace FhirPortal.Core.Scheduling;
 /// so racing bookings collide on the Slot's version and the store's atomic commit lets exactly one win. Bookings,
 /// reschedules and cancellations also stage their AuditEvent and confirmation (<see cref="AppointmentNotices"/>).
 /// </summary>
-internal sealed class SchedulingRules(SlotOccupancy occupancy, SchedulingOptions options) : IWriteRule
+internal sealed class SchedulingRules(SlotOccupancy occupancy, SchedulingOptions options, NoticeOutbox outbox) : IWriteRule
 {
     public async Task CheckAsync(UnitOfWork unit, StagedWrite write, CancellationToken ct)
     {
@@ -36,7 +37,7 @@ internal sealed class SchedulingRules(SlotOccupancy occupancy, SchedulingOptions
             await occupancy.RequireNoOverlapAsync(unit, id, after, ct);
 
         if (AppointmentNotices.ChangeOf(before, after) is { } change)
-            await AppointmentNotices.StageAsync(unit, write.Version, after!, change, ct);
+            await AppointmentNotices.StageAsync(unit, outbox, write.Version, after!, change, ct);
     }
 
     /// <summary>R4 transitions, and the cancellation window (a delete counts as a cancellation).</summary>
