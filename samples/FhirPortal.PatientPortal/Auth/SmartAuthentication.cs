@@ -92,7 +92,9 @@ public static class SmartAuthentication
             var tokens = context.HttpContext.RequestServices.GetRequiredService<TokenEndpointClient>();
             try
             {
-                context.HandleCodeRedemption(await tokens.RequestAsync(context.Options.Configuration!.TokenEndpoint, form, context.HttpContext.RequestAborted));
+                var ct = context.HttpContext.RequestAborted;
+                var configuration = await context.Options.ConfigurationManager!.GetConfigurationAsync(ct);
+                context.HandleCodeRedemption(await tokens.RequestAsync(configuration.TokenEndpoint, form, ct));
             }
             catch (TokenEndpointException e)
             {
@@ -120,7 +122,7 @@ public static class SmartAuthentication
             var reason = message.Contains("access_denied", StringComparison.Ordinal) ? "declined"
                 : message.Contains("no patient context", StringComparison.Ordinal) ? "not-patient" : "failed";
             context.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SmartAuthentication))
-                .LogWarning(context.Failure, "Sign-in failed ({Reason}).", reason);
+                .LogWarning(context.Failure, "Sign-in failed ({Reason}): {Message}", reason, message);
             context.Response.Redirect("/SignInProblem?reason=" + reason);
             context.HandleResponse();
             return Task.CompletedTask;

@@ -74,6 +74,9 @@ public static class Display
         "H" => "High", "L" => "Low", "HH" => "Critically high", "LL" => "Critically low", "A" => "Abnormal", "AA" => "Critically abnormal", _ => flag,
     };
 
+    /// <summary>The FHIR code of an enum value (e.g. <c>booked</c>), for CSS classes.</summary>
+    public static string Code<T>(T? value) where T : struct, Enum => value is { } v ? Hl7.Fhir.Utility.EnumUtility.GetLiteral(v) ?? "" : "";
+
     /// <summary>A participant's name from the reference display, or the directory of names the page loaded.</summary>
     public static string Actor(ResourceReference? actor, IReadOnlyDictionary<string, string>? names = null) =>
         actor is null ? "" : actor.Display ?? (actor.Reference is { } r && names?.GetValueOrDefault(r) is { } n ? n : actor.Reference ?? "");

@@ -32,7 +32,7 @@ public sealed class AppointmentsModel(PatientRecord record, Scheduling schedulin
         if (!Find) return;
         try
         {
-            FreeTimes = await scheduling.FindAsync(Practitioner, Location, VisitType, From ?? Today.AddDays(1), days: 7, count: 12);
+            FreeTimes = await scheduling.FindAsync(Criteria);
         }
         catch (FhirOperationException e)
         {
@@ -40,17 +40,20 @@ public sealed class AppointmentsModel(PatientRecord record, Scheduling schedulin
         }
     }
 
+    public FindCriteria Criteria => new(Practitioner, Location, VisitType, From ?? Today.AddDays(1));
+
+    /// <summary>Books a free time; the find criteria come back as hidden fields so the same $find proposal is booked.</summary>
     public async Task<IActionResult> OnPostBookAsync(string slot)
     {
         try
         {
-            var booked = await scheduling.BookAsync(slot);
+            var booked = await scheduling.BookAsync(Criteria, slot);
             Message = $"Booked: {Display.When(booked.Start)}.";
             return RedirectToPage();
         }
-        catch (FhirOperationException e)
+        catch (Exception e) when (e is FhirOperationException or SlotUnavailableException)
         {
-            Error = Problem(e);
+            Error = e is FhirOperationException f ? Problem(f) : e.Message;
             await LoadAsync();
             return Page();
         }
