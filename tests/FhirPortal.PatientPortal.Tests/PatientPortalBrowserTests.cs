@@ -68,6 +68,23 @@ public sealed partial class PatientPortalBrowserTests(ITestOutputHelper output)
             Assert.Contains(labs, lab => Regex.IsMatch(lab[1], @"^\d") && Regex.IsMatch(lab[2], @"\d") && lab[3] is "High" or "Low" or "Normal");
             await PageChecks.CheckAsync(page, "results");
 
+            // Trends: one point per weight measurement the server holds, two per blood-pressure panel.
+            await page.ClickAsync("nav >> text=Trends");
+            var weights = await hosts.CountAsync("Observation", ("patient", "demo-patient"), ("code", "http://loinc.org|29463-7"));
+            var pressures = await hosts.CountAsync("Observation", ("patient", "demo-patient"), ("code", "http://loinc.org|85354-9"));
+            Assert.True(weights >= 2, $"{weights} weights in the demo data");
+            await Expect(page.Locator("#weight-chart circle.point")).ToHaveCountAsync(weights);
+            await Expect(page.Locator("#weight-chart-table tbody tr")).ToHaveCountAsync(weights);
+            await Expect(page.Locator("#blood-pressure-chart circle.point")).ToHaveCountAsync(2 * pressures);
+            await PageChecks.CheckAsync(page, "trends");
+
+            // Medications: the prescriptions with how to take them.
+            await page.ClickAsync("nav >> text=Medications");
+            var medications = await page.Locator("table.medications tbody tr").EvaluateAllAsync<string[][]>("rows => rows.map(r => [...r.cells].map(c => c.textContent.trim()))");
+            Assert.Equal(await hosts.CountAsync("MedicationRequest", ("patient", "demo-patient")), medications.Length);
+            Assert.All(medications, m => Assert.NotEmpty(m[0]));
+            await PageChecks.CheckAsync(page, "medications");
+
             // Appointments: find in-person times three days out (outside the cancellation window), book the first, cancel it.
             await page.ClickAsync("nav >> text=Appointments");
             var before = await BookedIdsAsync(page);

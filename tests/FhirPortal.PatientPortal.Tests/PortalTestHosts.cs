@@ -1,4 +1,6 @@
 using System.Net;
+using FhirPortal.Core.Access;
+using FhirPortal.Core.Interactions;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -84,6 +86,17 @@ public sealed class PortalTestHosts : IAsyncDisposable
         var newest = Directory.GetFiles(folder, "*.eml").Order(StringComparer.Ordinal).Last();
         var message = await MimeKit.MimeMessage.LoadAsync(newest);
         return message.TextBody ?? message.HtmlBody ?? "";
+    }
+
+    /// <summary>How many resources match a search, asked of the server in process as the server itself (no token).</summary>
+    public async Task<int> CountAsync(string type, params (string Name, string Value)[] query)
+    {
+        using var scope = Server.Services.CreateScope();
+        var services = scope.ServiceProvider;
+        using var _ = services.GetRequiredService<CallerContext>().Use(Caller.Server);
+        var parameters = query.Select(q => KeyValuePair.Create(q.Name, q.Value)).Append(KeyValuePair.Create("_count", "1000")).ToList();
+        var page = await services.GetRequiredService<SearchInteraction>().ExecuteAsync(FhirBase, new SearchScope(type), parameters, strict: true, CancellationToken.None);
+        return page.Entries.Count(e => e.SearchMode == Hl7.Fhir.Model.Bundle.SearchEntryMode.Match);
     }
 
     private static int FreePort()
