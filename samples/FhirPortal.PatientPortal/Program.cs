@@ -19,6 +19,7 @@ public sealed class Program
         builder.Services.AddSmartAuthentication();
         builder.Services.AddAuthorization();
         builder.Services.AddAntiforgery(o => o.Cookie.Name = "portal.antiforgery");
+        builder.Services.AddScoped<RevokedAccessFilter>();
         builder.Services.AddRazorPages(o =>
         {
             // Every page needs a signed-in patient except the ones that explain a sign-in problem or a sign-out.
@@ -26,7 +27,7 @@ public sealed class Program
             o.Conventions.AllowAnonymousToPage("/SignInProblem");
             o.Conventions.AllowAnonymousToPage("/SignedOut");
             o.Conventions.AllowAnonymousToPage("/Error");
-        });
+        }).AddMvcOptions(o => o.Filters.AddService<RevokedAccessFilter>());
 
         var app = builder.Build();
         if (!app.Environment.IsDevelopment())

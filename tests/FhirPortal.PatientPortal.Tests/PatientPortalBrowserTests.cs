@@ -11,8 +11,9 @@ namespace FhirPortal.PatientPortal.Tests;
 
 /// <summary>
 /// The demo patient uses the portal in headless Chromium against the FHIR server, both on real ports: SMART sign-in
-/// (password, mailed code, consent), a lab result, booking and cancelling an appointment, the record download, the
-/// account links and sign-out; the access token is refreshed on the way. Every page passes axe-core and is photographed.
+/// (password, mailed code, consent), a lab result, trends, medications, booking and cancelling an appointment, the record
+/// download, the account links, revoking the app on the server, and sign-out; the access token is refreshed on the way.
+/// Every page passes axe-core and is photographed.
 /// </summary>
 public sealed partial class PatientPortalBrowserTests(ITestOutputHelper output)
 {
@@ -127,6 +128,18 @@ public sealed partial class PatientPortalBrowserTests(ITestOutputHelper output)
             Assert.Equal(new Uri(hosts.ServerRoot, "auth/account/password").ToString(), await page.GetAttributeAsync("a:text('Change your password')", "href"));
             Assert.EndsWith("/Patient/demo-patient", await page.TextContentAsync("#fhir-user"));
             await PageChecks.CheckAsync(page, "account");
+
+            // Revoking the portal on the server's "apps" page ends its tokens at once: the portal's next page starts
+            // a new sign-in (the server session still stands, so straight to consent) instead of failing.
+            await page.ClickAsync("a:text('Apps you allowed to see your record')");
+            await page.ClickAsync("button[aria-label='Revoke access for Patient portal']");
+            await page.GotoAsync(hosts.PortalOrigin + "/Results");
+            await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/connect/authorize");
+            await page.ClickAsync("button[name=decision][value=approve]");
+            await page.WaitForURLAsync(hosts.PortalOrigin + "/Results");
+            await Expect(page.Locator("table.results tbody tr").First).ToBeVisibleAsync();
+            Assert.Contains(hosts.PortalLog.Entries, e => e.Message.StartsWith("The FHIR server no longer accepts", StringComparison.Ordinal)
+                                                         || e.Message.StartsWith("Session ended", StringComparison.Ordinal));
 
             await page.ClickAsync("button:text('Sign out')");
             await Expect(page.Locator("h1")).ToHaveTextAsync("You are signed out");

@@ -26,8 +26,8 @@ public sealed class PatientRecord(IHttpContextAccessor http, IHttpClientFactory 
     public async Task<FhirClient> ClientAsync()
     {
         if (_client is not null) return _client;
-        var http1 = await AuthorizedHttpClientAsync();
-        _client = new FhirClient(options.Value.FhirBaseUrl, http1, new FhirClientSettings
+        var httpClient = await AuthorizedHttpClientAsync();
+        _client = new FhirClient(options.Value.FhirBaseUrl, httpClient, new FhirClientSettings
         {
             PreferredFormat = ResourceFormat.Json, VerifyFhirVersion = false,
         });

@@ -17,6 +17,9 @@ public sealed class RecordsModel(PatientRecord record, IOptions<PortalOptions> o
         var url = $"{options.Value.FhirBaseUrl.TrimEnd('/')}/Patient/{Uri.EscapeDataString(record.PatientId)}/$everything?_download=true&_format=json";
         var response = await http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, HttpContext.RequestAborted);
         HttpContext.Response.RegisterForDispose(response);
+        // A revoked grant: RevokedAccessFilter ends the session and signs in again, as on the other pages.
+        if (response.StatusCode == System.Net.HttpStatusCode.Unauthorized)
+            throw new Hl7.Fhir.Rest.FhirOperationException("The FHIR server refused the session's token.", response.StatusCode);
         if (!response.IsSuccessStatusCode)
             return StatusCode(StatusCodes.Status502BadGateway, $"The FHIR server answered {(int)response.StatusCode} to the record download.");
         var stream = await response.Content.ReadAsStreamAsync(HttpContext.RequestAborted);
