@@ -143,6 +143,7 @@ public sealed partial class PatientPortalBrowserTests(ITestOutputHelper output)
 
             await page.ClickAsync("button:text('Sign out')");
             await Expect(page.Locator("h1")).ToHaveTextAsync("You are signed out");
+            Assert.Contains(hosts.PortalLog.Entries, e => e.Message.StartsWith("Revoked the session's refresh token", StringComparison.Ordinal));
             await PageChecks.CheckAsync(page, "signed-out");
         }
         catch (Exception)

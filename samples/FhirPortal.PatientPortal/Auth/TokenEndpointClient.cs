@@ -6,8 +6,9 @@ using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 namespace FhirPortal.PatientPortal.Auth;
 
 /// <summary>
-/// Calls the server's token endpoint as this confidential client, for the code exchange and for refreshes alike, with
-/// <c>client_secret_basic</c> (the method the server's SMART discovery lists; the OIDC handler itself would post the secret).
+/// Calls the server's token (and revocation) endpoint as this confidential client, for the code exchange, refreshes and
+/// sign-out alike, with <c>client_secret_basic</c> (the method the server's SMART discovery lists; the OIDC handler itself
+/// would post the secret).
 /// </summary>
 public sealed class TokenEndpointClient(HttpClient http, IOptions<PortalOptions> options)
 {
@@ -21,6 +22,8 @@ public sealed class TokenEndpointClient(HttpClient http, IOptions<PortalOptions>
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         using var response = await http.SendAsync(request, ct);
         var body = await response.Content.ReadAsStringAsync(ct);
+        // Revocation (RFC 7009) answers 200 with an empty body.
+        if (response.IsSuccessStatusCode && string.IsNullOrWhiteSpace(body)) return new OpenIdConnectMessage();
         OpenIdConnectMessage message;
         try { message = new OpenIdConnectMessage(body); }
         catch (Exception e) when (e is ArgumentException or System.Text.Json.JsonException)

@@ -21,9 +21,13 @@ public sealed class SignOutModel(TokenEndpointClient tokens, IOptionsMonitor<Ope
             try
             {
                 var configuration = await oidc.Get(OpenIdConnectDefaults.AuthenticationScheme).ConfigurationManager!.GetConfigurationAsync(HttpContext.RequestAborted);
-                var revocation = configuration.AdditionalData.TryGetValue("revocation_endpoint", out var value) ? value as string : null;
-                if (revocation is not null)
+                var revocation = configuration.RevocationEndpoint;
+                if (string.IsNullOrEmpty(revocation)) logger.LogWarning("The authorization server publishes no revocation_endpoint; the refresh token stays valid until it expires.");
+                else
+                {
                     await tokens.RequestAsync(revocation, new Dictionary<string, string> { ["token"] = refreshToken, ["token_type_hint"] = "refresh_token" }, HttpContext.RequestAborted);
+                    logger.LogInformation("Revoked the session's refresh token at sign-out.");
+                }
             }
             catch (Exception e) when (e is TokenEndpointException or HttpRequestException)
             {
