@@ -43,6 +43,7 @@ internal static class ServiceRegistration
         services.AddFhirPortalValidation();
         services.AddPatientDataOperations();
         services.AddScheduling();
+        services.AddMessaging();
         return services;
     }
 }

@@ -1,0 +1,15 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FhirPortal.Core.Messaging;
+
+/// <summary>Registers secure messaging's write-path rules; the host binds <see cref="MessagingOptions"/>.</summary>
+public static class MessagingRegistration
+{
+    /// <summary>Adds the Communication rules every write obeys.</summary>
+    public static IServiceCollection AddMessagingWorkflow(this IServiceCollection services)
+    {
+        services.AddSingleton<CareTeamRecipients>();
+        services.AddSingleton<IWriteRule, MessagingRules>();
+        return services;
+    }
+}
