@@ -20,16 +20,21 @@ namespace FhirPortal.Core.Messaging;
 /// gets <c>partOf</c> = the thread's first message when the client leaves it out.</item>
 /// <item>A sent message is immutable for persons: a change is 422, a delete 405 (corrections are new messages);
 /// only the server changes it (<c>received</c>, by $mark-read).</item>
+/// <item>A patient's message gets a staff inbox Task; a reply by anyone but the patient completes it (<see cref="InboxTasks"/>).</item>
 /// </list>
 /// </remarks>
-internal sealed class MessagingRules(CareTeamRecipients careTeams) : IWriteRule
+internal sealed class MessagingRules(CareTeamRecipients careTeams, InboxTasks inbox) : IWriteRule
 {
     public async Task CheckAsync(UnitOfWork unit, StagedWrite write, CancellationToken ct)
     {
         if (write.Version.Key.Type != "Communication" || write.ByServer) return;
-        if (MessageAuthor.Of(unit.Access) is not { } author) return;
+        var author = MessageAuthor.Of(unit.Access);
         var before = Parse(write.Previous);
         var after = Parse(write.Version);
+        // A reply by staff or a system (not the patient) answers: the inbox Tasks of what it answers are done.
+        if (before is null && after is not null && author is not { IsPatient: true })
+            await inbox.CompleteAsync(unit, write.Version.Key.Id, after, ct);
+        if (author is null) return;
         if (before?.Sent is not null)
         {
             if (after is null)
@@ -42,11 +47,13 @@ internal sealed class MessagingRules(CareTeamRecipients careTeams) : IWriteRule
         if (after is null) return;
 
         if (author.IsPatient) await CheckPatientMessageAsync(unit, author, after, ct);
+        await LinkAttachmentsAsync(unit, after, write.Version.Key.Id, author, ct);
         var changed = await ThreadAsync(unit, after, author, ct);
         if (after.Status != EventStatus.Preparation)
         {
             after.Sent = unit.Now.ToString("yyyy-MM-dd'T'HH:mm:ss.fffK", CultureInfo.InvariantCulture);
             changed = true;
+            if (author.IsPatient) await inbox.StageAsync(unit, write.Version.Key.Id, after, ct);
         }
         if (changed)
         {
@@ -91,6 +98,30 @@ internal sealed class MessagingRules(CareTeamRecipients careTeams) : IWriteRule
         if (root is null || message.PartOf.Count > 0) return false;
         message.PartOf = [new ResourceReference(root)];
         return true;
+    }
+
+    /// <summary>
+    /// Each attachment the message points to (<c>payload.contentAttachment.url</c> = a Binary here) gets the message as
+    /// its security context, so exactly those who may read the message may read it. A Binary still in its uploader's
+    /// context (or in none) can be attached; one that belongs to another message is 422 (upload it again).
+    /// </summary>
+    private static async Task LinkAttachmentsAsync(UnitOfWork unit, Communication message, string id, MessageAuthor author, CancellationToken ct)
+    {
+        var self = $"Communication/{id}";
+        foreach (var url in message.Payload.Select(p => (p.Content as Attachment)?.Url).OfType<string>())
+        {
+            if (MessageReferences.Local(url) is not ["Binary", var binaryId]) continue;
+            var stored = await unit.CurrentAsync(new ResourceKey("Binary", binaryId), ct);
+            if (stored is not { IsDeleted: false } || FhirParser.ParseStored(stored.Json.Span) is not Binary binary)
+                throw FhirOutcomeException.Unprocessable($"The attachment {url} is not a Binary on this server; upload it first (POST Binary).", "Communication.payload");
+            var context = MessageReferences.Key(binary.SecurityContext?.Reference);
+            if (context == self) continue;
+            if (context is not null && context != author.Reference)
+                throw FhirOutcomeException.Unprocessable($"The attachment Binary/{binaryId} belongs to {context}; upload it again for this message.", "Communication.payload");
+            binary.SecurityContext = new ResourceReference(self);
+            if (binary.Meta is { } meta) (meta.VersionId, meta.LastUpdated) = (null, null); // keeps the file's hash and size
+            await unit.StageForRule(binary, binaryId, ct);
+        }
     }
 
     /// <summary>The same message apart from its meta (a re-sent identical PUT changes nothing).</summary>

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using FhirPortal.Server.Tests.Access;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace FhirPortal.Server.Tests.Messaging;
 
@@ -11,11 +13,17 @@ namespace FhirPortal.Server.Tests.Messaging;
 /// </summary>
 public sealed class MessagingData : IDisposable
 {
+    /// <summary>The server's fake clock: Friday 2030-03-08 15:00 UTC.</summary>
+    public static readonly DateTimeOffset Now = new(2030, 3, 8, 15, 0, 0, TimeSpan.Zero);
+
     public MessagingData(IDictionary<string, string?>? settings = null)
     {
-        Host = AccessHost.Create(settings);
+        Clock = new FakeTimeProvider(Now);
+        Host = AccessHost.Create(settings, s => s.AddSingleton<TimeProvider>(Clock));
         Staff = Host.SystemClient();
     }
+
+    public FakeTimeProvider Clock { get; }
 
     public FhirPortalHost Host { get; }
 
@@ -30,7 +38,19 @@ public sealed class MessagingData : IDisposable
 
     /// <summary>A practitioner signed in to the staff portal.</summary>
     public HttpClient PractitionerUser(string practitioner) =>
-        Host.ClientWith("user/Communication.cruds user/Binary.cruds user/Task.cruds user/Patient.rs", fhirUser: $"Practitioner/{practitioner}");
+        Host.ClientWith("user/Communication.cruds user/Binary.cruds user/Task.cruds user/Patient.rs user/CareTeam.rs user/PractitionerRole.rs", fhirUser: $"Practitioner/{practitioner}");
+
+    /// <summary>Sends <paramref name="message"/> with <paramref name="client"/> and returns the stored message.</summary>
+    public static async Task<JsonObject> SendAsync(HttpClient client, JsonObject message) =>
+        await CreatedAsync(await client.PostAsync("Communication", Fhir.Body(message)));
+
+    /// <summary>A reply to <paramref name="answered"/> (inResponseTo).</summary>
+    public static JsonObject Reply(JsonObject answered, string patient, string sender, params string[] recipients)
+    {
+        var reply = Message(patient, sender, recipients);
+        reply["inResponseTo"] = new JsonArray(new JsonObject { ["reference"] = $"Communication/{answered["id"]}" });
+        return reply;
+    }
 
     /// <summary>Stores the practitioners, roles and care teams the summary names.</summary>
     public async Task SeedAsync()
