@@ -11,5 +11,8 @@ public interface IWriteRule
     Task CheckAsync(UnitOfWork unit, StagedWrite write, CancellationToken ct);
 }
 
-/// <summary>A staged version and the version it replaces (null when the resource is new).</summary>
-public sealed record StagedWrite(FhirPortal.Storage.StoredResource Version, FhirPortal.Storage.StoredResource? Previous);
+/// <summary>
+/// A staged version and the version it replaces (null when the resource is new). <paramref name="ByServer"/>: a write
+/// rule staged it on the server's behalf (<see cref="UnitOfWork.StageForRule"/>), not the caller.
+/// </summary>
+public sealed record StagedWrite(FhirPortal.Storage.StoredResource Version, FhirPortal.Storage.StoredResource? Previous, bool ByServer = false);

@@ -33,6 +33,7 @@ public sealed class UnitOfWork
     private readonly List<ResourceWrite> _writes = [];
     private readonly List<SearchQuery> _mustNotMatch = [];
     private readonly Dictionary<ResourceKey, OperationOutcome> _warnings = [];
+    private readonly HashSet<ResourceKey> _byServer = [];
 
     public IResourceStore Store => store;
 
@@ -84,6 +85,7 @@ public sealed class UnitOfWork
         var method = current is null || current.IsDeleted ? WriteMethod.Create : WriteMethod.Update;
         var write = versions.NewVersion(resource, id, (current?.VersionId ?? 0) + 1, method, now, out var warnings);
         if (warnings is not null) _warnings[key] = warnings;
+        _byServer.Add(key);
         if (!replaced) return Stage(write, current);
         _writes[_writes.FindIndex(w => w.Version.Key == key)] = write;
         _staged[key] = write.Version;
@@ -110,10 +112,16 @@ public sealed class UnitOfWork
             for (var i = 0; i < _writes.Count; i++)
             {
                 var version = _writes[i].Version;
-                foreach (var rule in rules) await rule.CheckAsync(this, new StagedWrite(version, _previous[version.Key]), ct);
+                foreach (var rule in rules) await rule.CheckAsync(this, new StagedWrite(version, _previous[version.Key], _byServer.Contains(version.Key)), ct);
             }
         await store.CommitAsync(new WriteBatch(_writes, _mustNotMatch), ct);
     }
+
+    /// <summary>
+    /// The version this unit commits for <paramref name="staged"/>'s resource: a rule may have replaced what an
+    /// interaction staged (the server sets a message's <c>sent</c>), and the response must show what was stored.
+    /// </summary>
+    public StoredResource Latest(StoredResource staged) => _staged.GetValueOrDefault(staged.Key) ?? staged;
 
     /// <summary>Staged versions of one type (a rule looks at the unit's other writes as well as the store).</summary>
     public IEnumerable<StoredResource> StagedOf(string type) => _staged.Values.Where(v => v.Key.Type == type);

@@ -30,7 +30,7 @@ public sealed class WriteRunner(IResourceStore store, VersionFactory versions, T
                 await unit.CommitAsync(ct);
                 searchParameters.Committed(unit.Writes);
                 conformance.Committed(unit.Writes);
-                return result;
+                return Latest(unit, result);
             }
             catch (WriteConflictException e) when (attempt < MaxAttempts)
             {
@@ -43,6 +43,14 @@ public sealed class WriteRunner(IResourceStore store, VersionFactory versions, T
             }
         }
     }
+
+    /// <summary>The committed version in place of the one the plan staged, when a write rule replaced it.</summary>
+    private static T Latest<T>(UnitOfWork unit, T result) => result switch
+    {
+        InteractionResult { Resource: { } staged } r => (T)(object)(r with { Resource = unit.Latest(staged) }),
+        StoredResource staged => (T)(object)unit.Latest(staged),
+        _ => result,
+    };
 
     // FHIR instants and HTTP dates are compared after a round trip through the store: keep millisecond precision.
     private static DateTimeOffset Truncate(DateTimeOffset t) =>

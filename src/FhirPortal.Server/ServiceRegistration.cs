@@ -45,6 +45,7 @@ internal static class ServiceRegistration
         services.AddPatientDataOperations();
         services.AddScheduling();
         services.AddNotifications();
+        services.AddMessaging();
         return services;
     }
 }

@@ -68,7 +68,7 @@ public sealed class CallerAccess
     {
         var restriction = RestrictionFor(version.Key.Type, permission);
         if (!restriction.Allowed) return false;
-        if (restriction.IsUnrestricted) return true;
+        if (restriction.IsUnrestricted && (IsUnrestricted || version.Key.Type != BinaryAccess.Type)) return true;
         var content = version;
         if (version.IsDeleted)
         {
@@ -77,6 +77,8 @@ public sealed class CallerAccess
             if (content is null || content.IsDeleted) return false;
         }
         var resource = FhirParser.ParseStored(content.Json.Span);
+        if (resource is Binary binary && !await BinaryAccess.ContextAllowsAsync(this, binary, _policy.Store, ct)) return false;
+        if (restriction.IsUnrestricted) return true;
         return await LinkedConditionMatcher.SatisfiesAsync(restriction, _policy.Index(resource), resource.TypeName, resource.Id, _policy.Store, ct);
     }
 
@@ -157,7 +159,8 @@ public sealed class CallerAccess
             {
                 // Note: shared resources (Practitioner, Medication, ...) are readable with patient/ scopes, but a
                 // patient's app never writes them: the change would reach every other patient.
-                if (!inCompartment && (permission & Writes) != 0) continue;
+                if (!inCompartment && (permission & Writes) != 0 && !BinaryAccess.PatientMayWrite(type, permission)) continue;
+                if (!inCompartment && !BinaryAccess.PatientMaySearch(type, permission)) continue;
                 if (inCompartment) conditions.Add(new CompartmentCondition("Patient", patient));
             }
             if (grant.Query is not null)

@@ -18,7 +18,7 @@ public sealed class TransactionInteraction(WriteRunner runner, EntryExecutor exe
         var targets = BundleChecks.Targets(bundle, baseUrl);
         RequireReadScopes(bundle, targets);
 
-        await runner.RunAsync(async unit =>
+        var committed = await runner.RunAsync(async unit =>
         {
             // No copy of the Bundle: ids are kept aside (assignedIds) and rewritten references are put back once the
             // attempt is planned (its versions are serialized by then), so a retry starts from the Bundle as given.
@@ -43,8 +43,11 @@ public sealed class TransactionInteraction(WriteRunner runner, EntryExecutor exe
                 var result = await InEntry(index, () => executor.WriteAsync(unit, entries[index], targets[index], assignedIds[index], ct));
                 results[i] = EntryExecutor.ToEntry(result, preference);
             }
-            return 0;
+            return unit;
         }, ct);
+        // A write rule may have replaced an entry's staged version (same version id): answer with what was stored.
+        for (var i = 0; i < count; i++)
+            if (results[i]?.Resource is { } staged) results[i] = results[i] with { Resource = committed.Latest(staged) };
 
         // Reads run after the commit so they see the transaction's own writes.
         for (var i = 0; i < count; i++)

@@ -14,7 +14,8 @@ public static class FhirApi
             // HEAD runs the GET handler for its status and headers (Content-Length included); the body goes nowhere.
             if (HttpMethods.IsHead(context.HttpContext.Request.Method))
                 context.HttpContext.Features.Set<IHttpResponseBodyFeature>(new StreamResponseBodyFeature(Stream.Null));
-            OutputShape.From(context.HttpContext.Request);
+            // A raw Binary read answers with the attachment's own media type, not a FHIR format.
+            if (!MessagingEndpoints.IsRawBinaryRead(context.HttpContext)) OutputShape.From(context.HttpContext.Request);
             UnknownOperations.Refuse(context.HttpContext);
             return await next(context);
         });
@@ -32,6 +33,7 @@ public static class FhirApi
         fhir.MapMetaApi();
         fhir.MapTerminologyApi();
         fhir.MapSchedulingApi();
+        fhir.MapMessagingApi();
         app.MapExportApi();
         MapRead(fhir, "/", SystemEndpoints.Search).WithSummary("search across types (_type)");
         fhir.MapPost("/_search", SystemEndpoints.Search).WithSummary("search across types (form-encoded POST)");
