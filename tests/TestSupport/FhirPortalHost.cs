@@ -27,6 +27,9 @@ public sealed class FhirPortalHost : WebApplicationFactory<Program>
             ["FhirPortal:Validation:RequireProfiles"] = "",
             // Tests run as Development; the demo accounts and resources would show up in their searches.
             ["FhirPortal:Auth:SeedDemo"] = "false",
+            // Every read would add an AuditEvent in the background, which counts, histories and $everything of the
+            // tests would then see at unpredictable moments; the access audit tests turn it on (FhirPortal:Audit:Reads).
+            ["FhirPortal:Audit:Reads"] = "false",
         };
         // The store under test (SQLite, or Cosmos with FHIRPORTAL_TEST_STORE=Cosmos); a test's own settings win.
         foreach (var (key, value) in TestStore.Settings(DataDirectory)) _settings[key] = value;
