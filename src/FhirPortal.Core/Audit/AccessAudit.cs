@@ -58,12 +58,18 @@ public sealed class AccessAudit(AuditQueue queue, AuditOptions options, CallerCo
     public ValueTask RecordAsync(string interaction, string? type, string query, IReadOnlyList<StoredResource> resources, IReadOnlyList<string> patients) =>
         Covers(type) ? AddAsync(interaction, query, resources, patients, 200, null) : ValueTask.CompletedTask;
 
-    /// <summary>The request as a relative URL: <c>path?name=value&amp;...</c>, values escaped.</summary>
+    /// <summary>
+    /// The request as a relative URL, <c>path?name=value&amp;...</c>, readable as the client wrote it: only what
+    /// would change the query's meaning (%, &amp;, #, +, space) is escaped.
+    /// </summary>
     public static string Describe(string path, IEnumerable<KeyValuePair<string, string>> parameters)
     {
-        var query = string.Join("&", parameters.Select(p => $"{p.Key}={Uri.EscapeDataString(p.Value)}"));
+        var query = string.Join("&", parameters.Select(p => $"{Escape(p.Key)}={Escape(p.Value)}"));
         return query.Length == 0 ? path : $"{path}?{query}";
     }
+
+    private static string Escape(string value) =>
+        value.Replace("%", "%25").Replace("&", "%26").Replace("#", "%23").Replace("+", "%2B").Replace(" ", "%20");
 
     private ValueTask AddAsync(string interaction, string query, IReadOnlyList<StoredResource> resources, IReadOnlyList<string> patients, int status, string? error) =>
         queue.AddAsync(new AccessEvent(interaction, callers.Current.Caller, query, resources, patients, status, error, clock.GetUtcNow()));
