@@ -120,3 +120,29 @@ public sealed class AccessAuditTests(AuditData data) : IClassFixture<AuditData>
             Assert.Single(audits, a => file.EndsWith(AuditHost.Query(a)!, StringComparison.Ordinal));
     }
 }
+
+/// <summary>Compliance export: administrators $export the AuditEvents; other backends get none of them.</summary>
+public sealed class AuditExportTests(AuditData data) : IClassFixture<AuditData>
+{
+    [Fact]
+    public async System.Threading.Tasks.Task An_administrator_exports_the_access_audit_and_another_backend_cannot()
+    {
+        var app = "app-" + Guid.NewGuid().ToString("N");
+        Assert.Equal(HttpStatusCode.OK, (await data.Host.Client("system/*.rs", app).GetAsync("Patient/p1")).StatusCode);
+        await AuditHost.WaitForAsync(data.Host, app);
+
+        var admin = data.Host.Admin();
+        var manifest = await BulkClient.WaitAsync(admin, await BulkClient.StartAsync(admin, "$export?_type=AuditEvent"));
+        var exported = await BulkClient.ReadOutputAsync(admin, manifest);
+        Assert.Contains(exported["AuditEvent"], a => a.GetRawText().Contains(app, StringComparison.Ordinal));
+
+        var backend = data.Host.Client("system/*.rs", "app-" + Guid.NewGuid().ToString("N"));
+        var response = await BulkClient.KickOffAsync(backend, "$export?_type=AuditEvent");
+        if (response.StatusCode == HttpStatusCode.Accepted)
+        {
+            var other = await BulkClient.ReadOutputAsync(backend, await BulkClient.WaitAsync(backend, response.Content.Headers.ContentLocation!.ToString()));
+            Assert.False(other.ContainsKey("AuditEvent"), "a backend without the admin claim exports no AuditEvents");
+        }
+        else Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+    }
+}
