@@ -2,21 +2,13 @@ using System.ComponentModel.DataAnnotations;
 
 namespace FhirPortal.Core.Audit;
 
-/// <summary>The <c>FhirPortal:Audit</c> configuration section: the access audit of reads and its retention.</summary>
+/// <summary>The <c>FhirPortal:Audit</c> configuration section: the access audit of reads (its queue and how often it is written).</summary>
 public sealed class AuditOptions
 {
     public const string Section = "FhirPortal:Audit";
 
     /// <summary>Record an AuditEvent for every read, search, history and export of patient data (off only for comparisons).</summary>
     public bool Reads { get; set; } = true;
-
-    /// <summary>AuditEvents older than this are purged (HIPAA asks for six years).</summary>
-    [Range(typeof(TimeSpan), "1.00:00:00", "36500.00:00:00")]
-    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(6 * 365 + 2);
-
-    /// <summary>How often the purge of expired AuditEvents runs.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
-    public TimeSpan PurgeInterval { get; set; } = TimeSpan.FromHours(6);
 
     /// <summary>Accesses waiting to be written; a full queue holds the request back for <see cref="FullWait"/>.</summary>
     [Range(16, 1_000_000)]
