@@ -11,7 +11,12 @@ public sealed record BundleResult(
     Bundle.BundleType Type,
     IReadOnlyList<BundleEntryResult> Entries,
     IReadOnlyList<BundleLinkResult> Links,
-    int? Total = null);
+    int? Total = null)
+{
+    /// <summary>The stored versions the Bundle returns (matches and includes), as the access audit lists them.</summary>
+    public static IReadOnlyList<StoredResource> Resources(BundleResult bundle) =>
+        [.. bundle.Entries.Where(e => e.Resource is not null).Select(e => e.Resource!)];
+}
 
 /// <summary>A link of a Bundle (self, next, previous).</summary>
 public sealed record BundleLinkResult(string Relation, string Url);

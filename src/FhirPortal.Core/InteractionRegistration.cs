@@ -1,7 +1,9 @@
+using FhirPortal.Core.Audit;
 using FhirPortal.Core.Interactions;
 using FhirPortal.Core.Operations;
 using FhirPortal.Core.Terminology;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace FhirPortal.Core;
 
@@ -15,6 +17,12 @@ public static class InteractionRegistration
     public static IServiceCollection AddFhirInteractions(this IServiceCollection services)
     {
         services.AddSingleton<VersionFactory>();
+        // The host binds FhirPortal:Audit; without it (Core's tests) the defaults apply.
+        services.TryAddSingleton<AuditOptions>();
+        services.AddSingleton<AuditQueue>();
+        services.AddSingleton<AccessAudit>();
+        services.AddSingleton<AccessEventBuilder>();
+        services.AddSingleton<AuditLog>();
         services.AddSingleton<WriteRunner>();
         services.AddSingleton<ConditionalCriteria>();
         services.AddSingleton<ReadInteraction>();

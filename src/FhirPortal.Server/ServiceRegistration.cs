@@ -39,6 +39,7 @@ internal static class ServiceRegistration
         services.AddHostedService<ReindexWorker>();
         services.AddSingleton<SearchQueryParser>();
         services.AddSingleton(sp => new FhirParser(sp.GetRequiredService<FhirLimits>().MaxJsonDepth));
+        services.AddAccessAudit();
         services.AddFhirInteractions();
         services.AddAccessPolicy();
         services.AddFhirPortalValidation();

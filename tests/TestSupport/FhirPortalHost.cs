@@ -29,6 +29,9 @@ public sealed class FhirPortalHost : WebApplicationFactory<Program>
             ["FhirPortal:Auth:SeedDemo"] = "false",
             // The notification worker would send and update notices behind the tests' backs; notification tests run it by hand.
             ["FhirPortal:Notifications:Background"] = "false",
+            // Every read would add an AuditEvent in the background, which counts, histories and $everything of the
+            // tests would then see at unpredictable moments; the access audit tests turn it on (FhirPortal:Audit:Reads).
+            ["FhirPortal:Audit:Reads"] = "false",
         };
         // The store under test (SQLite, or Cosmos with FHIRPORTAL_TEST_STORE=Cosmos); a test's own settings win.
         foreach (var (key, value) in TestStore.Settings(DataDirectory)) _settings[key] = value;

@@ -15,7 +15,9 @@ public static class SmartDestinations
             SmartClaims.FhirUser => [Destinations.AccessToken, Destinations.IdentityToken],
             SmartClaims.Patient or SmartClaims.Encounter => [Destinations.AccessToken],
             SmartClaims.Organization or SmartClaims.OrganizationKind or SmartClaims.Administrator => [Destinations.AccessToken],
-            Claims.Name or Claims.PreferredUsername when identity.HasScope("profile") => [Destinations.IdentityToken],
+            // The account name also goes into access tokens: the FHIR server's access audit names the user.
+            Claims.Name => identity.HasScope("profile") ? [Destinations.AccessToken, Destinations.IdentityToken] : [Destinations.AccessToken],
+            Claims.PreferredUsername when identity.HasScope("profile") => [Destinations.IdentityToken],
             // need_patient_banner and the launch's bookkeeping stay in codes and refresh tokens only.
             _ => [],
         });

@@ -21,6 +21,12 @@ public sealed record Caller(
     /// <summary>A portal administrator: the only user who may read AuditEvents beyond a patient's own.</summary>
     public bool Administrator { get; init; }
 
+    /// <summary>The signed-in user's account name (the token's <c>name</c>), for the access audit.</summary>
+    public string? UserName { get; init; }
+
+    /// <summary>The address the request came from, for the access audit (not part of any access decision).</summary>
+    public string? NetworkAddress { get; init; }
+
     /// <summary>
     /// The server acting for itself (seeding, start-up loading, the authorization server's own lookups and audit
     /// records): no token, no scope limits.

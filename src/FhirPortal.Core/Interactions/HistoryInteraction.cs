@@ -1,5 +1,6 @@
 using System.Globalization;
 using FhirPortal.Core.Access;
+using FhirPortal.Core.Audit;
 using FhirPortal.Search;
 using FhirPortal.Storage;
 using Hl7.Fhir.Model;
@@ -12,9 +13,15 @@ namespace FhirPortal.Core.Interactions;
 /// read access to the resource; type and system history need search access (SMART v2 puts them under "s"). Each
 /// version is shown only if the caller may see that version, so a restricted caller's page may be short.
 /// </summary>
-public sealed class HistoryInteraction(IResourceStore store, FhirLimits limits, CallerContext callers)
+public sealed class HistoryInteraction(IResourceStore store, FhirLimits limits, CallerContext callers, AccessAudit audit)
 {
-    public async Task<BundleResult> ExecuteAsync(string baseUrl, string? type, string? id, IReadOnlyList<KeyValuePair<string, string>> parameters, CancellationToken ct)
+    public Task<BundleResult> ExecuteAsync(string baseUrl, string? type, string? id, IReadOnlyList<KeyValuePair<string, string>> parameters, CancellationToken ct) =>
+        audit.RecordAsync(id is not null ? "history-instance" : type is not null ? "history-type" : "history-system", type,
+            AccessAudit.Describe(string.Join("/", new[] { type, id, "_history" }.Where(p => p is not null)), parameters),
+            type == "Patient" && id is not null ? [id] : [],
+            () => HistoryAsync(baseUrl, type, id, parameters, ct), BundleResult.Resources);
+
+    private async Task<BundleResult> HistoryAsync(string baseUrl, string? type, string? id, IReadOnlyList<KeyValuePair<string, string>> parameters, CancellationToken ct)
     {
         var access = callers.Current;
         var permission = id is null ? Permissions.Search : Permissions.Read;

@@ -1,4 +1,5 @@
 using FhirPortal.Core.Access;
+using FhirPortal.Core.Audit;
 using FhirPortal.Storage;
 
 namespace FhirPortal.Core.Interactions;
@@ -7,9 +8,18 @@ namespace FhirPortal.Core.Interactions;
 /// read and vread (https://hl7.org/fhir/R4/http.html#read): the current or a given version. A version the caller
 /// may not see is a 403 whether it is live or deleted, so neither its content nor its deletion shows.
 /// </summary>
-public sealed class ReadInteraction(IResourceStore store, CallerContext callers)
+public sealed class ReadInteraction(IResourceStore store, CallerContext callers, AccessAudit audit)
 {
-    public async Task<StoredResource> ReadAsync(ResourceKey key, CancellationToken ct)
+    public Task<StoredResource> ReadAsync(ResourceKey key, CancellationToken ct) =>
+        audit.RecordAsync("read", key.Type, key.ToString(), PatientOf(key), () => ReadCurrentAsync(key, ct), r => [r]);
+
+    public Task<StoredResource> ReadVersionAsync(ResourceKey key, string versionId, CancellationToken ct) =>
+        audit.RecordAsync("vread", key.Type, $"{key}/_history/{versionId}", PatientOf(key), () => ReadGivenVersionAsync(key, versionId, ct), r => [r]);
+
+    /// <summary>A read of a Patient concerns that patient even when it fails (403, 404, 410).</summary>
+    private static IReadOnlyList<string> PatientOf(ResourceKey key) => key.Type == "Patient" ? [key.Id] : [];
+
+    private async Task<StoredResource> ReadCurrentAsync(ResourceKey key, CancellationToken ct)
     {
         var access = callers.Current;
         access.Require(key.Type, Permissions.Read);
@@ -19,7 +29,7 @@ public sealed class ReadInteraction(IResourceStore store, CallerContext callers)
         return current;
     }
 
-    public async Task<StoredResource> ReadVersionAsync(ResourceKey key, string versionId, CancellationToken ct)
+    private async Task<StoredResource> ReadGivenVersionAsync(ResourceKey key, string versionId, CancellationToken ct)
     {
         if (!int.TryParse(versionId, System.Globalization.NumberStyles.None, null, out var version))
             throw FhirOutcomeException.NotFound($"{key} has no version '{versionId}'.");

@@ -1,4 +1,5 @@
 using FhirPortal.Core.Access;
+using FhirPortal.Core.Audit;
 using FhirPortal.Search;
 using FhirPortal.Storage;
 using Hl7.Fhir.Model;
@@ -17,9 +18,14 @@ public sealed record SearchScope(string? Type, CompartmentCondition? Compartment
 /// <c>Prefer: handling=strict</c>; otherwise they are left out of the self link and reported in an
 /// OperationOutcome entry.
 /// </summary>
-public sealed class SearchInteraction(IResourceStore store, SearchQueryParser parser, SearchExpansion expansion, FhirLimits limits, CallerContext callers)
+public sealed class SearchInteraction(IResourceStore store, SearchQueryParser parser, SearchExpansion expansion, FhirLimits limits, CallerContext callers, AccessAudit audit)
 {
-    public async Task<BundleResult> ExecuteAsync(string baseUrl, SearchScope scope, IReadOnlyList<KeyValuePair<string, string>> parameters, bool strict, CancellationToken ct)
+    public Task<BundleResult> ExecuteAsync(string baseUrl, SearchScope scope, IReadOnlyList<KeyValuePair<string, string>> parameters, bool strict, CancellationToken ct) =>
+        audit.RecordAsync(scope.Type is null ? "search-system" : "search-type", scope.Type, AccessAudit.Describe(scope.Path, parameters),
+            scope.Compartment is { CompartmentType: "Patient" } c ? [c.Id] : [],
+            () => SearchAsync(baseUrl, scope, parameters, strict, ct), BundleResult.Resources);
+
+    private async Task<BundleResult> SearchAsync(string baseUrl, SearchScope scope, IReadOnlyList<KeyValuePair<string, string>> parameters, bool strict, CancellationToken ct)
     {
         var access = callers.Current;
         if (scope is { Type: { } type, Compartment: { } compartment }) access.RequireCompartment(type, compartment);

@@ -1,4 +1,5 @@
 using FhirPortal.Core.Access;
+using FhirPortal.Core.Audit;
 using FhirPortal.Core.Interactions;
 using FhirPortal.Search;
 using FhirPortal.Storage;
@@ -27,7 +28,7 @@ public sealed record EverythingDownload(string Name, IAsyncEnumerable<IReadOnlyL
 /// paged in storage order. <c>start</c>/<c>end</c> narrow by clinical date (<see cref="ClinicalDates"/>),
 /// <c>_since</c> by meta.lastUpdated, <c>_type</c> by type. Without an id: the same for every patient.
 /// </summary>
-public sealed class EverythingOperation(IResourceStore store, SearchParameterRegistry registry, FhirLimits limits)
+public sealed class EverythingOperation(IResourceStore store, SearchParameterRegistry registry, FhirLimits limits, AccessAudit audit)
 {
     /// <summary>Parameters the REST layer handles (format, download); they are kept in links but select nothing.</summary>
     private static readonly HashSet<string> ResponseParameters = ["_format", "_pretty", "_download", "_cursor"];
@@ -66,7 +67,14 @@ public sealed class EverythingOperation(IResourceStore store, SearchParameterReg
     /// Runs $everything for <paramref name="caller"/>: its scopes narrow every store query (<see cref="DataAccess"/>),
     /// and it may not ask for another patient's record (403). Unknown patient 404, deleted 410.
     /// </summary>
-    public async Task<EverythingResult> ExecuteAsync(
+    public Task<EverythingResult> ExecuteAsync(
+        string baseUrl, string? patientId, IReadOnlyList<KeyValuePair<string, string>> parameters, CallerAccess caller, CancellationToken ct) =>
+        // A download's pages are recorded as they are read (AllPagesAsync); a page's entries once it is produced.
+        audit.RecordAsync("operation", "Patient", AccessAudit.Describe(patientId is null ? "Patient/$everything" : $"Patient/{patientId}/$everything", parameters),
+            patientId is null ? [] : [patientId], () => RunAsync(baseUrl, patientId, parameters, caller, ct),
+            r => r.Download is null ? BundleResult.Resources(r.Bundle) : []);
+
+    private async Task<EverythingResult> RunAsync(
         string baseUrl, string? patientId, IReadOnlyList<KeyValuePair<string, string>> parameters, CallerAccess caller, CancellationToken ct)
     {
         var request = Parse(patientId, parameters);
@@ -120,6 +128,8 @@ public sealed class EverythingOperation(IResourceStore store, SearchParameterReg
         do
         {
             (var entries, cursor) = await ReadAsync(request, access, limits.MaxPageSize, cursor, ct);
+            await audit.RecordAsync("operation", "Patient", AccessAudit.Describe(Path(request), request.Echo), entries,
+                request.PatientId is null ? [] : [request.PatientId]);
             yield return entries.Select(Match).ToList();
         } while (cursor is not null);
     }

@@ -97,13 +97,7 @@ public static class ExportEndpoints
 
     public static async Task File(HttpContext context, string jobId, string file, ExportJobs jobs)
     {
-        var state = await OwnJobAsync(context, jobId, jobs);
-        // Only names the job wrote are served, so the route can never reach outside the job's folder.
-        var known = state.Status == ExportJobState.Completed
-                    && (state.Files.Any(f => f.Name == file) || file == ExportJobs.ErrorFileName);
-        var path = Path.Combine(jobs.JobDirectory(jobId), file);
-        if (!known || !global::System.IO.File.Exists(path))
-            throw FhirOutcomeException.NotFound($"Export job {jobId} has no file '{file}'.");
+        var path = await jobs.FileAsync(jobId, file, OperationRequest.Caller(context), context.RequestAborted);
         context.Response.ContentType = "application/fhir+ndjson";
         await context.Response.SendFileAsync(path, context.RequestAborted);
     }

@@ -39,7 +39,7 @@ public static class FhirSecurity
         var callers = context.RequestServices.GetRequiredService<CallerContext>();
         if (!options.Enabled)
         {
-            using (callers.Use(Caller.Unsecured)) await next(context);
+            using (callers.Use(Caller.Unsecured with { NetworkAddress = AddressOf(context) })) await next(context);
             return;
         }
         // Note: clients read the CapabilityStatement and SMART discovery before they have a token.
@@ -62,8 +62,11 @@ public static class FhirSecurity
                 context.Response.Headers.WWWAuthenticate = $"Bearer realm=\"{options.Realm}\", error=\"insufficient_scope\"";
             return Task.CompletedTask;
         });
-        using (callers.Use(CallerClaims.FromPrincipal(result.Principal))) await next(context);
+        using (callers.Use(CallerClaims.FromPrincipal(result.Principal) with { NetworkAddress = AddressOf(context) })) await next(context);
     }
+
+    /// <summary>The client's address for the access audit (behind a proxy, what forwarded-headers middleware made of it).</summary>
+    private static string? AddressOf(HttpContext context) => context.Connection.RemoteIpAddress?.ToString();
 
     /// <summary>
     /// A token that names audiences must name this FHIR base (SMART <c>aud</c>; a trailing slash is ignored), so a token

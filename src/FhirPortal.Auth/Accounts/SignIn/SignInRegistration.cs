@@ -25,6 +25,7 @@ public static class SignInRegistration
         services.AddSingleton<SignInThrottle>();
         services.AddScoped<AccountEvents>();
         services.AddScoped<RecentSignIns>();
+        services.AddScoped<Audit.AccessLog>();
 
         services.AddOptions<IdentityOptions>().Configure<IOptions<SignInOptions>>((o, signIn) =>
         {

@@ -1,4 +1,5 @@
 using FhirPortal.Core.Access;
+using FhirPortal.Core.Audit;
 using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Threading.Channels;
@@ -12,7 +13,7 @@ namespace FhirPortal.Core.Operations.Export;
 /// run in the background by at most <see cref="ExportOptions.MaxParallelJobs"/> workers, resumed after a restart,
 /// cancelled (files removed) on DELETE, and expired after <see cref="ExportOptions.Retention"/>.
 /// </summary>
-public sealed class ExportJobs(IResourceStore store, ExportKickoff kickoff, ExportOptions options, TimeProvider clock, AccessPolicy policy)
+public sealed class ExportJobs(IResourceStore store, ExportKickoff kickoff, ExportOptions options, TimeProvider clock, AccessPolicy policy, AccessAudit audit)
 {
     public const string Kind = "export";
     public const string ErrorFileName = "errors.ndjson";
@@ -38,6 +39,28 @@ public sealed class ExportJobs(IResourceStore store, ExportKickoff kickoff, Expo
         && JsonSerializer.Deserialize<ExportJobState>(job.State) is { Status: not ExportJobState.Deleted } state
             ? state
             : null;
+
+    /// <summary>
+    /// The path of one file of a finished job, for the client that started it (403 for another, 404 for a name the job
+    /// did not write, so the route can never reach outside the job's folder). Each download is an audited access.
+    /// </summary>
+    public async Task<string> FileAsync(string id, string file, string owner, CancellationToken ct)
+    {
+        var state = await ReadAsync(id, ct);
+        var type = state is { PatientRecords: false } ? null : "Patient";
+        return await audit.RecordAsync("operation", type, $"$export-status/{id}/{file}", state?.Patients ?? [],
+            () => System.Threading.Tasks.Task.FromResult(FilePath(id, state, file, owner)), _ => []);
+    }
+
+    private string FilePath(string id, ExportJobState? state, string file, string owner)
+    {
+        if (state is null) throw FhirOutcomeException.NotFound($"There is no export job '{id}' (it may have been deleted or expired).");
+        if (state.Owner != owner)
+            throw FhirOutcomeException.Single(403, Hl7.Fhir.Model.OperationOutcome.IssueType.Forbidden, $"Export job {id} was started by another client.");
+        var known = state.Status == ExportJobState.Completed && (state.Files.Any(f => f.Name == file) || file == ErrorFileName);
+        var path = Path.Combine(JobDirectory(id), file);
+        return known && File.Exists(path) ? path : throw FhirOutcomeException.NotFound($"Export job {id} has no file '{file}'.");
+    }
 
     /// <summary>DELETE: stops the job if it runs, removes its files, and leaves a tombstone so it answers 404.</summary>
     public async Task DeleteAsync(string id, ExportJobState state, CancellationToken ct)

@@ -1,4 +1,5 @@
 using FhirPortal.Core.Access;
+using FhirPortal.Core.Audit;
 using FhirPortal.Core.Interactions;
 using FhirPortal.Search;
 using FhirPortal.Storage;
@@ -13,11 +14,17 @@ public enum ExportLevel { System, Patient, Group }
 /// Validates a Bulk Data kick-off request (https://hl7.org/fhir/uv/bulkdata/export.html#query-parameters) and turns
 /// it into a job state. Every value the server cannot honour is a 400 OperationOutcome, before any job exists.
 /// </summary>
-public sealed class ExportKickoff(IResourceStore store, SearchQueryParser parser, TimeProvider clock)
+public sealed class ExportKickoff(IResourceStore store, SearchQueryParser parser, TimeProvider clock, AccessAudit audit)
 {
     private static readonly HashSet<string> OutputFormats = ["application/fhir+ndjson", "application/ndjson", "ndjson"];
 
-    public async Task<ExportJobState> ParseAsync(
+    public Task<ExportJobState> ParseAsync(
+        ExportLevel level, string? groupId, IReadOnlyList<KeyValuePair<string, string>> parameters, string owner, string requestUrl,
+        CallerAccess access, CancellationToken ct) =>
+        audit.RecordAsync("operation", level switch { ExportLevel.System => null, ExportLevel.Patient => "Patient", _ => "Group" }, requestUrl, [],
+            () => ValidateAsync(level, groupId, parameters, owner, requestUrl, access, ct), _ => [], state => state.Patients ?? []);
+
+    private async Task<ExportJobState> ValidateAsync(
         ExportLevel level, string? groupId, IReadOnlyList<KeyValuePair<string, string>> parameters, string owner, string requestUrl,
         CallerAccess access, CancellationToken ct)
     {

@@ -1,0 +1,53 @@
+using FhirPortal.Core.Access;
+using FhirPortal.Core.Interactions;
+using FhirPortal.Core.Serialization;
+using Hl7.Fhir.Model;
+using Microsoft.AspNetCore.Http;
+
+namespace FhirPortal.Auth.Audit;
+
+/// <summary>One access to a patient's record as the access-log page lists it.</summary>
+public sealed record AccessEntry(DateTimeOffset When, string Who, string App, string What, bool Succeeded);
+
+/// <summary>One page of a patient's access log, newest first, and the cursor of the next (older) page.</summary>
+public sealed record AccessLogPage(IReadOnlyList<AccessEntry> Entries, string? Next);
+
+/// <summary>
+/// "Who viewed my record": the RESTful AuditEvents (the access audit's reads, searches and exports, and scheduling
+/// changes) that concern a patient, newest first. The search runs as the server; callers pass only the signed-in
+/// patient's own id, so nobody sees another patient's log.
+/// </summary>
+public sealed class AccessLog(SearchInteraction search, CallerContext callers)
+{
+    public async Task<AccessLogPage> ForAsync(HttpContext http, string patientId, int count, string? cursor, CancellationToken ct)
+    {
+        using var _ = callers.Use(Caller.Server);
+        var parameters = new List<KeyValuePair<string, string>>
+        {
+            new("patient", $"Patient/{patientId}"),
+            new("type", "http://terminology.hl7.org/CodeSystem/audit-event-type|rest"),
+            new("_sort", "-date"),
+            new("_count", count.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        };
+        if (!string.IsNullOrEmpty(cursor)) parameters.Add(new("_cursor", cursor));
+        var bundle = await search.ExecuteAsync(FhirBase.Of(http), new SearchScope("AuditEvent"), parameters, strict: true, ct);
+        var entries = bundle.Entries.Where(e => e.Resource is not null)
+            .Select(e => Entry((AuditEvent)FhirParser.ParseStored(e.Resource!.Json.Span))).ToList();
+        var next = bundle.Links.FirstOrDefault(l => l.Relation == "next")?.Url is { } url
+            ? Core.Interactions.QueryString.Parse(new Uri(url).Query).FirstOrDefault(p => p.Key == "_cursor").Value
+            : null;
+        return new AccessLogPage(entries, next);
+    }
+
+    private static AccessEntry Entry(AuditEvent audit)
+    {
+        var user = audit.Agent.FirstOrDefault(a => a.Type?.Coding.Any(c => c.Code == "humanuser") == true);
+        var app = audit.Agent.FirstOrDefault(a => a.Type?.Coding.Any(c => c.Code == "110150") == true);
+        var who = user is null ? "an app without a signed-in user"
+            : string.Join(" ", new[] { user.Name, user.Who?.Reference is { } r ? $"({r})" : null }.Where(s => s is not null));
+        var what = audit.Entity.FirstOrDefault(e => e.Role?.Code == "24")?.Description
+                   ?? audit.OutcomeDesc ?? audit.Subtype.FirstOrDefault()?.Code ?? "";
+        return new AccessEntry(audit.Recorded ?? DateTimeOffset.MinValue, who.Length == 0 ? "unknown user" : who,
+            app?.Name ?? audit.Source?.Observer?.Display ?? "", what, audit.Outcome is null or AuditEvent.AuditEventOutcome.N0);
+    }
+}

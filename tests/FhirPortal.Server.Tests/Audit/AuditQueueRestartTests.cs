@@ -1,0 +1,39 @@
+using System.Net;
+using FhirPortal.Core.Serialization;
+using Hl7.Fhir.Model;
+
+namespace FhirPortal.Server.Tests.Audit;
+
+/// <summary>A clean shutdown writes every queued access before the host stops; nothing waits for the next flush.</summary>
+public sealed class AuditQueueRestartTests
+{
+    [Fact]
+    public async System.Threading.Tasks.Task Accesses_queued_before_a_clean_stop_are_in_the_store_after_a_restart()
+    {
+        var app = "app-" + Guid.NewGuid().ToString("N");
+        string directory;
+        // A flush interval far longer than the test: after the first batch, later reads wait in the queue until the stop.
+        using (var first = AuditHost.Create(settings: new() { ["FhirPortal:Audit:FlushInterval"] = "00:00:10" }))
+        {
+            first.KeepData = true;
+            directory = first.DataDirectory;
+            await AuditHost.SeedAsync(first);
+            var client = first.Client("user/*.rs", app, fhirUser: "Practitioner/dr-jones");
+            foreach (var url in new[] { "Patient/p1", "Patient/p2", "Observation/o1", "Observation/o2", "Observation?subject=Patient/p1" })
+                Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(url)).StatusCode);
+        }
+
+        using var second = AuditHost.Create(directory);
+        try
+        {
+            var response = await second.Admin().GetAsync($"AuditEvent?agent-name={app}&_count=100");
+            response.EnsureSuccessStatusCode();
+            var bundle = (Bundle)FhirParser.ParseStored(await response.Content.ReadAsByteArrayAsync());
+            Assert.Equal(5, bundle.Entry.Count);
+        }
+        finally
+        {
+            second.KeepData = false;
+        }
+    }
+}
