@@ -10,7 +10,9 @@ namespace FhirPortal.Core;
 /// take when it stages the same resource object. What the plan stages is still decided entry by entry in the
 /// spec's order: a prepared version is used only if it has the id, version, method and time the plan stages; an entry
 /// whose preparation failed is prepared again at its turn, so errors, their order and their text stay the sequential
-/// path's.
+/// path's. A prepared result is used only while the conformance resources and search parameters it was computed
+/// against are unchanged (<see cref="VersionFactory.Stamp"/>): in a batch an earlier entry's commit may add a profile,
+/// ValueSet or SearchParameter that a later entry's validation or index values depend on.
 /// </summary>
 internal sealed class PreparedVersions(VersionFactory versions)
 {
@@ -18,7 +20,7 @@ internal sealed class PreparedVersions(VersionFactory versions)
     /// <param name="ReadCurrent">Whether the stored version decides the version number (updates); creates start at 1.</param>
     public sealed record Candidate(Resource Resource, string Id, bool ReadCurrent);
 
-    private sealed record Prepared(OperationOutcome? Warnings, ResourceWrite? Write, string? Id, int VersionId, WriteMethod Method, DateTimeOffset Now);
+    private sealed record Prepared((long, long) Stamp, OperationOutcome? Warnings, ResourceWrite? Write, string? Id, int VersionId, WriteMethod Method, DateTimeOffset Now);
 
     private readonly ConcurrentDictionary<Resource, Prepared> _prepared = new(ReferenceEqualityComparer.Instance);
 
@@ -32,7 +34,11 @@ internal sealed class PreparedVersions(VersionFactory versions)
     /// <summary>Runs only the checks (validation) of resources in parallel (a batch: each entry commits on its own, at its own time).</summary>
     public Task CheckAsync(IEnumerable<Resource> resources, CancellationToken ct) =>
         InParallelAsync(resources.Select(r => (r, r)),
-            (r, _) => ValueTask.FromResult(new Prepared(versions.Check(r), null, null, 0, WriteMethod.Create, default)), ct);
+            (r, _) =>
+            {
+                var stamp = versions.Stamp;
+                return ValueTask.FromResult(new Prepared(stamp, versions.Check(r), null, null, 0, WriteMethod.Create, default));
+            }, ct);
 
     private async Task InParallelAsync<T>(IEnumerable<(Resource Resource, T Item)> work, Func<T, CancellationToken, ValueTask<Prepared>> prepare, CancellationToken ct)
     {
@@ -55,11 +61,13 @@ internal sealed class PreparedVersions(VersionFactory versions)
 
     /// <summary>
     /// The version the plan stages: the prepared one when it matches, else built now (reusing a prepared validation
-    /// result: it depends only on the resource's content, which the plan does not change after preparation).
+    /// result: it depends only on the resource's content, which the plan does not change after preparation, and on
+    /// the stamp, which is compared). Under a changed stamp everything is done again, as on the sequential path.
     /// </summary>
     public ResourceWrite Version(Resource resource, string id, int versionId, WriteMethod method, DateTimeOffset now, out OperationOutcome? warnings)
     {
-        if (!_prepared.TryGetValue(resource, out var prepared))
+        // The stamp is read before the work it covers, so a change during preparation also makes the result stale.
+        if (!_prepared.TryGetValue(resource, out var prepared) || prepared.Stamp != versions.Stamp)
             return versions.NewVersion(resource, id, versionId, method, now, out warnings);
         warnings = prepared.Warnings;
         return prepared.Write is { } write && prepared.Id == id && prepared.VersionId == versionId && prepared.Method == method && prepared.Now == now
@@ -69,10 +77,11 @@ internal sealed class PreparedVersions(VersionFactory versions)
 
     private async ValueTask<Prepared> PrepareAsync(Candidate candidate, IResourceStore store, DateTimeOffset now, CancellationToken ct)
     {
+        var stamp = versions.Stamp;
         var warnings = versions.Check(candidate.Resource);
         var current = candidate.ReadCurrent ? await store.ReadAsync(new ResourceKey(candidate.Resource.TypeName, candidate.Id), ct) : null;
         var method = current is null || current.IsDeleted ? WriteMethod.Create : WriteMethod.Update;
         var versionId = (current?.VersionId ?? 0) + 1;
-        return new Prepared(warnings, versions.Build(candidate.Resource, candidate.Id, versionId, method, now), candidate.Id, versionId, method, now);
+        return new Prepared(stamp, warnings, versions.Build(candidate.Resource, candidate.Id, versionId, method, now), candidate.Id, versionId, method, now);
     }
 }

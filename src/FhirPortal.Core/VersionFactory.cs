@@ -11,6 +11,12 @@ namespace FhirPortal.Core;
 public sealed class VersionFactory(SearchIndexer indexer, CustomSearchParameters searchParameters, ResourceValidator validator)
 {
     /// <summary>
+    /// What a version's checks and index values depend on besides the resource: the conformance resources and the
+    /// search parameters. A result computed under another stamp may be stale.
+    /// </summary>
+    internal (long Conformance, long SearchParameters) Stamp => (validator.Resources.Generation, searchParameters.Generation);
+
+    /// <summary>
     /// The resource is left as it came in (its id and meta are set only while it is serialized and indexed), so a
     /// write retried after a lost race plans again from the caller's input without a defensive copy.
     /// </summary>

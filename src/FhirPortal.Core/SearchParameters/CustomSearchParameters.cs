@@ -12,6 +12,9 @@ namespace FhirPortal.Core.SearchParameters;
 /// </summary>
 public sealed class CustomSearchParameters(SearchParameterRegistry registry)
 {
+    /// <summary>The registry's generation: changes whenever a custom parameter is added or removed.</summary>
+    public long Generation => registry.Generation;
+
     /// <summary>Throws a 422 when the resource is a SearchParameter the server cannot index.</summary>
     public void Validate(Resource resource)
     {

@@ -27,6 +27,7 @@ public sealed class SearchParameterRegistry
     private readonly Dictionary<string, IReadOnlyList<SearchParameterInfo>> _custom = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
     private volatile FrozenDictionary<string, FrozenDictionary<string, SearchParameterInfo>> _byType;
+    private long _generation;
 
     private SearchParameterRegistry(IEnumerable<SearchParameterInfo> parameters)
     {
@@ -55,6 +56,9 @@ public sealed class SearchParameterRegistry
         }
     }
 
+    /// <summary>Bumped by every change to the custom parameters, so work done against an older set can be told apart.</summary>
+    public long Generation => Interlocked.Read(ref _generation);
+
     /// <summary>Looks up a definition by canonical URL (composite components refer to their parts that way).</summary>
     public SearchParameterInfo? FindByUrl(string url) =>
         _byType.Values.SelectMany(byName => byName.Values).FirstOrDefault(p => p.Url == url);
@@ -62,6 +66,8 @@ public sealed class SearchParameterRegistry
     private void Rebuild()
     {
         _byType = Build(_custom.Values.SelectMany(c => c).Concat(_defaults));
+        // After the swap: a reader that saw the new generation also sees the new parameters.
+        Interlocked.Increment(ref _generation);
     }
 
     // First wins: custom parameters are listed before the defaults they override.

@@ -60,6 +60,67 @@ public sealed class ParallelPreparationTests : IDisposable
         Assert.Empty(await _core.FindAsync("Observation"));
     }
 
+    private const string BornPatientUrl = "http://example.org/StructureDefinition/born-patient";
+
+    private const string BornPatient = $$$"""
+        {"resourceType":"StructureDefinition","id":"born-patient","url":"{{{BornPatientUrl}}}","name":"BornPatient",
+         "status":"active","kind":"resource","abstract":false,"type":"Patient","baseDefinition":"http://hl7.org/fhir/StructureDefinition/Patient",
+         "derivation":"constraint","differential":{"element":[{"id":"Patient.birthDate","path":"Patient.birthDate","min":1}]}}
+        """;
+
+    private const string BornDate = ""","birthDate":"1980-01-01" """;
+
+    private static string ClaimingBornPatient(string extra = "") =>
+        $$$"""{"resourceType":"Patient","meta":{"profile":["{{{BornPatientUrl}}}"]},"name":[{"family":"Claim"}]{{{extra}}}}""";
+
+    private static string PostAs(string type, string resource) => $$$"""{"resource":{{{resource}}},"request":{"method":"POST","url":"{{{type}}}"}}""";
+
+    private static bool Names(OperationOutcome.IssueComponent issue, string text) => issue.Diagnostics?.Contains(text) == true;
+
+    [Fact]
+    public async Task A_batch_entry_is_validated_against_a_profile_an_earlier_entry_created()
+    {
+        // Entries 1 and 2 are checked ahead while the profile is still unknown (a warning only); at their turn it exists.
+        var result = await _core.Batch.ExecuteAsync(CoreServices.BaseUrl, Bundle("batch",
+            PostAs("StructureDefinition", BornPatient), PostAs("Patient", ClaimingBornPatient()),
+            PostAs("Patient", ClaimingBornPatient(BornDate))), ReturnPreference.OperationOutcome, default);
+
+        Assert.Equal(["201 Created", "422 Unprocessable Entity", "201 Created"], result.Entries.Take(3).Select(e => e.Response!.Status));
+        var error = result.Entries[1].Response!.Outcome!.Issue.First(i => i.Severity == OperationOutcome.IssueSeverity.Error);
+        Assert.Equal("Bundle.entry[1].resource.Patient.birthDate", error.Expression.Single());
+        Assert.DoesNotContain(result.Entries[2].Response!.Outcome?.Issue ?? [], i => Names(i, BornPatientUrl));
+        Assert.Single(await _core.FindAsync("Patient"));
+    }
+
+    [Fact]
+    public async Task A_batch_entry_is_indexed_by_a_search_parameter_an_earlier_entry_created()
+    {
+        const string Nickname = """
+            {"resourceType":"SearchParameter","id":"nickname","url":"http://example.org/SearchParameter/nickname","name":"nickname",
+             "status":"active","description":"Given names","code":"nickname","base":["Patient"],"type":"string","expression":"Patient.name.given"}
+            """;
+        var result = await _core.Batch.ExecuteAsync(CoreServices.BaseUrl, Bundle("batch",
+            PostAs("SearchParameter", Nickname), PostAs("Patient", """{"resourceType":"Patient","name":[{"given":["Ada"]}]}""")),
+            ReturnPreference.Minimal, default);
+
+        Assert.Equal(["201 Created", "201 Created"], result.Entries.Take(2).Select(e => e.Response!.Status));
+        Assert.Single(await _core.FindAsync("Patient", ("nickname", "Ada")));
+    }
+
+    [Fact]
+    public async Task A_profile_created_in_a_transaction_applies_only_after_its_commit()
+    {
+        // Every entry is checked against the conformance resources as they were before the transaction, as on the sequential path.
+        var result = await _core.Transaction.ExecuteAsync(CoreServices.BaseUrl, Bundle("transaction",
+            PostAs("StructureDefinition", BornPatient), PostAs("Patient", ClaimingBornPatient())), ReturnPreference.OperationOutcome, default);
+
+        Assert.Equal("201 Created", result.Entries[1].Response!.Status);
+        Assert.Contains(result.Entries[1].Response!.Outcome!.Issue, i => i.Severity == OperationOutcome.IssueSeverity.Warning && Names(i, BornPatientUrl));
+        var error = await Assert.ThrowsAsync<FhirOutcomeException>(() =>
+            _core.Create.CreateAsync("Patient", CoreServices.Parse<Patient>(ClaimingBornPatient()), null, default));
+        Assert.Equal(422, error.Status);
+    }
+
     [Fact]
     public async Task A_batch_reports_each_invalid_entry_on_its_own_and_stores_the_rest()
     {
@@ -122,6 +183,25 @@ public sealed class ParallelPreparationTests : IDisposable
         Assert.NotSame(first, other);
         Assert.Equal("2", CoreServices.Content<Patient>(other.Version).Meta!.VersionId);
         Assert.NotSame(prepared.Version(b, "b", 1, WriteMethod.Create, now.AddSeconds(1), out _), prepared.Version(b, "b", 1, WriteMethod.Create, now, out _));
+    }
+
+    [Theory]
+    [InlineData("profile")]
+    [InlineData("search parameter")]
+    public async Task A_prepared_version_is_not_used_after_a_conformance_change(string change)
+    {
+        var prepared = new PreparedVersions(_core.Get<VersionFactory>());
+        var (a, b) = (CoreServices.Parse<Patient>(ClaimingBornPatient()), CoreServices.Patient(family: "Other"));
+        var now = DateTimeOffset.UtcNow;
+        await prepared.PrepareAsync([new(a, "a", false), new(b, "b", false)], _core.Store, now, default);
+        var before = prepared.Version(b, "b", 1, WriteMethod.Create, now, out _);
+
+        if (change == "profile") _core.Get<FhirPortal.Core.Validation.ConformanceResources>().Set(CoreServices.Parse<StructureDefinition>(BornPatient));
+        else _core.Get<FhirPortal.Search.SearchParameterRegistry>().SetCustom("test", []);
+
+        Assert.NotSame(before, prepared.Version(b, "b", 1, WriteMethod.Create, now, out _));
+        if (change == "profile")
+            Assert.Equal(422, Assert.Throws<FhirOutcomeException>(() => prepared.Version(a, "a", 1, WriteMethod.Create, now, out _)).Status);
     }
 
     [Fact]
