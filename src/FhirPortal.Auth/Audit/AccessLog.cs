@@ -21,6 +21,19 @@ public sealed class AccessLog(SearchInteraction search, CallerContext callers)
 {
     public async Task<AccessLogPage> ForAsync(HttpContext http, string patientId, int count, string? cursor, CancellationToken ct)
     {
+        try
+        {
+            return await PageAsync(http, patientId, count, cursor, ct);
+        }
+        catch (Core.FhirOutcomeException e) when (e.Status == 400 && !string.IsNullOrEmpty(cursor))
+        {
+            // A cursor the store cannot read (edited or stale link): show the newest page rather than fail the page.
+            return await PageAsync(http, patientId, count, null, ct);
+        }
+    }
+
+    private async Task<AccessLogPage> PageAsync(HttpContext http, string patientId, int count, string? cursor, CancellationToken ct)
+    {
         using var _ = callers.Use(Caller.Server);
         var parameters = new List<KeyValuePair<string, string>>
         {

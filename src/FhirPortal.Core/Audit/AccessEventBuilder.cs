@@ -9,7 +9,7 @@ namespace FhirPortal.Core.Audit;
 /// <summary>
 /// Turns an <see cref="AccessEvent"/> into its AuditEvent (DICOM/IHE BALP shape): type <c>rest</c>, the
 /// restful-interaction subtype, the user, the client app and the network address as agents, and as entities the
-/// query, each version returned and each patient concerned (role Patient, so <c>AuditEvent?patient=</c> finds them).
+/// query, each version returned and the patient concerned (role Patient, so <c>AuditEvent?patient=</c> finds them).
 /// Runs off the request path: finding the patients of the returned versions means indexing them.
 /// </summary>
 public sealed class AccessEventBuilder(SearchIndexer indexer)
@@ -19,7 +19,26 @@ public sealed class AccessEventBuilder(SearchIndexer indexer)
     private static readonly Coding HumanUser = new("http://terminology.hl7.org/CodeSystem/extra-security-role-type", "humanuser", "human user");
     private static readonly Coding Application = new("http://dicom.nema.org/resources/ontology/DCM", "110150", "Application");
 
-    public AuditEvent Build(AccessEvent access)
+    /// <summary>
+    /// The AuditEvents of one access. A patient may read the AuditEvents in their compartment, so when the access
+    /// concerned several patients each gets a copy holding only their own entities and, instead of the query text
+    /// (it can name the others), only its path. No full event is kept: its Patient versions (<c>Patient/x/_history/n</c>)
+    /// would put it in every such patient's compartment (AuditEvent's patient parameter follows entity.what).
+    /// </summary>
+    public IReadOnlyList<AuditEvent> Build(AccessEvent access)
+    {
+        var versions = access.Resources.Select(v => (Version: v, Patients: PatientsOf(v))).ToList();
+        var patients = new SortedSet<string>(access.Patients, StringComparer.Ordinal);
+        foreach (var (_, of) in versions) patients.UnionWith(of);
+        if (patients.Count <= 1) return [Event(access, access.Query, true, versions.Select(v => v.Version), patients)];
+        var events = new List<AuditEvent>();
+        var what = access.Query.Split('?', 2)[0];
+        foreach (var patient in patients)
+            events.Add(Event(access, what, false, versions.Where(v => v.Patients.Contains(patient)).Select(v => v.Version), [patient]));
+        return events;
+    }
+
+    private static AuditEvent Event(AccessEvent access, string query, bool withQueryText, IEnumerable<StoredResource> versions, IEnumerable<string> patients)
     {
         var audit = new AuditEvent
         {
@@ -41,20 +60,16 @@ public sealed class AccessEventBuilder(SearchIndexer indexer)
         {
             Type = new Coding(EntityType, "2", "System Object"),
             Role = new Coding(RoleSystem, "24", "Query"),
-            Description = access.Query,
-            Query = Encoding.UTF8.GetBytes(access.Query),
+            Description = query,
+            Query = withQueryText ? Encoding.UTF8.GetBytes(query) : null,
         });
-        var patients = new SortedSet<string>(access.Patients, StringComparer.Ordinal);
-        foreach (var version in access.Resources)
-        {
+        foreach (var version in versions)
             audit.Entity.Add(new AuditEvent.EntityComponent
             {
                 What = new ResourceReference($"{version.Key}/_history/{version.VersionId}"),
                 Type = new Coding(EntityType, "2", "System Object"),
                 Role = new Coding(RoleSystem, "4", "Domain Resource"),
             });
-            AddPatients(version, patients);
-        }
         foreach (var patient in patients)
             audit.Entity.Add(new AuditEvent.EntityComponent
             {
@@ -96,17 +111,19 @@ public sealed class AccessEventBuilder(SearchIndexer indexer)
         return agents;
     }
 
-    private void AddPatients(StoredResource version, SortedSet<string> patients)
+    private HashSet<string> PatientsOf(StoredResource version)
     {
-        if (version.IsDeleted) return;
+        var patients = new HashSet<string>(StringComparer.Ordinal);
+        if (version.IsDeleted) return patients;
         if (version.Key.Type == "Patient")
         {
             patients.Add(version.Key.Id);
-            return;
+            return patients;
         }
-        if (CompartmentMembership.PatientParameters(version.Key.Type).Count == 0) return;
+        if (CompartmentMembership.PatientParameters(version.Key.Type).Count == 0) return patients;
         var resource = FhirParser.ParseStored(version.Json.Span);
         foreach (var compartment in indexer.Index(resource).Compartments)
             if (compartment.CompartmentType == "Patient") patients.Add(compartment.Id);
+        return patients;
     }
 }

@@ -13,7 +13,7 @@ public sealed class AuditLog(AccessEventBuilder builder, WriteRunner runner, Cal
     public async System.Threading.Tasks.Task WriteAsync(IReadOnlyList<AccessEvent> batch, CancellationToken ct)
     {
         if (batch.Count == 0) return;
-        var events = batch.Select(a => (Id: CreateInteraction.NewId(), Audit: (Resource)builder.Build(a))).ToList();
+        var events = batch.SelectMany(builder.Build).Select(a => (Id: CreateInteraction.NewId(), Audit: (Resource)a)).ToList();
         using var _ = callers.Use(Caller.Server);
         await runner.RunAsync(unit =>
         {

@@ -73,6 +73,44 @@ public sealed partial class AccessLogTests
         Assert.True(string.CompareOrdinal(firstRows[^1][..19], secondRows[0][..19]) >= 0, "the second page is older");
     }
 
+    [Theory]
+    [InlineData("garbage")]
+    [InlineData("%00%FF")]
+    [InlineData("eyJub3QiOiJhIGN1cnNvciJ9")]
+    public async Task A_bad_cursor_shows_the_newest_page(string cursor)
+    {
+        await using var smart = await SmartHarness.StartAsync(Auditing);
+        var patient = Fhir(smart, await smart.StandaloneAsync(SmartHarness.PatientUser, "openid fhirUser launch/patient patient/*.rs"));
+        Assert.Equal(HttpStatusCode.OK, (await patient.GetAsync("fhir/Patient/p1")).StatusCode);
+        await WaitForAsync(patient, "fhir/AuditEvent?patient=Patient/p1&type=rest", 1);
+
+        var browser = await smart.SignedInBrowserAsync(SmartHarness.PatientUser);
+        var page = await browser.GetAsync($"auth/account/access-log?cursor={cursor}");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains(Rows(await page.Content.ReadAsStringAsync()), r => r.Contains("Patient/p1"));
+    }
+
+    [Fact]
+    public async Task A_practitioner_search_of_two_patients_shows_each_patient_only_their_own_part()
+    {
+        await using var smart = await SmartHarness.StartAsync(Auditing);
+        var doctor = Fhir(smart, await smart.StandaloneAsync(SmartHarness.PractitionerUser, "openid fhirUser user/*.rs"));
+        Assert.Equal(HttpStatusCode.OK, (await doctor.GetAsync("fhir/Observation?_id=o1,o2")).StatusCode);
+        var patient = Fhir(smart, await smart.StandaloneAsync(SmartHarness.PatientUser, "openid fhirUser launch/patient patient/*.rs"));
+
+        var own = await WaitForAsync(patient, "fhir/AuditEvent?patient=Patient/p1&type=rest", 1);
+        Assert.Contains(own, a => Reads(a, "Observation/o1"));
+        var json = string.Join("\n", own.Select(a => a.ToJsonString()));
+        Assert.DoesNotContain("o2", json, StringComparison.Ordinal);
+        Assert.DoesNotContain("p2", json, StringComparison.Ordinal);
+        Assert.DoesNotContain("_id=", json, StringComparison.Ordinal);
+
+        var browser = await smart.SignedInBrowserAsync(SmartHarness.PatientUser);
+        var rows = Rows(await (await browser.GetAsync("auth/account/access-log")).Content.ReadAsStringAsync());
+        Assert.Contains(rows, r => r.Contains("doc") && r.Contains("Observation"));
+        Assert.DoesNotContain(rows, r => r.Contains("o2") || r.Contains("p2") || r.Contains("_id="));
+    }
+
     private static HttpClient Fhir(SmartHarness smart, JsonObject token)
     {
         var client = smart.Client();

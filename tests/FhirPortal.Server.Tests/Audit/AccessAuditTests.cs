@@ -1,4 +1,5 @@
 using System.Net;
+using FhirPortal.Core.Serialization;
 using FhirPortal.Server.Tests.Operations;
 using Hl7.Fhir.Model;
 
@@ -98,6 +99,35 @@ public sealed class AccessAuditTests(AuditData data) : IClassFixture<AuditData>
 
         var audit = Assert.Single(await AuditHost.WaitForAsync(data.Host, app));
         Assert.Equal("Patient/p1", AuditHost.Query(audit));
+    }
+
+    [Theory]
+    [InlineData("Observation?subject=Patient/p1,Patient/p2")]
+    [InlineData("Patient?_id=p1,p2")]
+    public async System.Threading.Tasks.Task A_search_touching_two_patients_shows_each_patient_only_their_own_entities(string url)
+    {
+        var app = "app-" + Guid.NewGuid().ToString("N");
+        var response = await data.Host.Client("user/*.rs", app, fhirUser: Practitioner, userName: "dr.jones").GetAsync(url);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        // One copy per patient, each naming the request by its path only.
+        var audits = await AuditHost.WaitForAsync(data.Host, app, 2);
+        Assert.Equal([["Patient/p1"], ["Patient/p2"]], audits.Select(AuditHost.Patients).OrderBy(p => p[0]));
+        Assert.All(audits, a => Assert.Equal(url.Split('?')[0], AuditHost.Query(a)));
+        foreach (var (own, other) in new[] { ("p1", "p2"), ("p2", "p1") })
+        {
+            var patient = data.Host.Client("patient/*.rs", "app-" + Guid.NewGuid().ToString("N"), patient: own, fhirUser: $"Patient/{own}");
+            var found = await patient.GetAsync($"AuditEvent?patient=Patient/{own}&agent-name={app}");
+            Assert.Equal(HttpStatusCode.OK, found.StatusCode);
+            var bundle = (Bundle)FhirParser.ParseStored(await found.Content.ReadAsByteArrayAsync());
+            var audit = Assert.Single(bundle.Entry.Select(e => e.Resource).OfType<AuditEvent>());
+            Assert.Equal([$"Patient/{own}"], AuditHost.Patients(audit));
+            Assert.Contains(audit.Entity, e => e.What?.Reference?.StartsWith(url.StartsWith("Patient", StringComparison.Ordinal) ? $"Patient/{own}/" : $"Observation/o{own[1]}/", StringComparison.Ordinal) == true);
+            var json = System.Text.Encoding.UTF8.GetString(FhirSerializer.ToJsonBytes(audit));
+            Assert.DoesNotContain(other, json, StringComparison.Ordinal);
+            Assert.DoesNotContain($"o{other[1]}", json, StringComparison.Ordinal);
+            Assert.Null(audit.Entity.Single(e => e.Role?.Code == "24").Query);
+        }
     }
 
     [Fact]
