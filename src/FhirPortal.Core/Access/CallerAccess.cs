@@ -162,6 +162,7 @@ public sealed class CallerAccess
                 if (!inCompartment && (permission & Writes) != 0 && !BinaryAccess.PatientMayWrite(type, permission)) continue;
                 if (!inCompartment && !BinaryAccess.PatientMaySearch(type, permission)) continue;
                 if (inCompartment) conditions.Add(new CompartmentCondition("Patient", patient));
+                else if (PatientLinkedTypes.Condition(type, patient) is { } linked) conditions.Add(linked);
             }
             if (grant.Query is not null)
             {
