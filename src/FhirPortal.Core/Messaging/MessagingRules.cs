@@ -57,7 +57,8 @@ internal sealed class MessagingRules(CareTeamRecipients careTeams, InboxTasks in
         }
         if (changed)
         {
-            after.Meta = null;
+            // Note: the new version gets its own id and time; the client's security labels, tags and profiles stay.
+            if (after.Meta is { } meta) (meta.VersionId, meta.LastUpdated) = (null, null);
             await unit.StageForRule(after, write.Version.Key.Id, ct);
         }
     }
