@@ -19,10 +19,10 @@ internal static class BinaryAccess
     /// <summary>Whether a patient-bound grant may use this interaction on a non-compartment type.</summary>
     public static bool PatientMaySearch(string type, Permissions permission) => type != Type || permission != Permissions.Search;
 
-    /// <summary>True when the Binary has no security context, or the caller may read the resource it names.</summary>
+    /// <summary>Whether the caller may read the resource the Binary's context names; without a context, only if it is not patient-bound.</summary>
     public static async Task<bool> ContextAllowsAsync(CallerAccess access, Binary binary, IResourceStore store, CancellationToken ct)
     {
-        if (binary.SecurityContext?.Reference is not { } reference) return true;
+        if (binary.SecurityContext?.Reference is not { } reference) return !access.IsPatientBound;
         var parts = reference.Split('/', StringSplitOptions.RemoveEmptyEntries);
         var history = Array.IndexOf(parts, "_history");
         if (history >= 0) parts = parts[..history];

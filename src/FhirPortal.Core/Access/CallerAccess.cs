@@ -60,6 +60,10 @@ public sealed class CallerAccess
         return types.Where(t => RestrictionFor(t, permission).Allowed).ToList();
     }
 
+    /// <summary>A patient (user or app) with no staff or system grant on Binary: it gets no Binary lacking a security context.</summary>
+    internal bool IsPatientBound => !IsUnrestricted && (PatientUser(Caller.FhirUser) is not null
+        || !_grants.Any(g => g.Context != ScopeContext.Patient && g.Covers(BinaryAccess.Type)));
+
     /// <summary>
     /// Whether the caller may see this stored version (read, or a search's included resources and history). A
     /// deletion tombstone carries no content, so the version before it decides.
@@ -162,6 +166,7 @@ public sealed class CallerAccess
                 if (!inCompartment && (permission & Writes) != 0 && !BinaryAccess.PatientMayWrite(type, permission)) continue;
                 if (!inCompartment && !BinaryAccess.PatientMaySearch(type, permission)) continue;
                 if (inCompartment) conditions.Add(new CompartmentCondition("Patient", patient));
+                else if (PatientLinkedTypes.Condition(type, patient) is { } linked) conditions.Add(linked);
             }
             if (grant.Query is not null)
             {

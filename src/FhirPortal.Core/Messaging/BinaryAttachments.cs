@@ -36,6 +36,9 @@ public sealed class BinaryAttachments(AttachmentFiles files, MessagingOptions op
         var access = callers.Current;
         access.Require("Binary", Permissions.Create);
         var context = securityContext ?? (MessageAuthor.Of(access) is { IsPatient: true } author ? author.Reference : null);
+        // Note: a Binary without a context would be readable by every staff caller and attachable by anyone.
+        if (context is null)
+            throw FhirOutcomeException.BadRequest("A raw upload by staff or a system names who may read it: send the X-Security-Context header (e.g. Patient/123 or Communication/456).");
         if (securityContext is not null) await RequireReadableAsync(access, securityContext, ct);
 
         var (hash, length) = await files.SaveAsync(body, options.MaxAttachmentBytes, ct);

@@ -63,7 +63,8 @@ internal sealed class InboxTasks(ConditionalCriteria criteria, MessagingOptions 
                     Type = new CodeableConcept(TaskCodeSystem, "reply", "The reply"),
                     Value = new ResourceReference($"Communication/{replyId}"),
                 });
-                task.Meta = null;
+                // Note: the new version gets its own id and time; the client's security labels, tags and profiles stay.
+                if (task.Meta is { } meta) (meta.VersionId, meta.LastUpdated) = (null, null);
                 await unit.StageForRule(task, version.Key.Id, ct);
             }
         }

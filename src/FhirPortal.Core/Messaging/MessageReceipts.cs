@@ -1,5 +1,6 @@
 using System.Globalization;
 using FhirPortal.Core.Access;
+using FhirPortal.Core.Notifications;
 using FhirPortal.Core.Serialization;
 using FhirPortal.Storage;
 using Hl7.Fhir.Model;
@@ -24,6 +25,9 @@ public sealed class MessageReceipts(WriteRunner runner, CallerContext callers)
             if (MessageAuthor.Of(unit.Access) is not { } reader || !await IsRecipientAsync(unit, message, reader.Reference, ct))
                 throw FhirOutcomeException.Forbidden($"Only a recipient of {key} can mark it read.");
             if (message.Received is not null) return current;
+            // Note: a notice still being delivered belongs to the dispatcher, whose version-checked record of the
+            // delivery would fail on our new version and send it again after its lease.
+            if (NoticeOutbox.IsNotice(message) && message.Status != EventStatus.Completed) return current;
             message.Received = unit.Now.ToString("yyyy-MM-dd'T'HH:mm:ss.fffK", CultureInfo.InvariantCulture);
             if (message.Meta is { } meta) (meta.VersionId, meta.LastUpdated) = (null, null);
             return await unit.StageForRule(message, id, ct);

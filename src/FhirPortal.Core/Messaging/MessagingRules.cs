@@ -57,7 +57,8 @@ internal sealed class MessagingRules(CareTeamRecipients careTeams, InboxTasks in
         }
         if (changed)
         {
-            after.Meta = null;
+            // Note: the new version gets its own id and time; the client's security labels, tags and profiles stay.
+            if (after.Meta is { } meta) (meta.VersionId, meta.LastUpdated) = (null, null);
             await unit.StageForRule(after, write.Version.Key.Id, ct);
         }
     }
@@ -116,6 +117,9 @@ internal sealed class MessagingRules(CareTeamRecipients careTeams, InboxTasks in
                 throw FhirOutcomeException.Unprocessable($"The attachment {url} is not a Binary on this server; upload it first (POST Binary).", "Communication.payload");
             var context = MessageReferences.Key(binary.SecurityContext?.Reference);
             if (context == self) continue;
+            // Note: a patient's uploads always carry a context; one without is staff's, and attaching would expose it.
+            if (context is null && author.IsPatient)
+                throw FhirOutcomeException.Unprocessable($"The attachment Binary/{binaryId} has no security context; upload the file yourself (POST Binary).", "Communication.payload");
             if (context is not null && context != author.Reference)
                 throw FhirOutcomeException.Unprocessable($"The attachment Binary/{binaryId} belongs to {context}; upload it again for this message.", "Communication.payload");
             binary.SecurityContext = new ResourceReference(self);

@@ -38,10 +38,9 @@ public static class FhirRequest
                 buffer.Write(chunk, 0, read);
             }
         }
-        catch (Exception e) when (e is InvalidDataException or InvalidOperationException)
+        catch (Exception e) when (IsCorruptCompression(e))
         {
-            // What gzip/deflate (InvalidDataException) and Brotli (InvalidOperationException) throw on corrupt data.
-            throw FhirOutcomeException.BadRequest($"The compressed body could not be decompressed: {e.Message}");
+            throw CorruptCompression(e);
         }
         var body = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
         if (body.StartsWith(Utf8ByteOrderMark)) body = body[Utf8ByteOrderMark.Length..];
@@ -51,8 +50,14 @@ public static class FhirRequest
 
     private static ReadOnlySpan<byte> Utf8ByteOrderMark => [0xEF, 0xBB, 0xBF];
 
+    /// <summary>What gzip/deflate (InvalidDataException) and Brotli (InvalidOperationException) throw on corrupt data.</summary>
+    internal static bool IsCorruptCompression(Exception e) => e is InvalidDataException or InvalidOperationException;
+
+    internal static FhirOutcomeException CorruptCompression(Exception e) =>
+        FhirOutcomeException.BadRequest($"The compressed body could not be decompressed: {e.Message}");
+
     // The decompression middleware removes the header of every encoding it decoded; what is left is not supported.
-    private static void RequireIdentityEncoding(HttpRequest request)
+    internal static void RequireIdentityEncoding(HttpRequest request)
     {
         var encoding = request.Headers.ContentEncoding.ToString();
         if (encoding.Length > 0 && !encoding.Equals("identity", StringComparison.OrdinalIgnoreCase))

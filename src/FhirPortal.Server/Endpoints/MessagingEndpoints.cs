@@ -37,8 +37,17 @@ internal static class MessagingEndpoints
             await TypeEndpoints.Create(context, "Binary", create);
             return;
         }
-        var result = await attachments.UploadAsync(context.Request.ContentType ?? "", context.Request.Body, context.Request.ContentLength,
-            FhirRequest.Header(context.Request, "X-Security-Context"), context.RequestAborted);
+        FhirRequest.RequireIdentityEncoding(context.Request);
+        Core.InteractionResult result;
+        try
+        {
+            result = await attachments.UploadAsync(context.Request.ContentType ?? "", context.Request.Body, context.Request.ContentLength,
+                FhirRequest.Header(context.Request, "X-Security-Context"), context.RequestAborted);
+        }
+        catch (Exception e) when (FhirRequest.IsCorruptCompression(e))
+        {
+            throw FhirRequest.CorruptCompression(e);
+        }
         await InteractionResponses.WriteAsync(context, result);
     }
 
@@ -52,7 +61,12 @@ internal static class MessagingEndpoints
         var (binary, content, length) = await attachments.OpenAsync(id, context.RequestAborted);
         await using (content)
         {
-            context.Response.ContentType = binary.ContentType ?? "application/octet-stream";
+            // Note: only the upload types are served as themselves (a FHIR-created Binary may say text/html); the bytes
+            // are never sniffed or rendered inline on the server's origin.
+            var mediaType = binary.ContentType?.Split(';')[0].Trim().ToLowerInvariant();
+            context.Response.ContentType = mediaType is not null && BinaryAttachments.AllowedTypes.Contains(mediaType) ? binary.ContentType : "application/octet-stream";
+            context.Response.Headers.XContentTypeOptions = "nosniff";
+            context.Response.Headers.ContentDisposition = "attachment";
             context.Response.ContentLength = length;
             context.Response.Headers.ETag = $"W/\"{binary.Meta?.VersionId}\"";
             if (binary.SecurityContext?.Reference is { } securityContext) context.Response.Headers["X-Security-Context"] = securityContext;

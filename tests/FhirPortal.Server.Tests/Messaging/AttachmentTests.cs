@@ -150,6 +150,67 @@ public sealed class AttachmentTests : IDisposable
         Assert.Equal("hello", text);
     }
 
+    [Fact]
+    public async Task A_staff_raw_upload_needs_a_security_context()
+    {
+        await _data.SeedAsync();
+        var without = await _data.Staff.PostAsync("Binary", Raw([1, 2, 3], "application/pdf"));
+        var with = new HttpRequestMessage(HttpMethod.Post, "Binary") { Content = Raw([1, 2, 3], "application/pdf") };
+        with.Headers.Add("X-Security-Context", "CareTeam/team-p1");
+
+        Assert.Equal(HttpStatusCode.BadRequest, without.StatusCode);
+        Assert.Equal("OperationOutcome", (string?)(await without.ReadJsonAsync())["resourceType"]);
+        Assert.Equal(HttpStatusCode.Created, (await _data.Staff.SendAsync(with)).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_patient_can_neither_read_nor_attach_a_Binary_without_security_context()
+    {
+        await _data.SeedAsync();
+        var binary = new JsonObject { ["resourceType"] = "Binary", ["contentType"] = "application/pdf", ["data"] = Convert.ToBase64String([1, 2, 3]) };
+        var id = (string)(await MessagingData.CreatedAsync(await _data.Staff.PostAsync("Binary", Fhir.Body(binary))))["id"]!;
+        var message = MessagingData.Message("p1", "Patient/p1", "Practitioner/dr1");
+        message["payload"]!.AsArray().Add(new JsonObject { ["contentAttachment"] = new JsonObject { ["contentType"] = "application/pdf", ["url"] = $"Binary/{id}" } });
+
+        var read = await _data.PatientApp("p1").GetAsync($"Binary/{id}");
+        var attach = await _data.PatientApp("p1").PostAsync("Communication", Fhir.Body(message));
+
+        Assert.Equal(HttpStatusCode.Forbidden, read.StatusCode);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, attach.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _data.Staff.GetAsync($"Binary/{id}")).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("text/html", "application/octet-stream")]
+    [InlineData("application/pdf", "application/pdf")]
+    public async Task A_download_is_never_rendered_inline_and_only_upload_types_keep_their_type(string stored, string served)
+    {
+        var binary = new JsonObject { ["resourceType"] = "Binary", ["contentType"] = stored, ["data"] = Convert.ToBase64String("<script>1</script>"u8.ToArray()) };
+        var id = (string)(await MessagingData.CreatedAsync(await _data.Staff.PostAsync("Binary", Fhir.Body(binary))))["id"]!;
+
+        var raw = await _data.Staff.SendAsync(Download(id, stored));
+
+        Assert.Equal(HttpStatusCode.OK, raw.StatusCode);
+        Assert.Equal(served, raw.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("nosniff", raw.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.Equal("attachment", raw.Content.Headers.ContentDisposition?.DispositionType);
+    }
+
+    [Theory]
+    [InlineData("gzip", HttpStatusCode.BadRequest)]
+    [InlineData("compress", HttpStatusCode.UnsupportedMediaType)]
+    public async Task A_raw_upload_with_a_corrupt_or_unsupported_encoding_is_refused(string encoding, HttpStatusCode expected)
+    {
+        var content = Raw([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], "application/pdf");
+        content.Headers.ContentEncoding.Add(encoding);
+
+        var response = await _data.PatientApp("p1").PostAsync("Binary", content);
+
+        Assert.Equal(expected, response.StatusCode);
+        Assert.Equal("OperationOutcome", (string?)(await response.ReadJsonAsync())["resourceType"]);
+        Assert.Equal(HttpStatusCode.OK, (await _data.Staff.GetAsync("metadata")).StatusCode);
+    }
+
     private string Folder => Path.Combine(_data.Host.DataDirectory, "binaries");
 
     /// <summary>A body sent chunked (no Content-Length), so only counting while streaming can enforce the limit.</summary>

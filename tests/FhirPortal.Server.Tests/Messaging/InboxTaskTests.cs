@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text.Json.Nodes;
 
 namespace FhirPortal.Server.Tests.Messaging;
@@ -59,5 +60,22 @@ public sealed class InboxTaskTests
 
         Assert.Empty(await TasksAsync(data, (string)staff["id"]!));
         Assert.Empty(await TasksAsync(data, (string)imported["id"]!));
+    }
+
+    [Fact]
+    public async Task A_patient_token_reads_and_finds_only_its_own_patients_Tasks()
+    {
+        using var data = new MessagingData();
+        await data.SeedAsync();
+        await MessagingData.SendAsync(data.PatientApp("p1"), MessagingData.Message("p1", "Patient/p1", "Practitioner/dr1"));
+        var other = await MessagingData.SendAsync(data.PatientApp("p2"), MessagingData.Message("p2", "Patient/p2", "Practitioner/dr2"));
+        var othersTask = (await TasksAsync(data, (string)other["id"]!)).Single();
+        var p1 = data.PatientApp("p1");
+
+        var found = (await (await p1.GetAsync($"Task?code={Uri.EscapeDataString("http://fhirportal.org/fhir/CodeSystem/portal-task|message-response")}")).ReadJsonAsync())["entry"]!.AsArray();
+        var read = await p1.GetAsync($"Task/{othersTask["id"]}");
+
+        Assert.Equal("Patient/p1", (string?)Assert.Single(found)!["resource"]!["for"]!["reference"]);
+        Assert.Equal(HttpStatusCode.Forbidden, read.StatusCode);
     }
 }

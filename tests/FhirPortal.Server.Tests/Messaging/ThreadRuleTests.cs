@@ -15,6 +15,21 @@ public sealed class ThreadRuleTests : IDisposable
 
     public void Dispose() => _data.Dispose();
 
+    [Fact]
+    public async Task Setting_sent_keeps_the_clients_security_labels_and_profile()
+    {
+        await _data.SeedAsync();
+        var message = MessagingData.Message("p1", "Patient/p1", "Practitioner/dr1");
+        message["meta"]!["security"] = new JsonArray(new JsonObject { ["system"] = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality", ["code"] = "R" });
+
+        var created = await MessagingData.SendAsync(_data.PatientApp("p1"), message);
+        var stored = (await (await _data.Staff.GetAsync($"Communication/{created["id"]}")).ReadJsonAsync())!;
+
+        Assert.NotNull(stored["sent"]);
+        Assert.Equal("R", (string?)stored["meta"]!["security"]![0]!["code"]);
+        Assert.Equal("http://fhirportal.org/fhir/StructureDefinition/portal-communication", (string?)stored["meta"]!["profile"]![0]);
+    }
+
     [Theory]
     [InlineData("Practitioner/dr1")]
     [InlineData("CareTeam/team-p1")]

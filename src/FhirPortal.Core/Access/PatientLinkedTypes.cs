@@ -1,0 +1,18 @@
+using FhirPortal.Search;
+
+namespace FhirPortal.Core.Access;
+
+/// <summary>
+/// Types outside the R4 Patient compartment that this server still writes about one patient (the messaging inbox
+/// Tasks): a patient-bound grant reads and searches only those whose patient parameter names its patient. Kept out
+/// of <see cref="CompartmentMembership"/> so compartment searches and $everything keep their R4 meaning.
+/// </summary>
+internal static class PatientLinkedTypes
+{
+    // Task.for is the patient the inbox Task is about (search parameter "patient").
+    private static readonly Dictionary<string, string> Parameters = new(StringComparer.Ordinal) { ["Task"] = "patient" };
+
+    /// <summary>The condition confining <paramref name="type"/> to <paramref name="patient"/>, or null when the type is not patient-linked.</summary>
+    public static SearchCondition? Condition(string type, string patient) =>
+        Parameters.TryGetValue(type, out var param) ? new ReferenceCondition(param, [new ReferenceMatch("Patient", patient, null)]) : null;
+}
