@@ -15,6 +15,10 @@ internal sealed class ServerHost(string dataDirectory, CosmosStoreOptions? cosmo
         builder.UseSetting("FhirPortal:ProfilesDirectory", "");
         builder.UseSetting("FhirPortal:Validation:RequireProfiles", "");
         builder.UseSetting("FhirPortal:Auth:SeedDemo", "false");
+        // Each store would record its own AuditEvents of the test's reads (and send its own notices) with ids of its
+        // own, so the two stores' $everything and $export would differ by exactly those background writes.
+        builder.UseSetting("FhirPortal:Audit:Reads", "false");
+        builder.UseSetting("FhirPortal:Notifications:Background", "false");
         if (cosmos is null) return;
         builder.UseSetting("FhirPortal:Storage:Provider", "Cosmos");
         builder.UseSetting("FhirPortal:Storage:Cosmos:Endpoint", cosmos.Endpoint);
