@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using FhirPortal.Auth.Seeding;
+using FhirPortal.TestSupport.Browser;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
 
@@ -24,7 +25,7 @@ public sealed partial class PatientPortalBrowserTests(ITestOutputHelper output)
     [SkippableFact]
     public async Task Demo_patient_signs_in_reads_a_lab_result_books_and_cancels_an_appointment_and_downloads_the_record()
     {
-        var (playwright, browser) = await PortalBrowser.LaunchAsync(Timeout);
+        var (playwright, browser) = await HeadlessChromium.LaunchAsync(Timeout);
         using var _ = playwright;
         await using var __ = browser;
         await using var hosts = PortalTestHosts.Start(TokenLifetime, RefreshEarly);

@@ -1,4 +1,5 @@
 using FhirPortal.TestSupport;
+using FhirPortal.TestSupport.Browser;
 
 namespace FhirPortal.Auth.Tests.Browser;
 
@@ -8,8 +9,6 @@ namespace FhirPortal.Auth.Tests.Browser;
 /// </summary>
 public static class BrowserTooling
 {
-    public const string Chromium = "/usr/bin/chromium";
-
     /// <summary>tests/browser in the checkout (its package.json pins the third-party SMART client).</summary>
     public static string? AppDirectory { get; } = FindAppDirectory();
 
@@ -18,7 +17,7 @@ public static class BrowserTooling
     {
         var file = AppDirectory is null ? null : Path.Combine(AppDirectory, "node_modules", nodeModulesFile);
         var missing = new List<string>();
-        if (!File.Exists(Chromium)) missing.Add($"{Chromium} (Debian package chromium)");
+        if (!File.Exists(HeadlessChromium.Executable)) missing.Add($"{HeadlessChromium.Executable} (Debian package chromium)");
         if (file is null || !File.Exists(file)) missing.Add($"tests/browser/node_modules/{nodeModulesFile} (npm ci in tests/browser)");
         if (file is not null && missing.Count == 0) return file;
         throw TestRequirements.Missing($"the browser test needs {string.Join(" and ", missing)}; ./test.sh installs them.");

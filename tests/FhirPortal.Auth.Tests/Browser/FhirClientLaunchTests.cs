@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using FhirPortal.Auth.Tests.Smart;
+using FhirPortal.TestSupport.Browser;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
 
@@ -34,16 +35,9 @@ public sealed class FhirClientLaunchTests(ITestOutputHelper output)
         }, kestrel: true);
         var iss = new Uri(smart.BaseAddress, "fhir").ToString();
 
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new()
-        {
-            ExecutablePath = BrowserTooling.Chromium,
-            Headless = true,
-            // Running as root needs --no-sandbox; the rest keep Chromium off the network (closed here) beyond localhost.
-            Args = ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-            Timeout = (float)Timeout.TotalMilliseconds,
-        });
+        var (playwright, browser) = await HeadlessChromium.LaunchAsync(Timeout);
+        using var _ = playwright;
+        await using var __ = browser;
         var page = await browser.NewPageAsync();
         page.SetDefaultTimeout((float)Timeout.TotalMilliseconds);
         var log = new ConcurrentQueue<string>();
