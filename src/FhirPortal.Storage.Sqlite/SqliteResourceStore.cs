@@ -74,7 +74,7 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable
             using var tx = _writer.BeginTransaction(deferred: false);
             foreach (var criteria in batch.MustNotMatch)
             {
-                if (await SqliteSearch.AnyMatchAsync(_writer, tx, criteria, cancellationToken))
+                if (await SqliteSearch.AnyMatchAsync(_writer, tx, criteria, _registry, cancellationToken))
                     throw new WriteConflictException($"A {criteria.ResourceType} matching the conditional create's criteria was stored concurrently.");
             }
             foreach (var write in batch.Writes)

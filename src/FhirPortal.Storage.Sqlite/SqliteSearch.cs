@@ -10,12 +10,12 @@ internal static class SqliteSearch
 {
     public static async Task<Page> QueryAsync(SqliteConnection connection, SearchQuery query, SearchParameterRegistry registry, CancellationToken ct)
     {
-        long? total = Page.Counts(query) ? await CountAsync(connection, query, ct) : null;
+        long? total = Page.Counts(query) ? await CountAsync(connection, query, registry, ct) : null;
         if (query.Count == 0) return new Page([], null) { Total = total };
 
         await using var cmd = connection.CreateCommand();
         var p = new SqlParameters(cmd);
-        var where = Where(p, query, "r");
+        var where = Where(p, query, "r", registry);
         var sorts = query.Sort.Select(k => SortExpression(p, query, k, registry)).ToList();
         var cursor = query.Cursor is null ? null : SqliteCursor.Decode(query.Cursor, sorts.Count);
         // A backward cursor (the previous link) walks the same order reversed, then flips the page back.
@@ -63,7 +63,7 @@ internal static class SqliteSearch
             ? []
             : await SqliteIncludes.FindAsync(connection, query, entries, rows.Select(r => r.Rid).ToList(), registry, ct);
         total ??= Page.KnownTotal(query, entries.Count, next)
-                  ?? (query.Total == TotalMode.IfKnown ? await CountUpToAsync(connection, query, CheapCountLimit, ct) : null);
+                  ?? (query.Total == TotalMode.IfKnown ? await CountUpToAsync(connection, query, registry, CheapCountLimit, ct) : null);
         return new Page(entries, next) { PreviousCursor = previous, Included = included, Total = total };
     }
 
@@ -73,31 +73,31 @@ internal static class SqliteSearch
     /// </summary>
     internal const int CheapCountLimit = 1000;
 
-    private static async Task<long?> CountUpToAsync(SqliteConnection connection, SearchQuery query, int limit, CancellationToken ct)
+    private static async Task<long?> CountUpToAsync(SqliteConnection connection, SearchQuery query, SearchParameterRegistry registry, int limit, CancellationToken ct)
     {
         await using var cmd = connection.CreateCommand();
         var p = new SqlParameters(cmd);
-        cmd.CommandText = $"SELECT COUNT(*) FROM (SELECT 1 FROM resource r WHERE {Where(p, query, "r")} LIMIT {p.Add(limit + 1)})";
+        cmd.CommandText = $"SELECT COUNT(*) FROM (SELECT 1 FROM resource r WHERE {Where(p, query, "r", registry)} LIMIT {p.Add(limit + 1)})";
         var count = Convert.ToInt64(await cmd.ExecuteScalarAsync(ct));
         return count <= limit ? count : null;
     }
 
-    public static async Task<bool> AnyMatchAsync(SqliteConnection connection, SqliteTransaction tx, SearchQuery query, CancellationToken ct)
+    public static async Task<bool> AnyMatchAsync(SqliteConnection connection, SqliteTransaction tx, SearchQuery query, SearchParameterRegistry registry, CancellationToken ct)
     {
         await using var cmd = connection.CreateCommand();
         cmd.Transaction = tx;
-        cmd.CommandText = $"SELECT EXISTS (SELECT 1 FROM resource r WHERE {Where(new SqlParameters(cmd), query, "r")})";
+        cmd.CommandText = $"SELECT EXISTS (SELECT 1 FROM resource r WHERE {Where(new SqlParameters(cmd), query, "r", registry)})";
         return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct)) == 1;
     }
 
-    private static async Task<long> CountAsync(SqliteConnection connection, SearchQuery query, CancellationToken ct)
+    private static async Task<long> CountAsync(SqliteConnection connection, SearchQuery query, SearchParameterRegistry registry, CancellationToken ct)
     {
         await using var cmd = connection.CreateCommand();
-        cmd.CommandText = $"SELECT COUNT(*) FROM resource r WHERE {Where(new SqlParameters(cmd), query, "r")}";
+        cmd.CommandText = $"SELECT COUNT(*) FROM resource r WHERE {Where(new SqlParameters(cmd), query, "r", registry)}";
         return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct));
     }
 
-    private static StringBuilder Where(SqlParameters p, SearchQuery query, string r)
+    private static StringBuilder Where(SqlParameters p, SearchQuery query, string r, SearchParameterRegistry registry)
     {
         var sql = new StringBuilder($"{r}.deleted = 0");
         // With a selective condition, "+type" stops SQLite from walking every resource of the type and lets it
@@ -106,10 +106,21 @@ internal static class SqliteSearch
         if (query.ResourceType is not null) sql.Append($" AND {typeColumn} = {p.Add(query.ResourceType)}");
         else if (query.Types is { Count: > 0 } types) sql.Append($" AND {r}.type IN ({string.Join(", ", types.Select(p.Add))})");
         var conditions = new SqliteConditions(p);
-        foreach (var condition in query.Conditions)
+        var ranges = SingleValueDates(query, registry);
+        foreach (var condition in query.Conditions.Where(c => c is not DateCondition d || !ranges.Contains(d)))
             sql.Append(" AND ").Append(conditions.Translate(condition, r));
+        // start=ge X&start=lt Y on a single-valued parameter: both hold on its one row, so one range scan finds them.
+        foreach (var range in ranges.GroupBy(d => d.Param))
+            sql.Append(" AND ").Append($"{r}.rid IN ({conditions.DateRows(range.Key, range.Select(d => d.AnyOf[0]).ToList())})");
         return sql;
     }
+
+    /// <summary>The one-value conditions on date parameters with at most one value per resource (e.g. Slot.start).</summary>
+    private static HashSet<DateCondition> SingleValueDates(SearchQuery query, SearchParameterRegistry registry) =>
+        query.ResourceType is not { } type ? []
+        : query.Conditions.OfType<DateCondition>()
+            .Where(d => d.AnyOf.Count == 1 && registry.TryGet(type, d.Param, out var parameter) && parameter.SingleDateValue)
+            .ToHashSet<DateCondition>(ReferenceEqualityComparer.Instance);
 
     // Conditions that are not "rid IN (a narrow subquery)": negations, and id/_has which use the (type, id) index.
     private static bool IsSelective(SearchCondition condition) => condition switch
