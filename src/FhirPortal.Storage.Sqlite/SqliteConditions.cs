@@ -40,9 +40,29 @@ internal sealed partial class SqliteConditions(SqlParameters p)
         CompartmentReferenceCondition c => CompartmentReference(c, r),
         CompartmentOwnerCondition c => CompartmentOwner(c, r),
         LastUpdatedCondition u => LastUpdated(u, r),
-        DateCondition d => $"{r}.rid IN ({string.Join(" UNION ALL ", d.AnyOf.Select(m => DateRows(d.Param, [m])))})",
+        DateCondition d => $"{r}.rid IN ({RowsOf(d)})",
         _ => $"{r}.rid IN ({Rows(Test(condition))})",
     };
+
+    /// <summary>A plain value test on one index table: it can drive a search or be tested per candidate (<see cref="Probe"/>).</summary>
+    public static bool IsValueTest(SearchCondition condition) =>
+        condition is TokenCondition { Modifier: not TokenModifier.Not } or StringCondition or DateCondition or NumberCondition
+            or QuantityCondition or ReferenceCondition or ReferenceIdentifierCondition or UriCondition;
+
+    /// <summary>The rids of a value test's matching index rows.</summary>
+    public string RowsOf(SearchCondition condition) => condition is DateCondition d
+        ? d.AnyOf.Count == 0 ? "SELECT NULL WHERE 0" : string.Join(" UNION ALL ", d.AnyOf.Select(m => DateRows(d.Param, [m])))
+        : Rows(Test(condition));
+
+    /// <summary>
+    /// The candidate has a matching row of its own. "+param" keeps SQLite on the rid index: through the (param, ...)
+    /// lookup index it would scan every row of the parameter for each candidate.
+    /// </summary>
+    public string Probe(SearchCondition condition, string r)
+    {
+        var (test, a) = (Test(condition), Alias("e"));
+        return $"EXISTS (SELECT 1 FROM {test.Table} {a} WHERE {a}.rid = {r}.rid AND +{a}.param = {p.Add(test.Param)} AND ({test.Predicate(a)}))";
+    }
 
     private string All(IReadOnlyList<SearchCondition> conditions, string r) =>
         conditions.Count == 0 ? "1" : $"({string.Join(" AND ", conditions.Select(c => Translate(c, r)))})";

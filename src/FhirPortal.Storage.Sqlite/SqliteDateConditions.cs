@@ -27,16 +27,38 @@ internal sealed partial class SqliteConditions
         return shortOnes == every ? rows : rows + " UNION ALL " + Branch(param, spans, every, longValues: true);
     }
 
+    /// <summary>The one row of a walked single-valued parameter (alias <paramref name="w"/>): its short values' start range and every match.</summary>
+    public string DateWalk(string param, IReadOnlyList<DateMatch> allOf, string w)
+    {
+        var spans = allOf.Select(DateSpan.Of).ToList();
+        return string.Join(" AND ", Parts(w, param, spans, spans.Aggregate(StartBounds.None, (b, s) => b.And(s.Bounds(shortValue: true))), false));
+    }
+
+    /// <summary>The candidate's own row of the parameter satisfies every match (looked up by rid; "+param" as in <see cref="Probe"/>).</summary>
+    public string DateProbe(string param, IReadOnlyList<DateMatch> allOf, string r)
+    {
+        var a = Alias("e");
+        var tests = allOf.Select(m => "(" + Date(a, DateSpan.Of(m)) + ")");
+        return $"EXISTS (SELECT 1 FROM date_index {a} WHERE {a}.rid = {r}.rid AND +{a}.param = {p.Add(param)} AND {string.Join(" AND ", tests)})";
+    }
+
+    /// <summary>ix_date_long's condition on alias <paramref name="a"/>, written as in its definition: SQLite uses a partial index only when a query repeats its condition.</summary>
+    public static string LongValue(string a) => $"NOT ({a}.end_ms - {a}.start_ms BETWEEN 0 AND {DayMs})";
+
     private string Branch(string param, List<DateSpan> spans, StartBounds bounds, bool longValues)
     {
         var a = Alias("d");
+        return $"SELECT {a}.rid FROM date_index {a}{(longValues ? " INDEXED BY ix_date_long" : "")} WHERE {string.Join(" AND ", Parts(a, param, spans, bounds, longValues))}";
+    }
+
+    private List<string> Parts(string a, string param, List<DateSpan> spans, StartBounds bounds, bool longValues)
+    {
         var parts = new List<string> { $"{a}.param = {p.Add(param)}" };
-        // Written as in ix_date_long's definition: SQLite uses a partial index only when the query repeats its condition.
-        if (longValues) parts.Add($"NOT ({a}.end_ms - {a}.start_ms BETWEEN 0 AND {DayMs})");
+        if (longValues) parts.Add(LongValue(a));
         if (bounds.Low is { } low) parts.Add($"{a}.start_ms >= {p.Add(low)}");
         if (bounds.High is { } high) parts.Add($"{a}.start_ms <= {p.Add(high)}");
         parts.AddRange(spans.Select(s => "(" + Date(a, s) + ")"));
-        return $"SELECT {a}.rid FROM date_index {a}{(longValues ? " INDEXED BY ix_date_long" : "")} WHERE {string.Join(" AND ", parts)}";
+        return parts;
     }
 
     /// <summary>R4 date prefixes over half-open spans: search [ps, pe), indexed value [start, end).</summary>

@@ -93,6 +93,13 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable
         return await SqliteHistory.QueryAsync(connection, query, cancellationToken);
     }
 
+    /// <summary>SQLite's plan of a search's page query, for tests.</summary>
+    internal async Task<IReadOnlyList<string>> ExplainAsync(SearchQuery query, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        return await SqliteSearch.ExplainAsync(connection, query, _registry, cancellationToken);
+    }
+
     public async Task<Page> SearchAsync(SearchQuery query, CancellationToken cancellationToken)
     {
         await using var connection = await OpenReaderAsync(cancellationToken);

@@ -14,27 +14,7 @@ internal static class SqliteSearch
         if (query.Count == 0) return new Page([], null) { Total = total };
 
         await using var cmd = connection.CreateCommand();
-        var p = new SqlParameters(cmd);
-        var where = Where(p, query, "r", registry);
-        var sorts = query.Sort.Select(k => SortExpression(p, query, k, registry)).ToList();
-        var cursor = query.Cursor is null ? null : SqliteCursor.Decode(query.Cursor, sorts.Count);
-        // A backward cursor (the previous link) walks the same order reversed, then flips the page back.
-        var backward = cursor?.Backward == true;
-        if (cursor is not null) where.Append(" AND ").Append(AfterCursor(p, sorts, cursor, backward));
-
-        var sortColumns = string.Concat(sorts.Select((s, i) => $", {s.Expression} AS s{i}"));
-        var orderBy = string.Join(", ", sorts.SelectMany((s, i) => new[]
-        {
-            $"(s{i} IS NULL){(backward ? " DESC" : "")}",
-            $"s{i}{(s.Descending != backward ? " DESC" : "")}",
-        }).Append($"r.rid{(backward ? " DESC" : "")}"));
-        cmd.CommandText = $"""
-            SELECT r.rid, {SqliteRows.Columns}{sortColumns}
-            FROM resource r JOIN resource_version v ON v.rid = r.rid AND v.version = r.version
-            WHERE {where}
-            ORDER BY {orderBy} LIMIT {p.Add(query.Count + 1)}
-            """;
-
+        var (sortCount, cursor, backward) = await PrepareAsync(cmd, connection, query, registry, ct);
         var rows = new List<(long Rid, StoredResource Resource, object?[] SortValues)>();
         var more = false;
         await using (var reader = await cmd.ExecuteReaderAsync(ct))
@@ -46,8 +26,8 @@ internal static class SqliteSearch
                     more = true;
                     break;
                 }
-                var values = new object?[sorts.Count];
-                for (var i = 0; i < sorts.Count; i++) values[i] = reader.IsDBNull(7 + i) ? null : reader.GetValue(7 + i);
+                var values = new object?[sortCount];
+                for (var i = 0; i < sortCount; i++) values[i] = reader.IsDBNull(7 + i) ? null : reader.GetValue(7 + i);
                 rows.Add((reader.GetInt64(0), SqliteRows.ToStoredResource(reader, 1), values));
             }
         }
@@ -67,6 +47,54 @@ internal static class SqliteSearch
         return new Page(entries, next) { PreviousCursor = previous, Included = included, Total = total };
     }
 
+    /// <summary>The page query (<see cref="SqlitePlan"/>): sorted, after the cursor, one row more than the page.</summary>
+    private static async Task<(int SortCount, SqliteCursor? Cursor, bool Backward)> PrepareAsync(
+        SqliteCommand cmd, SqliteConnection connection, SearchQuery query, SearchParameterRegistry registry, CancellationToken ct)
+    {
+        var p = new SqlParameters(cmd);
+        var plan = await SqlitePlan.ChooseAsync(connection, null, query, registry, sorted: true, ct);
+        var where = Where(p, query, "r", plan);
+        var sorts = query.Sort.Select(k => SortExpression(p, query, k, registry)).ToList();
+        // A walk of the first sort key's date index reads the key from the walked row (w, see SqlitePlan), never null.
+        var walk = plan.Walk is not null;
+        if (walk) sorts[0] = new Sort("w.start_ms", false);
+        var cursor = query.Cursor is null ? null : SqliteCursor.Decode(query.Cursor, sorts.Count);
+        // A backward cursor (the previous link) walks the same order reversed, then flips the page back.
+        var backward = cursor?.Backward == true;
+        if (cursor is not null) where.Append(" AND ").Append(AfterCursor(p, sorts, cursor, backward));
+        if (walk && cursor?.SortValues[0] is { } from) where.Append($" AND w.start_ms {(backward ? "<=" : ">=")} {p.Add(from)}");
+
+        var sortColumns = string.Concat(sorts.Select((s, i) => $", {s.Expression} AS s{i}"));
+        var orderBy = string.Join(", ", sorts.SelectMany((s, i) => walk && i == 0
+            ? [$"s0{(backward ? " DESC" : "")}"]
+            : new[]
+            {
+                $"(s{i} IS NULL){(backward ? " DESC" : "")}",
+                $"s{i}{(s.Descending != backward ? " DESC" : "")}",
+            }).Append($"r.rid{(backward ? " DESC" : "")}"));
+        // CROSS JOIN keeps the walked index as the outer loop, so the rows come in key order and LIMIT ends the walk.
+        cmd.CommandText = $"""
+            SELECT r.rid, {SqliteRows.Columns}{sortColumns}
+            FROM {(walk ? "date_index w CROSS JOIN resource r ON r.rid = w.rid" : "resource r")} JOIN resource_version v ON v.rid = r.rid AND v.version = r.version
+            WHERE {where}
+            ORDER BY {orderBy} LIMIT {p.Add(query.Count + 1)}
+            """;
+
+        return (sorts.Count, cursor, backward);
+    }
+
+    /// <summary>SQLite's plan of a search's page query (EXPLAIN QUERY PLAN details), for tests and notes.</summary>
+    internal static async Task<IReadOnlyList<string>> ExplainAsync(SqliteConnection connection, SearchQuery query, SearchParameterRegistry registry, CancellationToken ct)
+    {
+        await using var cmd = connection.CreateCommand();
+        await PrepareAsync(cmd, connection, query, registry, ct);
+        cmd.CommandText = "EXPLAIN QUERY PLAN " + cmd.CommandText;
+        var plan = new List<string>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) plan.Add(reader.GetString(3));
+        return plan;
+    }
+
     /// <summary>
     /// Without <c>_total</c>, a search still gets its total when counting is cheap: the count stops after this many
     /// matches (a bounded index walk), and a larger result has no total rather than a slow one.
@@ -77,7 +105,8 @@ internal static class SqliteSearch
     {
         await using var cmd = connection.CreateCommand();
         var p = new SqlParameters(cmd);
-        cmd.CommandText = $"SELECT COUNT(*) FROM (SELECT 1 FROM resource r WHERE {Where(p, query, "r", registry)} LIMIT {p.Add(limit + 1)})";
+        var plan = await SqlitePlan.ChooseAsync(connection, null, query, registry, sorted: false, ct);
+        cmd.CommandText = $"SELECT COUNT(*) FROM (SELECT 1 FROM resource r WHERE {Where(p, query, "r", plan)} LIMIT {p.Add(limit + 1)})";
         var count = Convert.ToInt64(await cmd.ExecuteScalarAsync(ct));
         return count <= limit ? count : null;
     }
@@ -86,18 +115,20 @@ internal static class SqliteSearch
     {
         await using var cmd = connection.CreateCommand();
         cmd.Transaction = tx;
-        cmd.CommandText = $"SELECT EXISTS (SELECT 1 FROM resource r WHERE {Where(new SqlParameters(cmd), query, "r", registry)})";
+        var plan = await SqlitePlan.ChooseAsync(connection, tx, query, registry, sorted: false, ct);
+        cmd.CommandText = $"SELECT EXISTS (SELECT 1 FROM resource r WHERE {Where(new SqlParameters(cmd), query, "r", plan)})";
         return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct)) == 1;
     }
 
     private static async Task<long> CountAsync(SqliteConnection connection, SearchQuery query, SearchParameterRegistry registry, CancellationToken ct)
     {
         await using var cmd = connection.CreateCommand();
-        cmd.CommandText = $"SELECT COUNT(*) FROM resource r WHERE {Where(new SqlParameters(cmd), query, "r", registry)}";
+        var plan = await SqlitePlan.ChooseAsync(connection, null, query, registry, sorted: false, ct);
+        cmd.CommandText = $"SELECT COUNT(*) FROM resource r WHERE {Where(new SqlParameters(cmd), query, "r", plan)}";
         return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct));
     }
 
-    private static StringBuilder Where(SqlParameters p, SearchQuery query, string r, SearchParameterRegistry registry)
+    private static StringBuilder Where(SqlParameters p, SearchQuery query, string r, SqlitePlan plan)
     {
         var sql = new StringBuilder($"{r}.deleted = 0");
         // With a selective condition, "+type" stops SQLite from walking every resource of the type and lets it
@@ -106,24 +137,18 @@ internal static class SqliteSearch
         if (query.ResourceType is not null) sql.Append($" AND {typeColumn} = {p.Add(query.ResourceType)}");
         else if (query.Types is { Count: > 0 } types) sql.Append($" AND {r}.type IN ({string.Join(", ", types.Select(p.Add))})");
         var conditions = new SqliteConditions(p);
-        var ranges = SingleValueDates(query, registry);
-        foreach (var condition in query.Conditions.Where(c => c is not DateCondition d || !ranges.Contains(d)))
+        foreach (var condition in query.Conditions.Where(c => !SqliteConditions.IsValueTest(c)))
             sql.Append(" AND ").Append(conditions.Translate(condition, r));
-        // start=ge X&start=lt Y on a single-valued parameter: both hold on its one row, so one range scan finds them.
-        foreach (var range in ranges.GroupBy(d => d.Param))
-            sql.Append(" AND ").Append($"{r}.rid IN ({conditions.DateRows(range.Key, range.Select(d => d.AnyOf[0]).ToList())})");
+        foreach (var term in plan.Terms)
+            sql.Append(" AND ").Append(
+                ReferenceEquals(term, plan.Walk) ? conditions.DateWalk(term.DateParam!, term.AllOf!, "w")
+                : !plan.Probes || ReferenceEquals(term, plan.Driver) ? term.In(conditions, r)
+                : term.Exists(conditions, r));
         return sql;
     }
 
-    /// <summary>The one-value conditions on date parameters with at most one value per resource (e.g. Slot.start).</summary>
-    private static HashSet<DateCondition> SingleValueDates(SearchQuery query, SearchParameterRegistry registry) =>
-        query.ResourceType is not { } type ? []
-        : query.Conditions.OfType<DateCondition>()
-            .Where(d => d.AnyOf.Count == 1 && registry.TryGet(type, d.Param, out var parameter) && parameter.SingleDateValue)
-            .ToHashSet<DateCondition>(ReferenceEqualityComparer.Instance);
-
     // Conditions that are not "rid IN (a narrow subquery)": negations, and id/_has which use the (type, id) index.
-    private static bool IsSelective(SearchCondition condition) => condition switch
+    internal static bool IsSelective(SearchCondition condition) => condition switch
     {
         TokenCondition { Modifier: TokenModifier.Not } or MissingCondition { Missing: true } or IdCondition or HasCondition => false,
         TypeCondition or LastUpdatedCondition => false,
