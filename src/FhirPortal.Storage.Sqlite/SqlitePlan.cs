@@ -15,6 +15,9 @@ internal sealed record SqlitePlan(IReadOnlyList<SqliteTerm> Terms, SqliteTerm? D
     /// <summary>A condition with more index rows than this is broad; counting stops there.</summary>
     private const int Broad = 1000;
 
+    /// <summary>A condition this narrow drives well enough: the others are not counted.</summary>
+    private const int Narrow = 20;
+
     /// <summary>Every term as "rid IN (...)": the plan of a query with at most one value condition.</summary>
     public bool Probes => Driver is not null || Walk is not null;
 
@@ -34,7 +37,7 @@ internal sealed record SqlitePlan(IReadOnlyList<SqliteTerm> Terms, SqliteTerm? D
         {
             var count = await CountUpToAsync(connection, tx, term, ct);
             if (count < least) (smallest, least) = (term, count);
-            if (count == 0) break;
+            if (count <= Narrow) break;
         }
         if (least > Broad && walkable is not null && !await HasLongValuesAsync(connection, tx, walkable.DateParam!, ct))
             return new SqlitePlan(terms, null, walkable);
