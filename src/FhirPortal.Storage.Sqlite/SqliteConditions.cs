@@ -8,7 +8,7 @@ namespace FhirPortal.Storage.Sqlite;
 /// Translates search conditions into SQL predicates over a resource row alias (columns rid, type, id).
 /// Positive conditions are <c>rid IN (subquery)</c> so SQLite can drive the query from the most selective index.
 /// </summary>
-internal sealed class SqliteConditions(SqlParameters p)
+internal sealed partial class SqliteConditions(SqlParameters p)
 {
     // The largest code point: "x" || MaxChar bounds every string that starts with "x" (BINARY collation).
     private const string MaxChar = "char(1114111)";
@@ -40,8 +40,29 @@ internal sealed class SqliteConditions(SqlParameters p)
         CompartmentReferenceCondition c => CompartmentReference(c, r),
         CompartmentOwnerCondition c => CompartmentOwner(c, r),
         LastUpdatedCondition u => LastUpdated(u, r),
+        DateCondition d => $"{r}.rid IN ({RowsOf(d)})",
         _ => $"{r}.rid IN ({Rows(Test(condition))})",
     };
+
+    /// <summary>A plain value test on one index table: it can drive a search or be tested per candidate (<see cref="Probe"/>).</summary>
+    public static bool IsValueTest(SearchCondition condition) =>
+        condition is TokenCondition { Modifier: not TokenModifier.Not } or StringCondition or DateCondition or NumberCondition
+            or QuantityCondition or ReferenceCondition or ReferenceIdentifierCondition or UriCondition;
+
+    /// <summary>The rids of a value test's matching index rows.</summary>
+    public string RowsOf(SearchCondition condition) => condition is DateCondition d
+        ? d.AnyOf.Count == 0 ? "SELECT NULL WHERE 0" : string.Join(" UNION ALL ", d.AnyOf.Select(m => DateRows(d.Param, [m])))
+        : Rows(Test(condition));
+
+    /// <summary>
+    /// The candidate has a matching row of its own. "+param" keeps SQLite on the rid index: through the (param, ...)
+    /// lookup index it would scan every row of the parameter for each candidate.
+    /// </summary>
+    public string Probe(SearchCondition condition, string r)
+    {
+        var (test, a) = (Test(condition), Alias("e"));
+        return $"EXISTS (SELECT 1 FROM {test.Table} {a} WHERE {a}.rid = {r}.rid AND +{a}.param = {p.Add(test.Param)} AND ({test.Predicate(a)}))";
+    }
 
     private string All(IReadOnlyList<SearchCondition> conditions, string r) =>
         conditions.Count == 0 ? "1" : $"({string.Join(" AND ", conditions.Select(c => Translate(c, r)))})";
@@ -57,7 +78,7 @@ internal sealed class SqliteConditions(SqlParameters p)
         TokenCondition { Modifier: TokenModifier.Text } t => new("token_index", t.Param, a => Or(t.AnyOf, m => WordStart($"{a}.text", StringNormalizer.Normalize(m.Code)))),
         TokenCondition t => new("token_index", t.Param, a => Or(t.AnyOf, m => Token(a, "system", "code", m))),
         StringCondition s => new("string_index", s.Param, a => Or(s.AnyOf, v => String(a, v, s.Modifier))),
-        DateCondition d => new("date_index", d.Param, a => Or(d.AnyOf, m => Date(a, m))),
+        DateCondition d => new("date_index", d.Param, a => Or(d.AnyOf, m => Date(a, DateSpan.Of(m)))),
         NumberCondition n => new("number_index", n.Param, a => Or(n.AnyOf, m => Number(a, "", m.Prefix, m.Value, m.Low, m.High))),
         QuantityCondition q => new("quantity_index", q.Param, a => Or(q.AnyOf, m => Quantity(a, m))),
         ReferenceCondition rc => new("reference_index", rc.Param, a => Or(rc.AnyOf, m => Reference(a, m))),
@@ -169,31 +190,6 @@ internal sealed class SqliteConditions(SqlParameters p)
 
     /// <summary>Some word of the text starts with the value (for <c>:text</c> on display names).</summary>
     private string WordStart(string column, string value) => $"instr(' ' || {column}, ' ' || {p.Add(value)}) > 0";
-
-    /// <summary>R4 date prefixes over half-open spans: search [ps, pe), indexed value [start, end).</summary>
-    private string Date(string a, DateMatch m)
-    {
-        var (ps, pe) = (SqliteInstants.Floor(m.Range.Start), SqliteInstants.Ceiling(m.Range.End));
-        var (s, e) = ($"{a}.start_ms", $"{a}.end_ms");
-        string Within() => $"({s} >= {p.Add(ps)} AND {e} <= {p.Add(pe)})";
-        switch (m.Prefix)
-        {
-            case Prefix.Eq: return Within();
-            case Prefix.Ne: return $"NOT {Within()}";
-            case Prefix.Gt: return $"{e} > {p.Add(pe)}";
-            case Prefix.Lt: return $"{s} < {p.Add(ps)}";
-            case Prefix.Ge: return $"({e} > {p.Add(pe)} OR {Within()})";
-            case Prefix.Le: return $"({s} < {p.Add(ps)} OR {Within()})";
-            case Prefix.Sa: return $"{s} >= {p.Add(pe)}";
-            case Prefix.Eb: return $"{e} <= {p.Add(ps)}";
-            default:
-                // ap: overlap with the search span widened by 10% of its distance from now (search.html#prefix).
-                var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-                var widenLow = (long)(Math.Abs(now - ps) * 0.1);
-                var widenHigh = (long)(Math.Abs(pe - now) * 0.1);
-                return $"({s} < {p.Add(pe + widenHigh)} AND {e} > {p.Add(ps - widenLow)})";
-        }
-    }
 
     /// <summary>Number prefixes: eq/ne compare precision ranges, the others the value itself.</summary>
     private string Number(string a, string columnPrefix, Prefix prefix, decimal value, decimal low, decimal high)

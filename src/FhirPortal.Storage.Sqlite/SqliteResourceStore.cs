@@ -74,7 +74,7 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable
             using var tx = _writer.BeginTransaction(deferred: false);
             foreach (var criteria in batch.MustNotMatch)
             {
-                if (await SqliteSearch.AnyMatchAsync(_writer, tx, criteria, cancellationToken))
+                if (await SqliteSearch.AnyMatchAsync(_writer, tx, criteria, _registry, cancellationToken))
                     throw new WriteConflictException($"A {criteria.ResourceType} matching the conditional create's criteria was stored concurrently.");
             }
             foreach (var write in batch.Writes)
@@ -91,6 +91,13 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable
     {
         await using var connection = await OpenReaderAsync(cancellationToken);
         return await SqliteHistory.QueryAsync(connection, query, cancellationToken);
+    }
+
+    /// <summary>SQLite's plan of a search's page query, for tests.</summary>
+    internal async Task<IReadOnlyList<string>> ExplainAsync(SearchQuery query, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken);
+        return await SqliteSearch.ExplainAsync(connection, query, _registry, cancellationToken);
     }
 
     public async Task<Page> SearchAsync(SearchQuery query, CancellationToken cancellationToken)

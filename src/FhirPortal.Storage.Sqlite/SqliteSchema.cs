@@ -82,6 +82,11 @@ internal static class SqliteSchema
         """
         CREATE INDEX ix_resource_type ON resource(type);
         """,
+        // v5: date values longer than a day (or inverted), by start: every date prefix then scans start_ms ranges, the
+        // short values in ix_date_lookup and these few here (see SqliteDateConditions).
+        """
+        CREATE INDEX ix_date_long ON date_index(param, start_ms) WHERE NOT (end_ms - start_ms BETWEEN 0 AND 86400000);
+        """,
     ];
 
     public static void Apply(SqliteConnection connection)

@@ -10,31 +10,11 @@ internal static class SqliteSearch
 {
     public static async Task<Page> QueryAsync(SqliteConnection connection, SearchQuery query, SearchParameterRegistry registry, CancellationToken ct)
     {
-        long? total = Page.Counts(query) ? await CountAsync(connection, query, ct) : null;
+        long? total = Page.Counts(query) ? await CountAsync(connection, query, registry, ct) : null;
         if (query.Count == 0) return new Page([], null) { Total = total };
 
         await using var cmd = connection.CreateCommand();
-        var p = new SqlParameters(cmd);
-        var where = Where(p, query, "r");
-        var sorts = query.Sort.Select(k => SortExpression(p, query, k, registry)).ToList();
-        var cursor = query.Cursor is null ? null : SqliteCursor.Decode(query.Cursor, sorts.Count);
-        // A backward cursor (the previous link) walks the same order reversed, then flips the page back.
-        var backward = cursor?.Backward == true;
-        if (cursor is not null) where.Append(" AND ").Append(AfterCursor(p, sorts, cursor, backward));
-
-        var sortColumns = string.Concat(sorts.Select((s, i) => $", {s.Expression} AS s{i}"));
-        var orderBy = string.Join(", ", sorts.SelectMany((s, i) => new[]
-        {
-            $"(s{i} IS NULL){(backward ? " DESC" : "")}",
-            $"s{i}{(s.Descending != backward ? " DESC" : "")}",
-        }).Append($"r.rid{(backward ? " DESC" : "")}"));
-        cmd.CommandText = $"""
-            SELECT r.rid, {SqliteRows.Columns}{sortColumns}
-            FROM resource r JOIN resource_version v ON v.rid = r.rid AND v.version = r.version
-            WHERE {where}
-            ORDER BY {orderBy} LIMIT {p.Add(query.Count + 1)}
-            """;
-
+        var (sortCount, cursor, backward) = await PrepareAsync(cmd, connection, query, registry, ct);
         var rows = new List<(long Rid, StoredResource Resource, object?[] SortValues)>();
         var more = false;
         await using (var reader = await cmd.ExecuteReaderAsync(ct))
@@ -46,8 +26,8 @@ internal static class SqliteSearch
                     more = true;
                     break;
                 }
-                var values = new object?[sorts.Count];
-                for (var i = 0; i < sorts.Count; i++) values[i] = reader.IsDBNull(7 + i) ? null : reader.GetValue(7 + i);
+                var values = new object?[sortCount];
+                for (var i = 0; i < sortCount; i++) values[i] = reader.IsDBNull(7 + i) ? null : reader.GetValue(7 + i);
                 rows.Add((reader.GetInt64(0), SqliteRows.ToStoredResource(reader, 1), values));
             }
         }
@@ -63,8 +43,56 @@ internal static class SqliteSearch
             ? []
             : await SqliteIncludes.FindAsync(connection, query, entries, rows.Select(r => r.Rid).ToList(), registry, ct);
         total ??= Page.KnownTotal(query, entries.Count, next)
-                  ?? (query.Total == TotalMode.IfKnown ? await CountUpToAsync(connection, query, CheapCountLimit, ct) : null);
+                  ?? (query.Total == TotalMode.IfKnown ? await CountUpToAsync(connection, query, registry, CheapCountLimit, ct) : null);
         return new Page(entries, next) { PreviousCursor = previous, Included = included, Total = total };
+    }
+
+    /// <summary>The page query (<see cref="SqlitePlan"/>): sorted, after the cursor, one row more than the page.</summary>
+    private static async Task<(int SortCount, SqliteCursor? Cursor, bool Backward)> PrepareAsync(
+        SqliteCommand cmd, SqliteConnection connection, SearchQuery query, SearchParameterRegistry registry, CancellationToken ct)
+    {
+        var p = new SqlParameters(cmd);
+        var plan = await SqlitePlan.ChooseAsync(connection, null, query, registry, sorted: true, ct);
+        var where = Where(p, query, "r", plan);
+        var sorts = query.Sort.Select(k => SortExpression(p, query, k, registry)).ToList();
+        // A walk of the first sort key's date index reads the key from the walked row (w, see SqlitePlan), never null.
+        var walk = plan.Walk is not null;
+        if (walk) sorts[0] = new Sort("w.start_ms", false);
+        var cursor = query.Cursor is null ? null : SqliteCursor.Decode(query.Cursor, sorts.Count);
+        // A backward cursor (the previous link) walks the same order reversed, then flips the page back.
+        var backward = cursor?.Backward == true;
+        if (cursor is not null) where.Append(" AND ").Append(AfterCursor(p, sorts, cursor, backward));
+        if (walk && cursor?.SortValues[0] is { } from) where.Append($" AND w.start_ms {(backward ? "<=" : ">=")} {p.Add(from)}");
+
+        var sortColumns = string.Concat(sorts.Select((s, i) => $", {s.Expression} AS s{i}"));
+        var orderBy = string.Join(", ", sorts.SelectMany((s, i) => walk && i == 0
+            ? [$"s0{(backward ? " DESC" : "")}"]
+            : new[]
+            {
+                $"(s{i} IS NULL){(backward ? " DESC" : "")}",
+                $"s{i}{(s.Descending != backward ? " DESC" : "")}",
+            }).Append($"r.rid{(backward ? " DESC" : "")}"));
+        // CROSS JOIN keeps the walked index as the outer loop, so the rows come in key order and LIMIT ends the walk.
+        cmd.CommandText = $"""
+            SELECT r.rid, {SqliteRows.Columns}{sortColumns}
+            FROM {(walk ? "date_index w CROSS JOIN resource r ON r.rid = w.rid" : "resource r")} JOIN resource_version v ON v.rid = r.rid AND v.version = r.version
+            WHERE {where}
+            ORDER BY {orderBy} LIMIT {p.Add(query.Count + 1)}
+            """;
+
+        return (sorts.Count, cursor, backward);
+    }
+
+    /// <summary>SQLite's plan of a search's page query (EXPLAIN QUERY PLAN details), for tests and notes.</summary>
+    internal static async Task<IReadOnlyList<string>> ExplainAsync(SqliteConnection connection, SearchQuery query, SearchParameterRegistry registry, CancellationToken ct)
+    {
+        await using var cmd = connection.CreateCommand();
+        await PrepareAsync(cmd, connection, query, registry, ct);
+        cmd.CommandText = "EXPLAIN QUERY PLAN " + cmd.CommandText;
+        var plan = new List<string>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) plan.Add(reader.GetString(3));
+        return plan;
     }
 
     /// <summary>
@@ -73,31 +101,34 @@ internal static class SqliteSearch
     /// </summary>
     internal const int CheapCountLimit = 1000;
 
-    private static async Task<long?> CountUpToAsync(SqliteConnection connection, SearchQuery query, int limit, CancellationToken ct)
+    private static async Task<long?> CountUpToAsync(SqliteConnection connection, SearchQuery query, SearchParameterRegistry registry, int limit, CancellationToken ct)
     {
         await using var cmd = connection.CreateCommand();
         var p = new SqlParameters(cmd);
-        cmd.CommandText = $"SELECT COUNT(*) FROM (SELECT 1 FROM resource r WHERE {Where(p, query, "r")} LIMIT {p.Add(limit + 1)})";
+        var plan = await SqlitePlan.ChooseAsync(connection, null, query, registry, sorted: false, ct);
+        cmd.CommandText = $"SELECT COUNT(*) FROM (SELECT 1 FROM resource r WHERE {Where(p, query, "r", plan)} LIMIT {p.Add(limit + 1)})";
         var count = Convert.ToInt64(await cmd.ExecuteScalarAsync(ct));
         return count <= limit ? count : null;
     }
 
-    public static async Task<bool> AnyMatchAsync(SqliteConnection connection, SqliteTransaction tx, SearchQuery query, CancellationToken ct)
+    public static async Task<bool> AnyMatchAsync(SqliteConnection connection, SqliteTransaction tx, SearchQuery query, SearchParameterRegistry registry, CancellationToken ct)
     {
         await using var cmd = connection.CreateCommand();
         cmd.Transaction = tx;
-        cmd.CommandText = $"SELECT EXISTS (SELECT 1 FROM resource r WHERE {Where(new SqlParameters(cmd), query, "r")})";
+        var plan = await SqlitePlan.ChooseAsync(connection, tx, query, registry, sorted: false, ct);
+        cmd.CommandText = $"SELECT EXISTS (SELECT 1 FROM resource r WHERE {Where(new SqlParameters(cmd), query, "r", plan)})";
         return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct)) == 1;
     }
 
-    private static async Task<long> CountAsync(SqliteConnection connection, SearchQuery query, CancellationToken ct)
+    private static async Task<long> CountAsync(SqliteConnection connection, SearchQuery query, SearchParameterRegistry registry, CancellationToken ct)
     {
         await using var cmd = connection.CreateCommand();
-        cmd.CommandText = $"SELECT COUNT(*) FROM resource r WHERE {Where(new SqlParameters(cmd), query, "r")}";
+        var plan = await SqlitePlan.ChooseAsync(connection, null, query, registry, sorted: false, ct);
+        cmd.CommandText = $"SELECT COUNT(*) FROM resource r WHERE {Where(new SqlParameters(cmd), query, "r", plan)}";
         return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct));
     }
 
-    private static StringBuilder Where(SqlParameters p, SearchQuery query, string r)
+    private static StringBuilder Where(SqlParameters p, SearchQuery query, string r, SqlitePlan plan)
     {
         var sql = new StringBuilder($"{r}.deleted = 0");
         // With a selective condition, "+type" stops SQLite from walking every resource of the type and lets it
@@ -106,13 +137,18 @@ internal static class SqliteSearch
         if (query.ResourceType is not null) sql.Append($" AND {typeColumn} = {p.Add(query.ResourceType)}");
         else if (query.Types is { Count: > 0 } types) sql.Append($" AND {r}.type IN ({string.Join(", ", types.Select(p.Add))})");
         var conditions = new SqliteConditions(p);
-        foreach (var condition in query.Conditions)
+        foreach (var condition in query.Conditions.Where(c => !SqliteConditions.IsValueTest(c)))
             sql.Append(" AND ").Append(conditions.Translate(condition, r));
+        foreach (var term in plan.Terms)
+            sql.Append(" AND ").Append(
+                ReferenceEquals(term, plan.Walk) ? conditions.DateWalk(term.DateParam!, term.AllOf!, "w")
+                : !plan.Probes || ReferenceEquals(term, plan.Driver) ? term.In(conditions, r)
+                : term.Exists(conditions, r));
         return sql;
     }
 
     // Conditions that are not "rid IN (a narrow subquery)": negations, and id/_has which use the (type, id) index.
-    private static bool IsSelective(SearchCondition condition) => condition switch
+    internal static bool IsSelective(SearchCondition condition) => condition switch
     {
         TokenCondition { Modifier: TokenModifier.Not } or MissingCondition { Missing: true } or IdCondition or HasCondition => false,
         TypeCondition or LastUpdatedCondition => false,

@@ -58,10 +58,12 @@ public sealed class AppointmentFinder(IResourceStore store, SearchQueryParser pa
         try { page = await store.SearchAsync(query, ct); }
         catch (ArgumentException e) { throw FhirOutcomeException.BadRequest(e.Message, "_cursor"); }
 
+        var slots = page.Entries.Select(e => (Stored: e, Slot: (Slot)FhirParser.ParseStored(e.Json.Span))).ToList();
+        await PrefetchAsync("Schedule", slots.Select(s => s.Slot.Schedule), cache, ct);
+        await PrefetchAsync("Location", cache.Values.OfType<Schedule>().SelectMany(s => s.Actor), cache, ct);
         var proposals = new List<BundleEntryResult>();
-        foreach (var stored in page.Entries)
+        foreach (var (stored, slot) in slots)
         {
-            var slot = (Slot)FhirParser.ParseStored(stored.Json.Span);
             if (slot.Status == Slot.SlotStatus.BusyTentative && !(AppointmentStates.HoldExpires(slot) is { } expires && expires <= now)) continue;
             if (await ResolveAsync(slot.Schedule, cache, ct) is not Schedule schedule) continue;
             var horizon = schedule.PlanningHorizon;
@@ -116,6 +118,20 @@ public sealed class AppointmentFinder(IResourceStore store, SearchQueryParser pa
             }
             if ((cursor = page.NextCursor) is null) return ids;
         }
+    }
+
+    /// <summary>
+    /// Reads the referenced resources of one type not yet in the cache with one search by id, so a page costs two
+    /// store queries (its schedules, then their locations) instead of a read per slot and actor.
+    /// </summary>
+    private async Task PrefetchAsync(string type, IEnumerable<ResourceReference?> references, Dictionary<ResourceKey, Resource?> cache, CancellationToken ct)
+    {
+        var ids = references.Select(r => r?.Reference?.Split('/') is [.., var t, var id] && t == type ? id : null)
+            .OfType<string>().Where(id => !cache.ContainsKey(new ResourceKey(type, id))).Distinct().ToList();
+        if (ids.Count == 0) return;
+        var page = await store.SearchAsync(new SearchQuery(type, [new IdCondition(ids)], ids.Count), ct);
+        foreach (var id in ids) cache[new ResourceKey(type, id)] = null; // deleted or unknown: as a read would find
+        foreach (var stored in page.Entries) cache[stored.Key] = FhirParser.ParseStored(stored.Json.Span);
     }
 
     private async Task<Resource?> ResolveAsync(ResourceReference? reference, Dictionary<ResourceKey, Resource?> cache, CancellationToken ct)

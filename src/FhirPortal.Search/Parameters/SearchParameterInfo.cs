@@ -16,6 +16,9 @@ public sealed record SearchParameterInfo(
 
     /// <summary>The resource elements the expression starts from; null when it must always be evaluated (see <see cref="ExpressionRoots"/>).</summary>
     internal IReadOnlyList<string>? Roots { get; } = ExpressionRoots.Of(Expression, ResourceType);
+
+    /// <summary>A date parameter with at most one indexed value per resource (see <see cref="ValueCardinality"/>).</summary>
+    public bool SingleDateValue { get; } = Type == SearchParamType.Date && ValueCardinality.IsSingleDate(Expression, ResourceType);
 }
 
 /// <summary>One component of a composite parameter: its value type and the FhirPath evaluated on each composite occurrence.</summary>
