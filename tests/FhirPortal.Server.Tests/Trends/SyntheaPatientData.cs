@@ -11,10 +11,19 @@ namespace FhirPortal.Server.Tests.Trends;
 /// (<see cref="Other"/>) with one weight, for confinement. <see cref="Resources"/> holds the input resources, so
 /// the tests compute their expectations from the file, not from the server.
 /// </summary>
-public sealed class SyntheaPatientData : IAsyncLifetime
+public class SyntheaPatientData : IAsyncLifetime
 {
     public const string File = "728248bf-a984-5d08-efff-c44f98f56435.json";
     public const string Other = "trend-other";
+    private readonly string[] _files;
+
+    public SyntheaPatientData() : this(File) { }
+
+    /// <param name="files">Patient bundles to load; the first is <see cref="PatientId"/>/<see cref="Resources"/>.</param>
+    protected SyntheaPatientData(params string[] files) => _files = files;
+
+    /// <summary>Every loaded patient bundle: its server patient id and input resources, by file name.</summary>
+    public Dictionary<string, (string PatientId, List<JsonObject> Resources)> Patients { get; } = [];
 
     public string? Folder { get; } = SharedFixtures.Find("synthea");
     public FhirPortalHost Host { get; } = AccessHost.Create();
@@ -35,16 +44,18 @@ public sealed class SyntheaPatientData : IAsyncLifetime
     {
         Staff = Host.SystemClient();
         if (Folder is null) return;
-        foreach (var file in SyntheaLoad.LoadOrder(Folder).Where(f => Path.GetFileName(f) == File || !Guid.TryParse(Path.GetFileNameWithoutExtension(f), out _)))
+        foreach (var file in SyntheaLoad.LoadOrder(Folder).Where(f => _files.Contains(Path.GetFileName(f)) || !Guid.TryParse(Path.GetFileNameWithoutExtension(f), out _)))
         {
             var text = await System.IO.File.ReadAllTextAsync(file);
             var response = await Staff.PostAsync("", Fhir.Body(text));
             Assert.True(response.StatusCode == HttpStatusCode.OK, $"{file}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
-            if (Path.GetFileName(file) != File) continue;
+            if (!_files.Contains(Path.GetFileName(file))) continue;
             var answer = await response.ReadJsonAsync();
-            PatientId = ((string)answer["entry"]![0]!["response"]!["location"]!).Split('/')[1];
-            Resources.AddRange(JsonNode.Parse(text)!["entry"]!.AsArray().Select(e => e!["resource"]!.AsObject()));
+            var id = ((string)answer["entry"]![0]!["response"]!["location"]!).Split('/')[1];
+            Patients[Path.GetFileName(file)] = (id, JsonNode.Parse(text)!["entry"]!.AsArray().Select(e => e!["resource"]!.AsObject()).ToList());
         }
+        (PatientId, var resources) = Patients[_files[0]];
+        Resources.AddRange(resources);
         await PutAsync(new JsonObject { ["resourceType"] = "Patient", ["id"] = Other, ["name"] = new JsonArray(new JsonObject { ["family"] = "Other" }) });
         await PutAsync(Weight("trend-other-weight", Other, "2020-01-01T08:00:00Z", 70, "kg"));
     }
