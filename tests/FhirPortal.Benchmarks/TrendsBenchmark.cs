@@ -29,8 +29,19 @@ internal static class TrendsBenchmark
         await using var server = await ServerProcess.StartFhirAsync(root, Path.Combine(temp, "trends"));
         using var load = new LoadGenerator(new Uri(server.BaseAddress, "fhir/"));
         var now = DateTime.UtcNow;
-        var put = await load.Client.PutAsync($"Patient/{Patient}", Body(new JsonObject { ["resourceType"] = "Patient", ["id"] = Patient }));
-        if (!put.IsSuccessStatusCode) throw new InvalidOperationException($"Patient: {(int)put.StatusCode}");
+        // The portal's Patient profile asks for a medical record number, a name, a gender and a birth date.
+        var patient = new JsonObject
+        {
+            ["resourceType"] = "Patient", ["id"] = Patient, ["gender"] = "female", ["birthDate"] = "1970-01-01",
+            ["name"] = new JsonArray(new JsonObject { ["family"] = "Trend", ["given"] = new JsonArray("Bench") }),
+            ["identifier"] = new JsonArray(new JsonObject
+            {
+                ["type"] = new JsonObject { ["coding"] = new JsonArray(new JsonObject { ["system"] = "http://terminology.hl7.org/CodeSystem/v2-0203", ["code"] = "MR" }) },
+                ["system"] = "urn:fhirportal:bench:mrn", ["value"] = Patient,
+            }),
+        };
+        var put = await load.Client.PutAsync($"Patient/{Patient}", Body(patient));
+        if (!put.IsSuccessStatusCode) throw new InvalidOperationException($"Patient: {(int)put.StatusCode} {await put.Content.ReadAsStringAsync()}");
         Console.WriteLine($"Loading {vitals:N0} vital signs of one patient ...");
         var batches = (vitals + PerTransaction - 1) / PerTransaction;
         var loaded = await load.ForCountAsync(2, batches, (client, b, buffers) => PostBatchAsync(client, b, vitals, now, buffers), server);
