@@ -1,5 +1,6 @@
 using FhirPortal.Core;
 using FhirPortal.Core.SearchParameters;
+using FhirPortal.Core.Summary;
 using FhirPortal.Core.Operations;
 using FhirPortal.Core.Serialization;
 using FhirPortal.Search;
@@ -47,6 +48,8 @@ internal static class ServiceRegistration
         services.AddScheduling();
         services.AddNotifications();
         services.AddMessaging();
+        services.AddHealthTrends();
+        services.AddPatientSummary();
         return services;
     }
 }

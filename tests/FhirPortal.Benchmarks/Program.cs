@@ -31,6 +31,8 @@
 //                              instead of all the above: issue 19's $find/$book benchmark over N × days × 10 Slots
 //                              (default 1,000 × 30 = 300,000); --runs/--duration/--warmup/--no-write apply; rewrites only
 //                              its own section of BENCHMARKS.md, which full runs keep (see SchedulingBenchmark.cs)
+//   --trends [--vitals N]      instead of all the above: issue 23's Observation/$lastn and $stats latencies over one
+//                              patient with N vital signs (default 10,000); --runs/--duration/--warmup apply; prints only
 //   --cosmos [--count N]       instead of all the above: request units per interaction on the Cosmos store, on the
 //                              local emulator (run tests/cosmos-emulator/install.sh first); see CosmosRequestUnits.cs
 // The hand-written "Where the time goes" section comes from BENCHMARKS-profile.md (see ReportWriter).
@@ -49,6 +51,8 @@ namespace FhirPortal.Benchmarks
             }
             if (args.Length > 0 && args[0] == "--scheduling")
                 return await SchedulingAsync(args[1..]);
+            if (args.Length > 0 && args[0] == "--trends")
+                return await TrendsAsync(args[1..]);
             BenchmarkOptions options;
             try { options = BenchmarkOptions.Parse(args); }
             catch (ArgumentException e)
@@ -151,6 +155,34 @@ namespace FhirPortal.Benchmarks
             var temp = Path.Combine(Path.GetTempPath(), "fhirportal-bench", Guid.NewGuid().ToString("N"));
             Directory.CreateDirectory(temp);
             try { await SchedulingBenchmark.RunAsync(RepoRoot(), temp, options, practitioners, days); }
+            finally
+            {
+                if (options.KeepData) Console.WriteLine($"Data kept in {temp}");
+                else IngestBenchmark.DeleteQuietly(temp);
+            }
+            return 0;
+        }
+
+        private static async Task<int> TrendsAsync(string[] args)
+        {
+            var i = Array.IndexOf(args, "--vitals");
+            var vitals = 10_000;
+            if (i >= 0 && (i + 1 >= args.Length || !int.TryParse(args[i + 1], out vitals) || vitals <= 0))
+            {
+                Console.Error.WriteLine("--vitals needs a positive whole number.");
+                return 2;
+            }
+            if (i >= 0) args = [.. args[..i], .. args[(i + 2)..]];
+            BenchmarkOptions options;
+            try { options = BenchmarkOptions.Parse(args); }
+            catch (ArgumentException e)
+            {
+                Console.Error.WriteLine(e.Message);
+                return 2;
+            }
+            var temp = Path.Combine(Path.GetTempPath(), "fhirportal-bench", Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(temp);
+            try { await TrendsBenchmark.RunAsync(RepoRoot(), temp, options, vitals); }
             finally
             {
                 if (options.KeepData) Console.WriteLine($"Data kept in {temp}");

@@ -1,6 +1,8 @@
 using FhirPortal.Core.Access;
 using FhirPortal.Core.Audit;
 using FhirPortal.Core.Interactions;
+using FhirPortal.Core.Serialization;
+using FhirPortal.Core.Summary;
 using FhirPortal.Search;
 using FhirPortal.Storage;
 using Hl7.Fhir.Model;
@@ -16,7 +18,8 @@ public sealed record EverythingRequest(
 
 /// <summary>What $everything answers: one page with paging links, or with <paramref name="Download"/> the whole record as one file.</summary>
 /// <param name="Bundle">The page; for a download, the Bundle's head (type, no entries) that the download's pages fill.</param>
-public sealed record EverythingResult(BundleResult Bundle, EverythingDownload? Download = null);
+/// <param name="Readable">With <c>_download=pdf|html</c>: the record rendered for people to read.</param>
+public sealed record EverythingResult(BundleResult Bundle, EverythingDownload? Download = null, ReadableFile? Readable = null);
 
 /// <summary>The whole record (<c>_download=true</c>) as pages of entries, read from the store as they are written out.</summary>
 /// <param name="Name">The file name without its extension (<c>Patient-{id}-everything</c>).</param>
@@ -53,6 +56,8 @@ public sealed class EverythingOperation(IResourceStore store, SearchParameterReg
                 case "end": end = OperationParameters.Date(value, name); break;
                 case "_count": count = OperationParameters.Count(value, limits.MaxPageSize, name); break;
                 case "_cursor": cursor = value; break;
+                case "_download" when value is not ("true" or "false" or "pdf" or "html"):
+                    throw FhirOutcomeException.BadRequest($"_download is true, pdf or html, not '{value}'.", name);
                 case var n when ResponseParameters.Contains(n): break;
                 default: throw FhirOutcomeException.BadRequest(
                     $"$everything does not take the parameter '{name}'; it takes start, end, _since, _type and _count.", name);
@@ -81,11 +86,28 @@ public sealed class EverythingOperation(IResourceStore store, SearchParameterReg
         if (patientId is not null) caller.RequirePatientRecord(patientId);
         var access = DataAccess.For(caller);
         await RequirePatientAsync(request, ct);
+        if (parameters.LastOrDefault(p => p.Key == "_download").Value is { } format && format is "pdf" or "html")
+            return await ReadableAsync(request, access, format, ct);
         if (!parameters.Any(p => p.Key == "_download" && p.Value == "true"))
             return new EverythingResult(await PageAsync(baseUrl, request, access, ct));
         var name = patientId is null ? "patients-everything" : $"Patient-{patientId}-everything";
         var head = new BundleResult(Bundle.BundleType.Searchset, [], []);
         return new EverythingResult(head, new EverythingDownload(name, AllPagesAsync(request, access, ct)));
+    }
+
+    /// <summary>
+    /// The whole record as a PDF or HTML file (<c>_download=pdf|html</c>), read page by page (each page audited) and
+    /// kept as rows, not resources. One patient's record only.
+    /// </summary>
+    private async Task<EverythingResult> ReadableAsync(EverythingRequest request, DataAccess access, string format, CancellationToken ct)
+    {
+        if (request.PatientId is not { } id)
+            throw FhirOutcomeException.BadRequest("A readable download (_download=pdf|html) is of one patient's record: Patient/[id]/$everything.", "_download");
+        var resources = new List<Resource>();
+        await foreach (var page in AllPagesAsync(request, access, ct))
+            resources.AddRange(page.Select(e => FhirParser.ParseStored(e.Resource!.Json.Span)));
+        var file = ReadableRendering.Render($"Patient-{id}-everything", format, RecordDocument.Build(id, resources));
+        return new EverythingResult(new BundleResult(Bundle.BundleType.Searchset, [], []), Readable: file);
     }
 
     /// <summary>The one store query of a page's part; <paramref name="access"/> narrows it (see <see cref="DataAccess"/>).</summary>

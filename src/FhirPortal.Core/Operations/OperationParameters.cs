@@ -45,6 +45,9 @@ public static class OperationParameters
             var value = parameter.Value switch
             {
                 ResourceReference r => r.Reference,
+                // $stats takes a Period and Codings: the same start/end and system|code forms a GET uses.
+                Period p => $"{p.Start}/{p.End}",
+                Coding c => $"{c.System}|{c.Code}",
                 PrimitiveType p when p.JsonValue is not null => Convert.ToString(p.JsonValue, CultureInfo.InvariantCulture),
                 null when parameter.Resource is not null =>
                     throw FhirOutcomeException.BadRequest($"Parameter '{parameter.Name}' must have a value, not a resource.", parameter.Name),

@@ -6,7 +6,8 @@ namespace FhirPortal.Server.Endpoints;
 /// <summary>
 /// Patient/$everything (https://hl7.org/fhir/R4/patient-operation-everything.html), GET or POST (Parameters body),
 /// for one patient or (type level) every patient. <c>_download=true</c> returns the whole record as one Bundle
-/// file (Content-Disposition: attachment), streamed page by page instead of paged with next links.
+/// file (Content-Disposition: attachment), streamed page by page instead of paged with next links;
+/// <c>_download=pdf|html</c> the record rendered for people to read.
 /// </summary>
 public static class EverythingEndpoints
 {
@@ -29,7 +30,9 @@ public static class EverythingEndpoints
         var parameters = await OperationRequest.ParametersAsync(context);
         var baseUrl = FhirBase.Of(context);
         var result = await everything.ExecuteAsync(baseUrl, id, parameters, callers.Current, context.RequestAborted);
-        if (result.Download is { } download)
+        if (result.Readable is { } readable)
+            await ReadableDownload.WriteAsync(context, readable);
+        else if (result.Download is { } download)
             await FhirOutput.WriteBundleFileAsync(context, download.Name, result.Bundle, download.Pages, baseUrl);
         else
             await FhirOutput.WriteBundleAsync(context, result.Bundle, baseUrl);

@@ -36,6 +36,8 @@ public sealed class AccessAuditTests(AuditData data) : IClassFixture<AuditData>
     [InlineData("Patient/p1/Observation", "search-type", "Observation/o1/_history/1", "Patient/p1")]
     [InlineData("Observation/o2/_history", "history-instance", "Observation/o2/_history/1", "Patient/p2")]
     [InlineData("Patient/p1/$everything", "operation", "Observation/o1/_history/1", "Patient/p1")]
+    [InlineData("Patient/p1/$summary", "operation", "Patient/p1/_history/1", "Patient/p1")]
+    [InlineData("Observation/$lastn?patient=p1", "operation", "Observation/o1/_history/1", "Patient/p1")]
     public async System.Threading.Tasks.Task A_practitioners_read_is_recorded_with_user_app_address_outcome_and_patient(
         string url, string subtype, string entity, string patient)
     {
