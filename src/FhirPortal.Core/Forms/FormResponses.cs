@@ -27,26 +27,29 @@ public sealed class FormResponses
     {
         var outcome = _validator.Validate(resource, profiles, asWrite);
         if (resource is not QuestionnaireResponse response) return outcome;
-        var issues = await CheckAsync(response, QuestionnaireLookup.Of(_store), ct);
+        var (_, issues) = await CheckAsync(response, QuestionnaireLookup.Of(_store), ct);
         if (issues.Count == 0) return outcome;
         outcome.Issue.RemoveAll(i => i.Severity == IssueSeverity.Information && i.Code == IssueType.Informational);
         outcome.Issue.AddRange(issues);
         return outcome;
     }
 
-    /// <summary>The issues of <paramref name="response"/> against its Questionnaire, read through <paramref name="source"/>.</summary>
-    internal async Task<List<IssueComponent>> CheckAsync(QuestionnaireResponse response, QuestionnaireLookup.Source source, CancellationToken ct)
+    /// <summary>
+    /// The Questionnaire <paramref name="response"/> answers (null: it names none, or one the server does not hold) and
+    /// the issues against it, read through <paramref name="source"/>.
+    /// </summary>
+    internal async Task<(Questionnaire? Form, List<IssueComponent> Issues)> CheckAsync(QuestionnaireResponse response, QuestionnaireLookup.Source source, CancellationToken ct)
     {
-        if (response.Questionnaire is not { Length: > 0 } canonical) return [];
+        if (response.Questionnaire is not { Length: > 0 } canonical) return (null, []);
         var questionnaire = await _lookup.FindAsync(canonical, response, source, ct);
         if (questionnaire is null)
-            return [new IssueComponent
+            return (null, [new IssueComponent
             {
                 Severity = IssueSeverity.Error,
                 Code = IssueType.NotFound,
                 Diagnostics = OutcomeText.Bound($"The Questionnaire {canonical} is not on this server; store it before its responses."),
                 Expression = ["QuestionnaireResponse.questionnaire"],
-            }];
-        return await ResponseChecker.CheckAsync(questionnaire, response, _valueSets, ct);
+            }]);
+        return (questionnaire, await ResponseChecker.CheckAsync(questionnaire, response, _valueSets, ct));
     }
 }

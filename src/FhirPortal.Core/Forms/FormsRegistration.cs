@@ -2,7 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace FhirPortal.Core.Forms;
 
-/// <summary>Registers the pre-visit forms workflow: QuestionnaireResponse checks in the write path and for $validate.</summary>
+/// <summary>Registers the pre-visit forms workflow: QuestionnaireResponse checks in the write path and for $validate, form assignment Tasks.</summary>
 public static class FormsRegistration
 {
     /// <summary>Adds the forms rules every write obeys and the response checks $validate uses.</summary>
@@ -12,6 +12,7 @@ public static class FormsRegistration
         services.AddSingleton<IAnswerValueSets, ServerAnswerValueSets>();
         services.AddSingleton(sp => new FormResponses(sp.GetRequiredService<QuestionnaireLookup>(), sp.GetRequiredService<IAnswerValueSets>(),
             sp.GetRequiredService<Validation.ResourceValidator>(), sp.GetRequiredService<FhirPortal.Storage.IResourceStore>()));
+        services.AddSingleton<FormTasks>();
         services.AddSingleton<IWriteRule, FormRules>();
         return services;
     }
