@@ -36,6 +36,7 @@ public static class FhirApi
         fhir.MapMessagingApi();
         fhir.MapTrendsApi();
         fhir.MapSummaryApi();
+        fhir.MapFormsApi();
         app.MapExportApi();
         MapRead(fhir, "/", SystemEndpoints.Search).WithSummary("search across types (_type)");
         fhir.MapPost("/_search", SystemEndpoints.Search).WithSummary("search across types (form-encoded POST)");

@@ -1,6 +1,6 @@
 using FhirPortal.Core;
+using FhirPortal.Core.Forms;
 using FhirPortal.Core.Interactions;
-using FhirPortal.Core.Validation;
 using FhirPortal.Storage;
 using Hl7.Fhir.Model;
 
@@ -10,7 +10,8 @@ namespace FhirPortal.Server.Endpoints;
 /// <c>$validate</c> (https://hl7.org/fhir/R4/resource-operation-validate.html) at type and instance level. The body
 /// is the resource, or a Parameters with <c>resource</c>, <c>mode</c> and <c>profile</c> (also accepted in the URL).
 /// The answer is 200 with an OperationOutcome listing every issue, valid or not. Modes create and update apply the
-/// write policy (required profiles) as a real write would.
+/// write policy (required profiles) as a real write would. A QuestionnaireResponse is also checked against its
+/// Questionnaire, as its writes are.
 /// </summary>
 internal static class ValidateEndpoints
 {
@@ -21,13 +22,13 @@ internal static class ValidateEndpoints
         return fhir;
     }
 
-    private static Task Type(HttpContext context, string type, ResourceValidator validator, ReadInteraction read) =>
-        RunAsync(context, ResourceTypes.Require(type), null, validator, read);
+    private static Task Type(HttpContext context, string type, FormResponses validation, ReadInteraction read) =>
+        RunAsync(context, ResourceTypes.Require(type), null, validation, read);
 
-    private static Task Instance(HttpContext context, string type, string id, ResourceValidator validator, ReadInteraction read) =>
-        RunAsync(context, ResourceTypes.Require(type), id, validator, read);
+    private static Task Instance(HttpContext context, string type, string id, FormResponses validation, ReadInteraction read) =>
+        RunAsync(context, ResourceTypes.Require(type), id, validation, read);
 
-    private static async Task RunAsync(HttpContext context, string type, string? id, ResourceValidator validator, ReadInteraction read)
+    private static async Task RunAsync(HttpContext context, string type, string? id, FormResponses validation, ReadInteraction read)
     {
         var query = FhirRequest.Parameters(context.Request);
         var mode = query.LastOrDefault(p => p.Key == "mode").Value;
@@ -57,7 +58,7 @@ internal static class ValidateEndpoints
         if (resource is null) throw FhirOutcomeException.BadRequest("$validate needs a resource: the body, or a Parameters 'resource' part.");
         if (resource.TypeName != type)
             throw FhirOutcomeException.Unprocessable($"The resource is a {resource.TypeName}, the URL names {type}.", "resourceType");
-        var outcome = validator.Validate(resource, profiles, asWrite: mode is "create" or "update");
+        var outcome = await validation.ValidateAsync(resource, profiles, asWrite: mode is "create" or "update", context.RequestAborted);
         if (mode == "update" && (resource.Id is null || id is not null && resource.Id != id))
         {
             outcome.Issue.RemoveAll(i => i.Severity == OperationOutcome.IssueSeverity.Information && i.Code == OperationOutcome.IssueType.Informational);

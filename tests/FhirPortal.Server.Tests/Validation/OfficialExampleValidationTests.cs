@@ -16,6 +16,9 @@ public sealed class OfficialExampleValidationTests
     /// <summary>Errors the previous engine could not find: it did not validate extensions, ran no htmlChecks(), left external code systems (BCP-13) alone.</summary>
     private const int ErrorsFromClosedGaps = 4 + 3 + 1;
 
+    /// <summary>Errors from checking responses against their Questionnaire (issue 23), which no engine did before.</summary>
+    private const int ErrorsFromQuestionnaireChecks = 2;
+
     /// <summary>
     /// Every example with error issues: how many, and why. Observation-decimal is not among them: the parser keeps
     /// decimals System.Decimal cannot hold exactly (their text), so it parses, and Firely's validator finds no error in it
@@ -33,6 +36,8 @@ public sealed class OfficialExampleValidationTests
         ["Bundle-b0a5e4277-83c4-4adb-87e2-e3efe3369b6f.json"] = (1, "payloadMimeType 'application/hl7-sda+xml; variant=XDA/XDS': a parameter value with '/' must be quoted (RFC 2045), required binding to mimetypes (closed gap: BCP-13)"),
         ["RiskAssessment-breastcancer-risk.json"] = (1, "ras-2 on a prediction without probability: Firely's FHIRPath counts the empty result of 'probability is decimal implies ...' as a failure"),
         ["RiskAssessment-prognosis.json"] = (1, "ras-2 on a prediction without probability, as above"),
+        ["QuestionnaireResponse-gcs.json"] = (1, "answers Questionnaire/gcs, which this test does not store (a response is checked against its Questionnaire)"),
+        ["QuestionnaireResponse-ussg-fht-answers.json"] = (1, "answers Questionnaire/ussg-fht, which no example defines (a response is checked against its Questionnaire)"),
     };
 
     [SkippableFact]
@@ -54,7 +59,7 @@ public sealed class OfficialExampleValidationTests
             .Select(e => $"{e.Key}: {e.Value.Count} errors: {string.Join(" | ", e.Value.Take(3))}").ToList();
         var gone = KnownErrors.Keys.Where(k => !errors.ContainsKey(k)).ToList();
         Assert.True(unexplained.Count == 0 && gone.Count == 0, $"unexplained: {string.Join("\n", unexplained)}\nno longer failing: {string.Join(", ", gone)}");
-        Assert.True(errors.Values.Sum(e => e.Count) - ErrorsFromClosedGaps <= PreviousEngineErrors);
+        Assert.True(errors.Values.Sum(e => e.Count) - ErrorsFromClosedGaps - ErrorsFromQuestionnaireChecks <= PreviousEngineErrors);
     }
 
     [SkippableFact]
