@@ -13,6 +13,7 @@ public static class RefillRegistration
         services.AddSingleton<RefillProgress>();
         services.AddSingleton<IWriteRule, RefillRules>();
         services.AddSingleton<RefillRequests>();
+        services.AddSingleton<AutoRefills>();
         return services;
     }
 }
