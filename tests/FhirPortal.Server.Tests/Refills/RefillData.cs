@@ -34,7 +34,7 @@ public sealed class RefillData : IDisposable
 
     /// <summary>A patient's app: its prescriptions, dispenses and refill Tasks, and messages.</summary>
     public HttpClient PatientApp(string patient) =>
-        Host.ClientWith("patient/MedicationRequest.rs patient/MedicationDispense.rs patient/Task.cru patient/Communication.cruds patient/CareTeam.rs", patient: patient);
+        Host.ClientWith("patient/MedicationRequest.rs patient/MedicationDispense.rs patient/Task.crus patient/Communication.cruds patient/CareTeam.rs", patient: patient);
 
     /// <summary>A pharmacist or nurse signed in to the staff portal.</summary>
     public HttpClient StaffUser(string practitioner = "dr1") =>
