@@ -43,7 +43,7 @@ internal sealed class RefillRules(RefillTasks tasks, RefillEligibility eligibili
         if (!RefillTasks.IsOpen(after!.Status)) return; // a closed one is a record (imported history)
         var prescription = await RefillEligibility.PrescriptionAsync(unit, now!, ct);
         if (Messaging.MessageReferences.Key(after.For?.Reference) is { } subject && subject != Messaging.MessageReferences.Key(prescription.Subject?.Reference))
-            throw FhirOutcomeException.Unprocessable($"Task.for must be the prescription's patient ({prescription.Subject?.Reference}).", "Task.for");
+            throw FhirOutcomeException.Unprocessable("Task.for must be the prescription's patient.", "Task.for"); // names no other patient
         if (await tasks.OpenAsync(unit, now!, id, ct) is { } open)
             throw OpenExists(open, now!);
         await eligibility.RequireAsync(unit, now!, prescription, ct);
