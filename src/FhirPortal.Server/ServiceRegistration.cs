@@ -51,6 +51,7 @@ internal static class ServiceRegistration
         services.AddHealthTrends();
         services.AddPatientSummary();
         services.AddForms();
+        services.AddRefills();
         return services;
     }
 }

@@ -8,14 +8,16 @@ namespace FhirPortal.Core.Messaging;
 /// <summary>
 /// Whom a patient may write to: each of the patient's CareTeams (not inactive or entered-in-error), its participant
 /// members other than patients, the Practitioner behind a member PractitionerRole, and any PractitionerRole of a
-/// member Practitioner. Seen from inside the unit of work: the store's teams with the unit's staged versions in place.
+/// member Practitioner; and, for a message <c>about</c> one of the patient's Tasks (a refill request), that Task's owner
+/// (the pharmacy Organization). Seen from inside the unit of work: the store's teams with the unit's staged versions in place.
 /// </summary>
 internal sealed class CareTeamRecipients(ConditionalCriteria criteria)
 {
     /// <summary>The recipients of <paramref name="recipients"/> (as <c>Type/id</c>) the patient may not write to.</summary>
-    public async Task<IReadOnlyList<string>> OutsideAsync(UnitOfWork unit, string patientId, IEnumerable<string> recipients, CancellationToken ct)
+    public async Task<IReadOnlyList<string>> OutsideAsync(UnitOfWork unit, string patientId, IEnumerable<string> recipients, IEnumerable<string> about, CancellationToken ct)
     {
         var allowed = await AllowedAsync(unit, patientId, ct);
+        allowed.UnionWith(await TaskOwnersAsync(unit, patientId, about, ct));
         var outside = new List<string>();
         foreach (var recipient in recipients)
         {
@@ -47,6 +49,17 @@ internal sealed class CareTeamRecipients(ConditionalCriteria criteria)
             }
         }
         return allowed;
+    }
+
+    /// <summary>The owners of the patient's own Tasks among <paramref name="about"/> (<c>Type/id</c>).</summary>
+    private static async Task<IEnumerable<string>> TaskOwnersAsync(UnitOfWork unit, string patientId, IEnumerable<string> about, CancellationToken ct)
+    {
+        var owners = new List<string>();
+        foreach (var key in about.Where(a => a.StartsWith("Task/", StringComparison.Ordinal)))
+            if (await ReadAsync(unit, key, ct) is Hl7.Fhir.Model.Task task && MessageReferences.Key(task.For?.Reference) == $"Patient/{patientId}"
+                && MessageReferences.Key(task.Owner?.Reference) is { } owner)
+                owners.Add(owner);
+        return owners;
     }
 
     private async Task<IReadOnlyList<CareTeam>> TeamsAsync(UnitOfWork unit, string patientId, CancellationToken ct)

@@ -15,7 +15,7 @@ namespace FhirPortal.Core.Messaging;
 /// (message history, Synthea, the data generator) or security-off requests write.
 /// <list type="bullet">
 /// <item>A patient sends only as themselves (sender and subject the patient, else 403/422) and only to their care
-/// team (<see cref="CareTeamRecipients"/>, else 422).</item>
+/// team (<see cref="CareTeamRecipients"/>, else 422), or about one of their Tasks to its owner (the pharmacy of a refill request).</item>
 /// <item>The server sets <c>sent</c> (status other than preparation) and the thread: a reply (<c>inResponseTo</c>)
 /// gets <c>partOf</c> = the thread's first message when the client leaves it out.</item>
 /// <item>A sent message is immutable for persons: a change is 422, a delete 405 (corrections are new messages);
@@ -72,11 +72,12 @@ internal sealed class MessagingRules(CareTeamRecipients careTeams, InboxTasks in
         var recipients = message.Recipient.Select(r => MessageReferences.Key(r.Reference)).ToList();
         if (recipients.Count == 0 || recipients.Any(r => r is null))
             throw FhirOutcomeException.Unprocessable("Each recipient must be a reference to a member of your care team (CareTeam, Practitioner or PractitionerRole).", "Communication.recipient");
-        var outside = await careTeams.OutsideAsync(unit, author.PatientId!, recipients.OfType<string>(), ct);
+        var about = message.About.Select(a => MessageReferences.Key(a.Reference)).OfType<string>();
+        var outside = await careTeams.OutsideAsync(unit, author.PatientId!, recipients.OfType<string>(), about, ct);
         if (outside.Count > 0)
             throw FhirOutcomeException.Unprocessable(
                 $"Messages go only to your care team: {string.Join(", ", outside)} is not a member of a care team of {author.Reference} " +
-                "(CareTeam.participant.member, the CareTeam itself, or a PractitionerRole of a member).", "Communication.recipient");
+                "(CareTeam.participant.member, the CareTeam itself, or a PractitionerRole of a member), nor the owner of a Task of yours the message is about.", "Communication.recipient");
     }
 
     /// <summary>

@@ -37,6 +37,7 @@ public static class FhirApi
         fhir.MapTrendsApi();
         fhir.MapSummaryApi();
         fhir.MapFormsApi();
+        fhir.MapRefillApi();
         app.MapExportApi();
         MapRead(fhir, "/", SystemEndpoints.Search).WithSummary("search across types (_type)");
         fhir.MapPost("/_search", SystemEndpoints.Search).WithSummary("search across types (form-encoded POST)");
