@@ -3,10 +3,14 @@ using FhirPortal.Server;
 using FhirPortal.Server.Demo;
 using FhirPortal.Server.Endpoints;
 using FhirPortal.Server.Notifications;
+using FhirPortal.Server.Proxy;
 using FhirPortal.Server.Security;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 
 var builder = WebApplication.CreateBuilder(args);
+
+// First: every later middleware (OpenIddict's included) must see the scheme, host and address the proxy forwarded.
+builder.Services.AddProxyHeaders();
 
 builder.Services.AddFhirPortal();
 builder.Services.AddFhirPortalDemo();
