@@ -1,6 +1,9 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using FhirPortal.Server.Proxy;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
 
 namespace FhirPortal.Auth.Tests.ScaleOut;
@@ -71,6 +74,20 @@ public sealed class ProxyHeadersTests
     }
 
     [Theory]
+    [InlineData(Proxy, true)]
+    [InlineData("10.0.0.9", false)]
+    public async Task Outside_Development_HSTS_is_sent_on_what_a_known_proxy_forwarded_as_https(string remote, bool hsts)
+    {
+        using var host = Host();
+        using var production = host.WithWebHostBuilder(b => b.UseEnvironment("Production"));
+
+        var context = await SendAsync(production, "/fhir/metadata", remote);
+
+        Assert.Equal(200, context.Response.StatusCode);
+        Assert.Equal(hsts, context.Response.Headers.ContainsKey("Strict-Transport-Security"));
+    }
+
+    [Theory]
     [InlineData("KnownProxies:0", "10.0.0.300")]
     [InlineData("KnownNetworks:0", "10.0.0.0")]
     [InlineData("KnownNetworks:0", "10.0.0.0/33")]
@@ -96,7 +113,13 @@ public sealed class ProxyHeadersTests
     /// <summary>A GET as if it came over a connection from <paramref name="remote"/>, with the headers an https proxy sets.</summary>
     private static async Task<(HttpStatusCode Status, JsonNode? Body)> GetAsync(FhirPortalHost host, string path, string remote)
     {
-        var context = await host.Server.SendAsync(c =>
+        var context = await SendAsync(host, path, remote);
+        var text = await new StreamReader(context.Response.Body).ReadToEndAsync();
+        return ((HttpStatusCode)context.Response.StatusCode, text.Length > 0 ? JsonNode.Parse(text) : null);
+    }
+
+    private static Task<HttpContext> SendAsync(WebApplicationFactory<Program> host, string path, string remote) =>
+        host.Server.SendAsync(c =>
         {
             c.Request.Method = "GET";
             c.Request.Path = path;
@@ -106,7 +129,4 @@ public sealed class ProxyHeadersTests
             c.Request.Headers["X-Forwarded-For"] = "198.51.100.7";
             c.Connection.RemoteIpAddress = IPAddress.Parse(remote);
         });
-        var text = await new StreamReader(context.Response.Body).ReadToEndAsync();
-        return ((HttpStatusCode)context.Response.StatusCode, text.Length > 0 ? JsonNode.Parse(text) : null);
-    }
 }
