@@ -13,6 +13,9 @@ tests/browser/install.sh || { [ "${CI:-}" = true ] && exit 1; echo "warning: bro
 # Cosmos store tests: Node.js and the emulator's npm packages (same rule: required in CI, a warning elsewhere).
 cosmos=true
 tests/cosmos-emulator/install.sh || { [ "${CI:-}" = true ] && exit 1; echo "warning: Cosmos emulator not installed" >&2; cosmos=false; }
+# Account database on PostgreSQL: Debian's postgresql (apt-get only when missing, and only in CI or with
+# POSTGRES_INSTALL=true); the tests start their own cluster with tests/postgres/start.sh. Same rule.
+tests/postgres/start.sh --install || { [ "${CI:-}" = true ] && exit 1; echo "warning: PostgreSQL not installed" >&2; }
 
 set +e
 dotnet test FhirPortal.sln 2>&1 | tee "$log"

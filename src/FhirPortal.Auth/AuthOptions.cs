@@ -36,6 +36,33 @@ public sealed class AuthOptions
 
     /// <summary>Seed the demo patient, practitioner and app (Development only).</summary>
     public bool SeedDemo { get; set; }
+
+    /// <summary>Where accounts, clients, tokens and consents live.</summary>
+    public AuthDatabaseOptions Database { get; set; } = new();
+}
+
+/// <summary>
+/// <c>FhirPortal:Auth:Database</c>: SQLite (auth.db in the data directory; one instance) or PostgreSQL (shared by
+/// several instances; its migrations are in the FhirPortal.Auth.Migrations.PostgreSql assembly).
+/// </summary>
+public sealed class AuthDatabaseOptions
+{
+    public const string Sqlite = "Sqlite", PostgreSql = "PostgreSql";
+    public const string PostgreSqlMigrationsAssembly = "FhirPortal.Auth.Migrations.PostgreSql";
+
+    public string Provider { get; set; } = Sqlite;
+
+    /// <summary>An Npgsql connection string (PostgreSql only), e.g. <c>Host=db;Database=fhirportal_auth;Username=portal;Password=...</c>.</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>Why these settings cannot work, or null.</summary>
+    public string? Problem() => Provider switch
+    {
+        Sqlite => null,
+        PostgreSql when string.IsNullOrWhiteSpace(ConnectionString) => "FhirPortal:Auth:Database:ConnectionString is required for PostgreSql.",
+        PostgreSql => null,
+        _ => $"FhirPortal:Auth:Database:Provider must be {Sqlite} or {PostgreSql}, not '{Provider}'.",
+    };
 }
 
 /// <summary>A client (SMART app or backend service) as registered through configuration or the admin API.</summary>

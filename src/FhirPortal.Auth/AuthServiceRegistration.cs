@@ -26,10 +26,16 @@ public static class AuthServiceRegistration
 
     public static IServiceCollection AddFhirPortalAuth(this IServiceCollection services)
     {
-        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateDataAnnotations()
+            .Validate(o => o.Database.Problem() is null, "FhirPortal:Auth:Database: Provider must be Sqlite or PostgreSql, and PostgreSql needs a ConnectionString.")
+            .ValidateOnStart();
         services.AddDbContext<AuthDbContext>((sp, o) =>
         {
-            o.UseSqlite($"Data Source={Path.Combine(DataDirectory(sp), "auth.db")}");
+            var database = sp.GetRequiredService<IOptions<AuthOptions>>().Value.Database;
+            if (database.Provider == AuthDatabaseOptions.PostgreSql)
+                o.UseNpgsql(database.ConnectionString, n => n.MigrationsAssembly(AuthDatabaseOptions.PostgreSqlMigrationsAssembly));
+            else
+                o.UseSqlite($"Data Source={Path.Combine(DataDirectory(sp), "auth.db")}");
             o.UseOpenIddict();
         });
 

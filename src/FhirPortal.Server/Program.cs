@@ -3,10 +3,16 @@ using FhirPortal.Server;
 using FhirPortal.Server.Demo;
 using FhirPortal.Server.Endpoints;
 using FhirPortal.Server.Notifications;
+using FhirPortal.Server.Proxy;
 using FhirPortal.Server.Security;
+using FhirPortal.Server.Telemetry;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 
 var builder = WebApplication.CreateBuilder(args);
+
+// First: every later middleware (OpenIddict's included) must see the scheme, host and address the proxy forwarded.
+builder.Services.AddProxyHeaders();
+builder.AddFhirPortalTelemetry();
 
 builder.Services.AddFhirPortal();
 builder.Services.AddFhirPortalDemo();
@@ -26,6 +32,8 @@ builder.WebHost.ConfigureKestrel((context, kestrel) =>
 
 var app = builder.Build();
 
+// Outside the error handlers, so each request is counted with its final status.
+app.UseFhirPortalTelemetry();
 app.UseFhirErrors();
 // After the error handlers, so a corrupt compressed body still gets an OperationOutcome.
 app.UseRequestDecompression();

@@ -2,6 +2,7 @@ using FhirPortal.Search;
 using FhirPortal.Storage;
 using FhirPortal.Storage.Cosmos;
 using FhirPortal.Storage.Sqlite;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace FhirPortal.Server;
@@ -29,16 +30,21 @@ internal static class StorageRegistration
                 && o.Cosmos.Database.Length > 0 && o.Cosmos.Container.Length > 0),
                 "Storage:Cosmos needs an absolute Endpoint, a Key, a Database and a Container.")
             .ValidateOnStart();
-        services.AddSingleton<IResourceStore>(sp =>
-        {
-            var storage = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
-            if (storage.Provider == "Cosmos")
-                return new CosmosResourceStore(storage.Cosmos, sp.GetRequiredService<ILogger<CosmosResourceStore>>(), sp.GetService<TimeProvider>());
-            var options = sp.GetRequiredService<IOptions<FhirPortalOptions>>().Value;
-            var directory = Path.GetFullPath(options.DataDirectory);
-            Directory.CreateDirectory(directory);
-            return new SqliteResourceStore(Path.Combine(directory, "fhirportal.db"), sp.GetRequiredService<SearchParameterRegistry>());
-        });
+        services.TryAddSingleton<PortalMetrics>();
+        // Every backend is timed by the same wrapper (fhirportal.store.duration).
+        services.AddSingleton<IResourceStore>(sp => new MeteredResourceStore(CreateStore(sp), sp.GetRequiredService<PortalMetrics>()));
         return services;
+    }
+
+    private static IResourceStore CreateStore(IServiceProvider sp)
+    {
+        var storage = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
+        if (storage.Provider == "Cosmos")
+            return new CosmosResourceStore(storage.Cosmos, sp.GetRequiredService<ILogger<CosmosResourceStore>>(), sp.GetService<TimeProvider>(),
+                sp.GetRequiredService<PortalMetrics>());
+        var options = sp.GetRequiredService<IOptions<FhirPortalOptions>>().Value;
+        var directory = Path.GetFullPath(options.DataDirectory);
+        Directory.CreateDirectory(directory);
+        return new SqliteResourceStore(Path.Combine(directory, "fhirportal.db"), sp.GetRequiredService<SearchParameterRegistry>());
     }
 }

@@ -20,20 +20,23 @@ public sealed class CosmosResourceStore : IResourceStore, IDisposable
     private readonly ILogger _logger;
     private readonly TimeProvider _clock;
     private readonly CosmosFaultPoint _faults;
+    private readonly PortalMetrics? _metrics;
     private readonly Lock _gate = new();
     private Task<Parts>? _start;
 
     private sealed record Parts(CosmosGateway Db, CosmosTransactions Transactions, CosmosSearch Search, CosmosHistory History);
 
     /// <param name="clock">The one clock of the store and its parts (lock times, leases, retention); the system clock by default.</param>
-    public CosmosResourceStore(CosmosStoreOptions options, ILogger<CosmosResourceStore>? logger = null, TimeProvider? clock = null)
-        : this(options, logger, clock, CosmosFaultPoint.None)
+    /// <param name="metrics">Where the request units charged are counted (fhirportal.cosmos.request_units), if anywhere.</param>
+    public CosmosResourceStore(CosmosStoreOptions options, ILogger<CosmosResourceStore>? logger = null, TimeProvider? clock = null, PortalMetrics? metrics = null)
+        : this(options, logger, clock, CosmosFaultPoint.None, metrics)
     {
     }
 
     /// <summary>A store whose requests pass <paramref name="faults"/> (tests: crashes and stalls at chosen points).</summary>
-    internal CosmosResourceStore(CosmosStoreOptions options, ILogger<CosmosResourceStore>? logger, TimeProvider? clock, CosmosFaultPoint faults)
+    internal CosmosResourceStore(CosmosStoreOptions options, ILogger<CosmosResourceStore>? logger, TimeProvider? clock, CosmosFaultPoint faults, PortalMetrics? metrics = null)
     {
+        _metrics = metrics;
         _options = options;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _clock = clock ?? TimeProvider.System;
@@ -68,7 +71,7 @@ public sealed class CosmosResourceStore : IResourceStore, IDisposable
     private async Task<Parts> StartAsync()
     {
         var container = await CosmosContainerSetup.EnsureAsync(_client, _options, CancellationToken.None);
-        var db = new CosmosGateway(container, _logger, _faults);
+        var db = new CosmosGateway(container, _logger, _faults, _metrics);
         var wideTypes = new CosmosWideTypes(db);
         var search = new CosmosSearch(db, wideTypes);
         var locator = new CosmosLocator(db);

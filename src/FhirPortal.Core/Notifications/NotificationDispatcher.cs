@@ -18,18 +18,27 @@ namespace FhirPortal.Core.Notifications;
 /// </remarks>
 public sealed class NotificationDispatcher(
     IResourceStore store, WriteRunner runner, ConditionalCriteria criteria, CallerContext callers, NoticeOutbox outbox,
-    IEnumerable<INoticeSender> senders, TimeProvider clock, ILogger<NotificationDispatcher> logger)
+    IEnumerable<INoticeSender> senders, TimeProvider clock, ILogger<NotificationDispatcher> logger, PortalMetrics? metrics = null)
 {
     private const int BatchSize = 500;
     private readonly Dictionary<NoticeChannel, INoticeSender> _senders = senders.ToDictionary(s => s.Channel);
+    private long _waiting;
+
+    /// <summary>Notices the latest run found due and has not handled yet (the <c>notification</c> queue size in the metrics).</summary>
+    public long Waiting => Interlocked.Read(ref _waiting);
 
     /// <summary>Sends every notice due now (up to one batch); returns how many were sent.</summary>
     public async Task<int> RunOnceAsync(CancellationToken ct)
     {
         using var _ = callers.Use(Caller.Server);
         var sent = 0;
-        foreach (var notice in await DueAsync(ct))
+        var due = await DueAsync(ct);
+        Interlocked.Exchange(ref _waiting, due.Count);
+        foreach (var notice in due)
+        {
             if (await DispatchAsync(notice, ct)) sent++;
+            Interlocked.Decrement(ref _waiting);
+        }
         return sent;
     }
 
@@ -65,7 +74,9 @@ public sealed class NotificationDispatcher(
         }
         // The one window for a duplicate: a crash after the message left and before the record below commits. The
         // notice stays in-progress; when its lease ends another run claims it and sends it again (once more at most).
-        return await RecordAsync(claimed, communication, failure, final, ct) && failure is null;
+        var recorded = await RecordAsync(claimed, communication, failure, final, ct);
+        metrics?.CountNotificationSend(failure is null ? "sent" : final || NoticeOutbox.Attempts(communication) >= outbox.Options.MaxAttempts ? "not-done" : "retry");
+        return recorded && failure is null;
     }
 
     /// <summary>Sends the notice; a non-null failure with <c>final</c> set is not worth retrying (no address on file, a stale reminder).</summary>

@@ -13,7 +13,7 @@ internal sealed record CosmosDoc(JsonObject Body, string ETag);
 /// Single-document operations and queries on the container through the SDK's stream API (System.Text.Json in and
 /// out). Each request's charge (x-ms-request-charge) is logged at Debug and added to the current <see cref="CosmosCharge"/>.
 /// </summary>
-internal sealed class CosmosGateway(Container container, ILogger logger, CosmosFaultPoint faults)
+internal sealed class CosmosGateway(Container container, ILogger logger, CosmosFaultPoint faults, PortalMetrics? metrics = null)
 {
     public async Task<CosmosDoc?> ReadAsync(string id, string pk, CancellationToken ct)
     {
@@ -112,6 +112,7 @@ internal sealed class CosmosGateway(Container container, ILogger logger, CosmosF
     {
         var charge = response.Headers.RequestCharge;
         CosmosCharge.Add(operation, charge, bytes);
+        metrics?.AddRequestUnits(operation, charge);
         logger.LogDebug("Cosmos {Operation} {Target} in {Partition}: {Status}, {RequestCharge} RU, {Bytes} bytes",
             operation, target, partition, (int)response.StatusCode, charge, bytes);
     }

@@ -23,6 +23,9 @@ public sealed class ExportJobs(IResourceStore store, ExportKickoff kickoff, Expo
 
     public string Directory => Path.GetFullPath(options.Directory ?? "export");
 
+    /// <summary>Jobs waiting for a free worker (the <c>export</c> queue size in the metrics).</summary>
+    public int Queued => _queue.Reader.Count;
+
     public string JobDirectory(string id) => Path.Combine(Directory, id);
 
     public async Task<string> StartAsync(ExportJobState state, CancellationToken ct)
