@@ -47,6 +47,7 @@ internal static class ServiceRegistration
         services.AddScheduling();
         services.AddNotifications();
         services.AddMessaging();
+        services.AddBilling();
         return services;
     }
 }

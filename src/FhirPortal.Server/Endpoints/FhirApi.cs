@@ -34,6 +34,7 @@ public static class FhirApi
         fhir.MapTerminologyApi();
         fhir.MapSchedulingApi();
         fhir.MapMessagingApi();
+        fhir.MapBillingApi();
         app.MapExportApi();
         MapRead(fhir, "/", SystemEndpoints.Search).WithSummary("search across types (_type)");
         fhir.MapPost("/_search", SystemEndpoints.Search).WithSummary("search across types (form-encoded POST)");
