@@ -4,7 +4,7 @@ using Hl7.Fhir.Model;
 namespace FhirPortal.Core.Billing;
 
 /// <summary>
-/// Declares the billing operations in the CapabilityStatement (<c>Account/$balance</c>), backed by OperationDefinitions
+/// Declares the billing operations in the CapabilityStatement (<c>Account/$balance</c>, <c>Invoice/$pay</c>), backed by OperationDefinitions
 /// the server stores at start-up (<c>[base]/OperationDefinition/Account-balance</c>).
 /// </summary>
 public sealed class BillingCapabilities : ICapabilityStatementContributor
@@ -58,7 +58,40 @@ public sealed class BillingCapabilities : ICapabilityStatementContributor
                 },
             ],
         },
+        new()
+        {
+            Id = "Invoice-pay",
+            Url = "http://fhirportal.org/fhir/OperationDefinition/Invoice-pay",
+            Name = "InvoicePay",
+            Title = "Pay an invoice online",
+            Status = PublicationStatus.Active,
+            Kind = OperationDefinition.OperationKind.Operation,
+            Code = "pay",
+            Resource = [ResourceType.Invoice],
+            System = false,
+            Type = false,
+            Instance = true,
+            AffectsState = false,
+            Description = "Starts a card or bank payment of an issued Invoice on the payment provider's page (Stripe Checkout) and returns its url; " +
+                          "the server never sees card numbers. The amount defaults to what is open on the Invoice and may not exceed it. The same attempt " +
+                          "returns the same session (idempotency key per attempt). The payment is recorded as a PaymentReconciliation when the provider's " +
+                          "signed webhook confirms it. For whoever may read the Invoice; 501 when no provider is configured.",
+            Parameter =
+            [
+                In("amount", FHIRAllTypes.Decimal, "How much to pay, in the Invoice's currency (default: the open amount)."),
+                In("attempt", FHIRAllTypes.String, "The client's id of this payment attempt (1-64 letters, digits, '-'); repeat it to get the same session."),
+                Out("url", FHIRAllTypes.Uri, "1", "The provider's payment page: send the patient there."),
+                Out("session", FHIRAllTypes.String, "1", "The provider's session id."),
+                Out("attempt", FHIRAllTypes.String, "1", "The attempt id used (generated when not given)."),
+                Out("amount", FHIRAllTypes.Money, "1", "The amount the session asks for."),
+            ],
+        },
     ];
+
+    private static OperationDefinition.ParameterComponent In(string name, FHIRAllTypes type, string documentation) => new()
+    {
+        Name = name, Use = OperationParameterUse.In, Min = 0, Max = "1", Type = type, Documentation = documentation,
+    };
 
     private static OperationDefinition.ParameterComponent Out(string name, FHIRAllTypes type, string min, string documentation) => new()
     {

@@ -1,3 +1,4 @@
+using FhirPortal.Server.Billing;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace FhirPortal.Server.Endpoints;
@@ -36,6 +37,7 @@ public static class FhirApi
         fhir.MapMessagingApi();
         fhir.MapBillingApi();
         app.MapExportApi();
+        app.MapStripeWebhook();
         MapRead(fhir, "/", SystemEndpoints.Search).WithSummary("search across types (_type)");
         fhir.MapPost("/_search", SystemEndpoints.Search).WithSummary("search across types (form-encoded POST)");
 

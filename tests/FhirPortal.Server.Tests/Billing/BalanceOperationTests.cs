@@ -96,4 +96,18 @@ public sealed class BalanceOperationTests : IDisposable
         Assert.Equal("http://fhirportal.org/fhir/OperationDefinition/Account-balance", (string?)operation!["definition"]);
         Assert.Equal(HttpStatusCode.OK, (await _data.Staff.GetAsync("OperationDefinition/Account-balance")).StatusCode);
     }
+
+    [Fact]
+    public async Task Pay_without_a_configured_payment_provider_is_501_and_the_capability_statement_still_declares_it()
+    {
+        await _data.PutAsync(BillingData.Account("acct", "p1", "p1", "G-1"), BillingData.Invoice("inv", "acct", "p1", "issued", 10));
+
+        var response = await _data.PatientApp("p1").PostAsync("Invoice/inv/$pay", Fhir.Body(new JsonObject { ["resourceType"] = "Parameters" }));
+        var metadata = await (await _data.Staff.GetAsync("metadata")).ReadJsonAsync();
+        var invoice = metadata["rest"]![0]!["resource"]!.AsArray().First(r => (string?)r!["type"] == "Invoice")!;
+
+        Assert.Equal(HttpStatusCode.NotImplemented, response.StatusCode);
+        Assert.Contains("not set up", (string?)(await response.ReadJsonAsync())["issue"]![0]!["diagnostics"]);
+        Assert.Contains(invoice["operation"]!.AsArray(), o => (string?)o!["definition"] == "http://fhirportal.org/fhir/OperationDefinition/Invoice-pay");
+    }
 }
