@@ -12,6 +12,7 @@ public static class BillingRegistration
         services.AddSingleton<AccountLedger>();
         services.AddSingleton<BalanceOperation>();
         services.AddSingleton<PayOperation>();
+        services.AddSingleton<StatementOperation>();
         services.AddSingleton<PaymentRecorder>();
         return services;
     }

@@ -16,7 +16,7 @@ public static class FhirApi
             if (HttpMethods.IsHead(context.HttpContext.Request.Method))
                 context.HttpContext.Features.Set<IHttpResponseBodyFeature>(new StreamResponseBodyFeature(Stream.Null));
             // A raw Binary read answers with the attachment's own media type, not a FHIR format.
-            if (!MessagingEndpoints.IsRawBinaryRead(context.HttpContext)) OutputShape.From(context.HttpContext.Request);
+            if (!MessagingEndpoints.IsRawBinaryRead(context.HttpContext) && !BillingEndpoints.IsStatement(context.HttpContext)) OutputShape.From(context.HttpContext.Request);
             UnknownOperations.Refuse(context.HttpContext);
             return await next(context);
         });
