@@ -1,4 +1,5 @@
 using FhirPortal.Core.Access;
+using FhirPortal.Core.Audit;
 using FhirPortal.Core.Serialization;
 using FhirPortal.Search;
 using FhirPortal.Storage;
@@ -7,13 +8,19 @@ using Hl7.Fhir.Model;
 namespace FhirPortal.Core.Billing;
 
 /// <summary>
-/// Records a provider-confirmed payment exactly once, as the server: a PaymentReconciliation whose id is derived from
+/// Records a provider-confirmed payment exactly once, unrestricted and audited: a PaymentReconciliation whose id is derived from
 /// the provider's payment id (<c>stripe-{payment intent}</c>), so repeated, concurrent or out-of-order reports of the
 /// same payment find it there (a concurrent create of the same id loses the commit and re-plans into "already
 /// recorded"). Then the Invoice becomes <c>balanced</c> once its payments cover it.
 /// </summary>
-public sealed class PaymentRecorder(WriteRunner runner, CallerContext callers)
+public sealed class PaymentRecorder(WriteRunner runner, CallerContext callers, AccessAudit audit)
 {
+    /// <summary>
+    /// Who records provider payments: unrestricted like the server, but named (client <c>stripe-webhook</c>) so each
+    /// recorded payment is an AuditEvent of the Invoice's patient (the server's own work is not audited).
+    /// </summary>
+    private static readonly Caller Webhook = new([], ClientId: "stripe-webhook") { Unrestricted = true, UserName = "Stripe webhook" };
+
     /// <summary>The PaymentReconciliation id of a provider payment id (ids allow letters, digits, '-' and '.').</summary>
     public static string PaymentId(string providerPaymentId) =>
         "stripe-" + new string([.. providerPaymentId.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' ? c : '-')]);
@@ -21,15 +28,19 @@ public sealed class PaymentRecorder(WriteRunner runner, CallerContext callers)
     /// <summary>The recorded payment (the earlier record when it was already there), or null when the Invoice is unknown.</summary>
     public async Task<StoredResource?> RecordAsync(ReceivedPayment payment, CancellationToken ct)
     {
-        using var _ = callers.Use(Caller.Server);
-        var recorded = await runner.RunAsync(async unit =>
+        using var _ = callers.Use(Webhook);
+        var (recorded, patient, isNew) = await runner.RunAsync<(StoredResource? Recorded, string? Patient, bool IsNew)>(async unit =>
         {
             var id = PaymentId(payment.ProviderPaymentId);
-            if (await unit.CurrentAsync(new ResourceKey("PaymentReconciliation", id), ct) is { } existing) return existing;
-            if (await unit.CurrentAsync(new ResourceKey("Invoice", payment.InvoiceId), ct) is not { IsDeleted: false }) return null;
-            return await unit.StageForRule(Reconciliation(payment, unit.Now), id, ct);
+            if (await unit.CurrentAsync(new ResourceKey("PaymentReconciliation", id), ct) is { } existing) return (existing, null, false);
+            if (await unit.CurrentAsync(new ResourceKey("Invoice", payment.InvoiceId), ct) is not { IsDeleted: false } invoice) return (null, null, false);
+            var subject = ((Invoice)FhirParser.ParseStored(invoice.Json.Span)).Subject?.Reference?.Split('/') is ["Patient", { Length: > 0 } p] ? p : null;
+            return (await unit.StageForRule(Reconciliation(payment, unit.Now), id, ct), subject, true);
         }, ct);
-        if (recorded is not null) await SettleAsync(payment.InvoiceId, ct);
+        if (recorded is null) return null;
+        if (isNew)
+            await audit.RecordAsync("operation", "Invoice", $"Invoice/{payment.InvoiceId}/$pay?payment={payment.ProviderPaymentId}", [recorded], patient is null ? [] : [patient]);
+        await SettleAsync(payment.InvoiceId, ct);
         return recorded;
     }
 
