@@ -15,6 +15,7 @@ internal sealed partial class PatientBuilder
     private const decimal Coinsurance = 0.2m;
     private decimal _patientOwes;
     private GeneratedEntry? _lastClaimResponse;
+    private readonly List<(DateOnly Day, decimal Share, GeneratedEntry Eob)> _bills = [];
 
     private static Money Usd(decimal value) => new() { Value = value, Currency = Money.Currencies.USD };
 
@@ -62,7 +63,7 @@ internal sealed partial class PatientBuilder
             Payment = new ClaimResponse.PaymentComponent { Type = Concept("http://terminology.hl7.org/CodeSystem/ex-paymenttype", "complete", "Complete"), Amount = Usd(paid), Date = Time.Date(settled) },
         });
         _lastClaimResponse = response;
-        Add(new ExplanationOfBenefit
+        var eob = Add(new ExplanationOfBenefit
         {
             Status = ExplanationOfBenefit.ExplanationOfBenefitStatus.Active, Type = type, Use = ClaimUseCode.Claim,
             Patient = PatientRef, Created = Time.Text(Time.At(settled, 9, 0)), Insurer = SharedData.Payer, Provider = SharedData.Facility(_pcp),
@@ -80,6 +81,7 @@ internal sealed partial class PatientBuilder
         });
         // Visits of the last three months are not yet paid by the patient: that is the account's balance.
         if (day > AsOf.AddDays(-90)) _patientOwes += patientShare;
+        if (day > AsOf.AddYears(-1)) _bills.Add((settled, patientShare, eob));
     }
 
     private static List<ClaimResponse.AdjudicationComponent> ItemAdjudication(decimal price) =>
@@ -90,13 +92,16 @@ internal sealed partial class PatientBuilder
     ];
 
     /// <summary>
-    /// The patient's billing Account. R4 Account has no balance element, so the balance uses the official R5
-    /// cross-version extension (Account.balance: amount and whether it is an estimate).
+    /// The patient's guarantor Account (guarantor ID as printed on statements) and a statement Invoice per visit of the
+    /// last year, billing the EOB's patient responsibility: those of the last three months are open (issued), older ones
+    /// were paid in full (balanced, with a card PaymentReconciliation). The balance is computed by Account/$balance.
     /// </summary>
     private void AddAccount()
     {
-        var account = new Account
+        var account = Add(new Account
         {
+            Meta = Profile("portal-account"),
+            Identifier = [new Identifier(GuarantorIdSystem, $"G{_options.Seed}-{_index + 1:D7}")],
             Status = Account.AccountStatus.Active,
             Type = Concept("http://terminology.hl7.org/CodeSystem/v3-ActCode", "PBILLACCT", "patient billing account"),
             Name = $"{_patientName} — patient account",
@@ -105,15 +110,40 @@ internal sealed partial class PatientBuilder
             Coverage = [new Account.CoverageComponent { Coverage = _coverage.Reference(), Priority = 1 }],
             Owner = SharedData.Facility(_pcp),
             Guarantor = [new Account.GuarantorComponent { Party = PatientRef, OnHold = false }],
-        };
-        var balance = new Extension { Url = "http://hl7.org/fhir/5.0/StructureDefinition/extension-Account.balance" };
-        balance.Extension.Add(new Extension("aggregate", Concept("http://hl7.org/fhir/account-aggregate", "patient", "Patient")));
-        balance.Extension.Add(new Extension("term", Concept("http://hl7.org/fhir/account-balance-term", "current", "Current")));
-        balance.Extension.Add(new Extension("estimate", new FhirBoolean(false)));
-        balance.Extension.Add(new Extension("amount", Usd(_patientOwes)));
-        account.Extension.Add(balance);
-        var entry = Add(account);
+        });
+        foreach (var (day, share, eob) in _bills)
+        {
+            var open = day > AsOf.AddDays(-90) || share == 0;
+            var invoice = Add(new Invoice
+            {
+                Meta = Profile("portal-invoice"),
+                Status = open ? Invoice.InvoiceStatus.Issued : Invoice.InvoiceStatus.Balanced,
+                Type = Concept("http://terminology.hl7.org/CodeSystem/v3-ActCode", "PBILLACCT", "patient billing account"),
+                Subject = PatientRef, Account = account.Reference(), Date = Time.Text(Time.At(day, 6, 0)),
+                Issuer = SharedData.Facility(_pcp),
+                TotalGross = Usd(share), TotalNet = Usd(share),
+                PaymentTerms = "Due within 30 days of the statement date.",
+                Extension = [new Extension(InvoiceExplanationOfBenefit, eob.Reference())],
+            });
+            if (open) continue;
+            var paid = day.AddDays(_random.Between(3, 25));
+            Add(new PaymentReconciliation
+            {
+                Meta = Profile("portal-paymentreconciliation"),
+                Status = FinancialResourceStatusCodes.Active, Created = Time.Text(Time.At(paid, 12, 0)),
+                PaymentDate = Time.Date(paid), PaymentAmount = Usd(share), Outcome = ClaimProcessingCodes.Complete,
+                Disposition = "Card payment through the patient portal.",
+                Detail = [new PaymentReconciliation.DetailsComponent
+                {
+                    Type = Concept("http://terminology.hl7.org/CodeSystem/payment-type", "payment", "Payment"),
+                    Request = invoice.Reference(), Date = Time.Date(paid), Amount = Usd(share),
+                }],
+            });
+        }
         if (_patientOwes > 0 && _lastClaimResponse is not null)
-            AddThread(AsOf.AddDays(-3), Time.At(AsOf.AddDays(-3), 8, 0), entry, "billing");
+            AddThread(AsOf.AddDays(-3), Time.At(AsOf.AddDays(-3), 8, 0), account, "billing");
     }
+
+    private const string GuarantorIdSystem = "http://fhirportal.org/fhir/sid/guarantor-id";
+    private const string InvoiceExplanationOfBenefit = "http://fhirportal.org/fhir/StructureDefinition/invoice-explanation-of-benefit";
 }

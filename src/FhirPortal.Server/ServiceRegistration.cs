@@ -52,6 +52,7 @@ internal static class ServiceRegistration
         services.AddPatientSummary();
         services.AddForms();
         services.AddRefills();
+        services.AddBilling();
         return services;
     }
 }

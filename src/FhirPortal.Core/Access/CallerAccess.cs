@@ -163,11 +163,11 @@ public sealed class CallerAccess
             {
                 // Note: shared resources (Practitioner, Medication, ...) are readable with patient/ scopes, but a
                 // patient's app never writes them: the change would reach every other patient.
-                if (!inCompartment && (permission & Writes) != 0 && !BinaryAccess.PatientMayWrite(type, permission)
-                    && !PatientLinkedTypes.PatientMayWrite(type, permission)) continue;
+                if ((permission & Writes) != 0 && !PatientLinkedTypes.PatientMayWrite(type, permission, inCompartment)
+                    && !BinaryAccess.PatientMayWrite(type, permission)) continue;
                 if (!inCompartment && !BinaryAccess.PatientMaySearch(type, permission)) continue;
-                if (inCompartment) conditions.Add(new CompartmentCondition("Patient", patient));
-                else if (PatientLinkedTypes.Condition(type, patient) is { } linked) conditions.Add(linked);
+                if (PatientLinkedTypes.Condition(type, patient) is { } linked) conditions.Add(linked);
+                else if (inCompartment) conditions.Add(new CompartmentCondition("Patient", patient));
             }
             if (grant.Query is not null)
             {

@@ -3,23 +3,46 @@ using FhirPortal.Search;
 namespace FhirPortal.Core.Access;
 
 /// <summary>
-/// Types outside the R4 Patient compartment that this server still writes about one patient (the messaging inbox
-/// Tasks): a patient-bound grant reads and searches only those whose patient parameter names its patient. Kept out
-/// of <see cref="CompartmentMembership"/> so compartment searches and $everything keep their R4 meaning.
+/// How a patient-bound grant reaches types the R4 Patient compartment does not (fully) tie to one patient: the
+/// messaging inbox Tasks (their <c>patient</c>), and bills: Accounts the patient is subject of (compartment) or
+/// guarantor of, those Accounts' Invoices, and the PaymentReconciliations paying such Invoices. Kept out of
+/// <see cref="CompartmentMembership"/> so compartment searches and $everything keep their R4 meaning.
 /// </summary>
 internal static class PatientLinkedTypes
 {
-    // Task.for is the patient the inbox Task is about (search parameter "patient").
-    private static readonly Dictionary<string, string> Parameters = new(StringComparer.Ordinal) { ["Task"] = "patient" };
+    // Billing types a patient reads but never writes: bills and payments are made by the server and billing staff.
+    private static readonly HashSet<string> Bills = new(StringComparer.Ordinal) { "Account", "Invoice", "PaymentReconciliation", "ChargeItem" };
 
     /// <summary>
-    /// Whether a patient-bound grant may create or update the type (still confined to its patient): Task, because a
-    /// patient asks for refills and cancels them (the refill rules refuse every other Task write of a patient).
+    /// Whether a patient-bound grant may create, update or delete <paramref name="type"/> (still confined to its
+    /// patient): never bills; types of the patient's compartment; and Task create/update outside it, because a patient
+    /// asks for refills and cancels them (the refill rules refuse every other Task write of a patient).
     /// </summary>
-    public static bool PatientMayWrite(string type, Permissions permission) =>
-        type == "Task" && permission is Permissions.Create or Permissions.Update;
+    public static bool PatientMayWrite(string type, Permissions permission, bool inCompartment) =>
+        !Bills.Contains(type) && (inCompartment || (type == "Task" && permission is Permissions.Create or Permissions.Update));
 
-    /// <summary>The condition confining <paramref name="type"/> to <paramref name="patient"/>, or null when the type is not patient-linked.</summary>
-    public static SearchCondition? Condition(string type, string patient) =>
-        Parameters.TryGetValue(type, out var param) ? new ReferenceCondition(param, [new ReferenceMatch("Patient", patient, null)]) : null;
+    /// <summary>
+    /// The condition confining <paramref name="type"/> to <paramref name="patient"/> instead of (or besides) its
+    /// compartment, or null when the type has none (the compartment, if any, applies).
+    /// </summary>
+    public static SearchCondition? Condition(string type, string patient) => type switch
+    {
+        // Task.for is the patient the inbox Task is about (search parameter "patient").
+        "Task" => PatientReference("patient", patient),
+        "Account" => Either(new CompartmentCondition("Patient", patient), Guarantor(patient)),
+        "Invoice" => InvoiceOf(patient),
+        // detail.request names the Invoices a payment settles (search parameter "invoice", Core/Billing).
+        "PaymentReconciliation" => new ChainCondition("invoice", "Invoice", InvoiceOf(patient)),
+        _ => null,
+    };
+
+    /// <summary>Invoices in the patient's compartment, or of an Account the patient is guarantor of.</summary>
+    private static SearchCondition InvoiceOf(string patient) =>
+        Either(new CompartmentCondition("Patient", patient), new ChainCondition("account", "Account", Guarantor(patient)));
+
+    private static ReferenceCondition Guarantor(string patient) => PatientReference("guarantor", patient);
+
+    private static ReferenceCondition PatientReference(string param, string patient) => new(param, [new ReferenceMatch("Patient", patient, null)]);
+
+    private static AnyOfCondition Either(SearchCondition first, SearchCondition second) => new([[first], [second]]);
 }

@@ -28,7 +28,7 @@ public static class SearchNarrowing
     {
         var restriction = access.Require(type, Permissions.Search);
         if (restriction.Alternatives is { } alternatives
-            && alternatives.All(all => all.OfType<CompartmentCondition>().Any(c => c.CompartmentType == compartment.CompartmentType && c.Id != compartment.Id)))
+            && alternatives.All(all => all.Any(c => ConfinesElsewhere(c, compartment.CompartmentType, compartment.Id))))
             throw FhirOutcomeException.Forbidden(
                 $"The access token is limited to another patient's compartment; it cannot search {compartment.CompartmentType}/{compartment.Id}/{type}.");
     }
@@ -43,10 +43,22 @@ public static class SearchNarrowing
         var types = access.GrantedTypes(Permissions.Search).Where(t => CompartmentMembership.PatientParameters(t).Count > 0).ToList();
         bool ConfinedElsewhere(string type) =>
             access.RestrictionFor(type, Permissions.Search).Alternatives is { } alternatives
-            && alternatives.All(all => all.OfType<CompartmentCondition>().Any(c => c.CompartmentType == "Patient" && c.Id != patientId));
+            && alternatives.All(all => all.Any(c => ConfinesElsewhere(c, "Patient", patientId)));
         if (types.Count == 0 || types.All(ConfinedElsewhere))
             throw FhirOutcomeException.Forbidden($"The access token does not reach the record of Patient/{patientId}.");
     }
+
+    /// <summary>
+    /// A condition that confines to another compartment than <paramref name="id"/>'s: that compartment, or a
+    /// patient-linked alternative (<see cref="PatientLinkedTypes"/>: "in the compartment of P or guarantor P") one of
+    /// whose alternatives is.
+    /// </summary>
+    private static bool ConfinesElsewhere(SearchCondition condition, string compartmentType, string id) => condition switch
+    {
+        CompartmentCondition c => c.CompartmentType == compartmentType && c.Id != id,
+        AnyOfCondition any => any.Alternatives.Any(all => all.Any(c => ConfinesElsewhere(c, compartmentType, id))),
+        _ => false,
+    };
 
     /// <summary>Confines the inner match of chains and <c>_has</c> to the traversed type's restriction (403 without a grant).</summary>
     public static SearchCondition NarrowTraversals(this CallerAccess access, SearchCondition condition) => condition switch

@@ -1,3 +1,4 @@
+using FhirPortal.Server.Billing;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace FhirPortal.Server.Endpoints;
@@ -15,7 +16,7 @@ public static class FhirApi
             if (HttpMethods.IsHead(context.HttpContext.Request.Method))
                 context.HttpContext.Features.Set<IHttpResponseBodyFeature>(new StreamResponseBodyFeature(Stream.Null));
             // A raw Binary read answers with the attachment's own media type, not a FHIR format.
-            if (!MessagingEndpoints.IsRawBinaryRead(context.HttpContext)) OutputShape.From(context.HttpContext.Request);
+            if (!MessagingEndpoints.IsRawBinaryRead(context.HttpContext) && !BillingEndpoints.IsStatement(context.HttpContext)) OutputShape.From(context.HttpContext.Request);
             UnknownOperations.Refuse(context.HttpContext);
             return await next(context);
         });
@@ -38,7 +39,9 @@ public static class FhirApi
         fhir.MapSummaryApi();
         fhir.MapFormsApi();
         fhir.MapRefillApi();
+        fhir.MapBillingApi();
         app.MapExportApi();
+        app.MapStripeWebhook();
         MapRead(fhir, "/", SystemEndpoints.Search).WithSummary("search across types (_type)");
         fhir.MapPost("/_search", SystemEndpoints.Search).WithSummary("search across types (form-encoded POST)");
 

@@ -33,7 +33,7 @@ public sealed class GeneratorOutputTests : IDisposable
         var expected = new[]
         {
             "Account", "Appointment", "CareTeam", "Claim", "ClaimResponse", "Communication", "Coverage", "DiagnosticReport", "Encounter",
-            "ExplanationOfBenefit", "Location", "MedicationDispense", "MedicationRequest", "Observation", "Organization", "Patient",
+            "ExplanationOfBenefit", "Invoice", "Location", "MedicationDispense", "MedicationRequest", "Observation", "Organization", "Patient", "PaymentReconciliation",
             "Practitioner", "PractitionerRole", "Schedule", "Slot",
         };
         Assert.Equal(expected, files.Keys.Select(f => Path.GetFileNameWithoutExtension(f)).Order());

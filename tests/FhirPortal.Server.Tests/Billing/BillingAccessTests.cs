@@ -1,0 +1,85 @@
+using System.Net;
+using System.Text.Json.Nodes;
+
+namespace FhirPortal.Server.Tests.Billing;
+
+/// <summary>
+/// Patient tokens see the Accounts they are subject or guarantor of, those Accounts' Invoices and the payments on
+/// them, nothing of anyone else's, and never write bills or payments.
+/// </summary>
+public sealed class BillingAccessTests : IDisposable
+{
+    private readonly BillingData _data = new();
+
+    public void Dispose() => _data.Dispose();
+
+    private Task SeedAsync() => _data.PutAsync(
+        BillingData.Account("own", "parent", "parent", "G-1"),
+        BillingData.Account("kid", "child", "parent", "G-2"),
+        BillingData.Account("other", "p2", "p2", "G-3"),
+        BillingData.Invoice("inv-own", "own", "parent", "issued", 10),
+        BillingData.Invoice("inv-kid", "kid", "child", "issued", 20),
+        BillingData.Invoice("inv-other", "other", "p2", "issued", 30),
+        BillingData.Payment("pay-kid", "inv-kid", 5),
+        BillingData.Payment("pay-other", "inv-other", 5));
+
+    [Theory]
+    [InlineData("Account", "kid,own")]
+    [InlineData("Invoice", "inv-kid,inv-own")]
+    [InlineData("PaymentReconciliation", "pay-kid")]
+    public async Task A_patient_searching_bills_finds_only_their_own_and_those_they_are_guarantor_of(string type, string expected)
+    {
+        await SeedAsync();
+
+        var bundle = await (await _data.PatientApp("parent").GetAsync(type)).ReadJsonAsync();
+
+        Assert.Equal(expected, string.Join(",", Ids(bundle).Order()));
+    }
+
+    [Theory]
+    [InlineData("Account/own", HttpStatusCode.OK)]
+    [InlineData("Account/kid", HttpStatusCode.OK)]
+    [InlineData("Invoice/inv-kid", HttpStatusCode.OK)]
+    [InlineData("PaymentReconciliation/pay-kid", HttpStatusCode.OK)]
+    [InlineData("Account/other", HttpStatusCode.Forbidden)]
+    [InlineData("Invoice/inv-other", HttpStatusCode.Forbidden)]
+    [InlineData("PaymentReconciliation/pay-other", HttpStatusCode.Forbidden)]
+    public async Task A_patient_reads_their_bills_and_gets_403_for_another_patients(string url, HttpStatusCode status)
+    {
+        await SeedAsync();
+
+        Assert.Equal(status, (await _data.PatientApp("parent").GetAsync(url)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Another_patient_sees_none_of_the_bills()
+    {
+        await SeedAsync();
+        var stranger = _data.PatientApp("stranger");
+
+        foreach (var type in new[] { "Account", "Invoice", "PaymentReconciliation" })
+            Assert.Empty(Ids(await (await stranger.GetAsync(type)).ReadJsonAsync()));
+    }
+
+    [Theory]
+    [InlineData("PaymentReconciliation")]
+    [InlineData("Invoice")]
+    public async Task A_patient_token_never_records_a_payment_or_writes_an_invoice_even_on_their_own_account(string type)
+    {
+        await SeedAsync();
+        var resource = type == "Invoice"
+            ? BillingData.Invoice("mine", "own", "parent", "issued", 1)
+            : BillingData.Payment("mine", "inv-own", 10);
+        var app = _data.PatientApp("parent");
+
+        var created = await app.PutAsync($"{type}/mine", Fhir.Body(resource));
+        var changed = await app.PutAsync("Invoice/inv-own", Fhir.Body(BillingData.Invoice("inv-own", "own", "parent", "balanced", 10)));
+
+        Assert.Equal(HttpStatusCode.Forbidden, created.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, changed.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _data.Staff.GetAsync($"{type}/mine")).StatusCode);
+    }
+
+    private static IEnumerable<string> Ids(JsonNode bundle) =>
+        (bundle["entry"]?.AsArray() ?? []).Select(e => (string)e!["resource"]!["id"]!);
+}
