@@ -1,3 +1,4 @@
+using FhirPortal.Core.Documents;
 using PdfSharp.Drawing;
 using PdfSharp.Pdf;
 

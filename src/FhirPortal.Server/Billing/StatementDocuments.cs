@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using FhirPortal.Core;
 using FhirPortal.Core.Billing;
+using FhirPortal.Core.Documents;
 using PdfSharp.Drawing;
 using PdfSharp.Pdf;
 
@@ -13,17 +14,15 @@ internal static class StatementDocuments
 {
     public static byte[] Pdf(Statement s)
     {
-        if (!StatementFonts.Install().Available)
-            throw FhirOutcomeException.Single(501, Hl7.Fhir.Model.OperationOutcome.IssueType.NotSupported,
-                "PDF statements need a TrueType font on the server; ask for _format=html.");
+        PdfFonts.Require();
         var document = new PdfDocument();
         document.Info.Title = $"Statement {s.InvoiceId}";
         var page = document.AddPage();
         using (var gfx = XGraphics.FromPdfPage(page))
         {
-            var title = new XFont("Statement", 18, XFontStyleEx.Bold);
-            var bold = new XFont("Statement", 11, XFontStyleEx.Bold);
-            var text = new XFont("Statement", 11, XFontStyleEx.Regular);
+            var title = new XFont(PdfFonts.Family, 18, XFontStyleEx.Bold);
+            var bold = new XFont(PdfFonts.Family, 11, XFontStyleEx.Bold);
+            var text = new XFont(PdfFonts.Family, 11, XFontStyleEx.Regular);
             double y = 60, left = 50, right = page.Width.Point - 50;
             void Line(string label, XFont font, string? amount = null)
             {

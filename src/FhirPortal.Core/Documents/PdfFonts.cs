@@ -1,11 +1,12 @@
 using PdfSharp.Fonts;
 
-namespace FhirPortal.Core.Summary;
+namespace FhirPortal.Core.Documents;
 
 /// <summary>
 /// PDFsharp finds no fonts by itself outside Windows: this resolver serves one sans-serif family (regular and bold)
 /// from the first TrueType pair found in the usual font folders (DejaVu Sans, Liberation Sans, Arial). Without one,
-/// a PDF request is refused with 501 and the hint to install fonts-dejavu-core.
+/// a PDF request is refused with 501 and the hint to install fonts-dejavu-core. PDFsharp's font resolver is global
+/// to the process, so every PDF the server makes (summaries, records, billing statements) goes through this one.
 /// </summary>
 public sealed class PdfFonts : IFontResolver
 {
