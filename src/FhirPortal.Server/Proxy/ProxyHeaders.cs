@@ -19,6 +19,9 @@ public static class ProxyHeaders
         {
             o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost;
             var p = proxy.Value;
+            // Note: a host outside this list is ignored (the request keeps its own Host), so a client cannot pick the
+            // host of links and of the issuer through a proxy that passes its X-Forwarded-Host on.
+            foreach (var host in p.AllowedHosts) o.AllowedHosts.Add(host);
             // Note: without configuration the ASP.NET defaults stay (127.0.0.0/8 and ::1): a proxy on the same machine.
             if (p.KnownProxies.Count == 0 && p.KnownNetworks.Count == 0) return;
             o.KnownProxies.Clear();

@@ -17,6 +17,12 @@ public sealed class ProxyOptions : IValidatableObject
     /// <summary>Proxy networks in CIDR notation (<c>10.0.0.0/24</c>). Set lists replace the loopback default.</summary>
     public List<string> KnownNetworks { get; set; } = [];
 
+    /// <summary>
+    /// Hosts a trusted proxy may name in X-Forwarded-Host (<c>portal.example.org</c>, <c>*.example.org</c>). Empty: any,
+    /// which is right only when the proxy sets the header itself rather than passing on the client's.
+    /// </summary>
+    public List<string> AllowedHosts { get; set; } = [];
+
     /// <summary>Every entry must parse; start-up stops naming each one that does not.</summary>
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) =>
         KnownProxies.Where(p => !IPAddress.TryParse(p, out _))

@@ -74,6 +74,24 @@ public sealed class ProxyHeadersTests
     }
 
     [Theory]
+    [InlineData("portal.example.org", "https://portal.example.org/fhir/Patient")]
+    [InlineData("*.example.org", "https://portal.example.org/fhir/Patient")]
+    [InlineData("other.example.net", "https://localhost/fhir/Patient")]
+    public async Task A_forwarded_host_outside_AllowedHosts_is_ignored(string allowed, string link)
+    {
+        using var host = new FhirPortalHost(settings: new Dictionary<string, string?>
+        {
+            ["FhirPortal:Proxy:KnownProxies:0"] = Proxy,
+            ["FhirPortal:Proxy:AllowedHosts:0"] = allowed,
+        });
+
+        var (_, bundle) = await GetAsync(host, "/fhir/Patient", Proxy);
+
+        // The scheme still comes from the proxy; only the host a client could have passed through it is checked.
+        Assert.StartsWith(link, (string?)bundle!["link"]![0]!["url"]);
+    }
+
+    [Theory]
     [InlineData(Proxy, true)]
     [InlineData("10.0.0.9", false)]
     public async Task Outside_Development_HSTS_is_sent_on_what_a_known_proxy_forwarded_as_https(string remote, bool hsts)
