@@ -13,7 +13,8 @@ namespace FhirPortal.Core.Forms;
 /// <item>a completed response stays completed: a change is <c>amended</c> (each version stays in the history), never
 /// back to a draft;</item>
 /// <item>a response that becomes <c>completed</c> completes its form assignment in the same commit (<see cref="FormTasks"/>);
-/// <c>amended</c> leaves the Task as it is;</item>
+/// <c>amended</c> leaves the Task as it is; only a response to the stored Questionnaire that is the assignment's focus
+/// does (a contained Questionnaire never), and naming another form's assignment in <c>basedOn</c> is 422;</item>
 /// <item>a form assignment Task names a stored Questionnaire, a patient and an appointment it is due before (<see cref="FormTasks.CheckAssignmentAsync"/>).</item>
 /// </list>
 /// </summary>
@@ -50,7 +51,8 @@ internal sealed class FormRules(FormResponses responses, FormTasks tasks) : IWri
             outcome.Issue.AddRange(issues);
             throw new FhirOutcomeException(422, outcome);
         }
-        if (form is not null && response.Status == Status.Completed && !wasDone)
-            await tasks.CompleteAsync(unit, write.Version.Key.Id, response, form, ct);
+        // Only a stored Questionnaire can be an assignment's form: a contained one is the client's own, whatever its id.
+        ResourceKey? stored = form is { Id: { } formId } && !QuestionnaireLookup.IsContained(response.Questionnaire!) ? new ResourceKey("Questionnaire", formId) : null;
+        await tasks.CompleteAsync(unit, write.Version.Key.Id, response, stored, completing: response.Status == Status.Completed && !wasDone, ct);
     }
 }

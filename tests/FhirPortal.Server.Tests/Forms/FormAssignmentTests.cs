@@ -149,6 +149,40 @@ public sealed class FormAssignmentTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_response_to_a_contained_questionnaire_does_not_complete_an_assignment(bool namesTheTask)
+    {
+        await SeedAsync();
+        var task = await CreateAsync(_staff, "Task", Assignment());
+        var response = JsonNode.Parse("""
+            { "resourceType": "QuestionnaireResponse", "status": "completed", "questionnaire": "#intake",
+              "contained": [ { "resourceType": "Questionnaire", "id": "intake", "status": "active" } ],
+              "subject": { "reference": "Patient/p1" } }
+            """)!;
+        if (namesTheTask) response["basedOn"] = new JsonArray(new JsonObject { ["reference"] = $"Task/{task["id"]}" });
+
+        var written = await PatientApp("p1").PostAsync("QuestionnaireResponse", Fhir.Body(response));
+        if (namesTheTask)
+        {
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, written.StatusCode);
+            Assert.Equal("QuestionnaireResponse.basedOn", (string?)(await written.ReadJsonAsync())["issue"]![0]!["expression"]![0]);
+        }
+        else Assert.Equal(HttpStatusCode.Created, written.StatusCode);
+        Assert.Equal("requested", (string?)(await (await _staff.GetAsync($"Task/{task["id"]}")).ReadJsonAsync())["status"]);
+    }
+
+    [Fact]
+    public async Task A_draft_naming_another_forms_assignment_is_422()
+    {
+        await SeedAsync();
+        var other = await CreateAsync(_staff, "Task", Assignment(focus: "Questionnaire/other", appointment: null));
+        var refused = await PatientApp("p1").PostAsync("QuestionnaireResponse", Fhir.Body(Completed($"Task/{other["id"]}", "in-progress")));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+        Assert.Equal("QuestionnaireResponse.basedOn", (string?)(await refused.ReadJsonAsync())["issue"]![0]!["expression"]![0]);
+    }
+
     [Fact]
     public async Task Amending_keeps_the_history_and_does_not_reopen_the_task_and_a_completed_response_is_not_a_draft_again()
     {
