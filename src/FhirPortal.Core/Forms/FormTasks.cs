@@ -46,32 +46,36 @@ internal sealed class FormTasks(ConditionalCriteria criteria)
     }
 
     /// <summary>
-    /// Completes the assignment a newly completed response fulfils: the Tasks it names in <c>basedOn</c> (each must be an
-    /// open assignment of this form for this patient, 422 otherwise), else the oldest open assignment of this form for
-    /// the response's subject, if any.
+    /// Checks the assignments a response names in <c>basedOn</c> and, when it is <paramref name="completing"/>, completes
+    /// the assignment it fulfils: each named assignment must be for the response's subject with focus
+    /// <paramref name="form"/>, the stored Questionnaire it answers (null: none, or a contained one), and, to be completed,
+    /// open (422 otherwise); without named Tasks, the oldest open assignment of this form for the subject, if any.
     /// </summary>
-    public async System.Threading.Tasks.Task CompleteAsync(UnitOfWork unit, string responseId, QuestionnaireResponse response, Questionnaire form, CancellationToken ct)
+    public async System.Threading.Tasks.Task CompleteAsync(UnitOfWork unit, string responseId, QuestionnaireResponse response, ResourceKey? form, bool completing, CancellationToken ct)
     {
         var subject = MessageReferences.Key(response.Subject?.Reference);
         var named = response.BasedOn.Select(b => MessageReferences.Local(b.Reference)).Where(r => r is ["Task", _]).Select(r => r![1]).ToList();
         var versions = new List<StoredResource>();
-        if (named.Count > 0)
+        foreach (var id in named)
         {
-            foreach (var id in named)
-            {
-                var stored = await unit.CurrentAsync(new ResourceKey("Task", id), ct);
-                if (!Fulfils(Parse(stored), subject, form))
-                    throw FhirOutcomeException.Unprocessable(
-                        $"QuestionnaireResponse.basedOn Task/{id} is not an open {Code} Task for {subject ?? "this subject"} with focus Questionnaire/{form.Id}.",
-                        "QuestionnaireResponse.basedOn");
-                versions.Add(stored!);
-            }
+            var stored = await unit.CurrentAsync(new ResourceKey("Task", id), ct);
+            var task = Parse(stored);
+            // A draft (or a response to no stored form) may name any Task; an assignment it names must be of its own form,
+            // and a completion of a stored form names only open assignments.
+            if ((!completing || form is null) && (task is null || !IsAssignment(task))) continue;
+            if (!Matches(task, subject, form) || completing && !IsOpen(task!.Status))
+                throw FhirOutcomeException.Unprocessable(
+                    $"QuestionnaireResponse.basedOn Task/{id} is not an open {Code} Task for {subject ?? "this subject"} with focus "
+                    + (form is null ? "the Questionnaire this response answers (a stored one, not a contained one)." : $"{form}."),
+                    "QuestionnaireResponse.basedOn");
+            versions.Add(stored!);
         }
-        else if (subject is not null)
+        if (!completing || form is null) return;
+        if (named.Count == 0 && subject is not null)
         {
-            var query = criteria.Parse("Task", $"patient={subject}&focus=Questionnaire/{form.Id}&status={OpenStatuses}") with { Count = 100, Cursor = null };
+            var query = criteria.Parse("Task", $"patient={subject}&focus={form}&status={OpenStatuses}") with { Count = 100, Cursor = null };
             var found = (await unit.Store.SearchAsync(query, ct)).Entries.Where(e => !unit.HasStaged(e.Key)).Concat(unit.StagedOf("Task").Where(v => !v.IsDeleted));
-            if (found.Where(v => Fulfils(Parse(v), subject, form)).OrderBy(v => Parse(v)!.AuthoredOn, StringComparer.Ordinal).FirstOrDefault() is { } oldest)
+            if (found.Where(v => Parse(v) is { } t && Matches(t, subject, form) && IsOpen(t.Status)).OrderBy(v => Parse(v)!.AuthoredOn, StringComparer.Ordinal).FirstOrDefault() is { } oldest)
                 versions.Add(oldest);
         }
         foreach (var version in versions)
@@ -90,9 +94,10 @@ internal sealed class FormTasks(ConditionalCriteria criteria)
         }
     }
 
-    private static bool Fulfils(Hl7.Fhir.Model.Task? task, string? subject, Questionnaire form) =>
-        task is not null && IsAssignment(task) && IsOpen(task.Status) && subject is not null
-        && MessageReferences.Key(task.For?.Reference) == subject && MessageReferences.Key(task.Focus?.Reference) == $"Questionnaire/{form.Id}";
+    /// <summary>An assignment of the stored <paramref name="form"/> for <paramref name="subject"/>, compared by key.</summary>
+    private static bool Matches(Hl7.Fhir.Model.Task? task, string? subject, ResourceKey? form) =>
+        task is not null && IsAssignment(task) && subject is not null && form is not null
+        && MessageReferences.Key(task.For?.Reference) == subject && MessageReferences.Key(task.Focus?.Reference) == form.ToString();
 
     private static bool IsOpen(TaskStatus? status) =>
         status is not (TaskStatus.Completed or TaskStatus.Cancelled or TaskStatus.Failed or TaskStatus.Rejected or TaskStatus.EnteredInError);

@@ -20,10 +20,13 @@ internal sealed class QuestionnaireLookup(ConditionalCriteria criteria)
 
     public static Source Of(IResourceStore store) => new(store, store.ReadAsync, []);
 
+    /// <summary>Whether <paramref name="canonical"/> names a Questionnaire contained in the response (<c>#id</c>), not one in the store.</summary>
+    public static bool IsContained(string canonical) => canonical.StartsWith('#');
+
     /// <summary>The Questionnaire <paramref name="canonical"/> names; null when this server does not hold it.</summary>
     public async Task<Questionnaire?> FindAsync(string canonical, QuestionnaireResponse response, Source source, CancellationToken ct)
     {
-        if (canonical.StartsWith('#'))
+        if (IsContained(canonical))
             return response.Contained.OfType<Questionnaire>().FirstOrDefault(q => q.Id == canonical[1..]);
         var (url, version) = canonical.Split('|', 2) is [var u, var v] ? (u, v) : (canonical, null);
         if (url.Split('/') is ["Questionnaire", var id])

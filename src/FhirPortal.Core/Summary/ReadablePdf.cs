@@ -11,6 +11,7 @@ namespace FhirPortal.Core.Summary;
 public static class ReadablePdf
 {
     private const double Margin = 40, LineHeight = 12, CellPadding = 4;
+    private const int CellLimit = 2000;
     private static readonly double[] ColumnShares = [0.45, 0.2, 0.35];
 
     public static byte[] Render(ReadableDocument document)
@@ -71,7 +72,7 @@ public static class ReadablePdf
         {
             Ensure(0);
             var widths = ColumnShares.Select(s => s * Width).ToArray();
-            var wrapped = cells.Select((c, i) => Wrap(c, font, widths[i] - 2 * CellPadding)).ToList();
+            var wrapped = cells.Select((c, i) => Wrap(Capped(c), font, widths[i] - 2 * CellPadding)).ToList();
             var height = wrapped.Max(w => w.Count) * LineHeight + 2 * CellPadding;
             Ensure(height);
             var x = Margin;
@@ -85,6 +86,9 @@ public static class ReadablePdf
             }
             _y += height;
         }
+
+        /// <summary>A cell's text up to <see cref="CellLimit"/> characters: a readable summary needs no more, and a page of one word helps no one.</summary>
+        private static string Capped(string text) => text.Length <= CellLimit ? text : text[..(CellLimit - 1)] + "…";
 
         /// <summary>Starts the first page, or a new one when <paramref name="height"/> does not fit on this one.</summary>
         private void Ensure(double height)
@@ -111,14 +115,29 @@ public static class ReadablePdf
                 line = word;
                 while (line.Length > 1 && _graphics.MeasureString(line, font).Width > width)
                 {
-                    var cut = line.Length - 1;
-                    while (cut > 1 && _graphics.MeasureString(line[..cut], font).Width > width) cut--;
+                    var cut = Fitting(line, font, width);
                     lines.Add(line[..cut]);
                     line = line[cut..];
                 }
             }
             lines.Add(line);
             return lines;
+        }
+
+        /// <summary>
+        /// The longest prefix of <paramref name="word"/> (at least one character) that fits <paramref name="width"/>:
+        /// a binary search, since measuring each shorter prefix in turn is quadratic per line.
+        /// </summary>
+        private int Fitting(string word, XFont font, double width)
+        {
+            int low = 1, high = word.Length - 1;
+            while (low < high)
+            {
+                var middle = low + (high - low + 1) / 2;
+                if (_graphics!.MeasureString(word[..middle], font).Width <= width) low = middle;
+                else high = middle - 1;
+            }
+            return low;
         }
 
         public void Dispose() => _graphics?.Dispose();

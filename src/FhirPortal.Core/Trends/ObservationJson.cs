@@ -82,9 +82,32 @@ public static class ObservationJson
         {
             var (step, dimension) = Math.DivRem(index++, dimensions);
             if (!decimal.TryParse(sample, NumberStyles.Float, CultureInfo.InvariantCulture, out var x)) continue;
-            var time = start.AddTicks((long)(period * step * TimeSpan.TicksPerMillisecond));
-            values.Add(new MeasuredValue(code, dimension, dimensions, zero + factor * x, Text(origin, "system"), Text(origin, "code"), Text(origin, "unit"), time));
+            if (SampleTime(start, period, step) is not { } time || Scaled(zero, factor, x) is not { } value) continue;
+            values.Add(new MeasuredValue(code, dimension, dimensions, value, Text(origin, "system"), Text(origin, "code"), Text(origin, "unit"), time));
         }
+    }
+
+    /// <summary>start + period × step milliseconds, or null when that is no representable time (client data may be extreme).</summary>
+    private static DateTimeOffset? SampleTime(DateTimeOffset start, decimal period, int step)
+    {
+        try
+        {
+            var ticks = period * step * TimeSpan.TicksPerMillisecond;
+            var utc = start.UtcTicks + ticks;
+            if (utc < DateTimeOffset.MinValue.UtcTicks || utc > DateTimeOffset.MaxValue.UtcTicks) return null;
+            return new DateTimeOffset((long)utc, TimeSpan.Zero).ToOffset(start.Offset);
+        }
+        catch (Exception e) when (e is OverflowException or ArgumentOutOfRangeException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>origin + factor × x, or null when it overflows a decimal.</summary>
+    private static decimal? Scaled(decimal origin, decimal factor, decimal x)
+    {
+        try { return origin + factor * x; }
+        catch (OverflowException) { return null; }
     }
 
     /// <summary>When the Observation was made: effective[x] (a period's start), else issued.</summary>

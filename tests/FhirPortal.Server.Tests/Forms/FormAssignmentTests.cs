@@ -149,6 +149,79 @@ public sealed class FormAssignmentTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_response_to_a_contained_questionnaire_does_not_complete_an_assignment(bool namesTheTask)
+    {
+        await SeedAsync();
+        var task = await CreateAsync(_staff, "Task", Assignment());
+        var response = JsonNode.Parse("""
+            { "resourceType": "QuestionnaireResponse", "status": "completed", "questionnaire": "#intake",
+              "contained": [ { "resourceType": "Questionnaire", "id": "intake", "status": "active" } ],
+              "subject": { "reference": "Patient/p1" } }
+            """)!;
+        if (namesTheTask) response["basedOn"] = new JsonArray(new JsonObject { ["reference"] = $"Task/{task["id"]}" });
+
+        var written = await PatientApp("p1").PostAsync("QuestionnaireResponse", Fhir.Body(response));
+        if (namesTheTask)
+        {
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, written.StatusCode);
+            Assert.Equal("QuestionnaireResponse.basedOn", (string?)(await written.ReadJsonAsync())["issue"]![0]!["expression"]![0]);
+        }
+        else Assert.Equal(HttpStatusCode.Created, written.StatusCode);
+        Assert.Equal("requested", (string?)(await (await _staff.GetAsync($"Task/{task["id"]}")).ReadJsonAsync())["status"]);
+    }
+
+    [Fact]
+    public async Task A_draft_naming_another_forms_assignment_is_422()
+    {
+        await SeedAsync();
+        var other = await CreateAsync(_staff, "Task", Assignment(focus: "Questionnaire/other", appointment: null));
+        var refused = await PatientApp("p1").PostAsync("QuestionnaireResponse", Fhir.Body(Completed($"Task/{other["id"]}", "in-progress")));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+        Assert.Equal("QuestionnaireResponse.basedOn", (string?)(await refused.ReadJsonAsync())["issue"]![0]!["expression"]![0]);
+    }
+
+    [Theory]
+    [InlineData("delete")]
+    [InlineData("entered-in-error")]
+    public async Task A_completed_response_is_not_reopened_after_a_delete_or_entered_in_error(string step)
+    {
+        await SeedAsync();
+        var app = PatientApp("p1");
+        var response = Completed(null);
+        response["id"] = "reopen-" + step;
+        var url = $"QuestionnaireResponse/{response["id"]}";
+        Assert.Equal(HttpStatusCode.Created, (await app.PutAsync(url, Fhir.Body(response))).StatusCode);
+        if (step == "delete") Assert.Equal(HttpStatusCode.NoContent, (await _staff.DeleteAsync(url)).StatusCode);
+        else
+        {
+            response["status"] = "entered-in-error";
+            Assert.Equal(HttpStatusCode.OK, (await _staff.PutAsync(url, Fhir.Body(response))).StatusCode);
+        }
+
+        response["status"] = "in-progress";
+        var reopened = await app.PutAsync(url, Fhir.Body(response));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, reopened.StatusCode);
+        Assert.Equal("QuestionnaireResponse.status", (string?)(await reopened.ReadJsonAsync())["issue"]![0]!["expression"]![0]);
+    }
+
+    [Fact]
+    public async Task A_patient_cannot_delete_a_completed_response_but_a_draft()
+    {
+        await SeedAsync();
+        var app = PatientApp("p1");
+        var completed = await CreateAsync(app, "QuestionnaireResponse", Completed(null));
+        var refused = await app.DeleteAsync($"QuestionnaireResponse/{completed["id"]}");
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+        Assert.Equal("OperationOutcome", (string?)(await refused.ReadJsonAsync())["resourceType"]);
+        Assert.Equal(HttpStatusCode.OK, (await app.GetAsync($"QuestionnaireResponse/{completed["id"]}")).StatusCode);
+
+        var draft = await CreateAsync(app, "QuestionnaireResponse", Completed(null, "in-progress"));
+        Assert.Equal(HttpStatusCode.NoContent, (await app.DeleteAsync($"QuestionnaireResponse/{draft["id"]}")).StatusCode);
+    }
+
     [Fact]
     public async Task Amending_keeps_the_history_and_does_not_reopen_the_task_and_a_completed_response_is_not_a_draft_again()
     {

@@ -56,6 +56,34 @@ public sealed class DownloadTests(SummaryData data) : IClassFixture<SummaryData>
         Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
     }
 
+    [Fact]
+    public async Task Pdf_download_renders_an_over_long_word_cut_and_capped()
+    {
+        var word = string.Concat(Enumerable.Range(0, 4000).Select(i => $"w{i:D4}")); // no repeats: its end is told from its start
+        Assert.Equal(20_000, word.Length);
+        await data.PutAsync(new System.Text.Json.Nodes.JsonObject { ["resourceType"] = "Patient", ["id"] = "download-long-word" });
+        await data.PutAsync(new System.Text.Json.Nodes.JsonObject
+        {
+            ["resourceType"] = "Condition", ["id"] = "download-long-word-c",
+            ["subject"] = new System.Text.Json.Nodes.JsonObject { ["reference"] = "Patient/download-long-word" },
+            ["clinicalStatus"] = new System.Text.Json.Nodes.JsonObject
+            {
+                ["coding"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject
+                {
+                    ["system"] = "http://terminology.hl7.org/CodeSystem/condition-clinical", ["code"] = "active",
+                }),
+            },
+            ["code"] = new System.Text.Json.Nodes.JsonObject { ["text"] = word },
+        });
+
+        var response = await data.Staff.GetAsync("Patient/download-long-word/$summary?_download=pdf");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var text = PdfText(await response.Content.ReadAsByteArrayAsync()).Replace(" ", "");
+        Assert.Contains(word[..20], text); // the first line of the cut word
+        Assert.Contains("w0398", text);
+        Assert.DoesNotContain("w3999", text); // the cell was capped at 2,000 characters
+    }
+
     /// <summary>The words of every page (PdfPig), so wrapped table cells compare as running text.</summary>
     private static string PdfText(byte[] pdf)
     {

@@ -108,6 +108,32 @@ public sealed class StatsTests(SyntheaPatientData data) : IClassFixture<SyntheaP
         Assert.Equal(66m, (decimal)Component(windowed, "last")!["valueQuantity"]!["value"]!);
     }
 
+    [Theory]
+    [InlineData("extreme-period", 1e15, 1, "1 2")]
+    [InlineData("extreme-factor", 1000, 7e28, "1 2")]
+    [InlineData("negative-period", -1e15, 1, "1 2")]
+    public async Task Stats_skip_samples_whose_time_or_value_does_not_fit(string id, double period, double factor, string samples)
+    {
+        var patient = "trend-extreme-" + id;
+        await data.PutAsync(new JsonObject { ["resourceType"] = "Patient", ["id"] = patient });
+        await data.PutAsync(new JsonObject
+        {
+            ["resourceType"] = "Observation", ["id"] = id, ["status"] = "final",
+            ["code"] = new JsonObject { ["coding"] = new JsonArray(new JsonObject { ["system"] = "http://loinc.org", ["code"] = "8867-4" }) },
+            ["subject"] = new JsonObject { ["reference"] = $"Patient/{patient}" },
+            ["effectiveDateTime"] = "2022-05-01T10:00:00Z",
+            ["valueSampledData"] = new JsonObject
+            {
+                ["origin"] = new JsonObject { ["value"] = 0 },
+                ["period"] = (decimal)period, ["factor"] = (decimal)factor, ["dimensions"] = 1, ["data"] = samples,
+            },
+        });
+
+        // The first sample fits (step 0, or 7e28 × 1); the second overflows a time or a decimal and is skipped.
+        var statistic = Single(await StatsAsync(data.Staff, $"subject=Patient/{patient}&code=8867-4&statistic=count"), "8867-4");
+        Assert.Equal(1, (int)Component(statistic, "count")!["valueInteger"]!);
+    }
+
     [SkippableFact]
     public async Task Stats_for_a_patient_token_only_of_its_own_patient()
     {
