@@ -1,4 +1,5 @@
 using FhirPortal.Core.Interactions;
+using FhirPortal.Core.Refills;
 using FhirPortal.Core.Serialization;
 using FhirPortal.Storage;
 using Hl7.Fhir.Model;
@@ -8,8 +9,9 @@ namespace FhirPortal.Core.Messaging;
 /// <summary>
 /// Whom a patient may write to: each of the patient's CareTeams (not inactive or entered-in-error), its participant
 /// members other than patients, the Practitioner behind a member PractitionerRole, and any PractitionerRole of a
-/// member Practitioner; and, for a message <c>about</c> one of the patient's Tasks (a refill request), that Task's owner
-/// (the pharmacy Organization). Seen from inside the unit of work: the store's teams with the unit's staged versions in place.
+/// member Practitioner; and, for a message <c>about</c> one of the patient's refill requests, that Task's owner when it is
+/// the pharmacy or prescriber of the patient's prescription (Task.owner alone is not trusted). Seen from inside the unit
+/// of work: the store's teams with the unit's staged versions in place.
 /// </summary>
 internal sealed class CareTeamRecipients(ConditionalCriteria criteria)
 {
@@ -51,13 +53,20 @@ internal sealed class CareTeamRecipients(ConditionalCriteria criteria)
         return allowed;
     }
 
-    /// <summary>The owners of the patient's own Tasks among <paramref name="about"/> (<c>Type/id</c>).</summary>
+    /// <summary>
+    /// The owners of the patient's own refill Tasks among <paramref name="about"/> (<c>Type/id</c>), each only when it is
+    /// the pharmacy (dispenseRequest.performer) or prescriber of that Task's prescription, and the prescription is the patient's.
+    /// </summary>
     private static async Task<IEnumerable<string>> TaskOwnersAsync(UnitOfWork unit, string patientId, IEnumerable<string> about, CancellationToken ct)
     {
         var owners = new List<string>();
         foreach (var key in about.Where(a => a.StartsWith("Task/", StringComparison.Ordinal)))
             if (await ReadAsync(unit, key, ct) is Hl7.Fhir.Model.Task task && MessageReferences.Key(task.For?.Reference) == $"Patient/{patientId}"
-                && MessageReferences.Key(task.Owner?.Reference) is { } owner)
+                && RefillTasks.PrescriptionId(task) is { } prescriptionId
+                && await ReadAsync(unit, $"MedicationRequest/{prescriptionId}", ct) is MedicationRequest prescription
+                && MessageReferences.Key(prescription.Subject?.Reference) == $"Patient/{patientId}"
+                && MessageReferences.Key(task.Owner?.Reference) is { } owner
+                && (owner == MessageReferences.Key(prescription.DispenseRequest?.Performer?.Reference) || owner == MessageReferences.Key(prescription.Requester?.Reference)))
                 owners.Add(owner);
         return owners;
     }

@@ -39,6 +39,11 @@ public sealed class AutoRefills(
                     // One prescription's failure (a lost race after every retry, a profile it no longer meets) must not stop the rest.
                     logger.LogWarning("Automatic refill of {Prescription} not requested: {Reason}", version.Key, e.Message);
                 }
+                catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+                {
+                    // Nor may an unforeseen fault in one prescription's data.
+                    logger.LogError(e, "Automatic refill of {Prescription} failed", version.Key);
+                }
             }
             cursor = page.NextCursor;
         } while (cursor is not null);

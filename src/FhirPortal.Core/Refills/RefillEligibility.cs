@@ -40,8 +40,13 @@ public sealed class RefillEligibility(ConditionalCriteria criteria, RefillOption
         // Note: a nullable Max is null for no dispenses (MaxBy over value tuples would throw).
         if (dispenses.Max(d => d.HandedOver) is not { } handedOver) return;
         var last = dispenses.First(d => d.HandedOver == handedOver).Dispense;
-        if (SupplyDuration((Quantity?)prescription.DispenseRequest?.ExpectedSupplyDuration ?? last.DaysSupply) is { } supply
-            && handedOver + supply * options.EarliestFraction is var earliest && unit.Now < earliest)
+        var duration = (Quantity?)prescription.DispenseRequest?.ExpectedSupplyDuration ?? last.DaysSupply;
+        if (SupplyDays(duration) is not { } days) return;
+        // A duration whose end lies past the calendar (or past TimeSpan) would overflow: unusable, not a 500.
+        if (days >= (DateTimeOffset.MaxValue - handedOver).TotalDays - 1)
+            throw Refused($"MedicationRequest/{id}: the prescription's supply duration is not usable ({duration!.Value} {duration.Code ?? duration.Unit}); please contact your pharmacy.");
+        var supply = TimeSpan.FromDays(days);
+        if (handedOver + supply * options.EarliestFraction is var earliest && unit.Now < earliest)
             throw Refused($"It is too early to refill MedicationRequest/{id}: the last fill ({handedOver:yyyy-MM-dd}) lasts until about " +
                           $"{handedOver + supply:yyyy-MM-dd}; a refill can be requested from {earliest:yyyy-MM-dd HH:mm} UTC.");
     }
@@ -59,8 +64,8 @@ public sealed class RefillEligibility(ConditionalCriteria criteria, RefillOption
             .ToList();
     }
 
-    /// <summary>A UCUM time Duration (d, wk, mo, a, h, min) as a span; null when it has no value or an unknown unit.</summary>
-    public static TimeSpan? SupplyDuration(Quantity? duration)
+    /// <summary>A UCUM time Duration (d, wk, mo, a, h, min) in days; null when it has no value or an unknown unit.</summary>
+    public static double? SupplyDays(Quantity? duration)
     {
         if (duration?.Value is not { } value || value <= 0) return null;
         var days = (duration.Code ?? duration.Unit)?.Trim().ToLowerInvariant() switch
@@ -73,7 +78,7 @@ public sealed class RefillEligibility(ConditionalCriteria criteria, RefillOption
             "min" or "minute" or "minutes" => 1 / 1440.0,
             _ => (double?)null,
         };
-        return days is { } d ? TimeSpan.FromDays((double)value * d) : null;
+        return days is { } d ? (double)value * d : null;
     }
 
     /// <summary>The first of the medication's codings on the controlled list, as <c>system|code</c>.</summary>

@@ -35,6 +35,9 @@ internal sealed class RefillProgress
                 throw FhirOutcomeException.Unprocessable($"Task/{id} is {Code(before.Status)} and can no longer be cancelled online; please contact the pharmacy.", "Task.status");
             if (after is null || !(before.Status == Status.Requested && after.Status == Status.Cancelled))
                 throw FhirOutcomeException.Forbidden($"A patient can only cancel their refill request while it is requested; staff move Task/{id} on.");
+            // Owner, patient, focus and the rest stay: messaging trusts a refill Task's owner.
+            if (!CancelFields(before).IsExactly(CancelFields(after)))
+                throw FhirOutcomeException.Forbidden($"A patient's cancellation of Task/{id} may change only its status, statusReason and note.");
         }
         if (after is null) return;
         CheckBusinessStatus(after);
@@ -47,6 +50,15 @@ internal sealed class RefillProgress
         if (after.Status == Status.Rejected && string.IsNullOrWhiteSpace(after.StatusReason?.Text) && after.StatusReason?.Coding.Count is not > 0)
             throw FhirOutcomeException.Unprocessable("A rejected refill request needs a statusReason saying why.", "Task.statusReason");
         if (after.Status == Status.Completed) await CompleteAsync(unit, id, after, ct);
+    }
+
+    /// <summary>The Task without what a patient's cancellation may set (status, statusReason, note, lastModified, meta).</summary>
+    private static FhirTask CancelFields(FhirTask task)
+    {
+        var copy = (FhirTask)task.DeepCopy();
+        (copy.Status, copy.StatusReason, copy.LastModifiedElement, copy.Meta) = (null, null, null, null);
+        copy.Note.Clear();
+        return copy;
     }
 
     /// <summary>422 for a businessStatus coding of the portal-task system that is not a refill business status.</summary>

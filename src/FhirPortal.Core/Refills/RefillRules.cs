@@ -44,12 +44,34 @@ internal sealed class RefillRules(RefillTasks tasks, RefillEligibility eligibili
         var prescription = await RefillEligibility.PrescriptionAsync(unit, now!, ct);
         if (Messaging.MessageReferences.Key(after.For?.Reference) is { } subject && subject != Messaging.MessageReferences.Key(prescription.Subject?.Reference))
             throw FhirOutcomeException.Unprocessable("Task.for must be the prescription's patient.", "Task.for"); // names no other patient
+        if (patient) await OwnerOfPrescriptionAsync(unit, id, after, prescription, ct);
         if (await tasks.OpenAsync(unit, now!, id, ct) is { } open)
             throw OpenExists(open, now!);
         await eligibility.RequireAsync(unit, now!, prescription, ct);
         // Decided again inside the commit, on the store's own state: no other open refill request of it may exist by then.
         unit.RequireNoMatch(tasks.OpenQuery(now!, id));
     }
+
+    /// <summary>
+    /// A patient's request goes to the prescription's pharmacy or else its prescriber (<see cref="Owner"/>), never to
+    /// whom the patient names: messaging trusts a refill Task's owner. A missing owner is set.
+    /// </summary>
+    private static async System.Threading.Tasks.Task OwnerOfPrescriptionAsync(UnitOfWork unit, string id, FhirTask task, Hl7.Fhir.Model.MedicationRequest prescription, CancellationToken ct)
+    {
+        var owner = Owner(prescription);
+        var given = Messaging.MessageReferences.Key(task.Owner?.Reference);
+        if (given is not null && given != owner)
+            throw FhirOutcomeException.Unprocessable(
+                "Task.owner of a refill request must be the prescription's pharmacy (dispenseRequest.performer) or else its prescriber.", "Task.owner");
+        if (given is not null || owner is null) return;
+        task.Owner = new Hl7.Fhir.Model.ResourceReference(owner);
+        if (task.Meta is { } meta) (meta.VersionId, meta.LastUpdated) = (null, null);
+        await unit.StageForRule(task, id, ct);
+    }
+
+    /// <summary>Who handles a prescription's refills: <c>dispenseRequest.performer</c>, else the prescriber (as <c>Type/id</c>).</summary>
+    public static string? Owner(Hl7.Fhir.Model.MedicationRequest prescription) =>
+        Messaging.MessageReferences.Key(prescription.DispenseRequest?.Performer?.Reference ?? prescription.Requester?.Reference);
 
     /// <summary>409: the prescription already has an open refill request.</summary>
     public static FhirOutcomeException OpenExists(StoredResource open, string prescriptionId) =>

@@ -41,16 +41,16 @@ public sealed class RefillData : IDisposable
         Host.ClientWith("user/Task.cruds user/MedicationRequest.rs user/MedicationDispense.rs user/Communication.cruds", fhirUser: $"Practitioner/{practitioner}");
 
     /// <summary>
-    /// Stores a 30-day prescription of <paramref name="patient"/> (prescriber dr1, pharmacy <c>Organization/pharmacy</c>
+    /// Stores a prescription of <paramref name="patient"/> (supply 30 d unless given) (prescriber dr1, pharmacy <c>Organization/pharmacy</c>
     /// unless <paramref name="pharmacy"/> is false) and completed dispenses handed over the given days before now.
     /// </summary>
     public async Task PrescribeAsync(string id, string patient = "p1", string status = "active", int? repeats = 3, string code = PlainCode,
-        bool pharmacy = true, bool autoRefill = false, params double[] dispensedDaysAgo)
+        bool pharmacy = true, bool autoRefill = false, double supply = 30, string supplyUnit = "d", params double[] dispensedDaysAgo)
     {
         var dispenseRequest = new JsonObject
         {
             ["quantity"] = new JsonObject { ["value"] = 30, ["unit"] = "tablet" },
-            ["expectedSupplyDuration"] = new JsonObject { ["value"] = 30, ["unit"] = "days", ["system"] = "http://unitsofmeasure.org", ["code"] = "d" },
+            ["expectedSupplyDuration"] = new JsonObject { ["value"] = supply, ["unit"] = supplyUnit, ["system"] = "http://unitsofmeasure.org", ["code"] = supplyUnit },
         };
         if (repeats is { } r) dispenseRequest["numberOfRepeatsAllowed"] = r;
         if (pharmacy) dispenseRequest["performer"] = new JsonObject { ["reference"] = "Organization/pharmacy" };
