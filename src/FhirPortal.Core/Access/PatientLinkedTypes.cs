@@ -10,16 +10,22 @@ namespace FhirPortal.Core.Access;
 /// </summary>
 internal static class PatientLinkedTypes
 {
-    // Billing types a patient reads but never writes: bills and payments are made by the server and billing staff.
-    private static readonly HashSet<string> Bills = new(StringComparer.Ordinal) { "Account", "Invoice", "PaymentReconciliation", "ChargeItem" };
+    // Records others keep and patients only read: bills and payments (the server and billing staff), the claims and
+    // EOBs an Invoice bills from (submitted − benefit), and dispenses (refill counting and the "too early" window).
+    private static readonly HashSet<string> KeptByOthers = new(StringComparer.Ordinal)
+    {
+        "Account", "Invoice", "PaymentReconciliation", "ChargeItem",
+        "Claim", "ClaimResponse", "ExplanationOfBenefit",
+        "MedicationDispense",
+    };
 
     /// <summary>
     /// Whether a patient-bound grant may create, update or delete <paramref name="type"/> (still confined to its
-    /// patient): never bills; types of the patient's compartment; and Task create/update outside it, because a patient
+    /// patient): never records others keep (bills, claims, EOBs, dispenses); types of the patient's compartment; and Task create/update outside it, because a patient
     /// asks for refills and cancels them (the refill rules refuse every other Task write of a patient).
     /// </summary>
     public static bool PatientMayWrite(string type, Permissions permission, bool inCompartment) =>
-        !Bills.Contains(type) && (inCompartment || (type == "Task" && permission is Permissions.Create or Permissions.Update));
+        !KeptByOthers.Contains(type) && (inCompartment || (type == "Task" && permission is Permissions.Create or Permissions.Update));
 
     /// <summary>
     /// The condition confining <paramref name="type"/> to <paramref name="patient"/> instead of (or besides) its

@@ -1,3 +1,4 @@
+using FhirPortal.Core.Access;
 using FhirPortal.Core.Serialization;
 using FhirPortal.Search;
 using FhirPortal.Storage;
@@ -21,9 +22,22 @@ public sealed class AccountLedger(IResourceStore store)
 {
     private const int PageSize = 200;
 
-    public async Task<Ledger> LoadAsync(StoredResource account, CancellationToken ct)
+    public Task<Ledger> LoadAsync(StoredResource account, CancellationToken ct) => LoadAsync(account, null, ct);
+
+    /// <summary>
+    /// The ledger as <paramref name="reader"/> may see it (null: all of it): only the Invoices it may read, checked as a
+    /// read of each is, and only the payments on those, so a patient on a shared Account sees no one else's bills.
+    /// </summary>
+    public async Task<Ledger> LoadAsync(StoredResource account, CallerAccess? reader, CancellationToken ct)
     {
         var invoices = await AllAsync("Invoice", [Reference("account", "Account", [account.Key.Id])], ct);
+        if (reader is not null)
+        {
+            var visible = new List<StoredResource>();
+            foreach (var invoice in invoices)
+                if (await reader.MayReadAsync(invoice, Permissions.Read, ct)) visible.Add(invoice);
+            invoices = visible;
+        }
         var charges = new List<InvoiceCharge>();
         foreach (var stored in invoices)
         {
@@ -39,7 +53,9 @@ public sealed class AccountLedger(IResourceStore store)
         foreach (var chunk in invoices.Select(i => i.Key.Id).Chunk(50))
             payments.AddRange(await AllAsync("PaymentReconciliation", [Reference("invoice", "Invoice", chunk)], ct));
         var received = payments.DistinctBy(p => p.Key.Id)
-            .SelectMany(p => InvoiceAmounts.Payments((PaymentReconciliation)FhirParser.ParseStored(p.Json.Span))).ToList();
+            .SelectMany(p => InvoiceAmounts.Payments((PaymentReconciliation)FhirParser.ParseStored(p.Json.Span)))
+            // A payment may settle several Invoices: a restricted reader gets only its parts on the Invoices it sees.
+            .Where(p => reader is null || charges.Any(c => c.Id == p.InvoiceId)).ToList();
         return new Ledger(account, invoices, payments.DistinctBy(p => p.Key.Id).ToList(), charges, received);
     }
 

@@ -38,7 +38,7 @@ public sealed class BalanceOperation(IResourceStore store, CallerContext callers
     private async Task<Result> ComputeAsync(string accountId, CancellationToken ct)
     {
         var account = await ReadAccountAsync(store, callers.Current, accountId, ct);
-        var ledger = await ledgers.LoadAsync(account, ct);
+        var ledger = await ledgers.LoadAsync(account, callers.Current, ct);
         var balance = ledger.Balance();
         return new Result(ToParameters(balance), account, PatientsOf((Account)FhirParser.ParseStored(account.Json.Span)));
     }

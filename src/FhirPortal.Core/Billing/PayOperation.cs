@@ -9,9 +9,9 @@ namespace FhirPortal.Core.Billing;
 
 /// <summary>
 /// <c>POST Invoice/{id}/$pay</c>: starts a payment of an issued Invoice on the provider's page, for whoever may read
-/// the Invoice. The amount (default: what is open on the Invoice) must be more than 0 and at most what is open; the
-/// same <c>attempt</c> (a double click, a reload) gets the same provider session. The payment itself is recorded when
-/// the provider confirms it (<see cref="PaymentRecorder"/>). Audited as an operation on the Invoice's patient.
+/// the Invoice. The amount (default: what is open on the Invoice) must be more than 0, at most what is open and in
+/// whole minor units of its currency (<see cref="CurrencyMinorUnits"/>); the same <c>attempt</c> (a double click, a
+/// reload) gets the same provider session. The payment itself is recorded when the provider confirms it (<see cref="PaymentRecorder"/>). Audited as an operation on the Invoice's patient.
 /// </summary>
 public sealed partial class PayOperation(IResourceStore store, CallerContext callers, AccessAudit audit, AccountLedger ledgers, IPaymentProvider provider)
 {
@@ -44,6 +44,11 @@ public sealed partial class PayOperation(IResourceStore store, CallerContext cal
         var pay = amount ?? open.Amount;
         if (pay <= 0 || pay > open.Amount)
             throw FhirOutcomeException.Unprocessable($"The amount must be more than 0 and at most what is open on {key} ({open.Amount} {open.Currency}).",
+                "Parameters.parameter.where(name='amount')");
+        // Refused rather than rounded: a rounded amount could pass what is open, and the provider takes minor units only.
+        if (!CurrencyMinorUnits.Fits(pay, open.Currency))
+            throw FhirOutcomeException.Unprocessable(
+                $"The amount {pay} has more decimal places than {open.Currency} allows ({CurrencyMinorUnits.Decimals(open.Currency)}).",
                 "Parameters.parameter.where(name='amount')");
         attempt ??= Guid.NewGuid().ToString("N");
         var session = await provider.StartCheckoutAsync(new CheckoutRequest(invoiceId, attempt, pay, open.Currency, $"Statement {invoiceId}"), ct);

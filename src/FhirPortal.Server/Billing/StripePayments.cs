@@ -65,12 +65,7 @@ internal sealed class StripePayments(IOptions<StripeOptions> options, ILogger<St
 /// <summary>Stripe amounts are integers in the currency's smallest unit (https://docs.stripe.com/currencies#zero-decimal).</summary>
 internal static class StripeAmounts
 {
-    private static readonly HashSet<string> ZeroDecimal = new(StringComparer.OrdinalIgnoreCase)
-        { "bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf" };
-
-    private static readonly HashSet<string> ThreeDecimal = new(StringComparer.OrdinalIgnoreCase) { "bhd", "jod", "kwd", "omr", "tnd" };
-
-    private static decimal Factor(string currency) => ZeroDecimal.Contains(currency) ? 1m : ThreeDecimal.Contains(currency) ? 1000m : 100m;
+    private static decimal Factor(string currency) => CurrencyMinorUnits.Factor(currency);
 
     public static long ToMinor(decimal amount, string currency) => (long)decimal.Round(amount * Factor(currency), MidpointRounding.AwayFromZero);
 

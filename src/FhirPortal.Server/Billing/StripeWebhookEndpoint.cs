@@ -29,9 +29,7 @@ internal static class StripeWebhookEndpoint
         var o = options.Value;
         if (string.IsNullOrEmpty(o.WebhookSecret))
             throw FhirOutcomeException.Single(501, Hl7.Fhir.Model.OperationOutcome.IssueType.NotSupported, "Stripe webhooks are not set up (FhirPortal:Billing:Stripe:WebhookSecret).");
-        if (context.Request.ContentLength > MaxPayloadBytes) throw FhirOutcomeException.TooLarge("The webhook payload is too large.");
-        using var reader = new StreamReader(context.Request.Body);
-        var payload = await reader.ReadToEndAsync(context.RequestAborted);
+        var payload = await ReadBoundedAsync(context.Request, context.RequestAborted);
         Event stripeEvent;
         try
         {
@@ -53,6 +51,26 @@ internal static class StripeWebhookEndpoint
         }
         context.Response.StatusCode = StatusCodes.Status200OK;
     }
+
+    /// <summary>
+    /// The body as text, refused with 413 once it passes <see cref="MaxPayloadBytes"/>: Content-Length up front, and a
+    /// chunked body (no Content-Length) while it is read, so no more than the limit is buffered before the signature check.
+    /// </summary>
+    private static async Task<string> ReadBoundedAsync(HttpRequest request, CancellationToken cancel)
+    {
+        if (request.ContentLength > MaxPayloadBytes) throw TooLarge();
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancel)) > 0)
+        {
+            if (buffer.Length + read > MaxPayloadBytes) throw TooLarge();
+            buffer.Write(chunk, 0, read);
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    private static FhirOutcomeException TooLarge() => FhirOutcomeException.TooLarge("The webhook payload is too large.");
 
     /// <summary>The payment an event confirms, or null (other events, unpaid sessions, payments not started by $pay).</summary>
     private static ReceivedPayment? Payment(Event stripeEvent)

@@ -86,6 +86,26 @@ public sealed class BalanceOperationTests : IDisposable
     }
 
     [Fact]
+    public async Task A_patient_on_a_shared_account_gets_a_balance_of_only_the_invoices_they_may_read()
+    {
+        var shared = BillingData.Account("shared", "pa", "guardian", "G-9");
+        shared["subject"]!.AsArray().Add(new JsonObject { ["reference"] = "Patient/pb" });
+        await _data.PutAsync(shared,
+            BillingData.Invoice("a1", "shared", "pa", "issued", 40),
+            BillingData.Invoice("b1", "shared", "pb", "issued", 65),
+            BillingData.Payment("pay-b1", "b1", 5));
+
+        var patientA = await (await _data.PatientApp("pa").GetAsync("Account/shared/$balance")).ReadJsonAsync();
+        var staff = await (await _data.Staff.GetAsync("Account/shared/$balance")).ReadJsonAsync();
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await _data.PatientApp("pa").GetAsync("Invoice/b1")).StatusCode);
+        Assert.Equal(["Invoice/a1=40"], BillingData.OpenInvoices(patientA));
+        Assert.Equal(40m, (decimal)BillingData.Out(patientA, "balance")!);
+        Assert.Equal(["Invoice/a1=40", "Invoice/b1=60"], BillingData.OpenInvoices(staff).Order());
+        Assert.Equal(100m, (decimal)BillingData.Out(staff, "balance")!);
+    }
+
+    [Fact]
     public async Task The_capability_statement_declares_balance_on_Account_and_its_definition_resolves()
     {
         var metadata = await (await _data.Staff.GetAsync("metadata")).ReadJsonAsync();

@@ -1,11 +1,12 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using FhirPortal.Server.Tests.Access;
 
 namespace FhirPortal.Server.Tests.Billing;
 
 /// <summary>
 /// Patient tokens see the Accounts they are subject or guarantor of, those Accounts' Invoices and the payments on
-/// them, nothing of anyone else's, and never write bills or payments.
+/// them, nothing of anyone else's, and never write bills, payments, claims, EOBs or dispenses (records others keep).
 /// </summary>
 public sealed class BillingAccessTests : IDisposable
 {
@@ -78,6 +79,39 @@ public sealed class BillingAccessTests : IDisposable
         Assert.Equal(HttpStatusCode.Forbidden, created.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, changed.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await _data.Staff.GetAsync($"{type}/mine")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_patient_token_cannot_rewrite_or_delete_the_EOB_their_invoice_bills_so_the_balance_stays()
+    {
+        await SeedAsync();
+        await _data.PutAsync(BillingData.Eob("eob-own", "parent", submitted: 200, benefit: 150), BillingData.Invoice("inv-eob", "own", "parent", "issued", null, eobs: "eob-own"));
+        var app = _data.Host.ClientWith("patient/ExplanationOfBenefit.cruds patient/Account.rs", patient: "parent");
+        var before = (decimal)BillingData.Out(await (await app.GetAsync("Account/own/$balance")).ReadJsonAsync(), "balance")!;
+
+        var rewritten = await app.PutAsync("ExplanationOfBenefit/eob-own", Fhir.Body(BillingData.Eob("eob-own", "parent", submitted: 200, benefit: 200)));
+        var deleted = await app.DeleteAsync("ExplanationOfBenefit/eob-own");
+
+        Assert.Equal(HttpStatusCode.Forbidden, rewritten.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, deleted.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await app.GetAsync("ExplanationOfBenefit/eob-own")).StatusCode);
+        Assert.Equal(before, (decimal)BillingData.Out(await (await app.GetAsync("Account/own/$balance")).ReadJsonAsync(), "balance")!);
+    }
+
+    [Theory]
+    [InlineData("Claim", "patient")]
+    [InlineData("ClaimResponse", "patient")]
+    [InlineData("ExplanationOfBenefit", "patient")]
+    [InlineData("MedicationDispense", "subject")]
+    public async Task A_patient_token_never_creates_claims_eobs_or_dispenses_even_their_own(string type, string patientElement)
+    {
+        var app = _data.Host.ClientWith($"patient/{type}.cruds", patient: "parent");
+        var own = new JsonObject { ["resourceType"] = type, [patientElement] = new JsonObject { ["reference"] = "Patient/parent" } };
+
+        var created = await app.PostAsync(type, Fhir.Body(own));
+
+        Assert.Equal(HttpStatusCode.Forbidden, created.StatusCode);
+        Assert.Empty(Ids(await (await _data.Staff.GetAsync(type)).ReadJsonAsync()));
     }
 
     private static IEnumerable<string> Ids(JsonNode bundle) =>

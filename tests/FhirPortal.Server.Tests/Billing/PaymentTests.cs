@@ -75,6 +75,18 @@ public sealed class PaymentTests : IAsyncLifetime
         Assert.Empty(_stripe.Requests);
     }
 
+    [Theory]
+    [InlineData("0.004")]
+    [InlineData("10.005")]
+    public async Task Pay_refuses_an_amount_finer_than_the_currency_with_422_and_a_message_without_calling_Stripe(string amount)
+    {
+        var response = await PayAsync(_data.PatientApp("p1"), "inv", amount);
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.Contains("more decimal places than USD allows (2)", (await response.Content.ReadAsStringAsync()));
+        Assert.Empty(_stripe.Requests);
+    }
+
     [Fact]
     public async Task A_webhook_with_a_wrong_or_missing_signature_is_400_and_records_nothing()
     {
@@ -85,6 +97,27 @@ public sealed class PaymentTests : IAsyncLifetime
         var missing = await DeliverAsync(payload, null);
 
         Assert.Equal([HttpStatusCode.BadRequest, HttpStatusCode.BadRequest, HttpStatusCode.BadRequest], [wrong.StatusCode, stale.StatusCode, missing.StatusCode]);
+        Assert.Equal(["earlier"], await PaymentIdsAsync());
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_webhook_body_over_512_KB_is_413_whether_it_declares_its_length_or_comes_chunked(bool chunked)
+    {
+        var payload = FakeStripe.SessionCompleted("inv", "pi_big", 7500);
+        var padded = payload.TrimEnd().TrimEnd('}') + ", \"padding\": \"" + new string('x', 600 * 1024) + "\"}";
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/billing/stripe/webhook")
+        {
+            Content = chunked ? new StreamContent(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(padded))) : new StringContent(padded),
+        };
+        request.Headers.TransferEncodingChunked = chunked;
+        request.Headers.Add("Stripe-Signature", FakeStripe.Sign(padded));
+
+        var response = await _data.Host.CreateClient().SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("OperationOutcome", (string?)(await response.ReadJsonAsync())["resourceType"]);
         Assert.Equal(["earlier"], await PaymentIdsAsync());
     }
 
