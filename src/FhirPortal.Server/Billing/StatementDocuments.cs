@@ -3,49 +3,30 @@ using System.Net;
 using System.Text;
 using FhirPortal.Core;
 using FhirPortal.Core.Billing;
-using FhirPortal.Core.Documents;
-using PdfSharp.Drawing;
-using PdfSharp.Pdf;
+using FhirPortal.Core.Summary;
 
 namespace FhirPortal.Server.Billing;
 
-/// <summary>Renders a <see cref="Statement"/> as a one-page PDF (PDFsharp) or as a printable HTML page.</summary>
+/// <summary>Renders a <see cref="Statement"/> as a PDF or as a printable HTML page.</summary>
 internal static class StatementDocuments
 {
-    public static byte[] Pdf(Statement s)
-    {
-        PdfFonts.Require();
-        var document = new PdfDocument();
-        document.Info.Title = $"Statement {s.InvoiceId}";
-        var page = document.AddPage();
-        using (var gfx = XGraphics.FromPdfPage(page))
-        {
-            var title = new XFont(PdfFonts.Family, 18, XFontStyleEx.Bold);
-            var bold = new XFont(PdfFonts.Family, 11, XFontStyleEx.Bold);
-            var text = new XFont(PdfFonts.Family, 11, XFontStyleEx.Regular);
-            double y = 60, left = 50, right = page.Width.Point - 50;
-            void Line(string label, XFont font, string? amount = null)
-            {
-                gfx.DrawString(label, font, XBrushes.Black, new XPoint(left, y));
-                if (amount is not null) gfx.DrawString(amount, font, XBrushes.Black, new XRect(left, y - 11, right - left, 14), XStringFormats.TopRight);
-                y += 18;
-            }
-            Line("Statement", title);
-            y += 6;
-            foreach (var (label, value) in Header(s)) Line($"{label}: {value}", text);
-            y += 10;
-            Line("Description", bold, "Amount");
-            gfx.DrawLine(XPens.Black, left, y - 14, right, y - 14);
-            foreach (var item in s.Lines) Line(item.Description, text, Money(item.Amount, s.Currency));
-            gfx.DrawLine(XPens.Black, left, y - 14, right, y - 14);
-            Line("Total", bold, Money(s.Total, s.Currency));
-            Line("Paid", text, Money(s.Paid, s.Currency));
-            Line("Amount due", bold, Money(s.Open, s.Currency));
-        }
-        using var output = new MemoryStream();
-        document.Save(output, false);
-        return output.ToArray();
-    }
+    /// <summary>
+    /// The PDF through the server's one PDF writer (<see cref="ReadablePdf"/>): it wraps cells and breaks pages, so a
+    /// long statement keeps its totals.
+    /// </summary>
+    public static byte[] Pdf(Statement s) => ReadablePdf.Render(new ReadableDocument(
+        $"Statement {s.InvoiceId}",
+        new SummaryRow(s.PatientName, "", s.GuarantorId is null ? "" : $"Guarantor ID {s.GuarantorId}"),
+        [
+            new ReadableSection("Statement", [.. Header(s).Select(h => new SummaryRow(h.Label, "", h.Value))]),
+            new ReadableSection("Charges", [.. s.Lines.Select(l => new SummaryRow(l.Description, "", Money(l.Amount, s.Currency)))]),
+            new ReadableSection("Totals",
+            [
+                new SummaryRow("Total", "", Money(s.Total, s.Currency)),
+                new SummaryRow("Paid", "", Money(s.Paid, s.Currency)),
+                new SummaryRow("Amount due", "", Money(s.Open, s.Currency)),
+            ]),
+        ]));
 
     public static string Html(Statement s)
     {

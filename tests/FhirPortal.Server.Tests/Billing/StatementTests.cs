@@ -11,7 +11,7 @@ public sealed class StatementTests : IDisposable
 
     public void Dispose() => _data.Dispose();
 
-    private async Task SeedAsync()
+    private async Task SeedAsync(JsonArray? lines = null)
     {
         var patient = new JsonObject
         {
@@ -26,8 +26,25 @@ public sealed class StatementTests : IDisposable
             ["gender"] = "female", ["birthDate"] = "1970-05-04",
         };
         var invoice = BillingData.Invoice("inv", "acct", "p1", "issued", 140);
-        invoice["lineItem"] = new JsonArray(Line("Office visit, established patient", 100), Line("Lipid panel", 40));
+        invoice["lineItem"] = lines ?? new JsonArray(Line("Office visit, established patient", 100), Line("Lipid panel", 40));
         await _data.PutAsync(patient, BillingData.Account("acct", "p1", "p1", "G-77"), invoice, BillingData.Payment("pay", "inv", 30));
+    }
+
+    [Fact]
+    public async Task A_long_pdf_statement_runs_over_pages_and_keeps_its_totals()
+    {
+        // 70 lines of 2.00 make the same 140.00 total; one A4 page holds far fewer rows.
+        await SeedAsync(new JsonArray([.. Enumerable.Range(1, 70).Select(i => (JsonNode)Line($"Supply item {i:00}", 2))]));
+
+        var response = await _data.PatientApp("p1").GetAsync("Invoice/inv/$statement?_format=pdf");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var pdf = PdfDocument.Open(await response.Content.ReadAsByteArrayAsync());
+        Assert.True(pdf.NumberOfPages > 1);
+        var text = string.Join("\n", pdf.GetPages().Select(p => string.Join(" ", p.GetWords().Select(w => w.Text))));
+        Assert.Contains("Supply item 70", text);
+        Assert.Contains("Amount due", text);
+        Assert.Contains("110.00 USD", text);
     }
 
     [Fact]
