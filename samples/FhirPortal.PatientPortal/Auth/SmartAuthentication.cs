@@ -13,10 +13,14 @@ namespace FhirPortal.PatientPortal.Auth;
 /// </summary>
 public static class SmartAuthentication
 {
-    /// <summary>What the portal asks for: the patient context, identity, a refresh token, reading the record, and
-    /// creating/updating Appointments for $book (the server writes the Slot itself).</summary>
+    /// <summary>What the portal asks for: the patient context, identity, a refresh token, reading the record,
+    /// creating/updating Appointments for $book (the server writes the Slot itself), sending messages with attachments,
+    /// refill requests (Tasks, by $request-refill) and form responses (drafts are updated).</summary>
     public static readonly string[] Scopes =
-        ["openid", "fhirUser", "launch/patient", "offline_access", "patient/*.rs", "patient/Appointment.cu"];
+    [
+        "openid", "fhirUser", "launch/patient", "offline_access", "patient/*.rs", "patient/Appointment.cu",
+        "patient/Communication.c", "patient/Binary.c", "patient/Task.c", "patient/QuestionnaireResponse.cu",
+    ];
 
     /// <summary>The claim holding the token response's <c>patient</c> (the launch context).</summary>
     public const string PatientClaim = "patient";
