@@ -17,6 +17,8 @@ public sealed class PortalTestHosts : IAsyncDisposable
 {
     public const string ClientId = "patient-portal", ClientSecret = "portal-test-secret-0123456789";
     public const string OrganizationName = "Riverside Test Clinic";
+    public const string StaffClientId = "care-team-system", StaffClientSecret = "care-team-test-secret-0123456789";
+    private const int StaffClientIndex = 7;
 
     private PortalTestHosts(FhirPortalHost server, PortalApp portal, Uri serverRoot, string portalOrigin)
     {
@@ -58,6 +60,11 @@ public sealed class PortalTestHosts : IAsyncDisposable
             ["FhirPortal:Auth:Clients:0:AllowedScopes:2"] = "launch/patient",
             ["FhirPortal:Auth:Clients:0:AllowedScopes:3"] = "offline_access",
             ["FhirPortal:Auth:Clients:0:AllowedScopes:4"] = "patient/*",
+            // The care team's system, which seeds what the patient's flows need (StaffApi); its own index keeps it apart
+            // from other clients (the list binds in order, whatever the indexes).
+            [$"FhirPortal:Auth:Clients:{StaffClientIndex}:ClientId"] = StaffClientId,
+            [$"FhirPortal:Auth:Clients:{StaffClientIndex}:ClientSecret"] = StaffClientSecret,
+            [$"FhirPortal:Auth:Clients:{StaffClientIndex}:AllowedScopes:0"] = "system/*",
         });
         server.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
         server.StartServer();
