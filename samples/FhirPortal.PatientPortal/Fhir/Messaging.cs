@@ -79,9 +79,10 @@ public sealed class Messaging(PatientRecord record, IOptions<PortalOptions> opti
         if (file is { Length: > 0 })
         {
             var binary = await UploadAsync(file);
+            // Note: no Attachment.size: the SDK's shared Attachment writes it as an integer64 string, which R4 (unsignedInt) refuses.
             message.Payload.Add(new Communication.PayloadComponent
             {
-                Content = new Attachment { ContentType = file.ContentType, Url = "Binary/" + binary, Title = Path.GetFileName(file.FileName), Size = file.Length },
+                Content = new Attachment { ContentType = file.ContentType, Url = "Binary/" + binary, Title = Path.GetFileName(file.FileName) },
             });
         }
         return (await (await record.ClientAsync()).CreateAsync(message))!;
