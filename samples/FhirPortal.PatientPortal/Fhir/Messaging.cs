@@ -56,6 +56,30 @@ public sealed class Messaging(PatientRecord record, IOptions<PortalOptions> opti
         return members;
     }
 
+    /// <summary>
+    /// The names of the practitioners (directly or through a PractitionerRole) who wrote or received the messages,
+    /// reference → name, so a thread shows "Dr. Rosa Schmidt" rather than a reference.
+    /// </summary>
+    public async Task<Dictionary<string, string>> NamesAsync(IEnumerable<Communication> messages)
+    {
+        var references = messages.SelectMany(m => m.Recipient.Append(m.Sender)).Select(r => r?.Reference).OfType<string>().Distinct().ToList();
+        string[] Ids(string type) => [.. references.Where(r => r.StartsWith(type + "/", StringComparison.Ordinal)).Select(r => r[(type.Length + 1)..])];
+        var names = new Dictionary<string, string>();
+        var client = await record.ClientAsync();
+        if (Ids("PractitionerRole") is { Length: > 0 } roles)
+        {
+            var bundle = await client.SearchAsync<PractitionerRole>([$"_id={string.Join(',', roles)}", "_include=PractitionerRole:practitioner", "_count=100"]);
+            var resources = bundle?.Entry.Select(e => e.Resource).ToList() ?? [];
+            var people = resources.OfType<Practitioner>().ToDictionary(p => "Practitioner/" + p.Id, p => Display.Name(p.Name));
+            foreach (var role in resources.OfType<PractitionerRole>())
+                if (role.Practitioner?.Reference is { } who && people.TryGetValue(who, out var name)) names["PractitionerRole/" + role.Id] = name;
+        }
+        if (Ids("Practitioner") is { Length: > 0 } practitioners)
+            foreach (var p in await record.SearchAsync<Practitioner>($"_id={string.Join(',', practitioners)}", "_count=100"))
+                names["Practitioner/" + p.Id] = Display.Name(p.Name);
+        return names;
+    }
+
     /// <summary>Sends a message (a new thread, or a reply when <paramref name="inResponseTo"/> is set); the attachment is uploaded first.</summary>
     public async Task<Communication> SendAsync(IReadOnlyList<string> recipients, string? topic, string text, IFormFile? file, Communication? inResponseTo)
     {

@@ -78,6 +78,7 @@ public sealed class MessageThreadModel(Messaging messaging) : PageModel
         Thread = await messaging.ThreadAsync(id);
         if (Thread is null) return false;
         CareTeam = await messaging.CareTeamAsync();
+        foreach (var (reference, name) in await messaging.NamesAsync(Thread.Messages)) CareTeam.TryAdd(reference, name);
         return true;
     }
 

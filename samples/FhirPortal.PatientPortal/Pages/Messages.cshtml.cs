@@ -48,7 +48,11 @@ public sealed class MessagesModel(Messaging messaging) : PageModel
     {
         Threads = await messaging.ThreadsAsync();
         CareTeam = await messaging.CareTeamAsync();
+        Names = await messaging.NamesAsync(Threads.Select(t => t.Latest));
     }
+
+    /// <summary>Names of the people in the threads, reference → name.</summary>
+    public Dictionary<string, string> Names { get; private set; } = [];
 
     /// <summary>The server's reason, in words a patient understands first (413 size, 415 type).</summary>
     public static string AttachmentProblem(AttachmentRefusedException e) => e.Status switch
@@ -58,5 +62,5 @@ public sealed class MessagesModel(Messaging messaging) : PageModel
         _ => "The attachment was not accepted. " + e.Message,
     };
 
-    public string Name(string? reference) => reference is null ? "" : CareTeam.GetValueOrDefault(reference) ?? reference;
+    public string Name(string? reference) => reference is null ? "" : CareTeam.GetValueOrDefault(reference) ?? Names.GetValueOrDefault(reference) ?? reference;
 }
