@@ -16,6 +16,7 @@ public sealed class Program
         builder.Services.AddHttpClient(PatientRecord.HttpClientName);
         builder.Services.AddScoped<PatientRecord>();
         builder.Services.AddScoped<Scheduling>();
+        builder.Services.AddScoped<Billing>();
         builder.Services.AddSmartAuthentication();
         builder.Services.AddAuthorization();
         builder.Services.AddAntiforgery(o => o.Cookie.Name = "portal.antiforgery");
