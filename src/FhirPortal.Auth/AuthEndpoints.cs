@@ -1,4 +1,5 @@
 using FhirPortal.Auth.Accounts.SignIn;
+using FhirPortal.Auth.Branding;
 using FhirPortal.Auth.Endpoints;
 using FhirPortal.Auth.Organizations;
 using Microsoft.AspNetCore.Builder;
@@ -25,6 +26,7 @@ public static class AuthEndpoints
         app.MapGet("/fhir/.well-known/smart-configuration", SmartConfiguration.Get).WithTags("SMART").WithSummary("SMART discovery");
         app.MapGet("/auth/smart-style.json", SmartConfiguration.Style).WithTags("SMART").ExcludeFromDescription();
         app.MapGet("/auth/portal.css", () => Results.Text(PortalStyleSheet.Value, "text/css; charset=utf-8")).ExcludeFromDescription();
+        app.MapBranding();
         app.MapPost("/" + AuthServiceRegistration.TokenUri, TokenEndpoint.Exchange).ExcludeFromDescription();
         app.MapPost("/auth/launch", LaunchApi.Create).RequireAuthorization(UserPolicy).WithTags("SMART").WithSummary("create an EHR launch context");
         app.MapPost("/auth/admin/clients", ClientAdminApi.Register).RequireAuthorization(AdminPolicy).WithTags("SMART").WithSummary("register or update a client");

@@ -29,6 +29,7 @@ public static class AuthServiceRegistration
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateDataAnnotations()
             .Validate(o => o.Database.Problem() is null, "FhirPortal:Auth:Database: Provider must be Sqlite or PostgreSql, and PostgreSql needs a ConnectionString.")
             .ValidateOnStart();
+        services.AddOptions<Branding.BrandingOptions>().BindConfiguration(Branding.BrandingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddDbContext<AuthDbContext>((sp, o) =>
         {
             var database = sp.GetRequiredService<IOptions<AuthOptions>>().Value.Database;

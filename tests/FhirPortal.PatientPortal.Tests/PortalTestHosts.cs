@@ -1,6 +1,7 @@
 using System.Net;
 using FhirPortal.Core.Access;
 using FhirPortal.Core.Interactions;
+using FhirPortal.Server.Tests.Billing;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -11,22 +12,29 @@ namespace FhirPortal.PatientPortal.Tests;
 
 /// <summary>
 /// The FHIR server (demo accounts, generated demo data with schedules and free slots, the portal registered as a
-/// confidential client) and the portal app, each on its own real loopback origin, as a deployment would have them.
+/// confidential client, online payment through <see cref="FakeStripe"/>) and the portal app, each on its own real
+/// loopback origin, as a deployment would have them; both follow the same branding.
 /// </summary>
-public sealed class PortalTestHosts : IAsyncDisposable
+public sealed partial class PortalTestHosts : IAsyncDisposable
 {
     public const string ClientId = "patient-portal", ClientSecret = "portal-test-secret-0123456789";
     public const string OrganizationName = "Riverside Test Clinic";
     public const string StaffClientId = "care-team-system", StaffClientSecret = "care-team-test-secret-0123456789";
     private const int StaffClientIndex = 7;
+    /// <summary>The brand colour of both the portal and the server's pages (white text on it passes 4.5:1).</summary>
+    public const string BrandColor = "#7a1f5c";
 
-    private PortalTestHosts(FhirPortalHost server, PortalApp portal, Uri serverRoot, string portalOrigin)
+    private PortalTestHosts(FhirPortalHost server, PortalApp portal, Uri serverRoot, string portalOrigin, FakeStripe stripe)
     {
         Server = server;
         Portal = portal;
         ServerRoot = serverRoot;
         PortalOrigin = portalOrigin;
+        Stripe = stripe;
     }
+
+    /// <summary>The payment provider's stand-in: its checkout page sends the signed webhook to the server.</summary>
+    public FakeStripe Stripe { get; }
 
     public FhirPortalHost Server { get; }
     public PortalApp Portal { get; }
@@ -43,8 +51,15 @@ public sealed class PortalTestHosts : IAsyncDisposable
     {
         // The redirect URI is registered before the portal starts, so the portal's port is chosen first.
         var portalPort = FreePort();
+        var stripe = FakeStripe.StartAsync().GetAwaiter().GetResult();
         var server = new FhirPortalHost(settings: new Dictionary<string, string?>
         {
+            ["FhirPortal:Branding:Name"] = OrganizationName,
+            ["FhirPortal:Branding:PrimaryColor"] = BrandColor,
+            ["FhirPortal:Billing:Stripe:SecretKey"] = FakeStripe.SecretKey,
+            ["FhirPortal:Billing:Stripe:WebhookSecret"] = FakeStripe.WebhookSecret,
+            ["FhirPortal:Billing:Stripe:ApiBase"] = stripe.BaseUrl,
+            ["FhirPortal:Billing:Stripe:ReturnUrl"] = $"http://localhost:{portalPort}/Bills?payment=return",
             ["FhirPortal:Security:Enabled"] = "true",
             ["FhirPortal:Auth:AllowHttp"] = "true",
             ["FhirPortal:Auth:SeedDemo"] = "true",
@@ -71,6 +86,8 @@ public sealed class PortalTestHosts : IAsyncDisposable
         // The server answers on 127.0.0.1 and the portal on localhost: two sites, so neither sees the other's cookies.
         var serverRoot = server.ClientOptions.BaseAddress;
         var fhirBase = new Uri(serverRoot, "fhir").ToString();
+        stripe.CheckoutBase = stripe.BaseUrl.TrimEnd('/');
+        stripe.WebhookUrl = new Uri(serverRoot, "billing/stripe/webhook");
 
         var portal = new PortalApp(new Dictionary<string, string?>
         {
@@ -80,10 +97,11 @@ public sealed class PortalTestHosts : IAsyncDisposable
             ["Portal:AllowHttp"] = "true",
             ["Portal:RefreshBeforeExpiry"] = refreshBeforeExpiry.ToString("c"),
             ["Portal:Branding:OrganizationName"] = OrganizationName,
+            ["Portal:Branding:PrimaryColor"] = BrandColor,
         });
         portal.UseKestrel(options => options.ListenLocalhost(portalPort));
         portal.StartServer();
-        return new PortalTestHosts(server, portal, serverRoot, $"http://localhost:{portalPort}");
+        return new PortalTestHosts(server, portal, serverRoot, $"http://localhost:{portalPort}", stripe);
     }
 
     /// <summary>The newest mail the server wrote to {data}/mail (no SMTP in tests): the demo patient's sign-in code.</summary>
@@ -119,6 +137,7 @@ public sealed class PortalTestHosts : IAsyncDisposable
     {
         await Portal.DisposeAsync();
         await Server.DisposeAsync();
+        await Stripe.DisposeAsync();
     }
 
     /// <summary>The portal app in process, with the test's settings and a log capture.</summary>

@@ -36,6 +36,14 @@ public static class Display
     public static string Quantity(Quantity? q) =>
         q?.Value is { } v ? $"{v.ToString(CultureInfo.InvariantCulture)} {q.Unit ?? q.Code}".TrimEnd() : "";
 
+    /// <summary>An amount of money, e.g. "$120.00" or "120.00 EUR".</summary>
+    public static string Money(Money? money)
+    {
+        if (money?.Value is not { } v) return "";
+        var currency = Code(money.Currency);
+        return currency is "USD" or "" ? v.ToString("C", Culture) : $"{v.ToString("N2", Culture)} {currency}";
+    }
+
     public static string Value(DataType? value) => value switch
     {
         Quantity q => Quantity(q),

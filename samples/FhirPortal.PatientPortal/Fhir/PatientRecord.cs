@@ -50,5 +50,12 @@ public sealed class PatientRecord(IHttpContextAccessor http, IHttpClientFactory 
         return bundle?.Entry.Select(e => e.Resource).OfType<T>().ToList() ?? [];
     }
 
+    /// <summary>How many resources match a search (<c>_summary=count</c>: the server counts, no entries come back).</summary>
+    public async Task<int> CountAsync<T>(params string[] criteria) where T : Resource, new()
+    {
+        var bundle = await (await ClientAsync()).SearchAsync<T>([.. criteria, "_summary=count"]);
+        return bundle?.Total ?? 0;
+    }
+
     public void Dispose() => _client?.Dispose();
 }
