@@ -106,6 +106,19 @@ public sealed class TwoFactorTextTests
     }
 
     [Fact]
+    public async Task When_the_text_cannot_be_sent_the_code_is_mailed_instead()
+    {
+        await using var inbox = await TextInbox.StartAsync(twilio: true);
+        await inbox.ArrangeNumberAsync(SignInHarness.PatientName);
+        inbox.Twilio!.FailWith = HttpStatusCode.InternalServerError;
+        var browser = inbox.Accounts.Browser();
+        var twoFactor = await PasswordAsync(browser);
+        Assert.NotEmpty(inbox.Twilio.Requests); // the text was tried
+        Assert.Contains("We emailed a 6-digit code", await (await browser.GetAsync(twoFactor)).Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.Redirect, (await SignInHarness.SubmitAsync(browser, twoFactor, Code(await inbox.Accounts.LatestCodeAsync()))).StatusCode);
+    }
+
+    [Fact]
     public async Task An_unverified_number_is_never_texted()
     {
         await using var inbox = await TextInbox.StartAsync(twilio: true);
