@@ -114,7 +114,13 @@ public sealed class LoginModel(SignInManager<PortalUser> signIn, UserManager<Por
             await events.SignInFailedAsync(Username, user, "Two-factor sign-in required but no method is available (no confirmed email, no authenticator).");
             return Failed($"This account needs a second sign-in step, but it has no confirmed email address or authenticator app. Contact {options.Value.SupportContact}.");
         }
-        if (method == TwoFactorMethod.Email) await flow.SendEmailCodeAsync(user, HttpContext.RequestAborted);
+        if (method is TwoFactorMethod.Email or TwoFactorMethod.Text && !(await flow.SendCodeAsync(user, method, HttpContext.RequestAborted)).Sent
+            && method == TwoFactorMethod.Text && (await flow.CodeMethodsAsync(user)).Contains(TwoFactorMethod.Email))
+        {
+            // The text could not go (hourly limit, Twilio down): the code is mailed instead, and email is the default again.
+            await flow.ChooseCodeMethodAsync(user, TwoFactorMethod.Email);
+            await flow.SendCodeAsync(user, TwoFactorMethod.Email, HttpContext.RequestAborted);
+        }
         return Redirect("/auth/login/two-factor" + QueryString.Create("ReturnUrl", AfterSignIn(Url, ReturnUrl)));
     }
 

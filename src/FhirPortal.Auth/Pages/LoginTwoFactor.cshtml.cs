@@ -11,16 +11,21 @@ using SignInOptions = FhirPortal.Auth.Accounts.SignIn.SignInOptions;
 namespace FhirPortal.Auth.Pages;
 
 /// <summary>
-/// The second sign-in step: a code from the authenticator app, or the code mailed to the account; a recovery code
-/// instead of the app. Wrong codes count towards lockout like wrong passwords; a mailed code is void after 5 wrong tries.
+/// The second sign-in step: a code from the authenticator app, or the code mailed or texted to the account (the person
+/// may switch between the two when both are available); a recovery code instead of the app. Wrong codes count towards
+/// lockout like wrong passwords; a sent code is void after 5 wrong tries.
 /// </summary>
 public sealed class LoginTwoFactorModel(SignInManager<PortalUser> signIn, UserManager<PortalUser> users, SignInFlow flow,
-    EmailCodeProvider emailCodes, AccountEvents events, IOptions<SignInOptions> options) : PageModel
+    AccountEvents events, IOptions<SignInOptions> options, TimeProvider clock) : PageModel
 {
     [BindProperty(SupportsGet = true)] public string? ReturnUrl { get; set; }
     [BindProperty] public string? Code { get; set; }
     [BindProperty] public string? RecoveryCode { get; set; }
     public TwoFactorMethod Method { get; private set; }
+    /// <summary>The other code channel the person may switch to (Email or Text), or None.</summary>
+    public TwoFactorMethod Alternative { get; private set; }
+    /// <summary>The verified number's last digits, when codes are texted.</summary>
+    public string? PhoneHint { get; private set; }
     public bool CanUseRecoveryCode { get; private set; }
     public string? Error { get; private set; }
     public string? Message { get; private set; }
@@ -37,21 +42,28 @@ public sealed class LoginTwoFactorModel(SignInManager<PortalUser> signIn, UserMa
         var code = (Code ?? "").Replace(" ", "").Replace("-", "");
         var result = Method == TwoFactorMethod.Authenticator
             ? await signIn.TwoFactorAuthenticatorSignInAsync(code, isPersistent: false, rememberClient: false)
-            : await signIn.TwoFactorSignInAsync(EmailCodeProvider.Name, code, isPersistent: false, rememberClient: false);
+            : await signIn.TwoFactorSignInAsync(Method == TwoFactorMethod.Text ? TextCodeProvider.Name : EmailCodeProvider.Name, code,
+                isPersistent: false, rememberClient: false);
         if (result.Succeeded)
         {
-            await events.SignedInAsync(user, Method == TwoFactorMethod.Authenticator ? "password + authenticator app" : "password + emailed code");
+            await events.SignedInAsync(user, Method switch
+            {
+                TwoFactorMethod.Authenticator => "password + authenticator app",
+                TwoFactorMethod.Text => "password + texted code",
+                _ => "password + emailed code",
+            });
             return LocalRedirect(LoginModel.AfterSignIn(Url, ReturnUrl));
         }
         if (await LockedAsync(user, result, wasLocked)) return Page();
+        var (sent, latest) = Method == TwoFactorMethod.Text ? ("Texted", "text message") : ("Emailed", "email");
         var (reason, wording) = Method == TwoFactorMethod.Authenticator
             ? ("Wrong authenticator code.", "That code is not right. Enter the 6-digit code your authenticator app shows now.")
-            : emailCodes.LastCheck switch
+            : flow.CodesFor(Method).LastCheck switch
             {
-                CodeCheck.Expired => ("Emailed code expired.", "That code has expired. Send a new code and enter it."),
-                CodeCheck.Voided => ("Emailed code void after too many wrong entries.", "Too many wrong entries: that code no longer works. Send a new code."),
-                CodeCheck.NoCode => ("No emailed code pending.", "That code no longer works. Send a new code."),
-                _ => ("Wrong emailed code.", "That code is not right. Check the latest email from us and try again."),
+                CodeCheck.Expired => ($"{sent} code expired.", "That code has expired. Send a new code and enter it."),
+                CodeCheck.Voided => ($"{sent} code void after too many wrong entries.", "Too many wrong entries: that code no longer works. Send a new code."),
+                CodeCheck.NoCode => ($"No {sent.ToLowerInvariant()} code pending.", "That code no longer works. Send a new code."),
+                _ => ($"Wrong {sent.ToLowerInvariant()} code.", $"That code is not right. Check the latest {latest} from us and try again."),
             };
         await events.SignInFailedAsync(user.UserName, user, reason);
         return Failed(wording);
@@ -79,7 +91,12 @@ public sealed class LoginTwoFactorModel(SignInManager<PortalUser> signIn, UserMa
         return Failed("That recovery code is not right, or it was used before. Each code works once.");
     }
 
-    public async Task<IActionResult> OnPostResendAsync()
+    public Task<IActionResult> OnPostResendAsync() => SendAsync(switchChannel: false);
+
+    /// <summary>"Text me instead" / "Email me instead": sends a code by the other channel, which becomes the default.</summary>
+    public Task<IActionResult> OnPostSwitchAsync() => SendAsync(switchChannel: true);
+
+    private async Task<IActionResult> SendAsync(bool switchChannel)
     {
         var user = await LoadAsync();
         if (user is null) return StartAgain();
@@ -88,12 +105,26 @@ public sealed class LoginTwoFactorModel(SignInManager<PortalUser> signIn, UserMa
             ShowRecovery = true;
             return Failed(flow.LockedMessage(until));
         }
-        if (Method == TwoFactorMethod.Email)
+        if (switchChannel && Alternative != TwoFactorMethod.None)
         {
-            await flow.SendEmailCodeAsync(user, HttpContext.RequestAborted);
-            Message = "We sent a new code. Only the newest code works.";
+            await flow.ChooseCodeMethodAsync(user, Alternative);
+            await LoadAsync();
         }
-        return Page();
+        if (Method is not (TwoFactorMethod.Email or TwoFactorMethod.Text)) return Page();
+        var sent = await flow.SendCodeAsync(user, Method, HttpContext.RequestAborted);
+        if (sent.Sent)
+        {
+            Message = "We sent a new code. Only the newest code works.";
+            return Page();
+        }
+        if (sent.RetryAt is { } retry)
+        {
+            Response.Headers.RetryAfter = ((int)Math.Ceiling(Math.Max(1, (retry - clock.GetUtcNow()).TotalSeconds))).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            Failed($"Too many texts in the last hour: try again after {retry.ToUniversalTime():HH:mm} UTC" + (Alternative == TwoFactorMethod.Email ? ", or have the code emailed." : "."));
+            Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            return Page();
+        }
+        return Failed("We could not send the text just now. Try again" + (Alternative == TwoFactorMethod.Email ? ", or have the code emailed." : " later."));
     }
 
     private async Task<PortalUser?> LoadAsync()
@@ -101,6 +132,10 @@ public sealed class LoginTwoFactorModel(SignInManager<PortalUser> signIn, UserMa
         var user = await signIn.GetTwoFactorAuthenticationUserAsync();
         if (user is null) return null;
         Method = await flow.MethodForAsync(user);
+        Alternative = Method is TwoFactorMethod.Email or TwoFactorMethod.Text
+            ? (await flow.CodeMethodsAsync(user)).FirstOrDefault(m => m != Method)
+            : TwoFactorMethod.None;
+        PhoneHint = Method == TwoFactorMethod.Text ? MobileNumbers.Hint(user.PhoneNumber!) : null;
         CanUseRecoveryCode = Method == TwoFactorMethod.Authenticator && await users.CountRecoveryCodesAsync(user) > 0;
         return Method == TwoFactorMethod.None ? null : user;
     }

@@ -89,20 +89,6 @@ public sealed partial class SelfServiceTests
     }
 
     [Fact]
-    public async Task The_phone_number_can_be_set_and_removed()
-    {
-        await using var accounts = await SignInHarness.StartAsync();
-        var browser = await accounts.SignedInAsync(SignInHarness.StaffName);
-        var invalid = await SignInHarness.SubmitAsync(browser, "auth/account/phone", new Dictionary<string, string> { ["PhoneNumber"] = "call me maybe" });
-        Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
-        await SignInHarness.SubmitAsync(browser, "auth/account/phone", new Dictionary<string, string> { ["PhoneNumber"] = "+31 20 123 4567" });
-        Assert.Contains("+31 20 123 4567", System.Net.WebUtility.HtmlDecode(await (await browser.GetAsync("auth/account")).Content.ReadAsStringAsync()));
-        await SignInHarness.SubmitAsync(browser, "auth/account/phone", new Dictionary<string, string> { ["PhoneNumber"] = "" });
-        Assert.Null(await accounts.WithUsersAsync(async users => (await users.FindByNameAsync(SignInHarness.StaffName))!.PhoneNumber));
-        Assert.Equal(2, (await accounts.AuditEventsAsync(SignInHarness.StaffName)).Count(a => SignInHarness.Subtype(a) == "phone-changed"));
-    }
-
-    [Fact]
     public async Task The_account_page_lists_own_recent_sign_ins_with_address_and_browser_and_links_to_apps()
     {
         await using var accounts = await SignInHarness.StartAsync();

@@ -10,17 +10,25 @@ public sealed class SignInOptions
     /// <summary>Every patient account signs in with a second factor; without an authenticator app, a code is mailed.</summary>
     public bool RequireTwoFactorForPatients { get; set; } = true;
 
-    /// <summary>How long a mailed sign-in code is valid.</summary>
+    /// <summary>How long a sign-in or verification code (mailed or texted) is valid.</summary>
     [Range(typeof(TimeSpan), "00:01:00", "01:00:00")]
     public TimeSpan EmailCodeLifetime { get; set; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>Wrong entries after which a mailed code is void (each also counts towards lockout).</summary>
+    /// <summary>Wrong entries after which a mailed or texted code is void (at sign-in, each also counts towards lockout).</summary>
     [Range(1, 20)]
     public int EmailCodeMaxAttempts { get; set; } = 5;
 
     /// <summary>How long the half-signed-in state (password checked, second factor pending) lasts.</summary>
     [Range(typeof(TimeSpan), "00:01:00", "01:00:00")]
     public TimeSpan TwoFactorStepLifetime { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Texts (verification and sign-in codes) one account may cause in an hour; texts cost money and reach third parties.</summary>
+    [Range(1, 100)]
+    public int TextsPerHour { get; set; } = 5;
+
+    /// <summary>The region (ISO 3166 code) a mobile number typed without +country code is read in.</summary>
+    [Required, RegularExpression("^[A-Z]{2}$")]
+    public string PhoneRegion { get; set; } = "US";
 
     [Range(4, 20)]
     public int RecoveryCodeCount { get; set; } = 10;

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 
 namespace FhirPortal.Auth.Accounts.SignIn;
 
-/// <summary>Wires sign-in: the two-factor policy, the mailed-code provider, clocked lockout and the account pages' services.</summary>
+/// <summary>Wires sign-in: the two-factor policy, the mailed- and texted-code providers, clocked lockout and the account pages' services.</summary>
 public static class SignInRegistration
 {
     /// <summary>Call after Identity is added (it replaces Identity's user and sign-in managers).</summary>
@@ -21,6 +21,8 @@ public static class SignInRegistration
         services.AddScoped(sp => (PortalSignInManager)sp.GetRequiredService<SignInManager<PortalUser>>());
         // Scoped: the page reads the provider's verdict (wrong, expired, void) after Identity asked it.
         services.AddScoped<EmailCodeProvider>();
+        services.AddScoped<TextCodeProvider>();
+        services.AddScoped<AccountTexts>();
         services.AddScoped<SignInFlow>();
         services.AddSingleton<SignInThrottle>();
         services.AddScoped<AccountEvents>();
@@ -30,6 +32,11 @@ public static class SignInRegistration
         services.AddOptions<IdentityOptions>().Configure<IOptions<SignInOptions>>((o, signIn) =>
         {
             o.Tokens.ProviderMap[EmailCodeProvider.Name] = new TokenProviderDescriptor(typeof(EmailCodeProvider));
+            o.Tokens.ProviderMap[TextCodeProvider.Name] = new TokenProviderDescriptor(typeof(TextCodeProvider));
+            // Number verification uses texted codes with their limits; Identity's own phone provider (a TOTP with no
+            // attempt limit) is dropped so no code of it is ever accepted.
+            o.Tokens.ChangePhoneNumberTokenProvider = TextCodeProvider.Name;
+            o.Tokens.ProviderMap.Remove(TokenOptions.DefaultPhoneProvider);
             o.Lockout.AllowedForNewUsers = true;
             o.Lockout.MaxFailedAccessAttempts = signIn.Value.Lockout.MaxFailedAttempts;
             o.Lockout.DefaultLockoutTimeSpan = signIn.Value.Lockout.Duration;

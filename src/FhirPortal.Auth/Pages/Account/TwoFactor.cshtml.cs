@@ -11,7 +11,7 @@ using SignInOptions = FhirPortal.Auth.Accounts.SignIn.SignInOptions;
 namespace FhirPortal.Auth.Pages.Account;
 
 /// <summary>
-/// Manage two-step sign-in: set up an authenticator app, turn emailed codes on, new recovery codes (shown once), and
+/// Manage two-step sign-in: set up an authenticator app, turn emailed or texted codes on (and pick one of the two), new recovery codes (shown once), and
 /// turn two-step sign-in off or remove the app (patients, for whom it is required, fall back to emailed codes).
 /// </summary>
 [Authorize(Policy = AuthEndpoints.UserPolicy)]
@@ -22,6 +22,8 @@ public sealed class TwoFactorModel(UserManager<PortalUser> users, PortalSignInMa
     public bool Required { get; private set; }
     public bool On { get; private set; }
     public bool EmailConfirmed { get; private set; }
+    /// <summary>Whether codes can be texted (a verified mobile number, and the portal sends texts).</summary>
+    public bool CanText { get; private set; }
     public int RecoveryCodesLeft { get; private set; }
     /// <summary>Freshly made recovery codes: on this response only, never again.</summary>
     public List<string>? NewRecoveryCodes { get; private set; }
@@ -31,6 +33,7 @@ public sealed class TwoFactorModel(UserManager<PortalUser> users, PortalSignInMa
     {
         TwoFactorMethod.Authenticator => $"On: you sign in with a code from your authenticator app ({RecoveryCodesLeft} recovery codes left).",
         TwoFactorMethod.Email => "On: we email you a code each time you sign in.",
+        TwoFactorMethod.Text => "On: we text a code to your mobile number each time you sign in.",
         _ => On ? "Required, but you have no confirmed email address or authenticator app yet." : "Off: your password alone signs you in.",
     }) + (Required ? " Two-step sign-in is required for patient accounts." : "");
     public string? Error { get; private set; }
@@ -52,6 +55,7 @@ public sealed class TwoFactorModel(UserManager<PortalUser> users, PortalSignInMa
         if (await LoadAsync() is not { } user) return Redirect("/auth/login");
         if (!EmailConfirmed) return Fail("Emailed codes need a confirmed email address.");
         await users.SetTwoFactorEnabledAsync(user, true);
+        await flow.ChooseCodeMethodAsync(user, TwoFactorMethod.Email);
         await signIn.RefreshSignInAsync(user);
         await events.ChangedAsync(user, "two-factor-enabled", "Two-factor sign-in enabled", "Two-factor sign-in enabled (emailed codes).");
         await LoadAsync();
@@ -59,11 +63,25 @@ public sealed class TwoFactorModel(UserManager<PortalUser> users, PortalSignInMa
         return Page();
     }
 
+    /// <summary>Turns two-step sign-in on with codes texted to the verified mobile number (or makes texts the default over email).</summary>
+    public async Task<IActionResult> OnPostEnableTextAsync()
+    {
+        if (await LoadAsync() is not { } user) return Redirect("/auth/login");
+        if (!CanText) return Fail("Texted codes need a verified mobile number: add one on the mobile number page.");
+        await users.SetTwoFactorEnabledAsync(user, true);
+        await flow.ChooseCodeMethodAsync(user, TwoFactorMethod.Text);
+        await signIn.RefreshSignInAsync(user);
+        await events.ChangedAsync(user, "two-factor-enabled", "Two-factor sign-in enabled", "Two-factor sign-in enabled (texted codes).");
+        await LoadAsync();
+        Message = "Two-step sign-in is on: we will text you a code each time you sign in.";
+        return Page();
+    }
+
     /// <summary>Removes the authenticator app (its key and recovery codes) and turns the user's own two-step setting off.</summary>
     public async Task<IActionResult> OnPostDisableAsync()
     {
         if (await LoadAsync() is not { } user) return Redirect("/auth/login");
-        if (Required && !EmailConfirmed) return Fail("Two-step sign-in is required for your account and you have no confirmed email address to receive codes, so the app cannot be removed.");
+        if (Required && !EmailConfirmed && !CanText) return Fail("Two-step sign-in is required for your account and you have no confirmed email address to receive codes, so the app cannot be removed.");
         var hadAuthenticator = Method == TwoFactorMethod.Authenticator;
         await users.SetTwoFactorEnabledAsync(user, false);
         await flow.SetAuthenticatorEnrolledAsync(user, false);
@@ -88,6 +106,7 @@ public sealed class TwoFactorModel(UserManager<PortalUser> users, PortalSignInMa
         On = await signIn.IsTwoFactorEnabledAsync(user);
         Method = On ? await flow.MethodForAsync(user) : TwoFactorMethod.None;
         EmailConfirmed = user.EmailConfirmed && !string.IsNullOrEmpty(user.Email);
+        CanText = (await flow.CodeMethodsAsync(user)).Contains(TwoFactorMethod.Text);
         RecoveryCodesLeft = Method == TwoFactorMethod.Authenticator ? await users.CountRecoveryCodesAsync(user) : 0;
         return user;
     }
