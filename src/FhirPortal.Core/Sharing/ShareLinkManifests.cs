@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using FhirPortal.Core.Access;
 using FhirPortal.Core.Audit;
@@ -92,8 +93,18 @@ public sealed class ShareLinkManifests(ShareLinkStore links, IShareLinkKeys keys
     /// <summary>The patient's summary now, as a JWE under the link's key, and the versions it holds (for the audit).</summary>
     private async Task<(string Jwe, IReadOnlyList<StoredResource> Sources)> FileAsync(string fhirBase, ShareLinkState link, CancellationToken ct)
     {
+        byte[] key;
+        try
+        {
+            key = keys.Unprotect(link.Key);
+        }
+        catch (CryptographicException)
+        {
+            // The host's key ring lost the key that wrapped it (e.g. an unpersisted ring after a restart).
+            throw FhirOutcomeException.NotFound("This share link can no longer be opened; ask the patient for a new one.");
+        }
         var (document, sources) = await summary.DocumentAsync(fhirBase, link.Patient, ct);
-        return (ShareLinkSecrets.Encrypt(keys.Unprotect(link.Key), FhirSerializer.ToJsonBytes(document), "application/fhir+json"), sources);
+        return (ShareLinkSecrets.Encrypt(key, FhirSerializer.ToJsonBytes(document), "application/fhir+json"), sources);
     }
 
     /// <summary>SHL manifest: the file embedded, or when it is longer than <c>embeddedLengthMax</c> a one-time location.</summary>
