@@ -59,6 +59,24 @@ public sealed class ShareLinkCapabilities : ICapabilityStatementContributor
     private static OperationDefinition.ParameterComponent In(string name, FHIRAllTypes type, int min, string documentation) =>
         new() { Name = name, Use = OperationParameterUse.In, Min = min, Max = "1", Type = type, Documentation = documentation };
 
-    private static OperationDefinition.ParameterComponent Out(string name, FHIRAllTypes? type, int min, string documentation) =>
-        new() { Name = name, Use = OperationParameterUse.Out, Min = min, Max = type is null && min == 0 ? "*" : "1", Type = type, Documentation = documentation };
+    /// <summary>An out parameter; <paramref name="type"/> null is a <c>link</c> entry with its parts (opd-1: a type or parts).</summary>
+    private static OperationDefinition.ParameterComponent Out(string name, FHIRAllTypes? type, int min, string documentation) => new()
+    {
+        Name = name, Use = OperationParameterUse.Out, Min = min, Max = type is null && min == 0 ? "*" : "1", Type = type, Documentation = documentation,
+        Part = type is not null ? [] :
+        [
+            Part("id", FHIRAllTypes.String, 1, "The link's id (the SHA-256 of its URL's random part), for $share-link-revoke."),
+            Part("label", FHIRAllTypes.String, 0, "The label given at creation."),
+            Part("status", FHIRAllTypes.Code, 1, "active, expired, revoked, used-up or locked (passcode attempts spent)."),
+            Part("created", FHIRAllTypes.Instant, 1, "When the link was created."),
+            Part("expires", FHIRAllTypes.Instant, 1, "When the link stops working."),
+            Part("revoked", FHIRAllTypes.Instant, 0, "When the patient revoked it."),
+            Part("uses", FHIRAllTypes.Integer, 1, "Manifest requests answered so far."),
+            Part("maxUses", FHIRAllTypes.Integer, 0, "The most it answers."),
+            Part("passcode", FHIRAllTypes.Boolean, 1, "Whether recipients must give a passcode."),
+        ],
+    };
+
+    private static OperationDefinition.ParameterComponent Part(string name, FHIRAllTypes type, int min, string documentation) =>
+        new() { Name = name, Use = OperationParameterUse.Out, Min = min, Max = "1", Type = type, Documentation = documentation };
 }
