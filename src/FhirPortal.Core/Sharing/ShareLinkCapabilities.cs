@@ -26,6 +26,7 @@ public sealed class ShareLinkCapabilities : ICapabilityStatementContributor
                 In("passcode", FHIRAllTypes.String, 0, "A passcode recipients must give (flag P); wrong passcodes are limited."),
                 In("maxUses", FHIRAllTypes.Integer, 0, "How many manifest requests the link answers."),
                 In("label", FHIRAllTypes.String, 0, "A short description shown to the recipient (at most 80 characters)."),
+                In("direct", FHIRAllTypes.Boolean, 0, "Direct mode (flag U): GET [url]?recipient= answers the file itself; not with a passcode."),
                 Out("shlink", FHIRAllTypes.String, 1, "The shlink:/ URI to hand to the recipient (as text or QR code)."),
                 Out("link", null, 1, "The link as $share-links lists it."),
             ]),

@@ -67,6 +67,31 @@ public sealed class ShareLinkManifests(ShareLinkStore links, IShareLinkKeys keys
         }
     }
 
+    /// <summary>
+    /// Direct mode (flag U): <c>GET [url]?recipient=</c> answers the one file itself, a JWE; counted and audited like a
+    /// manifest request. A link made without <c>direct</c> answers 404 here.
+    /// </summary>
+    public async Task<string> DirectAsync(string fhirBase, string token, string? recipient, string? address, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(recipient))
+            throw FhirOutcomeException.BadRequest("A direct file request needs recipient: who is asking, shown to the patient.", "recipient");
+        var id = ShareLinkSecrets.Hash(token);
+        var known = await links.ReadAsync(id, ct) ?? throw NoLink();
+        using var _ = callers.Use(Recipient(known.Patient, recipient, address));
+        var (jwe, _) = await audit.RecordAsync("operation", "Patient", $"shl/{id}/direct", [known.Patient], async () =>
+        {
+            var now = clock.GetUtcNow();
+            var granted = await links.ChangeAsync(id, state =>
+            {
+                if (state is not { Direct: true } || state.Status(now) != "active") throw NoLink();
+                var used = state with { Uses = state.Uses + 1 };
+                return (used, used);
+            }, ct);
+            return await FileAsync(fhirBase, granted, ct);
+        }, r => r.Sources);
+        return jwe;
+    }
+
     /// <summary>A file location from a manifest: single use, valid <see cref="ShareLinkOptions.FileLifetime"/>, while the link is active.</summary>
     public async Task<string> FileAsync(string fhirBase, string token, string ticket, string? address, CancellationToken ct)
     {

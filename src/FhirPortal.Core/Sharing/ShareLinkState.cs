@@ -15,6 +15,8 @@ public sealed record ShareLinkState
     /// <summary>PBKDF2 of the passcode: <c>salt.hash</c>, base64url; null when the link has none.</summary>
     public string? Passcode { get; init; }
     public int AttemptsLeft { get; init; }
+    /// <summary>Direct mode (SHL flag U): the URL answers the file itself to a GET; never with a passcode.</summary>
+    public bool Direct { get; init; }
     public DateTimeOffset? Revoked { get; init; }
     /// <summary>The AES-256 key as <see cref="IShareLinkKeys.Protect"/> wrapped it.</summary>
     public required string Key { get; init; }

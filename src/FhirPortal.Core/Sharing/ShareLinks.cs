@@ -16,7 +16,7 @@ namespace FhirPortal.Core.Sharing;
 /// </summary>
 public sealed class ShareLinks(ShareLinkStore links, IShareLinkKeys keys, IResourceStore store, ShareLinkOptions options, CallerContext callers, TimeProvider clock)
 {
-    private static readonly HashSet<string> CreateParameters = ["expires", "passcode", "maxUses", "label"];
+    private static readonly HashSet<string> CreateParameters = ["expires", "passcode", "maxUses", "label", "direct"];
 
     /// <summary>$share-link: a new link; answers the <c>shlink:/</c> URI (shown once: the server keeps no copy of it) and the link's entry.</summary>
     /// <param name="shlBase">The base of manifest URLs, e.g. <c>https://portal.example/shl</c>.</param>
@@ -24,7 +24,7 @@ public sealed class ShareLinks(ShareLinkStore links, IShareLinkKeys keys, IResou
     {
         await RequirePatientAsync(patientId, ct);
         foreach (var (name, _) in parameters.Where(p => !CreateParameters.Contains(p.Key) && p.Key is not ("_format" or "_pretty")))
-            throw FhirOutcomeException.BadRequest($"$share-link does not take '{name}'; it takes expires, passcode, maxUses and label.", name);
+            throw FhirOutcomeException.BadRequest($"$share-link does not take '{name}'; it takes expires, passcode, maxUses, label and direct.", name);
         var now = clock.GetUtcNow();
         var expires = Single(parameters, "expires") is { } expiry
             ? OperationParameters.Instant(expiry, "expires")
@@ -37,6 +37,15 @@ public sealed class ShareLinks(ShareLinkStore links, IShareLinkKeys keys, IResou
         var label = Single(parameters, "label");
         if (label is { Length: > 80 }) throw FhirOutcomeException.BadRequest("label must have at most 80 characters (SMART Health Links).", "label");
 
+        // A Parameters valueBoolean arrives as "True"/"False" (its .NET text).
+        var direct = Single(parameters, "direct")?.ToLowerInvariant() switch
+        {
+            null or "false" => false,
+            "true" => true,
+            var other => throw FhirOutcomeException.BadRequest($"direct is true or false, not '{other}'.", "direct"),
+        };
+        if (direct && passcode is not null) throw FhirOutcomeException.BadRequest("A direct link (flag U) cannot have a passcode (SMART Health Links).", "direct");
+
         var active = (await links.ListAsync(patientId, ct)).Count(l => l.State.Status(now) == "active");
         if (active >= options.MaxLinksPerPatient)
             throw FhirOutcomeException.Unprocessable($"Patient/{patientId} already has {active} active share links; revoke one first.");
@@ -48,6 +57,7 @@ public sealed class ShareLinks(ShareLinkStore links, IShareLinkKeys keys, IResou
             Patient = patientId, Label = label, Created = now, Expires = expires, MaxUses = maxUses,
             Passcode = passcode is null ? null : ShareLinkSecrets.HashPasscode(passcode),
             AttemptsLeft = passcode is null ? 0 : options.PasscodeAttempts,
+            Direct = direct,
             Key = keys.Protect(key),
         };
         var id = ShareLinkSecrets.Hash(token);
@@ -105,11 +115,11 @@ public sealed class ShareLinks(ShareLinkStore links, IShareLinkKeys keys, IResou
 
     /// <summary>
     /// The SHL URI: <c>shlink:/</c> + base64url of the payload {url, key, exp, flag, label, v}. Flags: L (the recipient
-    /// may come back for the current summary) unless it is single-use, P with a passcode.
+    /// may come back for the current summary) unless it is single-use, P with a passcode, U for direct mode.
     /// </summary>
     private static string Uri(string shlBase, string token, byte[] key, ShareLinkState state)
     {
-        var flag = (state.MaxUses is 1 ? "" : "L") + (state.Passcode is null ? "" : "P");
+        var flag = (state.MaxUses is 1 ? "" : "L") + (state.Passcode is null ? "" : "P") + (state.Direct ? "U" : "");
         var payload = new JsonObject
         {
             ["url"] = $"{shlBase}/{token}",

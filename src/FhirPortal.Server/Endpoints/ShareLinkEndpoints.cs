@@ -8,7 +8,7 @@ namespace FhirPortal.Server.Endpoints;
 /// <summary>
 /// Share links (SMART Health Links). The patient's operations under /fhir (<c>Patient/{id}/$share-link</c>,
 /// <c>$share-links</c>, <c>$share-link-revoke</c>) and the recipients' routes outside it, reached without a token:
-/// <c>POST /shl/{link}</c> (manifest) and <c>GET /shl/{link}/file/{ticket}</c> (a file location from a manifest).
+/// <c>POST /shl/{link}</c> (manifest), <c>GET /shl/{link}?recipient=</c> (direct mode) and <c>GET /shl/{link}/file/{ticket}</c> (a file location from a manifest).
 /// Each parses the request, makes one call into Core.Sharing and writes the result.
 /// </summary>
 internal static class ShareLinkEndpoints
@@ -28,6 +28,7 @@ internal static class ShareLinkEndpoints
     {
         var shl = app.MapGroup("/shl").WithTags("SMART Health Links");
         shl.MapPost("/{link}", ManifestAsync).WithSummary("SMART Health Link manifest (recipient, passcode, embeddedLengthMax)");
+        shl.MapGet("/{link}", DirectAsync).WithSummary("a direct-mode (flag U) link's file (JWE), ?recipient=");
         shl.MapGet("/{link}/file/{ticket}", FileAsync).WithSummary("a file location a manifest handed out (JWE)");
     }
 
@@ -63,6 +64,14 @@ internal static class ShareLinkEndpoints
     private static async Task FileAsync(HttpContext context, string link, string ticket, ShareLinkManifests manifests)
     {
         var jwe = await manifests.FileAsync(FhirBase.Of(context), link, ticket, Address(context), context.RequestAborted);
+        context.Response.Headers.CacheControl = "no-store";
+        context.Response.ContentType = "application/jose";
+        await context.Response.WriteAsync(jwe, context.RequestAborted);
+    }
+
+    private static async Task DirectAsync(HttpContext context, string link, ShareLinkManifests manifests)
+    {
+        var jwe = await manifests.DirectAsync(FhirBase.Of(context), link, context.Request.Query["recipient"].FirstOrDefault(), Address(context), context.RequestAborted);
         context.Response.Headers.CacheControl = "no-store";
         context.Response.ContentType = "application/jose";
         await context.Response.WriteAsync(jwe, context.RequestAborted);

@@ -133,6 +133,27 @@ public sealed class ShareLinkTests(ShareLinkData data) : IClassFixture<ShareLink
     }
 
     [Fact]
+    public async System.Threading.Tasks.Task A_direct_link_answers_the_file_to_a_get()
+    {
+        var payload = await CreateAsync("p2", ("expires", "valueInstant", data.In(TimeSpan.FromDays(1))), ("direct", "valueBoolean", true));
+        Assert.Equal("LU", (string?)payload["flag"]);
+        var recipient = data.Host.CreateClient();
+        var path = new Uri((string)payload["url"]!).PathAndQuery;
+        var response = await recipient.GetAsync(path + "?recipient=" + Uri.EscapeDataString("Urgent care"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/jose", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("Patient/p2", (string?)ShareLinkData.Decrypt(await response.Content.ReadAsStringAsync(), payload)["entry"]![0]!["resource"]!["subject"]!["reference"]);
+        Assert.Equal(HttpStatusCode.BadRequest, (await recipient.GetAsync(path)).StatusCode);
+        Assert.Single(await AuditHost.WaitForAsync(data.Host, "Urgent care"));
+
+        var manifestOnly = await CreateAsync("p2", ("expires", "valueInstant", data.In(TimeSpan.FromDays(1))));
+        Assert.Equal(HttpStatusCode.NotFound, (await recipient.GetAsync(new Uri((string)manifestOnly["url"]!).PathAndQuery + "?recipient=x")).StatusCode);
+        var withPasscode = await ShareLinkData.CreateAsync(data.PatientApp("p2"), "p2", ("expires", "valueInstant", data.In(TimeSpan.FromDays(1))),
+            ("direct", "valueBoolean", true), ("passcode", "valueString", "1234"));
+        Assert.Equal(HttpStatusCode.BadRequest, withPasscode.StatusCode);
+    }
+
+    [Fact]
     public async System.Threading.Tasks.Task Only_the_patient_manages_their_links()
     {
         var expires = ("expires", "valueInstant", (JsonNode)data.In(TimeSpan.FromDays(1)));
