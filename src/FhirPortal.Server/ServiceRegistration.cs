@@ -50,6 +50,7 @@ internal static class ServiceRegistration
         services.AddMessaging();
         services.AddHealthTrends();
         services.AddPatientSummary();
+        services.AddPatientShareLinks();
         services.AddForms();
         services.AddRefills();
         services.AddBilling();

@@ -34,6 +34,16 @@ public sealed class PatientSummaryOperation(IResourceStore store, FhirLimits lim
         return new SummaryResult(result.Document, file);
     }
 
+    /// <summary>
+    /// The document and the versions it holds, not audited: for a caller that records the access itself (a share
+    /// link's recipient). Access is still the current caller's.
+    /// </summary>
+    public async Task<(Bundle Document, IReadOnlyList<StoredResource> Sources)> DocumentAsync(string baseUrl, string patientId, CancellationToken ct)
+    {
+        var built = await BuildAsync(baseUrl, patientId, ct);
+        return (built.Document, built.Sources);
+    }
+
     /// <summary><c>_download</c>: pdf, html or true (the Bundle as a file); any other parameter is a 400.</summary>
     private static string? Download(IReadOnlyList<KeyValuePair<string, string>> parameters)
     {

@@ -37,10 +37,12 @@ public static class FhirApi
         fhir.MapMessagingApi();
         fhir.MapTrendsApi();
         fhir.MapSummaryApi();
+        fhir.MapShareLinkApi();
         fhir.MapFormsApi();
         fhir.MapRefillApi();
         fhir.MapBillingApi();
         app.MapExportApi();
+        app.MapShareLinkRecipients();
         app.MapStripeWebhook();
         MapRead(fhir, "/", SystemEndpoints.Search).WithSummary("search across types (_type)");
         fhir.MapPost("/_search", SystemEndpoints.Search).WithSummary("search across types (form-encoded POST)");

@@ -15,21 +15,24 @@ namespace FhirPortal.Server.Tests.Audit;
 /// </summary>
 public static class AuditHost
 {
-    public static FhirPortalHost Create(string? dataDirectory = null, Dictionary<string, string?>? settings = null) => new(dataDirectory, new Dictionary<string, string?>
-    {
-        ["FhirPortal:Security:Enabled"] = "true",
-        ["FhirPortal:Security:ValidationScheme"] = TestTokenHandler.SchemeName,
-        ["FhirPortal:Audit:Reads"] = "true",
-        ["FhirPortal:Audit:FlushInterval"] = settings?.GetValueOrDefault("FhirPortal:Audit:FlushInterval") ?? "00:00:00.050",
-    })
-    {
-        TestServices = s =>
+    /// <param name="services">Further test services (e.g. a fake clock).</param>
+    public static FhirPortalHost Create(string? dataDirectory = null, Dictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null) =>
+        new(dataDirectory, new Dictionary<string, string?>(settings ?? [])
         {
-            s.AddAuthentication()
-                .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, TestTokenHandler>(TestTokenHandler.SchemeName, _ => { });
-            s.AddSingleton<IStartupFilter>(new FromClientAddress());
-        },
-    };
+            ["FhirPortal:Security:Enabled"] = "true",
+            ["FhirPortal:Security:ValidationScheme"] = TestTokenHandler.SchemeName,
+            ["FhirPortal:Audit:Reads"] = "true",
+            ["FhirPortal:Audit:FlushInterval"] = settings?.GetValueOrDefault("FhirPortal:Audit:FlushInterval") ?? "00:00:00.050",
+        })
+        {
+            TestServices = s =>
+            {
+                s.AddAuthentication()
+                    .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, TestTokenHandler>(TestTokenHandler.SchemeName, _ => { });
+                s.AddSingleton<IStartupFilter>(new FromClientAddress());
+                services?.Invoke(s);
+            },
+        };
 
     /// <summary>The address every test request comes from (the in-process test server sets none).</summary>
     public const string ClientAddress = "203.0.113.7";

@@ -1,0 +1,17 @@
+using FhirPortal.Core.Operations;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FhirPortal.Core.Sharing;
+
+/// <summary>Registers share links (the patient's operations, the recipients' manifests) and their CapabilityStatement entries; the host adds <see cref="IShareLinkKeys"/>.</summary>
+public static class ShareLinkRegistration
+{
+    public static IServiceCollection AddShareLinks(this IServiceCollection services)
+    {
+        services.AddSingleton<ShareLinkStore>();
+        services.AddSingleton<ShareLinks>();
+        services.AddSingleton<ShareLinkManifests>();
+        services.AddSingleton<ICapabilityStatementContributor, ShareLinkCapabilities>();
+        return services;
+    }
+}

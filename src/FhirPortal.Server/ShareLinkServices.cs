@@ -1,0 +1,46 @@
+using FhirPortal.Core.Operations;
+using FhirPortal.Core.Sharing;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.Options;
+
+namespace FhirPortal.Server;
+
+/// <summary>Registers share links (SMART Health Links): options, the Data Protection key wrapper, and their OperationDefinitions.</summary>
+internal static class ShareLinkServices
+{
+    public static IServiceCollection AddPatientShareLinks(this IServiceCollection services)
+    {
+        services.AddOptions<ShareLinkOptions>().BindConfiguration(ShareLinkOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<ShareLinkOptions>>().Value);
+        services.AddDataProtection();
+        services.AddSingleton<IShareLinkKeys, DataProtectedShareLinkKeys>();
+        services.AddShareLinks();
+        services.AddHostedService<ShareLinkDefinitionSeeder>();
+        return services;
+    }
+}
+
+/// <summary>
+/// A link's key wrapped with ASP.NET Core Data Protection (the host's key ring, the same one that protects sign-in
+/// cookies), so the job table alone does not reveal it.
+/// </summary>
+internal sealed class DataProtectedShareLinkKeys(IDataProtectionProvider provider) : IShareLinkKeys
+{
+    private readonly IDataProtector _protector = provider.CreateProtector("FhirPortal.ShareLinks.Key");
+
+    public string Protect(byte[] key) => Convert.ToBase64String(_protector.Protect(key));
+
+    public byte[] Unprotect(string protectedKey) => _protector.Unprotect(Convert.FromBase64String(protectedKey));
+}
+
+/// <summary>Stores the share-link OperationDefinitions at start-up (not when <c>FhirPortal:ProfilesDirectory</c> is empty).</summary>
+internal sealed class ShareLinkDefinitionSeeder(OwnDefinitions definitions, IConfiguration configuration) : IHostedService
+{
+    public async Task StartAsync(CancellationToken ct)
+    {
+        if (configuration["FhirPortal:ProfilesDirectory"] is "") return;
+        await definitions.StoreAsync(ShareLinkCapabilities.Definitions(), ct);
+    }
+
+    public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
+}
