@@ -23,8 +23,8 @@ internal static class CosmosExpunge
         }
         if (found.Resource is null && found.Own is null) return false;
         var own = CosmosKeys.Own(key);
-        var versions = new QueryDefinition("SELECT c.id FROM c WHERE c.kind = @kind AND c.type = @type AND c.rid = @rid")
-            .WithParameter("@kind", CosmosKeys.Version).WithParameter("@type", key.Type).WithParameter("@rid", key.Id);
+        var versions = new QueryDefinition("SELECT c.id FROM c WHERE c.pk = @pk AND c.kind = @kind AND c.type = @type AND c.rid = @rid")
+            .WithParameter("@pk", own).WithParameter("@kind", CosmosKeys.Version).WithParameter("@type", key.Type).WithParameter("@rid", key.Id);
         foreach (var version in await db.QueryAsync(versions, own, int.MaxValue, ct))
             await db.DeleteAsync((string)version!["id"]!, own, null, ct);
         var id = CosmosKeys.ResourceId(key);
@@ -35,8 +35,10 @@ internal static class CosmosExpunge
             // Note: only the version that was read; a write that landed meanwhile keeps the resource for the next run.
             if (!await db.DeleteAsync(id, (string)resource.Body["pk"]!, resource.ETag, ct)) return false;
         }
-        if (found.Own is { } pointer && CosmosDocuments.Kind(pointer.Body) == CosmosKeys.Pointer)
-            await db.DeleteAsync(id, own, null, ct);
+        // The pointer in its own partition when its home is a patient's (a remembered home skips reading it, so go by the home).
+        var pointer = found.Resource is { } current ? (string)current.Body["pk"]! != own
+            : found.Own is { } ownDoc && CosmosDocuments.Kind(ownDoc.Body) == CosmosKeys.Pointer;
+        if (pointer) await db.DeleteAsync(id, own, null, ct);
         transactions.Locator.Forget(key);
         return found.Resource is not null;
     }
