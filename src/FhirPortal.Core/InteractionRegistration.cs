@@ -23,6 +23,7 @@ public static class InteractionRegistration
         services.AddSingleton<AccessAudit>();
         services.AddSingleton<AccessEventBuilder>();
         services.AddSingleton<AuditLog>();
+        services.AddSingleton<AuditRetention>();
         services.AddSingleton<WriteRunner>();
         services.AddSingleton<ConditionalCriteria>();
         services.AddSingleton<ReadInteraction>();

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 
 namespace FhirPortal.Server;
 
-/// <summary>Registers the access audit's options (<c>FhirPortal:Audit</c>) and the worker that stores queued accesses.</summary>
+/// <summary>Registers the access audit's options (<c>FhirPortal:Audit</c>), the worker that stores queued accesses and the retention purge.</summary>
 internal static class AuditServices
 {
     public static IServiceCollection AddAccessAudit(this IServiceCollection services)
@@ -11,6 +11,7 @@ internal static class AuditServices
         services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<AuditOptions>>().Value);
         services.AddHostedService<AuditWorker>();
+        services.AddHostedService<AuditRetentionWorker>();
         return services;
     }
 }

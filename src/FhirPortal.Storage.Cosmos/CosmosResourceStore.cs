@@ -134,6 +134,16 @@ public sealed class CosmosResourceStore : IResourceStore, IDisposable
         return await CosmosReindex.RunAsync(parts.Db, batch, index, cancellationToken);
     }
 
+    public async Task<int> ExpungeAsync(IReadOnlyList<ResourceKey> keys, CancellationToken cancellationToken)
+    {
+        var parts = await PartsAsync();
+        using var _ = CosmosCharge.Measure(_logger, $"expunge of {keys.Count}");
+        var removed = 0;
+        foreach (var key in keys)
+            if (await CosmosExpunge.RunAsync(parts.Db, parts.Transactions, key, cancellationToken)) removed++;
+        return removed;
+    }
+
     public async Task SaveJobAsync(JobRecord job, CancellationToken cancellationToken)
     {
         var parts = await PartsAsync();

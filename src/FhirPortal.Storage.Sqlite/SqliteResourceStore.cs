@@ -122,6 +122,22 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable
         }
     }
 
+    public async Task<int> ExpungeAsync(IReadOnlyList<ResourceKey> keys, CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            using var tx = _writer.BeginTransaction(deferred: false);
+            var removed = await SqliteExpunge.RunAsync(_writer, tx, _indexWriter, keys, cancellationToken);
+            tx.Commit();
+            return removed;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
     public async Task SaveJobAsync(JobRecord job, CancellationToken cancellationToken)
     {
         await _writeLock.WaitAsync(cancellationToken);

@@ -26,6 +26,13 @@ public interface IResourceStore
     /// </summary>
     Task<ReindexProgress> ReindexAsync(ReindexBatch batch, Func<StoredResource, ResourceIndex> index, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Removes resources for good: the current version, every earlier version and their index rows (a FHIR delete
+    /// keeps history; this does not). Keys that do not exist are skipped. Returns how many were removed. Only audit
+    /// retention calls it; callers keep the list short, since a store may hold its writer lock while it runs.
+    /// </summary>
+    Task<int> ExpungeAsync(IReadOnlyList<ResourceKey> keys, CancellationToken cancellationToken);
+
     /// <summary>Creates or replaces a background job's record (its state is the caller's JSON).</summary>
     Task SaveJobAsync(JobRecord job, CancellationToken cancellationToken);
 

@@ -27,6 +27,9 @@ public sealed class MeteredResourceStore(IResourceStore inner, PortalMetrics met
     public Task<ReindexProgress> ReindexAsync(ReindexBatch batch, Func<StoredResource, ResourceIndex> index, CancellationToken cancellationToken) =>
         TimeAsync("reindex", () => inner.ReindexAsync(batch, index, cancellationToken));
 
+    public Task<int> ExpungeAsync(IReadOnlyList<ResourceKey> keys, CancellationToken cancellationToken) =>
+        TimeAsync("expunge", () => inner.ExpungeAsync(keys, cancellationToken));
+
     public Task SaveJobAsync(JobRecord job, CancellationToken cancellationToken) =>
         TimeAsync("save-job", async () => { await inner.SaveJobAsync(job, cancellationToken); return true; });
 

@@ -33,6 +33,9 @@
 //                              its own section of BENCHMARKS.md, which full runs keep (see SchedulingBenchmark.cs)
 //   --trends [--vitals N]      instead of all the above: issue 23's Observation/$lastn and $stats latencies over one
 //                              patient with N vital signs (default 10,000); --runs/--duration/--warmup apply; prints only
+//   --audit                    instead of all the above: issue 27's access-audit cost, read by id and a search with
+//                              FhirPortal:Audit:Reads off and on (two servers, same data, same run); --runs/--duration/
+//                              --warmup/--synthea-patients/--no-write apply; rewrites only its own section of BENCHMARKS.md
 //   --cosmos [--count N]       instead of all the above: request units per interaction on the Cosmos store, on the
 //                              local emulator (run tests/cosmos-emulator/install.sh first); see CosmosRequestUnits.cs
 // The hand-written "Where the time goes" section comes from BENCHMARKS-profile.md (see ReportWriter).
@@ -53,6 +56,8 @@ namespace FhirPortal.Benchmarks
                 return await SchedulingAsync(args[1..]);
             if (args.Length > 0 && args[0] == "--trends")
                 return await TrendsAsync(args[1..]);
+            if (args.Length > 0 && args[0] == "--audit")
+                return await AuditAsync(args[1..]);
             BenchmarkOptions options;
             try { options = BenchmarkOptions.Parse(args); }
             catch (ArgumentException e)
@@ -124,7 +129,7 @@ namespace FhirPortal.Benchmarks
             if (options.Write)
             {
                 var path = Path.Combine(root, "BENCHMARKS.md");
-                await File.WriteAllTextAsync(path, report.Markdown(tables, targets) + SchedulingBenchmark.Section.Existing(path));
+                await File.WriteAllTextAsync(path, report.Markdown(tables, targets) + SchedulingBenchmark.Section.Existing(path) + AuditBenchmark.Existing(path));
                 Console.WriteLine($"Wrote {path}");
             }
             return 0;
@@ -183,6 +188,28 @@ namespace FhirPortal.Benchmarks
             var temp = Path.Combine(Path.GetTempPath(), "fhirportal-bench", Guid.NewGuid().ToString("N"));
             Directory.CreateDirectory(temp);
             try { await TrendsBenchmark.RunAsync(RepoRoot(), temp, options, vitals); }
+            finally
+            {
+                if (options.KeepData) Console.WriteLine($"Data kept in {temp}");
+                else IngestBenchmark.DeleteQuietly(temp);
+            }
+            return 0;
+        }
+
+        private static async Task<int> AuditAsync(string[] args)
+        {
+            BenchmarkOptions options;
+            try { options = BenchmarkOptions.Parse(args); }
+            catch (ArgumentException e)
+            {
+                Console.Error.WriteLine(e.Message);
+                return 2;
+            }
+            var root = RepoRoot();
+            var fixtures = Path.GetFullPath(Path.Combine(root, "..", "shared", "fixtures"));
+            var temp = Path.Combine(Path.GetTempPath(), "fhirportal-bench", Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(temp);
+            try { await AuditBenchmark.RunAsync(root, fixtures, temp, options); }
             finally
             {
                 if (options.KeepData) Console.WriteLine($"Data kept in {temp}");

@@ -34,6 +34,8 @@ public sealed class FhirPortalHost : WebApplicationFactory<Program>
             // Every read would add an AuditEvent in the background, which counts, histories and $everything of the
             // tests would then see at unpredictable moments; the access audit tests turn it on (FhirPortal:Audit:Reads).
             ["FhirPortal:Audit:Reads"] = "false",
+            // The retention purge removes old AuditEvents at start-up; its tests run it by hand or turn it on.
+            ["FhirPortal:Audit:Purge"] = "false",
         };
         // The store under test (SQLite, or Cosmos with FHIRPORTAL_TEST_STORE=Cosmos); a test's own settings win.
         foreach (var (key, value) in TestStore.Settings(DataDirectory)) _settings[key] = value;

@@ -12,14 +12,16 @@ public static class AccountEvents
         AuditEvent.AuditEventAction.C, AuditEvent.AuditEventOutcome.N0, issuedBy, fhirUser,
         "A new activation code was issued; any earlier one stops working.", $"Patient/{patientId}");
 
-    public static AuditRecord RegistrationFailed(string mrn, string reason) => new(
+    /// <param name="claim">What the person registered with, as it may be recorded (<see cref="RegistrationTicket.MrnClaim"/>, <see cref="RegistrationTicket.MemberClaim"/>).</param>
+    public static AuditRecord RegistrationFailed(string claim, string reason) => new(
         AuditCodes.SecurityAlert, AuditCodes.Account("registration-failed", "Registration failed"),
-        AuditEvent.AuditEventAction.E, AuditEvent.AuditEventOutcome.N4, null, null, $"MRN '{mrn}': {reason}");
+        AuditEvent.AuditEventAction.E, AuditEvent.AuditEventOutcome.N4, null, null, $"{claim}: {reason}");
 
-    public static AuditRecord Registered(PortalUser user) => new(
+    public static AuditRecord Registered(PortalUser user, bool member = false) => new(
         AuditCodes.SecurityAttributesChanged, AuditCodes.Account("registration", "Patient registered an account"),
         AuditEvent.AuditEventAction.C, AuditEvent.AuditEventOutcome.N0, user.UserName, user.FhirUser,
-        "Account created with an activation code; email not yet confirmed.", user.FhirUser);
+        member ? "Account created with a health-plan member card; email not yet confirmed." : "Account created with an activation code; email not yet confirmed.",
+        user.FhirUser);
 
     public static AuditRecord EmailConfirmed(PortalUser user, bool succeeded) => new(
         AuditCodes.SecurityAttributesChanged, AuditCodes.Account("email-confirmed", "Email address confirmed"),

@@ -41,6 +41,7 @@ public static class AccountServices
         services.AddScoped<IPasswordHasher<ActivationCode>, PasswordHasher<ActivationCode>>();
         services.AddScoped<ActivationCodes>();
         services.AddScoped<ActivationCodeIssuer>();
+        services.AddScoped<MemberCoverage>();
         services.AddScoped<PatientRegistration>();
         services.AddScoped<PatientAccounts>();
         services.AddScoped<AccountMail>();

@@ -21,7 +21,7 @@ public sealed class PatientAccounts(UserManager<PortalUser> users, ActivationCod
         var fhirUser = $"Patient/{ticket.PatientId}";
         if (await users.Users.AnyAsync(u => u.FhirUser == fhirUser, ct))
         {
-            await audit.RecordAsync(AccountEvents.RegistrationFailed(ticket.Mrn, "the patient already has an account"), ct);
+            await audit.RecordAsync(AccountEvents.RegistrationFailed(ticket.Claim, "the patient already has an account"), ct);
             return (null, ["This patient already has an account. Use 'Forgot user name' or 'Forgot password' to get into it."]);
         }
         var user = new PortalUser { UserName = userName.Trim(), Email = ticket.Email, FhirUser = fhirUser };
@@ -29,13 +29,20 @@ public sealed class PatientAccounts(UserManager<PortalUser> users, ActivationCod
         if (!created.Succeeded) return (null, created.Errors.Select(e => e.Description).ToList());
         // Note: the code is taken only now, after Identity accepted the account, and by one conditional DELETE: a second
         // registration racing with the same code (or a code replaced meanwhile) loses and its account is removed again.
-        if (!await codes.ConsumeAsync(ticket.PatientId, ticket.CodeHash, ct))
+        if (ticket.CodeHash is { } codeHash && !await codes.ConsumeAsync(ticket.PatientId, codeHash, ct))
         {
             await users.DeleteAsync(user);
-            await audit.RecordAsync(AccountEvents.RegistrationFailed(ticket.Mrn, "the activation code was used, replaced or expired before the account was made"), ct);
+            await audit.RecordAsync(AccountEvents.RegistrationFailed(ticket.Claim, "the activation code was used, replaced or expired before the account was made"), ct);
             return (null, ["The activation code is no longer valid. Ask your care team for a new one."]);
         }
-        await audit.RecordAsync(AccountEvents.Registered(user), ct);
+        // Note: a member card is no single-use code; two registrations racing for one patient both see the other account and both back out.
+        if (ticket.CodeHash is null && await users.Users.CountAsync(u => u.FhirUser == fhirUser, ct) > 1)
+        {
+            await users.DeleteAsync(user);
+            await audit.RecordAsync(AccountEvents.RegistrationFailed(ticket.Claim, "another account was made for the patient at the same time"), ct);
+            return (null, ["This patient already has an account. Use 'Forgot user name' or 'Forgot password' to get into it."]);
+        }
+        await audit.RecordAsync(AccountEvents.Registered(user, member: ticket.CodeHash is null), ct);
         await mail.SendConfirmationAsync(http, user, ticket.Name, ct);
         return (user, []);
     }

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using FhirPortal.Auth.Data;
@@ -11,48 +12,72 @@ namespace FhirPortal.Auth.Accounts;
 /// <summary>The first registration step's answer: the Patient proven, or why not (one generic failure for every mismatch).</summary>
 public abstract record RegistrationCheck
 {
-    public sealed record Proven(string PatientId, string CodeHash) : RegistrationCheck;
+    /// <param name="CodeHash">The activation code to use up when the account is made; null for a health-plan member (no code).</param>
+    public sealed record Proven(string PatientId, string? CodeHash) : RegistrationCheck;
     public sealed record Failed : RegistrationCheck;
     public sealed record Locked(DateTimeOffset Until) : RegistrationCheck;
 }
 
 /// <summary>
-/// Proves that the person registering holds a Patient's activation code and knows its MRN and birth date. The Patient is
-/// found by identifier search as the server itself; every kind of mismatch (unknown MRN, other patient's MRN, wrong birth
-/// date, wrong, used or expired code) is the same failure, costs the same hash comparison, and counts against that MRN.
+/// Proves who is registering, one of two ways: a Patient's activation code with its MRN and birth date, or a health-plan
+/// member card (<see cref="MemberCoverage"/>). Both run through one throttle: every kind of mismatch is the same
+/// failure and counts against what was claimed (the MRN; for a member, the group number and birth date, stored only as
+/// a hash), and too many failures lock it for a while. The MRN way always costs one hash comparison, so timing does not
+/// tell whether the MRN exists.
 /// </summary>
 public sealed class PatientRegistration(AuthDbContext db, SearchInteraction search, CallerContext callers, ActivationCodes codes,
-    IOptions<AccountOptions> options, TimeProvider time)
+    MemberCoverage members, IOptions<AccountOptions> options, TimeProvider time)
 {
     private const string MrType = "http://terminology.hl7.org/CodeSystem/v2-0203|MR";
 
-    public async Task<RegistrationCheck> CheckAsync(string baseUrl, string mrn, string code, string birthDate, CancellationToken ct)
+    public Task<RegistrationCheck> CheckAsync(string baseUrl, string mrn, string code, string birthDate, CancellationToken ct)
     {
         mrn = mrn.Trim();
+        return ThrottledAsync(mrn, async () =>
+        {
+            var candidates = await PatientsWithAsync(baseUrl, mrn, birthDate.Trim(), ct);
+            // Note: at least one comparison always runs (against a decoy without candidates), so timing does not tell whether the MRN exists.
+            foreach (var patientId in candidates.DefaultIfEmpty(null))
+            {
+                if (await codes.CheckAsync(patientId, code, ct) is { } matched && patientId is not null)
+                    return new RegistrationCheck.Proven(patientId, matched);
+            }
+            return null;
+        }, ct);
+    }
+
+    /// <summary>Registration with a health-plan member card: the beneficiary of the matching active Coverage, no activation code.</summary>
+    public Task<RegistrationCheck> CheckMemberAsync(string baseUrl, MemberCard card, CancellationToken ct) =>
+        ThrottledAsync(MemberThrottleKey(card), async () =>
+            await members.BeneficiaryAsync(baseUrl, card, ct) is { } patientId ? new RegistrationCheck.Proven(patientId, null) : null, ct);
+
+    /// <summary>
+    /// The lockout of member registration: per group number and birth date, the person being claimed (not per member ID,
+    /// which would let a guesser of the SSN digits try each guess under a fresh key, and must not be stored anyway).
+    /// </summary>
+    private static string MemberThrottleKey(MemberCard card)
+    {
+        var claimed = card.Group.Trim().ToUpperInvariant() + "|" + card.BirthDate.Trim();
+        return "member:" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(claimed)));
+    }
+
+    /// <summary>Runs a proof unless <paramref name="key"/> is locked; a failure counts against the key, a success clears it.</summary>
+    private async Task<RegistrationCheck> ThrottledAsync(string key, Func<Task<RegistrationCheck.Proven?>> prove, CancellationToken ct)
+    {
         var now = time.GetUtcNow();
-        var throttle = await db.RegistrationThrottles.SingleOrDefaultAsync(t => t.Mrn == mrn, ct);
+        var throttle = await db.RegistrationThrottles.SingleOrDefaultAsync(t => t.Mrn == key, ct);
         if (throttle?.LockedUntil is { } until && until > now.UtcDateTime)
             return new RegistrationCheck.Locked(new DateTimeOffset(until, TimeSpan.Zero));
 
-        string? proven = null, hash = null;
-        var candidates = await PatientsWithAsync(baseUrl, mrn, birthDate.Trim(), ct);
-        // Note: at least one comparison always runs (against a decoy without candidates), so timing does not tell whether the MRN exists.
-        foreach (var patientId in candidates.DefaultIfEmpty(null))
-        {
-            if (await codes.CheckAsync(patientId, code, ct) is not { } matched || patientId is null) continue;
-            (proven, hash) = (patientId, matched);
-            break;
-        }
-
-        if (proven is not null)
+        if (await prove() is { } proven)
         {
             if (throttle is not null) db.RegistrationThrottles.Remove(throttle);
             await db.SaveChangesAsync(ct);
-            return new RegistrationCheck.Proven(proven, hash!);
+            return proven;
         }
-        if (mrn.Length > 0)
+        if (key.Length > 0)
         {
-            if (throttle is null) db.RegistrationThrottles.Add(throttle = new RegistrationThrottle { Mrn = mrn });
+            if (throttle is null) db.RegistrationThrottles.Add(throttle = new RegistrationThrottle { Mrn = key });
             throttle.Failures++;
             throttle.LockedUntil = null;
             if (throttle.Failures >= options.Value.MaxRegistrationFailures)
@@ -86,7 +111,7 @@ public sealed class PatientRegistration(AuthDbContext db, SearchInteraction sear
     }
 
     /// <summary>Search value escaping (search.html#escaping): an MRN may hold the separators ',', '|', '$' or '\'.</summary>
-    private static string Escape(string value)
+    internal static string Escape(string value)
     {
         var escaped = new StringBuilder(value.Length);
         foreach (var c in value)

@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace FhirPortal.Core.Audit;
 
-/// <summary>The <c>FhirPortal:Audit</c> configuration section: the access audit of reads (its queue and how often it is written).</summary>
+/// <summary>The <c>FhirPortal:Audit</c> configuration section: the access audit of reads (its queue and how often it is written) and its retention.</summary>
 public sealed class AuditOptions
 {
     public const string Section = "FhirPortal:Audit";
@@ -25,4 +25,19 @@ public sealed class AuditOptions
     /// <summary>AuditEvents written per transaction.</summary>
     [Range(1, 5000)]
     public int BatchSize { get; set; } = 500;
+
+    /// <summary>How long AuditEvents are kept (by <c>recorded</c>); older ones are removed for good. HIPAA: six years.</summary>
+    [Range(typeof(TimeSpan), "1.00:00:00", "36500.00:00:00")]
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(6 * 365 + 2);
+
+    /// <summary>Run the retention purge in the background (test hosts turn it off and run it when they choose).</summary>
+    public bool Purge { get; set; } = true;
+
+    /// <summary>Time between two retention purges.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
+    public TimeSpan PurgeInterval { get; set; } = TimeSpan.FromHours(6);
+
+    /// <summary>AuditEvents removed per store call: one short SQLite transaction each, so writes wait only briefly.</summary>
+    [Range(1, 5000)]
+    public int PurgeBatchSize { get; set; } = 200;
 }

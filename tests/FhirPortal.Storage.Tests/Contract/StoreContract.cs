@@ -172,4 +172,31 @@ public abstract class StoreContract : StoreUnderTest
         Assert.Null(await Store.ReadJobAsync("job-z", None));
         Assert.Equal(["job-a", "job-b"], (await Store.ListJobsAsync("reindex", None)).Select(j => j.Id));
     }
+
+    [SkippableFact]
+    public async Task Expunge_removes_every_version_replica_and_index_row_and_nothing_else()
+    {
+        var (p1, p2, gone, kept) = (NewId(), NewId(), NewId(), NewId());
+        await Store.CommitAsync(Batch(Version(Patient(p1, "One"), 1), Version(Patient(p2, "Two"), 1)), None);
+        // In p1's compartment and, as performer, in p2's (a replica on Cosmos); a second version gives it history.
+        await Store.CommitAsync(Batch(Version(Observation(gone, p1, "1111-1", performerPatient: p2), 1), Version(Observation(kept, p1, "1111-1"), 1)), None);
+        await Store.CommitAsync(Batch(Version(Observation(gone, p1, "2222-2", performerPatient: p2), 2)), None);
+        var key = new ResourceKey("Observation", gone);
+
+        Assert.Equal(1, await Store.ExpungeAsync([key, new ResourceKey("Observation", NewId())], None));
+
+        Assert.Null(await Store.ReadAsync(key, None));
+        Assert.Null(await Store.ReadVersionAsync(key, 1, None));
+        Assert.Null(await Store.ReadVersionAsync(key, 2, None));
+        Assert.Empty((await Store.HistoryAsync(new HistoryQuery("Observation", gone, null, null, null, 10, null), None)).Entries);
+        Assert.Equal([kept], (await Store.HistoryAsync(new HistoryQuery("Observation", null, null, null, null, 10, null), None)).Entries.Select(e => e.Key.Id));
+        Assert.Equal([kept], (await Store.SearchAsync(Query("Observation", ("code", "1111-1")), None)).Entries.Select(e => e.Key.Id));
+        Assert.Empty((await Store.SearchAsync(Query("Observation", ("code", "2222-2")), None)).Entries);
+        Assert.Empty((await Store.SearchAsync(Query("Observation", ("performer", $"Patient/{p2}")), None)).Entries);
+        Assert.NotNull(await Store.ReadAsync(new ResourceKey("Patient", p2), None));
+        // Nothing of the old resource is left: its id starts again at version 1.
+        await Store.CommitAsync(Batch(Version(Observation(gone, p1, "3333-3"), 1)), None);
+        Assert.Equal(1, (await Store.ReadAsync(key, None))!.VersionId);
+        Assert.Equal(0, await Store.ExpungeAsync([new ResourceKey("Observation", NewId())], None));
+    }
 }
