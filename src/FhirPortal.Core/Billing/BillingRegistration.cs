@@ -14,6 +14,7 @@ public static class BillingRegistration
         services.AddSingleton<PayOperation>();
         services.AddSingleton<StatementOperation>();
         services.AddSingleton<PaymentRecorder>();
+        services.AddSingleton<GuestBilling>();
         return services;
     }
 }
