@@ -9,6 +9,7 @@ public static class BillingRegistration
     public static IServiceCollection AddBillingWorkflow(this IServiceCollection services)
     {
         services.AddSingleton<IWriteRule, BillingRules>();
+        services.AddSingleton<IWriteRule, PaymentRules>();
         services.AddSingleton<AccountLedger>();
         services.AddSingleton<BalanceOperation>();
         services.AddSingleton<PayOperation>();
