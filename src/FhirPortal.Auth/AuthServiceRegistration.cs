@@ -1,5 +1,6 @@
 using FhirPortal.Auth.Accounts;
 using FhirPortal.Auth.Accounts.SignIn;
+using FhirPortal.Auth.Billing;
 using FhirPortal.Auth.Data;
 using FhirPortal.Auth.Handlers;
 using FhirPortal.Auth.Keys;
@@ -80,6 +81,7 @@ public static class AuthServiceRegistration
         services.AddHttpContextAccessor();
         services.AddScoped<Audit.AuditTrail>();
         services.AddPortalAccounts();
+        services.AddGuestBillPay();
         services.AddOptions<Mail.MailOptions>().BindConfiguration(Mail.MailOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<Mail.IPortalMail, Mail.PortalMail>();
         services.AddSingleton<Endpoints.PatientDirectory>();

@@ -15,4 +15,6 @@ public static class SmartClaims
     public const string Organization = "fhirportal_org", OrganizationKind = "fhirportal_org_kind";
     /// <summary>"true" for portal administrators (they may read every AuditEvent).</summary>
     public const string Administrator = "fhirportal_admin";
+    /// <summary>"true" for users in the <c>billing</c> role (with user/ scopes, only they write bills and payments).</summary>
+    public const string BillingStaff = "fhirportal_billing";
 }

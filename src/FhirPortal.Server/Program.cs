@@ -38,6 +38,8 @@ app.UseFhirErrors();
 // After the error handlers, so a corrupt compressed body still gets an OperationOutcome.
 app.UseRequestDecompression();
 app.UseFhirSecurity();
+// Per-endpoint limits (the guest bill-pay page), after routing chose the endpoint.
+app.UseRateLimiter();
 app.UseSwagger();
 app.UseSwaggerUI();
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });

@@ -14,7 +14,7 @@ public static class SmartDestinations
             Claims.Subject => [Destinations.AccessToken, Destinations.IdentityToken],
             SmartClaims.FhirUser => [Destinations.AccessToken, Destinations.IdentityToken],
             SmartClaims.Patient or SmartClaims.Encounter => [Destinations.AccessToken],
-            SmartClaims.Organization or SmartClaims.OrganizationKind or SmartClaims.Administrator => [Destinations.AccessToken],
+            SmartClaims.Organization or SmartClaims.OrganizationKind or SmartClaims.Administrator or SmartClaims.BillingStaff => [Destinations.AccessToken],
             // The account name also goes into access tokens: the FHIR server's access audit names the user.
             Claims.Name => identity.HasScope("profile") ? [Destinations.AccessToken, Destinations.IdentityToken] : [Destinations.AccessToken],
             Claims.PreferredUsername when identity.HasScope("profile") => [Destinations.IdentityToken],

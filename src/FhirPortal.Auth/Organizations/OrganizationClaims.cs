@@ -25,7 +25,10 @@ public static class OrganizationClaims
             identity.SetClaim(SmartClaims.Organization, reference);
             identity.SetClaim(SmartClaims.OrganizationKind, kind?.ToString().ToLowerInvariant() ?? "none");
         }
-        if (await services.GetRequiredService<UserManager<PortalUser>>().IsInRoleAsync(user, PortalRoles.Admin))
+        var users = services.GetRequiredService<UserManager<PortalUser>>();
+        if (await users.IsInRoleAsync(user, PortalRoles.Admin))
             identity.SetClaim(SmartClaims.Administrator, "true");
+        if (await users.IsInRoleAsync(user, OrganizationRoles.Billing))
+            identity.SetClaim(SmartClaims.BillingStaff, "true");
     }
 }

@@ -21,6 +21,9 @@ public sealed record Caller(
     /// <summary>A portal administrator: the only user who may read AuditEvents beyond a patient's own.</summary>
     public bool Administrator { get; init; }
 
+    /// <summary>A user in the portal's <c>billing</c> role: with <c>user/</c> scopes the only users who write bills (<see cref="BillingStaffAccess"/>).</summary>
+    public bool BillingStaff { get; init; }
+
     /// <summary>The signed-in user's account name (the token's <c>name</c>), for the access audit.</summary>
     public string? UserName { get; init; }
 

@@ -169,6 +169,7 @@ public sealed class CallerAccess
                 if (PatientLinkedTypes.Condition(type, patient) is { } linked) conditions.Add(linked);
                 else if (inCompartment) conditions.Add(new CompartmentCondition("Patient", patient));
             }
+            else if (grant.Context == ScopeContext.User && (permission & Writes) != 0 && !BillingStaffAccess.UserMayWrite(type, Caller)) continue;
             if (grant.Query is not null)
             {
                 if (_policy.GranularConditions(type, grant.Query) is not { } granular) continue;

@@ -9,11 +9,13 @@ public static class BillingRegistration
     public static IServiceCollection AddBillingWorkflow(this IServiceCollection services)
     {
         services.AddSingleton<IWriteRule, BillingRules>();
+        services.AddSingleton<IWriteRule, PaymentRules>();
         services.AddSingleton<AccountLedger>();
         services.AddSingleton<BalanceOperation>();
         services.AddSingleton<PayOperation>();
         services.AddSingleton<StatementOperation>();
         services.AddSingleton<PaymentRecorder>();
+        services.AddSingleton<GuestBilling>();
         return services;
     }
 }

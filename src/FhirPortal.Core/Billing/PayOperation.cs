@@ -11,15 +11,25 @@ namespace FhirPortal.Core.Billing;
 /// <c>POST Invoice/{id}/$pay</c>: starts a payment of an issued Invoice on the provider's page, for whoever may read
 /// the Invoice. The amount (default: what is open on the Invoice) must be more than 0, at most what is open and in
 /// whole minor units of its currency (<see cref="CurrencyMinorUnits"/>); the same <c>attempt</c> (a double click, a
-/// reload) gets the same provider session. The payment itself is recorded when the provider confirms it (<see cref="PaymentRecorder"/>). Audited as an operation on the Invoice's patient.
+/// reload) gets the same provider session. The payment itself is recorded when the provider confirms it (<see cref="PaymentRecorder"/>). Audited as an operation on the Invoice's patient, refused attempts too.
 /// </summary>
 public sealed partial class PayOperation(IResourceStore store, CallerContext callers, AccessAudit audit, AccountLedger ledgers, IPaymentProvider provider)
 {
-    private sealed record Result(Parameters Parameters, StoredResource Invoice, IReadOnlyList<string> Patients);
+    private sealed record Result(Parameters Parameters, StoredResource Invoice);
 
-    public async Task<Parameters> PayAsync(string invoiceId, decimal? amount, string? attempt, CancellationToken ct) =>
-        (await audit.RecordAsync("operation", "Invoice", $"Invoice/{invoiceId}/$pay", [],
-            () => StartAsync(invoiceId, amount, attempt, ct), r => [r.Invoice], r => r.Patients)).Parameters;
+    /// <summary>
+    /// Starts the payment. The Invoice's patient is looked up first (as the server), so a refused attempt (more than
+    /// is open, another patient's Invoice) is audited for the patient whose bill it was, like an accepted one.
+    /// </summary>
+    public async Task<Parameters> PayAsync(string invoiceId, decimal? amount, string? attempt, CancellationToken ct)
+    {
+        var concerned = await store.ReadAsync(new ResourceKey("Invoice", invoiceId), ct) is { IsDeleted: false } stored
+                        && PatientOf((Invoice)FhirParser.ParseStored(stored.Json.Span)) is { } patient ? new[] { patient } : [];
+        return (await audit.RecordAsync("operation", "Invoice", $"Invoice/{invoiceId}/$pay", concerned,
+            () => StartAsync(invoiceId, amount, attempt, ct), r => [r.Invoice])).Parameters;
+    }
+
+    private static string? PatientOf(Invoice invoice) => invoice.Subject?.Reference?.Split('/') is ["Patient", { Length: > 0 } id] ? id : null;
 
     private async Task<Result> StartAsync(string invoiceId, decimal? amount, string? attempt, CancellationToken ct)
     {
@@ -35,7 +45,6 @@ public sealed partial class PayOperation(IResourceStore store, CallerContext cal
         await access.RequireReadAsync(stored, Permissions.Read, ct);
         if (stored.IsDeleted) throw FhirOutcomeException.Gone($"{key} was deleted.");
         var invoice = (Invoice)FhirParser.ParseStored(stored.Json.Span);
-        var patients = invoice.Subject?.Reference?.Split('/') is ["Patient", { Length: > 0 } patient] ? new[] { patient } : [];
         if (InvoiceAmounts.StatusCode(invoice) != "issued")
             throw FhirOutcomeException.Unprocessable($"{key} is {InvoiceAmounts.StatusCode(invoice)}; only an issued invoice can be paid.");
 
@@ -58,7 +67,7 @@ public sealed partial class PayOperation(IResourceStore store, CallerContext cal
         parameters.Add("session", new FhirString(session.Id));
         parameters.Add("attempt", new FhirString(attempt));
         parameters.Add("amount", BalanceOperation.Money(pay, open.Currency));
-        return new Result(parameters, stored, patients);
+        return new Result(parameters, stored);
     }
 
     /// <summary>What is open on the Invoice now: its charge minus the payments on it (the Account's ledger).</summary>

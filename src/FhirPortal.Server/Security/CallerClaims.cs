@@ -32,6 +32,7 @@ public static class CallerClaims
         {
             Organization = organization,
             Administrator = First(principal, "fhirportal_admin") == "true",
+            BillingStaff = First(principal, "fhirportal_billing") == "true",
             UserName = First(principal, "name") ?? First(principal, "preferred_username"),
         };
     }

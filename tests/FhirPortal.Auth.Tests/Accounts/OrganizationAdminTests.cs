@@ -167,6 +167,19 @@ public sealed class OrganizationAdminTests : IAsyncLifetime
             .Where(u => !(bool)u!["disabled"]!).Select(u => (string)u!["userName"]!).Order());
     }
 
+    [Theory]
+    [InlineData("billing", "true")]
+    [InlineData("practitioner", null)]
+    public async Task Only_a_user_in_the_billing_role_gets_the_billing_claim_in_the_access_token(string role, string? expected)
+    {
+        var superUser = await SuperUserAsync("fac1");
+        await CreateEndUserAsync(superUser, "fac1", "staff-" + role, "Practitioner/dr1", [role]);
+
+        var token = await _smart.StandaloneAsync("staff-" + role, "openid fhirUser user/*.rs");
+
+        Assert.Equal(expected, (string?)SmartHarness.Claims((string)token["access_token"]!)["fhirportal_billing"]);
+    }
+
     [Fact]
     public async Task End_user_token_is_limited_to_the_organization_and_stops_working_when_disabled()
     {

@@ -14,11 +14,11 @@ public sealed class BillingData : IDisposable
     public const string GuarantorIdSystem = "http://fhirportal.org/fhir/sid/guarantor-id";
     private const string Profile = "http://fhirportal.org/fhir/StructureDefinition/";
 
-    public BillingData(IDictionary<string, string?>? settings = null)
+    public BillingData(IDictionary<string, string?>? settings = null, Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null)
     {
         var all = ValidationHosts.Production();
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) all[key] = value;
-        Host = AccessHost.Create(all);
+        Host = AccessHost.Create(all, services);
         Staff = Host.SystemClient();
     }
 
@@ -44,6 +44,19 @@ public sealed class BillingData : IDisposable
         var response = await Staff.PostAsync("", Fhir.Body(new JsonObject { ["resourceType"] = "Bundle", ["type"] = "transaction", ["entry"] = entries }));
         Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
     }
+
+    /// <summary>A Patient born on <paramref name="birthDate"/>, with what the portal-patient profile requires.</summary>
+    public static JsonObject Patient(string id, string birthDate) => new()
+    {
+        ["resourceType"] = "Patient", ["id"] = id,
+        ["identifier"] = new JsonArray(new JsonObject
+        {
+            ["type"] = new JsonObject { ["coding"] = new JsonArray(new JsonObject { ["system"] = "http://terminology.hl7.org/CodeSystem/v2-0203", ["code"] = "MR" }) },
+            ["system"] = "http://hospital.example.org/mrn", ["value"] = id,
+        }),
+        ["name"] = new JsonArray(new JsonObject { ["family"] = "Doe", ["given"] = new JsonArray(id) }),
+        ["gender"] = "unknown", ["birthDate"] = birthDate,
+    };
 
     /// <summary>A guarantor account of <paramref name="guarantor"/> covering <paramref name="subject"/>.</summary>
     public static JsonObject Account(string id, string subject, string guarantor, string guarantorId) => new()
