@@ -16,25 +16,7 @@ internal static class BillingServices
             .ValidateOnStart();
         services.AddSingleton<IPaymentProvider, StripePayments>();
         services.AddBillingWorkflow();
-        services.AddSingleton<ICapabilityStatementContributor, BillingCapabilities>();
-        services.AddHostedService<BillingDefinitionSeeder>();
+        services.AddFeatureDefinitions(new FeatureDefinitions("billing", BillingCapabilities.Definitions(), [BillingDefinitions.AccountGuarantor(), BillingDefinitions.PaymentInvoice()]));
         return services;
     }
-}
-
-/// <summary>
-/// Registers the billing search parameters (Account <c>guarantor</c>, PaymentReconciliation <c>invoice</c>) that
-/// balances and patient access need, then stores them and the billing OperationDefinitions when missing or changed
-/// (not when <c>FhirPortal:ProfilesDirectory</c> is set empty), as scheduling does.
-/// </summary>
-internal sealed class BillingDefinitionSeeder(OwnDefinitions definitions, SearchParameterRegistry registry, IConfiguration configuration) : IHostedService
-{
-    public async System.Threading.Tasks.Task StartAsync(CancellationToken ct)
-    {
-        BillingDefinitions.Register(registry);
-        if (configuration["FhirPortal:ProfilesDirectory"] is "") return;
-        await definitions.StoreAsync([.. BillingCapabilities.Definitions(), BillingDefinitions.AccountGuarantor(), BillingDefinitions.PaymentInvoice()], ct);
-    }
-
-    public System.Threading.Tasks.Task StopAsync(CancellationToken ct) => System.Threading.Tasks.Task.CompletedTask;
 }

@@ -17,20 +17,7 @@ internal static class MessagingServices
             .ValidateOnStart();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<MessagingOptions>>().Value);
         services.AddMessagingWorkflow();
-        services.AddSingleton<ICapabilityStatementContributor, MessagingCapabilities>();
-        services.AddHostedService<MessagingDefinitionSeeder>();
+        services.AddFeatureDefinitions(new FeatureDefinitions("messaging", MessagingCapabilities.Definitions()));
         return services;
     }
-}
-
-/// <summary>Stores the messaging OperationDefinitions at start-up (as the scheduling ones; not when <c>FhirPortal:ProfilesDirectory</c> is empty).</summary>
-internal sealed class MessagingDefinitionSeeder(OwnDefinitions definitions, IConfiguration configuration) : IHostedService
-{
-    public async System.Threading.Tasks.Task StartAsync(CancellationToken ct)
-    {
-        if (configuration["FhirPortal:ProfilesDirectory"] is "") return;
-        await definitions.StoreAsync(MessagingCapabilities.Definitions(), ct);
-    }
-
-    public System.Threading.Tasks.Task StopAsync(CancellationToken ct) => System.Threading.Tasks.Task.CompletedTask;
 }

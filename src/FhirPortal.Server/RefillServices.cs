@@ -13,27 +13,10 @@ internal static class RefillServices
         services.AddOptions<RefillOptions>().BindConfiguration(RefillOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<RefillOptions>>().Value);
         services.AddRefillWorkflow();
-        services.AddSingleton<ICapabilityStatementContributor, RefillCapabilities>();
-        services.AddHostedService<RefillDefinitionSeeder>();
+        services.AddFeatureDefinitions(new FeatureDefinitions("refills", RefillCapabilities.Definitions(), [AutoRefillFlag.Definition()]));
         services.AddHostedService<RefillWorker>();
         return services;
     }
-}
-
-/// <summary>
-/// Registers the MedicationRequest <c>auto-refill</c> search parameter the automatic refills need, then stores the refill
-/// OperationDefinitions and that SearchParameter (as the scheduling ones; not when <c>FhirPortal:ProfilesDirectory</c> is empty).
-/// </summary>
-internal sealed class RefillDefinitionSeeder(OwnDefinitions definitions, SearchParameterRegistry registry, IConfiguration configuration) : IHostedService
-{
-    public async System.Threading.Tasks.Task StartAsync(CancellationToken ct)
-    {
-        AutoRefillFlag.Register(registry);
-        if (configuration["FhirPortal:ProfilesDirectory"] is "") return;
-        await definitions.StoreAsync([.. RefillCapabilities.Definitions(), AutoRefillFlag.Definition()], ct);
-    }
-
-    public System.Threading.Tasks.Task StopAsync(CancellationToken ct) => System.Threading.Tasks.Task.CompletedTask;
 }
 
 /// <summary>

@@ -19,25 +19,7 @@ internal static class SchedulingServices
         services.AddOptions<SchedulingOptions>().BindConfiguration(SchedulingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<SchedulingOptions>>().Value);
         services.AddSchedulingWorkflow();
-        services.AddSingleton<ICapabilityStatementContributor, SchedulingCapabilities>();
-        services.AddHostedService<SchedulingDefinitionSeeder>();
+        services.AddFeatureDefinitions(new FeatureDefinitions("scheduling", SchedulingCapabilities.Definitions(), [AppointmentPeriod.Definition()]));
         return services;
     }
-}
-
-/// <summary>
-/// Registers the Appointment <c>period</c> search parameter the booking rules need, then stores the scheduling
-/// OperationDefinitions and that SearchParameter when missing or changed (so their canonicals resolve on this server),
-/// alongside the profiles/ conformance resources: not when <c>FhirPortal:ProfilesDirectory</c> is set empty.
-/// </summary>
-internal sealed class SchedulingDefinitionSeeder(OwnDefinitions definitions, SearchParameterRegistry registry, IConfiguration configuration) : IHostedService
-{
-    public async System.Threading.Tasks.Task StartAsync(CancellationToken ct)
-    {
-        AppointmentPeriod.Register(registry);
-        if (configuration["FhirPortal:ProfilesDirectory"] is "") return;
-        await definitions.StoreAsync([.. SchedulingCapabilities.Definitions(), AppointmentPeriod.Definition()], ct);
-    }
-
-    public System.Threading.Tasks.Task StopAsync(CancellationToken ct) => System.Threading.Tasks.Task.CompletedTask;
 }

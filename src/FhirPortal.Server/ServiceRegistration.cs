@@ -1,6 +1,7 @@
 using FhirPortal.Core;
 using FhirPortal.Core.SearchParameters;
 using FhirPortal.Core.Summary;
+using FhirPortal.Core.Trends;
 using FhirPortal.Core.Operations;
 using FhirPortal.Core.Serialization;
 using FhirPortal.Search;
@@ -48,7 +49,7 @@ internal static class ServiceRegistration
         services.AddScheduling();
         services.AddNotifications();
         services.AddMessaging();
-        services.AddHealthTrends();
+        services.AddTrends();
         services.AddPatientSummary();
         services.AddPatientShareLinks();
         services.AddForms();

@@ -1,4 +1,5 @@
 using FhirPortal.Auth.Data;
+using FhirPortal.Core.Operations;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -46,8 +47,7 @@ public static class AccountServices
         services.AddScoped<PatientAccounts>();
         services.AddScoped<AccountMail>();
         services.AddSingleton<RegistrationTickets>();
-        services.AddSingleton<FhirPortal.Core.Operations.ICapabilityStatementContributor, ActivationCodeCapability>();
-        services.AddHostedService<ActivationCodeDefinitionSeeder>();
+        services.AddFeatureDefinitions(new FeatureDefinitions("accounts", [ActivationCodeCapability.Definition()]));
         return services;
     }
 }

@@ -1,35 +1,15 @@
-using FhirPortal.Core;
-using FhirPortal.Core.Access;
-using FhirPortal.Core.Interactions;
 using FhirPortal.Core.Operations;
-using FhirPortal.Core.Serialization;
-using FhirPortal.Storage;
 using Hl7.Fhir.Model;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace FhirPortal.Auth.Accounts;
 
 /// <summary>
-/// Declares <c>Patient/[id]/$activation-code</c> in the CapabilityStatement, backed by an OperationDefinition that is
-/// stored on the server (so its canonical resolves at <c>[base]/OperationDefinition/Patient-activation-code</c>).
+/// The OperationDefinition of <c>Patient/[id]/$activation-code</c>: listed in the CapabilityStatement and stored on the server
+/// through <see cref="FeatureDefinitions"/> (its canonical resolves at <c>[base]/OperationDefinition/Patient-activation-code</c>).
 /// </summary>
-public sealed class ActivationCodeCapability : ICapabilityStatementContributor
+public static class ActivationCodeCapability
 {
     public const string Id = "Patient-activation-code", Canonical = "http://fhirportal.org/fhir/OperationDefinition/" + Id;
-
-    public void Contribute(CapabilityStatement statement, string baseUrl)
-    {
-        foreach (var patient in statement.Rest.SelectMany(r => r.Resource).Where(r => r.Type == "Patient"))
-            patient.Operation.Add(new CapabilityStatement.OperationComponent
-            {
-                Name = "activation-code",
-                Definition = Canonical,
-                Documentation = "POST Patient/[id]/$activation-code (care staff: user/Patient.u of a practitioner or admin, or system/Patient.u): " +
-                                "a single-use code the patient types at /auth/register to create an account; a new code replaces the old one.",
-            });
-    }
 
     /// <summary>The OperationDefinition (R4 operationdefinition.html) behind the declaration.</summary>
     public static OperationDefinition Definition() => new()
@@ -63,19 +43,4 @@ public sealed class ActivationCodeCapability : ICapabilityStatementContributor
             },
         ],
     };
-}
-
-/// <summary>
-/// Stores <see cref="ActivationCodeCapability.Definition"/> at start-up when it is missing or differs (a new version only on
-/// change), alongside the profiles/ conformance resources: not when <c>FhirPortal:ProfilesDirectory</c> is set empty.
-/// </summary>
-public sealed class ActivationCodeDefinitionSeeder(OwnDefinitions definitions, IConfiguration configuration) : IHostedService
-{
-    public async System.Threading.Tasks.Task StartAsync(CancellationToken ct)
-    {
-        if (configuration["FhirPortal:ProfilesDirectory"] is "") return;
-        await definitions.StoreAsync([ActivationCodeCapability.Definition()], ct);
-    }
-
-    public System.Threading.Tasks.Task StopAsync(CancellationToken ct) => System.Threading.Tasks.Task.CompletedTask;
 }

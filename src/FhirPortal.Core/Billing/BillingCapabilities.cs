@@ -4,21 +4,11 @@ using Hl7.Fhir.Model;
 namespace FhirPortal.Core.Billing;
 
 /// <summary>
-/// Declares the billing operations in the CapabilityStatement (<c>Account/$balance</c>, <c>Invoice/$pay</c>), backed by OperationDefinitions
-/// the server stores at start-up (<c>[base]/OperationDefinition/Account-balance</c>).
+/// The OperationDefinitions of bills and payments (<c>Account/$balance</c>, <c>Invoice/$pay</c>, <c>Invoice/$statement</c>): listed in the CapabilityStatement and stored at start-up through
+/// <see cref="FeatureDefinitions"/> (<c>[base]/OperationDefinition/{id}</c>).
 /// </summary>
-public sealed class BillingCapabilities : ICapabilityStatementContributor
+public static class BillingCapabilities
 {
-    public void Contribute(CapabilityStatement statement, string baseUrl)
-    {
-        foreach (var definition in Definitions())
-            foreach (var resource in statement.Rest.SelectMany(r => r.Resource).Where(r => definition.Resource.Any(t => t.ToString() == r.Type)))
-                resource.Operation.Add(new CapabilityStatement.OperationComponent
-                {
-                    Name = definition.Code, Definition = definition.Url, Documentation = definition.Description,
-                });
-    }
-
     /// <summary>The OperationDefinitions of bills and payments (R4 operationdefinition.html).</summary>
     public static IReadOnlyList<OperationDefinition> Definitions() =>
     [

@@ -56,14 +56,4 @@ public static class BillingDefinitions
         XpathUsage = SearchParameter.XPathUsageType.Normal,
         Target = [ResourceType.Invoice],
     };
-
-    /// <summary>
-    /// Adds both parameters to the registry at start-up, whatever the profiles folder holds: balances and patient
-    /// access depend on them.
-    /// </summary>
-    public static void Register(SearchParameterRegistry registry)
-    {
-        foreach (var definition in new[] { AccountGuarantor(), PaymentInvoice() })
-            registry.SetCustom("billing:" + definition.Id, CustomSearchParameter.ToInfos(definition, registry));
-    }
 }

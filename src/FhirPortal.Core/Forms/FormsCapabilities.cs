@@ -4,21 +4,11 @@ using Hl7.Fhir.Model;
 namespace FhirPortal.Core.Forms;
 
 /// <summary>
-/// Declares <c>$populate</c> on Questionnaire in the CapabilityStatement, backed by an OperationDefinition the server
-/// stores at start-up (<c>[base]/OperationDefinition/Questionnaire-populate</c>).
+/// The OperationDefinitions of pre-visit forms (<c>Questionnaire/$populate</c>): listed in the CapabilityStatement and stored at start-up through
+/// <see cref="FeatureDefinitions"/> (<c>[base]/OperationDefinition/{id}</c>).
 /// </summary>
-public sealed class FormsCapabilities : ICapabilityStatementContributor
+public static class FormsCapabilities
 {
-    public void Contribute(CapabilityStatement statement, string baseUrl)
-    {
-        foreach (var questionnaire in statement.Rest.SelectMany(r => r.Resource).Where(r => r.Type == "Questionnaire"))
-            foreach (var definition in Definitions())
-                questionnaire.Operation.Add(new CapabilityStatement.OperationComponent
-                {
-                    Name = definition.Code, Definition = definition.Url, Documentation = definition.Description,
-                });
-    }
-
     /// <summary>The OperationDefinitions of pre-visit forms (the SDC $populate subset this server implements).</summary>
     public static IReadOnlyList<OperationDefinition> Definitions() =>
     [

@@ -4,21 +4,11 @@ using Hl7.Fhir.Model;
 namespace FhirPortal.Core.Messaging;
 
 /// <summary>
-/// Declares <c>$mark-read</c> on Communication in the CapabilityStatement, backed by an OperationDefinition the server
-/// stores at start-up (<c>[base]/OperationDefinition/Communication-mark-read</c>).
+/// The OperationDefinitions of secure messaging (<c>Communication/$mark-read</c>): listed in the CapabilityStatement and stored at start-up through
+/// <see cref="FeatureDefinitions"/> (<c>[base]/OperationDefinition/{id}</c>).
 /// </summary>
-public sealed class MessagingCapabilities : ICapabilityStatementContributor
+public static class MessagingCapabilities
 {
-    public void Contribute(CapabilityStatement statement, string baseUrl)
-    {
-        foreach (var communication in statement.Rest.SelectMany(r => r.Resource).Where(r => r.Type == "Communication"))
-            foreach (var definition in Definitions())
-                communication.Operation.Add(new CapabilityStatement.OperationComponent
-                {
-                    Name = definition.Code, Definition = definition.Url, Documentation = definition.Description,
-                });
-    }
-
     /// <summary>The OperationDefinitions of secure messaging (R4 operationdefinition.html).</summary>
     public static IReadOnlyList<OperationDefinition> Definitions() =>
     [

@@ -27,11 +27,4 @@ public static class AutoRefillFlag
         Expression = $"MedicationRequest.extension('{Url}').value",
         XpathUsage = SearchParameter.XPathUsageType.Normal,
     };
-
-    /// <summary>
-    /// Adds the parameter to the registry at start-up, whatever the profiles folder holds: the automatic refills depend
-    /// on it. Prescriptions stored before it was registered need <c>MedicationRequest/$reindex</c> to be found by it.
-    /// </summary>
-    public static void Register(SearchParameterRegistry registry) =>
-        registry.SetCustom("refills:" + Definition().Id, CustomSearchParameter.ToInfos(Definition(), registry));
 }

@@ -4,21 +4,11 @@ using Hl7.Fhir.Model;
 namespace FhirPortal.Core.Refills;
 
 /// <summary>
-/// Declares <c>$request-refill</c> on MedicationRequest in the CapabilityStatement, backed by an OperationDefinition the
-/// server stores at start-up (<c>[base]/OperationDefinition/MedicationRequest-request-refill</c>).
+/// The OperationDefinitions of prescription refills (<c>MedicationRequest/$request-refill</c>): listed in the CapabilityStatement and stored at start-up through
+/// <see cref="FeatureDefinitions"/> (<c>[base]/OperationDefinition/{id}</c>).
 /// </summary>
-public sealed class RefillCapabilities : ICapabilityStatementContributor
+public static class RefillCapabilities
 {
-    public void Contribute(CapabilityStatement statement, string baseUrl)
-    {
-        foreach (var resource in statement.Rest.SelectMany(r => r.Resource).Where(r => r.Type == "MedicationRequest"))
-            foreach (var definition in Definitions())
-                resource.Operation.Add(new CapabilityStatement.OperationComponent
-                {
-                    Name = definition.Code, Definition = definition.Url, Documentation = definition.Description,
-                });
-    }
-
     /// <summary>The OperationDefinitions of prescription refills (R4 operationdefinition.html).</summary>
     public static IReadOnlyList<OperationDefinition> Definitions() =>
     [

@@ -16,7 +16,21 @@ namespace FhirPortal.Core.Refills;
 public sealed class RefillRequests(WriteRunner runner, CreateInteraction create, RefillTasks tasks)
 {
     /// <summary>201 with the new Task, or 409 with the open Task it would have duplicated (the endpoint points at it).</summary>
-    public Task<InteractionResult> RequestAsync(string prescriptionId, CancellationToken ct) =>
+    public async Task<InteractionResult> RequestAsync(string prescriptionId, CancellationToken ct)
+    {
+        try
+        {
+            return await RequestOnceAsync(prescriptionId, ct);
+        }
+        catch (FhirOutcomeException e) when (e.Status == 409)
+        {
+            // Another request's Task committed between this plan and its commit, so the write rule refused it without
+            // naming the Task: plan once more, which finds that Task and answers 409 with it (or creates, if it closed).
+            return await RequestOnceAsync(prescriptionId, ct);
+        }
+    }
+
+    private Task<InteractionResult> RequestOnceAsync(string prescriptionId, CancellationToken ct) =>
         runner.RunAsync(async unit =>
         {
             var key = new ResourceKey("MedicationRequest", prescriptionId);

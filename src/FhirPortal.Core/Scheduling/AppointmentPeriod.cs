@@ -29,11 +29,4 @@ public static class AppointmentPeriod
         Expression = "Appointment.start | Appointment.end",
         XpathUsage = SearchParameter.XPathUsageType.Normal,
     };
-
-    /// <summary>
-    /// Adds the parameter to the registry at start-up, whatever the profiles folder holds: the booking rules depend on it.
-    /// Appointments stored before it was registered need <c>Appointment/$reindex</c> to be found by it.
-    /// </summary>
-    public static void Register(SearchParameterRegistry registry) =>
-        registry.SetCustom("scheduling:" + Definition().Id, CustomSearchParameter.ToInfos(Definition(), registry));
 }

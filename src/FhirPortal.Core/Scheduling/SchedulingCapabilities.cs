@@ -5,22 +5,12 @@ using Use = Hl7.Fhir.Model.OperationParameterUse;
 namespace FhirPortal.Core.Scheduling;
 
 /// <summary>
-/// Declares $find, $hold and $book on Appointment in the CapabilityStatement, each backed by an OperationDefinition the
-/// server stores at start-up (<c>[base]/OperationDefinition/Appointment-find</c>, ...), shaped after IHE ITI-115/116/117.
+/// The OperationDefinitions of scheduling ($find, $hold and $book on Appointment, shaped after IHE ITI-115/116/117): listed in the CapabilityStatement and stored at start-up through
+/// <see cref="FeatureDefinitions"/> (<c>[base]/OperationDefinition/{id}</c>).
 /// </summary>
-public sealed class SchedulingCapabilities : ICapabilityStatementContributor
+public static class SchedulingCapabilities
 {
     private const string CanonicalBase = "http://fhirportal.org/fhir/OperationDefinition/";
-
-    public void Contribute(CapabilityStatement statement, string baseUrl)
-    {
-        foreach (var appointment in statement.Rest.SelectMany(r => r.Resource).Where(r => r.Type == "Appointment"))
-            foreach (var definition in Definitions())
-                appointment.Operation.Add(new CapabilityStatement.OperationComponent
-                {
-                    Name = definition.Code, Definition = definition.Url, Documentation = definition.Description,
-                });
-    }
 
     /// <summary>The three OperationDefinitions (R4 operationdefinition.html).</summary>
     public static IReadOnlyList<OperationDefinition> Definitions() =>

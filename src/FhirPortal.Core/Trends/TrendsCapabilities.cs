@@ -5,23 +5,12 @@ using Use = Hl7.Fhir.Model.OperationParameterUse;
 namespace FhirPortal.Core.Trends;
 
 /// <summary>
-/// Declares Observation/$lastn and Observation/$stats in the CapabilityStatement, each backed by an OperationDefinition
-/// the server stores at start-up (<c>[base]/OperationDefinition/Observation-lastn</c>, <c>-stats</c>) that derives
-/// from R4's definition of the same name.
+/// The OperationDefinitions of health trends (Observation/$lastn and $stats, derived from R4's definitions of the same name): listed in the CapabilityStatement and stored at start-up through
+/// <see cref="FeatureDefinitions"/> (<c>[base]/OperationDefinition/{id}</c>).
 /// </summary>
-public sealed class TrendsCapabilities : ICapabilityStatementContributor
+public static class TrendsCapabilities
 {
     private const string CanonicalBase = "http://fhirportal.org/fhir/OperationDefinition/";
-
-    public void Contribute(CapabilityStatement statement, string baseUrl)
-    {
-        foreach (var observation in statement.Rest.SelectMany(r => r.Resource).Where(r => r.Type == "Observation"))
-            foreach (var definition in Definitions())
-                observation.Operation.Add(new CapabilityStatement.OperationComponent
-                {
-                    Name = definition.Code, Definition = definition.Url, Documentation = definition.Description,
-                });
-    }
 
     /// <summary>The two OperationDefinitions (R4 operationdefinition.html).</summary>
     public static IReadOnlyList<OperationDefinition> Definitions() =>

@@ -3,7 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace FhirPortal.Core.Trends;
 
-/// <summary>Registers health trends: Observation/$lastn and $stats and their CapabilityStatement entries.</summary>
+/// <summary>Registers health trends: Observation/$lastn and $stats and their OperationDefinitions.</summary>
 public static class TrendsRegistration
 {
     public static IServiceCollection AddTrends(this IServiceCollection services)
@@ -11,7 +11,7 @@ public static class TrendsRegistration
         services.AddSingleton<ObservationSelection>();
         services.AddSingleton<LastNOperation>();
         services.AddSingleton<StatsOperation>();
-        services.AddSingleton<ICapabilityStatementContributor, TrendsCapabilities>();
+        services.AddFeatureDefinitions(new FeatureDefinitions("trends", TrendsCapabilities.Definitions()));
         return services;
     }
 }
