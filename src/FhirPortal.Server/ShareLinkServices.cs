@@ -1,4 +1,3 @@
-using FhirPortal.Core.Operations;
 using FhirPortal.Core.Sharing;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
@@ -15,7 +14,6 @@ internal static class ShareLinkServices
         services.AddDataProtection();
         services.AddSingleton<IShareLinkKeys, DataProtectedShareLinkKeys>();
         services.AddShareLinks();
-        services.AddHostedService<ShareLinkDefinitionSeeder>();
         return services;
     }
 }
@@ -31,16 +29,4 @@ internal sealed class DataProtectedShareLinkKeys(IDataProtectionProvider provide
     public string Protect(byte[] key) => Convert.ToBase64String(_protector.Protect(key));
 
     public byte[] Unprotect(string protectedKey) => _protector.Unprotect(Convert.FromBase64String(protectedKey));
-}
-
-/// <summary>Stores the share-link OperationDefinitions at start-up (not when <c>FhirPortal:ProfilesDirectory</c> is empty).</summary>
-internal sealed class ShareLinkDefinitionSeeder(OwnDefinitions definitions, IConfiguration configuration) : IHostedService
-{
-    public async Task StartAsync(CancellationToken ct)
-    {
-        if (configuration["FhirPortal:ProfilesDirectory"] is "") return;
-        await definitions.StoreAsync(ShareLinkCapabilities.Definitions(), ct);
-    }
-
-    public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
 }

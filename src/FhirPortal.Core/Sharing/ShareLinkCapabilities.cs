@@ -4,18 +4,11 @@ using Hl7.Fhir.Model;
 namespace FhirPortal.Core.Sharing;
 
 /// <summary>
-/// Declares the patient's share-link operations on Patient ($share-link, $share-links, $share-link-revoke), backed by
-/// OperationDefinitions the server stores at start-up.
+/// The OperationDefinitions of the patient's share links on Patient ($share-link, $share-links, $share-link-revoke): listed
+/// in the CapabilityStatement and stored at start-up through <see cref="FeatureDefinitions"/>.
 /// </summary>
-public sealed class ShareLinkCapabilities : ICapabilityStatementContributor
+public static class ShareLinkCapabilities
 {
-    public void Contribute(CapabilityStatement statement, string baseUrl)
-    {
-        foreach (var patient in statement.Rest.SelectMany(r => r.Resource).Where(r => r.Type == "Patient"))
-            foreach (var definition in Definitions())
-                patient.Operation.Add(new CapabilityStatement.OperationComponent { Name = definition.Code, Definition = definition.Url, Documentation = definition.Description });
-    }
-
     public static IReadOnlyList<OperationDefinition> Definitions() =>
     [
         Definition("share-link", "PatientShareLink", "Create a share link", true,

@@ -3,7 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace FhirPortal.Core.Sharing;
 
-/// <summary>Registers share links (the patient's operations, the recipients' manifests) and their CapabilityStatement entries; the host adds <see cref="IShareLinkKeys"/>.</summary>
+/// <summary>Registers share links (the patient's operations, the recipients' manifests) and their OperationDefinitions; the host adds <see cref="IShareLinkKeys"/>.</summary>
 public static class ShareLinkRegistration
 {
     public static IServiceCollection AddShareLinks(this IServiceCollection services)
@@ -11,7 +11,7 @@ public static class ShareLinkRegistration
         services.AddSingleton<ShareLinkStore>();
         services.AddSingleton<ShareLinks>();
         services.AddSingleton<ShareLinkManifests>();
-        services.AddSingleton<ICapabilityStatementContributor, ShareLinkCapabilities>();
+        services.AddFeatureDefinitions(new FeatureDefinitions("sharing", ShareLinkCapabilities.Definitions()));
         return services;
     }
 }
