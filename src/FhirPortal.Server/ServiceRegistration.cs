@@ -8,6 +8,7 @@ using FhirPortal.Storage;
 using FhirPortal.Storage.Sqlite;
 using FhirPortal.Server.Notifications;
 using FhirPortal.Server.Security;
+using FhirPortal.Server.Subscriptions;
 using Microsoft.Extensions.Options;
 
 namespace FhirPortal.Server;
@@ -48,6 +49,7 @@ internal static class ServiceRegistration
         services.AddScheduling();
         services.AddNotifications();
         services.AddMessaging();
+        services.AddSubscriptions();
         services.AddHealthTrends();
         services.AddPatientSummary();
         services.AddForms();
