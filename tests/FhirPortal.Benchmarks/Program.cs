@@ -33,6 +33,8 @@
 //                              its own section of BENCHMARKS.md, which full runs keep (see SchedulingBenchmark.cs)
 //   --trends [--vitals N]      instead of all the above: issue 23's Observation/$lastn and $stats latencies over one
 //                              patient with N vital signs (default 10,000); --runs/--duration/--warmup apply; prints only
+//   --subscriptions            instead of all the above: issue 20's FHIR write p50/p99 with 0 and 100 active rest-hook
+//                              subscriptions to a local listener; --runs/--duration/--warmup apply; prints only
 //   --cosmos [--count N]       instead of all the above: request units per interaction on the Cosmos store, on the
 //                              local emulator (run tests/cosmos-emulator/install.sh first); see CosmosRequestUnits.cs
 // The hand-written "Where the time goes" section comes from BENCHMARKS-profile.md (see ReportWriter).
@@ -53,6 +55,8 @@ namespace FhirPortal.Benchmarks
                 return await SchedulingAsync(args[1..]);
             if (args.Length > 0 && args[0] == "--trends")
                 return await TrendsAsync(args[1..]);
+            if (args.Length > 0 && args[0] == "--subscriptions")
+                return await SubscriptionsAsync(args[1..]);
             BenchmarkOptions options;
             try { options = BenchmarkOptions.Parse(args); }
             catch (ArgumentException e)
@@ -183,6 +187,26 @@ namespace FhirPortal.Benchmarks
             var temp = Path.Combine(Path.GetTempPath(), "fhirportal-bench", Guid.NewGuid().ToString("N"));
             Directory.CreateDirectory(temp);
             try { await TrendsBenchmark.RunAsync(RepoRoot(), temp, options, vitals); }
+            finally
+            {
+                if (options.KeepData) Console.WriteLine($"Data kept in {temp}");
+                else IngestBenchmark.DeleteQuietly(temp);
+            }
+            return 0;
+        }
+
+        private static async Task<int> SubscriptionsAsync(string[] args)
+        {
+            BenchmarkOptions options;
+            try { options = BenchmarkOptions.Parse(args); }
+            catch (ArgumentException e)
+            {
+                Console.Error.WriteLine(e.Message);
+                return 2;
+            }
+            var temp = Path.Combine(Path.GetTempPath(), "fhirportal-bench", Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(temp);
+            try { await SubscriptionsBenchmark.RunAsync(RepoRoot(), temp, options); }
             finally
             {
                 if (options.KeepData) Console.WriteLine($"Data kept in {temp}");

@@ -62,7 +62,7 @@ internal sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>The FhirPortal server built next to this harness (same configuration, e.g. Release) on a new data folder.</summary>
-    public static async Task<ServerProcess> StartFhirAsync(string repoRoot, string dataDirectory)
+    public static async Task<ServerProcess> StartFhirAsync(string repoRoot, string dataDirectory, params string[] settings)
     {
         // This harness runs from tests/FhirPortal.Benchmarks/bin/{Configuration}/{tfm}/; the server was built alongside.
         var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
@@ -75,6 +75,7 @@ internal sealed class ServerProcess : IAsyncDisposable
             dll, "--urls", $"http://127.0.0.1:{port}", "--environment", "Production",
             $"--FhirPortal:DataDirectory={dataDirectory}", "--FhirPortal:Security:Enabled=false",
             "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:Microsoft.AspNetCore=Warning",
+            .. settings,
         ];
         var server = Start(DotnetHost(), args, Path.GetDirectoryName(dll)!, port, dataDirectory);
         await server.WaitReadyAsync("health/ready", TimeSpan.FromMinutes(3));

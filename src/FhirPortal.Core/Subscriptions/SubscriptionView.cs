@@ -63,6 +63,8 @@ public static class SubscriptionView
             .. caller.Scopes.Select(s => new Extension("scope", new FhirString(s))),
             .. Part("patient", caller.PatientId), .. Part("fhirUser", caller.FhirUser), .. Part("client", caller.ClientId),
             .. caller.Unrestricted ? [new Extension("unrestricted", new FhirBoolean(true))] : Array.Empty<Extension>(),
+            .. caller.Administrator ? [new Extension("administrator", new FhirBoolean(true))] : Array.Empty<Extension>(),
+            .. Part("organization", caller.Organization?.Id), .. Part("organizationKind", caller.Organization?.Kind.ToString()),
         ],
     };
 
@@ -74,6 +76,9 @@ public static class SubscriptionView
         return new Caller([.. owner.Extension.Where(e => e.Url == "scope").Select(e => (e.Value as FhirString)?.Value).OfType<string>()], Get("patient"), null, Get("fhirUser"), Get("client"))
         {
             Unrestricted = owner.GetExtensionValue<FhirBoolean>("unrestricted")?.Value == true,
+            Administrator = owner.GetExtensionValue<FhirBoolean>("administrator")?.Value == true,
+            // An organization account's subscription sees only its organization's data, as the account does.
+            Organization = Get("organization") is { } org && Enum.TryParse<OrganizationKind>(Get("organizationKind"), out var kind) ? new OrganizationAccess(org, kind) : null,
         };
     }
 
