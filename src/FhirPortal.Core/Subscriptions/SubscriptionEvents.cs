@@ -35,7 +35,7 @@ public sealed class SubscriptionEvents(ConditionalCriteria criteria)
         var patients = SubscriptionTopics.Patients(after).ToHashSet();
         var focus = new ResourceReference($"{type}/{write.Version.Key.Id}");
         foreach (var topic in topics.Where(t => t.Triggers(before, after)))
-            foreach (var subscription in await SubscribersAsync(unit, topic, ct))
+            foreach (var subscription in await SubscribersAsync(unit, topic, type, patients, ct))
                 if (Matches(subscription.Resource, type, patients))
                     await StageEventAsync(unit, subscription.Version, subscription.Resource, focus, ct);
     }
@@ -64,9 +64,20 @@ public sealed class SubscriptionEvents(ConditionalCriteria criteria)
 
     private static long Number(Basic basic) => long.TryParse(basic.GetExtensionValue<FhirString>(NumberExtension)?.Value, out var n) ? n : 0;
 
-    private async Task<List<(StoredResource Version, Subscription Resource)>> SubscribersAsync(UnitOfWork unit, SubscriptionTopic topic, CancellationToken ct)
+    /// <summary>
+    /// The topic's live subscriptions that may want this write: through the indexed filter, only those with a filter
+    /// naming one of the focus's patients, or with no filter; <see cref="Matches"/> then decides exactly.
+    /// </summary>
+    private async Task<List<(StoredResource Version, Subscription Resource)>> SubscribersAsync(UnitOfWork unit, SubscriptionTopic topic,
+        string type, HashSet<string> patients, CancellationToken ct)
     {
-        var query = criteria.Parse("Subscription", $"criteria:exact={Uri.EscapeDataString(topic.Url)}&status=requested,active");
+        var parsed = criteria.Parse("Subscription", $"criteria:exact={Uri.EscapeDataString(topic.Url)}&status=requested,active");
+        var forms = patients.SelectMany(p => new[] { $"patient={p}", $"{type}?patient={p}" }).ToList();
+        SearchCondition candidates = new AnyOfCondition([
+            .. forms.Count > 0 ? [[new StringCondition(SubscriptionFilterSearch.Code, forms, StringModifier.Exact)]] : Array.Empty<IReadOnlyList<SearchCondition>>(),
+            [new MissingCondition(SubscriptionFilterSearch.Code, SearchParamType.String, true)],
+        ]);
+        var query = parsed with { Conditions = [.. parsed.Conditions, candidates] };
         var found = new List<(StoredResource, Subscription)>();
         string? cursor = null;
         do
@@ -74,8 +85,8 @@ public sealed class SubscriptionEvents(ConditionalCriteria criteria)
             var page = await unit.Store.SearchAsync(query with { Count = PageSize, Cursor = cursor }, ct);
             foreach (var entry in page.Entries)
             {
-                // The unit's own view: an event staged earlier in this unit already raised the count.
-                var current = await unit.CurrentAsync(entry.Key, ct);
+                // The unit's own view when an event staged earlier in this unit already raised the count.
+                var current = unit.HasStaged(entry.Key) ? await unit.CurrentAsync(entry.Key, ct) : entry;
                 if (current is { IsDeleted: false } && FhirParser.ParseStored(current.Json.Span) is Subscription s
                     && s.Status is Subscription.SubscriptionStatus.Requested or Subscription.SubscriptionStatus.Active)
                     found.Add((current, s));
@@ -85,14 +96,17 @@ public sealed class SubscriptionEvents(ConditionalCriteria criteria)
         return found;
     }
 
-    /// <summary>Every filter must hold (backport: filters are ANDed); <c>Type?</c>-prefixed ones apply to that type only.</summary>
-    private static bool Matches(Subscription subscription, string type, HashSet<string> patients) =>
-        SubscriptionView.Filters(subscription).All(filter =>
-        {
-            var q = filter.IndexOf('?');
-            if (q > 0 && filter[..q] != type) return true;
-            return SubscriptionView.FilterPatient(filter) is { } patient && patients.Contains(patient);
-        });
+    /// <summary>
+    /// Filters are ANDed (backport); a <c>Type?</c>-prefixed one applies to that type only, and a subscription whose
+    /// filters all name other types hears nothing about this one.
+    /// </summary>
+    private static bool Matches(Subscription subscription, string type, HashSet<string> patients)
+    {
+        var filters = SubscriptionView.Filters(subscription);
+        var applicable = filters.Where(f => f.IndexOf('?') is var q && (q < 0 || f[..q] == type)).ToList();
+        return (filters.Count == 0 || applicable.Count > 0)
+               && applicable.All(f => SubscriptionView.FilterPatient(f) is { } patient && patients.Contains(patient));
+    }
 
     private static async Task StageEventAsync(UnitOfWork unit, StoredResource version, Subscription subscription, ResourceReference focus, CancellationToken ct)
     {
