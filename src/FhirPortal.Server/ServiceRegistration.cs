@@ -9,6 +9,7 @@ using FhirPortal.Storage;
 using FhirPortal.Storage.Sqlite;
 using FhirPortal.Server.Notifications;
 using FhirPortal.Server.Security;
+using FhirPortal.Server.Subscriptions;
 using Microsoft.Extensions.Options;
 
 namespace FhirPortal.Server;
@@ -49,6 +50,7 @@ internal static class ServiceRegistration
         services.AddScheduling();
         services.AddNotifications();
         services.AddMessaging();
+        services.AddSubscriptions();
         services.AddTrends();
         services.AddPatientSummary();
         services.AddPatientShareLinks();

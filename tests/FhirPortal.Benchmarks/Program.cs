@@ -36,6 +36,8 @@
 //   --audit                    instead of all the above: issue 27's access-audit cost, read by id and a search with
 //                              FhirPortal:Audit:Reads off and on (two servers, same data, same run); --runs/--duration/
 //                              --warmup/--synthea-patients/--no-write apply; rewrites only its own section of BENCHMARKS.md
+//   --subscriptions            instead of all the above: issue 20's FHIR write p50/p99 with 0 and 100 active rest-hook
+//                              subscriptions to a local listener; --runs/--duration/--warmup apply; prints only
 //   --cosmos [--count N]       instead of all the above: request units per interaction on the Cosmos store, on the
 //                              local emulator (run tests/cosmos-emulator/install.sh first); see CosmosRequestUnits.cs
 // The hand-written "Where the time goes" section comes from BENCHMARKS-profile.md (see ReportWriter).
@@ -58,6 +60,8 @@ namespace FhirPortal.Benchmarks
                 return await TrendsAsync(args[1..]);
             if (args.Length > 0 && args[0] == "--audit")
                 return await AuditAsync(args[1..]);
+            if (args.Length > 0 && args[0] == "--subscriptions")
+                return await SubscriptionsAsync(args[1..]);
             BenchmarkOptions options;
             try { options = BenchmarkOptions.Parse(args); }
             catch (ArgumentException e)
@@ -196,7 +200,18 @@ namespace FhirPortal.Benchmarks
             return 0;
         }
 
-        private static async Task<int> AuditAsync(string[] args)
+        private static Task<int> AuditAsync(string[] args) =>
+            InTempFolderAsync(args, (options, temp) =>
+            {
+                var root = RepoRoot();
+                return AuditBenchmark.RunAsync(root, Path.GetFullPath(Path.Combine(root, "..", "shared", "fixtures")), temp, options);
+            });
+
+        private static Task<int> SubscriptionsAsync(string[] args) =>
+            InTempFolderAsync(args, (options, temp) => SubscriptionsBenchmark.RunAsync(RepoRoot(), temp, options));
+
+        /// <summary>Parses the common options and runs <paramref name="run"/> in a new temp folder, deleted after unless kept.</summary>
+        private static async Task<int> InTempFolderAsync(string[] args, Func<BenchmarkOptions, string, Task> run)
         {
             BenchmarkOptions options;
             try { options = BenchmarkOptions.Parse(args); }
@@ -205,11 +220,9 @@ namespace FhirPortal.Benchmarks
                 Console.Error.WriteLine(e.Message);
                 return 2;
             }
-            var root = RepoRoot();
-            var fixtures = Path.GetFullPath(Path.Combine(root, "..", "shared", "fixtures"));
             var temp = Path.Combine(Path.GetTempPath(), "fhirportal-bench", Guid.NewGuid().ToString("N"));
             Directory.CreateDirectory(temp);
-            try { await AuditBenchmark.RunAsync(root, fixtures, temp, options); }
+            try { await run(options, temp); }
             finally
             {
                 if (options.KeepData) Console.WriteLine($"Data kept in {temp}");

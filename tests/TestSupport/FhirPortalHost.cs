@@ -31,6 +31,8 @@ public sealed class FhirPortalHost : WebApplicationFactory<Program>
             ["FhirPortal:Notifications:Background"] = "false",
             // The same for the automatic refills, which would create Tasks; the refill tests run a pass by hand.
             ["FhirPortal:Refills:Background"] = "false",
+            // And for subscription deliveries; the subscription tests run a round by hand.
+            ["FhirPortal:Subscriptions:Background"] = "false",
             // Every read would add an AuditEvent in the background, which counts, histories and $everything of the
             // tests would then see at unpredictable moments; the access audit tests turn it on (FhirPortal:Audit:Reads).
             ["FhirPortal:Audit:Reads"] = "false",

@@ -22,10 +22,11 @@ internal static class PatientLinkedTypes
     /// <summary>
     /// Whether a patient-bound grant may create, update or delete <paramref name="type"/> (still confined to its
     /// patient): never records others keep (bills, claims, EOBs, dispenses); types of the patient's compartment; and Task create/update outside it, because a patient
-    /// asks for refills and cancels them (the refill rules refuse every other Task write of a patient).
+    /// asks for refills and cancels them (the refill rules refuse every other Task write of a patient); and Subscriptions, confined to those filtered to the patient.
     /// </summary>
     public static bool PatientMayWrite(string type, Permissions permission, bool inCompartment) =>
-        !KeptByOthers.Contains(type) && (inCompartment || (type == "Task" && permission is Permissions.Create or Permissions.Update));
+        !KeptByOthers.Contains(type) && (inCompartment || (type == "Task" && permission is Permissions.Create or Permissions.Update)
+                                          || type == "Subscription");
 
     /// <summary>
     /// The condition confining <paramref name="type"/> to <paramref name="patient"/> instead of (or besides) its
@@ -39,6 +40,8 @@ internal static class PatientLinkedTypes
         "Invoice" => InvoiceOf(patient),
         // detail.request names the Invoices a payment settles (search parameter "invoice", Core/Billing).
         "PaymentReconciliation" => new ChainCondition("invoice", "Invoice", InvoiceOf(patient)),
+        // A patient's subscriptions are those filtered to the patient (the write rules allow no other filter).
+        "Subscription" => Subscriptions.SubscriptionFilterSearch.PatientCondition(patient),
         _ => null,
     };
 

@@ -13,10 +13,12 @@ namespace FhirPortal.Core.Operations;
 /// operations in the CapabilityStatement, registers the search parameters and stores all of them at start-up.
 /// </summary>
 /// <param name="Feature">A short name that keeps the feature's search parameters apart in the registry.</param>
-public sealed record FeatureDefinitions(string Feature, IReadOnlyList<OperationDefinition> Operations, IReadOnlyList<SearchParameter>? SearchParameters = null)
+/// <param name="Others">Further conformance resources to store (e.g. subscription topics as Basic).</param>
+public sealed record FeatureDefinitions(string Feature, IReadOnlyList<OperationDefinition> Operations, IReadOnlyList<SearchParameter>? SearchParameters = null,
+    IReadOnlyList<Resource>? Others = null)
 {
     /// <summary>Every resource the feature stores at start-up.</summary>
-    public IEnumerable<Resource> Resources => [.. Operations, .. SearchParameters ?? []];
+    public IEnumerable<Resource> Resources => [.. Operations, .. SearchParameters ?? [], .. Others ?? []];
 }
 
 /// <summary>Adds a feature's <see cref="FeatureDefinitions"/> and, once, the declaration and the seeder that serve all of them.</summary>

@@ -35,6 +35,7 @@ public static class FhirApi
         fhir.MapTerminologyApi();
         fhir.MapSchedulingApi();
         fhir.MapMessagingApi();
+        fhir.MapSubscriptionApi();
         fhir.MapTrendsApi();
         fhir.MapSummaryApi();
         fhir.MapShareLinkApi();

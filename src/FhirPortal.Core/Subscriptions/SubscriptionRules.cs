@@ -1,0 +1,88 @@
+using FhirPortal.Core.Access;
+using FhirPortal.Core.Serialization;
+using Hl7.Fhir.Model;
+using Microsoft.Extensions.Options;
+
+namespace FhirPortal.Core.Subscriptions;
+
+/// <summary>
+/// The Subscription write rules, run on every write (REST, transactions): a client's Subscription must name a known
+/// topic, <c>patient</c> filters and a rest-hook endpoint the server may call (<see cref="EndpointGuard"/>); a patient's
+/// app may subscribe only to its own patient. The server sets status <c>requested</c> (the worker's handshake makes it
+/// active), records the writer's access for delivery-time checks and keeps its counters. Writes that trigger a topic
+/// stage their events (<see cref="SubscriptionEvents"/>).
+/// </summary>
+internal sealed class SubscriptionRules(SubscriptionEvents events, IOptions<SubscriptionOptions> options) : IWriteRule
+{
+    private static readonly string[] PayloadTypes = ["application/fhir+json", "application/json"];
+
+    public async Task CheckAsync(UnitOfWork unit, StagedWrite write, CancellationToken ct)
+    {
+        if (write.Version.Key.Type != "Subscription")
+        {
+            await events.RecordAsync(unit, write, ct);
+            return;
+        }
+        if (write.ByServer || write.Version.IsDeleted || FhirParser.ParseStored(write.Version.Json.Span) is not Subscription subscription) return;
+        await CheckAsync(subscription, unit.Access, ct);
+
+        var previous = write.Previous is { IsDeleted: false } p ? FhirParser.ParseStored(p.Json.Span) as Subscription : null;
+        foreach (var url in Backport.ServerKept) subscription.RemoveExtension(url);
+        if (previous is not null)
+            foreach (var url in new[] { Backport.EventCount, Backport.Delivered, Backport.LastSent })
+                if (previous.GetExtension(url) is { } kept) subscription.Extension.Add(kept);
+        subscription.Extension.Add(SubscriptionView.OwnerExtension(unit.Access.Caller));
+        subscription.Error = null;
+        // Any change by a client asks for a new handshake (unless it turns the subscription off).
+        if (subscription.Status != Subscription.SubscriptionStatus.Off) subscription.Status = Subscription.SubscriptionStatus.Requested;
+        await unit.StageForRule(subscription, write.Version.Key.Id, ct);
+    }
+
+    private async Task CheckAsync(Subscription subscription, CallerAccess access, CancellationToken ct)
+    {
+        var topic = SubscriptionTopics.Find(SubscriptionView.Topic(subscription))
+                    ?? throw FhirOutcomeException.Unprocessable(
+                        $"Subscription.criteria must be the canonical URL of a topic this server supports: {string.Join(", ", SubscriptionTopics.All.Select(t => t.Url))}.",
+                        "Subscription.criteria");
+        var patients = new List<string>();
+        foreach (var filter in SubscriptionView.Filters(subscription))
+        {
+            var q = filter.IndexOf('?');
+            if ((q > 0 && !topic.ResourceTypes.Contains(filter[..q])) || SubscriptionView.FilterPatient(filter) is not { } patient
+                || !patient.StartsWith("Patient/", StringComparison.Ordinal) || patient.Length == "Patient/".Length || patient.Contains('&'))
+                throw FhirOutcomeException.Unprocessable(
+                    $"The filter '{filter}' is not supported: topics filter by patient only (patient=Patient/[id], or [type]?patient=Patient/[id] for a type of the topic).",
+                    "Subscription.criteria");
+            patients.Add(patient);
+        }
+        if (subscription.Channel?.Type != Subscription.SubscriptionChannelType.RestHook)
+            throw FhirOutcomeException.Unprocessable("Only rest-hook channels are supported.", "Subscription.channel.type");
+        if (subscription.Channel.Payload is { } mime && !PayloadTypes.Contains(mime))
+            throw FhirOutcomeException.Unprocessable("Subscription.channel.payload must be application/fhir+json.", "Subscription.channel.payload");
+        if (subscription.Channel.PayloadElement?.GetExtensionValue<Code>(Backport.PayloadContent)?.Value is { } content
+            && content is not ("empty" or "id-only" or "full-resource"))
+            throw FhirOutcomeException.Unprocessable("backport-payload-content must be empty, id-only or full-resource.", "Subscription.channel.payload");
+        if (subscription.Channel.Header.OfType<string>().Any(h => h.Contains('\n') || h.Contains('\r') || !h.Contains(':')))
+            throw FhirOutcomeException.Unprocessable("Each Subscription.channel.header must be one 'Name: value' line.", "Subscription.channel.header");
+        var o = options.Value;
+        if (EndpointGuard.RefuseUrl(subscription.Channel.Endpoint, o) is { } badUrl)
+            throw FhirOutcomeException.Unprocessable(badUrl, "Subscription.channel.endpoint");
+        if (await EndpointGuard.RefuseAddressAsync(new Uri(subscription.Channel.Endpoint!), o, ct) is { } badAddress)
+            throw FhirOutcomeException.Unprocessable(badAddress, "Subscription.channel.endpoint");
+
+        // A patient's app hears only about its patient: it must filter by that patient, and by no other.
+        if (OwnPatient(access) is { } own && (patients.Count == 0 || patients.Any(p => p != $"Patient/{own}")))
+            throw FhirOutcomeException.Forbidden($"A patient's app may subscribe only with the filter patient=Patient/{own}.");
+    }
+
+    /// <summary>The patient a caller is bound to when its Subscription grant is a patient one (a patient app or patient user).</summary>
+    private static string? OwnPatient(CallerAccess access)
+    {
+        if (access.IsUnrestricted) return null;
+        var caller = access.Caller;
+        var patientUser = caller.FhirUser?.Split('/') is [.., "Patient", var id] && id.Length > 0 ? id : null;
+        var grants = SmartScopeParser.ParseAll(caller.Scopes).Where(g => g.Covers("Subscription")).ToList();
+        if (patientUser is not null) return patientUser;
+        return grants.Any(g => g.Context != ScopeContext.Patient) ? null : caller.PatientId;
+    }
+}
