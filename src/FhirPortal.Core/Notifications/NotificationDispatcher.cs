@@ -82,7 +82,8 @@ public sealed class NotificationDispatcher(
     /// <summary>Sends the notice; a non-null failure with <c>final</c> set is not worth retrying (no address on file, a stale reminder).</summary>
     private async Task<(string? Failure, bool Final)> SendAsync(Communication communication, CancellationToken ct)
     {
-        if (await AppointmentReminders.StaleReasonAsync(store, communication, ct) is { } stale) return (stale, true);
+        if ((await AppointmentReminders.StaleReasonAsync(store, communication, ct) ?? await ResultNotices.StaleReasonAsync(store, communication, ct)) is { } stale)
+            return (stale, true);
         if (NoticeChannels.FromMedium(communication.Medium) is not { } channel) return ("The notice names no email or SMS medium.", true);
         var patient = await RecipientAsync(communication, ct);
         if (patient is null || NoticeChannels.Address(patient, channel) is not { } to)

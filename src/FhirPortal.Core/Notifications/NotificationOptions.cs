@@ -47,6 +47,10 @@ public sealed class NotificationOptions
     [Required]
     public string DefaultTimeZone { get; set; } = "UTC";
 
+    /// <summary>How long a new result's notice is held (so clinicians can review the result first); 0: sent at once.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "30.00:00:00")]
+    public TimeSpan ResultReleaseDelay { get; set; } = TimeSpan.Zero;
+
     /// <summary>Reminder offsets before an appointment's start; null or empty: 7 days and 24 hours.</summary>
     public List<TimeSpan>? Reminders { get; set; }
 
