@@ -90,7 +90,8 @@ public sealed class NotificationDispatcher(
             return ($"The patient has no {(channel == NoticeChannel.Email ? "email address" : "mobile number")} on file.", true);
         if (!_senders.TryGetValue(channel, out var sender)) return ($"No {channel} sender is configured.", true);
         var text = communication.Payload.Select(x => x.Content).OfType<FhirString>().FirstOrDefault()?.Value ?? "";
-        await sender.SendAsync(new OutgoingNotice(channel, to, communication.Topic?.Text ?? outbox.Options.OrganizationName, text), ct);
+        await sender.SendAsync(new OutgoingNotice(channel, to, communication.Topic?.Text ?? outbox.Options.OrganizationName, text,
+            NoticeKinds.Of(communication), NoticeKinds.Culture(patient)), ct);
         return (null, false);
     }
 

@@ -51,6 +51,12 @@ public sealed class NotificationOptions
     [Range(typeof(TimeSpan), "00:00:00", "30.00:00:00")]
     public TimeSpan ResultReleaseDelay { get; set; } = TimeSpan.Zero;
 
+    /// <summary>
+    /// Folder of the email templates (<c>{culture}/{kind}.txt</c> and <c>.html</c>); null: the <c>Notifications/Templates</c>
+    /// folder shipped beside the server. Add a culture folder (e.g. <c>es</c>) to localise; <c>en</c> is the fallback.
+    /// </summary>
+    public string? TemplateDirectory { get; set; }
+
     /// <summary>Reminder offsets before an appointment's start; null or empty: 7 days and 24 hours.</summary>
     public List<TimeSpan>? Reminders { get; set; }
 
