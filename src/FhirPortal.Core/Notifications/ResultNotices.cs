@@ -10,7 +10,8 @@ namespace FhirPortal.Core.Notifications;
 /// "New result" notices: a DiagnosticReport, or an Observation of category <c>laboratory</c>, of a patient that is
 /// created released (final, amended, corrected, appended) or changes to such a status. One notice per result and
 /// status (identifier <c>result/{type}/{id}/{status}</c>), held for <see cref="NotificationOptions.ResultReleaseDelay"/>.
-/// The text never carries the result: PHI stays in the portal.
+/// The text never carries the result: PHI stays in the portal. Results released longer than
+/// <see cref="NotificationOptions.ResultNoticeMaxAge"/> ago (imported history) are not announced.
 /// </summary>
 internal static class ResultNotices
 {
@@ -27,6 +28,8 @@ internal static class ResultNotices
         // A later update of a result in the same status (a corrected typo in a note, a re-import) is not news.
         if (Parse(write.Previous) is { } before && StatusOf(before) == status) return null;
         if (after is Observation observation && !IsLaboratory(observation)) return null;
+        // History is not news: an import of old results (a Synthea record, a migrated chart) tells nobody.
+        if (ReleasedAt(after) is { } released && released < now - options.ResultNoticeMaxAge) return null;
         var subject = after is Observation o ? o.Subject : ((DiagnosticReport)after).Subject;
         if (MessageReferences.Local(subject?.Reference) is not ["Patient", var patient]) return null;
         return new Notice(patient, "results", new ResourceReference($"{key.Type}/{key.Id}"), "New test result", Text,
@@ -47,6 +50,26 @@ internal static class ResultNotices
                 && Parse(version) is { } result && StatusOf(result) is { } status && Released.Contains(status))
                 return null;
         return "The result was withdrawn before its release.";
+    }
+
+    /// <summary>When the result was released (<c>issued</c>), else when it was taken (<c>effective[x]</c>); null if neither.</summary>
+    private static DateTimeOffset? ReleasedAt(DomainResource result)
+    {
+        var (issued, effective) = result switch
+        {
+            Observation o => (o.Issued, o.Effective),
+            DiagnosticReport d => (d.Issued, d.Effective),
+            _ => (null, null),
+        };
+        if (issued is { } at) return at;
+        var instant = effective switch
+        {
+            FhirDateTime dateTime => dateTime,
+            Period period => period.EndElement ?? period.StartElement,
+            Instant i => i.Value is { } v ? new FhirDateTime(v) : null,
+            _ => null,
+        };
+        return instant?.ToDateTimeOffset(TimeSpan.Zero);
     }
 
     private static bool IsLaboratory(Observation observation) =>

@@ -73,6 +73,22 @@ public sealed class ResultNoticeTests : IDisposable
         Assert.All(mails, m => Assert.DoesNotContain(Value, m));
     }
 
+    [Theory]
+    [InlineData("issued", "2028-01-10T09:00:00Z", 0)]
+    [InlineData("effectiveDateTime", "2029-11-01", 0)]
+    [InlineData("issued", "2030-02-20T09:00:00Z", 1)]
+    public async Task An_imported_result_released_long_ago_is_history_not_news(string element, string when, int notices)
+    {
+        var data = await HostAsync();
+        var result = Result("DiagnosticReport", "r1", "p1", "final", "LAB");
+        result.Remove("effectiveDateTime");
+        result[element] = when;
+
+        await PutAsync(data.Client, result);
+
+        Assert.Equal(notices, (await ResultNoticesAsync(data)).Count);
+    }
+
     [Fact]
     public async Task A_result_notice_waits_for_the_release_delay()
     {
