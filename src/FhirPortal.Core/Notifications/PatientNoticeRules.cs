@@ -46,7 +46,9 @@ internal sealed class PatientNoticeRules(NoticeOutbox outbox, ConditionalCriteri
         {
             shared.Identifier.Add(new Identifier(NoticeOutbox.IdentifierSystem, notice.Key));
             shared.About.Add(notice.About);
+            // A new version gets its own id and time; a meta left empty would break ele-1.
             if (shared.Meta is { } meta) (meta.VersionId, meta.LastUpdated) = (null, null);
+            if (shared.Meta is { } left && !left.EnumerateElements().Any()) shared.Meta = null;
             await unit.StageForRule(shared, id, ct);
             return;
         }
