@@ -9,15 +9,25 @@ namespace FhirPortal.Auth.Mail;
 public interface IPortalMail
 {
     System.Threading.Tasks.Task SendAsync(string to, string subject, string textBody, CancellationToken ct = default);
+
+    /// <summary>A mail with a plain-text and an HTML version (multipart/alternative); null HTML: text only.</summary>
+    System.Threading.Tasks.Task SendAsync(string to, string subject, string textBody, string? htmlBody, CancellationToken ct = default);
 }
 
 /// <summary>MailKit-based <see cref="IPortalMail"/>: SMTP when <see cref="MailOptions.SmtpHost"/> is set, else the pickup folder.</summary>
 public sealed class PortalMail(IOptions<MailOptions> options, IServiceProvider services, ILogger<PortalMail> logger) : IPortalMail
 {
-    public async System.Threading.Tasks.Task SendAsync(string to, string subject, string textBody, CancellationToken ct = default)
+    public System.Threading.Tasks.Task SendAsync(string to, string subject, string textBody, CancellationToken ct = default) =>
+        SendAsync(to, subject, textBody, null, ct);
+
+    public async System.Threading.Tasks.Task SendAsync(string to, string subject, string textBody, string? htmlBody, CancellationToken ct = default)
     {
         var o = options.Value;
-        var message = new MimeMessage { Subject = subject, Body = new TextPart("plain") { Text = textBody } };
+        var message = new MimeMessage
+        {
+            Subject = subject,
+            Body = htmlBody is null ? new TextPart("plain") { Text = textBody } : new BodyBuilder { TextBody = textBody, HtmlBody = htmlBody }.ToMessageBody(),
+        };
         message.From.Add(MailboxAddress.Parse(o.From));
         message.To.Add(MailboxAddress.Parse(to));
 

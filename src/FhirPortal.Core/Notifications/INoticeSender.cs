@@ -1,7 +1,32 @@
 namespace FhirPortal.Core.Notifications;
 
 /// <summary>One outgoing message: the channel, the address (email or phone number), a subject (email only) and the text.</summary>
-public sealed record OutgoingNotice(NoticeChannel Channel, string To, string Subject, string Text);
+/// <param name="Kind">Which template frames it: reminders, results, messages or billing (<see cref="NoticeKinds"/>).</param>
+/// <param name="Culture">The patient's language (BCP 47, e.g. <c>es</c>), for the template; null: the default.</param>
+public sealed record OutgoingNotice(NoticeChannel Channel, string To, string Subject, string Text, string Kind = NoticeKinds.Messages, string? Culture = null);
+
+/// <summary>The kinds of notices (templates, and later per-kind preferences), from a notice's portal-message-category.</summary>
+public static class NoticeKinds
+{
+    public const string Reminders = "reminders";
+    public const string Results = "results";
+    public const string Messages = "messages";
+    public const string Billing = "billing";
+
+    public static string Of(Hl7.Fhir.Model.Communication notice) =>
+        notice.Category.SelectMany(c => c.Coding).FirstOrDefault(c => c.System == NoticeOutbox.CategorySystem)?.Code switch
+        {
+            "appointment" => Reminders,
+            "results" => Results,
+            "billing" => Billing,
+            _ => Messages,
+        };
+
+    /// <summary>The patient's preferred language (<c>Patient.communication</c>, preferred first), or null.</summary>
+    public static string? Culture(Hl7.Fhir.Model.Patient patient) =>
+        patient.Communication.OrderByDescending(c => c.Preferred == true)
+            .SelectMany(c => c.Language?.Coding ?? []).Select(c => c.Code).FirstOrDefault(c => !string.IsNullOrWhiteSpace(c));
+}
 
 /// <summary>
 /// Delivers notices of one channel to the outside world (SMTP, Twilio, or files in development). Implemented by the

@@ -8,7 +8,8 @@ namespace FhirPortal.Core.Notifications;
 
 /// <summary>A notice to queue: for whom, of which portal-message-category, about what, and its text (no results or other PHI).</summary>
 /// <param name="Key">Identifier value (system <see cref="NoticeOutbox.IdentifierSystem"/>); deterministic for notices that must not be queued twice.</param>
-public sealed record Notice(string PatientId, string Category, ResourceReference About, string Subject, string Text, string Key);
+/// <param name="NotBefore">Held until then (a result's release delay); null: due at once.</param>
+public sealed record Notice(string PatientId, string Category, ResourceReference About, string Subject, string Text, string Key, DateTimeOffset? NotBefore = null);
 
 /// <summary>
 /// The outbox: a notice is a <c>Communication</c> in the patient's compartment with status <c>preparation</c> ("to send"),
@@ -58,7 +59,7 @@ public sealed class NoticeOutbox(IOptions<NotificationOptions> options)
         if (channel is null)
             communication.StatusReason = new CodeableConcept { Text = "No email address or mobile number on file." };
         else
-            SetState(communication, unit.Now, attempts: 0);
+            SetState(communication, notice.NotBefore is { } at && at > unit.Now ? at : unit.Now, attempts: 0);
         return await unit.StageForRule(communication, CreateInteraction.NewId(), ct);
     }
 

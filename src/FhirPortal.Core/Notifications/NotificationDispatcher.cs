@@ -82,14 +82,16 @@ public sealed class NotificationDispatcher(
     /// <summary>Sends the notice; a non-null failure with <c>final</c> set is not worth retrying (no address on file, a stale reminder).</summary>
     private async Task<(string? Failure, bool Final)> SendAsync(Communication communication, CancellationToken ct)
     {
-        if (await AppointmentReminders.StaleReasonAsync(store, communication, ct) is { } stale) return (stale, true);
+        if ((await AppointmentReminders.StaleReasonAsync(store, communication, ct) ?? await ResultNotices.StaleReasonAsync(store, communication, ct)) is { } stale)
+            return (stale, true);
         if (NoticeChannels.FromMedium(communication.Medium) is not { } channel) return ("The notice names no email or SMS medium.", true);
         var patient = await RecipientAsync(communication, ct);
         if (patient is null || NoticeChannels.Address(patient, channel) is not { } to)
             return ($"The patient has no {(channel == NoticeChannel.Email ? "email address" : "mobile number")} on file.", true);
         if (!_senders.TryGetValue(channel, out var sender)) return ($"No {channel} sender is configured.", true);
         var text = communication.Payload.Select(x => x.Content).OfType<FhirString>().FirstOrDefault()?.Value ?? "";
-        await sender.SendAsync(new OutgoingNotice(channel, to, communication.Topic?.Text ?? outbox.Options.OrganizationName, text), ct);
+        await sender.SendAsync(new OutgoingNotice(channel, to, communication.Topic?.Text ?? outbox.Options.OrganizationName, text,
+            NoticeKinds.Of(communication), NoticeKinds.Culture(patient)), ct);
         return (null, false);
     }
 

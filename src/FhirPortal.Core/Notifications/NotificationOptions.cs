@@ -47,6 +47,20 @@ public sealed class NotificationOptions
     [Required]
     public string DefaultTimeZone { get; set; } = "UTC";
 
+    /// <summary>How long a new result's notice is held (so clinicians can review the result first); 0: sent at once.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "30.00:00:00")]
+    public TimeSpan ResultReleaseDelay { get; set; } = TimeSpan.Zero;
+
+    /// <summary>Results released (<c>issued</c>, else <c>effective</c>) longer ago than this are history, not news: no notice.</summary>
+    [Range(typeof(TimeSpan), "01:00:00", "3650.00:00:00")]
+    public TimeSpan ResultNoticeMaxAge { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>
+    /// Folder of the email templates (<c>{culture}/{kind}.txt</c> and <c>.html</c>); null: the <c>Notifications/Templates</c>
+    /// folder shipped beside the server. Add a culture folder (e.g. <c>es</c>) to localise; <c>en</c> is the fallback.
+    /// </summary>
+    public string? TemplateDirectory { get; set; }
+
     /// <summary>Reminder offsets before an appointment's start; null or empty: 7 days and 24 hours.</summary>
     public List<TimeSpan>? Reminders { get; set; }
 

@@ -14,10 +14,18 @@ public static class NotificationRegistration
         return services;
     }
 
+    /// <summary>The outbox plus the write rule that queues result, message and statement notices (<see cref="PatientNoticeRules"/>).</summary>
+    public static IServiceCollection AddPatientNotices(this IServiceCollection services)
+    {
+        services.AddNoticeOutbox();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IWriteRule, PatientNoticeRules>());
+        return services;
+    }
+
     /// <summary>The outbox plus what sends notices (<see cref="NotificationDispatcher"/>) and queues reminders (<see cref="AppointmentReminders"/>).</summary>
     public static IServiceCollection AddNotificationWorkflow(this IServiceCollection services)
     {
-        services.AddNoticeOutbox();
+        services.AddPatientNotices();
         services.TryAddSingleton<NotificationDispatcher>();
         services.TryAddSingleton<AppointmentReminders>();
         services.TryAddSingleton<SmsOptOut>();

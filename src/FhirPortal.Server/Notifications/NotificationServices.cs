@@ -11,6 +11,7 @@ internal static class NotificationServices
         services.AddOptions<TwilioOptions>().BindConfiguration(TwilioOptions.Section)
             .Validate(o => o.ApiBaseUrl.IsAbsoluteUri, "FhirPortal:Notifications:Sms:Twilio:ApiBaseUrl must be an absolute URL.").ValidateOnStart();
         services.AddNotificationWorkflow();
+        services.AddSingleton<NoticeTemplates>();
         services.AddSingleton<INoticeSender, EmailNoticeSender>();
         services.AddSingleton<INoticeSender, SmsNoticeSender>();
         services.AddHostedService<NotificationWorker>();
