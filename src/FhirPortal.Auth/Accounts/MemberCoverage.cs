@@ -11,13 +11,17 @@ namespace FhirPortal.Auth.Accounts;
 /// <summary>
 /// What a health-plan member types from the insurance card. The member ID carries the first five digits of the
 /// member's SSN in place of the card's X's: it is compared and then forgotten, never stored, logged or audited.
+/// <paramref name="Dependent"/> is the dependent number printed on a dependent's card (e.g. "-01"); empty for the subscriber.
 /// </summary>
-public sealed record MemberCard(string MemberId, string Group, string Name, string BirthDate);
+public sealed record MemberCard(string MemberId, string Group, string Name, string BirthDate, string? Dependent = null);
 
 /// <summary>
 /// Finds the Patient a member card belongs to: the beneficiary of an active Coverage (period covering today) whose
 /// <c>subscriberId</c> is the member ID and whose <c>class</c> of type <c>group</c> has the group number, when that
-/// Patient's birth date and name match too. Searched as the server itself; any mismatch is simply no Patient.
+/// Patient's birth date and name match too. The subscriber ID is the same on every family member's Coverage, so the
+/// beneficiary must also be the one the card names: the subscriber (Coverage.subscriber is the beneficiary, or the
+/// Coverage has no dependent number) when no dependent number is typed, else the Coverage whose <c>dependent</c> it is.
+/// Searched as the server itself; any mismatch is simply no Patient.
 /// </summary>
 public sealed class MemberCoverage(SearchInteraction search, CallerContext callers, TimeProvider time)
 {
@@ -51,6 +55,7 @@ public sealed class MemberCoverage(SearchInteraction search, CallerContext calle
                 & coverage.Status == FinancialResourceStatusCodes.Active
                 & Covers(coverage.Period, today)
                 & coverage.Class.Any(c => c.Type.Coding.Any(t => t.System == ClassSystem && t.Code == "group") && string.Equals(c.Value?.Trim(), group, StringComparison.OrdinalIgnoreCase))
+                & IsCardHolder(coverage, beneficiary, card.Dependent)
                 & person;
             if (matches) found ??= beneficiary;
         }
@@ -59,6 +64,21 @@ public sealed class MemberCoverage(SearchInteraction search, CallerContext calle
 
     private static string? Beneficiary(Coverage coverage) =>
         coverage.Beneficiary?.Reference is { } reference && reference.StartsWith("Patient/", StringComparison.Ordinal) ? reference["Patient/".Length..] : null;
+
+    /// <summary>
+    /// Whether the card's holder is this Coverage's beneficiary: with no dependent number typed, the subscriber (or a
+    /// Coverage without dependent number); with one, the Coverage carrying that number ("-01", "01" and " 01" are alike).
+    /// </summary>
+    internal static bool IsCardHolder(Coverage coverage, string? beneficiary, string? typedDependent)
+    {
+        var typed = DependentNumber(typedDependent);
+        var stored = DependentNumber(coverage.Dependent);
+        if (typed.Length > 0) return string.Equals(typed, stored, StringComparison.OrdinalIgnoreCase);
+        var subscriber = coverage.Subscriber?.Reference;
+        return subscriber is not null ? beneficiary is not null && subscriber == "Patient/" + beneficiary : stored.Length == 0;
+    }
+
+    private static string DependentNumber(string? value) => (value ?? "").Trim().TrimStart('-').Trim();
 
     private static bool SameMemberId(string? stored, string typed) =>
         CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes((stored ?? "").Trim().ToUpperInvariant()), Encoding.UTF8.GetBytes(typed.ToUpperInvariant()));
@@ -73,13 +93,18 @@ public sealed class MemberCoverage(SearchInteraction search, CallerContext calle
 
     private static string Day(string value) => value.Length > 10 ? value[..10] : value;
 
-    /// <summary>The typed name holds one of the Patient's names: its family name and, if it has any, its first given name.</summary>
+    /// <summary>
+    /// The typed name is one of the Patient's names: exactly its first given name and its family name, in either order,
+    /// nothing more ("Smith Ann Bob" is not Ann Smith).
+    /// </summary>
     internal static bool NameMatches(Patient patient, string typed)
     {
-        var words = Words(typed).ToHashSet(StringComparer.Ordinal);
-        return patient.Name.Any(n => Words(n.Family ?? "").ToList() is { Count: > 0 } family && family.All(words.Contains)
-            && (n.Given.FirstOrDefault() is not { } given || Words(given).All(words.Contains)));
+        var words = Sorted(Words(typed));
+        return patient.Name.Any(n => Words(n.Family ?? "").Any()
+            && Sorted(Words(n.Family ?? "").Concat(Words(n.Given.FirstOrDefault() ?? ""))).SequenceEqual(words, StringComparer.Ordinal));
     }
+
+    private static List<string> Sorted(IEnumerable<string> words) => words.Order(StringComparer.Ordinal).ToList();
 
     /// <summary>Lower-case words without accents: "José O'Brien-Smith" → jose, obrien, smith.</summary>
     private static IEnumerable<string> Words(string text)

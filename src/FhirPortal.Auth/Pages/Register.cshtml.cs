@@ -15,7 +15,7 @@ public sealed class RegisterModel(PatientRegistration registration, Registration
     Microsoft.Extensions.Options.IOptions<AccountOptions> options) : PageModel
 {
     public const string Mismatch = "These details do not match an activation code. Check the medical record number, the activation code and the date of birth.";
-    public const string MemberMismatch = "These details do not match an active health-plan membership. Check the member ID (with the first five digits of your Social Security number in place of the X's), the group number, your name as on the card and the date of birth.";
+    public const string MemberMismatch = "These details do not match an active health-plan membership. Check the member ID (with the first five digits of your Social Security number in place of the X's), the group number, your name as on the card, the dependent number (if your card shows one) and the date of birth.";
 
     public enum Stage { Prove, ChooseAccount, Done }
 
@@ -26,6 +26,7 @@ public sealed class RegisterModel(PatientRegistration registration, Registration
     [BindProperty] public string? Email { get; set; }
     [BindProperty] public string? MemberId { get; set; }
     [BindProperty] public string? Group { get; set; }
+    [BindProperty] public string? Dependent { get; set; }
     [BindProperty] public string? Ticket { get; set; }
     [BindProperty] public string? UserName { get; set; }
     [BindProperty] public string? Password { get; set; }
@@ -58,7 +59,7 @@ public sealed class RegisterModel(PatientRegistration registration, Registration
         if (string.IsNullOrWhiteSpace(Email) || !new EmailAddressAttribute().IsValid(Email.Trim()))
             return Fail("Enter a valid email address.");
 
-        var card = new MemberCard(MemberId, Group, Name, BirthDate);
+        var card = new MemberCard(MemberId, Group, Name, BirthDate, Dependent);
         // Note: the member ID holds SSN digits: it is not echoed back into the page, and goes no further than the match.
         MemberId = null;
         var check = await registration.CheckMemberAsync(FhirBase.Of(HttpContext), card, HttpContext.RequestAborted);

@@ -108,6 +108,30 @@ public sealed class MemberRegistrationTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await _accounts.ProveMemberAsync(MemberId, Group, "Ada Lovelace", Born)).Status);
     }
 
+    [Theory]
+    // The subscriber's card (member ID, group) with a dependent's name and birth date but no dependent number: not theirs.
+    [InlineData("Ada Byron", "2010-02-02", "", false)]
+    [InlineData("Ada Byron", "2010-02-02", "-02", false)]
+    [InlineData("Ada Byron", "2010-02-02", "-01", true)]
+    [InlineData("Ada Byron", "2010-02-02", " 01", true)]
+    // The typed name must be the name, not merely contain it.
+    [InlineData("Ada Byron Babbage", "2010-02-02", "-01", false)]
+    [InlineData("Ada Babbage", "1960-01-01", "", true)]
+    [InlineData("Ada Babbage", "1960-01-01", "-01", false)]
+    [InlineData("Smith Ada Babbage", "1960-01-01", "", false)]
+    public async Task A_family_card_registers_a_dependent_only_with_the_dependent_number_and_the_exact_name(string name, string born, string dependent, bool matches)
+    {
+        await _accounts.PatientAsync("sub", "MRN-SUB", "1960-01-01", family: "Babbage");
+        await _accounts.CoverageAsync("cov-sub", "sub", "222221111", "FAM-1", subscriber: "sub", dependent: "00");
+        await _accounts.PatientAsync("dep", "MRN-DEP", "2010-02-02", family: "Byron");
+        await _accounts.CoverageAsync("cov-dep", "dep", "222221111", "FAM-1", subscriber: "sub", dependent: "01");
+
+        var answer = await _accounts.ProveMemberAsync("222221111", "FAM-1", name, born, dependent: dependent);
+
+        Assert.Equal(matches ? HttpStatusCode.OK : HttpStatusCode.BadRequest, answer.Status);
+        if (!matches) Assert.Contains(WebUtilityDecode(RegisterModel.MemberMismatch), WebUtilityDecode(answer.Html));
+    }
+
     [Fact]
     public async Task The_member_form_explains_the_social_security_digits()
     {
