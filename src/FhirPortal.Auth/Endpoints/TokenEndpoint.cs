@@ -40,6 +40,8 @@ public static class TokenEndpoint
         }
 
         var identity = (ClaimsIdentity)principal.Identity!;
+        // Roles and organization are read again: the stored grant still holds the claims of when it was made.
+        if (request.IsRefreshTokenGrantType()) await Organizations.OrganizationClaims.AddAsync(http, identity, user);
         SmartDestinations.Apply(identity);
         var properties = new AuthenticationProperties();
         // SMART always returns scope (OAuth may omit it when unchanged; client-js reads it to decide on refreshing).

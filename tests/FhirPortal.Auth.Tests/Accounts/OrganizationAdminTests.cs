@@ -181,6 +181,24 @@ public sealed class OrganizationAdminTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Removing_the_billing_role_takes_the_billing_claim_out_of_the_next_refreshed_token()
+    {
+        var superUser = await SuperUserAsync("fac1");
+        var id = await CreateEndUserAsync(superUser, "fac1", "clerk", "Practitioner/dr1", ["billing"]);
+        var token = await _smart.StandaloneAsync("clerk", "openid fhirUser offline_access user/*.rs");
+        Assert.Equal("true", (string?)SmartHarness.Claims((string)token["access_token"]!)["fhirportal_billing"]);
+
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(superUser, HttpMethod.Put, $"{Base}/fac1/users/{id}/roles", new { roles = new[] { "practitioner" } })).Status);
+        var (status, refreshed, _) = await _smart.PostFormAsync("connect/token",
+            new Dictionary<string, string> { ["grant_type"] = "refresh_token", ["refresh_token"] = (string)token["refresh_token"]! });
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        var claims = SmartHarness.Claims((string)refreshed["access_token"]!);
+        Assert.Null(claims["fhirportal_billing"]);
+        Assert.Equal("Organization/fac1", (string?)claims["fhirportal_org"]);
+    }
+
+    [Fact]
     public async Task End_user_token_is_limited_to_the_organization_and_stops_working_when_disabled()
     {
         var superUser = await SuperUserAsync("fac1");
