@@ -20,6 +20,9 @@ internal sealed class SubscriptionRules(SubscriptionEvents events, IOptions<Subs
     {
         if (write.Version.Key.Type != "Subscription")
         {
+            // Event records are the server's: a forged one could announce a fake event or push the delivered number on.
+            if (!write.ByServer && (IsEventRecord(write.Version) || IsEventRecord(write.Previous)))
+                throw FhirOutcomeException.Forbidden("Subscription event records are kept by the server; they cannot be created, changed or deleted.");
             await events.RecordAsync(unit, write, ct);
             return;
         }
@@ -74,6 +77,12 @@ internal sealed class SubscriptionRules(SubscriptionEvents events, IOptions<Subs
         if (OwnPatient(access) is { } own && (patients.Count == 0 || patients.Any(p => p != $"Patient/{own}")))
             throw FhirOutcomeException.Forbidden($"A patient's app may subscribe only with the filter patient=Patient/{own}.");
     }
+
+    /// <summary>Whether a version is a Basic the server keeps for subscriptions: its event code system, or a Subscription as subject.</summary>
+    private static bool IsEventRecord(FhirPortal.Storage.StoredResource? version) =>
+        version is { IsDeleted: false, Key.Type: "Basic" } && FhirParser.ParseStored(version.Json.Span) is Basic basic
+        && (basic.Code?.Coding.Any(c => c.System == Backport.EventCodeSystem) == true
+            || basic.Subject?.Reference?.StartsWith("Subscription/", StringComparison.Ordinal) == true);
 
     /// <summary>The patient a caller is bound to when its Subscription grant is a patient one (a patient app or patient user).</summary>
     private static string? OwnPatient(CallerAccess access)
