@@ -22,7 +22,7 @@ namespace FhirPortal.Core.Subscriptions;
 /// </remarks>
 public sealed class SubscriptionDelivery(
     IResourceStore store, WriteRunner runner, ConditionalCriteria criteria, CallerContext callers, IRestHookChannel channel,
-    IOptions<SubscriptionOptions> options, TimeProvider clock, ILogger<SubscriptionDelivery> logger)
+    ISubscriptionSecrets secrets, IOptions<SubscriptionOptions> options, TimeProvider clock, ILogger<SubscriptionDelivery> logger)
 {
     private const int MaxEventsPerRound = 100;
 
@@ -130,7 +130,7 @@ public sealed class SubscriptionDelivery(
     {
         if (await EndpointGuard.RefuseAddressAsync(endpoint, options.Value, ct) is { } refused) return refused;
         var bundle = NotificationBundles.Build(BaseUrl, id, subscription, type, eventCount, events);
-        return await channel.PostAsync(endpoint, [.. subscription.Channel.Header.OfType<string>()], contentType, FhirSerializer.ToJsonBytes(bundle), ct);
+        return await channel.PostAsync(endpoint, ChannelHeaders.Clear(subscription, id, secrets), contentType, FhirSerializer.ToJsonBytes(bundle), ct);
     }
 
     /// <summary>Takes the subscription for one lease, committed only over the version we saw.</summary>

@@ -9,10 +9,10 @@ namespace FhirPortal.Core.Subscriptions;
 /// The Subscription write rules, run on every write (REST, transactions): a client's Subscription must name a known
 /// topic, <c>patient</c> filters and a rest-hook endpoint the server may call (<see cref="EndpointGuard"/>); a patient's
 /// app may subscribe only to its own patient. The server sets status <c>requested</c> (the worker's handshake makes it
-/// active), records the writer's access for delivery-time checks and keeps its counters. Writes that trigger a topic
+/// active), records the writer's access for delivery-time checks, keeps its counters and stores header values protected. Writes that trigger a topic
 /// stage their events (<see cref="SubscriptionEvents"/>).
 /// </summary>
-internal sealed class SubscriptionRules(SubscriptionEvents events, IOptions<SubscriptionOptions> options) : IWriteRule
+internal sealed class SubscriptionRules(SubscriptionEvents events, ISubscriptionSecrets secrets, IOptions<SubscriptionOptions> options) : IWriteRule
 {
     private static readonly string[] PayloadTypes = ["application/fhir+json", "application/json"];
 
@@ -35,6 +35,7 @@ internal sealed class SubscriptionRules(SubscriptionEvents events, IOptions<Subs
             foreach (var url in new[] { Backport.EventCount, Backport.Delivered, Backport.LastSent })
                 if (previous.GetExtension(url) is { } kept) subscription.Extension.Add(kept);
         subscription.Extension.Add(SubscriptionView.OwnerExtension(unit.Access.Caller));
+        ChannelHeaders.Protect(subscription, write.Version.Key.Id, previous, secrets);
         subscription.Error = null;
         // Any change by a client asks for a new handshake (unless it turns the subscription off).
         if (subscription.Status != Subscription.SubscriptionStatus.Off) subscription.Status = Subscription.SubscriptionStatus.Requested;
