@@ -26,7 +26,8 @@ public static class EndpointGuard
         {
             addresses = IPAddress.TryParse(endpoint.IdnHost, out var literal) ? [literal] : await Dns.GetHostAddressesAsync(endpoint.IdnHost, ct);
         }
-        catch (SocketException)
+        // ArgumentException: a host name DNS cannot carry (over 255 characters, or a label over 63) though Uri took it.
+        catch (Exception e) when (e is SocketException or ArgumentException)
         {
             return $"The host of Subscription.channel.endpoint ({endpoint.Host}) cannot be resolved.";
         }
@@ -40,6 +41,7 @@ public static class EndpointGuard
     {
         if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
         if (IPAddress.IsLoopback(address) || address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any)) return false;
+        if (EmbeddedIPv4(address) is { } embedded) return IsPublic(embedded);
         if (address.AddressFamily == AddressFamily.InterNetworkV6)
             return !(address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6UniqueLocal || address.IsIPv6Multicast);
         var b = address.GetAddressBytes();
@@ -55,4 +57,21 @@ public static class EndpointGuard
             _ => true,
         };
     }
+
+    /// <summary>
+    /// The IPv4 address an IPv6 one carries to reach it (NAT64 64:ff9b::/96, 6to4 2002::/16, IPv4-compatible ::a.b.c.d),
+    /// so it is judged by that address; null for other addresses.
+    /// </summary>
+    private static IPAddress? EmbeddedIPv4(IPAddress address)
+    {
+        if (address.AddressFamily != AddressFamily.InterNetworkV6) return null;
+        var b = address.GetAddressBytes();
+        if (b[0] == 0x20 && b[1] == 0x02) return new IPAddress(b.AsSpan(2, 4));
+        var prefix = b.AsSpan(0, 12);
+        if (prefix.SequenceEqual(Nat64Prefix)) return new IPAddress(b.AsSpan(12, 4));
+        // ::a.b.c.d, but not :: and ::1, which are judged as IPv6 (unspecified and loopback).
+        return prefix.IndexOfAnyExcept((byte)0) < 0 && (b[12] | b[13] | b[14]) != 0 ? new IPAddress(b.AsSpan(12, 4)) : null;
+    }
+
+    private static readonly byte[] Nat64Prefix = [0x00, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0];
 }

@@ -22,7 +22,7 @@ namespace FhirPortal.Core.Subscriptions;
 /// </remarks>
 public sealed class SubscriptionDelivery(
     IResourceStore store, WriteRunner runner, ConditionalCriteria criteria, CallerContext callers, IRestHookChannel channel,
-    IOptions<SubscriptionOptions> options, TimeProvider clock, ILogger<SubscriptionDelivery> logger)
+    ISubscriptionSecrets secrets, IOptions<SubscriptionOptions> options, TimeProvider clock, ILogger<SubscriptionDelivery> logger)
 {
     private const int MaxEventsPerRound = 100;
 
@@ -60,14 +60,19 @@ public sealed class SubscriptionDelivery(
         if (await ClaimAsync(seen, ct) is not { } claimed) return 0;
         var subscription = (Subscription)FhirParser.ParseStored(claimed.Json.Span);
         var id = claimed.Key.Id;
-        var endpoint = new Uri(subscription.Channel.Endpoint ?? "");
-        var contentType = subscription.Channel.Payload ?? "application/fhir+json";
         var sent = 0;
         string? failure = null;
         var delivered = SubscriptionView.Count(subscription, Backport.Delivered);
         var count = SubscriptionView.Count(subscription, Backport.EventCount);
         try
         {
+            // A stored subscription with a broken endpoint goes to error alone; it must not stop the round for the others.
+            if (!Uri.TryCreate(subscription.Channel?.Endpoint, UriKind.Absolute, out var endpoint))
+            {
+                await RecordAsync(claimed, Status.Error, delivered, false, "Subscription.channel.endpoint is not an absolute URL.", attempts: 0, ct);
+                return 0;
+            }
+            var contentType = subscription.Channel!.Payload ?? "application/fhir+json";
             if (subscription.Status == Status.Requested)
             {
                 failure = await SendAsync(subscription, id, "handshake", count, [], endpoint, contentType, ct);
@@ -76,7 +81,8 @@ public sealed class SubscriptionDelivery(
                     failure is null ? null : $"The handshake failed: {failure}", attempts: 0, ct);
                 return sent;
             }
-            var events = await SubscriptionEvents.AfterAsync(store, criteria, id, delivered, MaxEventsPerRound, ct);
+            // Only numbers the subscription has counted: delivered never passes the count, whatever a record claims.
+            var events = (await SubscriptionEvents.AfterAsync(store, criteria, id, delivered, MaxEventsPerRound, ct)).Where(e => e.Number <= count).ToList();
             using (callers.Use(SubscriptionView.Owner(subscription)))
                 foreach (var e in events)
                 {
@@ -89,6 +95,8 @@ public sealed class SubscriptionDelivery(
                     }
                     delivered = e.Number;
                 }
+            // Counted events whose records are gone: nothing left to send, so the subscription is no longer due for them.
+            if (events.Count == 0) delivered = Math.Max(delivered, count);
             if (failure is null && events.Count == 0 && SubscriptionView.Heartbeat(subscription) is not null)
             {
                 failure = await SendAsync(subscription, id, "heartbeat", count, [], endpoint, contentType, ct);
@@ -122,7 +130,7 @@ public sealed class SubscriptionDelivery(
     {
         if (await EndpointGuard.RefuseAddressAsync(endpoint, options.Value, ct) is { } refused) return refused;
         var bundle = NotificationBundles.Build(BaseUrl, id, subscription, type, eventCount, events);
-        return await channel.PostAsync(endpoint, [.. subscription.Channel.Header.OfType<string>()], contentType, FhirSerializer.ToJsonBytes(bundle), ct);
+        return await channel.PostAsync(endpoint, ChannelHeaders.Clear(subscription, id, secrets), contentType, FhirSerializer.ToJsonBytes(bundle), ct);
     }
 
     /// <summary>Takes the subscription for one lease, committed only over the version we saw.</summary>

@@ -85,8 +85,9 @@ public sealed class SubscriptionEvents(ConditionalCriteria criteria)
             var page = await unit.Store.SearchAsync(query with { Count = PageSize, Cursor = cursor }, ct);
             foreach (var entry in page.Entries)
             {
-                // The unit's own view when an event staged earlier in this unit already raised the count.
-                var current = unit.HasStaged(entry.Key) ? await unit.CurrentAsync(entry.Key, ct) : entry;
+                // Through the unit: its staged version when an event earlier in this unit raised the count, else the
+                // version it reads now, so the event is staged over that very version and a change since re-plans.
+                var current = await unit.CurrentAsync(entry.Key, ct);
                 if (current is { IsDeleted: false } && FhirParser.ParseStored(current.Json.Span) is Subscription s
                     && s.Status is Subscription.SubscriptionStatus.Requested or Subscription.SubscriptionStatus.Active)
                     found.Add((current, s));

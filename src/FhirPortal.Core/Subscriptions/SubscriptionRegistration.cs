@@ -6,7 +6,7 @@ namespace FhirPortal.Core.Subscriptions;
 /// <summary>Registers FHIR Subscriptions: the write rules that validate subscriptions and record events, delivery and $status.</summary>
 public static class SubscriptionRegistration
 {
-    /// <summary>Adds the Core parts; the host binds <see cref="SubscriptionOptions"/> and adds an <see cref="IRestHookChannel"/>.</summary>
+    /// <summary>Adds the Core parts; the host binds <see cref="SubscriptionOptions"/> and adds an <see cref="IRestHookChannel"/> and <see cref="ISubscriptionSecrets"/>.</summary>
     public static IServiceCollection AddSubscriptionWorkflow(this IServiceCollection services)
     {
         services.AddSingleton<SubscriptionEvents>();

@@ -9,10 +9,10 @@ namespace FhirPortal.Core.Subscriptions;
 /// The Subscription write rules, run on every write (REST, transactions): a client's Subscription must name a known
 /// topic, <c>patient</c> filters and a rest-hook endpoint the server may call (<see cref="EndpointGuard"/>); a patient's
 /// app may subscribe only to its own patient. The server sets status <c>requested</c> (the worker's handshake makes it
-/// active), records the writer's access for delivery-time checks and keeps its counters. Writes that trigger a topic
+/// active), records the writer's access for delivery-time checks, keeps its counters and stores header values protected. Writes that trigger a topic
 /// stage their events (<see cref="SubscriptionEvents"/>).
 /// </summary>
-internal sealed class SubscriptionRules(SubscriptionEvents events, IOptions<SubscriptionOptions> options) : IWriteRule
+internal sealed class SubscriptionRules(SubscriptionEvents events, ISubscriptionSecrets secrets, IOptions<SubscriptionOptions> options) : IWriteRule
 {
     private static readonly string[] PayloadTypes = ["application/fhir+json", "application/json"];
 
@@ -20,6 +20,9 @@ internal sealed class SubscriptionRules(SubscriptionEvents events, IOptions<Subs
     {
         if (write.Version.Key.Type != "Subscription")
         {
+            // Event records are the server's: a forged one could announce a fake event or push the delivered number on.
+            if (!write.ByServer && (IsEventRecord(write.Version) || IsEventRecord(write.Previous)))
+                throw FhirOutcomeException.Forbidden("Subscription event records are kept by the server; they cannot be created, changed or deleted.");
             await events.RecordAsync(unit, write, ct);
             return;
         }
@@ -32,6 +35,7 @@ internal sealed class SubscriptionRules(SubscriptionEvents events, IOptions<Subs
             foreach (var url in new[] { Backport.EventCount, Backport.Delivered, Backport.LastSent })
                 if (previous.GetExtension(url) is { } kept) subscription.Extension.Add(kept);
         subscription.Extension.Add(SubscriptionView.OwnerExtension(unit.Access.Caller));
+        ChannelHeaders.Protect(subscription, write.Version.Key.Id, previous, secrets);
         subscription.Error = null;
         // Any change by a client asks for a new handshake (unless it turns the subscription off).
         if (subscription.Status != Subscription.SubscriptionStatus.Off) subscription.Status = Subscription.SubscriptionStatus.Requested;
@@ -74,6 +78,12 @@ internal sealed class SubscriptionRules(SubscriptionEvents events, IOptions<Subs
         if (OwnPatient(access) is { } own && (patients.Count == 0 || patients.Any(p => p != $"Patient/{own}")))
             throw FhirOutcomeException.Forbidden($"A patient's app may subscribe only with the filter patient=Patient/{own}.");
     }
+
+    /// <summary>Whether a version is a Basic the server keeps for subscriptions: its event code system, or a Subscription as subject.</summary>
+    private static bool IsEventRecord(FhirPortal.Storage.StoredResource? version) =>
+        version is { IsDeleted: false, Key.Type: "Basic" } && FhirParser.ParseStored(version.Json.Span) is Basic basic
+        && (basic.Code?.Coding.Any(c => c.System == Backport.EventCodeSystem) == true
+            || basic.Subject?.Reference?.StartsWith("Subscription/", StringComparison.Ordinal) == true);
 
     /// <summary>The patient a caller is bound to when its Subscription grant is a patient one (a patient app or patient user).</summary>
     private static string? OwnPatient(CallerAccess access)

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 
 namespace FhirPortal.Server.Subscriptions;
 
-/// <summary>Registers FHIR Subscriptions: options (<c>FhirPortal:Subscriptions</c>; http endpoints allowed in Development), Core rules, the HTTP channel and worker.</summary>
+/// <summary>Registers FHIR Subscriptions: options (<c>FhirPortal:Subscriptions</c>; http endpoints allowed in Development), Core rules, the HTTP channel, header protection and worker.</summary>
 internal static class SubscriptionServices
 {
     public static IServiceCollection AddSubscriptions(this IServiceCollection services)
@@ -16,6 +16,7 @@ internal static class SubscriptionServices
             .ValidateDataAnnotations().ValidateOnStart();
         services.AddSubscriptionWorkflow();
         services.AddSingleton<IRestHookChannel, RestHookChannel>();
+        services.AddSingleton<ISubscriptionSecrets, DataProtectedSubscriptionSecrets>();
         services.AddHostedService<SubscriptionWorker>();
         services.AddHostedService<SubscriptionLinks>();
         return services;
