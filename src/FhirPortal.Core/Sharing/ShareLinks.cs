@@ -92,6 +92,7 @@ public sealed class ShareLinks(ShareLinkStore links, IShareLinkKeys keys, IResou
             var changed = state.Revoked is null ? state with { Revoked = now, Tickets = [] } : state;
             return (changed, changed);
         }, ct);
+        await links.KeepRevokedAsync(id, revoked, CancellationToken.None);
         var result = new Parameters();
         result.Parameter.Add(Entry(id, revoked, now));
         return result;
