@@ -27,6 +27,8 @@ public sealed class ShareLinkManifests(ShareLinkStore links, IShareLinkKeys keys
     public const string ContentType = "application/fhir+json;fhirVersion=4.0.1";
     /// <summary>The app agent of recipients' accesses in the audit.</summary>
     public const string App = "smart-health-link";
+    /// <summary>File locations a link keeps open at once; a newer manifest request retires the oldest.</summary>
+    public const int MaxTickets = 20;
 
     /// <param name="fhirBase">The FHIR base the document's fullUrls use.</param>
     /// <param name="shlBase">The base of manifest URLs (file locations are under it).</param>
@@ -142,7 +144,12 @@ public sealed class ShareLinkManifests(ShareLinkStore links, IShareLinkKeys keys
         {
             var ticket = ShareLinkSecrets.NewToken();
             var expires = clock.GetUtcNow() + options.FileLifetime;
-            await links.ChangeAsync(id, state => (state is null ? null : state with { Tickets = [.. state.Tickets, new FileTicket(ShareLinkSecrets.Hash(ticket), expires, request.Recipient!)] }, 0), ct);
+            var now = clock.GetUtcNow();
+            // Note: the newest tickets are kept, expired ones dropped, so the link's record stays small.
+            await links.ChangeAsync(id, state => (state is null ? null : state with
+            {
+                Tickets = [.. state.Tickets.Where(t => t.Expires > now).TakeLast(MaxTickets - 1), new FileTicket(ShareLinkSecrets.Hash(ticket), expires, request.Recipient!)],
+            }, 0), ct);
             file["location"] = $"{shlBase}/{token}/file/{ticket}";
         }
         return new JsonObject { ["status"] = "can-change", ["files"] = new JsonArray(file) };

@@ -6,8 +6,8 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace FhirPortal.Server.Tests.Sharing;
 
-/// <summary>A revocation holds even when another instance writes back a link it read before the revocation.</summary>
-public sealed class ShareLinkRevocationTests(ShareLinkData data) : IClassFixture<ShareLinkData>
+/// <summary>What a link's record in the job table keeps: a revocation that holds against stale writes, a bounded list of file locations.</summary>
+public sealed class ShareLinkStoreTests(ShareLinkData data) : IClassFixture<ShareLinkData>
 {
     [Fact]
     public async Task A_revocation_wins_over_a_stale_write_from_another_instance()
@@ -31,5 +31,24 @@ public sealed class ShareLinkRevocationTests(ShareLinkData data) : IClassFixture
         Assert.Equal(HttpStatusCode.NotFound, (await data.ManifestAsync(payload, new JsonObject { ["recipient"] = "after revocation" })).StatusCode);
         var listed = ShareLinkData.Links(await (await patient.GetAsync("Patient/p1/$share-links")).ReadJsonAsync());
         Assert.Equal("revoked", listed.Single(l => l["id"] == id)["status"]);
+    }
+
+    [Fact]
+    public async Task A_link_keeps_at_most_MaxTickets_file_locations_the_newest_ones()
+    {
+        var created = await (await ShareLinkData.CreateAsync(data.PatientApp("p2"), "p2", ("expires", "valueInstant", data.In(TimeSpan.FromDays(1))))).ReadJsonAsync();
+        var payload = ShareLinkData.Payload((string)created["parameter"]![0]!["valueString"]!);
+        var locations = new List<string>();
+        for (var i = 0; i < ShareLinkManifests.MaxTickets + 3; i++)
+        {
+            var manifest = await (await data.ManifestAsync(payload, new JsonObject { ["recipient"] = "ticket count", ["embeddedLengthMax"] = 10 })).ReadJsonAsync();
+            locations.Add(new Uri((string)manifest["files"]![0]!["location"]!).PathAndQuery);
+        }
+        var stored = await new ShareLinkStore(data.Host.Services.GetRequiredService<IResourceStore>())
+            .ReadAsync(ShareLinkData.Links(created).Single()["id"], CancellationToken.None);
+        Assert.Equal(ShareLinkManifests.MaxTickets, stored!.Tickets.Count);
+        var recipient = data.Host.CreateClient();
+        Assert.Equal(HttpStatusCode.NotFound, (await recipient.GetAsync(locations[0])).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await recipient.GetAsync(locations[^1])).StatusCode);
     }
 }
