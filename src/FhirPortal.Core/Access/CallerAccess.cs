@@ -182,7 +182,7 @@ public sealed class CallerAccess
     }
 
     /// <summary>The Patient id of a <c>fhirUser</c> such as <c>Patient/123</c> or <c>https://host/fhir/Patient/123</c>.</summary>
-    private static string? PatientUser(string? fhirUser) =>
+    internal static string? PatientUser(string? fhirUser) =>
         fhirUser?.Split('/') is [.., "Patient", var id] && id.Length > 0 ? id : null;
 
     private FhirOutcomeException NoScope(string type, Permissions permission)

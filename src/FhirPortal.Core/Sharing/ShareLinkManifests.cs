@@ -17,8 +17,9 @@ public sealed record ManifestAnswer(JsonObject? Manifest, int? RemainingAttempts
 /// <summary>
 /// What recipients of a share link reach without an account: the manifest (POST, with <c>recipient</c> and the
 /// passcode) and the file locations it hands out. The file is the patient's $summary built now, under a caller
-/// confined to that patient (the recipient and their address, app <c>smart-health-link</c>), encrypted with the
-/// link's key; each request is an audited access the patient sees in their access log, refusals included.
+/// confined to that patient with the read scopes of the token that made the link (the recipient and their address,
+/// app <c>smart-health-link</c>), encrypted with the link's key; each request is an audited access the patient sees
+/// in their access log, refusals included.
 /// </summary>
 public sealed class ShareLinkManifests(ShareLinkStore links, IShareLinkKeys keys, PatientSummaryOperation summary, AccessAudit audit,
     CallerContext callers, ShareLinkOptions options, TimeProvider clock)
@@ -26,6 +27,8 @@ public sealed class ShareLinkManifests(ShareLinkStore links, IShareLinkKeys keys
     public const string ContentType = "application/fhir+json;fhirVersion=4.0.1";
     /// <summary>The app agent of recipients' accesses in the audit.</summary>
     public const string App = "smart-health-link";
+    /// <summary>File locations a link keeps open at once; a newer manifest request retires the oldest.</summary>
+    public const int MaxTickets = 20;
 
     /// <param name="fhirBase">The FHIR base the document's fullUrls use.</param>
     /// <param name="shlBase">The base of manifest URLs (file locations are under it).</param>
@@ -37,7 +40,7 @@ public sealed class ShareLinkManifests(ShareLinkStore links, IShareLinkKeys keys
         var id = ShareLinkSecrets.Hash(token);
         var known = await links.ReadAsync(id, ct) ?? throw NoLink();
         int? remaining = null;
-        using var _ = callers.Use(Recipient(known.Patient, request.Recipient, address));
+        using var _ = callers.Use(Recipient(known, request.Recipient, address));
         try
         {
             var answer = await audit.RecordAsync("operation", "Patient", $"shl/{id}/manifest", [known.Patient], async () =>
@@ -77,7 +80,7 @@ public sealed class ShareLinkManifests(ShareLinkStore links, IShareLinkKeys keys
             throw FhirOutcomeException.BadRequest("A direct file request needs recipient: who is asking, shown to the patient.", "recipient");
         var id = ShareLinkSecrets.Hash(token);
         var known = await links.ReadAsync(id, ct) ?? throw NoLink();
-        using var _ = callers.Use(Recipient(known.Patient, recipient, address));
+        using var _ = callers.Use(Recipient(known, recipient, address));
         var (jwe, _) = await audit.RecordAsync("operation", "Patient", $"shl/{id}/direct", [known.Patient], async () =>
         {
             var now = clock.GetUtcNow();
@@ -99,7 +102,7 @@ public sealed class ShareLinkManifests(ShareLinkStore links, IShareLinkKeys keys
         var known = await links.ReadAsync(id, ct) ?? throw NoLink();
         var hash = ShareLinkSecrets.Hash(ticket);
         var recipient = known.Tickets.FirstOrDefault(t => t.Hash == hash)?.Recipient ?? "unknown recipient";
-        using var _ = callers.Use(Recipient(known.Patient, recipient, address));
+        using var _ = callers.Use(Recipient(known, recipient, address));
         var (jwe, _) = await audit.RecordAsync("operation", "Patient", $"shl/{id}/file", [known.Patient], async () =>
         {
             var now = clock.GetUtcNow();
@@ -141,15 +144,20 @@ public sealed class ShareLinkManifests(ShareLinkStore links, IShareLinkKeys keys
         {
             var ticket = ShareLinkSecrets.NewToken();
             var expires = clock.GetUtcNow() + options.FileLifetime;
-            await links.ChangeAsync(id, state => (state is null ? null : state with { Tickets = [.. state.Tickets, new FileTicket(ShareLinkSecrets.Hash(ticket), expires, request.Recipient!)] }, 0), ct);
+            var now = clock.GetUtcNow();
+            // Note: the newest tickets are kept, expired ones dropped, so the link's record stays small.
+            await links.ChangeAsync(id, state => (state is null ? null : state with
+            {
+                Tickets = [.. state.Tickets.Where(t => t.Expires > now).TakeLast(MaxTickets - 1), new FileTicket(ShareLinkSecrets.Hash(ticket), expires, request.Recipient!)],
+            }, 0), ct);
             file["location"] = $"{shlBase}/{token}/file/{ticket}";
         }
         return new JsonObject { ["status"] = "can-change", ["files"] = new JsonArray(file) };
     }
 
-    /// <summary>The recipient as a caller: confined to the patient's record, read only, named for the audit.</summary>
-    private static Caller Recipient(string patient, string recipient, string? address) =>
-        new(["patient/*.rs"], PatientId: patient, ClientId: App) { UserName = recipient.Length > 200 ? recipient[..200] : recipient, NetworkAddress = address };
+    /// <summary>The recipient as a caller: the link's read scopes on the patient's record (<see cref="ShareLinkState.Scopes"/>), named for the audit.</summary>
+    private static Caller Recipient(ShareLinkState link, string recipient, string? address) =>
+        new(link.Scopes, PatientId: link.Patient, ClientId: App) { UserName = recipient.Length > 200 ? recipient[..200] : recipient, NetworkAddress = address };
 
     /// <summary>SHL: an unknown, expired, revoked, used-up or locked link answers 404 alike.</summary>
     private static FhirOutcomeException NoLink() => FhirOutcomeException.NotFound("This share link does not exist or is no longer active.");

@@ -20,6 +20,11 @@ public sealed record ShareLinkState
     public DateTimeOffset? Revoked { get; init; }
     /// <summary>The AES-256 key as <see cref="IShareLinkKeys.Protect"/> wrapped it.</summary>
     public required string Key { get; init; }
+    /// <summary>
+    /// The read scopes recipients get: the creator's own read access to the patient's record, as <c>patient/</c>
+    /// scopes (<see cref="ShareLinkScopes"/>), so a link never shows more than the token that made it could read.
+    /// </summary>
+    public IReadOnlyList<string> Scopes { get; init; } = [];
     /// <summary>File locations handed out by manifests and not fetched yet.</summary>
     public IReadOnlyList<FileTicket> Tickets { get; init; } = [];
 

@@ -6,32 +6,40 @@ namespace FhirPortal.Core.Sharing;
 /// <summary>
 /// Share links in the store's job table: server-owned records that no FHIR interaction reaches (a FHIR resource in
 /// the patient's compartment could be read, changed or deleted through the API). Changes to one link are made one at
-/// a time in this process (uses and passcode attempts are counted exactly); several instances can at worst each count
-/// a concurrent use, as the job table has no compare-and-swap.
+/// a time in this process (uses and passcode attempts are counted exactly). The job table has no compare-and-swap, so
+/// another instance may write back a link it read before a revocation; a revocation is therefore also kept as its
+/// own record that only revocation writes, and every read applies it.
 /// </summary>
 public sealed class ShareLinkStore(IResourceStore store)
 {
     private const string KindPrefix = "share-link:";
+    private const string RevokedKindPrefix = "share-link-revoked:";
     // Striped: a bounded set of gates, a link always takes the same one.
     private readonly SemaphoreSlim[] _gates = [.. Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1))];
 
-    public async Task<ShareLinkState?> ReadAsync(string id, CancellationToken ct) =>
-        await store.ReadJobAsync(id, ct) is { } job && job.Kind.StartsWith(KindPrefix, StringComparison.Ordinal)
-            ? JsonSerializer.Deserialize<ShareLinkState>(job.State)
-            : null;
+    public async Task<ShareLinkState?> ReadAsync(string id, CancellationToken ct)
+    {
+        if (await store.ReadJobAsync(id, ct) is not { } job || !job.Kind.StartsWith(KindPrefix, StringComparison.Ordinal)) return null;
+        var state = JsonSerializer.Deserialize<ShareLinkState>(job.State)!;
+        return await store.ReadJobAsync(RevocationId(id), ct) is { } revocation ? Revoke(state, revocation) : state;
+    }
 
     /// <summary>The patient's links (id, state), newest first.</summary>
-    public async Task<IReadOnlyList<(string Id, ShareLinkState State)>> ListAsync(string patient, CancellationToken ct) =>
-        [.. (await store.ListJobsAsync(KindPrefix + patient, ct))
+    public async Task<IReadOnlyList<(string Id, ShareLinkState State)>> ListAsync(string patient, CancellationToken ct)
+    {
+        var revocations = (await store.ListJobsAsync(RevokedKindPrefix + patient, ct)).ToDictionary(j => j.Id, StringComparer.Ordinal);
+        return [.. (await store.ListJobsAsync(KindPrefix + patient, ct))
             .Select(j => (j.Id, State: JsonSerializer.Deserialize<ShareLinkState>(j.State)!))
+            .Select(l => revocations.TryGetValue(RevocationId(l.Id), out var revocation) ? (l.Id, State: Revoke(l.State, revocation)) : l)
             .OrderByDescending(l => l.State.Created)];
+    }
 
     public Task SaveAsync(string id, ShareLinkState state, CancellationToken ct) =>
         store.SaveJobAsync(new JobRecord(id, KindPrefix + state.Patient, JsonSerializer.Serialize(state)), ct);
 
     /// <summary>
     /// Reads the link, lets <paramref name="change"/> decide its new state (null: unchanged) and an answer, and saves,
-    /// with no other change to the same link in between.
+    /// with no other change to the same link in between (in this process).
     /// </summary>
     public async Task<T> ChangeAsync<T>(string id, Func<ShareLinkState?, (ShareLinkState? State, T Answer)> change, CancellationToken ct)
     {
@@ -48,4 +56,14 @@ public sealed class ShareLinkStore(IResourceStore store)
             gate.Release();
         }
     }
+
+    /// <summary>Records that a revoked link (<see cref="ShareLinkState.Revoked"/> set) stays revoked, whatever later writes its link record.</summary>
+    public Task KeepRevokedAsync(string id, ShareLinkState revoked, CancellationToken ct) =>
+        store.SaveJobAsync(new JobRecord(RevocationId(id), RevokedKindPrefix + revoked.Patient,
+            JsonSerializer.Serialize(revoked.Revoked ?? throw new ArgumentException("The link is not revoked.", nameof(revoked)))), ct);
+
+    private static string RevocationId(string id) => id + ":revoked";
+
+    private static ShareLinkState Revoke(ShareLinkState state, JobRecord revocation) =>
+        state.Revoked is not null ? state : state with { Revoked = JsonSerializer.Deserialize<DateTimeOffset>(revocation.State), Tickets = [] };
 }

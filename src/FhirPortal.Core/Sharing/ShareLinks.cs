@@ -11,8 +11,8 @@ namespace FhirPortal.Core.Sharing;
 /// <summary>
 /// A patient's share links (SMART Health Links, https://hl7.org/fhir/uv/smart-health-cards-and-links/): create one
 /// for their $summary with an expiry (required, at most <see cref="ShareLinkOptions.MaxLifetime"/>), optional
-/// passcode and maximum uses; list them; revoke one. Only the patient themself may (a patient's token or a patient
-/// user); staff and other patients get 403.
+/// passcode and maximum uses; list them; revoke one. Only the patient themself may (a token whose <c>fhirUser</c> is
+/// the patient); staff and other patients get 403. Recipients read no more than the creating token could.
 /// </summary>
 public sealed class ShareLinks(ShareLinkStore links, IShareLinkKeys keys, IResourceStore store, ShareLinkOptions options, CallerContext callers, TimeProvider clock)
 {
@@ -59,6 +59,7 @@ public sealed class ShareLinks(ShareLinkStore links, IShareLinkKeys keys, IResou
             AttemptsLeft = passcode is null ? 0 : options.PasscodeAttempts,
             Direct = direct,
             Key = keys.Protect(key),
+            Scopes = ShareLinkScopes.Of(callers.Current, patientId),
         };
         var id = ShareLinkSecrets.Hash(token);
         await links.SaveAsync(id, state, ct);
@@ -91,6 +92,7 @@ public sealed class ShareLinks(ShareLinkStore links, IShareLinkKeys keys, IResou
             var changed = state.Revoked is null ? state with { Revoked = now, Tickets = [] } : state;
             return (changed, changed);
         }, ct);
+        await links.KeepRevokedAsync(id, revoked, CancellationToken.None);
         var result = new Parameters();
         result.Parameter.Add(Entry(id, revoked, now));
         return result;
@@ -132,12 +134,12 @@ public sealed class ShareLinks(ShareLinkStore links, IShareLinkKeys keys, IResou
         return "shlink:/" + Base64Url.EncodeToString(Encoding.UTF8.GetBytes(payload.ToJsonString()));
     }
 
-    /// <summary>Only the patient: a patient's token for them (or a patient user), with read access to their record; 403 for anyone else.</summary>
+    /// <summary>Only the patient: a token whose user is the patient (<c>fhirUser</c> Patient/{id}), with read access to their record; 403 for anyone else.</summary>
     private async System.Threading.Tasks.Task RequirePatientAsync(string patientId, CancellationToken ct)
     {
         var caller = callers.Current;
-        var self = caller.Caller.FhirUser is { } user && user.StartsWith("Patient/", StringComparison.Ordinal) ? user["Patient/".Length..] : caller.Caller.PatientId;
-        if (!caller.IsUnrestricted && !(caller.IsPatientBound && self == patientId))
+        // Note: the signed-in user must be the patient; a practitioner's app with patient/ scopes is not.
+        if (!caller.IsUnrestricted && CallerAccess.PatientUser(caller.Caller.FhirUser) != patientId)
             throw FhirOutcomeException.Forbidden($"Only the patient may manage the share links of Patient/{patientId}.");
         caller.RequirePatientRecord(patientId);
         var patient = await store.ReadAsync(new ResourceKey("Patient", patientId), ct);

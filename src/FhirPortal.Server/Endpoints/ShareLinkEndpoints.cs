@@ -82,32 +82,32 @@ internal static class ShareLinkEndpoints
     {
         if (context.Request.ContentLength > MaxManifestRequestBytes)
             throw FhirOutcomeException.TooLarge($"A manifest request has at most {MaxManifestRequestBytes} bytes.");
-        JsonObject body;
+        using var limited = new MemoryStream();
+        await context.Request.Body.CopyToAsync(limited, context.RequestAborted);
+        if (limited.Length > MaxManifestRequestBytes)
+            throw FhirOutcomeException.TooLarge($"A manifest request has at most {MaxManifestRequestBytes} bytes.");
         try
         {
-            using var limited = new MemoryStream();
-            await context.Request.Body.CopyToAsync(limited, context.RequestAborted);
-            if (limited.Length > MaxManifestRequestBytes)
-                throw FhirOutcomeException.TooLarge($"A manifest request has at most {MaxManifestRequestBytes} bytes.");
-            body = JsonNode.Parse(limited.ToArray()) as JsonObject
-                ?? throw FhirOutcomeException.BadRequest("A manifest request is a JSON object: {\"recipient\": ..., \"passcode\": ...}.");
+            // Note: a name given twice is ambiguous (which recipient is audited?), so the parser refuses it.
+            using var document = JsonDocument.Parse(limited.ToArray(), new JsonDocumentOptions { AllowDuplicateProperties = false });
+            var body = document.RootElement;
+            if (body.ValueKind != JsonValueKind.Object)
+                throw FhirOutcomeException.BadRequest("A manifest request is a JSON object: {\"recipient\": ..., \"passcode\": ...}.");
+            return new ManifestRequest(Text(body, "recipient"), Text(body, "passcode"),
+                !body.TryGetProperty("embeddedLengthMax", out var max) || max.ValueKind == JsonValueKind.Null ? null
+                : max.ValueKind == JsonValueKind.Number && max.TryGetInt32(out var length) ? length
+                : throw FhirOutcomeException.BadRequest("embeddedLengthMax must be an integer.", "embeddedLengthMax"));
         }
         catch (JsonException e)
         {
             throw FhirOutcomeException.BadRequest($"A manifest request is a JSON object: {e.Message}");
         }
-        return new ManifestRequest(Text(body, "recipient"), Text(body, "passcode"),
-            body["embeddedLengthMax"] is JsonValue max && max.TryGetValue<int>(out var length) ? length
-            : body["embeddedLengthMax"] is null ? null
-            : throw FhirOutcomeException.BadRequest("embeddedLengthMax must be an integer.", "embeddedLengthMax"));
     }
 
-    private static string? Text(JsonObject body, string name) => body[name] switch
-    {
-        null => null,
-        JsonValue value when value.TryGetValue<string>(out var text) => text,
-        _ => throw FhirOutcomeException.BadRequest($"{name} must be a string.", name),
-    };
+    private static string? Text(JsonElement body, string name) =>
+        !body.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null ? null
+        : value.ValueKind == JsonValueKind.String ? value.GetString()
+        : throw FhirOutcomeException.BadRequest($"{name} must be a string.", name);
 
     /// <summary>Manifest URLs live beside the FHIR base: <c>https://host/fhir</c> → <c>https://host/shl</c>.</summary>
     private static string ShlBase(HttpContext context)

@@ -28,8 +28,9 @@ public sealed class ShareLinkData : IDisposable
     public FakeTimeProvider Clock { get; }
     public FhirPortalHost Host { get; }
 
-    /// <summary>The patient's own app: it reads its record and its access log.</summary>
-    public HttpClient PatientApp(string patient) => Host.Client("patient/*.rs", "portal-app", patient: patient);
+    /// <summary>The patient's own app, signed in as the patient (an absolute <c>fhirUser</c>, as the server issues it).</summary>
+    public HttpClient PatientApp(string patient, string scopes = "patient/*.rs") =>
+        Host.Client(scopes, "portal-app", patient: patient, fhirUser: $"http://localhost/fhir/Patient/{patient}");
 
     public void Dispose() => Host.Dispose();
 

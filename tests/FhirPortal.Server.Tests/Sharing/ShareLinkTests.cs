@@ -212,6 +212,10 @@ public sealed class ShareLinkTests(ShareLinkData data) : IClassFixture<ShareLink
         Assert.Equal(HttpStatusCode.BadRequest, (await data.ManifestAsync(payload, new JsonObject())).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await recipient.PostAsync(path, new StringContent("not json"))).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await data.ManifestAsync(payload, new JsonObject { ["recipient"] = 5 })).StatusCode);
+        var twice = await recipient.PostAsync(path, new StringContent("{\"recipient\":\"a\",\"recipient\":\"b\"}"));
+        Assert.Equal(HttpStatusCode.BadRequest, twice.StatusCode);
+        Assert.Equal("OperationOutcome", (string?)(await twice.ReadJsonAsync())["resourceType"]);
+        Assert.Equal(HttpStatusCode.BadRequest, (await data.ManifestAsync(payload, new JsonObject { ["recipient"] = "x", ["embeddedLengthMax"] = 1.5 })).StatusCode);
         var unknown = await data.ManifestAsync(new JsonObject { ["url"] = "http://localhost/shl/" + new string('a', 43) }, new JsonObject { ["recipient"] = "x" });
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
         Assert.Equal("OperationOutcome", (string?)(await unknown.ReadJsonAsync())["resourceType"]);
