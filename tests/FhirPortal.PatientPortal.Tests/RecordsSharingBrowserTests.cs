@@ -16,7 +16,6 @@ namespace FhirPortal.PatientPortal.Tests;
 /// </summary>
 public sealed class RecordsSharingBrowserTests(ITestOutputHelper output)
 {
-    private const string PatientName = "Dana Demo"; // DemoSeeder's Patient/demo-patient
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
     [SkippableFact]
@@ -80,26 +79,29 @@ public sealed class RecordsSharingBrowserTests(ITestOutputHelper output)
         Assert.Equal(1, await hosts.CountAsync("Slot", ("_id", oldSlot), ("status", "free")));
     }
 
-    /// <summary>The record and the summary as JSON and PDF, each with the patient's name.</summary>
+    /// <summary>The summary as JSON (an IPS document), then the record and the summary as PDF, each with the patient's name.</summary>
     private static async Task DownloadsAsync(IPage page)
     {
-        var recordPdf = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("#download-record-pdf"));
-        Assert.Equal("health-record-demo-patient.pdf", recordPdf.SuggestedFilename);
-        Assert.Contains(PatientName, await PdfTextAsync(recordPdf));
-
         var summary = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("#download-summary"));
         Assert.Equal("health-summary-demo-patient.json", summary.SuggestedFilename);
+        string name;
         using (var document = JsonDocument.Parse(await File.ReadAllBytesAsync((await summary.PathAsync())!)))
         {
             Assert.Equal("document", document.RootElement.GetProperty("type").GetString());
-            var first = document.RootElement.GetProperty("entry")[0].GetProperty("resource");
-            Assert.Equal("Composition", first.GetProperty("resourceType").GetString());
-            Assert.Equal("60591-5", first.GetProperty("type").GetProperty("coding")[0].GetProperty("code").GetString());
+            var resources = document.RootElement.GetProperty("entry").EnumerateArray().Select(e => e.GetProperty("resource")).ToList();
+            Assert.Equal("Composition", resources[0].GetProperty("resourceType").GetString());
+            Assert.Equal("60591-5", resources[0].GetProperty("type").GetProperty("coding")[0].GetProperty("code").GetString());
+            var patient = resources.Single(r => r.GetProperty("resourceType").GetString() == "Patient").GetProperty("name")[0];
+            name = patient.GetProperty("family").GetString()!;
         }
+
+        var recordPdf = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("#download-record-pdf"));
+        Assert.Equal("health-record-demo-patient.pdf", recordPdf.SuggestedFilename);
+        Assert.Contains(name, await PdfTextAsync(recordPdf));
 
         var summaryPdf = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("#download-summary-pdf"));
         Assert.Equal("health-summary-demo-patient.pdf", summaryPdf.SuggestedFilename);
-        Assert.Contains(PatientName, await PdfTextAsync(summaryPdf));
+        Assert.Contains(name, await PdfTextAsync(summaryPdf));
     }
 
     /// <summary>
