@@ -126,12 +126,12 @@ public sealed class RecordsSharingBrowserTests(ITestOutputHelper output)
         await Expect(page.Locator("#new-shlink-link")).ToHaveAttributeAsync("href", shlink);
         var row = page.Locator("table.share-links tbody tr", new() { HasText = "For Dr. Grey" });
         await Expect(row).ToHaveCountAsync(1);
-        await Expect(row.Locator("td.status")).ToHaveTextAsync("active");
+        await Expect(row.Locator("td.link-status")).ToHaveTextAsync("active");
         await PageChecks.CheckAsync(page, "records-share-link");
 
         await row.Locator("button.revoke").ClickAsync();
         await Expect(page.Locator("#records-message")).ToContainTextAsync("Revoked the share link For Dr. Grey");
-        await Expect(row.Locator("td.status")).ToHaveTextAsync("revoked");
+        await Expect(row.Locator("td.link-status")).ToHaveTextAsync("revoked");
         await Expect(row.Locator("button.revoke")).ToHaveCountAsync(0);
         await Expect(page.Locator("#new-shlink")).ToHaveCountAsync(0);
     }
