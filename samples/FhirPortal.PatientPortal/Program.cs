@@ -20,6 +20,7 @@ public sealed class Program
         builder.Services.AddScoped<Refills>();
         builder.Services.AddScoped<Forms>();
         builder.Services.AddScoped<Billing>();
+        builder.Services.AddScoped<ShareLinks>();
         builder.Services.AddSmartAuthentication();
         builder.Services.AddAuthorization();
         builder.Services.AddAntiforgery(o => o.Cookie.Name = "portal.antiforgery");

@@ -52,6 +52,18 @@ public sealed class Scheduling(PatientRecord record)
         return await RunBookAsync(proposal);
     }
 
+    /// <summary>
+    /// Moves a booked appointment to another free time (ITI-117 <c>$book</c> with the booked appointment's id and the new
+    /// slot): the server frees the old slot and takes the new one in one commit; if the new one is taken the booking stays.
+    /// </summary>
+    public async Task<Appointment> RescheduleAsync(string appointmentId, FindCriteria criteria, string slotId)
+    {
+        var proposal = (await FindAsync(criteria)).FirstOrDefault(a => a.Slot.Any(s => s.Reference == "Slot/" + slotId))
+                       ?? throw new SlotUnavailableException();
+        proposal.Id = appointmentId;
+        return await RunBookAsync(proposal);
+    }
+
     /// <summary>Cancels a booked appointment ($book with status cancelled; the server frees the Slot).</summary>
     public async Task<Appointment> CancelAsync(string appointmentId)
     {

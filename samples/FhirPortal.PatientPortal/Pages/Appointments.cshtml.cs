@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace FhirPortal.PatientPortal.Pages;
 
-/// <summary>Appointments: upcoming and past visits, cancel, and find a free time ($find) to book ($book).</summary>
+/// <summary>Appointments: upcoming and past visits, cancel, change the time, and find a free time ($find) to book ($book).</summary>
 public sealed class AppointmentsModel(PatientRecord record, Scheduling scheduling, TimeProvider clock) : PageModel
 {
     public List<Appointment> Upcoming { get; private set; } = [];
@@ -20,6 +20,8 @@ public sealed class AppointmentsModel(PatientRecord record, Scheduling schedulin
     [BindProperty(SupportsGet = true)] public string? VisitType { get; set; }
     [BindProperty(SupportsGet = true)] public DateOnly? From { get; set; }
     [BindProperty(SupportsGet = true)] public bool Find { get; set; }
+    /// <summary>The booked appointment being moved ("Change time"), or null when booking a new one.</summary>
+    [BindProperty(SupportsGet = true)] public string? Reschedule { get; set; }
 
     [TempData] public string? Message { get; set; }
     public string? Error { get; private set; }
@@ -58,6 +60,31 @@ public sealed class AppointmentsModel(PatientRecord record, Scheduling schedulin
             return Page();
         }
     }
+
+    /// <summary>Moves the booked appointment <see cref="Reschedule"/> to a free time of the same $find.</summary>
+    public async Task<IActionResult> OnPostRescheduleAsync(string slot)
+    {
+        if (string.IsNullOrEmpty(Reschedule)) return BadRequest();
+        try
+        {
+            var moved = await scheduling.RescheduleAsync(Reschedule, Criteria, slot);
+            Message = $"Moved to {Display.When(moved.Start)}.";
+            return RedirectToPage(new { reschedule = (string?)null });
+        }
+        catch (Exception e) when (e is FhirOperationException or SlotUnavailableException)
+        {
+            Error = e is FhirOperationException f ? Problem(f) : e.Message;
+            await LoadAsync();
+            return Page();
+        }
+    }
+
+    /// <summary>The appointment being moved, when it is among the upcoming ones.</summary>
+    public Appointment? Moving => Reschedule is null ? null : Upcoming.FirstOrDefault(a => a.Id == Reschedule);
+
+    /// <summary>The first practitioner of an appointment, so "Change time" looks for times with the same provider.</summary>
+    public static string? PractitionerOf(Appointment appointment) => appointment.Participant
+        .Select(p => p.Actor?.Reference).FirstOrDefault(r => r?.StartsWith("Practitioner/", StringComparison.Ordinal) == true);
 
     public async Task<IActionResult> OnPostCancelAsync(string appointment)
     {
