@@ -122,8 +122,7 @@ public sealed class AccessEventBuilder(SearchIndexer indexer)
         }
         if (CompartmentMembership.PatientParameters(version.Key.Type).Count == 0) return patients;
         var resource = FhirParser.ParseStored(version.Json.Span);
-        foreach (var compartment in indexer.Index(resource).Compartments)
-            if (compartment.CompartmentType == "Patient") patients.Add(compartment.Id);
+        foreach (var compartment in indexer.PatientCompartments(resource)) patients.Add(compartment.Id);
         return patients;
     }
 }

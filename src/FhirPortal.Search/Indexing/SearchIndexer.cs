@@ -38,6 +38,31 @@ public sealed class SearchIndexer(SearchParameterRegistry registry)
         return index;
     }
 
+    /// <summary>
+    /// The Patient compartments a resource is in, as <see cref="Index"/> finds them, evaluating only the compartment's
+    /// reference parameters: far cheaper when membership is all that is needed (the access audit's patients).
+    /// </summary>
+    public IReadOnlyList<CompartmentIndexValue> PatientCompartments(Resource resource)
+    {
+        var index = new ResourceIndex();
+        var type = resource.TypeName;
+        var names = CompartmentMembership.PatientParameters(type);
+        if (names.Count > 0)
+        {
+            var node = resource.ToPocoNode();
+            var context = FhirPathEvaluator.ContextFor(resource, node);
+            foreach (var parameter in registry.ForType(type))
+            {
+                if (parameter.Type != SearchParamType.Reference || parameter.Expression is null || !names.Contains(parameter.Name)) continue;
+                foreach (var value in FhirPathEvaluator.Values(FhirPathEvaluator.Select(node, parameter.Expression, context)))
+                    IndexValues.Add(index, parameter.Type, parameter.Name, value);
+            }
+        }
+        CompartmentMembership.Add(index, type, resource.Id);
+        Deduplicate(index.Compartments);
+        return index.Compartments;
+    }
+
     private static void Deduplicate(ResourceIndex index)
     {
         Deduplicate(index.Tokens);

@@ -1,0 +1,52 @@
+using FhirPortal.Core.Access;
+using FhirPortal.Core.Audit;
+using FhirPortal.Core.Tests.Interactions;
+using FhirPortal.Core.Tests.Validation;
+using FhirPortal.Storage;
+using Hl7.Fhir.Model;
+
+namespace FhirPortal.Core.Tests.Audit;
+
+/// <summary>The AuditEvents the audit writer builds: valid R4 and naming each patient the returned versions belong to.</summary>
+public sealed class AccessEventBuilderTests
+{
+    private static readonly Caller Clinician = new(["user/*.rs"], FhirUser: "Practitioner/d1", ClientId: "chart-app") { UserName = "dr.who", NetworkAddress = "10.0.0.7" };
+    private static readonly Caller App = new(["system/*.rs"], ClientId: "backend") { NetworkAddress = "10.0.0.8" };
+
+    public static TheoryData<string, Caller, int, string[]> Accesses => new()
+    {
+        // (interaction, caller, HTTP status, patients expected across the events)
+        { "read", Clinician, 200, ["p1"] },
+        { "search-type", App, 200, ["p1", "p2"] },
+        { "search-type", Clinician, 403, [] },
+    };
+
+    [Theory]
+    [MemberData(nameof(Accesses))]
+    public async System.Threading.Tasks.Task Built_events_are_valid_R4_and_name_the_patients_concerned(string interaction, Caller caller, int status, string[] patients)
+    {
+        using var core = new CoreServices();
+        var returned = status >= 400 ? [] : new List<StoredResource>
+        {
+            await core.SeedAsync(Observation("o1", "Patient/p1")),
+            await core.SeedAsync(Observation("o2", interaction == "read" ? "Patient/p1" : "Patient/p2")),
+            await core.SeedAsync(Observation("o3", "Group/g1")),
+        };
+        var access = new AccessEvent(interaction, caller, "Observation?code=http://loinc.org|8480-6", returned, [], status, status >= 400 ? "denied" : null, DateTimeOffset.UtcNow);
+
+        var events = core.Get<AccessEventBuilder>().Build(access);
+
+        foreach (var audit in events)
+            Assert.Empty(ValidatorFactory.Errors(ValidatorFactory.Profiles.Validate(audit, [], asWrite: false)));
+        var named = events.SelectMany(e => e.Entity).Where(e => e.Role?.Code == "1").Select(e => e.What!.Reference);
+        Assert.Equal(patients.Select(p => $"Patient/{p}"), named.Order(StringComparer.Ordinal));
+    }
+
+    private static Observation Observation(string id, string subject) => new()
+    {
+        Id = id,
+        Status = ObservationStatus.Final,
+        Code = new CodeableConcept("http://loinc.org", "8480-6"),
+        Subject = new ResourceReference(subject),
+    };
+}
