@@ -53,11 +53,12 @@ public sealed class NotificationPreferenceTests
 
         var notice = Assert.Single(await NoticesAsync(inbox, patient));
         var texts = inbox.Texts().Where(t => !t.Body.Contains("code")).ToList();
-        var mails = inbox.Accounts.Smart.MailFiles().Select(f => File.ReadAllText(f)).Where(m => m.Contains("new message")).ToList();
+        var mails = inbox.Accounts.Smart.MailFiles().Select(f => MimeKit.MimeMessage.Load(f))
+            .Where(m => m.TextBody?.Contains("new message") == true).Select(m => m.To.ToString()).ToList();
         switch (outcome)
         {
             case "text":
-                Assert.Equal(TextInbox.Number, Assert.Single(texts).To);
+                Assert.Equal(TextInbox.Number, NoticeChannels.E164(Assert.Single(texts).To));
                 Assert.Empty(mails);
                 break;
             case "email" or "sms-to-email":

@@ -74,7 +74,7 @@ public sealed class NotificationsModel(UserManager<PortalUser> users, AuthDbCont
     {
         if (await LoadAsync() is not { } user) return Redirect("/auth/login");
         if (VerifiedNumber is not { } number) return Failed("There is no verified mobile number to stop texts to.");
-        await optOut.OptOutAsync(number, HttpContext.RequestAborted);
+        await optOut.OptOutAsync(number, HttpContext.RequestAborted, user.PatientId);
         await events.ChangedAsync(user, "sms-opt-out", "Texts stopped", $"Texts to the number {MobileNumbers.Hint(number)} stopped; notices go by email.");
         Message = "We will not text this number any more; notices go by email.";
         return Page();
