@@ -38,6 +38,10 @@
 //                              --warmup/--synthea-patients/--no-write apply; rewrites only its own section of BENCHMARKS.md
 //   --subscriptions            instead of all the above: issue 20's FHIR write p50/p99 with 0 and 100 active rest-hook
 //                              subscriptions to a local listener; --runs/--duration/--warmup apply; prints only
+//   --notifications [--appointments N]
+//                              instead of all the above: issue 20's reminder throughput, N appointments (default 100,000)
+//                              due within one hour: reminders queued/s and sent+recorded/s to the file senders, in
+//                              process; --no-write applies; rewrites only its own section of BENCHMARKS.md
 //   --cosmos [--count N]       instead of all the above: request units per interaction on the Cosmos store, on the
 //                              local emulator (run tests/cosmos-emulator/install.sh first); see CosmosRequestUnits.cs
 // The hand-written "Where the time goes" section comes from BENCHMARKS-profile.md (see ReportWriter).
@@ -62,6 +66,8 @@ namespace FhirPortal.Benchmarks
                 return await AuditAsync(args[1..]);
             if (args.Length > 0 && args[0] == "--subscriptions")
                 return await SubscriptionsAsync(args[1..]);
+            if (args.Length > 0 && args[0] == "--notifications")
+                return await NotificationsAsync(args[1..]);
             BenchmarkOptions options;
             try { options = BenchmarkOptions.Parse(args); }
             catch (ArgumentException e)
@@ -133,7 +139,8 @@ namespace FhirPortal.Benchmarks
             if (options.Write)
             {
                 var path = Path.Combine(root, "BENCHMARKS.md");
-                await File.WriteAllTextAsync(path, report.Markdown(tables, targets) + SchedulingBenchmark.Section.Existing(path) + AuditBenchmark.Existing(path));
+                await File.WriteAllTextAsync(path, report.Markdown(tables, targets) + SchedulingBenchmark.Section.Existing(path) + AuditBenchmark.Existing(path)
+                    + NotificationBenchmark.Existing(path));
                 Console.WriteLine($"Wrote {path}");
             }
             return 0;
@@ -209,6 +216,19 @@ namespace FhirPortal.Benchmarks
 
         private static Task<int> SubscriptionsAsync(string[] args) =>
             InTempFolderAsync(args, (options, temp) => SubscriptionsBenchmark.RunAsync(RepoRoot(), temp, options));
+
+        private static Task<int> NotificationsAsync(string[] args)
+        {
+            var i = Array.IndexOf(args, "--appointments");
+            var appointments = 100_000;
+            if (i >= 0 && (i + 1 >= args.Length || !int.TryParse(args[i + 1], out appointments) || appointments <= 0))
+            {
+                Console.Error.WriteLine("--appointments needs a positive whole number.");
+                return Task.FromResult(2);
+            }
+            if (i >= 0) args = [.. args[..i], .. args[(i + 2)..]];
+            return InTempFolderAsync(args, (options, temp) => NotificationBenchmark.RunAsync(RepoRoot(), temp, options, appointments));
+        }
 
         /// <summary>Parses the common options and runs <paramref name="run"/> in a new temp folder, deleted after unless kept.</summary>
         private static async Task<int> InTempFolderAsync(string[] args, Func<BenchmarkOptions, string, Task> run)

@@ -72,6 +72,26 @@ namespace FhirPortal.Auth.Migrations.PostgreSql.Migrations
                     b.ToTable("Launches");
                 });
 
+            modelBuilder.Entity("FhirPortal.Auth.Data.NoticePreference", b =>
+                {
+                    b.Property<string>("PatientId")
+                        .HasColumnType("text");
+
+                    b.Property<string>("Kind")
+                        .HasColumnType("text");
+
+                    b.Property<string>("Channel")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("PatientId", "Kind");
+
+                    b.ToTable("NoticePreferences");
+                });
+
             modelBuilder.Entity("FhirPortal.Auth.Data.PortalUser", b =>
                 {
                     b.Property<string>("Id")

@@ -47,6 +47,8 @@ public static class AccountServices
         services.AddScoped<PatientAccounts>();
         services.AddScoped<AccountMail>();
         services.AddSingleton<RegistrationTickets>();
+        // The dispatcher applies each patient's per-kind choices and verified numbers from the accounts.
+        services.AddSingleton<FhirPortal.Core.Notifications.INoticePreferences, Notices.AccountNoticePreferences>();
         services.AddFeatureDefinitions(new FeatureDefinitions("accounts", [ActivationCodeCapability.Definition()]));
         return services;
     }

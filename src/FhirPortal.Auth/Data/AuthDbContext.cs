@@ -10,6 +10,7 @@ public sealed class AuthDbContext(DbContextOptions<AuthDbContext> options) : Ide
     public DbSet<SeenAssertion> SeenAssertions => Set<SeenAssertion>();
     public DbSet<ActivationCode> ActivationCodes => Set<ActivationCode>();
     public DbSet<RegistrationThrottle> RegistrationThrottles => Set<RegistrationThrottle>();
+    public DbSet<NoticePreference> NoticePreferences => Set<NoticePreference>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -19,6 +20,7 @@ public sealed class AuthDbContext(DbContextOptions<AuthDbContext> options) : Ide
         builder.Entity<SeenAssertion>().HasIndex(a => a.ExpiresAt);
         builder.Entity<ActivationCode>().HasKey(c => c.PatientId);
         builder.Entity<RegistrationThrottle>().HasKey(t => t.Mrn);
+        builder.Entity<NoticePreference>().HasKey(p => new { p.PatientId, p.Kind });
         builder.Entity<PortalUser>().HasIndex(u => u.OrganizationId);
         builder.Entity<PortalUser>().HasIndex(u => u.FhirUser);
     }
@@ -62,4 +64,21 @@ public sealed class RegistrationThrottle
     public string Mrn { get; set; } = "";
     public int Failures { get; set; }
     public DateTime? LockedUntil { get; set; }
+}
+
+/// <summary>
+/// A patient's channel for one kind of notice (reminders, results, messages, billing): <c>email</c>, <c>sms</c> or <c>none</c>.
+/// </summary>
+/// <remarks>
+/// Kept here, beside the accounts that set it and the verified numbers it depends on, not on the FHIR Patient: it is a
+/// portal setting, not clinical data. Keyed by the patient, not the account, because notices are addressed to the
+/// patient: every account linked to the patient (a patient's own and, say, a proxy's) sees and sets the same choice.
+/// </remarks>
+public sealed class NoticePreference
+{
+    /// <summary>The Patient's logical id.</summary>
+    public string PatientId { get; set; } = "";
+    public string Kind { get; set; } = "";
+    public string Channel { get; set; } = "";
+    public DateTime UpdatedAt { get; set; }
 }

@@ -23,8 +23,14 @@ public static class NoticeChannels
     }
 
     /// <summary>The patient's address for <paramref name="channel"/>: the best-ranked (lowest rank) email, or sms/mobile phone.</summary>
-    public static string? Address(Patient patient, NoticeChannel channel) =>
-        Candidates(patient).Where(c => c.Channel == channel).Select(c => c.Value).FirstOrDefault();
+    public static string? Address(Patient patient, NoticeChannel channel) => Addresses(patient, channel).FirstOrDefault();
+
+    /// <summary>The patient's addresses for <paramref name="channel"/>, best-ranked first (opted-out numbers left out).</summary>
+    public static IEnumerable<string> Addresses(Patient patient, NoticeChannel channel) =>
+        Candidates(patient).Where(c => c.Channel == channel).Select(c => c.Value);
+
+    /// <summary>A number as written in a telecom entry, reduced to E.164 form (+ and digits: spaces, dashes, brackets dropped).</summary>
+    public static string E164(string number) => string.Concat(number.Where(c => char.IsAsciiDigit(c) || c == '+'));
 
     /// <summary>
     /// The channel a notice goes by: the patient's best-ranked email or text-capable number (email first on a tie);

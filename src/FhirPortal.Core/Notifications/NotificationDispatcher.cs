@@ -18,7 +18,8 @@ namespace FhirPortal.Core.Notifications;
 /// </remarks>
 public sealed class NotificationDispatcher(
     IResourceStore store, WriteRunner runner, ConditionalCriteria criteria, CallerContext callers, NoticeOutbox outbox,
-    IEnumerable<INoticeSender> senders, TimeProvider clock, ILogger<NotificationDispatcher> logger, PortalMetrics? metrics = null)
+    IEnumerable<INoticeSender> senders, TimeProvider clock, ILogger<NotificationDispatcher> logger, PortalMetrics? metrics = null,
+    INoticePreferences? preferences = null)
 {
     private const int BatchSize = 500;
     private readonly Dictionary<NoticeChannel, INoticeSender> _senders = senders.ToDictionary(s => s.Channel);
@@ -59,13 +60,16 @@ public sealed class NotificationDispatcher(
 
     private async Task<bool> DispatchAsync(StoredResource seen, CancellationToken ct)
     {
-        if (await ClaimAsync(seen, ct) is not { } claimed) return false;
+        if (Parse(seen) is not { } queued) return false;
+        // Routed on the version seen; the claim commits only over that version, so the route matches what is sent.
+        var (patient, route) = await RouteAsync(queued, ct);
+        if (await ClaimAsync(seen, patient, route, ct) is not { } claimed) return false;
         var communication = Parse(claimed)!;
         string? failure;
         var final = false;
         try
         {
-            (failure, final) = await SendAsync(communication, ct);
+            (failure, final) = await SendAsync(communication, patient, route, ct);
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
@@ -79,15 +83,12 @@ public sealed class NotificationDispatcher(
         return recorded && failure is null;
     }
 
-    /// <summary>Sends the notice; a non-null failure with <c>final</c> set is not worth retrying (no address on file, a stale reminder).</summary>
-    private async Task<(string? Failure, bool Final)> SendAsync(Communication communication, CancellationToken ct)
+    /// <summary>Sends the notice; a non-null failure with <c>final</c> set is not worth retrying (no address on file, a stale reminder, the patient's choice).</summary>
+    private async Task<(string? Failure, bool Final)> SendAsync(Communication communication, Patient? patient, NoticeRoute route, CancellationToken ct)
     {
         if ((await AppointmentReminders.StaleReasonAsync(store, communication, ct) ?? await ResultNotices.StaleReasonAsync(store, communication, ct)) is { } stale)
             return (stale, true);
-        if (NoticeChannels.FromMedium(communication.Medium) is not { } channel) return ("The notice names no email or SMS medium.", true);
-        var patient = await RecipientAsync(communication, ct);
-        if (patient is null || NoticeChannels.Address(patient, channel) is not { } to)
-            return ($"The patient has no {(channel == NoticeChannel.Email ? "email address" : "mobile number")} on file.", true);
+        if (patient is null || route is not { Channel: { } channel, To: { } to }) return (route.Refusal ?? "No address for the notice.", true);
         if (!_senders.TryGetValue(channel, out var sender)) return ($"No {channel} sender is configured.", true);
         var text = communication.Payload.Select(x => x.Content).OfType<FhirString>().FirstOrDefault()?.Value ?? "";
         await sender.SendAsync(new OutgoingNotice(channel, to, communication.Topic?.Text ?? outbox.Options.OrganizationName, text,
@@ -95,13 +96,23 @@ public sealed class NotificationDispatcher(
         return (null, false);
     }
 
+    /// <summary>The recipient and where the notice goes: its queued medium, or the patient's account settings (<see cref="NoticeRoute.For"/>).</summary>
+    private async Task<(Patient? Patient, NoticeRoute Route)> RouteAsync(Communication communication, CancellationToken ct)
+    {
+        if (NoticeChannels.FromMedium(communication.Medium) is not { } queued) return (null, new NoticeRoute(null, null, "The notice names no email or SMS medium."));
+        var patient = await RecipientAsync(communication, ct);
+        if (patient is null) return (null, new NoticeRoute(null, null, $"The patient has no {(queued == NoticeChannel.Email ? "email address" : "mobile number")} on file."));
+        var settings = preferences is null || patient.Id is null ? null : await preferences.FindAsync(patient.Id, ct);
+        return (patient, NoticeRoute.For(patient, queued, NoticeKinds.Of(communication), settings));
+    }
+
     /// <summary>Takes the notice for this instance: in-progress for one lease, committed only over the version we saw.</summary>
-    private Task<StoredResource?> ClaimAsync(StoredResource seen, CancellationToken ct) =>
+    private Task<StoredResource?> ClaimAsync(StoredResource seen, Patient? patient, NoticeRoute route, CancellationToken ct) =>
         runner.RunAsync(async unit =>
         {
             var current = await unit.CurrentAsync(seen.Key, ct);
             if (current is null || current.VersionId != seen.VersionId || Parse(current) is not { } communication) return null;
-            if (NoticeChannels.FromMedium(communication.Medium) == NoticeChannel.Sms && await RecipientAsync(communication, ct) is { } patient
+            if (route.Channel == NoticeChannel.Sms && patient is not null
                 && QuietHours.EndIfQuiet(patient, unit.Now, outbox.Options) is { } quietEnd)
             {
                 // Delayed, not dropped: back to the queue until the patient's quiet hours end, no attempt counted.
@@ -110,6 +121,8 @@ public sealed class NotificationDispatcher(
                 unit.StageVersion(communication, seen.Key.Id, current);
                 return null;
             }
+            // The record shows the channel the notice actually goes by (a patient's choice may differ from the queued one).
+            if (route.Channel is { } channel) communication.Medium = [NoticeChannels.Medium(channel)];
             communication.Status = EventStatus.InProgress;
             NoticeOutbox.SetState(communication, unit.Now + outbox.Options.ClaimLease, NoticeOutbox.Attempts(communication) + 1);
             return (StoredResource?)unit.StageVersion(communication, seen.Key.Id, current);

@@ -18,14 +18,19 @@ public sealed class SmsOptOut(IResourceStore store, WriteRunner runner, Conditio
     public static bool IsStop(string? body) =>
         body?.Trim().ToUpperInvariant() is "STOP" or "STOPALL" or "UNSUBSCRIBE" or "CANCEL" or "END" or "QUIT" or "OPTOUT";
 
-    /// <summary>Opts <paramref name="number"/> out of texts; returns how many patients had it.</summary>
-    public async Task<int> OptOutAsync(string number, CancellationToken ct)
+    /// <summary>
+    /// Opts <paramref name="number"/> out of texts on every Patient with it as written, and on <paramref name="patientId"/>
+    /// (the account page's patient) however its record writes it; returns how many patients had it.
+    /// </summary>
+    public async Task<int> OptOutAsync(string number, CancellationToken ct, string? patientId = null)
     {
         using var _ = callers.Use(Caller.Server);
         var query = criteria.Parse("Patient", $"telecom={Uri.EscapeDataString(number)}") with { Count = 100, Cursor = null };
+        var keys = (await store.SearchAsync(query, ct)).Entries.Select(e => e.Key).ToHashSet();
+        if (patientId is not null) keys.Add(new ResourceKey("Patient", patientId));
         var changed = 0;
-        foreach (var found in (await store.SearchAsync(query, ct)).Entries)
-            if (await runner.RunAsync(unit => OptOutAsync(unit, found.Key, number, ct), ct)) changed++;
+        foreach (var key in keys)
+            if (await runner.RunAsync(unit => OptOutAsync(unit, key, number, ct), ct)) changed++;
         return changed;
     }
 
@@ -33,7 +38,7 @@ public sealed class SmsOptOut(IResourceStore store, WriteRunner runner, Conditio
     {
         if (await unit.CurrentAsync(key, ct) is not { IsDeleted: false } current || FhirParser.ParseStored(current.Json.Span) is not Patient patient)
             return false;
-        var points = patient.Telecom.Where(t => t.Value?.Trim() == number && t.System is ContactPoint.ContactPointSystem.Sms or ContactPoint.ContactPointSystem.Phone
+        var points = patient.Telecom.Where(t => t.Value is { } value && NoticeChannels.E164(value) == NoticeChannels.E164(number) && t.System is ContactPoint.ContactPointSystem.Sms or ContactPoint.ContactPointSystem.Phone
                                                 && !NoticeChannels.OptedOut(t)).ToList();
         if (points.Count == 0) return false;
         foreach (var point in points) point.SetExtension(OptOutExtension, new FhirDateTime(clock.GetUtcNow().ToUniversalTime()));

@@ -67,6 +67,26 @@ namespace FhirPortal.Auth.Data.Migrations
                     b.ToTable("Launches");
                 });
 
+            modelBuilder.Entity("FhirPortal.Auth.Data.NoticePreference", b =>
+                {
+                    b.Property<string>("PatientId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Kind")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Channel")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("PatientId", "Kind");
+
+                    b.ToTable("NoticePreferences");
+                });
+
             modelBuilder.Entity("FhirPortal.Auth.Data.PortalUser", b =>
                 {
                     b.Property<string>("Id")
