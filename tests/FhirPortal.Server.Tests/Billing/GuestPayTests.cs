@@ -190,11 +190,11 @@ public sealed partial class GuestPayTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_guest_can_pay_an_invoice_billed_on_the_account_without_a_patient_subject()
+    public async Task A_guest_can_pay_an_invoice_of_the_account_whose_subject_is_no_patient()
     {
         var onAccount = BillingData.Invoice("inv1c", "acct1", "child", "issued", 15);
-        onAccount.Remove("subject");
-        onAccount.Remove("meta"); // plain R4 (subject 0..1): the portal-invoice profile requires a subject
+        onAccount["subject"] = new System.Text.Json.Nodes.JsonObject { ["reference"] = "Group/household" }; // the server requires a subject
+        onAccount.Remove("meta"); // plain R4: the portal-invoice profile bills a Patient
         await _data.PutAsync(onAccount);
         var browser = Browser();
         Assert.Equal(HttpStatusCode.Redirect, (await LookupAsync(browser, "G-1", "1970-01-01")).StatusCode);
