@@ -190,24 +190,6 @@ public sealed partial class GuestPayTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_guest_can_pay_an_invoice_of_the_account_whose_subject_is_no_patient()
-    {
-        var onAccount = BillingData.Invoice("inv1c", "acct1", "child", "issued", 15);
-        onAccount["subject"] = new System.Text.Json.Nodes.JsonObject { ["reference"] = "Group/household" }; // the server requires a subject
-        onAccount.Remove("meta"); // plain R4: the portal-invoice profile bills a Patient
-        await _data.PutAsync(onAccount);
-        var browser = Browser();
-        Assert.Equal(HttpStatusCode.Redirect, (await LookupAsync(browser, "G-1", "1970-01-01")).StatusCode);
-        var page = await (await browser.GetAsync("billing/pay")).Content.ReadAsStringAsync();
-
-        var started = await PostAsync(browser, "billing/pay?handler=Pay", new() { ["InvoiceId"] = "inv1c", ["Amount"] = "15" }, page);
-
-        Assert.Equal(HttpStatusCode.Redirect, started.StatusCode);
-        Assert.StartsWith("https://checkout.stripe.test/c/pay/cs_test_", started.Headers.Location!.ToString());
-        Assert.Equal("inv1c", Assert.Single(_stripe.Requests).Form["metadata[invoice]"]);
-    }
-
-    [Fact]
     public async Task A_session_whose_account_was_deleted_ends_and_shows_the_lookup_form()
     {
         var (viewing, paying) = (Browser(), Browser());
