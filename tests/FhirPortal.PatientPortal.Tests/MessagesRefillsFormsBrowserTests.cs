@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using FhirPortal.TestSupport.Browser;
@@ -54,7 +56,7 @@ public sealed class MessagesRefillsFormsBrowserTests(ITestOutputHelper output)
 
     /// <summary>
     /// A file type the server refuses is explained; a message with a text file reaches the thread and downloads as sent;
-    /// the doctor's reply is marked unread, opening the thread marks it read on the server, and the patient replies.
+    /// the doctor's reply is marked unread, opening the thread shows it new without changing it, "Mark as read" (a POST) marks it read on the server, and the patient replies.
     /// </summary>
     private static async Task MessagesAsync(IPage page, StaffApi staff, string doctor)
     {
@@ -102,8 +104,11 @@ public sealed class MessagesRefillsFormsBrowserTests(ITestOutputHelper output)
         await Expect(thread.Locator(".status-unread")).ToHaveTextAsync("1 unread");
         await thread.Locator("a").ClickAsync();
         await Expect(page.Locator($"#messages li[data-id='{reply["id"]}'] .status-new")).ToHaveTextAsync("New");
-        Assert.NotNull((await staff.GetAsync($"Communication/{reply["id"]}"))["received"]);
+        Assert.Null((await staff.GetAsync($"Communication/{reply["id"]}"))["received"]); // opening (a GET) changes nothing
         await PageChecks.CheckAsync(page, "message-thread");
+        await page.ClickAsync("#mark-read button");
+        await Expect(page.Locator("#mark-read")).ToHaveCountAsync(0);
+        Assert.NotNull((await staff.GetAsync($"Communication/{reply["id"]}"))["received"]);
 
         await page.FillAsync("#text", "Thank you, I will.");
         await page.ClickAsync("#reply button[type=submit]");
@@ -242,6 +247,20 @@ public sealed class MessagesRefillsFormsBrowserTests(ITestOutputHelper output)
         Assert.Equal(4, (int)answers["cigarettes"]["answer"]![0]!["valueInteger"]!);
         Assert.Equal("mild", (string?)answers["pain"]["answer"]![0]!["valueCoding"]!["code"]);
         Assert.Equal("Penicillin", (string?)answers["allergies"]["item"]![0]!["answer"]![0]!["valueString"]);
+
+        // A focus on another host is no form of this server: not found, and the patient's token is never sent there.
+        using var elsewhere = new TcpListener(IPAddress.Loopback, 0);
+        elsewhere.Start();
+        var foreign = await staff.CreateAsync(new JsonObject
+        {
+            ["resourceType"] = "Task", ["status"] = "requested", ["intent"] = "order",
+            ["code"] = new JsonObject { ["coding"] = new JsonArray(new JsonObject { ["system"] = TaskCodes, ["code"] = "complete-questionnaire" }) },
+            ["focus"] = new JsonObject { ["reference"] = $"http://127.0.0.1:{((IPEndPoint)elsewhere.LocalEndpoint).Port}/fhir/Questionnaire/previsit-portal" },
+            ["for"] = new JsonObject { ["reference"] = Patient },
+        });
+        var opened = await page.GotoAsync(new Uri(new Uri(page.Url), "/Forms/" + (string)foreign["id"]!).ToString());
+        Assert.Equal(404, opened!.Status);
+        Assert.False(elsewhere.Pending());
     }
 
     /// <summary>The demo patient's primary care physician: the Practitioner on their CareTeam.</summary>

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Rest;
 
@@ -9,7 +10,7 @@ namespace FhirPortal.PatientPortal.Fhir;
 /// (<c>completed</c>, which completes the Task on the server); a new form is pre-filled by <c>Questionnaire/$populate</c>.
 /// The server checks every response against its Questionnaire, so its issues (by linkId) come back as an OperationOutcome.
 /// </summary>
-public sealed class Forms(PatientRecord record, TimeProvider clock)
+public sealed partial class Forms(PatientRecord record, TimeProvider clock)
 {
     public const string TaskCodes = "http://fhirportal.org/fhir/CodeSystem/portal-task", AssignmentCode = "complete-questionnaire";
 
@@ -18,30 +19,49 @@ public sealed class Forms(PatientRecord record, TimeProvider clock)
     {
         var bundle = await (await record.ClientAsync()).SearchAsync<Hl7.Fhir.Model.Task>(
             [$"patient={record.PatientId}", $"code={TaskCodes}|{AssignmentCode}", "_sort=-authored-on", "_include=Task:focus", "_count=50"]);
-        var resources = bundle?.Entry.Select(e => e.Resource).ToList() ?? [];
+        var resources = bundle?.Entry.Select(e => e.Resource).OfType<Resource>().ToList() ?? [];
         return (resources.OfType<Hl7.Fhir.Model.Task>().ToList(),
             resources.OfType<Questionnaire>().DistinctBy(q => q.Id).ToDictionary(q => "Questionnaire/" + q.Id));
     }
 
-    /// <summary>An assignment with its form and the patient's draft of it (if one was saved).</summary>
+    /// <summary>
+    /// An assignment with its form and the patient's draft of it (if one was saved). The form is only ever a
+    /// Questionnaire of this FHIR server (the Task's focus <c>Questionnaire/{id}</c>, relative or under the configured
+    /// base), taken from the Task search's <c>_include</c>: a focus URL elsewhere would carry the patient's token there.
+    /// </summary>
     public async Task<FormAssignment?> AssignmentAsync(string taskId)
     {
+        if (!FhirId().IsMatch(taskId)) return null;
         var client = await record.ClientAsync();
-        Hl7.Fhir.Model.Task task;
+        List<Resource> found;
         try
         {
-            task = (await client.ReadAsync<Hl7.Fhir.Model.Task>("Task/" + taskId))!;
+            found = (await client.SearchAsync<Hl7.Fhir.Model.Task>([$"_id={taskId}", "_include=Task:focus"]))?.Entry.Select(e => e.Resource).OfType<Resource>().ToList() ?? [];
         }
         catch (FhirOperationException e) when ((int)e.Status is 403 or 404 or 410)
         {
             return null;
         }
-        if (task.Code?.Coding.Any(c => c.System == TaskCodes && c.Code == AssignmentCode) != true || task.Focus?.Reference is not { } focus) return null;
-        var form = (await client.ReadAsync<Questionnaire>(focus))!;
+        if (found.OfType<Hl7.Fhir.Model.Task>().FirstOrDefault(t => t.Id == taskId) is not { } task
+            || task.Code?.Coding.Any(c => c.System == TaskCodes && c.Code == AssignmentCode) != true
+            || QuestionnaireId(task.Focus?.Reference, client.Endpoint) is not { } formId) return null;
+        var form = found.OfType<Questionnaire>().FirstOrDefault(q => q.Id == formId)
+                   ?? (await client.ReadAsync<Questionnaire>("Questionnaire/" + formId))!;
         var drafts = await record.SearchAsync<QuestionnaireResponse>($"subject={record.PatientReference}", "status=in-progress", "_count=100");
         var draft = drafts.Where(r => r.BasedOn.Any(b => b.Reference == "Task/" + taskId)).MaxBy(r => r.Meta?.LastUpdated);
         return new FormAssignment(task, form, draft);
     }
+
+    /// <summary>The id in a focus <c>Questionnaire/{id}</c>, relative or under <paramref name="fhirBase"/>; null for anything else.</summary>
+    internal static string? QuestionnaireId(string? focus, Uri fhirBase)
+    {
+        var root = fhirBase.OriginalString.TrimEnd('/') + "/";
+        var path = focus?.StartsWith(root, StringComparison.OrdinalIgnoreCase) == true ? focus[root.Length..] : focus;
+        return path?.Split('/') is ["Questionnaire", var id] && FhirId().IsMatch(id) ? id : null;
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9.-]{1,64}$")]
+    private static partial Regex FhirId();
 
     /// <summary>Answers the record already gives (<c>Questionnaire/{id}/$populate</c> for the patient).</summary>
     public async Task<QuestionnaireResponse?> PopulateAsync(Questionnaire form)

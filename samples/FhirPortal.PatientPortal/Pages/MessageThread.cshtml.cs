@@ -6,7 +6,10 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace FhirPortal.PatientPortal.Pages;
 
-/// <summary>One conversation: its messages oldest first (those new to the patient are marked read with $mark-read), a reply, attachments.</summary>
+/// <summary>
+/// One conversation: its messages oldest first (those new to the patient flagged, and marked read with $mark-read by the
+/// page's "Mark as read" POST, never by a GET a cross-site link could trigger), a reply, attachments.
+/// </summary>
 public sealed class MessageThreadModel(Messaging messaging) : PageModel
 {
     public MessageThread? Thread { get; private set; }
@@ -22,13 +25,16 @@ public sealed class MessageThreadModel(Messaging messaging) : PageModel
     public async Task<IActionResult> OnGetAsync(string id)
     {
         if (!await LoadAsync(id)) return NotFound();
-        // Opening the thread reads it: each message still unread is marked read on the server (received), once.
-        foreach (var unread in Thread!.Unread.ToList())
-        {
-            await messaging.MarkReadAsync(unread.Id!);
-            New.Add(unread.Id!);
-        }
+        foreach (var unread in Thread!.Unread) New.Add(unread.Id!);
         return Page();
+    }
+
+    /// <summary>Marks each message still unread as read on the server (<c>received</c>, once), then shows the thread again.</summary>
+    public async Task<IActionResult> OnPostMarkReadAsync(string id)
+    {
+        if (!await LoadAsync(id)) return NotFound();
+        foreach (var unread in Thread!.Unread.ToList()) await messaging.MarkReadAsync(unread.Id!);
+        return RedirectToPage(new { id });
     }
 
     public async Task<IActionResult> OnPostAsync(string id)

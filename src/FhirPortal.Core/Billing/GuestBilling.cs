@@ -66,7 +66,7 @@ public sealed partial class GuestBilling(IResourceStore store, CallerContext cal
 
     /// <summary>
     /// Starts a payment of one of the Account's Invoices through <see cref="PayOperation"/> (the same checks, provider
-    /// session and audit as <c>$pay</c>), acting as the Invoice's patient under client <see cref="ClientId"/>.
+    /// session and audit as <c>$pay</c>), acting as the Invoice's patient (an Invoice without one: as the Account's guest) under client <see cref="ClientId"/>.
     /// An Invoice of another Account is 404, as if it did not exist.
     /// </summary>
     public async Task<Parameters> PayAsync(string accountId, string invoiceId, decimal? amount, string? attempt, string? address, CancellationToken ct)
@@ -75,8 +75,11 @@ public sealed partial class GuestBilling(IResourceStore store, CallerContext cal
         var invoice = stored is { IsDeleted: false } ? (Invoice)FhirParser.ParseStored(stored.Json.Span) : null;
         if (invoice?.Account?.Reference != $"Account/{accountId}")
             throw FhirOutcomeException.NotFound($"Invoice/{invoiceId} is not a bill of this account.");
-        var patient = invoice.Subject?.Reference?.Split('/') is ["Patient", { Length: > 0 } p] ? p : null;
-        var guest = new Caller(["patient/Invoice.rs"], PatientId: patient, ClientId: ClientId)
+        // The guest proved this Account and the Invoice is the Account's. An Invoice naming its patient is paid as that
+        // patient (access and audit as for the patient's own $pay); one billed on the Account alone has no patient to act
+        // as, so the guest gets read access to Invoices only, which $pay uses for this one Invoice and nothing else.
+        var patient = InvoiceSubject.PatientId(invoice);
+        var guest = new Caller(patient is null ? ["system/Invoice.r"] : ["patient/Invoice.rs"], PatientId: patient, ClientId: ClientId)
         {
             UserName = $"Guest bill pay (Account/{accountId})", NetworkAddress = address,
         };

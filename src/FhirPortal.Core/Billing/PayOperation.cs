@@ -24,12 +24,10 @@ public sealed partial class PayOperation(IResourceStore store, CallerContext cal
     public async Task<Parameters> PayAsync(string invoiceId, decimal? amount, string? attempt, CancellationToken ct)
     {
         var concerned = await store.ReadAsync(new ResourceKey("Invoice", invoiceId), ct) is { IsDeleted: false } stored
-                        && PatientOf((Invoice)FhirParser.ParseStored(stored.Json.Span)) is { } patient ? new[] { patient } : [];
+                        && InvoiceSubject.PatientId((Invoice)FhirParser.ParseStored(stored.Json.Span)) is { } patient ? new[] { patient } : [];
         return (await audit.RecordAsync("operation", "Invoice", $"Invoice/{invoiceId}/$pay", concerned,
             () => StartAsync(invoiceId, amount, attempt, ct), r => [r.Invoice])).Parameters;
     }
-
-    private static string? PatientOf(Invoice invoice) => invoice.Subject?.Reference?.Split('/') is ["Patient", { Length: > 0 } id] ? id : null;
 
     private async Task<Result> StartAsync(string invoiceId, decimal? amount, string? attempt, CancellationToken ct)
     {

@@ -34,7 +34,7 @@ public sealed class PaymentRecorder(WriteRunner runner, CallerContext callers, A
             var id = PaymentId(payment.ProviderPaymentId);
             if (await unit.CurrentAsync(new ResourceKey("PaymentReconciliation", id), ct) is { } existing) return (existing, null, false);
             if (await unit.CurrentAsync(new ResourceKey("Invoice", payment.InvoiceId), ct) is not { IsDeleted: false } invoice) return (null, null, false);
-            var subject = ((Invoice)FhirParser.ParseStored(invoice.Json.Span)).Subject?.Reference?.Split('/') is ["Patient", { Length: > 0 } p] ? p : null;
+            var subject = InvoiceSubject.PatientId((Invoice)FhirParser.ParseStored(invoice.Json.Span));
             return (await unit.StageForRule(Reconciliation(payment, unit.Now), id, ct), subject, true);
         }, ct);
         if (recorded is null) return null;

@@ -35,7 +35,7 @@ public sealed class StatementOperation(IResourceStore store, CallerContext calle
         await access.RequireReadAsync(stored, Permissions.Read, ct);
         if (stored.IsDeleted) throw FhirOutcomeException.Gone($"{key} was deleted.");
         var invoice = (Invoice)FhirParser.ParseStored(stored.Json.Span);
-        var patientId = invoice.Subject?.Reference?.Split('/') is ["Patient", { Length: > 0 } p] ? p : null;
+        var patientId = InvoiceSubject.PatientId(invoice);
 
         var account = invoice.Account?.Reference?.Split('/') is ["Account", { Length: > 0 } a] ? await store.ReadAsync(new ResourceKey("Account", a), ct) : null;
         var ledger = account is { IsDeleted: false } ? await ledgers.LoadAsync(account, ct) : null;

@@ -9,15 +9,17 @@ namespace FhirPortal.Core.Notifications;
 /// <summary>
 /// "Statement ready" notices: an Invoice that is created issued or becomes issued, for its patient: the Invoice's
 /// subject, else the patients among its Account's guarantors, else the Account's subject. One per invoice and
-/// patient (identifier <c>statement/{id}/{patient}</c>); no amounts in the text.
+/// patient (identifier <c>statement/{id}/{patient}</c>); no amounts in the text. An Invoice dated (<c>date</c>) longer
+/// than <see cref="NotificationOptions.NoticeMaxAge"/> ago (imported billing history) is not announced.
 /// </summary>
 internal static class BillingNotices
 {
     public const string Text = "A new statement is ready in your portal.";
 
-    public static async Task<IReadOnlyList<Notice>> OfAsync(UnitOfWork unit, StagedWrite write, CancellationToken ct)
+    public static async Task<IReadOnlyList<Notice>> OfAsync(UnitOfWork unit, StagedWrite write, NotificationOptions options, CancellationToken ct)
     {
         if (Parse<Invoice>(write.Version) is not { } after || InvoiceAmounts.StatusCode(after) != "issued") return [];
+        if (options.IsHistory(after.DateElement?.ToDateTimeOffset(TimeSpan.Zero), unit.Now)) return [];
         if (Parse<Invoice>(write.Previous) is { } before && InvoiceAmounts.StatusCode(before) == "issued") return [];
         var id = write.Version.Key.Id;
         return [.. (await PatientsAsync(unit, after, ct)).Select(patient => new Notice(patient, "billing",

@@ -8,7 +8,8 @@ namespace FhirPortal.Core.Notifications;
 /// <summary>
 /// "New message" notices: a Communication sent (status in-progress or completed) by the care team (sender a
 /// Practitioner, PractitionerRole, Organization or CareTeam) to a patient (recipient). One per message and patient
-/// (identifier <c>message/{id}/{patient}</c>); the text never quotes the message.
+/// (identifier <c>message/{id}/{patient}</c>); the text never quotes the message. A message <c>sent</c> longer than
+/// <see cref="NotificationOptions.NoticeMaxAge"/> ago (a migrated mailbox) is not announced.
 /// </summary>
 internal static class MessageNotices
 {
@@ -16,9 +17,10 @@ internal static class MessageNotices
     private static readonly HashSet<string> CareTeamSenders = ["Practitioner", "PractitionerRole", "Organization", "CareTeam"];
 
     /// <summary>The notices a Communication write calls for: none unless it is a care-team message sent just now.</summary>
-    public static IEnumerable<Notice> Of(StagedWrite write)
+    public static IEnumerable<Notice> Of(StagedWrite write, DateTimeOffset now, NotificationOptions options)
     {
         if (Parse(write.Version) is not { } after || NoticeOutbox.IsNotice(after) || !IsSent(after)) yield break;
+        if (options.IsHistory(after.SentElement?.ToDateTimeOffset(TimeSpan.Zero), now)) yield break;
         if (Parse(write.Previous) is { } before && IsSent(before)) yield break; // an update of a message already sent
         if (MessageReferences.Local(after.Sender?.Reference) is not [var senderType, _] || !CareTeamSenders.Contains(senderType)) yield break;
         var id = write.Version.Key.Id;

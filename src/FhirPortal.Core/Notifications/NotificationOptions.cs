@@ -51,9 +51,19 @@ public sealed class NotificationOptions
     [Range(typeof(TimeSpan), "00:00:00", "30.00:00:00")]
     public TimeSpan ResultReleaseDelay { get; set; } = TimeSpan.Zero;
 
-    /// <summary>Results released (<c>issued</c>, else <c>effective</c>) longer ago than this are history, not news: no notice.</summary>
+    /// <summary>The former name of <see cref="NoticeMaxAge"/> (from when it covered results only), still read; declared first so the new name wins when both are set.</summary>
     [Range(typeof(TimeSpan), "01:00:00", "3650.00:00:00")]
-    public TimeSpan ResultNoticeMaxAge { get; set; } = TimeSpan.FromDays(30);
+    public TimeSpan ResultNoticeMaxAge { get => NoticeMaxAge; set => NoticeMaxAge = value; }
+
+    /// <summary>
+    /// Results released (<c>issued</c>, else <c>effective</c>), messages sent (<c>sent</c>) and statements dated
+    /// (<c>date</c>) longer ago than this are history (an import, a migration), not news: no notice.
+    /// </summary>
+    [Range(typeof(TimeSpan), "01:00:00", "3650.00:00:00")]
+    public TimeSpan NoticeMaxAge { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>Whether something that happened at <paramref name="at"/> is older than <see cref="NoticeMaxAge"/> (unknown: not history).</summary>
+    public bool IsHistory(DateTimeOffset? at, DateTimeOffset now) => at is { } time && time < now - NoticeMaxAge;
 
     /// <summary>
     /// Folder of the email templates (<c>{culture}/{kind}.txt</c> and <c>.html</c>); null: the <c>Notifications/Templates</c>

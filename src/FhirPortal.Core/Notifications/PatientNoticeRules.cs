@@ -28,8 +28,8 @@ internal sealed class PatientNoticeRules(NoticeOutbox outbox, ConditionalCriteri
         IEnumerable<Notice> notices = write.Version.Key.Type switch
         {
             "DiagnosticReport" or "Observation" => ResultNotices.Of(write, unit.Now, outbox.Options) is { } n ? [n] : [],
-            "Communication" => MessageNotices.Of(write),
-            "Invoice" => await BillingNotices.OfAsync(unit, write, ct),
+            "Communication" => MessageNotices.Of(write, unit.Now, outbox.Options),
+            "Invoice" => await BillingNotices.OfAsync(unit, write, outbox.Options, ct),
             _ => [],
         };
         foreach (var notice in notices) await StageAsync(unit, notice, ct);

@@ -11,7 +11,7 @@ namespace FhirPortal.Core.Notifications;
 /// created released (final, amended, corrected, appended) or changes to such a status. One notice per result and
 /// status (identifier <c>result/{type}/{id}/{status}</c>), held for <see cref="NotificationOptions.ResultReleaseDelay"/>.
 /// The text never carries the result: PHI stays in the portal. Results released longer than
-/// <see cref="NotificationOptions.ResultNoticeMaxAge"/> ago (imported history) are not announced.
+/// <see cref="NotificationOptions.NoticeMaxAge"/> ago (imported history) are not announced.
 /// </summary>
 internal static class ResultNotices
 {
@@ -29,7 +29,7 @@ internal static class ResultNotices
         if (Parse(write.Previous) is { } before && StatusOf(before) == status) return null;
         if (after is Observation observation && !IsLaboratory(observation)) return null;
         // History is not news: an import of old results (a Synthea record, a migrated chart) tells nobody.
-        if (ReleasedAt(after) is { } released && released < now - options.ResultNoticeMaxAge) return null;
+        if (options.IsHistory(ReleasedAt(after), now)) return null;
         var subject = after is Observation o ? o.Subject : ((DiagnosticReport)after).Subject;
         if (MessageReferences.Local(subject?.Reference) is not ["Patient", var patient]) return null;
         return new Notice(patient, "results", new ResourceReference($"{key.Type}/{key.Id}"), "New test result", Text,

@@ -7,9 +7,9 @@ namespace FhirPortal.Search;
 /// Type/id keeps its URL too), external and urn: references as URLs, logical identifiers for <c>:identifier</c>,
 /// canonical/uri values as URLs without their <c>|version</c>. Contained ("#id") references are not indexed.
 /// </summary>
-internal static class ReferenceValues
+public static class ReferenceValues
 {
-    public static void Add(List<ReferenceIndexValue> target, string param, Base value, int? group = null)
+    internal static void Add(List<ReferenceIndexValue> target, string param, Base value, int? group = null)
     {
         switch (value)
         {

@@ -190,6 +190,31 @@ public sealed partial class GuestPayTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_session_whose_account_was_deleted_ends_and_shows_the_lookup_form()
+    {
+        var (viewing, paying) = (Browser(), Browser());
+        Assert.Equal(HttpStatusCode.Redirect, (await LookupAsync(viewing, "G-1", "1970-01-01")).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await LookupAsync(paying, "G-1", "1970-01-01")).StatusCode);
+        var payPage = await (await paying.GetAsync("billing/pay")).Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.NoContent, (await _data.Staff.DeleteAsync("Account/acct1")).StatusCode);
+
+        var page = await viewing.GetAsync("billing/pay");
+        var html = await page.Content.ReadAsStringAsync();
+        var again = await (await viewing.GetAsync("billing/pay")).Content.ReadAsStringAsync();
+        var pay = await PostAsync(paying, "billing/pay?handler=Pay", new() { ["InvoiceId"] = "inv1", ["Amount"] = "5" }, payPage);
+
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("This bill is no longer available; look it up again.", ErrorText(html));
+        Assert.Contains("name=\"Number\"", html);
+        Assert.DoesNotContain("Statement inv1<", html);
+        Assert.DoesNotContain("pay-error", again); // the session ended with the first view
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, pay.StatusCode);
+        Assert.EndsWith("This bill is no longer available; look it up again.", ErrorText(await pay.Content.ReadAsStringAsync()));
+        Assert.Empty(_stripe.Requests);
+    }
+
+    [Fact]
     public async Task A_post_without_the_antiforgery_token_is_refused()
     {
         var browser = Browser();

@@ -67,6 +67,35 @@ public sealed class PaymentRuleTests : IDisposable
         Assert.Equal("Patient/p1", (string?)(await (await _data.Staff.GetAsync("Invoice/i1")).ReadJsonAsync())["subject"]!["reference"]);
     }
 
+    [Theory]
+    [InlineData("Invoice/i2/_history/1")]
+    [InlineData("https://elsewhere.example/fhir/Invoice/i2")]
+    public async Task A_versioned_or_absolute_invoice_reference_in_a_payment_is_refused(string reference)
+    {
+        await SeedAsync();
+        var payment = Remittance(["i1", "i1b"], null);
+        payment["detail"]![1]!["request"] = new JsonObject { ["reference"] = reference };
+
+        var put = await _data.Staff.PutAsync("PaymentReconciliation/remit", Fhir.Body(payment));
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, put.StatusCode);
+        Assert.Contains("refer to an Invoice of this server as Invoice/{id}", await put.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.NotFound, (await _data.Staff.GetAsync("PaymentReconciliation/remit")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_deleted_invoice_recreated_under_its_id_keeps_its_subject()
+    {
+        await SeedAsync();
+        await _data.PutAsync(BillingData.Invoice("d1", "a1", "p1", "draft", 10));
+        Assert.Equal(HttpStatusCode.NoContent, (await _data.Staff.DeleteAsync("Invoice/d1")).StatusCode);
+
+        var recreated = await _data.Staff.PutAsync("Invoice/d1", Fhir.Body(BillingData.Invoice("d1", "a2", "p2", "draft", 10)));
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, recreated.StatusCode);
+        Assert.Contains("its subject cannot change", await recreated.Content.ReadAsStringAsync());
+    }
+
     private static JsonObject Remittance(string[] invoices, string? payee)
     {
         var payment = BillingData.Payment("remit", invoices[0], 1);

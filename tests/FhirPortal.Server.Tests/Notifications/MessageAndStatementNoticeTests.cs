@@ -98,6 +98,49 @@ public sealed class MessageAndStatementNoticeTests : IDisposable
         Assert.Equal("Invoice/inv1", (string?)notice["about"]![0]!["reference"]);
     }
 
+    [Theory]
+    [InlineData("2029-12-01T09:00:00Z", 0)]
+    [InlineData("2030-03-03T09:00:00Z", 1)]
+    public async Task A_message_sent_long_ago_is_history_not_news(string sent, int notices)
+    {
+        await PatientsAsync();
+        var message = Message("Practitioner/dr1", "Patient/p1", "completed");
+        message["sent"] = sent;
+
+        await CreateAsync(message);
+
+        Assert.Equal(notices, (await _data.NoticesAsync("&category=general")).Count);
+    }
+
+    [Theory]
+    [InlineData("2029-12-01", 0)]
+    [InlineData("2030-03-01", 1)]
+    public async Task An_invoice_dated_long_ago_is_history_not_news(string date, int notices)
+    {
+        await PatientsAsync();
+        var invoice = Invoice("inv1", "issued", subject: "Patient/p1");
+        invoice["date"] = date;
+
+        await PutAsync(invoice);
+
+        Assert.Equal(notices, (await _data.NoticesAsync("&category=billing")).Count);
+    }
+
+    [Theory]
+    [InlineData("NoticeMaxAge")]
+    [InlineData("ResultNoticeMaxAge")] // the former name still works
+    public async Task The_notice_age_limit_is_configurable_under_either_name(string setting)
+    {
+        using var data = new NotificationData(new Dictionary<string, string?> { [$"FhirPortal:Notifications:{setting}"] = "400.00:00:00" });
+        await data.PatientAsync("p1", ("email", "p1@example.org", null, null));
+        var invoice = Invoice("inv1", "issued", subject: "Patient/p1");
+        invoice["date"] = "2029-03-10";
+
+        Assert.True((await data.Client.PutAsync("Invoice/inv1", Fhir.Body(invoice))).IsSuccessStatusCode);
+
+        Assert.Single(await data.NoticesAsync("&category=billing"));
+    }
+
     private async Task<string> CreateAsync(JsonObject resource)
     {
         var response = await _data.Client.PostAsync((string)resource["resourceType"]!, Fhir.Body(resource));

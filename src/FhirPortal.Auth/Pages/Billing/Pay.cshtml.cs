@@ -28,7 +28,7 @@ public sealed class GuestPayModel(GuestLookup lookup, GuestSessions sessions, Gu
 
     public async Task<IActionResult> OnGetAsync()
     {
-        if (sessions.AccountOf(HttpContext) is { } account) View = await billing.ViewAsync(account, HttpContext.RequestAborted);
+        if (sessions.AccountOf(HttpContext) is { } account) await ShowAsync(account);
         return Page();
     }
 
@@ -76,8 +76,24 @@ public sealed class GuestPayModel(GuestLookup lookup, GuestSessions sessions, Gu
 
     private async Task<IActionResult> FailInSessionAsync(string account, string error, int status)
     {
-        View = await billing.ViewAsync(account, HttpContext.RequestAborted);
-        return Fail(error, status);
+        await ShowAsync(account);
+        return Fail(View is null ? $"{error} {Gone}" : error, status);
+    }
+
+    private const string Gone = "This bill is no longer available; look it up again.";
+
+    /// <summary>The session's Account; one deleted since the lookup ends the session, so the lookup form shows again.</summary>
+    private async Task ShowAsync(string account)
+    {
+        try
+        {
+            View = await billing.ViewAsync(account, HttpContext.RequestAborted);
+        }
+        catch (FhirOutcomeException e) when (e.Status is 404 or 410)
+        {
+            sessions.End(HttpContext);
+            Error = Gone;
+        }
     }
 
     private PageResult Fail(string error, int status)
