@@ -22,11 +22,12 @@ dotnet test FhirPortal.sln 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 # Every Server search test a second time on the Cosmos store (FhirPortalHost on the emulator, see TestStore.cs),
 # the racing bookings (Slot and Appointments in different partitions there: the store's transaction decides), the
-# racing refill requests (one open refill Task per prescription, decided by the commit-time condition) and the racing
-# payment webhooks (one PaymentReconciliation per payment however often it is reported).
+# racing refill requests (one open refill Task per prescription, decided by the commit-time condition), the racing
+# payment webhooks (one PaymentReconciliation per payment however often it is reported), subscription events (staged in
+# the same commit as the change that triggers them) and share links (kept in the store's job records).
 if [ "$cosmos" = true ]; then
   FHIRPORTAL_TEST_STORE=Cosmos dotnet test tests/FhirPortal.Server.Tests --no-build \
-    --filter "FullyQualifiedName~FhirPortal.Server.Tests.Search|FullyQualifiedName~FhirPortal.Server.Tests.Scheduling.BookingRaceTests|FullyQualifiedName~FhirPortal.Server.Tests.Refills.RefillRaceTests|FullyQualifiedName~FhirPortal.Server.Tests.Billing.PaymentTests" 2>&1 | tee -a "$log"
+    --filter "FullyQualifiedName~FhirPortal.Server.Tests.Search|FullyQualifiedName~FhirPortal.Server.Tests.Scheduling.BookingRaceTests|FullyQualifiedName~FhirPortal.Server.Tests.Refills.RefillRaceTests|FullyQualifiedName~FhirPortal.Server.Tests.Billing.PaymentTests|FullyQualifiedName~FhirPortal.Server.Tests.Subscriptions|FullyQualifiedName~FhirPortal.Server.Tests.Sharing" 2>&1 | tee -a "$log"
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 fi
 set -e
