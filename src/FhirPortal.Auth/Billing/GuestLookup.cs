@@ -23,13 +23,21 @@ public abstract record GuestLookupResult
 /// </summary>
 public sealed class GuestLookup(AuthDbContext db, GuestBilling billing, AuditTrail audit, IOptions<GuestPayOptions> options, TimeProvider time)
 {
+    /// <summary>Longest guarantor ID or statement number looked up; longer input is a mismatch, never stored.</summary>
+    public const int MaxNumberLength = 64;
+
     public async Task<GuestLookupResult> FindAsync(string number, string birthDate, CancellationToken ct)
     {
         number = number.Trim();
+        if (number.Length is 0 or > MaxNumberLength || number.Any(char.IsControl))
+        {
+            await audit.RecordAsync(Event(Shorten(number), AuditEvent.AuditEventOutcome.N4, "not a guarantor ID or statement number", null), ct);
+            return new GuestLookupResult.Failed();
+        }
         var key = "billing:" + number;
-        var now = time.GetUtcNow();
-        var throttle = await db.RegistrationThrottles.SingleOrDefaultAsync(t => t.Mrn == key, ct);
-        if (throttle?.LockedUntil is { } until && until > now.UtcDateTime)
+        // The attempt is counted before it is judged, atomically in the database: parallel guesses cannot all slip in
+        // below the limit, and the attempt after MaxFailures locks the number instead of being tried.
+        if (await CountAttemptAsync(key, ct) is { } until)
         {
             await audit.RecordAsync(Event(number, AuditEvent.AuditEventOutcome.N4, "lookups with this number are locked after too many failures", null), ct);
             return new GuestLookupResult.Locked(new DateTimeOffset(until, TimeSpan.Zero));
@@ -37,27 +45,38 @@ public sealed class GuestLookup(AuthDbContext db, GuestBilling billing, AuditTra
 
         if (await billing.FindAccountAsync(number, birthDate, ct) is { } accountId)
         {
-            if (throttle is not null)
-            {
-                db.RegistrationThrottles.Remove(throttle);
-                await db.SaveChangesAsync(ct);
-            }
+            await db.RegistrationThrottles.Where(t => t.Mrn == key).ExecuteDeleteAsync(ct);
             await audit.RecordAsync(Event(number, AuditEvent.AuditEventOutcome.N0, "guest bill-pay session opened", $"Account/{accountId}"), ct);
             return new GuestLookupResult.Found(accountId);
         }
-
-        if (throttle is null) db.RegistrationThrottles.Add(throttle = new RegistrationThrottle { Mrn = key });
-        throttle.Failures++;
-        throttle.LockedUntil = null;
-        if (throttle.Failures >= options.Value.MaxFailures)
-        {
-            throttle.Failures = 0;
-            throttle.LockedUntil = (now + options.Value.Lockout).UtcDateTime;
-        }
-        await db.SaveChangesAsync(ct);
         await audit.RecordAsync(Event(number, AuditEvent.AuditEventOutcome.N4, "number and date of birth do not match one account", null), ct);
         return new GuestLookupResult.Failed();
     }
+
+    /// <summary>Counts one attempt at <paramref name="key"/>; the time it is locked until when it may not be tried.</summary>
+    private async Task<DateTime?> CountAttemptAsync(string key, CancellationToken ct)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        if (!await db.RegistrationThrottles.AnyAsync(t => t.Mrn == key, ct))
+        {
+            db.RegistrationThrottles.Add(new RegistrationThrottle { Mrn = key });
+            try { await db.SaveChangesAsync(ct); }
+            catch (DbUpdateException) { } // a parallel attempt made the row first
+            finally { db.ChangeTracker.Clear(); }
+        }
+        var row = await db.RegistrationThrottles.AsNoTracking().SingleAsync(t => t.Mrn == key, ct);
+        if (row.LockedUntil is { } locked && locked > now) return locked;
+        await db.RegistrationThrottles.Where(t => t.Mrn == key).ExecuteUpdateAsync(s => s.SetProperty(t => t.Failures, t => t.Failures + 1), ct);
+        row = await db.RegistrationThrottles.AsNoTracking().SingleAsync(t => t.Mrn == key, ct);
+        if (row.Failures <= options.Value.MaxFailures) return null;
+        var until = now + options.Value.Lockout;
+        await db.RegistrationThrottles.Where(t => t.Mrn == key && t.Failures > 0)
+            .ExecuteUpdateAsync(s => s.SetProperty(t => t.Failures, 0).SetProperty(t => t.LockedUntil, until), ct);
+        return until;
+    }
+
+    private static string Shorten(string number) =>
+        new string([.. (number.Length > 40 ? number[..40] : number).Select(c => char.IsControl(c) ? '?' : c)]) + (number.Length > 40 ? "…" : "");
 
     private static AuditRecord Event(string number, AuditEvent.AuditEventOutcome outcome, string what, string? account) => new(
         AuditCodes.UserAuthentication, AuditCodes.Account("guest-bill-pay-lookup", "Guest bill pay lookup"),

@@ -120,6 +120,35 @@ public sealed partial class GuestPayTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Parallel_guesses_are_judged_at_most_five_times_and_never_fail()
+    {
+        await StartAsync(new() { ["FhirPortal:Billing:GuestPay:RequestsPerMinute"] = "1000" });
+        var pages = await Task.WhenAll(Enumerable.Range(0, 20).Select(async _ =>
+        {
+            var browser = Browser();
+            return (browser, page: await (await browser.GetAsync("billing/pay")).Content.ReadAsStringAsync());
+        }));
+
+        var answers = await Task.WhenAll(pages.Select((p, i) =>
+            PostAsync(p.browser, "billing/pay", new() { ["Number"] = "G-1", ["BirthDate"] = $"1999-01-{i + 1:00}" }, p.page)));
+
+        Assert.Equal(5, answers.Count(a => a.StatusCode == HttpStatusCode.BadRequest));
+        Assert.Equal(15, answers.Count(a => a.StatusCode == HttpStatusCode.TooManyRequests));
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await LookupAsync(Browser(), "G-1", "1970-01-01")).StatusCode);
+    }
+
+    [Theory]
+    [InlineData(65)]
+    [InlineData(100_000)]
+    public async Task An_overlong_number_is_a_mismatch(int length)
+    {
+        var lookup = await LookupAsync(Browser(), new string('7', length), "1970-01-01");
+
+        Assert.Equal(HttpStatusCode.BadRequest, lookup.StatusCode);
+        Assert.Equal(Mismatch, ErrorText(await lookup.Content.ReadAsStringAsync()));
+    }
+
+    [Fact]
     public async Task The_session_ends_after_15_minutes()
     {
         var browser = Browser();
