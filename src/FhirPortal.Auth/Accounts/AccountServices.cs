@@ -43,6 +43,7 @@ public static class AccountServices
         services.AddScoped<ActivationCodes>();
         services.AddScoped<ActivationCodeIssuer>();
         services.AddScoped<MemberCoverage>();
+        services.AddScoped<AttemptThrottle>();
         services.AddScoped<PatientRegistration>();
         services.AddScoped<PatientAccounts>();
         services.AddScoped<AccountMail>();

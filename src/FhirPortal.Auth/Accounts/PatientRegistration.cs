@@ -1,10 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using FhirPortal.Auth.Data;
 using FhirPortal.Core.Access;
 using FhirPortal.Core.Interactions;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace FhirPortal.Auth.Accounts;
@@ -25,8 +23,8 @@ public abstract record RegistrationCheck
 /// a hash), and too many failures lock it for a while. The MRN way always costs one hash comparison, so timing does not
 /// tell whether the MRN exists.
 /// </summary>
-public sealed class PatientRegistration(AuthDbContext db, SearchInteraction search, CallerContext callers, ActivationCodes codes,
-    MemberCoverage members, IOptions<AccountOptions> options, TimeProvider time)
+public sealed class PatientRegistration(AttemptThrottle throttle, SearchInteraction search, CallerContext callers, ActivationCodes codes,
+    MemberCoverage members, IOptions<AccountOptions> options)
 {
     private const string MrType = "http://terminology.hl7.org/CodeSystem/v2-0203|MR";
 
@@ -61,33 +59,15 @@ public sealed class PatientRegistration(AuthDbContext db, SearchInteraction sear
         return "member:" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(claimed)));
     }
 
-    /// <summary>Runs a proof unless <paramref name="key"/> is locked; a failure counts against the key, a success clears it.</summary>
+    /// <summary>Runs a proof unless <paramref name="key"/> is locked (<see cref="AttemptThrottle"/>); a success clears the count.</summary>
     private async Task<RegistrationCheck> ThrottledAsync(string key, Func<Task<RegistrationCheck.Proven?>> prove, CancellationToken ct)
     {
-        var now = time.GetUtcNow();
-        var throttle = await db.RegistrationThrottles.SingleOrDefaultAsync(t => t.Mrn == key, ct);
-        if (throttle?.LockedUntil is { } until && until > now.UtcDateTime)
+        if (key.Length > 0
+            && await throttle.CountAsync(key, options.Value.MaxRegistrationFailures, options.Value.RegistrationLockout, ct) is { } until)
             return new RegistrationCheck.Locked(new DateTimeOffset(until, TimeSpan.Zero));
-
-        if (await prove() is { } proven)
-        {
-            if (throttle is not null) db.RegistrationThrottles.Remove(throttle);
-            await db.SaveChangesAsync(ct);
-            return proven;
-        }
-        if (key.Length > 0)
-        {
-            if (throttle is null) db.RegistrationThrottles.Add(throttle = new RegistrationThrottle { Mrn = key });
-            throttle.Failures++;
-            throttle.LockedUntil = null;
-            if (throttle.Failures >= options.Value.MaxRegistrationFailures)
-            {
-                throttle.Failures = 0;
-                throttle.LockedUntil = (now + options.Value.RegistrationLockout).UtcDateTime;
-            }
-            await db.SaveChangesAsync(ct);
-        }
-        return new RegistrationCheck.Failed();
+        if (await prove() is not { } proven) return new RegistrationCheck.Failed();
+        if (key.Length > 0) await throttle.ClearAsync(key, ct);
+        return proven;
     }
 
     /// <summary>Ids of the Patients with this MRN and exactly this birth date (normally one; none for any mismatch).</summary>

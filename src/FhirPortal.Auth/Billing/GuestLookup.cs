@@ -1,8 +1,7 @@
 using FhirPortal.Auth.Audit;
-using FhirPortal.Auth.Data;
+using FhirPortal.Auth.Accounts;
 using FhirPortal.Core.Billing;
 using AuditEvent = Hl7.Fhir.Model.AuditEvent;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace FhirPortal.Auth.Billing;
@@ -21,7 +20,7 @@ public abstract record GuestLookupResult
 /// and after <see cref="GuestPayOptions.MaxFailures"/> that number is locked for <see cref="GuestPayOptions.Lockout"/>,
 /// whether or not it exists. Every lookup, found, failed or locked, is an AuditEvent.
 /// </summary>
-public sealed class GuestLookup(AuthDbContext db, GuestBilling billing, AuditTrail audit, IOptions<GuestPayOptions> options, TimeProvider time)
+public sealed class GuestLookup(AttemptThrottle throttle, GuestBilling billing, AuditTrail audit, IOptions<GuestPayOptions> options)
 {
     /// <summary>Longest guarantor ID or statement number looked up; longer input is a mismatch, never stored.</summary>
     public const int MaxNumberLength = 64;
@@ -35,9 +34,7 @@ public sealed class GuestLookup(AuthDbContext db, GuestBilling billing, AuditTra
             return new GuestLookupResult.Failed();
         }
         var key = "billing:" + number;
-        // The attempt is counted before it is judged, atomically in the database: parallel guesses cannot all slip in
-        // below the limit, and the attempt after MaxFailures locks the number instead of being tried.
-        if (await CountAttemptAsync(key, ct) is { } until)
+        if (await throttle.CountAsync(key, options.Value.MaxFailures, options.Value.Lockout, ct) is { } until)
         {
             await audit.RecordAsync(Event(number, AuditEvent.AuditEventOutcome.N4, "lookups with this number are locked after too many failures", null), ct);
             return new GuestLookupResult.Locked(new DateTimeOffset(until, TimeSpan.Zero));
@@ -45,34 +42,12 @@ public sealed class GuestLookup(AuthDbContext db, GuestBilling billing, AuditTra
 
         if (await billing.FindAccountAsync(number, birthDate, ct) is { } accountId)
         {
-            await db.RegistrationThrottles.Where(t => t.Mrn == key).ExecuteDeleteAsync(ct);
+            await throttle.ClearAsync(key, ct);
             await audit.RecordAsync(Event(number, AuditEvent.AuditEventOutcome.N0, "guest bill-pay session opened", $"Account/{accountId}"), ct);
             return new GuestLookupResult.Found(accountId);
         }
         await audit.RecordAsync(Event(number, AuditEvent.AuditEventOutcome.N4, "number and date of birth do not match one account", null), ct);
         return new GuestLookupResult.Failed();
-    }
-
-    /// <summary>Counts one attempt at <paramref name="key"/>; the time it is locked until when it may not be tried.</summary>
-    private async Task<DateTime?> CountAttemptAsync(string key, CancellationToken ct)
-    {
-        var now = time.GetUtcNow().UtcDateTime;
-        if (!await db.RegistrationThrottles.AnyAsync(t => t.Mrn == key, ct))
-        {
-            db.RegistrationThrottles.Add(new RegistrationThrottle { Mrn = key });
-            try { await db.SaveChangesAsync(ct); }
-            catch (DbUpdateException) { } // a parallel attempt made the row first
-            finally { db.ChangeTracker.Clear(); }
-        }
-        var row = await db.RegistrationThrottles.AsNoTracking().SingleAsync(t => t.Mrn == key, ct);
-        if (row.LockedUntil is { } locked && locked > now) return locked;
-        await db.RegistrationThrottles.Where(t => t.Mrn == key).ExecuteUpdateAsync(s => s.SetProperty(t => t.Failures, t => t.Failures + 1), ct);
-        row = await db.RegistrationThrottles.AsNoTracking().SingleAsync(t => t.Mrn == key, ct);
-        if (row.Failures <= options.Value.MaxFailures) return null;
-        var until = now + options.Value.Lockout;
-        await db.RegistrationThrottles.Where(t => t.Mrn == key && t.Failures > 0)
-            .ExecuteUpdateAsync(s => s.SetProperty(t => t.Failures, 0).SetProperty(t => t.LockedUntil, until), ct);
-        return until;
     }
 
     private static string Shorten(string number) =>

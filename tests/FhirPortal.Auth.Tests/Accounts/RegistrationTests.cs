@@ -141,6 +141,15 @@ public sealed class RegistrationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Parallel_wrong_guesses_are_judged_at_most_five_times()
+    {
+        var answers = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => _accounts.ProveAsync("MRN-1", "WRNG-CODE-0000-0000", Born)));
+
+        Assert.Equal(5, answers.Count(a => a.Html.Contains(RegisterModel.Mismatch)));
+        Assert.Equal(15, answers.Count(a => a.Html.Contains("paused after too many attempts")));
+    }
+
+    [Fact]
     public async Task An_unknown_MRN_is_locked_exactly_like_a_known_one()
     {
         for (var i = 0; i < 5; i++) await _accounts.ProveAsync("MRN-UNKNOWN", "WRNG-CODE-0000-0000", Born);

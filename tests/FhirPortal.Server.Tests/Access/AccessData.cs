@@ -48,6 +48,8 @@ public sealed class AccessData : IAsyncLifetime
         }),
         ["code"] = new JsonObject { ["coding"] = new JsonArray(new JsonObject { ["system"] = "urn:test", ["code"] = id }) },
         ["subject"] = Ref($"Patient/{patient}"),
+        // Released long ago: existing record, not a new result, so no "new result" notice joins the patient's record.
+        ["issued"] = "2020-03-02T09:00:00Z",
         ["performer"] = new JsonArray(Ref("Practitioner/pr1")),
         ["derivedFrom"] = new JsonArray(Ref("Observation/carrier")),
     };

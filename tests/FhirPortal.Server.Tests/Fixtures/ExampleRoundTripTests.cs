@@ -26,6 +26,8 @@ public sealed class ExampleRoundTripTests(ITestOutputHelper output) : IDisposabl
     private static readonly BaseFhirJsonDeserializer JsonParser = new(ModelInfo.ModelInspector);
     // Answers Questionnaire/ussg-fht, which no example defines (Bundle-ussg-fht holds the form as 54127-6).
     private const string UnknownFormResponse = "QuestionnaireResponse-ussg-fht-answers.json";
+    // R4 query-based subscriptions: this server serves topic-based ones only (Subscriptions Backport IG), so these are 422.
+    private static readonly string[] QuerySubscriptions = ["Subscription-example.json", "Subscription-example-error.json"];
     private readonly FhirPortalHost _host = new();
 
     public void Dispose() => _host.Dispose();
@@ -46,16 +48,24 @@ public sealed class ExampleRoundTripTests(ITestOutputHelper output) : IDisposabl
         Assert.Equal(HttpStatusCode.UnprocessableEntity, ussg.StatusCode);
         Assert.Contains("Questionnaire/ussg-fht", await ussg.Content.ReadAsStringAsync());
 
+        foreach (var example in QuerySubscriptions)
+        {
+            var refused = await client.PostAsync("Subscription", Fhir.Body(await File.ReadAllTextAsync(Path.Combine(folder, example))));
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+            Assert.Contains("SubscriptionTopic", await refused.Content.ReadAsStringAsync());
+        }
+
         var failures = new List<string>();
         var clock = Stopwatch.StartNew();
-        foreach (var file in files.Where(f => Path.GetFileName(f) is not (DecimalExample or UnknownFormResponse)))
+        var roundTrips = files.Where(f => Path.GetFileName(f) is not (DecimalExample or UnknownFormResponse) && !QuerySubscriptions.Contains(Path.GetFileName(f))).ToList();
+        foreach (var file in roundTrips)
         {
             var problem = await RoundTripAsync(client, file);
             if (problem is not null) failures.Add($"{Path.GetFileName(file)}: {problem}");
         }
-        output.WriteLine($"{files.Count - 2} examples created and read back in JSON and XML in {clock.Elapsed.TotalSeconds:F1} s.");
+        output.WriteLine($"{roundTrips.Count} examples created and read back in JSON and XML in {clock.Elapsed.TotalSeconds:F1} s.");
         if (failures.Count > 0)
-            Assert.Fail($"{failures.Count} of {files.Count - 2} examples did not round-trip:\n{string.Join("\n", failures)}");
+            Assert.Fail($"{failures.Count} of {roundTrips.Count} examples did not round-trip:\n{string.Join("\n", failures)}");
     }
 
     [SkippableFact]
