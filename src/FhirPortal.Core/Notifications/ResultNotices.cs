@@ -17,17 +17,15 @@ internal static class ResultNotices
 {
     public const string Text = "A new test result is ready in your portal.";
     private const string KeyPrefix = "result/";
-    private const string CategorySystem = "http://terminology.hl7.org/CodeSystem/observation-category";
-    private static readonly HashSet<string> Released = ["final", "amended", "corrected", "appended"];
 
     /// <summary>The notice a write of a result calls for, or null (not a patient's result, not released, or no status change).</summary>
     public static Notice? Of(StagedWrite write, DateTimeOffset now, NotificationOptions options)
     {
         var key = write.Version.Key;
-        if (Parse(write.Version) is not { } after || StatusOf(after) is not { } status || !Released.Contains(status)) return null;
+        if (Parse(write.Version) is not { } after || ReleasedResults.StatusOf(after) is not { } status || !ReleasedResults.Statuses.Contains(status)) return null;
         // A later update of a result in the same status (a corrected typo in a note, a re-import) is not news.
-        if (Parse(write.Previous) is { } before && StatusOf(before) == status) return null;
-        if (after is Observation observation && !IsLaboratory(observation)) return null;
+        if (Parse(write.Previous) is { } before && ReleasedResults.StatusOf(before) == status) return null;
+        if (after is Observation observation && !ReleasedResults.IsLaboratory(observation)) return null;
         // History is not news: an import of old results (a Synthea record, a migrated chart) tells nobody.
         if (options.IsHistory(ReleasedAt(after), now)) return null;
         var subject = after is Observation o ? o.Subject : ((DiagnosticReport)after).Subject;
@@ -47,7 +45,7 @@ internal static class ResultNotices
         foreach (var about in communication.About)
             if (MessageReferences.Local(about.Reference) is [var type, var id]
                 && await store.ReadAsync(new ResourceKey(type, id), ct) is { IsDeleted: false } version
-                && Parse(version) is { } result && StatusOf(result) is { } status && Released.Contains(status))
+                && Parse(version) is { } result && ReleasedResults.StatusOf(result) is { } status && ReleasedResults.Statuses.Contains(status))
                 return null;
         return "The result was withdrawn before its release.";
     }
@@ -71,16 +69,6 @@ internal static class ResultNotices
         };
         return instant?.ToDateTimeOffset(TimeSpan.Zero);
     }
-
-    private static bool IsLaboratory(Observation observation) =>
-        observation.Category.SelectMany(c => c.Coding).Any(c => c.System == CategorySystem && c.Code == "laboratory");
-
-    private static string? StatusOf(DomainResource result) => result switch
-    {
-        Observation o => o.Status?.GetLiteral(),
-        DiagnosticReport d => d.Status?.GetLiteral(),
-        _ => null,
-    };
 
     private static DomainResource? Parse(StoredResource? version) =>
         version is { IsDeleted: false } ? FhirParser.ParseStored(version.Json.Span) as DomainResource : null;

@@ -90,7 +90,7 @@ internal sealed class SubscriptionRules(SubscriptionEvents events, ISubscription
     {
         if (access.IsUnrestricted) return null;
         var caller = access.Caller;
-        var patientUser = caller.FhirUser?.Split('/') is [.., "Patient", var id] && id.Length > 0 ? id : null;
+        var patientUser = CallerAccess.PatientUser(caller.FhirUser);
         var grants = SmartScopeParser.ParseAll(caller.Scopes).Where(g => g.Covers("Subscription")).ToList();
         if (patientUser is not null) return patientUser;
         return grants.Any(g => g.Context != ScopeContext.Patient) ? null : caller.PatientId;

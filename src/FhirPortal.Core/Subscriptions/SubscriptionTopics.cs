@@ -13,12 +13,11 @@ public sealed record SubscriptionTopic(string Url, string Title, string Descript
 public static class SubscriptionTopics
 {
     public const string UrlBase = "http://fhirportal.org/fhir/SubscriptionTopic/";
-    private static readonly string[] ResultStatuses = ["final", "amended", "corrected"];
 
     public static readonly SubscriptionTopic PatientResult = new(UrlBase + "patient-result", "New or changed result",
-        "A patient's DiagnosticReport, or laboratory Observation, is final, amended or corrected.",
+        "A patient's DiagnosticReport, or laboratory Observation, is final, amended (or appended) or corrected.",
         ["DiagnosticReport", "Observation"], (_, after) => IsResult(after),
-        "DiagnosticReport, or Observation of category laboratory, written with status final, amended or corrected.");
+        "DiagnosticReport, or Observation of category laboratory, written with status final, amended, appended or corrected.");
 
     public static readonly SubscriptionTopic PatientMessage = new(UrlBase + "patient-message", "New message",
         "A new Communication names the patient as a recipient.",
@@ -48,13 +47,7 @@ public static class SubscriptionTopics
         _ => [],
     };
 
-    private static bool IsResult(Resource resource) => resource switch
-    {
-        DiagnosticReport d => ResultStatuses.Contains(d.StatusElement?.JsonValue as string),
-        Observation o => ResultStatuses.Contains(o.StatusElement?.JsonValue as string)
-                         && o.Category.Any(c => c.Coding.Any(x => x.Code == "laboratory")),
-        _ => false,
-    };
+    private static bool IsResult(Resource resource) => Notifications.ReleasedResults.IsReleased(resource);
 
     private static IEnumerable<string> RecipientPatients(Communication c) => c.Recipient.SelectMany(Patient);
 
