@@ -1,0 +1,259 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace FhirPortal.ScaleOut.Tests;
+
+/// <summary>
+/// Issue 26's scale-out checks through nginx's https URL: a token from instance A works and refreshes on B, an export
+/// started on A is polled and downloaded through B and finishes on B when A dies, a SearchParameter created on A is
+/// used by B, racing If-Match updates on both give one winner, and every URL the servers hand out is the proxy's.
+/// </summary>
+[Trait("Requires", "ScaleOut")]
+public sealed class ScaleOutTests(ScaleOutCluster cluster) : IClassFixture<ScaleOutCluster>
+{
+    private const int Observations = 300;
+    private static readonly TimeSpan ExportBound = TimeSpan.FromMinutes(3);
+
+    /// <summary>How long a SearchParameter written on one instance may take to be used by the other.</summary>
+    private static readonly TimeSpan SearchParameterBound = TimeSpan.FromSeconds(60);
+
+    private Uri Public => cluster.Proxy.PublicUrl;
+
+    [SkippableFact]
+    public async Task A_token_from_a_sign_in_on_A_is_used_and_refreshed_on_B()
+    {
+        var token = await SignInOnAAsync();
+        using (var b = cluster.Client(cluster.Proxy.ThroughB, (string)token["access_token"]!))
+            await ExpectAsync(await b.GetAsync("fhir/Patient?_count=1"), HttpStatusCode.OK, "the token from A used on B");
+
+        using var app = cluster.Client(cluster.Proxy.ThroughB);
+        var refreshed = await SmartSignIn.RefreshAsync(app, (string)token["refresh_token"]!);
+        foreach (var instance in new[] { cluster.Proxy.ThroughA, cluster.Proxy.ThroughB })
+        {
+            using var client = cluster.Client(instance, (string)refreshed["access_token"]!);
+            await ExpectAsync(await client.GetAsync("fhir/Patient?_count=1"), HttpStatusCode.OK, $"the token refreshed on B used through {instance}");
+        }
+    }
+
+    [SkippableFact]
+    public async Task Links_Location_the_issuer_and_iss_carry_the_proxy_https_url()
+    {
+        var token = await SignInOnAAsync();
+        var publicBase = Public.ToString().TrimEnd('/');
+        Assert.Equal(publicBase, ((string)SmartSignIn.Claims((string)token["access_token"]!)["iss"]!).TrimEnd('/'));
+        foreach (var instance in new[] { cluster.Proxy.ThroughA, cluster.Proxy.ThroughB })
+        {
+            using var client = cluster.Client(instance, (string)token["access_token"]!);
+            var smart = await JsonAsync(await client.GetAsync("fhir/.well-known/smart-configuration"), HttpStatusCode.OK);
+            Assert.Equal(publicBase, ((string)smart["issuer"]!).TrimEnd('/'));
+            Assert.StartsWith(publicBase + "/", (string)smart["token_endpoint"]!);
+            Assert.StartsWith(publicBase + "/", (string)smart["authorization_endpoint"]!);
+
+            using var created = await client.PostAsync("fhir/Patient", Fhir("""{"resourceType":"Patient","name":[{"family":"Proxy"}]}"""));
+            await ExpectAsync(created, HttpStatusCode.Created, "create");
+            Assert.StartsWith(publicBase + "/fhir/Patient/", created.Headers.Location!.ToString());
+
+            var bundle = await JsonAsync(await client.GetAsync("fhir/Patient?family=Proxy&_count=1"), HttpStatusCode.OK);
+            var urls = bundle["link"]!.AsArray().Select(l => (string)l!["url"]!)
+                .Concat(bundle["entry"]!.AsArray().Select(e => (string)e!["fullUrl"]!)).ToList();
+            Assert.Contains(bundle["link"]!.AsArray(), l => (string)l!["relation"]! == "next");
+            Assert.All(urls, url => Assert.StartsWith(publicBase + "/fhir/", url));
+        }
+    }
+
+    [SkippableFact]
+    public async Task An_export_started_on_A_is_polled_and_downloaded_through_B()
+    {
+        var token = (string)(await SignInOnAAsync())["access_token"]!;
+        using var a = cluster.Client(cluster.Proxy.ThroughA, token);
+        using var b = cluster.Client(cluster.Proxy.ThroughB, token);
+        await EnsureObservationsAsync(a);
+
+        var status = await KickOffAsync(a);
+        var manifest = await WaitForManifestAsync(b, status, ExportBound);
+        await ExpectExportedAsync(b, manifest);
+    }
+
+    [SkippableFact]
+    public async Task An_export_whose_instance_is_killed_midway_finishes_on_B()
+    {
+        var token = (string)(await SignInOnAAsync())["access_token"]!;
+        using var a = cluster.Client(cluster.Proxy.ThroughA, token);
+        using var b = cluster.Client(cluster.Proxy.ThroughB, token);
+        using var proxy = cluster.Client(Public, token);
+        await EnsureObservationsAsync(a);
+        var status = await KickOffAsync(a);
+
+        try
+        {
+            // Killed once A has written part of the job, never before it started or after it finished.
+            var clock = Stopwatch.StartNew();
+            while (true)
+            {
+                using var poll = await b.GetAsync(status);
+                Assert.True(poll.StatusCode == HttpStatusCode.Accepted, $"the export finished before A could be killed ({(int)poll.StatusCode}); make it larger");
+                var progress = poll.Headers.TryGetValues("X-Progress", out var values) ? values.First() : "";
+                if (int.TryParse(progress.Split(' ')[0], out var exported) && exported > 0) break;
+                Assert.True(clock.Elapsed < ExportBound, $"the export on A made no progress in {ExportBound}: {progress}\n{cluster.ServerOutput}");
+                await Task.Delay(50);
+            }
+            await cluster.A.KillAsync();
+            using (var afterKill = await b.GetAsync(status))
+                Assert.Equal(HttpStatusCode.Accepted, afterKill.StatusCode);
+
+            // Through the proxy, which now reaches B only.
+            var manifest = await WaitForManifestAsync(proxy, status, ExportBound);
+            await ExpectExportedAsync(proxy, manifest);
+        }
+        finally
+        {
+            await cluster.A.StartAsync(TimeSpan.FromMinutes(4));
+        }
+    }
+
+    [SkippableFact]
+    public async Task A_SearchParameter_created_on_A_is_used_by_a_search_on_B()
+    {
+        var token = (string)(await SignInOnAAsync())["access_token"]!;
+        using var a = cluster.Client(cluster.Proxy.ThroughA, token);
+        using var b = cluster.Client(cluster.Proxy.ThroughB, token);
+        var code = "nick" + Guid.NewGuid().ToString("N")[..8];
+        var nickname = "Zed" + Guid.NewGuid().ToString("N")[..8];
+        await ExpectAsync(await a.PostAsync("fhir/SearchParameter", Fhir($$"""
+            {"resourceType":"SearchParameter","url":"https://scaleout.test/SearchParameter/{{code}}","name":"{{code}}","status":"active",
+             "description":"Nicknames","code":"{{code}}","base":["Patient"],"type":"string","expression":"Patient.name.where(use='nickname').given"}
+            """)), HttpStatusCode.Created, "SearchParameter on A");
+        using var patient = await a.PostAsync("fhir/Patient", Fhir($$"""{"resourceType":"Patient","name":[{"use":"nickname","given":["{{nickname}}"]}]}"""));
+        var id = (string)(await JsonAsync(patient, HttpStatusCode.Created))["id"]!;
+
+        // Strict handling: B answers 400 for a parameter it does not know yet, instead of ignoring it.
+        var clock = Stopwatch.StartNew();
+        string last;
+        while (true)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"fhir/Patient?{code}={nickname}");
+            request.Headers.Add("Prefer", "handling=strict");
+            using var response = await b.SendAsync(request);
+            last = $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
+            if (response.StatusCode == HttpStatusCode.OK) break;
+            Assert.True(clock.Elapsed < SearchParameterBound, $"B did not use the SearchParameter within {SearchParameterBound}: {last}");
+            await Task.Delay(500);
+        }
+        var ids = JsonNode.Parse(last[4..])!["entry"]?.AsArray().Select(e => (string)e!["resource"]!["id"]!).ToList() ?? [];
+        Assert.Equal([id], ids);
+    }
+
+    [SkippableFact]
+    public async Task Twenty_If_Match_updates_racing_across_both_instances_give_one_winner()
+    {
+        var token = (string)(await SignInOnAAsync())["access_token"]!;
+        using var a = cluster.Client(cluster.Proxy.ThroughA, token);
+        using var b = cluster.Client(cluster.Proxy.ThroughB, token);
+        using var created = await a.PostAsync("fhir/Patient", Fhir("""{"resourceType":"Patient","name":[{"family":"Race"}]}"""));
+        var id = (string)(await JsonAsync(created, HttpStatusCode.Created))["id"]!;
+
+        using var start = new SemaphoreSlim(0);
+        var racers = Enumerable.Range(0, 20).Select(async i =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Put, $"fhir/Patient/{id}")
+            {
+                Content = Fhir($$"""{"resourceType":"Patient","id":"{{id}}","name":[{"family":"Racer{{i}}"}]}"""),
+            };
+            request.Headers.TryAddWithoutValidation("If-Match", "W/\"1\"");
+            await start.WaitAsync();
+            using var response = await (i % 2 == 0 ? a : b).SendAsync(request);
+            return (Racer: i, Status: response.StatusCode);
+        }).ToList();
+        start.Release(racers.Count);
+        var results = await Task.WhenAll(racers);
+
+        var winner = Assert.Single(results, r => r.Status == HttpStatusCode.OK);
+        Assert.All(results.Where(r => r.Racer != winner.Racer), r => Assert.Equal(HttpStatusCode.PreconditionFailed, r.Status));
+        var current = await JsonAsync(await b.GetAsync($"fhir/Patient/{id}"), HttpStatusCode.OK);
+        Assert.Equal("2", (string)current["meta"]!["versionId"]!);
+        Assert.Equal($"Racer{winner.Racer}", (string)current["name"]![0]!["family"]!);
+    }
+
+    private async Task<JsonObject> SignInOnAAsync()
+    {
+        cluster.Require();
+        using var browser = cluster.Client(cluster.Proxy.ThroughA, cookies: true);
+        return await SmartSignIn.AuthorizeAsync(browser, new Uri(Public, "fhir"));
+    }
+
+    /// <summary>Makes sure the store holds <see cref="Observations"/> Observations (one transaction), so an export has many pages.</summary>
+    private static async Task EnsureObservationsAsync(HttpClient client)
+    {
+        var count = (int)(await JsonAsync(await client.GetAsync("fhir/Observation?_summary=count"), HttpStatusCode.OK))["total"]!;
+        if (count >= Observations) return;
+        var entries = Enumerable.Range(count, Observations - count).Select(i =>
+            $$$"""{"resource":{"resourceType":"Observation","status":"final","code":{"text":"step {{{i}}}"}},"request":{"method":"POST","url":"Observation"}}""");
+        var bundle = $$"""{"resourceType":"Bundle","type":"transaction","entry":[{{string.Join(',', entries)}}]}""";
+        await ExpectAsync(await client.PostAsync("fhir", Fhir(bundle)), HttpStatusCode.OK, "the Observations");
+    }
+
+    /// <summary>Kicks off an Observation export; returns its status URL's path (Content-Location, checked to be the proxy's).</summary>
+    private async Task<string> KickOffAsync(HttpClient client)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "fhir/$export?_type=Observation");
+        request.Headers.Add("Prefer", "respond-async");
+        using var response = await client.SendAsync(request);
+        await ExpectAsync(response, HttpStatusCode.Accepted, "$export kick-off");
+        var location = response.Content.Headers.ContentLocation ?? throw new InvalidOperationException("no Content-Location");
+        Assert.StartsWith(Public + "fhir/$export-status/", location.ToString());
+        return location.PathAndQuery;
+    }
+
+    private async Task<JsonObject> WaitForManifestAsync(HttpClient client, string status, TimeSpan bound)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            using var response = await client.GetAsync(status);
+            if (response.StatusCode != HttpStatusCode.Accepted) return await JsonAsync(response, HttpStatusCode.OK);
+            Assert.True(clock.Elapsed < bound,
+                $"the export did not finish within {bound} ({string.Join(",", response.Headers.GetValues("X-Progress"))})\n{cluster.ServerOutput}");
+            await Task.Delay(500);
+        }
+    }
+
+    /// <summary>Downloads every file of the manifest (URLs checked to be the proxy's): each Observation exactly once.</summary>
+    private async Task ExpectExportedAsync(HttpClient client, JsonObject manifest)
+    {
+        var ids = new List<string>();
+        foreach (var file in manifest["output"]!.AsArray())
+        {
+            var url = (string)file!["url"]!;
+            Assert.StartsWith(Public + "fhir/$export-status/", url);
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(url).PathAndQuery);
+            request.Headers.Accept.Clear();
+            request.Headers.Accept.ParseAdd("application/fhir+ndjson");
+            using var response = await client.SendAsync(request);
+            await ExpectAsync(response, HttpStatusCode.OK, "download " + url);
+            var lines = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            ids.AddRange(lines.Select(l => (string)JsonNode.Parse(l)!["id"]!));
+        }
+        Assert.Equal(Observations, ids.Count);
+        Assert.Equal(Observations, ids.Distinct().Count());
+    }
+
+    private static StringContent Fhir(string json) => new(json, Encoding.UTF8, "application/fhir+json");
+
+    private static async Task<JsonObject> JsonAsync(HttpResponseMessage response, HttpStatusCode expected)
+    {
+        using (response)
+        {
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == expected, $"{response.RequestMessage?.RequestUri}: expected {expected}, got {(int)response.StatusCode} {body}");
+            return JsonNode.Parse(body)!.AsObject();
+        }
+    }
+
+    private static async Task ExpectAsync(HttpResponseMessage response, HttpStatusCode expected, string what)
+    {
+        if (response.StatusCode != expected)
+            Assert.Fail($"{what}: expected {expected}, got {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    }
+}
