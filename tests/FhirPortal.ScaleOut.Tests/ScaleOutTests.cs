@@ -11,8 +11,9 @@ namespace FhirPortal.ScaleOut.Tests;
 /// used by B, racing If-Match updates on both give one winner, and every URL the servers hand out is the proxy's.
 /// </summary>
 [Trait("Requires", "ScaleOut")]
-public sealed class ScaleOutTests(ScaleOutCluster cluster) : IClassFixture<ScaleOutCluster>
+public sealed class ScaleOutTests(ScaleOutCluster cluster) : IClassFixture<ScaleOutCluster>, IDisposable
 {
+    private readonly List<HttpClient> _clients = [];
     private const int Observations = 300;
     private static readonly TimeSpan ExportBound = TimeSpan.FromMinutes(3);
 
@@ -40,25 +41,28 @@ public sealed class ScaleOutTests(ScaleOutCluster cluster) : IClassFixture<Scale
     [SkippableFact]
     public async Task Links_Location_the_issuer_and_iss_carry_the_proxy_https_url()
     {
-        var token = await SignInOnAAsync();
+        var (a, b) = await ClientsAsync();
         var publicBase = Public.ToString().TrimEnd('/');
-        Assert.Equal(publicBase, ((string)SmartSignIn.Claims((string)token["access_token"]!)["iss"]!).TrimEnd('/'));
-        foreach (var instance in new[] { cluster.Proxy.ThroughA, cluster.Proxy.ThroughB })
+        // One Patient created through each instance first, so each search below has a next page.
+        var family = "Proxy" + Guid.NewGuid().ToString("N")[..8];
+        foreach (var client in new[] { a, b })
         {
-            using var client = cluster.Client(instance, (string)token["access_token"]!);
+            using var created = await client.PostAsync("fhir/Patient", Fhir($$"""{"resourceType":"Patient","name":[{"family":"{{family}}"}]}"""));
+            await ExpectAsync(created, HttpStatusCode.Created, $"create through {client.BaseAddress}");
+            Assert.StartsWith(publicBase + "/fhir/Patient/", created.Headers.Location!.ToString());
+        }
+        foreach (var client in new[] { a, b })
+        {
+            Assert.Equal(publicBase, ((string)SmartSignIn.Claims(client.DefaultRequestHeaders.Authorization!.Parameter!)["iss"]!).TrimEnd('/'));
             var smart = await JsonAsync(await client.GetAsync("fhir/.well-known/smart-configuration"), HttpStatusCode.OK);
             Assert.Equal(publicBase, ((string)smart["issuer"]!).TrimEnd('/'));
             Assert.StartsWith(publicBase + "/", (string)smart["token_endpoint"]!);
             Assert.StartsWith(publicBase + "/", (string)smart["authorization_endpoint"]!);
 
-            using var created = await client.PostAsync("fhir/Patient", Fhir("""{"resourceType":"Patient","name":[{"family":"Proxy"}]}"""));
-            await ExpectAsync(created, HttpStatusCode.Created, "create");
-            Assert.StartsWith(publicBase + "/fhir/Patient/", created.Headers.Location!.ToString());
-
-            var bundle = await JsonAsync(await client.GetAsync("fhir/Patient?family=Proxy&_count=1"), HttpStatusCode.OK);
+            var bundle = await JsonAsync(await client.GetAsync($"fhir/Patient?family={family}&_count=1"), HttpStatusCode.OK);
+            Assert.Contains(bundle["link"]!.AsArray(), l => (string)l!["relation"]! == "next");
             var urls = bundle["link"]!.AsArray().Select(l => (string)l!["url"]!)
                 .Concat(bundle["entry"]!.AsArray().Select(e => (string)e!["fullUrl"]!)).ToList();
-            Assert.Contains(bundle["link"]!.AsArray(), l => (string)l!["relation"]! == "next");
             Assert.All(urls, url => Assert.StartsWith(publicBase + "/fhir/", url));
         }
     }
@@ -66,9 +70,7 @@ public sealed class ScaleOutTests(ScaleOutCluster cluster) : IClassFixture<Scale
     [SkippableFact]
     public async Task An_export_started_on_A_is_polled_and_downloaded_through_B()
     {
-        var token = (string)(await SignInOnAAsync())["access_token"]!;
-        using var a = cluster.Client(cluster.Proxy.ThroughA, token);
-        using var b = cluster.Client(cluster.Proxy.ThroughB, token);
+        var (a, b) = await ClientsAsync();
         await EnsureObservationsAsync(a);
 
         var status = await KickOffAsync(a);
@@ -79,10 +81,8 @@ public sealed class ScaleOutTests(ScaleOutCluster cluster) : IClassFixture<Scale
     [SkippableFact]
     public async Task An_export_whose_instance_is_killed_midway_finishes_on_B()
     {
-        var token = (string)(await SignInOnAAsync())["access_token"]!;
-        using var a = cluster.Client(cluster.Proxy.ThroughA, token);
-        using var b = cluster.Client(cluster.Proxy.ThroughB, token);
-        using var proxy = cluster.Client(Public, token);
+        var (a, b) = await ClientsAsync();
+        using var proxy = cluster.Client(Public, b.DefaultRequestHeaders.Authorization!.Parameter);
         await EnsureObservationsAsync(a);
         var status = await KickOffAsync(a);
 
@@ -109,16 +109,14 @@ public sealed class ScaleOutTests(ScaleOutCluster cluster) : IClassFixture<Scale
         }
         finally
         {
-            await cluster.A.StartAsync(TimeSpan.FromMinutes(4));
+            if (!cluster.A.Running) await cluster.A.StartAsync(TimeSpan.FromMinutes(4));
         }
     }
 
     [SkippableFact]
     public async Task A_SearchParameter_created_on_A_is_used_by_a_search_on_B()
     {
-        var token = (string)(await SignInOnAAsync())["access_token"]!;
-        using var a = cluster.Client(cluster.Proxy.ThroughA, token);
-        using var b = cluster.Client(cluster.Proxy.ThroughB, token);
+        var (a, b) = await ClientsAsync();
         var code = "nick" + Guid.NewGuid().ToString("N")[..8];
         var nickname = "Zed" + Guid.NewGuid().ToString("N")[..8];
         await ExpectAsync(await a.PostAsync("fhir/SearchParameter", Fhir($$"""
@@ -148,9 +146,7 @@ public sealed class ScaleOutTests(ScaleOutCluster cluster) : IClassFixture<Scale
     [SkippableFact]
     public async Task Twenty_If_Match_updates_racing_across_both_instances_give_one_winner()
     {
-        var token = (string)(await SignInOnAAsync())["access_token"]!;
-        using var a = cluster.Client(cluster.Proxy.ThroughA, token);
-        using var b = cluster.Client(cluster.Proxy.ThroughB, token);
+        var (a, b) = await ClientsAsync();
         using var created = await a.PostAsync("fhir/Patient", Fhir("""{"resourceType":"Patient","name":[{"family":"Race"}]}"""));
         var id = (string)(await JsonAsync(created, HttpStatusCode.Created))["id"]!;
 
@@ -176,11 +172,30 @@ public sealed class ScaleOutTests(ScaleOutCluster cluster) : IClassFixture<Scale
         Assert.Equal($"Racer{winner.Racer}", (string)current["name"]![0]!["family"]!);
     }
 
-    private async Task<JsonObject> SignInOnAAsync()
+    private Task<JsonObject> SignInOnAAsync() => SignInAsync(cluster.Proxy.ThroughA);
+
+    private async Task<JsonObject> SignInAsync(Uri instance)
     {
         cluster.Require();
-        using var browser = cluster.Client(cluster.Proxy.ThroughA, cookies: true);
+        using var browser = cluster.Client(instance, cookies: true);
         return await SmartSignIn.AuthorizeAsync(browser, new Uri(Public, "fhir"));
+    }
+
+    /// <summary>
+    /// Clients for A and B, each with a token from a sign-in on that instance, so the other checks do not depend on
+    /// shared token keys (the first test checks those). Disposed with the test class.
+    /// </summary>
+    private async Task<(HttpClient A, HttpClient B)> ClientsAsync()
+    {
+        var a = cluster.Client(cluster.Proxy.ThroughA, (string)(await SignInAsync(cluster.Proxy.ThroughA))["access_token"]!);
+        var b = cluster.Client(cluster.Proxy.ThroughB, (string)(await SignInAsync(cluster.Proxy.ThroughB))["access_token"]!);
+        _clients.AddRange([a, b]);
+        return (a, b);
+    }
+
+    public void Dispose()
+    {
+        foreach (var client in _clients) client.Dispose();
     }
 
     /// <summary>Makes sure the store holds <see cref="Observations"/> Observations (one transaction), so an export has many pages.</summary>

@@ -43,9 +43,14 @@ internal sealed class ServerInstance : IAsyncDisposable
         get { lock (_lastLines) return $"[{_name}] " + string.Join("\n", _lastLines); }
     }
 
+    /// <summary>Whether the process runs (it is not started yet, or was killed, otherwise).</summary>
+    public bool Running => _process is { HasExited: false };
+
     /// <summary>Starts the process and waits until /health/ready answers 200.</summary>
     public async Task StartAsync(TimeSpan timeout)
     {
+        if (Running) throw new InvalidOperationException($"{_name} runs already");
+        _process?.Dispose();
         var info = new ProcessStartInfo(DotnetHost())
         {
             WorkingDirectory = Path.GetDirectoryName(ServerDll)!, UseShellExecute = false,
@@ -56,6 +61,9 @@ internal sealed class ServerInstance : IAsyncDisposable
         // The Cosmos SDK must never probe the Azure VM metadata address from a test machine.
         info.Environment["COSMOS_DISABLE_IMDS_ACCESS"] = "true";
         _process = Process.Start(info) ?? throw new InvalidOperationException($"{_name}: dotnet did not start");
+        // A test run that ends without disposing the fixture (a crash, a cancelled run) must not leave the server behind.
+        var process = _process;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => { try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } };
         _process.OutputDataReceived += (_, e) => Remember(e.Data);
         _process.ErrorDataReceived += (_, e) => Remember(e.Data);
         _process.BeginOutputReadLine();
