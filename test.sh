@@ -16,6 +16,9 @@ tests/cosmos-emulator/install.sh || { [ "${CI:-}" = true ] && exit 1; echo "warn
 # Account database on PostgreSQL: Debian's postgresql (apt-get only when missing, and only in CI or with
 # POSTGRES_INSTALL=true); the tests start their own cluster with tests/postgres/start.sh. Same rule.
 tests/postgres/start.sh --install || { [ "${CI:-}" = true ] && exit 1; echo "warning: PostgreSQL not installed" >&2; }
+# The scale-out test (tests/FhirPortal.ScaleOut.Tests: two instances on the emulator and PostgreSQL behind a TLS proxy):
+# Debian's nginx, same rule (apt-get only when missing, and only in CI or with NGINX_INSTALL=true).
+tests/scaleout/nginx.sh --install || { [ "${CI:-}" = true ] && exit 1; echo "warning: nginx not installed" >&2; }
 
 set +e
 dotnet test FhirPortal.sln 2>&1 | tee "$log"
