@@ -6,10 +6,14 @@ using FhirPortal.Auth.Handlers;
 using FhirPortal.Auth.Keys;
 using FhirPortal.Auth.Scopes;
 using FhirPortal.Auth.Seeding;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Server;
@@ -136,12 +140,22 @@ public static class AuthServiceRegistration
             // Note: S256 only; OpenIddict also accepts "plain" unless it is removed here.
             o.CodeChallengeMethods.Remove(CodeChallengeMethods.Plain);
             var now = sp.GetRequiredService<TimeProvider>().GetUtcNow();
-            foreach (var key in KeyRing.Load(DataDirectory(sp), "signing", a.KeyRotationPeriod, now))
+            var keys = sp.GetRequiredService<KeyRing>();
+            keys.ImportFiles(Path.Combine(DataDirectory(sp), "keys"), now);
+            foreach (var key in keys.Load(KeyRing.Signing, a.KeyRotationPeriod, now))
                 o.SigningCredentials.Add(new SigningCredentials(new X509SecurityKey(key), SecurityAlgorithms.RsaSha256));
-            foreach (var key in KeyRing.Load(DataDirectory(sp), "encryption", a.KeyRotationPeriod, now))
+            foreach (var key in keys.Load(KeyRing.Encryption, a.KeyRotationPeriod, now))
                 o.EncryptionCredentials.Add(new EncryptingCredentials(new X509SecurityKey(key), SecurityAlgorithms.RsaOAEP, SecurityAlgorithms.Aes256CbcHmacSha512));
         });
         services.AddSingleton<IOptionsChangeTokenSource<OpenIddictServerOptions>, KeyRotationSchedule>();
+        services.AddSingleton<AuthDatabaseMigration>();
+        services.AddSingleton<KeyRing>();
+        // Note: one key ring for every instance and process (fixed application name, keys in the account database), so
+        // cookies, antiforgery tokens, reset and confirmation links, tickets and protected secrets made on one instance
+        // are read on any other. The repository migrates the database first: the key ring is read as the host starts.
+        services.AddDataProtection().SetApplicationName("FhirPortal");
+        services.AddOptions<KeyManagementOptions>().Configure<IServiceProvider, AuthDatabaseMigration, ILoggerFactory>((o, sp, migration, logs) =>
+            o.XmlRepository = new MigratedXmlRepository(new EntityFrameworkCoreXmlRepository<AuthDbContext>(sp, logs), migration));
         // With a fixed FHIR base, the resource server accepts only tokens whose audience is that base.
         services.AddOptions<OpenIddict.Validation.OpenIddictValidationOptions>().Configure<IConfiguration>((o, configuration) =>
         {

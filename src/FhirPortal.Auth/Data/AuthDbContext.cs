@@ -1,11 +1,17 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 
 namespace FhirPortal.Auth.Data;
 
-/// <summary>The authorization server's own database (auth.db): accounts, OpenIddict's clients/grants/tokens, launches, seen assertion ids.</summary>
-public sealed class AuthDbContext(DbContextOptions<AuthDbContext> options) : IdentityDbContext<PortalUser>(options)
+/// <summary>
+/// The authorization server's own database (auth.db or PostgreSQL): accounts, OpenIddict's clients/grants/tokens, launches,
+/// seen assertion ids, and the keys every instance shares (Data Protection key ring, token signing/encryption keys).
+/// </summary>
+public sealed class AuthDbContext(DbContextOptions<AuthDbContext> options) : IdentityDbContext<PortalUser>(options), IDataProtectionKeyContext
 {
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+    public DbSet<ServerKey> ServerKeys => Set<ServerKey>();
     public DbSet<LaunchContext> Launches => Set<LaunchContext>();
     public DbSet<SeenAssertion> SeenAssertions => Set<SeenAssertion>();
     public DbSet<ActivationCode> ActivationCodes => Set<ActivationCode>();
@@ -23,6 +29,8 @@ public sealed class AuthDbContext(DbContextOptions<AuthDbContext> options) : Ide
         builder.Entity<NoticePreference>().HasKey(p => new { p.PatientId, p.Kind });
         builder.Entity<PortalUser>().HasIndex(u => u.OrganizationId);
         builder.Entity<PortalUser>().HasIndex(u => u.FhirUser);
+        // Note: the key is the rotation guard: two instances making the same period's key collide here, one wins.
+        builder.Entity<ServerKey>().HasKey(k => new { k.Purpose, k.NotBefore });
     }
 }
 
@@ -81,4 +89,19 @@ public sealed class NoticePreference
     public string Kind { get; set; } = "";
     public string Channel { get; set; } = "";
     public DateTime UpdatedAt { get; set; }
+}
+
+/// <summary>
+/// One OpenIddict signing or encryption key: a self-signed certificate with its private key (PKCS#12), signing for the
+/// rotation period starting at <see cref="NotBefore"/> and published until <see cref="NotAfter"/>.
+/// </summary>
+public sealed class ServerKey
+{
+    /// <summary><c>signing</c> or <c>encryption</c>.</summary>
+    public string Purpose { get; set; } = "";
+    /// <summary>The start of the rotation period the key signs for (UTC, aligned to the period).</summary>
+    public DateTime NotBefore { get; set; }
+    public DateTime NotAfter { get; set; }
+    /// <summary>The certificate and private key as PKCS#12 without a password (see README "Running several instances").</summary>
+    public byte[] Pkcs12 { get; set; } = [];
 }

@@ -1,51 +1,98 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using FhirPortal.Auth.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace FhirPortal.Auth.Keys;
 
 /// <summary>
-/// Persisted, rotating key pairs in the data directory (keys/{purpose}-{notBefore}.pfx), wrapped in self-signed
-/// certificates so OpenIddict picks the right one by validity: each key signs for one rotation period and stays
-/// published (and usable for validation) for one more. The next key is made ahead of time, so rotation happens
-/// while the server runs; a restart keeps every unexpired key, so tokens stay valid across restarts.
+/// Rotating key pairs in the account database (<see cref="ServerKey"/> rows), wrapped in self-signed certificates so
+/// OpenIddict picks the right one by validity: each key signs for one rotation period and stays published (and usable
+/// for validation) for one more. Periods are aligned to the clock (multiples of the period), so every instance names
+/// the same period the same way; the key of a period is made once, the primary key (purpose, not-before) deciding a
+/// race, and the loser reads the winner's key. The next key is made a period ahead, so each instance publishes it long
+/// before it signs.
 /// </summary>
-public static class KeyRing
+public sealed class KeyRing(IServiceScopeFactory scopes, AuthDatabaseMigration migration)
 {
-    public static IReadOnlyList<X509Certificate2> Load(string dataDirectory, string purpose, TimeSpan period, DateTimeOffset now)
-    {
-        var folder = Path.Combine(dataDirectory, "keys");
-        Directory.CreateDirectory(folder);
-        var keys = new List<X509Certificate2>();
-        foreach (var file in Directory.GetFiles(folder, $"{purpose}-*.pfx"))
-        {
-            var certificate = X509CertificateLoader.LoadPkcs12FromFile(file, null, X509KeyStorageFlags.Exportable | X509KeyStorageFlags.EphemeralKeySet);
-            // Note: a key past its validation window can no longer verify a live token; drop it for good.
-            if (certificate.NotAfter.ToUniversalTime() < now.UtcDateTime) { certificate.Dispose(); File.Delete(file); continue; }
-            keys.Add(certificate);
-        }
+    public const string Signing = "signing", Encryption = "encryption";
 
+    /// <summary>The unexpired keys of <paramref name="purpose"/>, making the current and the next period's key when missing.</summary>
+    public IReadOnlyList<X509Certificate2> Load(string purpose, TimeSpan period, DateTimeOffset now)
+    {
+        migration.EnsureMigrated();
+        using var scope = scopes.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<AuthDbContext>();
         var utcNow = now.UtcDateTime;
-        var current = keys.FirstOrDefault(k => k.NotBefore.ToUniversalTime() <= utcNow && k.NotBefore.ToUniversalTime() + period > utcNow);
-        if (current is null) keys.Add(current = Create(folder, purpose, now, period));
-        var nextStart = new DateTimeOffset(current.NotBefore.ToUniversalTime()) + period;
-        if (!keys.Any(k => k.NotBefore.ToUniversalTime() >= nextStart.UtcDateTime.AddSeconds(-1)))
-            keys.Add(Create(folder, purpose, nextStart, period));
-        return keys;
+        // Note: a key past its validation window can no longer verify a live token; drop it for good (any instance may).
+        db.ServerKeys.Where(k => k.Purpose == purpose && k.NotAfter < utcNow).ExecuteDelete();
+
+        var current = PeriodStart(utcNow, period);
+        Ensure(db, purpose, current, period);
+        Ensure(db, purpose, current + period, period);
+        return [.. db.ServerKeys.AsNoTracking().Where(k => k.Purpose == purpose && k.NotAfter >= utcNow).OrderBy(k => k.NotBefore)
+            .AsEnumerable().Select(k => X509CertificateLoader.LoadPkcs12(k.Pkcs12, null, X509KeyStorageFlags.Exportable | X509KeyStorageFlags.EphemeralKeySet))];
     }
 
-    private static X509Certificate2 Create(string folder, string purpose, DateTimeOffset notBefore, TimeSpan period)
+    /// <summary>
+    /// Moves the key files of earlier versions ({DataDirectory}/keys/{purpose}-{notBefore}.pfx) into the database, so
+    /// tokens issued before the upgrade stay valid; expired ones are just deleted.
+    /// </summary>
+    public void ImportFiles(string folder, DateTimeOffset now)
+    {
+        if (!Directory.Exists(folder)) return;
+        foreach (var file in Directory.GetFiles(folder, "*.pfx"))
+        {
+            var purpose = Path.GetFileName(file).Split('-')[0];
+            if (purpose is Signing or Encryption)
+            {
+                using var certificate = X509CertificateLoader.LoadPkcs12FromFile(file, null, X509KeyStorageFlags.Exportable | X509KeyStorageFlags.EphemeralKeySet);
+                if (certificate.NotAfter.ToUniversalTime() >= now.UtcDateTime) Import(purpose, certificate);
+            }
+            File.Delete(file);
+        }
+    }
+
+    private void Import(string purpose, X509Certificate2 certificate)
+    {
+        migration.EnsureMigrated();
+        using var scope = scopes.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<AuthDbContext>();
+        var notBefore = certificate.NotBefore.ToUniversalTime();
+        if (db.ServerKeys.Any(k => k.Purpose == purpose && k.NotBefore == notBefore)) return;
+        TryAdd(db, new ServerKey { Purpose = purpose, NotBefore = notBefore, NotAfter = certificate.NotAfter.ToUniversalTime(), Pkcs12 = certificate.Export(X509ContentType.Pfx) });
+    }
+
+    /// <summary>The start of the rotation period holding <paramref name="utc"/>: a multiple of the period.</summary>
+    public static DateTime PeriodStart(DateTime utc, TimeSpan period) => new(utc.Ticks / period.Ticks * period.Ticks, DateTimeKind.Utc);
+
+    private static void Ensure(AuthDbContext db, string purpose, DateTime notBefore, TimeSpan period)
+    {
+        if (db.ServerKeys.Any(k => k.Purpose == purpose && k.NotBefore == notBefore)) return;
+        var notAfter = notBefore + period + period;
+        TryAdd(db, new ServerKey { Purpose = purpose, NotBefore = notBefore, NotAfter = notAfter, Pkcs12 = Create(purpose, notBefore, notAfter) });
+    }
+
+    private static void TryAdd(AuthDbContext db, ServerKey key)
+    {
+        db.ServerKeys.Add(key);
+        try { db.SaveChanges(); }
+        catch (DbUpdateException)
+        {
+            // Another instance made this period's key first: its row is the one everybody uses.
+            db.ChangeTracker.Clear();
+            if (!db.ServerKeys.Any(k => k.Purpose == key.Purpose && k.NotBefore == key.NotBefore)) throw;
+        }
+    }
+
+    private static byte[] Create(string purpose, DateTime notBefore, DateTime notAfter)
     {
         using var rsa = RSA.Create(2048);
         var request = new CertificateRequest($"CN=FhirPortal {purpose} key", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        var usage = purpose == "signing" ? X509KeyUsageFlags.DigitalSignature : X509KeyUsageFlags.KeyEncipherment;
+        var usage = purpose == Signing ? X509KeyUsageFlags.DigitalSignature : X509KeyUsageFlags.KeyEncipherment;
         request.CertificateExtensions.Add(new X509KeyUsageExtension(usage, critical: true));
-        // Whole seconds: certificates keep second precision, and the file name must match what is read back.
-        var start = DateTimeOffset.FromUnixTimeSeconds(notBefore.ToUnixTimeSeconds());
-        using var created = request.CreateSelfSigned(start, start + period + period);
-        var bytes = created.Export(X509ContentType.Pfx);
-        var path = Path.Combine(folder, $"{purpose}-{start.ToUnixTimeSeconds()}.pfx");
-        File.WriteAllBytes(path, bytes);
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        return X509CertificateLoader.LoadPkcs12(bytes, null, X509KeyStorageFlags.Exportable | X509KeyStorageFlags.EphemeralKeySet);
+        using var created = request.CreateSelfSigned(notBefore, notAfter);
+        return created.Export(X509ContentType.Pfx);
     }
 }

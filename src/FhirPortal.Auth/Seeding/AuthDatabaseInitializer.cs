@@ -8,13 +8,12 @@ using Microsoft.Extensions.Options;
 namespace FhirPortal.Auth.Seeding;
 
 /// <summary>At start-up: creates or migrates auth.db, then registers the configured clients (and, in Development, the demo).</summary>
-public sealed class AuthDatabaseInitializer(IServiceProvider services, IOptions<AuthOptions> options, IHostEnvironment environment, ILogger<AuthDatabaseInitializer> logger) : IHostedService
+public sealed class AuthDatabaseInitializer(IServiceProvider services, AuthDatabaseMigration migration, IOptions<AuthOptions> options, IHostEnvironment environment, ILogger<AuthDatabaseInitializer> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken ct)
     {
+        await Task.Run(migration.EnsureMigrated, ct);
         await using var scope = services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<AuthDbContext>();
-        await db.Database.MigrateAsync(ct);
 
         var registrar = scope.ServiceProvider.GetRequiredService<ClientRegistrar>();
         foreach (var client in options.Value.Clients)

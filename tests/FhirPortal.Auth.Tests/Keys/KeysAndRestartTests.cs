@@ -7,7 +7,7 @@ using FhirPortal.Auth.Tests.Smart;
 
 namespace FhirPortal.Auth.Tests.Keys;
 
-/// <summary>Signing keys persist in the data directory (tokens survive a restart) and rotate after the configured period.</summary>
+/// <summary>Signing keys persist in the account database (tokens survive a restart) and rotate after the configured period.</summary>
 public sealed class KeysAndRestartTests
 {
     [Fact]
@@ -36,28 +36,44 @@ public sealed class KeysAndRestartTests
     }
 
     [Fact]
-    public void Key_ring_keeps_the_current_key_makes_the_next_ahead_and_rotates_after_the_period()
+    public async Task Key_ring_in_the_account_database_keeps_the_current_key_makes_the_next_ahead_and_rotates_after_the_period()
     {
-        var directory = Path.Combine(Path.GetTempPath(), "fhirportal-keys", Guid.NewGuid().ToString("N"));
-        try
-        {
-            var period = TimeSpan.FromDays(30);
-            var start = DateTimeOffset.UtcNow;
-            var first = KeyRing.Load(directory, "signing", period, start);
-            Assert.Equal(2, first.Count); // current + next, published ahead
-            var again = KeyRing.Load(directory, "signing", period, start.AddDays(1));
-            Assert.Equal(first.Select(k => k.Thumbprint).Order(), again.Select(k => k.Thumbprint).Order());
+        await using var harness = await SmartHarness.StartAsync();
+        var ring = harness.Host.Services.GetRequiredService<KeyRing>();
+        var period = TimeSpan.FromDays(30);
+        var start = new DateTimeOffset(KeyRing.PeriodStart(DateTime.UtcNow.AddYears(1), period) + TimeSpan.FromDays(2));
+        var first = ring.Load(KeyRing.Signing, period, start);
+        Assert.Equal(2, first.Count); // current + next, published ahead (the host's keys of today have expired by then)
+        var again = ring.Load(KeyRing.Signing, period, start.AddDays(1));
+        Assert.Equal(first.Select(k => k.Thumbprint).Order(), again.Select(k => k.Thumbprint).Order());
 
-            var later = KeyRing.Load(directory, "signing", period, start.AddDays(31));
-            var current = later.Single(k => k.NotBefore.ToUniversalTime() <= start.AddDays(31).UtcDateTime && k.NotBefore.ToUniversalTime().AddDays(30) > start.AddDays(31).UtcDateTime);
-            Assert.NotEqual(first.OrderBy(k => k.NotBefore).First().Thumbprint, current.Thumbprint);
-            Assert.Contains(later, k => k.Thumbprint == first.OrderBy(k => k.NotBefore).First().Thumbprint); // old key still validates
-            Assert.Equal(3, later.Count);
+        var later = ring.Load(KeyRing.Signing, period, start.AddDays(31));
+        var current = first.Single(k => k.NotBefore.ToUniversalTime() <= start.UtcDateTime && k.NotAfter.ToUniversalTime() > start.UtcDateTime.AddDays(31));
+        Assert.Contains(later, k => k.Thumbprint == current.Thumbprint); // the previous key still validates
+        Assert.Equal(2, later.Count(k => k.NotBefore.ToUniversalTime() > start.UtcDateTime)); // now current + a new next
 
-            var muchLater = KeyRing.Load(directory, "signing", period, start.AddDays(200));
-            Assert.DoesNotContain(muchLater, k => first.Any(f => f.Thumbprint == k.Thumbprint)); // expired keys are dropped
-        }
-        finally { FhirPortalHost.TryDelete(directory); }
+        var muchLater = ring.Load(KeyRing.Signing, period, start.AddDays(200));
+        Assert.DoesNotContain(muchLater, k => first.Any(f => f.Thumbprint == k.Thumbprint)); // expired keys are dropped
+        Assert.Equal(2, muchLater.Count);
+        Assert.False(Directory.Exists(Path.Combine(harness.DataDirectory, "keys")) && Directory.GetFiles(Path.Combine(harness.DataDirectory, "keys")).Length > 0);
+    }
+
+    [Fact]
+    public async Task Key_files_of_an_earlier_version_are_moved_into_the_database_and_keep_publishing()
+    {
+        var dataDirectory = Path.Combine(Path.GetTempPath(), "fhirportal-tests", Guid.NewGuid().ToString("N"));
+        var folder = Directory.CreateDirectory(Path.Combine(dataDirectory, "keys")).FullName;
+        using var rsa = System.Security.Cryptography.RSA.Create(2048);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=old signing key", rsa,
+            System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+        var notBefore = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.AddDays(-1).ToUnixTimeSeconds());
+        using var old = request.CreateSelfSigned(notBefore, notBefore.AddDays(60));
+        File.WriteAllBytes(Path.Combine(folder, $"signing-{notBefore.ToUnixTimeSeconds()}.pfx"), old.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pfx));
+
+        await using var harness = await SmartHarness.StartAsync(dataDirectory: dataDirectory);
+        var published = await harness.Api.GetStringAsync(".well-known/jwks");
+        Assert.Contains(Convert.ToBase64String(old.RawData), published); // x5c of the old key
+        Assert.Empty(Directory.GetFiles(folder));
     }
 
     [Fact]

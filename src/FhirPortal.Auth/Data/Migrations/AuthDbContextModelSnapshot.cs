@@ -192,6 +192,43 @@ namespace FhirPortal.Auth.Data.Migrations
                     b.ToTable("SeenAssertions");
                 });
 
+            modelBuilder.Entity("FhirPortal.Auth.Data.ServerKey", b =>
+                {
+                    b.Property<string>("Purpose")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("NotBefore")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("NotAfter")
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("Pkcs12")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.HasKey("Purpose", "NotBefore");
+
+                    b.ToTable("ServerKeys");
+                });
+
+            modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("FriendlyName")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Xml")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("DataProtectionKeys");
+                });
+
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRole", b =>
                 {
                     b.Property<string>("Id")
