@@ -40,6 +40,8 @@ internal static class ServiceRegistration
         services.AddSingleton<ReindexJobs>();
         services.AddHostedService<SearchParameterLoader>();
         services.AddHostedService<ReindexWorker>();
+        services.AddSingleton<ConformanceChanges>();
+        services.AddHostedService<ConformanceChangesWorker>();
         services.AddSingleton<SearchQueryParser>();
         services.AddSingleton(sp => new FhirParser(sp.GetRequiredService<FhirLimits>().MaxJsonDepth));
         services.AddAccessAudit();
