@@ -9,7 +9,8 @@ namespace FhirPortal.Search.Tests;
 
 /// <summary>
 /// The compiled paths index exactly what the interpreter indexes: every resource of the shared fixtures (official R4
-/// examples, Synthea bundles) and of generated patients, indexed both ways, gives the same rows; and every compiled
+/// examples, Synthea bundles) and of generated patients, indexed both ways, gives the same rows (and the same Patient
+/// compartments through the audit's shortcut); and every compiled
 /// parameter selects the interpreter's values in its order.
 /// </summary>
 public sealed class CompiledIndexEquivalenceTests(ITestOutputHelper output)
@@ -77,6 +78,9 @@ public sealed class CompiledIndexEquivalenceTests(ITestOutputHelper output)
             try
             {
                 IndexComparison.AssertSame(Interpreter.Index(resource), Indexing.Indexer.Index(resource), what, skipped);
+                // The access audit's shortcut (reference parameters of the Patient compartment only) agrees too.
+                Assert.True(Interpreter.PatientCompartments(resource).ToHashSet().SetEquals(Indexing.Indexer.PatientCompartments(resource)),
+                    $"{what}: Patient compartments differ");
             }
             catch (Exception e)
             {
