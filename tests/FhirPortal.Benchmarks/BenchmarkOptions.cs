@@ -23,6 +23,8 @@ internal sealed record BenchmarkOptions
     public bool IngestOnly { get; init; }
     /// <summary>Only the in-process validation cost (no server); prints the table, never writes BENCHMARKS.md.</summary>
     public bool ValidationOnly { get; init; }
+    /// <summary>Only the in-process indexing cost, compiled paths against the interpreter (no server); prints the table, never writes BENCHMARKS.md.</summary>
+    public bool IndexingOnly { get; init; }
     /// <summary>Skip the generated-data ingest levels (the Synthea load and everything after it still run).</summary>
     public bool SkipIngest { get; init; }
 
@@ -31,7 +33,7 @@ internal sealed record BenchmarkOptions
 
     public const string Usage = """
         Options: --runs N (3)  --duration s (5)  --warmup s (1)  --patients N (48)  --resources-per-patient N (150)
-                 --large-patient N (10000)  --synthea-patients N (0 = all)  --quick  --no-write  --keep-data  --no-validation  --validation-only  --ingest-only  --skip-ingest
+                 --large-patient N (10000)  --synthea-patients N (0 = all)  --quick  --no-write  --keep-data  --no-validation  --validation-only  --indexing-only  --ingest-only  --skip-ingest
         """;
 
     public static BenchmarkOptions Parse(string[] args)
@@ -57,6 +59,7 @@ internal sealed record BenchmarkOptions
                 "--no-validation" => options with { Validation = false },
                 "--ingest-only" => options with { IngestOnly = true, Write = false },
                 "--validation-only" => options with { ValidationOnly = true, Write = false },
+                "--indexing-only" => options with { IndexingOnly = true, Write = false },
                 "--skip-ingest" => options with { SkipIngest = true },
                 _ => throw new ArgumentException($"Unknown option {args[i]}.\n{Usage}"),
             };

@@ -22,6 +22,8 @@
 //   --no-validation            skip the in-process validation cost row
 //   --validation-only          only the validation cost row (prints; does not write BENCHMARKS.md), e.g.
 //                              `-- --validation-only --runs 1 --duration 10` after a change to validation
+//   --indexing-only            only the search-indexing CPU per Synthea resource, compiled paths against the FhirPath
+//                              interpreter, in process (prints; does not write BENCHMARKS.md), e.g. `-- --indexing-only --runs 3`
 //   --ingest-only              only the generated-data ingest levels and their raw SQLite reference (prints; does not
 //                              write BENCHMARKS.md), e.g. `-- --ingest-only --runs 1 --patients 16` while tuning writes
 //   --skip-ingest              skip the generated-data ingest levels (Synthea load, reads, searches... still run)
@@ -81,6 +83,12 @@ namespace FhirPortal.Benchmarks
             {
                 Console.Error.WriteLine($"Fixtures not found at {fixtures}/synthea (see ../shared/fixtures/README.md).");
                 return 2;
+            }
+
+            if (options.IndexingOnly)
+            {
+                Console.WriteLine(IndexingCost.Measure(fixtures, options).Markdown());
+                return 0;
             }
 
             if (options.ValidationOnly)

@@ -1,5 +1,4 @@
 using Hl7.Fhir.Model;
-using Hl7.FhirPath;
 
 namespace FhirPortal.Search;
 
@@ -10,20 +9,13 @@ namespace FhirPortal.Search;
 /// </summary>
 internal static class CompositeValues
 {
-    public static void Add(ResourceIndex index, SearchParameterInfo parameter, PocoNode root, EvaluationContext context, ref int groups)
+    public static void Add(ResourceIndex index, SearchParameterInfo parameter, ExpressionEvaluation evaluation, ref int groups)
     {
         if (parameter.Expression is null || parameter.Components.Count == 0) return;
-        var components = new List<Base>[parameter.Components.Count];
-        foreach (var occurrence in FhirPathEvaluator.Select(root, parameter.Expression, context))
+        foreach (var components in evaluation.Occurrences(parameter.Expression, parameter.Components))
         {
             // An occurrence lacking a component can never satisfy the composite, so it gets no group at all.
-            var complete = true;
-            for (var i = 0; i < components.Length && complete; i++)
-            {
-                components[i] = FhirPathEvaluator.Values(FhirPathEvaluator.Select(occurrence, parameter.Components[i].Expression, context));
-                complete = components[i].Count > 0;
-            }
-            if (!complete) continue;
+            if (components.Any(values => values is not { Count: > 0 })) continue;
             var group = ++groups;
             for (var i = 0; i < components.Length; i++)
                 foreach (var value in components[i])

@@ -70,21 +70,30 @@ internal static class FhirPathEvaluator
     };
 }
 
+/// <summary>What <c>resolve()</c> gives a reference during indexing, shared by the interpreter and <see cref="CompiledPath"/>.</summary>
 internal static class ReferenceResolver
 {
     public static PocoNode? Resolve(Resource root, string? reference)
     {
-        if (string.IsNullOrEmpty(reference)) return null;
-        if (reference.StartsWith('#'))
-        {
-            if (root is not DomainResource domain) return null;
-            var id = reference[1..];
-            return domain.Contained.FirstOrDefault(c => c.Id == id)?.ToPocoNode();
-        }
-        if (!ReferenceValues.TryParseLiteral(reference, out var type, out var targetId, out _)) return null;
-        var clrType = ModelInfo.GetTypeForFhirType(type);
-        if (clrType is null || Activator.CreateInstance(clrType) is not Resource instance) return null;
+        if (Contained(root, reference) is { } contained) return contained.ToPocoNode();
+        if (TargetType(root, reference) is not { } type || Activator.CreateInstance(type) is not Resource instance) return null;
+        ReferenceValues.TryParseLiteral(reference!, out _, out var targetId, out _);
         instance.Id = targetId;
         return instance.ToPocoNode();
+    }
+
+    /// <summary>The class of what <see cref="Resolve"/> gives, without building it; null when it gives nothing.</summary>
+    public static Type? TargetType(Resource root, string? reference)
+    {
+        if (string.IsNullOrEmpty(reference)) return null;
+        if (reference.StartsWith('#')) return Contained(root, reference)?.GetType();
+        return ReferenceValues.TryParseLiteral(reference, out var type, out _, out _) ? ModelInfo.GetTypeForFhirType(type) : null;
+    }
+
+    private static Resource? Contained(Resource root, string? reference)
+    {
+        if (reference is null || !reference.StartsWith('#') || root is not DomainResource domain) return null;
+        var id = reference[1..];
+        return domain.Contained.FirstOrDefault(c => c.Id == id);
     }
 }

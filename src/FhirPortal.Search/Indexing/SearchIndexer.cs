@@ -4,30 +4,53 @@ namespace FhirPortal.Search;
 
 /// <summary>
 /// Computes a resource's index values at write time by evaluating each applicable search parameter's FhirPath
-/// expression once (compiled expressions are cached per expression string); stores never evaluate FhirPath
-/// themselves. An expression that cannot be evaluated indexes nothing for its parameter and never fails the write.
+/// expression once: through direct POCO navigation where the expression compiles to it (<see cref="CompiledPath"/>,
+/// most R4 definitions), else with the FhirPath interpreter (compiled expressions cached per expression string); stores
+/// never evaluate FhirPath themselves. An expression that cannot be evaluated indexes nothing for its parameter and
+/// never fails the write.
 /// </summary>
-public sealed class SearchIndexer(SearchParameterRegistry registry)
+public sealed class SearchIndexer
 {
+    private readonly SearchParameterRegistry _registry;
+    private readonly bool _compiled;
+
+    public SearchIndexer(SearchParameterRegistry registry) : this(registry, compiled: true)
+    {
+    }
+
+    private SearchIndexer(SearchParameterRegistry registry, bool compiled)
+    {
+        _registry = registry;
+        _compiled = compiled;
+    }
+
+    /// <summary>An indexer that evaluates every expression with the FhirPath interpreter: the reference the compiled paths are checked against.</summary>
+    public static SearchIndexer InterpreterOnly(SearchParameterRegistry registry) => new(registry, compiled: false);
+
+    /// <summary>Whether this indexer evaluates the parameter's expression (and, for a composite, its components) without the interpreter.</summary>
+    public bool IsCompiled(SearchParameterInfo parameter) =>
+        _compiled && parameter.Expression is { } expression && CompiledPath.For(expression) is { } path
+        && (parameter.Type != SearchParamType.Composite
+            || (!path.IsUnion && parameter.Components.All(c => CompiledPath.For(c.Expression) is not null)));
+
     public ResourceIndex Index(Resource resource)
     {
         var index = new ResourceIndex();
         var type = resource.TypeName;
-        var node = resource.ToPocoNode();
-        var context = FhirPathEvaluator.ContextFor(resource, node);
+        var evaluation = new ExpressionEvaluation(resource, _compiled);
         var groups = 0;
         var present = resource.EnumerateElements().Select(e => e.Key).ToHashSet(StringComparer.Ordinal);
-        foreach (var parameter in registry.ForType(type))
+        foreach (var parameter in _registry.ForType(type))
         {
             if (parameter.Expression is null) continue;
             if (parameter.Roots is { } roots && !roots.Any(present.Contains)) continue;
             if (parameter.Type == SearchParamType.Composite)
             {
-                CompositeValues.Add(index, parameter, node, context, ref groups);
+                CompositeValues.Add(index, parameter, evaluation, ref groups);
                 continue;
             }
             if (parameter.Type == SearchParamType.Special) continue;
-            foreach (var value in FhirPathEvaluator.Values(FhirPathEvaluator.Select(node, parameter.Expression, context)))
+            foreach (var value in evaluation.Values(parameter.Expression))
                 IndexValues.Add(index, parameter.Type, parameter.Name, value);
         }
         Deduplicate(index);
@@ -49,12 +72,11 @@ public sealed class SearchIndexer(SearchParameterRegistry registry)
         var names = CompartmentMembership.PatientParameters(type);
         if (names.Count > 0)
         {
-            var node = resource.ToPocoNode();
-            var context = FhirPathEvaluator.ContextFor(resource, node);
-            foreach (var parameter in registry.ForType(type))
+            var evaluation = new ExpressionEvaluation(resource, _compiled);
+            foreach (var parameter in _registry.ForType(type))
             {
                 if (parameter.Type != SearchParamType.Reference || parameter.Expression is null || !names.Contains(parameter.Name)) continue;
-                foreach (var value in FhirPathEvaluator.Values(FhirPathEvaluator.Select(node, parameter.Expression, context)))
+                foreach (var value in evaluation.Values(parameter.Expression))
                     IndexValues.Add(index, parameter.Type, parameter.Name, value);
             }
         }
