@@ -60,5 +60,5 @@ public static class Backport
     public const string EventTime = Own + "subscription-event-time";
 
     /// <summary>Every server-kept extension: copied from the stored version over whatever a client sends.</summary>
-    public static readonly string[] ServerKept = [EventCount, Delivered, Attempts, Due, LastSent, Owner];
+    public static readonly string[] ServerKept = [EventCount, Delivered, Attempts, Due, LastSent, Owner, SubscriptionOwnerSearch.OwnedByExtension, SubscriptionOwnerSearch.OwnerClientExtension];
 }

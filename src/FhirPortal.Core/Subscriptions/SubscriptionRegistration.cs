@@ -16,7 +16,7 @@ public static class SubscriptionRegistration
         services.AddSingleton<SubscriptionStatusOperation>();
         services.AddSingleton<ICapabilityStatementContributor, SubscriptionCapabilities>();
         services.AddFeatureDefinitions(new FeatureDefinitions("subscriptions", SubscriptionCapabilities.Definitions(),
-            [SubscriptionFilterSearch.Definition(), SubscriptionEventSearch.Definition()], [.. SubscriptionTopics.All.Select(SubscriptionTopics.AsBasic)]));
+            [SubscriptionFilterSearch.Definition(), SubscriptionEventSearch.Definition(), .. SubscriptionOwnerSearch.Definitions()], [.. SubscriptionTopics.All.Select(SubscriptionTopics.AsBasic)]));
         return services;
     }
 }
