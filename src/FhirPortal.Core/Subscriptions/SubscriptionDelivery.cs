@@ -21,11 +21,13 @@ namespace FhirPortal.Core.Subscriptions;
 /// instances only one numbers and delivers a subscription at a time. A round that outlives half its lease renews it
 /// (recording its progress) before going on, and stops if the lease was lost. Events are shown only if the
 /// subscription's creator may read the focus now (<see cref="SubscriptionView.Owner"/>); others are skipped (counted,
-/// never sent).
+/// never sent). Once the creator's account or app grant is withdrawn (<see cref="ISubscriptionGrants"/>), the
+/// subscription is turned off with the reason in <c>error</c>.
 /// </remarks>
 public sealed class SubscriptionDelivery(
     IResourceStore store, WriteRunner runner, ConditionalCriteria criteria, SubscriptionEventLog log, CallerContext callers, IRestHookChannel channel,
-    ISubscriptionSecrets secrets, IOptions<SubscriptionOptions> options, TimeProvider clock, ILogger<SubscriptionDelivery> logger)
+    ISubscriptionSecrets secrets, IOptions<SubscriptionOptions> options, TimeProvider clock, ILogger<SubscriptionDelivery> logger,
+    ISubscriptionGrants? grants = null)
 {
     private const int MaxPendingPerRound = 1000;
     private const int MaxPagesPerRound = 10;
@@ -82,6 +84,12 @@ public sealed class SubscriptionDelivery(
             if (!Uri.TryCreate(subscription.Channel?.Endpoint, UriKind.Absolute, out var endpoint))
             {
                 await RecordAsync(lease, Status.Error, delivered, false, "Subscription.channel.endpoint is not an absolute URL.", attempts: 0, ct);
+                return 0;
+            }
+            // The creator's account was removed or disabled, or the app's grant revoked: the subscription stops for good.
+            if (grants is not null && await grants.WithdrawnAsync(SubscriptionView.Owner(subscription), ct) is { } withdrawn)
+            {
+                await RecordAsync(lease, Status.Off, delivered, false, withdrawn, attempts: 0, ct);
                 return 0;
             }
             var contentType = subscription.Channel!.Payload ?? "application/fhir+json";
