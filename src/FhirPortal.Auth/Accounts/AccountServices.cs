@@ -50,6 +50,8 @@ public static class AccountServices
         services.AddSingleton<RegistrationTickets>();
         // The dispatcher applies each patient's per-kind choices and verified numbers from the accounts.
         services.AddSingleton<FhirPortal.Core.Notifications.INoticePreferences, Notices.AccountNoticePreferences>();
+        // Deliveries stop once the subscription's creator loses the account or revokes the app (checked per delivery).
+        services.AddSingleton<FhirPortal.Core.Subscriptions.ISubscriptionGrants, AccountSubscriptionGrants>();
         services.AddFeatureDefinitions(new FeatureDefinitions("accounts", [ActivationCodeCapability.Definition()]));
         return services;
     }

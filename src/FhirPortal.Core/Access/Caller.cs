@@ -27,6 +27,12 @@ public sealed record Caller(
     /// <summary>The signed-in user's account name (the token's <c>name</c>), for the access audit.</summary>
     public string? UserName { get; init; }
 
+    /// <summary>The signed-in user's account id (the token's <c>sub</c>), so work done later for them can check the account still holds.</summary>
+    public string? Subject { get; init; }
+
+    /// <summary>The authorization (app grant) the token was issued under, when the authorization server keeps one.</summary>
+    public string? AuthorizationId { get; init; }
+
     /// <summary>The address the request came from, for the access audit (not part of any access decision).</summary>
     public string? NetworkAddress { get; init; }
 

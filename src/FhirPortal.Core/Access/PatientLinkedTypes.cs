@@ -22,7 +22,7 @@ internal static class PatientLinkedTypes
     /// <summary>
     /// Whether a patient-bound grant may create, update or delete <paramref name="type"/> (still confined to its
     /// patient): never records others keep (bills, claims, EOBs, dispenses); types of the patient's compartment; and Task create/update outside it, because a patient
-    /// asks for refills and cancels them (the refill rules refuse every other Task write of a patient); and Subscriptions, confined to those filtered to the patient.
+    /// asks for refills and cancels them (the refill rules refuse every other Task write of a patient); and Subscriptions, confined to those the patient's side wrote.
     /// </summary>
     public static bool PatientMayWrite(string type, Permissions permission, bool inCompartment) =>
         !KeptByOthers.Contains(type) && (inCompartment || (type == "Task" && permission is Permissions.Create or Permissions.Update)
@@ -40,8 +40,8 @@ internal static class PatientLinkedTypes
         "Invoice" => InvoiceOf(patient),
         // detail.request names the Invoices a payment settles (search parameter "invoice", Core/Billing).
         "PaymentReconciliation" => new ChainCondition("invoice", "Invoice", InvoiceOf(patient)),
-        // A patient's subscriptions are those filtered to the patient (the write rules allow no other filter).
-        "Subscription" => Subscriptions.SubscriptionFilterSearch.PatientCondition(patient),
+        // A patient's subscriptions are those its patient side wrote, not staff ones filtered to the patient.
+        "Subscription" => Subscriptions.SubscriptionOwnerSearch.PatientCondition(patient),
         _ => null,
     };
 

@@ -37,6 +37,19 @@ internal static class ResourceMatcher
             StringModifier.Contains => v.Normalized.Contains(value, StringComparison.Ordinal),
             _ => v.Normalized.StartsWith(value, StringComparison.Ordinal),
         })),
+        MissingCondition m => HasValue(index, m.Param, m.Type) != m.Missing,
+        _ => false,
+    };
+
+    private static bool HasValue(ResourceIndex index, string param, Hl7.Fhir.Model.SearchParamType type) => type switch
+    {
+        Hl7.Fhir.Model.SearchParamType.Token => index.Tokens.Any(v => v.Param == param),
+        Hl7.Fhir.Model.SearchParamType.String => index.Strings.Any(v => v.Param == param),
+        Hl7.Fhir.Model.SearchParamType.Date => index.Dates.Any(v => v.Param == param),
+        Hl7.Fhir.Model.SearchParamType.Number => index.Numbers.Any(v => v.Param == param),
+        Hl7.Fhir.Model.SearchParamType.Quantity => index.Quantities.Any(v => v.Param == param),
+        Hl7.Fhir.Model.SearchParamType.Reference => index.References.Any(v => v.Param == param),
+        Hl7.Fhir.Model.SearchParamType.Uri => index.Uris.Any(v => v.Param == param),
         _ => false,
     };
 

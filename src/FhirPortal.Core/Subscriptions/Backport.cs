@@ -48,6 +48,17 @@ public static class Backport
     public const string EventCodeSystem = "http://fhirportal.org/fhir/CodeSystem/subscription-record";
     public const string EventCode = "subscription-event";
 
+    /// <summary>An event a write staged and the worker has not numbered yet (<see cref="SubscriptionEventLog"/>).</summary>
+    public const string PendingEventCode = "subscription-event-pending";
+
+    /// <summary>A pending event whose subscription was deleted before the worker numbered it.</summary>
+    public const string DroppedEventCode = "subscription-event-dropped";
+
+    /// <summary>On an event record: its number (integer), focus (Reference) and the time of the write (instant).</summary>
+    public const string EventNumber = Own + "subscription-event-number";
+    public const string EventFocus = Own + "subscription-event-focus";
+    public const string EventTime = Own + "subscription-event-time";
+
     /// <summary>Every server-kept extension: copied from the stored version over whatever a client sends.</summary>
-    public static readonly string[] ServerKept = [EventCount, Delivered, Attempts, Due, LastSent, Owner];
+    public static readonly string[] ServerKept = [EventCount, Delivered, Attempts, Due, LastSent, Owner, SubscriptionOwnerSearch.OwnedByExtension, SubscriptionOwnerSearch.OwnerClientExtension];
 }

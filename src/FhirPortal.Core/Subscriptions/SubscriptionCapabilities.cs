@@ -24,7 +24,7 @@ public sealed class SubscriptionCapabilities : ICapabilityStatementContributor
             "events-since-subscription-start and, in error, the reason.",
             [new() { Name = "return", Use = OperationParameterUse.Out, Min = 1, Max = "1", Type = FHIRAllTypes.Bundle, Documentation = "Bundle with the SubscriptionStatus." }]),
         Operation("events", "SubscriptionEvents", "Subscription events",
-            "The subscription's recorded events (numbers and focus references; those the caller may read now) in a history notification Bundle of type query-event; at most 100.",
+            "The subscription's recorded events (numbers and focus references; those the caller may read now) in a history notification Bundle of type query-event; at most one page (FhirPortal:Subscriptions:EventPage, default 100).",
             [
                 new() { Name = "eventsSinceNumber", Use = OperationParameterUse.In, Min = 0, Max = "1", Type = FHIRAllTypes.String, Documentation = "First event number (inclusive)." },
                 new() { Name = "eventsUntilNumber", Use = OperationParameterUse.In, Min = 0, Max = "1", Type = FHIRAllTypes.String, Documentation = "Last event number (inclusive)." },

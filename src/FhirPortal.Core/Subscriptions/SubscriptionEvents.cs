@@ -8,10 +8,10 @@ using Hl7.Fhir.Model;
 namespace FhirPortal.Core.Subscriptions;
 
 /// <summary>
-/// Records topic events in the write that causes them: for each matching subscription, a Basic (code
-/// <c>subscription-event</c>, subject the Subscription, its event number and focus) and the Subscription's event count
-/// one higher, both staged in the same unit of work. The event is durable exactly when the change commits; racing
-/// writes collide on the Subscription's version and re-plan, so event numbers are gap-free and ordered.
+/// Records topic events in the write that causes them: for each matching subscription, one small Basic (code
+/// <c>subscription-event-pending</c>, subject the Subscription, focus and time) staged in the same unit of work, so the
+/// event is durable exactly when the change commits. The write touches nothing else: the delivery worker numbers
+/// pending events (<see cref="SubscriptionEventLog"/>), so racing writes never collide on a subscription.
 /// </summary>
 /// <remarks>
 /// Basic rather than a store table: it needs no schema change in SQLite or Cosmos, commits atomically with the change
@@ -37,38 +37,14 @@ public sealed class SubscriptionEvents(ConditionalCriteria criteria)
         foreach (var topic in topics.Where(t => t.Triggers(before, after)))
             foreach (var subscription in await SubscribersAsync(unit, topic, type, patients, ct))
                 if (Matches(subscription.Resource, type, patients))
-                    await StageEventAsync(unit, subscription.Version, subscription.Resource, focus, ct);
+                    await StagePendingAsync(unit, subscription.Id, focus, ct);
     }
-
-    /// <summary>The event records of one subscription after <paramref name="afterNumber"/>, in event order.</summary>
-    public static async Task<List<(long Number, ResourceReference Focus, DateTimeOffset At)>> AfterAsync(
-        IResourceStore store, ConditionalCriteria criteria, string subscriptionId, long afterNumber, int max, CancellationToken ct)
-    {
-        var query = criteria.Parse("Basic", $"subject=Subscription/{subscriptionId}&code={Backport.EventCodeSystem}|{Backport.EventCode}");
-        var found = new List<(long, ResourceReference, DateTimeOffset)>();
-        string? cursor = null;
-        do
-        {
-            var page = await store.SearchAsync(query with { Count = PageSize, Cursor = cursor }, ct);
-            foreach (var entry in page.Entries.Where(e => !e.IsDeleted))
-                if (FhirParser.ParseStored(entry.Json.Span) is Basic basic && Number(basic) is var n && n > afterNumber
-                    && basic.GetExtensionValue<ResourceReference>(FocusExtension) is { } focus)
-                    found.Add((n, focus, entry.LastUpdated));
-            cursor = page.NextCursor;
-        } while (cursor is not null);
-        return [.. found.OrderBy(e => e.Item1).Take(max)];
-    }
-
-    private const string NumberExtension = "http://fhirportal.org/fhir/StructureDefinition/subscription-event-number";
-    private const string FocusExtension = "http://fhirportal.org/fhir/StructureDefinition/subscription-event-focus";
-
-    private static long Number(Basic basic) => long.TryParse(basic.GetExtensionValue<FhirString>(NumberExtension)?.Value, out var n) ? n : 0;
 
     /// <summary>
     /// The topic's live subscriptions that may want this write: through the indexed filter, only those with a filter
     /// naming one of the focus's patients, or with no filter; <see cref="Matches"/> then decides exactly.
     /// </summary>
-    private async Task<List<(StoredResource Version, Subscription Resource)>> SubscribersAsync(UnitOfWork unit, SubscriptionTopic topic,
+    private async Task<List<(string Id, Subscription Resource)>> SubscribersAsync(UnitOfWork unit, SubscriptionTopic topic,
         string type, HashSet<string> patients, CancellationToken ct)
     {
         var parsed = criteria.Parse("Subscription", $"criteria:exact={Uri.EscapeDataString(topic.Url)}&status=requested,active");
@@ -78,20 +54,16 @@ public sealed class SubscriptionEvents(ConditionalCriteria criteria)
             [new MissingCondition(SubscriptionFilterSearch.Code, SearchParamType.String, true)],
         ]);
         var query = parsed with { Conditions = [.. parsed.Conditions, candidates] };
-        var found = new List<(StoredResource, Subscription)>();
+        var found = new List<(string, Subscription)>();
         string? cursor = null;
         do
         {
+            // Read, not staged over: a subscription changing meanwhile must not make this write re-plan.
             var page = await unit.Store.SearchAsync(query with { Count = PageSize, Cursor = cursor }, ct);
             foreach (var entry in page.Entries)
-            {
-                // Through the unit: its staged version when an event earlier in this unit raised the count, else the
-                // version it reads now, so the event is staged over that very version and a change since re-plans.
-                var current = await unit.CurrentAsync(entry.Key, ct);
-                if (current is { IsDeleted: false } && FhirParser.ParseStored(current.Json.Span) is Subscription s
+                if (FhirParser.ParseStored(entry.Json.Span) is Subscription s
                     && s.Status is Subscription.SubscriptionStatus.Requested or Subscription.SubscriptionStatus.Active)
-                    found.Add((current, s));
-            }
+                    found.Add((entry.Key.Id, s));
             cursor = page.NextCursor;
         } while (cursor is not null);
         return found;
@@ -109,22 +81,11 @@ public sealed class SubscriptionEvents(ConditionalCriteria criteria)
                && applicable.All(f => SubscriptionView.FilterPatient(f) is { } patient && patients.Contains(patient));
     }
 
-    private static async Task StageEventAsync(UnitOfWork unit, StoredResource version, Subscription subscription, ResourceReference focus, CancellationToken ct)
-    {
-        var number = SubscriptionView.Count(subscription, Backport.EventCount) + 1;
-        SubscriptionView.SetCount(subscription, Backport.EventCount, number);
-        var id = version.Key.Id;
-        await unit.StageForRule(new Basic
+    private static Task StagePendingAsync(UnitOfWork unit, string subscriptionId, ResourceReference focus, CancellationToken ct) =>
+        unit.StageForRule(new Basic
         {
-            Identifier = [new Identifier(Backport.EventCodeSystem, $"{id}/{number}")],
-            Code = new CodeableConcept(Backport.EventCodeSystem, Backport.EventCode),
-            Subject = new ResourceReference($"Subscription/{id}"),
-            Extension =
-            [
-                new Extension(NumberExtension, new FhirString(number.ToString(System.Globalization.CultureInfo.InvariantCulture))),
-                new Extension(FocusExtension, focus),
-            ],
+            Code = new CodeableConcept(Backport.EventCodeSystem, Backport.PendingEventCode),
+            Subject = new ResourceReference($"Subscription/{subscriptionId}"),
+            Extension = [new Extension(Backport.EventFocus, focus), new Extension(Backport.EventTime, new Instant(unit.Now))],
         }, CreateInteraction.NewId(), ct);
-        await unit.StageForRule(subscription, id, ct);
-    }
 }

@@ -4,9 +4,9 @@ using Hl7.Fhir.Model;
 namespace FhirPortal.Core.Subscriptions;
 
 /// <summary>
-/// The Subscription search parameter <c>filter-criteria</c> (the backport filters, exact strings). Patient grants are
-/// confined through it (<see cref="Access.PatientLinkedTypes"/>): a patient's app reads and writes only subscriptions
-/// filtered to its own patient.
+/// The Subscription search parameter <c>filter-criteria</c> (the backport filters, exact strings): the write path finds a
+/// change's subscribers through it, and a patient's new subscription must be filtered to its own patient
+/// (<see cref="SubscriptionOwnerSearch.PatientCondition"/>).
 /// </summary>
 public static class SubscriptionFilterSearch
 {

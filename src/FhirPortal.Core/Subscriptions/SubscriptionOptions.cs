@@ -32,6 +32,14 @@ public sealed class SubscriptionOptions
     [Range(typeof(TimeSpan), "00:00:10", "1.00:00:00")]
     public TimeSpan ClaimLease { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>Events read at a time: one page of the worker's delivery, and the most one <c>$events</c> call returns.</summary>
+    [Range(1, 1000)]
+    public int EventPage { get; set; } = 100;
+
+    /// <summary>Requested or active subscriptions one owner (client and user) may have; the next is refused (422).</summary>
+    [Range(1, 10000)]
+    public int MaxPerOwner { get; set; } = 20;
+
     /// <summary>Time-out of one POST to an endpoint.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);

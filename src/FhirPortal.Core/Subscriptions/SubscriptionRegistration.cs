@@ -10,12 +10,13 @@ public static class SubscriptionRegistration
     public static IServiceCollection AddSubscriptionWorkflow(this IServiceCollection services)
     {
         services.AddSingleton<SubscriptionEvents>();
+        services.AddSingleton<SubscriptionEventLog>();
         services.AddSingleton<IWriteRule, SubscriptionRules>();
         services.AddSingleton<SubscriptionDelivery>();
         services.AddSingleton<SubscriptionStatusOperation>();
         services.AddSingleton<ICapabilityStatementContributor, SubscriptionCapabilities>();
         services.AddFeatureDefinitions(new FeatureDefinitions("subscriptions", SubscriptionCapabilities.Definitions(),
-            [SubscriptionFilterSearch.Definition()], [.. SubscriptionTopics.All.Select(SubscriptionTopics.AsBasic)]));
+            [SubscriptionFilterSearch.Definition(), SubscriptionEventSearch.Definition(), .. SubscriptionOwnerSearch.Definitions()], [.. SubscriptionTopics.All.Select(SubscriptionTopics.AsBasic)]));
         return services;
     }
 }

@@ -35,11 +35,31 @@ internal sealed class SubscriptionRules(SubscriptionEvents events, ISubscription
             foreach (var url in new[] { Backport.EventCount, Backport.Delivered, Backport.LastSent })
                 if (previous.GetExtension(url) is { } kept) subscription.Extension.Add(kept);
         subscription.Extension.Add(SubscriptionView.OwnerExtension(unit.Access.Caller));
+        var owner = SubscriptionOwnerSearch.Of(unit.Access.Caller, OwnPatient(unit.Access));
+        SubscriptionOwnerSearch.Stamp(subscription, owner);
         ChannelHeaders.Protect(subscription, write.Version.Key.Id, previous, secrets);
         subscription.Error = null;
         // Any change by a client asks for a new handshake (unless it turns the subscription off).
-        if (subscription.Status != Subscription.SubscriptionStatus.Off) subscription.Status = Subscription.SubscriptionStatus.Requested;
+        if (subscription.Status != Subscription.SubscriptionStatus.Off)
+        {
+            subscription.Status = Subscription.SubscriptionStatus.Requested;
+            if (!unit.Access.IsUnrestricted) await CheckCapAsync(unit, owner, write.Version.Key.Id, ct);
+        }
         await unit.StageForRule(subscription, write.Version.Key.Id, ct);
+    }
+
+    /// <summary>
+    /// At most <see cref="SubscriptionOptions.MaxPerOwner"/> requested or active subscriptions per client and user: a
+    /// business rule on what is stored (422), not a request rate (429), since waiting does not lift it; deleting or turning
+    /// one off does. Racing creates of one owner may each see room (the count is not locked).
+    /// </summary>
+    private async Task CheckCapAsync(UnitOfWork unit, (string User, string? Client) owner, string id, CancellationToken ct)
+    {
+        var max = options.Value.MaxPerOwner;
+        var live = await unit.Store.SearchAsync(SubscriptionOwnerSearch.Live(owner, id, max), ct);
+        if (live.Entries.Count >= max)
+            throw FhirOutcomeException.Single(422, OperationOutcome.IssueType.BusinessRule,
+                $"This app already has {max} requested or active subscriptions for {owner.User} (FhirPortal:Subscriptions:MaxPerOwner); delete one or set its status to off first.");
     }
 
     private async Task CheckAsync(Subscription subscription, CallerAccess access, CancellationToken ct)

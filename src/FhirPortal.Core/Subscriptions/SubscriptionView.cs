@@ -65,6 +65,7 @@ public static class SubscriptionView
             .. caller.Unrestricted ? [new Extension("unrestricted", new FhirBoolean(true))] : Array.Empty<Extension>(),
             .. caller.Administrator ? [new Extension("administrator", new FhirBoolean(true))] : Array.Empty<Extension>(),
             .. Part("organization", caller.Organization?.Id), .. Part("organizationKind", caller.Organization?.Kind.ToString()),
+            .. Part("subject", caller.Subject), .. Part("authorization", caller.AuthorizationId),
         ],
     };
 
@@ -79,6 +80,8 @@ public static class SubscriptionView
             Administrator = owner.GetExtensionValue<FhirBoolean>("administrator")?.Value == true,
             // An organization account's subscription sees only its organization's data, as the account does.
             Organization = Get("organization") is { } org && Enum.TryParse<OrganizationKind>(Get("organizationKind"), out var kind) ? new OrganizationAccess(org, kind) : null,
+            Subject = Get("subject"),
+            AuthorizationId = Get("authorization"),
         };
     }
 

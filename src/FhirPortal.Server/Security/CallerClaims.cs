@@ -34,6 +34,9 @@ public static class CallerClaims
             Administrator = First(principal, "fhirportal_admin") == "true",
             BillingStaff = First(principal, "fhirportal_billing") == "true",
             UserName = First(principal, "name") ?? First(principal, "preferred_username"),
+            Subject = First(principal, "sub"),
+            // OpenIddict's private claim naming the authorization (grant) the token belongs to.
+            AuthorizationId = First(principal, "oi_au_id"),
         };
     }
 

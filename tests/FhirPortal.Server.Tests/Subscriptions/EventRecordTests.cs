@@ -69,7 +69,7 @@ public sealed class EventRecordTests : IAsyncLifetime
         var record = search["entry"]!.AsArray().Single()!["resource"]!.AsObject();
         var recordId = (string)record["id"]!;
 
-        record["extension"]![0]!["valueString"] = "999999999";
+        record["extension"]!.AsArray().Add(new JsonObject { ["url"] = Backport.EventNumber, ["valueInteger"] = 999999999 });
         var update = await data.Client.PutAsync($"Basic/{recordId}", Fhir.Body(record));
         Assert.Equal(HttpStatusCode.Forbidden, update.StatusCode);
         var delete = await data.Client.DeleteAsync($"Basic/{recordId}");

@@ -26,6 +26,9 @@ public sealed class HookListener : IAsyncDisposable
 
     public List<(IHeaderDictionary Headers, JsonNode Body)> Received { get; } = [];
 
+    /// <summary>Runs after a notification is recorded and before it is answered (e.g. to move a fake clock mid-round).</summary>
+    public Func<JsonNode, Task>? OnReceived { get; set; }
+
     /// <summary>The notifications received of one type (handshake, heartbeat, event-notification).</summary>
     public List<JsonNode> OfType(string type)
     {
@@ -55,6 +58,7 @@ public sealed class HookListener : IAsyncDisposable
         {
             var body = await JsonNode.ParseAsync(context.Request.Body);
             lock (listener.Received) listener.Received.Add((new HeaderDictionary(context.Request.Headers.ToDictionary(h => h.Key, h => h.Value)), body!));
+            if (listener.OnReceived is { } onReceived) await onReceived(body!);
             return Results.StatusCode((int)(listener.FailWith ?? HttpStatusCode.OK));
         });
         await app.StartAsync();
