@@ -15,9 +15,18 @@ public sealed class ParallelAttemptTests
     private const int Parallel = 20;
 
     [Fact]
-    public async Task Twenty_parallel_texts_send_exactly_the_hourly_limit()
+    public Task Twenty_parallel_texts_send_exactly_the_hourly_limit() => TextsAsync(null);
+
+    [Fact]
+    public Task Twenty_parallel_wrong_codes_judge_exactly_the_attempt_limit_and_void_the_code() => WrongCodesAsync(null);
+
+    [Fact]
+    public Task Twenty_parallel_right_codes_are_accepted_once() => RightCodesAsync(null);
+
+    /// <summary>The scenarios take the account database settings, so the PostgreSQL tests run them too.</summary>
+    internal static async Task TextsAsync(IDictionary<string, string?>? database)
     {
-        await using var inbox = await TextInbox.StartAsync(twilio: true);
+        await using var inbox = await TextInbox.StartAsync(twilio: true, database);
         var limit = Options(inbox).TextsPerHour;
 
         var sends = await InParallelAsync(inbox, (services, user) =>
@@ -28,11 +37,10 @@ public sealed class ParallelAttemptTests
         Assert.All(sends.Where(s => !s.Sent), s => Assert.NotNull(s.RetryAt));
     }
 
-    [Fact]
-    public async Task Twenty_parallel_wrong_codes_judge_exactly_the_attempt_limit_and_void_the_code()
+    internal static async Task WrongCodesAsync(IDictionary<string, string?>? database)
     {
         var hasher = new CountingHasher();
-        await using var inbox = await TextInbox.StartAsync(twilio: false, services: s => s.AddScoped<IPasswordHasher<PortalUser>>(_ => hasher));
+        await using var inbox = await TextInbox.StartAsync(twilio: false, database, s => s.AddScoped<IPasswordHasher<PortalUser>>(_ => hasher));
         var max = Options(inbox).EmailCodeMaxAttempts;
         var code = await GenerateAsync(inbox);
         var wrong = code == "000000" ? "111111" : "000000";
@@ -53,10 +61,9 @@ public sealed class ParallelAttemptTests
         Assert.False(Assert.Single(late)); // the right code after the limit: void
     }
 
-    [Fact]
-    public async Task Twenty_parallel_right_codes_are_accepted_once()
+    internal static async Task RightCodesAsync(IDictionary<string, string?>? database)
     {
-        await using var inbox = await TextInbox.StartAsync(twilio: false);
+        await using var inbox = await TextInbox.StartAsync(twilio: false, database);
         var code = await GenerateAsync(inbox);
 
         var valid = await InParallelAsync(inbox, (services, user) => services.GetRequiredService<TextCodeProvider>()
