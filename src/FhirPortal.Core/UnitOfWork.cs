@@ -92,6 +92,12 @@ public sealed class UnitOfWork
         return write.Version;
     }
 
+    /// <summary>
+    /// A new resource the server composed itself and built ready to store (the access audit's AuditEvents): staged as
+    /// it is, without validation or a caller access check.
+    /// </summary>
+    internal StoredResource StageBuilt(ResourceWrite write) => Stage(write, current: null);
+
     /// <summary>The validation warnings a staged write was accepted with, returned to the client as its outcome.</summary>
     public OperationOutcome? WarningsFor(ResourceKey key) => _warnings.GetValueOrDefault(key);
 

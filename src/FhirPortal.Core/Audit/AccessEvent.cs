@@ -1,6 +1,5 @@
 using FhirPortal.Core.Access;
 using FhirPortal.Storage;
-using Hl7.Fhir.Model;
 
 namespace FhirPortal.Core.Audit;
 
@@ -24,5 +23,8 @@ public sealed record AccessEvent(
     DateTimeOffset Recorded)
 {
     /// <summary>R for reads and searches; E for operations ($everything, $export), as DICOM's action codes say.</summary>
-    public AuditEvent.AuditEventAction Action => Interaction == "operation" ? AuditEvent.AuditEventAction.E : AuditEvent.AuditEventAction.R;
+    public string ActionCode => Interaction == "operation" ? "E" : "R";
+
+    /// <summary>The audit-event-outcome code: 0 success, 4 a refused request (4xx), 8 a failure (5xx).</summary>
+    public string OutcomeCode => Status switch { < 400 => "0", < 500 => "4", _ => "8" };
 }

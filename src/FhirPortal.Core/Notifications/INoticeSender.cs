@@ -36,5 +36,12 @@ public interface INoticeSender
 {
     NoticeChannel Channel { get; }
 
+    /// <summary>
+    /// Whether a message reaches the person: a real gateway, or a development sink (files) the operator chose. Account
+    /// texts (sign-in codes, number verification) are offered only when it does: a code written to a file on the
+    /// server would lock a person out.
+    /// </summary>
+    bool ReachesPeople => true;
+
     Task SendAsync(OutgoingNotice notice, CancellationToken ct);
 }

@@ -85,6 +85,31 @@ public sealed class SearchIndexer
         return index.Compartments;
     }
 
+    /// <summary>
+    /// The index of a resource the server builds itself from known (parameter, value) pairs, without a POCO or FhirPath
+    /// (the access audit's AuditEvents): the same value rules, compartments and <c>_content</c> as <see cref="Index"/>.
+    /// Null when the type has an indexed parameter outside <paramref name="covered"/> (e.g. a custom SearchParameter):
+    /// the caller then indexes the resource in full, so the rows never lag behind the registry.
+    /// </summary>
+    public ResourceIndex? FromValues(string type, string id, IReadOnlySet<string> covered, IEnumerable<(string Param, Base Value)> values, IEnumerable<string> content)
+    {
+        var types = new Dictionary<string, SearchParamType>(StringComparer.Ordinal);
+        foreach (var parameter in registry.ForType(type))
+        {
+            if (parameter.Expression is null || parameter.Type == SearchParamType.Special) continue;
+            if (!covered.Contains(parameter.Name)) return null;
+            types[parameter.Name] = parameter.Type;
+        }
+        var index = new ResourceIndex();
+        foreach (var (param, value) in values)
+            if (types.TryGetValue(param, out var paramType)) IndexValues.Add(index, paramType, param, value);
+        Deduplicate(index);
+        CompartmentMembership.Add(index, type, id);
+        Deduplicate(index.Compartments);
+        index.Content = TextContent.Join(content);
+        return index;
+    }
+
     private static void Deduplicate(ResourceIndex index)
     {
         Deduplicate(index.Tokens);

@@ -29,6 +29,13 @@ internal static partial class TextContent
         return text.Length == 0 ? null : text;
     }
 
+    /// <summary>Values already collected in element order (a resource the server writes itself), as <see cref="Content"/> joins them.</summary>
+    public static string? Join(IEnumerable<string> values)
+    {
+        var text = CollapseWhitespace(string.Join(' ', values));
+        return text.Length == 0 ? null : text;
+    }
+
     private static void Collect(Base value, StringBuilder builder)
     {
         foreach (var element in value.EnumerateElements())

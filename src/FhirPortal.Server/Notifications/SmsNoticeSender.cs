@@ -8,14 +8,22 @@ namespace FhirPortal.Server.Notifications;
 
 /// <summary>
 /// Notices by text message: through Twilio's SDK when <see cref="TwilioOptions"/> is set, else as files in
-/// <c>{DataDirectory}/sms</c> (one per message: To, From, then the text), like mail without an SMTP host.
+/// <c>{DataDirectory}/sms</c> (one per message: To, From, then the text), like mail without an SMTP host. The file sink
+/// is a development stand-in: it counts as reaching people only in Development or with <c>FhirPortal:Notifications:Sms:FileSink</c>.
 /// </summary>
-internal sealed class SmsNoticeSender(IOptions<TwilioOptions> options, IConfiguration configuration, TimeProvider clock, ILogger<SmsNoticeSender> logger)
-    : INoticeSender, IDisposable
+internal sealed class SmsNoticeSender(IOptions<TwilioOptions> options, IConfiguration configuration, IHostEnvironment environment,
+    TimeProvider clock, ILogger<SmsNoticeSender> logger) : INoticeSender, IDisposable
 {
+    public const string FileSinkSetting = "FhirPortal:Notifications:Sms:FileSink";
+
     private readonly Lazy<(TwilioRestClient Client, HttpClient Http)> _twilio = new(() => CreateClient(options.Value));
 
     public NoticeChannel Channel => NoticeChannel.Sms;
+
+    public bool ReachesPeople => Reaches(options.Value.Configured, configuration.GetValue<bool?>(FileSinkSetting), environment.IsDevelopment());
+
+    /// <summary>Twilio reaches people; the file sink only where the operator says files are read (by default Development).</summary>
+    internal static bool Reaches(bool twilioConfigured, bool? fileSink, bool development) => twilioConfigured || (fileSink ?? development);
 
     public async Task SendAsync(OutgoingNotice notice, CancellationToken ct)
     {

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using FhirPortal.Server.Tests.Notifications;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace FhirPortal.Auth.Tests.Accounts;
 
@@ -20,7 +21,7 @@ public sealed partial class TextInbox : IAsyncDisposable
 
     private TextInbox(SignInHarness accounts, FakeTwilio? twilio) => (Accounts, Twilio) = (accounts, twilio);
 
-    public static async Task<TextInbox> StartAsync(bool twilio, IDictionary<string, string?>? extra = null)
+    public static async Task<TextInbox> StartAsync(bool twilio, IDictionary<string, string?>? extra = null, Action<IServiceCollection>? services = null)
     {
         var fake = twilio ? new FakeTwilio() : null;
         var settings = new Dictionary<string, string?>(extra ?? new Dictionary<string, string?>());
@@ -31,7 +32,7 @@ public sealed partial class TextInbox : IAsyncDisposable
             settings["FhirPortal:Notifications:Sms:Twilio:From"] = From;
             settings["FhirPortal:Notifications:Sms:Twilio:ApiBaseUrl"] = fake.BaseUrl;
         }
-        return new TextInbox(await SignInHarness.StartAsync(settings), fake);
+        return new TextInbox(await SignInHarness.StartAsync(settings, services), fake);
     }
 
     /// <summary>Every text so far, oldest first: (To, Body).</summary>

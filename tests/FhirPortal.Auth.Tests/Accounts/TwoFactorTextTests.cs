@@ -53,6 +53,25 @@ public sealed class TwoFactorTextTests
         Assert.Equal(HttpStatusCode.Redirect, (await SignInHarness.SubmitAsync(again, next, Code(inbox.LatestCode()))).StatusCode);
     }
 
+    [Theory]
+    [InlineData(false, "false", false)] // no Twilio, file sink not allowed (production): a code would land in a file
+    [InlineData(false, "true", true)]   // the operator reads the files on purpose (a demo)
+    [InlineData(true, "false", true)]   // Twilio reaches people whatever the file sink setting
+    public async Task Texted_codes_are_offered_only_when_texts_reach_people(bool twilio, string fileSink, bool offered)
+    {
+        await using var inbox = await TextInbox.StartAsync(twilio, new Dictionary<string, string?> { ["FhirPortal:Notifications:Sms:FileSink"] = fileSink });
+        await inbox.ArrangeNumberAsync(SignInHarness.PatientName);
+        var browser = inbox.Accounts.Browser();
+        var twoFactor = await PasswordAsync(browser);
+
+        var page = await (await browser.GetAsync(twoFactor)).Content.ReadAsStringAsync();
+        Assert.Equal(offered, page.Contains("We texted a 6-digit code"));
+        Assert.Equal(!offered, page.Contains("We emailed a 6-digit code"));
+        Assert.Equal(offered ? 1 : 0, inbox.Texts().Count);
+        var phone = await (await (await inbox.Accounts.SignedInAsync(SignInHarness.StaffName)).GetAsync("auth/account/phone")).Content.ReadAsStringAsync();
+        Assert.Equal(!offered, phone.Contains("This portal does not send text messages."));
+    }
+
     [Fact]
     public async Task Five_wrong_texted_codes_void_the_code_and_count_towards_lockout()
     {

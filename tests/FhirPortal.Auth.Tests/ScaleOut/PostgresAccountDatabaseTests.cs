@@ -56,6 +56,15 @@ public sealed class PostgresAccountDatabaseTests(PostgresServer postgres) : ICla
         Assert.True(await scope.ServiceProvider.GetRequiredService<AuthDbContext>().Set<OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreToken>().AnyAsync());
     }
 
+    [SkippableFact]
+    public async Task Twenty_parallel_texts_send_exactly_the_hourly_limit() => await Accounts.ParallelAttemptTests.TextsAsync(await SettingsAsync());
+
+    [SkippableFact]
+    public async Task Twenty_parallel_wrong_codes_judge_exactly_the_attempt_limit() => await Accounts.ParallelAttemptTests.WrongCodesAsync(await SettingsAsync());
+
+    [SkippableFact]
+    public async Task Twenty_parallel_right_codes_are_accepted_once() => await Accounts.ParallelAttemptTests.RightCodesAsync(await SettingsAsync());
+
     private static async Task<HttpStatusCode> ReadAsync(SmartHarness smart, string accessToken, string path)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "fhir/" + path);

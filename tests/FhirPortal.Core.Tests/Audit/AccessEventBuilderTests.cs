@@ -34,7 +34,8 @@ public sealed class AccessEventBuilderTests
         };
         var access = new AccessEvent(interaction, caller, "Observation?code=http://loinc.org|8480-6", returned, [], status, status >= 400 ? "denied" : null, DateTimeOffset.UtcNow);
 
-        var events = core.Get<AccessEventBuilder>().Build(access);
+        var events = core.Get<AccessEventBuilder>().Build(access)
+            .Select((record, i) => CoreServices.Content<AuditEvent>(core.Get<AuditLog>().Version(record, $"a{i}", DateTimeOffset.UtcNow).Version)).ToList();
 
         foreach (var audit in events)
             Assert.Empty(ValidatorFactory.Errors(ValidatorFactory.Profiles.Validate(audit, [], asWrite: false)));

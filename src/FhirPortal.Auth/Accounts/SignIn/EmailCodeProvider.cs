@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace FhirPortal.Auth.Accounts.SignIn;
 
 /// <summary>Sign-in codes mailed to the account's confirmed address (limits in <see cref="OneTimeCodeProvider"/>).</summary>
-public sealed class EmailCodeProvider(IOptions<SignInOptions> options, TimeProvider clock) : OneTimeCodeProvider(options, clock)
+public sealed class EmailCodeProvider(IOptions<SignInOptions> options, TimeProvider clock, AccountTokens tokens) : OneTimeCodeProvider(options, clock, tokens)
 {
     public const string Name = "EmailCode";
 

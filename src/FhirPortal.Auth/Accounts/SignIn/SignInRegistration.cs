@@ -20,6 +20,7 @@ public static class SignInRegistration
         services.AddScoped<SignInManager<PortalUser>, PortalSignInManager>();
         services.AddScoped(sp => (PortalSignInManager)sp.GetRequiredService<SignInManager<PortalUser>>());
         // Scoped: the page reads the provider's verdict (wrong, expired, void) after Identity asked it.
+        services.AddScoped<AccountTokens>();
         services.AddScoped<EmailCodeProvider>();
         services.AddScoped<TextCodeProvider>();
         services.AddScoped<AccountTexts>();

@@ -9,7 +9,7 @@ namespace FhirPortal.Auth.Accounts.SignIn;
 /// the verified mobile number, and (as Identity's change-phone-number provider) the code that verifies a new number.
 /// The two are kept apart, so a sign-in text does not void a verification in progress, and the other way round.
 /// </summary>
-public sealed class TextCodeProvider(IOptions<SignInOptions> options, TimeProvider clock) : OneTimeCodeProvider(options, clock)
+public sealed class TextCodeProvider(IOptions<SignInOptions> options, TimeProvider clock, AccountTokens tokens) : OneTimeCodeProvider(options, clock, tokens)
 {
     public const string Name = "TextCode";
 

@@ -1,0 +1,72 @@
+using FhirPortal.Auth.Data;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+
+namespace FhirPortal.Auth.Accounts.SignIn;
+
+/// <summary>
+/// The portal's own AspNetUserTokens values (pending codes, text counts) read and changed atomically: each change is one
+/// SQL statement conditioned on the value it was computed from (compare-and-swap), so parallel requests, on one instance
+/// or several, on SQLite or PostgreSQL, cannot both build on the same old value; the loser reads again and recomputes.
+/// </summary>
+public sealed class AccountTokens(AuthDbContext db)
+{
+    /// <summary>The login provider the portal's tokens are kept under.</summary>
+    public const string Store = "FhirPortal";
+
+    /// <summary>The stored value, straight from the database (never a tracked copy another change left stale).</summary>
+    public Task<string?> ReadAsync(string userId, string name, CancellationToken ct) =>
+        Rows(userId, name).AsNoTracking().Select(t => t.Value).FirstOrDefaultAsync(ct);
+
+    /// <summary>
+    /// Replaces <paramref name="expected"/> (null: there must be no value) with <paramref name="value"/> (null: remove it);
+    /// false when the stored value was no longer <paramref name="expected"/>.
+    /// </summary>
+    public async Task<bool> SwapAsync(string userId, string name, string? expected, string? value, CancellationToken ct)
+    {
+        Forget(userId, name);
+        if (expected is null)
+        {
+            if (value is null) return await ReadAsync(userId, name, ct) is null;
+            var row = db.UserTokens.Add(new IdentityUserToken<string> { UserId = userId, LoginProvider = Store, Name = name, Value = value });
+            try
+            {
+                await db.SaveChangesAsync(ct);
+                return true;
+            }
+            catch (DbUpdateException)
+            {
+                return false; // a parallel request stored a value first
+            }
+            finally
+            {
+                row.State = EntityState.Detached;
+            }
+        }
+        var current = Rows(userId, name).Where(t => t.Value == expected);
+        var changed = value is null
+            ? await current.ExecuteDeleteAsync(ct)
+            : await current.ExecuteUpdateAsync(s => s.SetProperty(t => t.Value, value), ct);
+        return changed == 1;
+    }
+
+    /// <summary>Stores <paramref name="value"/> whatever was there (a new code replaces the old one).</summary>
+    public async Task PutAsync(string userId, string name, string value, CancellationToken ct)
+    {
+        while (true)
+        {
+            var stored = await ReadAsync(userId, name, ct);
+            if (await SwapAsync(userId, name, stored, value, ct)) return;
+        }
+    }
+
+    private IQueryable<IdentityUserToken<string>> Rows(string userId, string name) =>
+        db.UserTokens.Where(t => t.UserId == userId && t.LoginProvider == Store && t.Name == name);
+
+    // Identity's store tracks the tokens it loads; a tracked copy would go stale under these statements.
+    private void Forget(string userId, string name)
+    {
+        foreach (var entry in db.ChangeTracker.Entries<IdentityUserToken<string>>().ToList())
+            if (entry.Entity.UserId == userId && entry.Entity.LoginProvider == Store && entry.Entity.Name == name) entry.State = EntityState.Detached;
+    }
+}

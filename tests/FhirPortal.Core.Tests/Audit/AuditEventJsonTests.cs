@@ -1,0 +1,75 @@
+using System.Text;
+using FhirPortal.Core.Access;
+using FhirPortal.Core.Audit;
+using FhirPortal.Core.Serialization;
+using FhirPortal.Core.Tests.Interactions;
+using FhirPortal.Search;
+using FhirPortal.Storage;
+
+namespace FhirPortal.Core.Tests.Audit;
+
+/// <summary>
+/// The audit writer's AuditEvents are written as JSON and index rows straight from their fields: both must equal what
+/// the SDK serializer writes for the same AuditEvent as a POCO and what the indexer computes from the parsed JSON.
+/// </summary>
+public sealed class AuditEventJsonTests
+{
+    private static readonly Caller Clinician = new(["user/*.rs"], FhirUser: "Practitioner/d1", ClientId: "chart-app") { UserName = "dr.who", NetworkAddress = "10.0.0.7" };
+    private static readonly Caller PatientUser = new(["patient/*.rs"], PatientId: "p1", FhirUser: "https://portal.test/fhir/Patient/p1", ClientId: "portal") { UserName = "ada \"A\" lovelace", NetworkAddress = "::1" };
+    private static readonly Caller NamedOnly = new(["user/*.rs"]) { UserName = "nurse  joy" };
+    private static readonly Caller Backend = new(["system/*.rs"], ClientId: "backend") { NetworkAddress = "10.0.0.8" };
+
+    public static TheoryData<string, Caller, int, string?, bool, string[]> Records => new()
+    {
+        // (interaction, caller, status, error, query text kept, patients)
+        { "read", Clinician, 200, null, true, ["p1"] },
+        { "search-type", Backend, 200, null, false, ["p2"] },
+        { "operation", PatientUser, 200, null, true, ["p1"] },
+        { "search-system", Caller.Unsecured, 200, null, true, [] },
+        { "history-instance", NamedOnly, 403, "Access denied: <scope> & \"patient\" é", true, [] },
+        { "vread", new Caller([]), 500, "boom", true, ["p3"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(Records))]
+    public async Task Direct_json_and_index_rows_equal_the_sdk_serializer_and_indexer(string interaction, Caller caller, int status, string? error, bool withQuery, string[] patients)
+    {
+        using var core = new CoreServices();
+        var versions = status >= 400 ? [] : new List<StoredResource>
+        {
+            await core.SeedAsync(CoreServices.Patient("p1")),
+            await core.SeedAsync(new Hl7.Fhir.Model.Observation { Id = "o1", Status = Hl7.Fhir.Model.ObservationStatus.Final, Code = new("http://loinc.org", "8480-6"), Subject = new("Patient/p1") }),
+        };
+        var access = new AccessEvent(interaction, caller, "Observation?code=http://loinc.org|8480-6&name=Zoë", versions, patients, status, error,
+            new DateTimeOffset(2026, 3, 4, 5, 6, 7, TimeSpan.Zero).AddTicks(1234567));
+        var record = new AuditRecord(access, withQuery ? access.Query : "Observation", withQuery, versions, patients);
+        var now = new DateTimeOffset(2026, 3, 4, 5, 6, 8, 123, TimeSpan.Zero);
+
+        var direct = core.Get<AuditLog>().Version(record, "a1", now);
+
+        // The rows come from the fields (no fallback to indexing the parsed JSON) ...
+        Assert.NotNull(AuditEventIndex.Build(core.Get<SearchIndexer>(), record, "a1", now, []));
+        // ... and equal what the SDK writes for the POCO and what the indexer finds in the parsed JSON.
+
+        var sdkJson = FhirSerializer.ToJsonBytes(ReferenceAuditEvent.Build(record, "a1", now));
+        Assert.Equal(Encoding.UTF8.GetString(sdkJson), Encoding.UTF8.GetString(direct.Version.Json.Span));
+        var indexed = core.Get<SearchIndexer>().Index(FhirParser.ParseStored(direct.Version.Json.Span));
+        AssertSameRows(indexed, direct.Index!);
+    }
+
+    private static void AssertSameRows(ResourceIndex expected, ResourceIndex actual)
+    {
+        Assert.Equal(Sorted(expected.Tokens), Sorted(actual.Tokens));
+        Assert.Equal(Sorted(expected.Strings), Sorted(actual.Strings));
+        Assert.Equal(Sorted(expected.Dates), Sorted(actual.Dates));
+        Assert.Equal(Sorted(expected.Numbers), Sorted(actual.Numbers));
+        Assert.Equal(Sorted(expected.Quantities), Sorted(actual.Quantities));
+        Assert.Equal(Sorted(expected.References), Sorted(actual.References));
+        Assert.Equal(Sorted(expected.Uris), Sorted(actual.Uris));
+        Assert.Equal(Sorted(expected.Compartments), Sorted(actual.Compartments));
+        Assert.Equal(expected.Narrative, actual.Narrative);
+        Assert.Equal(expected.Content, actual.Content);
+    }
+
+    private static List<string> Sorted<T>(IEnumerable<T> rows) => [.. rows.Select(r => r!.ToString()!).Order(StringComparer.Ordinal)];
+}
