@@ -77,13 +77,36 @@ public sealed class UnitOfWork
     /// unit read (<see cref="CurrentAsync"/>) is staged over the version it read, not the store's latest: the rule
     /// computed the new version from what it read, so a change made since must make the commit fail (and re-plan).
     /// </summary>
-    public async Task<StoredResource> StageForRule(Resource resource, string id, CancellationToken ct)
+    public Task<StoredResource> StageForRule(Resource resource, string id, CancellationToken ct) => StageByServer(resource, id, validate: true, ct);
+
+    /// <summary>
+    /// <see cref="StageForRule"/> for a resource whose content the server decides (an AuditEvent, a notice, a Slot's
+    /// status): stored without profile validation, which cost as much CPU as validating the caller's own resource.
+    /// Only for resources that tests prove valid against the portal profiles (ServerRecordValidityTests, NoticeValidityTests).
+    /// </summary>
+    public Task<StoredResource> StageTrustedForRule(Resource resource, string id, CancellationToken ct) => StageByServer(resource, id, validate: false, ct);
+
+    /// <summary>
+    /// <see cref="StageTrustedForRule"/> for a record the server creates under a new id (an AuditEvent, a notice),
+    /// without reading the store first: nothing is stored under a time-ordered UUID made just now (and if it were, the
+    /// store's version check would refuse the create).
+    /// </summary>
+    public StoredResource StageNewTrustedForRule(Resource resource)
+    {
+        var write = versions.Build(resource, Interactions.CreateInteraction.NewId(), 1, WriteMethod.Create, now);
+        _byServer.Add(write.Version.Key);
+        return Stage(write, null);
+    }
+
+    private async Task<StoredResource> StageByServer(Resource resource, string id, bool validate, CancellationToken ct)
     {
         var key = new ResourceKey(resource.TypeName, id);
         var replaced = _staged.ContainsKey(key);
         var current = replaced ? _previous[key] : _read.TryGetValue(key, out var read) ? read : await store.ReadAsync(key, ct);
         var method = current is null || current.IsDeleted ? WriteMethod.Create : WriteMethod.Update;
-        var write = versions.NewVersion(resource, id, (current?.VersionId ?? 0) + 1, method, now, out var warnings);
+        var versionId = (current?.VersionId ?? 0) + 1;
+        OperationOutcome? warnings = null;
+        var write = validate ? versions.NewVersion(resource, id, versionId, method, now, out warnings) : versions.Build(resource, id, versionId, method, now);
         if (warnings is not null) _warnings[key] = warnings;
         _byServer.Add(key);
         if (!replaced) return Stage(write, current);

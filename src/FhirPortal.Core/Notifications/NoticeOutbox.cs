@@ -1,4 +1,3 @@
-using FhirPortal.Core.Interactions;
 using FhirPortal.Core.Serialization;
 using FhirPortal.Storage;
 using Hl7.Fhir.Model;
@@ -42,6 +41,13 @@ public sealed class NoticeOutbox(IOptions<NotificationOptions> options)
     {
         var patient = await unit.CurrentAsync(new ResourceKey("Patient", notice.PatientId), ct) is { IsDeleted: false } p
             ? FhirParser.ParseStored(p.Json.Span) as Patient : null;
+        // Built here from fixed parts (NoticeValidityTests: valid against portal-communication), so not validated again.
+        return unit.StageNewTrustedForRule(Build(notice, patient, unit.Now));
+    }
+
+    /// <summary>The notice's Communication for <paramref name="patient"/> (null: unknown, so no channel) at <paramref name="now"/>.</summary>
+    internal Communication Build(Notice notice, Patient? patient, DateTimeOffset now)
+    {
         var channel = patient is null ? null : NoticeChannels.Preferred(patient);
         var communication = new Communication
         {
@@ -59,8 +65,8 @@ public sealed class NoticeOutbox(IOptions<NotificationOptions> options)
         if (channel is null)
             communication.StatusReason = new CodeableConcept { Text = "No email address or mobile number on file." };
         else
-            SetState(communication, notice.NotBefore is { } at && at > unit.Now ? at : unit.Now, attempts: 0);
-        return await unit.StageForRule(communication, CreateInteraction.NewId(), ct);
+            SetState(communication, notice.NotBefore is { } at && at > now ? at : now, attempts: 0);
+        return communication;
     }
 
     public ResourceReference Sender() => Options.SenderReference is { Length: > 0 } reference

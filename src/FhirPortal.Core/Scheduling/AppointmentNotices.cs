@@ -1,4 +1,4 @@
-using FhirPortal.Core.Interactions;
+using FhirPortal.Core.Access;
 using FhirPortal.Core.Notifications;
 using FhirPortal.Storage;
 using Hl7.Fhir.Model;
@@ -38,16 +38,17 @@ internal static class AppointmentNotices
         var when = appointment.Start is { } start ? start.ToString("dddd d MMMM yyyy 'at' HH:mm (zzz)", System.Globalization.CultureInfo.InvariantCulture) : "(no time set)";
         var text = $"Your appointment on {when} has been {what}.";
         var patients = AppointmentStates.PatientIds(appointment);
-        await unit.StageForRule(Audit(unit, version, appointment, change, patients, text), CreateInteraction.NewId(), ct);
+        // The server builds the record from fixed parts (ServerRecordValidityTests): stored without validation.
+        unit.StageNewTrustedForRule(Audit(unit.Access.Caller, unit.Now, version, appointment, change, patients, text));
         // The confirmation goes through the notification outbox: queued in this unit, sent by the dispatcher.
         foreach (var patient in patients)
             await outbox.StageAsync(unit, new Notice(patient, "appointment", new ResourceReference($"Appointment/{version.Key.Id}"),
                 $"Appointment {what}", text, $"appointment-{what}/{version.Key.Id}/{version.VersionId}/{patient}"), ct);
     }
 
-    private static AuditEvent Audit(UnitOfWork unit, StoredResource version, Appointment appointment, AppointmentChange change, IReadOnlyList<string> patients, string text)
+    /// <summary>The AuditEvent of a booking, reschedule or cancellation by <paramref name="caller"/>.</summary>
+    internal static AuditEvent Audit(Caller caller, DateTimeOffset now, StoredResource version, Appointment appointment, AppointmentChange change, IReadOnlyList<string> patients, string text)
     {
-        var caller = unit.Access.Caller;
         var entities = new List<AuditEvent.EntityComponent>
         {
             new() { What = new ResourceReference($"Appointment/{version.Key.Id}/_history/{version.VersionId}") },
@@ -62,7 +63,7 @@ internal static class AppointmentNotices
             Type = new Coding("http://terminology.hl7.org/CodeSystem/audit-event-type", "rest", "RESTful Operation"),
             Subtype = [new Coding("http://fhirportal.org/fhir/CodeSystem/appointment-change", change.ToString().ToLowerInvariant())],
             Action = change == AppointmentChange.Booked ? AuditEvent.AuditEventAction.C : AuditEvent.AuditEventAction.U,
-            Recorded = unit.Now,
+            Recorded = now,
             Outcome = AuditEvent.AuditEventOutcome.N0,
             OutcomeDesc = text,
             Agent =

@@ -49,7 +49,8 @@ internal sealed class SlotOccupancy(ConditionalCriteria criteria)
         if (!taking && slot.Status == status && AppointmentStates.HoldExpires(slot) == expires) return;
         slot.Status = status;
         AppointmentStates.SetHoldExpires(slot, expires);
-        await unit.StageForRule(slot, slotId, ct);
+        // Only status and hold expiry change on a stored Slot (ServerRecordValidityTests): stored without validation.
+        await unit.StageTrustedForRule(slot, slotId, ct);
     }
 
     /// <summary>409 when one of the appointment's patients has another booking that overlaps it.</summary>
