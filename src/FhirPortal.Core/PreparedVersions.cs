@@ -18,7 +18,8 @@ internal sealed class PreparedVersions(VersionFactory versions)
 {
     /// <summary>A resource to prepare as the version with id <paramref name="Id"/>.</summary>
     /// <param name="ReadCurrent">Whether the stored version decides the version number (updates); creates start at 1.</param>
-    public sealed record Candidate(Resource Resource, string Id, bool ReadCurrent);
+    /// <param name="Checked">The caller has already run the checks (or chose to skip validation: $import); only the version is built.</param>
+    public sealed record Candidate(Resource Resource, string Id, bool ReadCurrent, bool Checked = false);
 
     private sealed record Prepared((long, long) Stamp, OperationOutcome? Warnings, ResourceWrite? Write, string? Id, int VersionId, WriteMethod Method, DateTimeOffset Now);
 
@@ -44,7 +45,9 @@ internal sealed class PreparedVersions(VersionFactory versions)
     {
         // The same object twice would be changed by two threads at once (Build sets id and meta while it works).
         var distinct = work.DistinctBy(w => w.Resource, ReferenceEqualityComparer.Instance).ToList();
-        if (distinct.Count < 2) return;
+        // A single entry gains nothing from running ahead, unless its checks were done by the caller ($import): prepared,
+        // it is not checked again at its turn.
+        if (distinct.Count == 0 || (distinct.Count == 1 && distinct[0].Item is not PreparedVersions.Candidate { Checked: true })) return;
         var options = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = ct };
         await Parallel.ForEachAsync(distinct, options, async (w, token) =>
         {
@@ -78,7 +81,7 @@ internal sealed class PreparedVersions(VersionFactory versions)
     private async ValueTask<Prepared> PrepareAsync(Candidate candidate, IResourceStore store, DateTimeOffset now, CancellationToken ct)
     {
         var stamp = versions.Stamp;
-        var warnings = versions.Check(candidate.Resource);
+        var warnings = candidate.Checked ? null : versions.Check(candidate.Resource);
         var current = candidate.ReadCurrent ? await store.ReadAsync(new ResourceKey(candidate.Resource.TypeName, candidate.Id), ct) : null;
         var method = current is null || current.IsDeleted ? WriteMethod.Create : WriteMethod.Update;
         var versionId = (current?.VersionId ?? 0) + 1;

@@ -49,6 +49,7 @@ internal static class ServiceRegistration
         services.AddAccessPolicy();
         services.AddFhirPortalValidation();
         services.AddPatientDataOperations();
+        services.AddBulkImport();
         services.AddScheduling();
         services.AddNotifications();
         services.AddMessaging();

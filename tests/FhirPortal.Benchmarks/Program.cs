@@ -44,6 +44,10 @@
 //                              instead of all the above: issue 20's reminder throughput, N appointments (default 100,000)
 //                              due within one hour: reminders queued/s and sent+recorded/s to the file senders, in
 //                              process; --no-write applies; rewrites only its own section of BENCHMARKS.md
+//   --import                   instead of all the above: issue 25's Bulk Data $import of the generator's NDJSON for
+//                              --patients patients (of --resources-per-patient) into an empty server, validation on and off,
+//                              resources/s, server CPU ms/resource and the raw SQLite reference; --runs/--no-write apply;
+//                              rewrites only its own section of BENCHMARKS.md (see ImportBenchmark.cs)
 //   --cosmos [--count N]       instead of all the above: request units per interaction on the Cosmos store, on the
 //                              local emulator (run tests/cosmos-emulator/install.sh first); see CosmosRequestUnits.cs
 // The hand-written "Where the time goes" section comes from BENCHMARKS-profile.md (see ReportWriter).
@@ -70,6 +74,8 @@ namespace FhirPortal.Benchmarks
                 return await SubscriptionsAsync(args[1..]);
             if (args.Length > 0 && args[0] == "--notifications")
                 return await NotificationsAsync(args[1..]);
+            if (args.Length > 0 && args[0] == "--import")
+                return await InTempFolderAsync(args[1..], (options, temp) => ImportBenchmark.RunAsync(RepoRoot(), temp, options));
             BenchmarkOptions options;
             try { options = BenchmarkOptions.Parse(args); }
             catch (ArgumentException e)
@@ -148,7 +154,7 @@ namespace FhirPortal.Benchmarks
             {
                 var path = Path.Combine(root, "BENCHMARKS.md");
                 await File.WriteAllTextAsync(path, report.Markdown(tables, targets) + SchedulingBenchmark.Section.Existing(path) + AuditBenchmark.Existing(path)
-                    + NotificationBenchmark.Existing(path));
+                    + NotificationBenchmark.Existing(path) + ImportBenchmark.Existing(path));
                 Console.WriteLine($"Wrote {path}");
             }
             return 0;

@@ -21,6 +21,19 @@ public static class DataSetFiles
         return count;
     }
 
+    /// <summary>
+    /// The order to load the NDJSON files in (e.g. as <c>$import</c> inputs): the resources write rules look up
+    /// (organizations, practitioners, schedules and slots, patients, care teams) before the ones that point to them.
+    /// </summary>
+    public static IEnumerable<string> LoadOrder(IEnumerable<string> types)
+    {
+        string[] first = ["Organization", "Location", "Practitioner", "PractitionerRole", "HealthcareService", "Schedule", "Slot", "Patient",
+            "RelatedPerson", "CareTeam", "Coverage", "Account", "Encounter"];
+        string[] last = ["Appointment", "Communication", "Task", "Claim", "ExplanationOfBenefit", "Invoice", "PaymentReconciliation"];
+        var all = types.ToHashSet(StringComparer.Ordinal);
+        return [.. first.Where(all.Contains), .. all.Except(first).Except(last).Order(StringComparer.Ordinal), .. last.Where(all.Contains)];
+    }
+
     /// <summary>One <c>{Type}.ndjson</c> per resource type, shared resources included. Returns the resource count.</summary>
     public static long WriteNdjson(GeneratorOptions options, string directory)
     {

@@ -33,17 +33,22 @@ public static class FeatureDefinitionRegistration
     }
 }
 
-/// <summary>Lists every feature operation in the CapabilityStatement, on each resource type its OperationDefinition names.</summary>
+/// <summary>Lists every feature operation in the CapabilityStatement: on each resource type its OperationDefinition names, and at system level when it is a system operation.</summary>
 internal sealed class FeatureOperations(IEnumerable<FeatureDefinitions> features) : ICapabilityStatementContributor
 {
     public void Contribute(CapabilityStatement statement, string baseUrl)
     {
         foreach (var definition in features.SelectMany(f => f.Operations))
+        {
+            if (definition.System == true)
+                foreach (var rest in statement.Rest)
+                    rest.Operation.Add(new CapabilityStatement.OperationComponent { Name = definition.Code, Definition = definition.Url, Documentation = definition.Description });
             foreach (var resource in statement.Rest.SelectMany(r => r.Resource).Where(r => definition.Resource.Any(t => t.ToString() == r.Type)))
                 resource.Operation.Add(new CapabilityStatement.OperationComponent
                 {
                     Name = definition.Code, Definition = definition.Url, Documentation = definition.Description,
                 });
+        }
     }
 }
 

@@ -43,6 +43,7 @@ public static class FhirApi
         fhir.MapRefillApi();
         fhir.MapBillingApi();
         app.MapExportApi();
+        app.MapImportApi();
         app.MapShareLinkRecipients();
         app.MapStripeWebhook();
         MapRead(fhir, "/", SystemEndpoints.Search).WithSummary("search across types (_type)");

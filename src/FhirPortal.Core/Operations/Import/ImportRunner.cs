@@ -1,0 +1,114 @@
+using FhirPortal.Core.Serialization;
+using FhirPortal.Storage;
+using Hl7.Fhir.Model;
+
+namespace FhirPortal.Core.Operations.Import;
+
+/// <summary>
+/// Runs one import job from its saved state: input after input, line by line, a batch at a time through
+/// <see cref="ImportWriter"/>. Rejected lines go to the job's error file as one OperationOutcome each (input URL and
+/// line number in the diagnostics). After every batch the error file is flushed and the state saved (input, line,
+/// byte offset), so a restart continues after the last committed batch; the kept ids make a repeated batch harmless.
+/// </summary>
+internal sealed class ImportRunner(IResourceStore store, ImportWriter writer, ImportSources sources, ImportOptions options, TimeProvider clock)
+{
+    public async Task<ImportJobState> RunAsync(string id, ImportJobState state, string directory, CancellationToken ct)
+    {
+        Directory.CreateDirectory(directory);
+        await using var errors = new FileStream(Path.Combine(directory, ImportJobs.ErrorFileName), FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read, 1 << 16);
+        // Lines written after the last checkpoint are written again by the batch that repeats.
+        errors.SetLength(state.ErrorBytes);
+        errors.Seek(0, SeekOrigin.End);
+        while (state.InputIndex < state.Inputs.Count)
+        {
+            state = await RunInputAsync(id, state, errors, ct);
+            state = state with { InputIndex = state.InputIndex + 1, Line = 0, Offset = 0 };
+            await ImportJobs.SaveAsync(store, id, state, CancellationToken.None);
+        }
+        return state with { Status = ImportJobState.Completed, Finished = clock.GetUtcNow() };
+    }
+
+    private async Task<ImportJobState> RunInputAsync(string id, ImportJobState state, FileStream errors, CancellationToken ct)
+    {
+        var input = state.Inputs[state.InputIndex];
+        Stream stream;
+        bool positioned;
+        try
+        {
+            (stream, positioned) = await sources.OpenAsync(input.Url, state.Offset, ct);
+        }
+        catch (Exception e) when (e is IOException or HttpRequestException or UnauthorizedAccessException
+                                  || (e is OperationCanceledException && !ct.IsCancellationRequested))
+        {
+            await WriteErrorAsync(errors, Unreadable(input, e.Message), ct);
+            return await CheckpointAsync(id, state with { Rejected = Add(state.Rejected, state.InputIndex, 1) }, errors, state.Line, state.Offset);
+        }
+        await using (stream)
+        {
+            var lines = positioned
+                ? new NdjsonLines(stream, state.Line + 1, state.Offset, options.MaxLineBytes)
+                : new NdjsonLines(stream, 1, 0, options.MaxLineBytes);
+            try
+            {
+                if (!positioned) await lines.SkipAsync(state.Line, ct);
+                var batch = new List<NdjsonLine>(options.BatchSize);
+                while (true)
+                {
+                    batch.Clear();
+                    while (batch.Count < options.BatchSize && await lines.NextAsync(ct) is { } line) batch.Add(line);
+                    if (batch.Count == 0) return state;
+                    var result = await writer.WriteAsync(batch, input.Type, state.Validate, ct);
+                    foreach (var (number, error) in result.Rejected) await WriteErrorAsync(errors, AtLine(error.Outcome, input.Url, number), ct);
+                    state = state with
+                    {
+                        Imported = Add(state.Imported, state.InputIndex, result.Imported),
+                        Rejected = Add(state.Rejected, state.InputIndex, result.Rejected.Count),
+                    };
+                    // Saved even when the job is being stopped: the batch is committed, the checkpoint must say so.
+                    state = await CheckpointAsync(id, state, errors, batch[^1].Number, batch[^1].EndOffset);
+                    ct.ThrowIfCancellationRequested();
+                }
+            }
+            catch (Exception e) when (e is IOException or HttpRequestException || (e is OperationCanceledException && !ct.IsCancellationRequested))
+            {
+                // A connection that breaks off ends this input where it broke; the rest is reported, the job goes on.
+                await WriteErrorAsync(errors, Unreadable(input, $"reading stopped after line {state.Line}: {e.Message}"), ct);
+                return await CheckpointAsync(id, state with { Rejected = Add(state.Rejected, state.InputIndex, 1) }, errors, state.Line, state.Offset);
+            }
+        }
+    }
+
+    private async Task<ImportJobState> CheckpointAsync(string id, ImportJobState state, FileStream errors, long line, long offset)
+    {
+        await errors.FlushAsync(CancellationToken.None);
+        errors.Flush(flushToDisk: true);
+        state = state with { Line = line, Offset = offset, ErrorBytes = errors.Length };
+        await ImportJobs.SaveAsync(store, id, state, CancellationToken.None);
+        return state;
+    }
+
+    private static OperationOutcome Unreadable(ImportInput input, string reason) =>
+        Outcomes.Error(OperationOutcome.IssueType.Exception, $"{input.Url}: the input could not be read: {reason}");
+
+    /// <summary>The line's outcome, each issue's diagnostics naming the input and line it is about.</summary>
+    private static OperationOutcome AtLine(OperationOutcome outcome, string url, long line)
+    {
+        var located = (OperationOutcome)outcome.DeepCopy();
+        foreach (var issue in located.Issue)
+            issue.Diagnostics = $"{url} line {line}: {issue.Diagnostics ?? issue.Details?.Text ?? issue.Code?.ToString()}";
+        return located;
+    }
+
+    private static async System.Threading.Tasks.Task WriteErrorAsync(FileStream errors, OperationOutcome outcome, CancellationToken ct)
+    {
+        await errors.WriteAsync(FhirSerializer.ToJsonBytes(outcome, pretty: false, filter: null), ct);
+        errors.WriteByte((byte)'\n');
+    }
+
+    private static long[] Add(IReadOnlyList<long> counts, int index, long added)
+    {
+        var copy = counts.ToArray();
+        copy[index] += added;
+        return copy;
+    }
+}

@@ -1,0 +1,114 @@
+using System.Net;
+using System.Net.Sockets;
+using FhirPortal.Core.Subscriptions;
+
+namespace FhirPortal.Core.Operations.Import;
+
+/// <summary>
+/// Where $import may read from: files under <see cref="ImportOptions.Root"/> (<c>file:</c> URLs or paths relative to
+/// it) and http(s) URLs whose host is on <see cref="ImportOptions.AllowedHosts"/>. The connection re-checks every
+/// address it connects to (<see cref="EndpointGuard.IsPublic"/>, unless private addresses are allowed), so DNS
+/// rebinding cannot reach an internal address; no redirects are followed.
+/// </summary>
+public sealed class ImportSources : IDisposable
+{
+    private readonly ImportOptions _options;
+    private readonly HttpClient _client;
+
+    public ImportSources(ImportOptions options)
+    {
+        _options = options;
+        var handler = new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false,
+            UseProxy = false,
+            AutomaticDecompression = DecompressionMethods.All,
+            ConnectCallback = async (context, ct) =>
+            {
+                var addresses = await ResolveAsync(context.DnsEndPoint.Host, ct);
+                var allowed = addresses.Where(Allowed).ToArray();
+                if (allowed.Length == 0)
+                    throw new HttpRequestException($"{context.DnsEndPoint.Host} resolves to no public address; the server does not fetch from internal addresses.");
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                try
+                {
+                    await socket.ConnectAsync(allowed, context.DnsEndPoint.Port, ct);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            },
+        };
+        _client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+    }
+
+    public string Root => Path.GetFullPath(_options.Root ?? "import");
+
+    /// <summary>The input's URL in the form the job keeps (a file as an absolute <c>file:</c> URL), or 400 when it may not be read.</summary>
+    public async Task<string> CheckAsync(string url, string expression, CancellationToken ct)
+    {
+        if (Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https")
+        {
+            if (!_options.AllowedHosts.Contains(uri.IdnHost, StringComparer.OrdinalIgnoreCase))
+                throw FhirOutcomeException.BadRequest($"The host of '{url}' is not on FhirPortal:Import:AllowedHosts; the server imports only from allowed hosts.", expression);
+            IPAddress[] addresses;
+            try { addresses = await ResolveAsync(uri.IdnHost, ct); }
+            catch (Exception e) when (e is SocketException or ArgumentException) { addresses = []; }
+            if (addresses.Length == 0) throw FhirOutcomeException.BadRequest($"The host of '{url}' cannot be resolved.", expression);
+            if (!addresses.All(Allowed))
+                throw FhirOutcomeException.BadRequest($"'{url}' resolves to a loopback, private or link-local address; the server does not fetch from those.", expression);
+            return uri.AbsoluteUri;
+        }
+        var path = FilePath(url) ?? throw FhirOutcomeException.BadRequest(
+            $"Input url '{url}' must be an http(s) URL of an allowed host or a file: URL (or relative path) under the import folder.", expression);
+        if (!InsideRoot(path)) throw FhirOutcomeException.BadRequest($"Input '{url}' is outside the import folder; only files under it can be imported.", expression);
+        if (!File.Exists(path)) throw FhirOutcomeException.BadRequest($"Input '{url}' does not exist in the import folder.", expression);
+        if (new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true) is { } target && !InsideRoot(target.FullName))
+            throw FhirOutcomeException.BadRequest($"Input '{url}' links outside the import folder.", expression);
+        return new Uri(path).AbsoluteUri;
+    }
+
+    /// <summary>Opens a checked input for reading, positioned at <paramref name="offset"/> when it is a file (else at its start).</summary>
+    public async Task<(Stream Stream, bool Positioned)> OpenAsync(string url, long offset, CancellationToken ct)
+    {
+        var uri = new Uri(url);
+        if (uri.IsFile)
+        {
+            var file = new FileStream(uri.LocalPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan | FileOptions.Asynchronous);
+            file.Seek(offset, SeekOrigin.Begin);
+            return (file, true);
+        }
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(_options.RequestTimeout);
+        var response = await _client.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        if (!response.IsSuccessStatusCode)
+        {
+            response.Dispose();
+            throw new IOException($"{url} answered {(int)response.StatusCode} {response.ReasonPhrase}.");
+        }
+        return (await response.Content.ReadAsStreamAsync(ct), false);
+    }
+
+    public void Dispose() => _client.Dispose();
+
+    private bool Allowed(IPAddress address) => _options.AllowPrivateAddresses || EndpointGuard.IsPublic(address);
+
+    private static async Task<IPAddress[]> ResolveAsync(string host, CancellationToken ct) =>
+        IPAddress.TryParse(host, out var literal) ? [literal] : await Dns.GetHostAddressesAsync(host, ct);
+
+    private string? FilePath(string url)
+    {
+        if (Uri.TryCreate(url, UriKind.Absolute, out var uri))
+            return uri.IsFile && !uri.IsUnc ? Path.GetFullPath(uri.LocalPath) : null;
+        return url.Length > 0 && !Path.IsPathRooted(url) ? Path.GetFullPath(Path.Combine(Root, url)) : null;
+    }
+
+    private bool InsideRoot(string path)
+    {
+        var root = Root.EndsWith(Path.DirectorySeparatorChar) ? Root : Root + Path.DirectorySeparatorChar;
+        return Path.GetFullPath(path).StartsWith(root, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,79 @@
+using System.Net;
+using FhirPortal.Server.Tests.Operations;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+
+namespace FhirPortal.Server.Tests.Import;
+
+/// <summary>URL inputs: fetched from hosts on FhirPortal:Import:AllowedHosts (private addresses only when allowed), refused otherwise.</summary>
+public sealed class ImportSourceTests : IAsyncLifetime
+{
+    private const string Lines = """
+        {"resourceType":"Patient","id":"u1","name":[{"family":"One"}]}
+        {"resourceType":"Patient","id":"u2","name":[{"family":"Two"}]}
+        """;
+
+    private WebApplication _files = null!;
+    private int _port;
+
+    public async Task InitializeAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        _files = builder.Build();
+        _files.MapGet("/patients.ndjson", () => Results.Text(Lines + "\n", "application/fhir+ndjson"));
+        await _files.StartAsync();
+        _port = new Uri(_files.Urls.First()).Port;
+    }
+
+    public async Task DisposeAsync() => await _files.DisposeAsync();
+
+    private static Dictionary<string, string?> Allowing(string host, bool privateAddresses) => new()
+    {
+        ["FhirPortal:Import:AllowedHosts:0"] = host,
+        ["FhirPortal:Import:AllowPrivateAddresses"] = privateAddresses ? "true" : "false",
+    };
+
+    [Fact]
+    public async Task A_url_on_an_allowed_host_is_fetched_and_imported()
+    {
+        using var host = new FhirPortalHost(settings: Allowing("127.0.0.1", privateAddresses: true));
+        var client = host.CreateFhirClient();
+
+        var result = await ImportClient.RunAsync(client, ImportClient.Manifest(("Patient", $"http://127.0.0.1:{_port}/patients.ndjson")));
+
+        Assert.Equal(2, ImportClient.Counts(result)["Patient"]);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("Patient/u2")).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1", false, "127.0.0.1")]  // allowed host, but a loopback address without AllowPrivateAddresses
+    [InlineData("127.0.0.1", true, "localhost")]   // a host that is not on the list
+    [InlineData("files.example.org", true, "127.0.0.1")]
+    public async Task A_url_of_a_host_not_allowed_is_a_400(string allowed, bool privateAddresses, string requested)
+    {
+        using var host = new FhirPortalHost(settings: Allowing(allowed, privateAddresses));
+
+        var response = await ImportClient.KickOffAsync(host.CreateFhirClient(),
+            ImportClient.Manifest(("Patient", $"http://{requested}:{_port}/patients.ndjson")));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("OperationOutcome", (string)(await response.ReadJsonAsync())["resourceType"]!);
+    }
+
+    [Fact]
+    public async Task A_url_that_answers_404_is_reported_in_the_error_file_and_the_other_inputs_import()
+    {
+        using var host = new FhirPortalHost(settings: Allowing("127.0.0.1", privateAddresses: true));
+        var client = host.CreateFhirClient();
+
+        var result = await ImportClient.RunAsync(client, ImportClient.Manifest(
+            ("Patient", $"http://127.0.0.1:{_port}/missing.ndjson"), ("Patient", $"http://127.0.0.1:{_port}/patients.ndjson")));
+
+        Assert.Equal(2, ImportClient.Counts(result)["Patient"]);
+        var error = Assert.Single(await ImportClient.ErrorsAsync(client, result));
+        Assert.Contains("missing.ndjson", ImportClient.Diagnostics(error), StringComparison.Ordinal);
+        Assert.Contains("404", ImportClient.Diagnostics(error), StringComparison.Ordinal);
+    }
+}
