@@ -4,83 +4,106 @@ using Microsoft.Data.Sqlite;
 namespace FhirPortal.Storage.Sqlite;
 
 /// <summary>
-/// Replaces a resource's index rows (current version only) inside the write transaction. Statements are prepared
-/// once on the writer connection and reused, since every write of a large transaction runs them.
+/// Replaces resources' index rows (current version only) inside the write transaction. A unit of work's rows are
+/// buffered per table and written by <see cref="Flush"/> with multi-row INSERTs; the deletes of an updated
+/// resource's old rows run at once. Every statement is prepared once on the writer connection and reused.
 /// </summary>
-internal sealed class SqliteIndexWriter(SqliteConnection writer) : IDisposable
+internal sealed class SqliteIndexWriter : IDisposable
 {
     private static readonly string[] Tables =
         ["token_index", "string_index", "date_index", "number_index", "quantity_index", "reference_index", "uri_index", "compartment_index"];
 
-    private readonly Dictionary<string, SqliteCommand> _commands = [];
+    private readonly SqliteStatement[] _deletes;
+    private readonly SqliteRowBuffer _tokens, _strings, _dates, _numbers, _quantities, _references, _uris, _compartments, _text;
+    private readonly SqliteRowBuffer[] _buffers;
+    private readonly HashSet<long> _buffered = [];
 
+    public SqliteIndexWriter(SqliteConnection writer)
+    {
+        _deletes = [.. Tables.Select(t => new SqliteStatement(writer, $"DELETE FROM {t} WHERE rid = ?")),
+            new SqliteStatement(writer, "DELETE FROM resource_text WHERE rowid = ?")];
+        _tokens = new(writer, "token_index", "rid", "param", "system", "code", "text", "grp");
+        _strings = new(writer, "string_index", "rid", "param", "norm", "exact", "grp");
+        _dates = new(writer, "date_index", "rid", "param", "start_ms", "end_ms", "grp");
+        _numbers = new(writer, "number_index", "rid", "param", "value", "low", "high", "grp");
+        _quantities = new(writer, "quantity_index",
+            "rid", "param", "system", "code", "unit", "value", "low", "high", "ccode", "cvalue", "clow", "chigh", "grp");
+        _references = new(writer, "reference_index", "rid", "param", "ttype", "tid", "url", "isys", "ival", "grp");
+        _uris = new(writer, "uri_index", "rid", "param", "value", "grp");
+        _compartments = new(writer, "compartment_index", "rid", "ctype", "cid");
+        _text = new(writer, "resource_text", "rowid", "narrative", "content");
+        _buffers = [_tokens, _strings, _dates, _numbers, _quantities, _references, _uris, _compartments, _text];
+    }
+
+    /// <summary>
+    /// Replaces <paramref name="rid"/>'s rows with <paramref name="index"/> (null: removes them). The new rows are
+    /// buffered until <see cref="Flush"/>.
+    /// </summary>
     /// <param name="isNew">The resource was just inserted, so it has no rows to delete (saves nine statements per create).</param>
-    public async Task ReplaceAsync(SqliteTransaction tx, long rid, ResourceIndex? index, CancellationToken ct, bool isNew = false)
+    public void Replace(long rid, ResourceIndex? index, bool isNew = false)
     {
         if (!isNew)
         {
-            foreach (var table in Tables)
-                await RunAsync(tx, $"DELETE FROM {table} WHERE rid = $p0", ct, rid);
-            await RunAsync(tx, "DELETE FROM resource_text WHERE rowid = $p0", ct, rid);
+            // Rows of an earlier write of the same resource in this unit are still buffered: write them so the deletes see them.
+            if (_buffered.Contains(rid)) Flush();
+            foreach (var delete in _deletes)
+            {
+                delete.Bind(1, rid);
+                delete.Execute();
+            }
         }
         if (index is null) return;
+        _buffered.Add(rid);
 
         foreach (var t in index.Tokens.Distinct())
-            await RunAsync(tx, "INSERT INTO token_index (rid, param, system, code, text, grp) VALUES ($p0, $p1, $p2, $p3, $p4, $p5)", ct,
-                rid, t.Param, t.System, t.Code, t.Text is null ? null : StringNormalizer.Normalize(t.Text), t.Group);
+            _tokens.Add(rid, t.Param, t.System, t.Code, t.Text is null ? null : StringNormalizer.Normalize(t.Text), t.Group);
         foreach (var s in index.Strings.Distinct())
-            await RunAsync(tx, "INSERT INTO string_index (rid, param, norm, exact, grp) VALUES ($p0, $p1, $p2, $p3, $p4)", ct,
-                rid, s.Param, s.Normalized, s.Exact, s.Group);
+            _strings.Add(rid, s.Param, s.Normalized, s.Exact, s.Group);
         foreach (var d in index.Dates.Distinct())
-            await RunAsync(tx, "INSERT INTO date_index (rid, param, start_ms, end_ms, grp) VALUES ($p0, $p1, $p2, $p3, $p4)", ct,
-                rid, d.Param, SqliteInstants.Floor(d.Start), SqliteInstants.Ceiling(d.End), d.Group);
+            _dates.Add(rid, d.Param, SqliteInstants.Floor(d.Start), SqliteInstants.Ceiling(d.End), d.Group);
         foreach (var n in index.Numbers.Distinct())
-            await RunAsync(tx, "INSERT INTO number_index (rid, param, value, low, high, grp) VALUES ($p0, $p1, $p2, $p3, $p4, $p5)", ct,
-                rid, n.Param, (double)n.Value, (double)n.Low, (double)n.High, n.Group);
+            _numbers.Add(rid, n.Param, (double)n.Value, (double)n.Low, (double)n.High, n.Group);
         foreach (var q in index.Quantities.Distinct())
         {
             // The canonical range scales with the value, so precision survives the unit conversion.
             double? factor = q.CanonicalValue is { } cv && q.Value != 0 ? (double)cv / (double)q.Value : null;
-            await RunAsync(tx, """
-                INSERT INTO quantity_index (rid, param, system, code, unit, value, low, high, ccode, cvalue, clow, chigh, grp)
-                VALUES ($p0, $p1, $p2, $p3, $p4, $p5, $p6, $p7, $p8, $p9, $p10, $p11, $p12)
-                """, ct,
-                rid, q.Param, q.System, q.Code, q.Unit, (double)q.Value, (double)q.Low, (double)q.High,
+            _quantities.Add(rid, q.Param, q.System, q.Code, q.Unit, (double)q.Value, (double)q.Low, (double)q.High,
                 q.CanonicalCode, (double?)q.CanonicalValue,
                 q.CanonicalValue is null ? null : factor is { } f ? (double)q.Low * f : (double)q.CanonicalValue,
                 q.CanonicalValue is null ? null : factor is { } g ? (double)q.High * g : (double)q.CanonicalValue,
                 q.Group);
         }
         foreach (var r in index.References.Distinct())
-            await RunAsync(tx, "INSERT INTO reference_index (rid, param, ttype, tid, url, isys, ival, grp) VALUES ($p0, $p1, $p2, $p3, $p4, $p5, $p6, $p7)", ct,
-                rid, r.Param, r.TargetType, r.TargetId, r.Url, r.IdentifierSystem, r.IdentifierValue, r.Group);
+            _references.Add(rid, r.Param, r.TargetType, r.TargetId, r.Url, r.IdentifierSystem, r.IdentifierValue, r.Group);
         foreach (var u in index.Uris.Distinct())
-            await RunAsync(tx, "INSERT INTO uri_index (rid, param, value, grp) VALUES ($p0, $p1, $p2, $p3)", ct, rid, u.Param, u.Value, u.Group);
+            _uris.Add(rid, u.Param, u.Value, u.Group);
         foreach (var c in index.Compartments.Distinct())
-            await RunAsync(tx, "INSERT INTO compartment_index (rid, ctype, cid) VALUES ($p0, $p1, $p2)", ct, rid, c.CompartmentType, c.Id);
+            _compartments.Add(rid, c.CompartmentType, c.Id);
         if (!string.IsNullOrEmpty(index.Narrative) || !string.IsNullOrEmpty(index.Content))
-            await RunAsync(tx, "INSERT INTO resource_text (rowid, narrative, content) VALUES ($p0, $p1, $p2)", ct,
-                rid, index.Narrative ?? "", index.Content ?? "");
+            _text.Add(rid, index.Narrative ?? "", index.Content ?? "");
     }
 
-    private async Task RunAsync(SqliteTransaction tx, string sql, CancellationToken ct, params object?[] values)
+    /// <summary>Writes the buffered rows in the connection's open transaction.</summary>
+    public void Flush()
     {
-        if (!_commands.TryGetValue(sql, out var cmd))
+        try
         {
-            cmd = writer.CreateCommand();
-            cmd.CommandText = sql;
-            for (var i = 0; i < values.Length; i++) cmd.Parameters.Add(new SqliteParameter("$p" + i, null));
-            _commands[sql] = cmd;
+            foreach (var buffer in _buffers) buffer.Flush();
         }
-        cmd.Transaction = tx;
-        for (var i = 0; i < values.Length; i++) cmd.Parameters[i].Value = values[i] ?? DBNull.Value;
-        await cmd.ExecuteNonQueryAsync(ct);
+        finally { Discard(); }
+    }
+
+    /// <summary>Drops the buffered rows (their unit of work failed and was rolled back).</summary>
+    public void Discard()
+    {
+        foreach (var buffer in _buffers) buffer.Clear();
+        _buffered.Clear();
     }
 
     public void Dispose()
     {
-        foreach (var cmd in _commands.Values) cmd.Dispose();
-        _commands.Clear();
+        foreach (var delete in _deletes) delete.Dispose();
+        foreach (var buffer in _buffers) buffer.Dispose();
     }
 }
 

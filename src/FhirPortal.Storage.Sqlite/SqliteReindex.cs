@@ -35,7 +35,8 @@ internal static class SqliteReindex
                 rows.Add((reader.GetInt64(0), SqliteRows.ToStoredResource(reader, 1)));
         }
         foreach (var (rid, resource) in rows)
-            await indexWriter.ReplaceAsync(tx, rid, index(resource), ct);
+            indexWriter.Replace(rid, index(resource));
+        indexWriter.Flush();
         var next = rows.Count == batch.Count ? rows[^1].Rid.ToString(CultureInfo.InvariantCulture) : null;
         return new ReindexProgress(rows.Count, next);
     }

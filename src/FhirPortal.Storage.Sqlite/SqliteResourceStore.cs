@@ -5,7 +5,8 @@ namespace FhirPortal.Storage.Sqlite;
 
 /// <summary>
 /// The embedded default store: one SQLite file in WAL mode. All writes go through one connection under a lock
-/// (SQLite has one writer anyway); reads use pooled connections and never block on writes.
+/// (SQLite has one writer anyway), units of work that wait for it are committed together (<see cref="SqliteGroupCommit"/>);
+/// reads use their own connections with prepared reads (<see cref="SqliteReaders"/>) and never block on writes.
 /// </summary>
 public sealed class SqliteResourceStore : IResourceStore, IDisposable
 {
@@ -13,6 +14,9 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable
     private readonly SqliteConnection _writer;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly SqliteIndexWriter _indexWriter;
+    private readonly SqliteWrites _writes;
+    private readonly SqliteGroupCommit _commits;
+    private readonly SqliteReaders _readers;
     private readonly SearchParameterRegistry _registry;
 
     public SqliteResourceStore(string databasePath, SearchParameterRegistry registry)
@@ -28,64 +32,38 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable
         _writer = new SqliteConnection(_connectionString);
         _writer.Open();
         SqliteSchema.Apply(_writer);
-        // Note: NORMAL is durable in WAL mode except for the last transactions on power loss, the usual trade-off.
+        // Note: NORMAL is durable in WAL mode except for the last transactions on power loss, the usual trade-off: a
+        // COMMIT has written its WAL frames to the OS (so a killed process loses nothing acknowledged), and the WAL is
+        // synced to disk at checkpoints rather than at every commit.
         // The writer walks the resource and index b-trees on every write: with SQLite's default 2 MB page cache, ingest
         // profiles spent much of their time re-reading evicted pages through pread. A 64 MB cache keeps the hot index
         // pages at hand. (Memory-mapping the file was tried: no measurable gain, and the process's resident memory then
         // counts every mapped page of the database.)
         Execute(_writer, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;");
         _indexWriter = new SqliteIndexWriter(_writer);
+        _writes = new SqliteWrites(_writer, _indexWriter);
+        _commits = new SqliteGroupCommit(_writer, _writeLock, _writes, registry);
+        _readers = new SqliteReaders(_connectionString);
     }
 
     public async Task<StoredResource?> ReadAsync(ResourceKey key, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenReaderAsync(cancellationToken);
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = """
-            SELECT r.type, r.id, v.version, v.last_updated, v.method, v.json
-            FROM resource r JOIN resource_version v ON v.rid = r.rid AND v.version = r.version
-            WHERE r.type = $type AND r.id = $id
-            """;
-        cmd.Parameters.AddWithValue("$type", key.Type);
-        cmd.Parameters.AddWithValue("$id", key.Id);
-        return await ReadSingleAsync(cmd, cancellationToken);
+        var reader = await _readers.RentAsync(cancellationToken);
+        try { return await reader.ReadAsync(key, cancellationToken); }
+        finally { _readers.Return(reader); }
     }
 
     public async Task<StoredResource?> ReadVersionAsync(ResourceKey key, int versionId, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenReaderAsync(cancellationToken);
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = """
-            SELECT r.type, r.id, v.version, v.last_updated, v.method, v.json
-            FROM resource r JOIN resource_version v ON v.rid = r.rid
-            WHERE r.type = $type AND r.id = $id AND v.version = $version
-            """;
-        cmd.Parameters.AddWithValue("$type", key.Type);
-        cmd.Parameters.AddWithValue("$id", key.Id);
-        cmd.Parameters.AddWithValue("$version", versionId);
-        return await ReadSingleAsync(cmd, cancellationToken);
+        var reader = await _readers.RentAsync(cancellationToken);
+        try { return await reader.ReadVersionAsync(key, versionId, cancellationToken); }
+        finally { _readers.Return(reader); }
     }
 
-    public async Task CommitAsync(WriteBatch batch, CancellationToken cancellationToken)
-    {
-        await _writeLock.WaitAsync(cancellationToken);
-        try
-        {
-            using var tx = _writer.BeginTransaction(deferred: false);
-            foreach (var criteria in batch.MustNotMatch)
-            {
-                if (await SqliteSearch.AnyMatchAsync(_writer, tx, criteria, _registry, cancellationToken))
-                    throw new WriteConflictException($"A {criteria.ResourceType} matching the conditional create's criteria was stored concurrently.");
-            }
-            foreach (var write in batch.Writes)
-                await SqliteWrites.ApplyAsync(_writer, tx, _indexWriter, write, cancellationToken);
-            tx.Commit();
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-    }
+    public Task CommitAsync(WriteBatch batch, CancellationToken cancellationToken) => _commits.CommitAsync(batch, cancellationToken);
+
+    /// <summary>How many commit transactions ran (units committed together count once), for tests.</summary>
+    internal long CommitGroups => _commits.Groups;
 
     public async Task<Page> HistoryAsync(HistoryQuery query, CancellationToken cancellationToken)
     {
@@ -118,6 +96,7 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable
         }
         finally
         {
+            _indexWriter.Discard(); // rows left staged by a failed batch (rolled back with its transaction)
             _writeLock.Release();
         }
     }
@@ -177,6 +156,8 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable
 
     public void Dispose()
     {
+        _readers.Dispose();
+        _writes.Dispose();
         _indexWriter.Dispose();
         _writer.Dispose();
         _writeLock.Dispose();
@@ -189,12 +170,6 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
         return connection;
-    }
-
-    private static async Task<StoredResource?> ReadSingleAsync(SqliteCommand cmd, CancellationToken cancellationToken)
-    {
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? SqliteRows.ToStoredResource(reader, 0) : null;
     }
 
     private static void Execute(SqliteConnection connection, string sql)

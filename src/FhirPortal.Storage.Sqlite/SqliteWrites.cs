@@ -2,69 +2,80 @@ using Microsoft.Data.Sqlite;
 
 namespace FhirPortal.Storage.Sqlite;
 
-/// <summary>Applies one resource write (version row, current pointer, index rows) inside an open transaction.</summary>
-internal static class SqliteWrites
+/// <summary>
+/// Applies resource writes (version check, current pointer, version row, index rows) in the writer connection's open
+/// transaction. The current pointer is written at once, since later writes and checks of the same unit read it; the
+/// version and index rows are buffered and written by <see cref="Flush"/> with multi-row INSERTs.
+/// </summary>
+internal sealed class SqliteWrites : IDisposable
 {
-    public static async Task ApplyAsync(SqliteConnection connection, SqliteTransaction tx, SqliteIndexWriter indexWriter, ResourceWrite write, CancellationToken ct)
+    private readonly SqliteStatement _current, _insert, _update;
+    private readonly SqliteRowBuffer _versions;
+    private readonly SqliteIndexWriter _index;
+
+    public SqliteWrites(SqliteConnection writer, SqliteIndexWriter index)
+    {
+        _index = index;
+        _current = new(writer, "SELECT rid, version FROM resource WHERE type = ? AND id = ?");
+        _insert = new(writer, "INSERT INTO resource (type, id, version, deleted, last_updated) VALUES (?, ?, ?, ?, ?)");
+        _update = new(writer, "UPDATE resource SET version = ?, deleted = ?, last_updated = ? WHERE rid = ?");
+        _versions = new(writer, "resource_version", "rid", "version", "method", "last_updated", "json");
+    }
+
+    /// <summary>Stages one write, or throws <see cref="WriteConflictException"/> if the version it replaces is no longer current.</summary>
+    public void Apply(ResourceWrite write)
     {
         var version = write.Version;
-        var (rid, current) = await CurrentAsync(connection, tx, version.Key, ct);
+        _current.Bind(1, version.Key.Type);
+        _current.Bind(2, version.Key.Id);
+        var found = _current.QueryPair();
+        var current = found is { } row ? (int)row.Second : 0;
         if (current != version.VersionId - 1)
             throw new WriteConflictException(
                 $"{version.Key} is at version {current}, the write expected {version.VersionId - 1}.");
 
         var deleted = version.IsDeleted ? 1 : 0;
-        var isNew = rid is null;
-        await using (var cmd = Command(connection, tx))
+        var updated = SqliteRows.ToUnixMs(version.LastUpdated);
+        long rid;
+        if (found is { } existing)
         {
-            if (rid is null)
-            {
-                cmd.CommandText = "INSERT INTO resource (type, id, version, deleted, last_updated) VALUES ($type, $id, $version, $deleted, $updated) RETURNING rid";
-                cmd.Parameters.AddWithValue("$type", version.Key.Type);
-                cmd.Parameters.AddWithValue("$id", version.Key.Id);
-            }
-            else
-            {
-                cmd.CommandText = "UPDATE resource SET version = $version, deleted = $deleted, last_updated = $updated WHERE rid = $rid RETURNING rid";
-                cmd.Parameters.AddWithValue("$rid", rid.Value);
-            }
-            cmd.Parameters.AddWithValue("$version", version.VersionId);
-            cmd.Parameters.AddWithValue("$deleted", deleted);
-            cmd.Parameters.AddWithValue("$updated", SqliteRows.ToUnixMs(version.LastUpdated));
-            rid = (long)(await cmd.ExecuteScalarAsync(ct))!;
+            rid = existing.First;
+            Run(_update, version.VersionId, deleted, updated, rid);
         }
-
-        await using (var cmd = Command(connection, tx))
+        else
         {
-            cmd.CommandText = """
-                INSERT INTO resource_version (rid, version, method, last_updated, json)
-                VALUES ($rid, $version, $method, $updated, $json)
-                """;
-            cmd.Parameters.AddWithValue("$rid", rid.Value);
-            cmd.Parameters.AddWithValue("$version", version.VersionId);
-            cmd.Parameters.AddWithValue("$method", (int)version.Method);
-            cmd.Parameters.AddWithValue("$updated", SqliteRows.ToUnixMs(version.LastUpdated));
-            cmd.Parameters.Add("$json", SqliteType.Blob).Value = version.Json.ToArray();
-            await cmd.ExecuteNonQueryAsync(ct);
+            Run(_insert, version.Key.Type, version.Key.Id, version.VersionId, deleted, updated);
+            rid = _insert.LastInsertRowId;
         }
-
-        await indexWriter.ReplaceAsync(tx, rid.Value, write.Version.IsDeleted ? null : write.Index, ct, isNew);
+        _versions.Add(rid, version.VersionId, (int)version.Method, updated, version.Json);
+        _index.Replace(rid, version.IsDeleted ? null : write.Index, isNew: found is null);
     }
 
-    private static async Task<(long? Rid, int Version)> CurrentAsync(SqliteConnection connection, SqliteTransaction tx, ResourceKey key, CancellationToken ct)
+    /// <summary>Writes the staged version and index rows, in commit order.</summary>
+    public void Flush()
     {
-        await using var cmd = Command(connection, tx);
-        cmd.CommandText = "SELECT rid, version FROM resource WHERE type = $type AND id = $id";
-        cmd.Parameters.AddWithValue("$type", key.Type);
-        cmd.Parameters.AddWithValue("$id", key.Id);
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        return await reader.ReadAsync(ct) ? (reader.GetInt64(0), reader.GetInt32(1)) : (null, 0);
+        _versions.Flush();
+        _index.Flush();
     }
 
-    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction tx)
+    /// <summary>Drops the staged rows (their unit of work failed and was rolled back).</summary>
+    public void Discard()
     {
-        var cmd = connection.CreateCommand();
-        cmd.Transaction = tx;
-        return cmd;
+        _versions.Clear();
+        _index.Discard();
+    }
+
+    private static void Run(SqliteStatement statement, params ReadOnlySpan<object?> values)
+    {
+        for (var i = 0; i < values.Length; i++) statement.Bind(i + 1, values[i]);
+        statement.Execute();
+    }
+
+    public void Dispose()
+    {
+        _current.Dispose();
+        _insert.Dispose();
+        _update.Dispose();
+        _versions.Dispose();
     }
 }
