@@ -94,7 +94,7 @@ public sealed class SearchIndexer
     public ResourceIndex? FromValues(string type, string id, IReadOnlySet<string> covered, IEnumerable<(string Param, Base Value)> values, IEnumerable<string> content)
     {
         var types = new Dictionary<string, SearchParamType>(StringComparer.Ordinal);
-        foreach (var parameter in registry.ForType(type))
+        foreach (var parameter in _registry.ForType(type))
         {
             if (parameter.Expression is null || parameter.Type == SearchParamType.Special) continue;
             if (!covered.Contains(parameter.Name)) return null;
