@@ -1,4 +1,5 @@
 using FhirPortal.Core;
+using FhirPortal.Core.Jobs;
 using FhirPortal.Core.SearchParameters;
 using FhirPortal.Core.Summary;
 using FhirPortal.Core.Trends;
@@ -37,6 +38,8 @@ internal static class ServiceRegistration
         services.AddSingleton(_ => SearchParameterRegistry.CreateDefault());
         services.AddSingleton<SearchIndexer>();
         services.AddSingleton<CustomSearchParameters>();
+        services.AddOptions<JobOptions>().BindConfiguration(JobOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(sp => new JobLeasing(sp.GetRequiredService<IOptions<JobOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ReindexJobs>();
         services.AddHostedService<SearchParameterLoader>();
         services.AddHostedService<ReindexWorker>();

@@ -148,11 +148,26 @@ public sealed class CosmosResourceStore : IResourceStore, IDisposable
     {
         var parts = await PartsAsync();
         using var _ = CosmosCharge.Measure(_logger, "save job");
+        await parts.Db.UpsertAsync(JobDocument(job), cancellationToken);
+    }
+
+    public async Task<string?> TrySaveJobAsync(JobRecord job, CancellationToken cancellationToken)
+    {
+        var parts = await PartsAsync();
+        using var _ = CosmosCharge.Measure(_logger, "save job if unchanged");
+        // The ETag is the version: a create refuses an existing job, a replace one whose ETag moved on.
+        return job.Version is null
+            ? await parts.Db.CreateAsync(JobDocument(job), cancellationToken)
+            : await parts.Db.ReplaceAsync(JobDocument(job), job.Version, cancellationToken);
+    }
+
+    private static JsonObject JobDocument(JobRecord job)
+    {
         var id = CosmosKeys.JobId(job.Id);
-        await parts.Db.UpsertAsync(new JsonObject
+        return new JsonObject
         {
             ["id"] = id, ["pk"] = id, ["kind"] = CosmosKeys.Job, ["jobId"] = job.Id, ["jobKind"] = job.Kind, ["state"] = job.State,
-        }, cancellationToken);
+        };
     }
 
     public async Task<JobRecord?> ReadJobAsync(string id, CancellationToken cancellationToken)
@@ -160,7 +175,7 @@ public sealed class CosmosResourceStore : IResourceStore, IDisposable
         var parts = await PartsAsync();
         using var _ = CosmosCharge.Measure(_logger, "read job");
         var doc = await parts.Db.ReadAsync(CosmosKeys.JobId(id), CosmosKeys.JobId(id), cancellationToken);
-        return doc is null ? null : Job(doc.Body);
+        return doc is null ? null : Job(doc.Body) with { Version = doc.ETag };
     }
 
     public async Task<IReadOnlyList<JobRecord>> ListJobsAsync(string kind, CancellationToken cancellationToken)
@@ -173,7 +188,8 @@ public sealed class CosmosResourceStore : IResourceStore, IDisposable
         return rows.Select(r => Job(r!)).ToList();
     }
 
-    private static JobRecord Job(JsonNode doc) => new((string)doc["jobId"]!, (string)doc["jobKind"]!, (string)doc["state"]!);
+    private static JobRecord Job(JsonNode doc) =>
+        new((string)doc["jobId"]!, (string)doc["jobKind"]!, (string)doc["state"]!, (string?)doc["_etag"]);
 
     public void Dispose() => _client.Dispose();
 }

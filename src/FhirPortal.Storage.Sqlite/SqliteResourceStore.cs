@@ -123,11 +123,33 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable
         try
         {
             await using var cmd = _writer.CreateCommand();
-            cmd.CommandText = "INSERT INTO job (id, kind, state) VALUES ($id, $kind, $state) ON CONFLICT (id) DO UPDATE SET state = excluded.state";
+            cmd.CommandText = "INSERT INTO job (id, kind, state) VALUES ($id, $kind, $state) ON CONFLICT (id) DO UPDATE SET state = excluded.state, version = job.version + 1";
             cmd.Parameters.AddWithValue("$id", job.Id);
             cmd.Parameters.AddWithValue("$kind", job.Kind);
             cmd.Parameters.AddWithValue("$state", job.State);
             await cmd.ExecuteNonQueryAsync(cancellationToken);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public async Task<string?> TrySaveJobAsync(JobRecord job, CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            // One statement decides: another process on the same file is serialized by SQLite's own write lock.
+            await using var cmd = _writer.CreateCommand();
+            cmd.CommandText = job.Version is null
+                ? "INSERT INTO job (id, kind, state, version) VALUES ($id, $kind, $state, 1) ON CONFLICT (id) DO NOTHING RETURNING version"
+                : "UPDATE job SET state = $state, version = version + 1 WHERE id = $id AND version = $version RETURNING version";
+            cmd.Parameters.AddWithValue("$id", job.Id);
+            cmd.Parameters.AddWithValue("$kind", job.Kind);
+            cmd.Parameters.AddWithValue("$state", job.State);
+            cmd.Parameters.AddWithValue("$version", long.TryParse(job.Version, out var version) ? version : -1);
+            return await cmd.ExecuteScalarAsync(cancellationToken) is long saved ? saved.ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
         }
         finally
         {
@@ -145,12 +167,13 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable
     {
         await using var connection = await OpenReaderAsync(cancellationToken);
         await using var cmd = connection.CreateCommand();
-        cmd.CommandText = $"SELECT id, kind, state FROM job WHERE {where} ORDER BY id";
+        cmd.CommandText = $"SELECT id, kind, state, version FROM job WHERE {where} ORDER BY id";
         cmd.Parameters.AddWithValue("$p", value);
         var jobs = new List<JobRecord>();
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
-            jobs.Add(new JobRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2)));
+            jobs.Add(new JobRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2),
+                reader.GetInt64(3).ToString(System.Globalization.CultureInfo.InvariantCulture)));
         return jobs;
     }
 

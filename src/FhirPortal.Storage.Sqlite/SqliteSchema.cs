@@ -87,6 +87,10 @@ internal static class SqliteSchema
         """
         CREATE INDEX ix_date_long ON date_index(param, start_ms) WHERE NOT (end_ms - start_ms BETWEEN 0 AND 86400000);
         """,
+        // v6: a job record's version, for compare-and-swap saves (job leases across instances).
+        """
+        ALTER TABLE job ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+        """,
     ];
 
     public static void Apply(SqliteConnection connection)

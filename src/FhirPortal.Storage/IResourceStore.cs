@@ -33,8 +33,15 @@ public interface IResourceStore
     /// </summary>
     Task<int> ExpungeAsync(IReadOnlyList<ResourceKey> keys, CancellationToken cancellationToken);
 
-    /// <summary>Creates or replaces a background job's record (its state is the caller's JSON).</summary>
+    /// <summary>Creates or replaces a background job's record (its state is the caller's JSON), whatever its version.</summary>
     Task SaveJobAsync(JobRecord job, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Compare-and-swap save: creates the job when <see cref="JobRecord.Version"/> is null and none exists, or replaces
+    /// it when its stored version is still <see cref="JobRecord.Version"/>. Returns the new version, or null when
+    /// another writer got there first (nothing is written). Job leases are built on it.
+    /// </summary>
+    Task<string?> TrySaveJobAsync(JobRecord job, CancellationToken cancellationToken);
 
     Task<JobRecord?> ReadJobAsync(string id, CancellationToken cancellationToken);
 
@@ -46,8 +53,11 @@ public sealed record ReindexBatch(string? Type, string? Id, string? Cursor, int 
 
 public sealed record ReindexProgress(int Processed, string? NextCursor);
 
-/// <summary>A persisted background job (e.g. $reindex), so it resumes after a restart.</summary>
-public sealed record JobRecord(string Id, string Kind, string State);
+/// <summary>
+/// A persisted background job (e.g. $reindex), so it resumes after a restart. <see cref="Version"/> is the store's
+/// opaque version of the record as read (null for a job not saved yet), for <see cref="IResourceStore.TrySaveJobAsync"/>.
+/// </summary>
+public sealed record JobRecord(string Id, string Kind, string State, string? Version = null);
 
 /// <summary>What history to return. <see cref="AtStart"/>/<see cref="AtEnd"/> select versions current during that span.</summary>
 public sealed record HistoryQuery(

@@ -33,6 +33,9 @@ public sealed class MeteredResourceStore(IResourceStore inner, PortalMetrics met
     public Task SaveJobAsync(JobRecord job, CancellationToken cancellationToken) =>
         TimeAsync("save-job", async () => { await inner.SaveJobAsync(job, cancellationToken); return true; });
 
+    public Task<string?> TrySaveJobAsync(JobRecord job, CancellationToken cancellationToken) =>
+        TimeAsync("save-job", () => inner.TrySaveJobAsync(job, cancellationToken));
+
     public Task<JobRecord?> ReadJobAsync(string id, CancellationToken cancellationToken) =>
         TimeAsync("read-job", () => inner.ReadJobAsync(id, cancellationToken));
 

@@ -90,8 +90,8 @@ public static class ExportEndpoints
 
     public static async Task Delete(HttpContext context, string jobId, ExportJobs jobs)
     {
-        var state = await OwnJobAsync(context, jobId, jobs);
-        await jobs.DeleteAsync(jobId, state, context.RequestAborted);
+        await OwnJobAsync(context, jobId, jobs);
+        await jobs.DeleteAsync(jobId, context.RequestAborted);
         await FhirOutput.WritePocoAsync(context, Outcomes.Information($"Export job {jobId} was cancelled and its files deleted."), StatusCodes.Status202Accepted);
     }
 

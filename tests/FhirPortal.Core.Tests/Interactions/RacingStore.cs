@@ -33,6 +33,7 @@ public sealed class RacingStore(IResourceStore inner) : IResourceStore
         inner.ReindexAsync(batch, index, cancellationToken);
     public Task<int> ExpungeAsync(IReadOnlyList<ResourceKey> keys, CancellationToken cancellationToken) => inner.ExpungeAsync(keys, cancellationToken);
     public Task SaveJobAsync(JobRecord job, CancellationToken cancellationToken) => inner.SaveJobAsync(job, cancellationToken);
+    public Task<string?> TrySaveJobAsync(JobRecord job, CancellationToken cancellationToken) => inner.TrySaveJobAsync(job, cancellationToken);
     public Task<JobRecord?> ReadJobAsync(string id, CancellationToken cancellationToken) => inner.ReadJobAsync(id, cancellationToken);
     public Task<IReadOnlyList<JobRecord>> ListJobsAsync(string kind, CancellationToken cancellationToken) => inner.ListJobsAsync(kind, cancellationToken);
 }

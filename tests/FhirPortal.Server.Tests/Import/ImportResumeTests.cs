@@ -56,7 +56,7 @@ public sealed class ImportResumeTests
         Assert.InRange(stopped, 1, Lines - 1);
     }
 
-    private static string WriteObservations(FhirPortalHost host) =>
+    internal static string WriteObservations(FhirPortalHost host) =>
         ImportClient.WriteFile(host, "observations.ndjson", Enumerable.Range(0, Lines)
             .Select(i => $$$"""{"resourceType":"Observation","id":"o{{{i}}}","status":"final","code":{"text":"weight {{{i}}}"}}""")
             .ToArray());
@@ -76,7 +76,7 @@ public sealed class ImportResumeTests
     }
 
     /// <summary>How many versions of Observations the server holds (the type's history, all pages).</summary>
-    private static async Task<int> HistoryCountAsync(HttpClient client)
+    internal static async Task<int> HistoryCountAsync(HttpClient client)
     {
         var versions = 0;
         string? next = "Observation/_history?_count=500";

@@ -174,6 +174,38 @@ public abstract class StoreContract : StoreUnderTest
     }
 
     [SkippableFact]
+    public async Task Of_ten_racing_compare_and_swap_saves_of_one_job_version_exactly_one_wins()
+    {
+        var created = await Store.TrySaveJobAsync(new JobRecord("job-cas", "export", "{\"n\":0}"), None);
+        Assert.NotNull(created);
+        Assert.Null(await Store.TrySaveJobAsync(new JobRecord("job-cas", "export", "{\"n\":-1}"), None)); // exists already
+        var read = (await Store.ReadJobAsync("job-cas", None))!;
+        Assert.Equal(created, read.Version);
+
+        var saves = await Task.WhenAll(Enumerable.Range(1, 10).Select(n =>
+            Task.Run(() => Store.TrySaveJobAsync(read with { State = $"{{\"n\":{n}}}" }, None))));
+
+        var winner = Assert.Single(saves.Select((version, n) => (version, n: n + 1)), s => s.version is not null);
+        var after = (await Store.ReadJobAsync("job-cas", None))!;
+        Assert.Equal($"{{\"n\":{winner.n}}}", after.State);
+        Assert.Equal(winner.version, after.Version);
+        Assert.NotEqual(read.Version, after.Version);
+        // The listed record carries the version too; a stale version stays refused, the current one is accepted.
+        Assert.Equal(after.Version, Assert.Single(await Store.ListJobsAsync("export", None)).Version);
+        Assert.Null(await Store.TrySaveJobAsync(read with { State = "{}" }, None));
+        Assert.NotNull(await Store.TrySaveJobAsync(after with { State = "{}" }, None));
+    }
+
+    [SkippableFact]
+    public async Task A_plain_job_save_moves_the_version_on_so_a_compare_and_swap_from_before_it_loses()
+    {
+        var version = await Store.TrySaveJobAsync(new JobRecord("job-plain", "export", "{}"), None);
+        await Store.SaveJobAsync(new JobRecord("job-plain", "export", "{\"cancelled\":true}"), None);
+        Assert.Null(await Store.TrySaveJobAsync(new JobRecord("job-plain", "export", "{}", version), None));
+        Assert.Equal("{\"cancelled\":true}", (await Store.ReadJobAsync("job-plain", None))!.State);
+    }
+
+    [SkippableFact]
     public async Task Expunge_removes_every_version_replica_and_index_row_and_nothing_else()
     {
         var (p1, p2, gone, kept) = (NewId(), NewId(), NewId(), NewId());

@@ -1,4 +1,6 @@
+using System.Text.Json.Serialization;
 using FhirPortal.Core.Access;
+using FhirPortal.Core.Jobs;
 
 namespace FhirPortal.Core.Operations.Export;
 
@@ -6,7 +8,7 @@ namespace FhirPortal.Core.Operations.Export;
 /// A Bulk Data export job as persisted in the store's job table: the kick-off (who, what, when), and progress
 /// (current type, store cursor, files so far) saved after every page, so a restart resumes where it stopped.
 /// </summary>
-public sealed record ExportJobState
+public sealed record ExportJobState : ILeasedJobState
 {
     public const string Running = "running", Completed = "completed", Failed = "failed", Deleted = "deleted";
 
@@ -36,6 +38,10 @@ public sealed record ExportJobState
     public long Exported { get; init; }
     public DateTimeOffset? Finished { get; init; }
     public string? Error { get; init; }
+    public JobLease? Lease { get; init; }
+
+    [JsonIgnore] public bool Runnable => Status == Running;
+    [JsonIgnore] public bool Cancelled => Status == Deleted;
 }
 
 /// <summary>One NDJSON output file: its resource type, file name, resource count and size so far.</summary>

@@ -1,40 +1,35 @@
 using FhirPortal.Core.Access;
 using FhirPortal.Core.Audit;
-using System.Collections.Concurrent;
 using System.Text.Json;
-using System.Threading.Channels;
+using FhirPortal.Core.Jobs;
 using FhirPortal.Core.Serialization;
 using FhirPortal.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace FhirPortal.Core.Operations.Export;
 
 /// <summary>
 /// Bulk Data export jobs (https://hl7.org/fhir/uv/bulkdata/export.html): persisted in the store's job table,
-/// run in the background by at most <see cref="ExportOptions.MaxParallelJobs"/> workers, resumed after a restart,
-/// cancelled (files removed) on DELETE, and expired after <see cref="ExportOptions.Retention"/>.
+/// run in the background by at most <see cref="ExportOptions.MaxParallelJobs"/> workers per instance, each job on one
+/// instance under a lease (<see cref="LeasedJobQueue{T}"/>: taken over when its instance dies, resumed after a
+/// restart), cancelled (files removed) on DELETE, and expired after <see cref="ExportOptions.Retention"/>.
 /// </summary>
-public sealed class ExportJobs(IResourceStore store, ExportKickoff kickoff, ExportOptions options, TimeProvider clock, AccessPolicy policy, AccessAudit audit)
+public sealed class ExportJobs(IResourceStore store, ExportKickoff kickoff, ExportOptions options, TimeProvider clock, AccessPolicy policy, AccessAudit audit,
+    JobLeasing leasing, ILogger<ExportJobs> logger)
 {
     public const string Kind = "export";
     public const string ErrorFileName = "errors.ndjson";
 
-    private readonly Channel<string> _queue = Channel.CreateUnbounded<string>();
-    private readonly ConcurrentDictionary<string, (CancellationTokenSource Cancel, TaskCompletionSource Done)> _running = new();
+    private readonly LeasedJobQueue<ExportJobState> _jobs = new(store, leasing, Kind, options.MaxParallelJobs, logger);
 
     public string Directory => Path.GetFullPath(options.Directory ?? "export");
 
     /// <summary>Jobs waiting for a free worker (the <c>export</c> queue size in the metrics).</summary>
-    public int Queued => _queue.Reader.Count;
+    public int Queued => _jobs.Queued;
 
     public string JobDirectory(string id) => Path.Combine(Directory, id);
 
-    public async Task<string> StartAsync(ExportJobState state, CancellationToken ct)
-    {
-        var id = Guid.CreateVersion7().ToString("N");
-        await SaveAsync(store, id, state, ct);
-        _queue.Writer.TryWrite(id);
-        return id;
-    }
+    public Task<string> StartAsync(ExportJobState state, CancellationToken ct) => _jobs.StartAsync(state, ct);
 
     /// <summary>The job, or null when it does not exist, was deleted or has expired (all answer 404).</summary>
     public async Task<ExportJobState?> ReadAsync(string id, CancellationToken ct) =>
@@ -65,74 +60,50 @@ public sealed class ExportJobs(IResourceStore store, ExportKickoff kickoff, Expo
         return known && File.Exists(path) ? path : throw FhirOutcomeException.NotFound($"Export job {id} has no file '{file}'.");
     }
 
-    /// <summary>DELETE: stops the job if it runs, removes its files, and leaves a tombstone so it answers 404.</summary>
-    public async Task DeleteAsync(string id, ExportJobState state, CancellationToken ct)
+    /// <summary>
+    /// DELETE: leaves a tombstone so the job answers 404 (it wins over the instance running the job: that one's next
+    /// checkpoint fails, and it stops and removes the files too), stops it if it runs here, and removes its files.
+    /// </summary>
+    public async Task DeleteAsync(string id, CancellationToken ct)
     {
-        var tombstone = state with { Status = ExportJobState.Deleted, Finished = clock.GetUtcNow() };
-        await SaveAsync(store, id, tombstone, ct);
-        if (_running.TryGetValue(id, out var running))
-        {
-            await running.Cancel.CancelAsync();
-            await running.Done.Task.WaitAsync(ct);
-        }
+        var finished = clock.GetUtcNow();
+        await _jobs.ChangeAsync(id, state => state with { Status = ExportJobState.Deleted, Finished = finished }, ct);
         DeleteFiles(id);
-        // Saved again: a page that finished while the job was being stopped may have written its progress.
-        await SaveAsync(store, id, tombstone, ct);
     }
 
-    /// <summary>The background loop: resumes unfinished jobs, then runs queued ones, a bounded number at a time; expires old ones.</summary>
+    /// <summary>The background loop: runs jobs leased to this instance, a bounded number at a time, and expires old ones.</summary>
     public async Task RunAsync(CancellationToken stopping)
     {
-        foreach (var job in await store.ListJobsAsync(Kind, stopping))
-            if (JsonSerializer.Deserialize<ExportJobState>(job.State) is { Status: ExportJobState.Running })
-                _queue.Writer.TryWrite(job.Id);
-        var workers = Enumerable.Range(0, options.MaxParallelJobs).Select(_ => WorkAsync(stopping)).ToList();
-        workers.Add(ExpireAsync(stopping));
-        try { await Task.WhenAll(workers); }
+        try { await Task.WhenAll(_jobs.RunAsync(RunJobAsync, DeleteFiles, stopping), ExpireAsync(stopping)); }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested) { }
     }
 
-    internal static Task SaveAsync(IResourceStore store, string id, ExportJobState state, CancellationToken ct) =>
+    private static Task SaveAsync(IResourceStore store, string id, ExportJobState state, CancellationToken ct) =>
         store.SaveJobAsync(new JobRecord(id, Kind, JsonSerializer.Serialize(state)), ct);
 
-    private async Task WorkAsync(CancellationToken stopping)
-    {
-        await foreach (var id in _queue.Reader.ReadAllAsync(stopping))
-        {
-            using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            // Registered before the state is read, so a DELETE either sees the job running or the worker sees the tombstone.
-            _running[id] = (cancel, done);
-            try
-            {
-                if (await ReadAsync(id, stopping) is { Status: ExportJobState.Running } state)
-                    await RunJobAsync(id, state, cancel.Token);
-            }
-            finally
-            {
-                _running.TryRemove(id, out _);
-                done.TrySetResult();
-            }
-        }
-    }
-
-    private async Task RunJobAsync(string id, ExportJobState state, CancellationToken ct)
+    private async Task RunJobAsync(LeasedJob<ExportJobState> job, CancellationToken ct)
     {
         var runner = new ExportRunner(store, kickoff, options, clock, policy);
         try
         {
-            var finished = await runner.RunAsync(id, state, JobDirectory(id), ct);
-            await WriteWarningsAsync(id, finished.Warnings, ct);
-            await SaveAsync(store, id, finished, ct);
+            var finished = await runner.RunAsync(job, JobDirectory(job.Id), ct);
+            job.EnsureHeld();
+            await WriteWarningsAsync(job.Id, finished.Warnings, ct);
+            await job.SaveAsync(finished);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            // Stopped by shutdown (resumed on the next start) or by DELETE (which removes the files itself).
+            // Stopped by shutdown (the lease is given up), by DELETE (which removes the files) or by a lost lease.
+        }
+        catch (JobLeaseLostException)
+        {
+            // Another instance runs the job now, or it was cancelled (the queue then removes the files).
         }
         catch (Exception e)
         {
-            var latest = await ReadAsync(id, CancellationToken.None) ?? state;
-            await SaveAsync(store, id, latest with { Status = ExportJobState.Failed, Finished = clock.GetUtcNow(), Error = e.Message }, CancellationToken.None);
+            var latest = await ReadAsync(job.Id, CancellationToken.None) ?? job.State;
+            try { await job.SaveAsync(latest with { Status = ExportJobState.Failed, Finished = clock.GetUtcNow(), Error = e.Message }); }
+            catch (JobLeaseLostException) { }
         }
     }
 

@@ -1,4 +1,6 @@
+using System.Text.Json.Serialization;
 using FhirPortal.Core.Access;
+using FhirPortal.Core.Jobs;
 
 namespace FhirPortal.Core.Operations.Import;
 
@@ -7,7 +9,7 @@ namespace FhirPortal.Core.Operations.Import;
 /// progress (current input, lines done and their byte offset, counts, error file length) saved after every batch,
 /// so a restart resumes after the last committed batch.
 /// </summary>
-public sealed record ImportJobState
+public sealed record ImportJobState : ILeasedJobState
 {
     public const string Running = "running", Completed = "completed", Failed = "failed", Deleted = "deleted";
 
@@ -34,6 +36,10 @@ public sealed record ImportJobState
     public long ErrorBytes { get; init; }
     public DateTimeOffset? Finished { get; init; }
     public string? Error { get; init; }
+    public JobLease? Lease { get; init; }
+
+    [JsonIgnore] public bool Runnable => Status == Running;
+    [JsonIgnore] public bool Cancelled => Status == Deleted;
 
     public long ImportedTotal => Imported.Sum();
     public long RejectedTotal => Rejected.Sum();

@@ -1,32 +1,32 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
-using System.Threading.Channels;
 using FhirPortal.Core.Access;
 using FhirPortal.Core.Audit;
+using FhirPortal.Core.Jobs;
 using FhirPortal.Storage;
 using Hl7.Fhir.Model;
+using Microsoft.Extensions.Logging;
 
 namespace FhirPortal.Core.Operations.Import;
 
 /// <summary>
 /// Bulk Data import jobs (<c>$import</c>, the Microsoft FHIR server's Parameters shape): persisted in the store's job
 /// table, run in the background with the kick-off caller's access by at most <see cref="ImportOptions.MaxParallelJobs"/>
-/// workers, resumed after a restart, stopped on DELETE (what was committed stays), and expired after
+/// workers per instance, each job on one instance under a lease (<see cref="LeasedJobQueue{T}"/>: taken over when its
+/// instance dies, resumed after a restart), stopped on DELETE (what was committed stays), and expired after
 /// <see cref="ImportOptions.Retention"/>.
 /// </summary>
 public sealed class ImportJobs(IResourceStore store, ImportKickoff kickoff, ImportWriter writer, ImportSources sources, ImportOptions options,
-    TimeProvider clock, CallerContext callers, AccessAudit audit)
+    TimeProvider clock, CallerContext callers, AccessAudit audit, JobLeasing leasing, ILogger<ImportJobs> logger)
 {
     public const string Kind = "import";
     public const string ErrorFileName = "errors.ndjson";
 
-    private readonly Channel<string> _queue = Channel.CreateUnbounded<string>();
-    private readonly ConcurrentDictionary<string, (CancellationTokenSource Cancel, TaskCompletionSource Done)> _running = new();
+    private readonly LeasedJobQueue<ImportJobState> _jobs = new(store, leasing, Kind, options.MaxParallelJobs, logger);
 
     public string Directory => Path.GetFullPath(options.Directory ?? "import-jobs");
 
     /// <summary>Jobs waiting for a free worker.</summary>
-    public int Queued => _queue.Reader.Count;
+    public int Queued => _jobs.Queued;
 
     public string JobDirectory(string id) => Path.Combine(Directory, id);
 
@@ -36,10 +36,7 @@ public sealed class ImportJobs(IResourceStore store, ImportKickoff kickoff, Impo
         var access = callers.Current;
         var state = await audit.RecordAsync("operation", null, requestUrl, [],
             () => kickoff.ParseAsync(parameters, owner, requestUrl, access, ct), _ => []);
-        var id = Guid.CreateVersion7().ToString("N");
-        await SaveAsync(store, id, state, ct);
-        _queue.Writer.TryWrite(id);
-        return id;
+        return await _jobs.StartAsync(state, ct);
     }
 
     /// <summary>The job, or null when it does not exist, was deleted or has expired (all answer 404).</summary>
@@ -66,77 +63,51 @@ public sealed class ImportJobs(IResourceStore store, ImportKickoff kickoff, Impo
             : throw FhirOutcomeException.NotFound($"Import job {id} has no file '{file}'.");
     }
 
-    /// <summary>DELETE: stops the job if it runs (the batches it committed stay), removes its files, and leaves a tombstone so it answers 404.</summary>
+    /// <summary>
+    /// DELETE: leaves a tombstone so the job answers 404 (it wins over the instance running the job: that one's next
+    /// checkpoint fails and it stops; the batches it committed stay), stops it if it runs here, and removes its files.
+    /// </summary>
     public async System.Threading.Tasks.Task DeleteAsync(string id, string owner, CancellationToken ct)
     {
-        var state = await OwnAsync(id, owner, ct);
-        var tombstone = state with { Status = ImportJobState.Deleted, Finished = clock.GetUtcNow() };
-        await SaveAsync(store, id, tombstone, ct);
-        if (_running.TryGetValue(id, out var running))
-        {
-            await running.Cancel.CancelAsync();
-            await running.Done.Task.WaitAsync(ct);
-        }
+        await OwnAsync(id, owner, ct);
+        var finished = clock.GetUtcNow();
+        await _jobs.ChangeAsync(id, state => state with { Status = ImportJobState.Deleted, Finished = finished }, ct);
         DeleteFiles(id);
-        // Saved again: a batch that finished while the job was being stopped saved its checkpoint over the tombstone.
-        var latest = await store.ReadJobAsync(id, ct) is { } job ? JsonSerializer.Deserialize<ImportJobState>(job.State) ?? state : state;
-        await SaveAsync(store, id, latest with { Status = ImportJobState.Deleted, Finished = tombstone.Finished }, ct);
     }
 
-    /// <summary>The background loop: resumes unfinished jobs, then runs queued ones, a bounded number at a time; expires old ones.</summary>
+    /// <summary>The background loop: runs jobs leased to this instance, a bounded number at a time, and expires old ones.</summary>
     public async System.Threading.Tasks.Task RunAsync(CancellationToken stopping)
     {
-        foreach (var job in await store.ListJobsAsync(Kind, stopping))
-            if (JsonSerializer.Deserialize<ImportJobState>(job.State) is { Status: ImportJobState.Running })
-                _queue.Writer.TryWrite(job.Id);
-        var workers = Enumerable.Range(0, options.MaxParallelJobs).Select(_ => WorkAsync(stopping)).ToList();
-        workers.Add(ExpireAsync(stopping));
-        try { await System.Threading.Tasks.Task.WhenAll(workers); }
+        try { await System.Threading.Tasks.Task.WhenAll(_jobs.RunAsync(RunJobAsync, DeleteFiles, stopping), ExpireAsync(stopping)); }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested) { }
     }
 
-    internal static System.Threading.Tasks.Task SaveAsync(IResourceStore store, string id, ImportJobState state, CancellationToken ct) =>
+    private static System.Threading.Tasks.Task SaveAsync(IResourceStore store, string id, ImportJobState state, CancellationToken ct) =>
         store.SaveJobAsync(new JobRecord(id, Kind, JsonSerializer.Serialize(state)), ct);
 
-    private async System.Threading.Tasks.Task WorkAsync(CancellationToken stopping)
-    {
-        await foreach (var id in _queue.Reader.ReadAllAsync(stopping))
-        {
-            using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            // Registered before the state is read, so a DELETE either sees the job running or the worker sees the tombstone.
-            _running[id] = (cancel, done);
-            try
-            {
-                if (await ReadAsync(id, stopping) is { Status: ImportJobState.Running } state)
-                    await RunJobAsync(id, state, cancel.Token);
-            }
-            finally
-            {
-                _running.TryRemove(id, out _);
-                done.TrySetResult();
-            }
-        }
-    }
-
-    private async System.Threading.Tasks.Task RunJobAsync(string id, ImportJobState state, CancellationToken ct)
+    private async System.Threading.Tasks.Task RunJobAsync(LeasedJob<ImportJobState> job, CancellationToken ct)
     {
         // The job writes as the caller who started it: their scopes decide every write, as in a request.
-        using var caller = callers.Use(state.Access);
-        var runner = new ImportRunner(store, writer, sources, options, clock);
+        using var caller = callers.Use(job.State.Access);
+        var runner = new ImportRunner(writer, sources, options, clock);
         try
         {
-            var finished = await runner.RunAsync(id, state, JobDirectory(id), ct);
-            await SaveAsync(store, id, finished, CancellationToken.None);
+            var finished = await runner.RunAsync(job, JobDirectory(job.Id), ct);
+            await job.SaveAsync(finished);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            // Stopped by shutdown (resumed on the next start) or by DELETE (which removes the files itself).
+            // Stopped by shutdown (the lease is given up), by DELETE (which removes the files) or by a lost lease.
+        }
+        catch (JobLeaseLostException)
+        {
+            // Another instance runs the job now, or it was cancelled (the queue then removes the files).
         }
         catch (Exception e)
         {
-            var latest = await ReadAsync(id, CancellationToken.None) ?? state;
-            await SaveAsync(store, id, latest with { Status = ImportJobState.Failed, Finished = clock.GetUtcNow(), Error = e.Message }, CancellationToken.None);
+            var latest = await ReadAsync(job.Id, CancellationToken.None) ?? job.State;
+            try { await job.SaveAsync(latest with { Status = ImportJobState.Failed, Finished = clock.GetUtcNow(), Error = e.Message }); }
+            catch (JobLeaseLostException) { }
         }
     }
 

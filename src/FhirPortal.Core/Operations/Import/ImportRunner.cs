@@ -1,5 +1,5 @@
+using FhirPortal.Core.Jobs;
 using FhirPortal.Core.Serialization;
-using FhirPortal.Storage;
 using Hl7.Fhir.Model;
 
 namespace FhirPortal.Core.Operations.Import;
@@ -8,12 +8,15 @@ namespace FhirPortal.Core.Operations.Import;
 /// Runs one import job from its saved state: input after input, line by line, a batch at a time through
 /// <see cref="ImportWriter"/>. Rejected lines go to the job's error file as one OperationOutcome each (input URL and
 /// line number in the diagnostics). After every batch the error file is flushed and the state saved (input, line,
-/// byte offset), so a restart continues after the last committed batch; the kept ids make a repeated batch harmless.
+/// byte offset; the save renews the job's lease), so a restart or another instance taking over continues after the last
+/// committed batch; the kept ids make a repeated batch harmless. A batch is written only while the lease holds.
 /// </summary>
-internal sealed class ImportRunner(IResourceStore store, ImportWriter writer, ImportSources sources, ImportOptions options, TimeProvider clock)
+internal sealed class ImportRunner(ImportWriter writer, ImportSources sources, ImportOptions options, TimeProvider clock)
 {
-    public async Task<ImportJobState> RunAsync(string id, ImportJobState state, string directory, CancellationToken ct)
+    public async Task<ImportJobState> RunAsync(LeasedJob<ImportJobState> job, string directory, CancellationToken ct)
     {
+        var state = job.State;
+        job.EnsureHeld();
         Directory.CreateDirectory(directory);
         await using var errors = new FileStream(Path.Combine(directory, ImportJobs.ErrorFileName), FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read, 1 << 16);
         // Lines written after the last checkpoint are written again by the batch that repeats.
@@ -21,14 +24,14 @@ internal sealed class ImportRunner(IResourceStore store, ImportWriter writer, Im
         errors.Seek(0, SeekOrigin.End);
         while (state.InputIndex < state.Inputs.Count)
         {
-            state = await RunInputAsync(id, state, errors, ct);
+            state = await RunInputAsync(job, state, errors, ct);
             state = state with { InputIndex = state.InputIndex + 1, Line = 0, Offset = 0 };
-            await ImportJobs.SaveAsync(store, id, state, CancellationToken.None);
+            await job.SaveAsync(state);
         }
         return state with { Status = ImportJobState.Completed, Finished = clock.GetUtcNow() };
     }
 
-    private async Task<ImportJobState> RunInputAsync(string id, ImportJobState state, FileStream errors, CancellationToken ct)
+    private async Task<ImportJobState> RunInputAsync(LeasedJob<ImportJobState> job, ImportJobState state, FileStream errors, CancellationToken ct)
     {
         var input = state.Inputs[state.InputIndex];
         Stream stream;
@@ -41,7 +44,7 @@ internal sealed class ImportRunner(IResourceStore store, ImportWriter writer, Im
                                   || (e is OperationCanceledException && !ct.IsCancellationRequested))
         {
             await WriteErrorAsync(errors, Unreadable(input, e.Message), ct);
-            return await CheckpointAsync(id, state with { Rejected = Add(state.Rejected, state.InputIndex, 1) }, errors, state.Line, state.Offset);
+            return await CheckpointAsync(job, state with { Rejected = Add(state.Rejected, state.InputIndex, 1) }, errors, state.Line, state.Offset);
         }
         await using (stream)
         {
@@ -57,6 +60,7 @@ internal sealed class ImportRunner(IResourceStore store, ImportWriter writer, Im
                     batch.Clear();
                     while (batch.Count < options.BatchSize && await lines.NextAsync(ct) is { } line) batch.Add(line);
                     if (batch.Count == 0) return state;
+                    job.EnsureHeld();
                     var result = await writer.WriteAsync(batch, input.Type, state.Validate, ct);
                     foreach (var (number, error) in result.Rejected) await WriteErrorAsync(errors, AtLine(error.Outcome, input.Url, number), ct);
                     state = state with
@@ -65,7 +69,7 @@ internal sealed class ImportRunner(IResourceStore store, ImportWriter writer, Im
                         Rejected = Add(state.Rejected, state.InputIndex, result.Rejected.Count),
                     };
                     // Saved even when the job is being stopped: the batch is committed, the checkpoint must say so.
-                    state = await CheckpointAsync(id, state, errors, batch[^1].Number, batch[^1].EndOffset);
+                    state = await CheckpointAsync(job, state, errors, batch[^1].Number, batch[^1].EndOffset);
                     ct.ThrowIfCancellationRequested();
                 }
             }
@@ -73,17 +77,17 @@ internal sealed class ImportRunner(IResourceStore store, ImportWriter writer, Im
             {
                 // A connection that breaks off ends this input where it broke; the rest is reported, the job goes on.
                 await WriteErrorAsync(errors, Unreadable(input, $"reading stopped after line {state.Line}: {e.Message}"), ct);
-                return await CheckpointAsync(id, state with { Rejected = Add(state.Rejected, state.InputIndex, 1) }, errors, state.Line, state.Offset);
+                return await CheckpointAsync(job, state with { Rejected = Add(state.Rejected, state.InputIndex, 1) }, errors, state.Line, state.Offset);
             }
         }
     }
 
-    private async Task<ImportJobState> CheckpointAsync(string id, ImportJobState state, FileStream errors, long line, long offset)
+    private static async Task<ImportJobState> CheckpointAsync(LeasedJob<ImportJobState> job, ImportJobState state, FileStream errors, long line, long offset)
     {
         await errors.FlushAsync(CancellationToken.None);
         errors.Flush(flushToDisk: true);
         state = state with { Line = line, Offset = offset, ErrorBytes = errors.Length };
-        await ImportJobs.SaveAsync(store, id, state, CancellationToken.None);
+        await job.SaveAsync(state);
         return state;
     }
 
