@@ -64,6 +64,7 @@ public sealed class ResourceValidator(ConformanceResources resources, Validation
         var type = resource.TypeName;
         var issues = new List<IssueComponent>();
         var targets = new List<string>();
+        var walked = new List<string>();
         var checkReferences = new List<string>();
         var required = applyRequired && settings.RequiredProfiles.TryGetValue(type, out var requiredProfile) ? requiredProfile : null;
         foreach (var url in (resource.Meta?.Profile.OfType<string>() ?? []).Select(p => (p, true))
@@ -86,9 +87,13 @@ public sealed class ResourceValidator(ConformanceResources resources, Validation
             else
             {
                 if (!claimed) targets.Add(canonical);
+                walked.Add(canonical);
                 if (resources.IsStored(canonical)) checkReferences.Add(canonical);
             }
         }
+        // A profile's snapshot carries every constraint of its bases. Firely drops such a base only within one call
+        // (target plus claimed profiles); across several targets it would walk the derived profile once per target.
+        targets.RemoveAll(target => walked.Any(other => other != target && DerivesFrom(other, target)));
         if (targets.Count == 0) targets.Add(ConformanceResources.CoreBase + type);
 
         var engine = Engine();
@@ -107,6 +112,19 @@ public sealed class ResourceValidator(ConformanceResources resources, Validation
         }
         foreach (var profile in checkReferences) engine.ReferenceTargets(profile)?.Check(resource, issues);
         return [.. issues.DistinctBy(i => (i.Severity, i.Expression.FirstOrDefault(), i.Diagnostics))];
+    }
+
+    /// <summary>Whether <paramref name="profile"/> is <paramref name="ancestor"/> constrained further (its baseDefinition chain reaches it).</summary>
+    private bool DerivesFrom(string profile, string ancestor)
+    {
+        // The depth bound guards against a cycle of stored profiles.
+        var current = resources.StructureDefinition(profile)?.BaseDefinition;
+        for (var depth = 0; current is not null && depth < 32; depth++)
+        {
+            if (current.Split('|')[0] == ancestor.Split('|')[0]) return true;
+            current = resources.StructureDefinition(current)?.BaseDefinition;
+        }
+        return false;
     }
 
     /// <summary>The engine of the current conformance generation (a new one after any conformance change).</summary>
