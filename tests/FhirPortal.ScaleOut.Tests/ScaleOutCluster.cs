@@ -39,7 +39,8 @@ public sealed class ScaleOutCluster : IAsyncLifetime
         }
         var (code, _, error) = await RepoScripts.RunAsync(nginxScript, "--install");
         if (code != 0) { _missing = "nginx: " + error.Trim(); return; }
-        (code, var output, error) = await RepoScripts.RunAsync(_postgresScript, Path.Combine(_folder, "postgres"), $"{RepoScripts.FreePort()}");
+        // With this host's pid: the cluster is stopped by tests/watch.sh when the test host is killed.
+        (code, var output, error) = await RepoScripts.RunAsync(_postgresScript, Path.Combine(_folder, "postgres"), $"{RepoScripts.FreePort()}", $"{Environment.ProcessId}");
         if (code != 0) { _missing = $"tests/postgres/start.sh failed ({code}): {error.Trim()}"; return; }
         var accounts = output.Trim().Split('\n')[^1];
         try { _emulator = await CosmosEmulatorProcess.StartAsync(); }
