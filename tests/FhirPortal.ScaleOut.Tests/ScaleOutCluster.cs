@@ -84,10 +84,13 @@ public sealed class ScaleOutCluster : IAsyncLifetime
         if (_failure is not null) throw new InvalidOperationException("The scale-out cluster did not start: " + _failure.Message, _failure);
     }
 
-    /// <summary>A client for one of the proxy's URLs; with a token it sends it as the bearer.</summary>
-    internal HttpClient Client(Uri baseUrl, string? accessToken = null, bool cookies = false)
+    /// <summary>
+    /// A client for one of the proxy's URLs; with a token it sends it as the bearer; with <paramref name="jar"/> it
+    /// shares cookies with the other clients given the same jar (one browser talking to both instances).
+    /// </summary>
+    internal HttpClient Client(Uri baseUrl, string? accessToken = null, bool cookies = false, System.Net.CookieContainer? jar = null)
     {
-        var client = new HttpClient(Proxy.Handler(cookies)) { BaseAddress = baseUrl, Timeout = TimeSpan.FromMinutes(2) };
+        var client = new HttpClient(Proxy.Handler(cookies || jar is not null, jar)) { BaseAddress = baseUrl, Timeout = TimeSpan.FromMinutes(2) };
         if (accessToken is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
         client.DefaultRequestHeaders.Accept.ParseAdd("application/fhir+json");
         return client;
