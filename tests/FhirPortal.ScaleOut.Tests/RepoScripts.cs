@@ -23,6 +23,17 @@ internal static class RepoScripts
         return (process.ExitCode, await output, await error);
     }
 
+    /// <summary>
+    /// Has tests/watch.sh SIGTERM (then SIGKILL) <paramref name="childPid"/> once this test host is gone, also when it
+    /// is killed and cannot dispose anything; the watch ends by itself when the child exits first.
+    /// </summary>
+    public static async Task WatchAsync(int childPid)
+    {
+        var script = Find("tests/watch.sh") ?? throw new InvalidOperationException("tests/watch.sh not found beside the test binaries");
+        var (code, _, error) = await RunAsync(script, $"{Environment.ProcessId}", $"{childPid}");
+        if (code != 0) throw new InvalidOperationException($"tests/watch.sh failed ({code}): {error.Trim()}");
+    }
+
     public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

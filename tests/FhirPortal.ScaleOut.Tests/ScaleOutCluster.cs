@@ -39,7 +39,8 @@ public sealed class ScaleOutCluster : IAsyncLifetime
         }
         var (code, _, error) = await RepoScripts.RunAsync(nginxScript, "--install");
         if (code != 0) { _missing = "nginx: " + error.Trim(); return; }
-        (code, var output, error) = await RepoScripts.RunAsync(_postgresScript, Path.Combine(_folder, "postgres"), $"{RepoScripts.FreePort()}");
+        // With this host's pid: the cluster is stopped by tests/watch.sh when the test host is killed.
+        (code, var output, error) = await RepoScripts.RunAsync(_postgresScript, Path.Combine(_folder, "postgres"), $"{RepoScripts.FreePort()}", $"{Environment.ProcessId}");
         if (code != 0) { _missing = $"tests/postgres/start.sh failed ({code}): {error.Trim()}"; return; }
         var accounts = output.Trim().Split('\n')[^1];
         try { _emulator = await CosmosEmulatorProcess.StartAsync(); }
@@ -83,10 +84,13 @@ public sealed class ScaleOutCluster : IAsyncLifetime
         if (_failure is not null) throw new InvalidOperationException("The scale-out cluster did not start: " + _failure.Message, _failure);
     }
 
-    /// <summary>A client for one of the proxy's URLs; with a token it sends it as the bearer.</summary>
-    internal HttpClient Client(Uri baseUrl, string? accessToken = null, bool cookies = false)
+    /// <summary>
+    /// A client for one of the proxy's URLs; with a token it sends it as the bearer; with <paramref name="jar"/> it
+    /// shares cookies with the other clients given the same jar (one browser talking to both instances).
+    /// </summary>
+    internal HttpClient Client(Uri baseUrl, string? accessToken = null, bool cookies = false, System.Net.CookieContainer? jar = null)
     {
-        var client = new HttpClient(Proxy.Handler(cookies)) { BaseAddress = baseUrl, Timeout = TimeSpan.FromMinutes(2) };
+        var client = new HttpClient(Proxy.Handler(cookies || jar is not null, jar)) { BaseAddress = baseUrl, Timeout = TimeSpan.FromMinutes(2) };
         if (accessToken is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
         client.DefaultRequestHeaders.Accept.ParseAdd("application/fhir+json");
         return client;

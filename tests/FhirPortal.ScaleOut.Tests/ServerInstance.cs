@@ -54,16 +54,19 @@ internal sealed class ServerInstance : IAsyncDisposable
         var info = new ProcessStartInfo(DotnetHost())
         {
             WorkingDirectory = Path.GetDirectoryName(ServerDll)!, UseShellExecute = false,
-            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true,
+            RedirectStandardOutput = true, RedirectStandardError = true,
         };
         foreach (var argument in _arguments) info.ArgumentList.Add(argument);
         info.Environment["ASPNETCORE_ENVIRONMENT"] = info.Environment["DOTNET_ENVIRONMENT"] = "Production";
         // The Cosmos SDK must never probe the Azure VM metadata address from a test machine.
         info.Environment["COSMOS_DISABLE_IMDS_ACCESS"] = "true";
         _process = Process.Start(info) ?? throw new InvalidOperationException($"{_name}: dotnet did not start");
-        // A test run that ends without disposing the fixture (a crash, a cancelled run) must not leave the server behind.
+        // A test run that ends without disposing the fixture must not leave the server behind: killed on a normal
+        // exit, and by the watchdog when the test host itself is killed (no handler runs then).
         var process = _process;
         AppDomain.CurrentDomain.ProcessExit += (_, _) => { try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } };
+        try { await RepoScripts.WatchAsync(process.Id); }
+        catch { await KillAsync(); throw; }
         _process.OutputDataReceived += (_, e) => Remember(e.Data);
         _process.ErrorDataReceived += (_, e) => Remember(e.Data);
         _process.BeginOutputReadLine();

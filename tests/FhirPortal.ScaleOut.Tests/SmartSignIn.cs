@@ -48,7 +48,14 @@ internal static partial class SmartSignIn
     }
 
     /// <summary>Signs in and consents with <paramref name="browser"/> (cookies on, no redirects followed), then exchanges the code; returns the token response.</summary>
-    public static async Task<JsonObject> AuthorizeAsync(HttpClient browser, Uri fhirBase)
+    public static Task<JsonObject> AuthorizeAsync(HttpClient browser, Uri fhirBase) => AuthorizeAsync(browser, browser, fhirBase);
+
+    /// <summary>
+    /// The same flow by one browser (two clients sharing one cookie jar) whose page loads go through <paramref name="pages"/>
+    /// and whose form posts go through <paramref name="forms"/>: the sign-in and consent forms (antiforgery token and
+    /// cookie from one instance) are posted to the other, and the code is exchanged where the pages came from.
+    /// </summary>
+    public static async Task<JsonObject> AuthorizeAsync(HttpClient pages, HttpClient forms, Uri fhirBase)
     {
         var verifier = Base64Url(RandomNumberGenerator.GetBytes(32));
         var challenge = Base64Url(SHA256.HashData(Encoding.ASCII.GetBytes(verifier)));
@@ -57,21 +64,21 @@ internal static partial class SmartSignIn
             ["response_type"] = "code", ["client_id"] = ClientId, ["redirect_uri"] = Redirect, ["scope"] = Scope, ["state"] = "s1",
             ["aud"] = fhirBase.ToString().TrimEnd('/'), ["code_challenge"] = challenge, ["code_challenge_method"] = "S256",
         };
-        var authorize = await browser.GetAsync("connect/authorize" + Microsoft.AspNetCore.Http.QueryString.Create(query));
+        var authorize = await pages.GetAsync("connect/authorize" + Microsoft.AspNetCore.Http.QueryString.Create(query));
         var loginUrl = Local(Expect(authorize, HttpStatusCode.Redirect).Headers.Location!);
-        var login = await PageAsync(browser, loginUrl);
+        var login = await PageAsync(pages, loginUrl);
         var fields = Inputs(login);
         fields["Username"] = User;
         fields["Password"] = Password;
-        var signedIn = Expect(await browser.PostAsync(loginUrl, new FormUrlEncodedContent(fields)), HttpStatusCode.Redirect);
-        var consent = await PageAsync(browser, Local(signedIn.Headers.Location!));
+        var signedIn = Expect(await forms.PostAsync(loginUrl, new FormUrlEncodedContent(fields)), HttpStatusCode.Redirect);
+        var consent = await PageAsync(pages, Local(signedIn.Headers.Location!));
 
         var form = Inputs(consent).Where(f => f.Key != "scope_choice").ToList();
         form.Add(new("decision", "approve"));
         form.AddRange(Checkboxes(consent).Select(s => KeyValuePair.Create("scope_choice", s)));
-        var approved = Expect(await browser.PostAsync("connect/authorize", new FormUrlEncodedContent(form)), HttpStatusCode.Redirect);
+        var approved = Expect(await forms.PostAsync("connect/authorize", new FormUrlEncodedContent(form)), HttpStatusCode.Redirect);
         var code = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(approved.Headers.Location!.Query)["code"].ToString();
-        return await TokenAsync(browser, new Dictionary<string, string>
+        return await TokenAsync(pages, new Dictionary<string, string>
         {
             ["grant_type"] = "authorization_code", ["code"] = code, ["redirect_uri"] = Redirect, ["code_verifier"] = verifier, ["client_id"] = ClientId,
         });

@@ -3,12 +3,12 @@
 #   nginx.sh --install   make sure nginx is installed: apt-get install -y nginx, only when it is missing and CI=true or
 #                        NGINX_INSTALL=true (exit 2 otherwise); what ./test.sh runs
 #   nginx.sh DIR PORT PORT_A PORT_B UPSTREAM_A UPSTREAM_B
-#                        writes DIR/nginx.conf and a self-signed certificate (openssl) and starts nginx as the current
-#                        user, pid, logs and temp files in DIR: https://127.0.0.1:PORT round-robin to both upstreams
+#                        writes DIR/nginx.conf and a self-signed certificate (openssl), then runs nginx as the current
+#                        user in the foreground (daemon off, exec'd: the script's pid is nginx's master, which the caller
+#                        tracks and stops by pid, see tests/watch.sh), pid, logs and temp files in DIR: https://127.0.0.1:PORT round-robin to both upstreams
 #                        (host:port), https://127.0.0.1:PORT_A only to A and PORT_B only to B. All three forward
 #                        X-Forwarded-For/-Proto and X-Forwarded-Host 127.0.0.1:PORT, so an instance sees one public URL
 #                        whichever port a request came through.
-#   nginx.sh --stop DIR  stops it (the folder is the caller's to delete)
 set -euo pipefail
 
 find_nginx() { command -v nginx || { [ -x /usr/sbin/nginx ] && echo /usr/sbin/nginx; } || true; }
@@ -26,11 +26,6 @@ install() {
 
 case "${1:-}" in
   --install) install; exit ;;
-  --stop)
-    if [ -f "$2/nginx.pid" ]; then
-      "$(find_nginx)" -p "$2" -c "$2/nginx.conf" -e "$2/error.log" -s stop >&2 || true
-    fi
-    exit 0 ;;
 esac
 
 usage="usage: nginx.sh DIR PORT PORT_A PORT_B UPSTREAM_A UPSTREAM_B"
@@ -70,7 +65,7 @@ CONF
 cat >"$dir/nginx.conf" <<CONF
 $user
 worker_processes 1;
-daemon on;
+daemon off;
 pid $dir/nginx.pid;
 error_log $dir/error.log warn;
 events { worker_connections 512; }
@@ -92,5 +87,4 @@ $(server "$port_b" only_b)
 }
 CONF
 "$nginx" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" -t >"$dir/check.log" 2>&1 || { cat "$dir/check.log" >&2; exit 1; }
-"$nginx" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" >&2
-echo "https://127.0.0.1:$port/"
+exec "$nginx" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" >&2

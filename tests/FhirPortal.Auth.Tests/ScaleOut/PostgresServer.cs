@@ -24,7 +24,8 @@ public sealed class PostgresServer : IAsyncLifetime
     {
         _script = FindScript();
         if (_script is null) { _problem = "tests/postgres/start.sh not found beside the test binaries"; return; }
-        var (code, output, error) = await RunAsync(_script, _folder, FreePort().ToString());
+        // With this host's pid: tests/watch.sh stops the cluster when the test host is killed without disposing this.
+        var (code, output, error) = await RunAsync(_script, _folder, FreePort().ToString(), Environment.ProcessId.ToString());
         if (code != 0) { _problem = $"tests/postgres/start.sh failed ({code}): {error.Trim()}"; return; }
         ConnectionString = output.Trim().Split('\n')[^1];
     }
