@@ -1,6 +1,7 @@
 using FhirPortal.Core.SearchParameters;
 using FhirPortal.Core.Validation;
 using FhirPortal.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace FhirPortal.Core;
 
@@ -11,20 +12,23 @@ namespace FhirPortal.Core;
 /// <see cref="CustomSearchParameters.Committed"/> and <see cref="ConformanceSync.Committed"/> a local write calls, so
 /// a change takes effect everywhere within one poll interval.
 /// </summary>
-public sealed class ConformanceChanges(IResourceStore store, CustomSearchParameters searchParameters, ConformanceSync conformance, TimeProvider clock)
+public sealed class ConformanceChanges(IResourceStore store, CustomSearchParameters searchParameters, ConformanceSync conformance,
+    TimeProvider clock, ILogger<ConformanceChanges> logger)
 {
     /// <summary>How far back each poll looks again behind the newest change it saw.</summary>
     public static readonly TimeSpan Overlap = TimeSpan.FromMinutes(1);
 
     private static readonly string[] Types = ["SearchParameter", .. ConformanceResources.Types];
     private readonly Dictionary<ResourceKey, StoredResource> _applied = [];
+    // Versions that failed to apply: retried on later polls (they may need one that arrives later) but logged once.
+    private readonly Dictionary<ResourceKey, StoredResource> _failed = [];
     private DateTimeOffset _newest = clock.GetUtcNow();
 
     /// <summary>Applies the changes since the last poll; returns how many versions it applied.</summary>
     public async Task<int> PollAsync(CancellationToken ct)
     {
         var since = _newest - Overlap;
-        var changed = new List<ResourceWrite>();
+        var changed = new List<StoredResource>();
         foreach (var type in Types)
         {
             var latest = new Dictionary<ResourceKey, StoredResource>();
@@ -32,28 +36,44 @@ public sealed class ConformanceChanges(IResourceStore store, CustomSearchParamet
             do
             {
                 var page = await store.HistoryAsync(new HistoryQuery(type, null, since, null, null, 200, cursor), ct);
-                foreach (var version in page.Entries) // newest first: the first version of a resource is its current one
-                    latest.TryAdd(version.Key, version);
+                // The highest version is the current one; last-updated order could pick an older one when the
+                // clocks of the instances that wrote them differ.
+                foreach (var version in page.Entries)
+                    if (!latest.TryGetValue(version.Key, out var kept) || version.VersionId > kept.VersionId) latest[version.Key] = version;
                 cursor = page.NextCursor;
             } while (cursor is not null);
 
-            foreach (var version in latest.Values.OrderBy(v => v.LastUpdated))
+            changed.AddRange(latest.Values
+                .Where(v => !_applied.TryGetValue(v.Key, out var seen) || seen.VersionId < v.VersionId)
+                .OrderBy(v => v.LastUpdated));
+        }
+
+        // SearchParameters first: a profile may name a parameter. Each version is applied on its own so one this
+        // instance cannot use (it was accepted elsewhere) does not hold back the others; it counts as applied (and
+        // moves the window on) only once it took effect.
+        var applied = 0;
+        foreach (var version in changed)
+        {
+            try
             {
-                if (_applied.TryGetValue(version.Key, out var seen) && seen.VersionId >= version.VersionId) continue;
+                searchParameters.Committed([new ResourceWrite(version, null)]);
+                conformance.Committed([new ResourceWrite(version, null)]);
                 _applied[version.Key] = version;
-                changed.Add(new ResourceWrite(version, null));
+                _failed.Remove(version.Key);
                 if (version.LastUpdated > _newest) _newest = version.LastUpdated;
+                applied++;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                if (_failed.TryGetValue(version.Key, out var failed) && failed.VersionId == version.VersionId) continue;
+                _failed[version.Key] = version;
+                logger.LogError(e, "{Type}/{Id} version {VersionId} written by another instance could not be applied here",
+                    version.Key.Type, version.Key.Id, version.VersionId);
             }
         }
-        foreach (var old in _applied.Where(a => a.Value.LastUpdated < since).Select(a => a.Key).ToList()) _applied.Remove(old);
-
-        // SearchParameters first: a profile may name a parameter. Each write is applied on its own so a resource this
-        // instance cannot use (it was accepted elsewhere) does not hold back the others.
-        foreach (var write in changed)
-        {
-            searchParameters.Committed([write]);
-            conformance.Committed([write]);
-        }
-        return changed.Count;
+        var horizon = _newest - Overlap;
+        foreach (var old in _applied.Where(a => a.Value.LastUpdated < horizon).Select(a => a.Key).ToList()) _applied.Remove(old);
+        foreach (var old in _failed.Where(a => a.Value.LastUpdated < horizon).Select(a => a.Key).ToList()) _failed.Remove(old);
+        return applied;
     }
 }

@@ -1,8 +1,10 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using FhirPortal.Auth.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace FhirPortal.Auth.Keys;
 
@@ -14,12 +16,32 @@ namespace FhirPortal.Auth.Keys;
 /// race, and the loser reads the winner's key. The next key is made a period ahead, so each instance publishes it long
 /// before it signs.
 /// </summary>
-public sealed class KeyRing(IServiceScopeFactory scopes, AuthDatabaseMigration migration)
+public sealed class KeyRing(IServiceScopeFactory scopes, AuthDatabaseMigration migration, ILogger<KeyRing> logger)
 {
     public const string Signing = "signing", Encryption = "encryption";
 
-    /// <summary>The unexpired keys of <paramref name="purpose"/>, making the current and the next period's key when missing.</summary>
+    private readonly ConcurrentDictionary<string, IReadOnlyList<X509Certificate2>> _lastLoaded = new();
+
+    /// <summary>
+    /// The unexpired keys of <paramref name="purpose"/>, making the current and the next period's key when missing.
+    /// When the database fails after a first successful load, the keys of the last load (the next key is made a
+    /// period ahead, so they still sign) are returned: a refresh runs on a timer thread, where an exception would end
+    /// the process.
+    /// </summary>
     public IReadOnlyList<X509Certificate2> Load(string purpose, TimeSpan period, DateTimeOffset now)
+    {
+        try
+        {
+            return _lastLoaded[purpose] = LoadFromDatabase(purpose, period, now);
+        }
+        catch (Exception e) when (_lastLoaded.TryGetValue(purpose, out var kept))
+        {
+            logger.LogError(e, "Refreshing the {Purpose} keys from the account database failed; the keys loaded last stay in use", purpose);
+            return kept;
+        }
+    }
+
+    private IReadOnlyList<X509Certificate2> LoadFromDatabase(string purpose, TimeSpan period, DateTimeOffset now)
     {
         migration.EnsureMigrated();
         using var scope = scopes.CreateScope();

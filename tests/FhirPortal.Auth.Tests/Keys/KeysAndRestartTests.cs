@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using FhirPortal.Auth.Keys;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using FhirPortal.Auth.Tests.Smart;
@@ -95,6 +96,32 @@ public sealed class KeysAndRestartTests
 
         // A token issued now is signed with a published key and accepted by the FHIR API.
         Assert.Equal(HttpStatusCode.OK, await ReadWithNewTokenAsync(harness, after));
+    }
+
+    [Fact]
+    public async Task A_key_refresh_while_the_account_database_fails_keeps_the_host_up_with_its_last_keys()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var harness = await SmartHarness.StartAsync(
+            new Dictionary<string, string?> { ["FhirPortal:Auth:KeyRotationPeriod"] = "01:00:00" },
+            services: s => s.AddSingleton<TimeProvider>(clock));
+        var before = await KeyIdsAsync(harness);
+
+        // The account database becomes unreadable (no pooled connection keeps the old file open).
+        SqliteConnection.ClearAllPools();
+        var database = Path.Combine(harness.DataDirectory, "auth.db");
+        File.WriteAllBytes(database, new byte[8192]);
+        Assert.ThrowsAny<SqliteException>(() =>
+        {
+            using var connection = new SqliteConnection($"Data Source={database};Pooling=False");
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT count(*) FROM ServerKeys";
+            command.ExecuteScalar();
+        });
+        clock.Advance(TimeSpan.FromMinutes(15)); // the rotation schedule fires: the options reload reads the database
+
+        Assert.Equal(before.Order(), (await KeyIdsAsync(harness)).Order());
     }
 
     private static async Task<HttpStatusCode> ReadWithNewTokenAsync(SmartHarness harness, List<string>? publishedKeys = null)

@@ -94,6 +94,7 @@ public sealed class PostgresSharedKeysTests(PostgresServer postgres) : IClassFix
         services.AddDbContext<AuthDbContext>(o => o.UseNpgsql(connection, n => n.MigrationsAssembly(AuthDatabaseOptions.PostgreSqlMigrationsAssembly)).UseOpenIddict());
         services.AddSingleton<AuthDatabaseMigration>();
         services.AddSingleton<KeyRing>();
+        services.AddLogging();
         return services.BuildServiceProvider();
     }
 

@@ -1,6 +1,11 @@
 using System.Diagnostics;
 using System.Net;
+using System.Text;
 using System.Text.Json.Nodes;
+using FhirPortal.Core;
+using FhirPortal.Search;
+using FhirPortal.Storage;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace FhirPortal.Server.Tests.Search;
 
@@ -63,6 +68,28 @@ public sealed class CrossInstanceConformanceTests : IDisposable
         };
         Assert.Equal(HttpStatusCode.Created, (await a.PutAsync("ValueSet/colours", Fhir.Body(valueSet.ToJsonString()))).StatusCode);
         await WithinBoundAsync(async () => (await b.GetAsync($"ValueSet/$expand?url={url}")).StatusCode == HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task A_version_this_instance_cannot_apply_does_not_hold_back_the_rest_of_its_poll()
+    {
+        // Polled by hand, so the unusable version and the good one are sure to arrive in the same poll.
+        using var manual = new FhirPortalHost(_a.DataDirectory, new Dictionary<string, string?> { ["FhirPortal:ConformancePollInterval"] = "00:00:00" });
+        var (a, m) = (_a.CreateFhirClient(), manual.CreateFhirClient());
+        var changes = manual.Services.GetRequiredService<ConformanceChanges>();
+
+        // Stored as another instance (say, a newer release) accepted it; this one cannot index a special parameter.
+        const string unusable = """
+            {"resourceType":"SearchParameter","id":"unusable","url":"http://example.org/SearchParameter/unusable","name":"Unusable",
+             "status":"active","description":"x","code":"unusable","base":["Patient"],"type":"special","expression":"Patient.name"}
+            """;
+        var version = new StoredResource(new ResourceKey("SearchParameter", "unusable"), 1, DateTimeOffset.UtcNow, WriteMethod.Create, Encoding.UTF8.GetBytes(unusable));
+        await _a.Services.GetRequiredService<IResourceStore>().CommitAsync(new WriteBatch([new ResourceWrite(version, new ResourceIndex())], []), default);
+        Assert.Equal(HttpStatusCode.Created, (await a.PutAsync("SearchParameter/patient-nickname", Fhir.Body(Nickname))).StatusCode);
+
+        Assert.Equal(1, await changes.PollAsync(default));
+        Assert.Equal(HttpStatusCode.OK, await StrictSearchAsync(m));
+        Assert.Equal(0, await changes.PollAsync(default)); // the unusable one is retried quietly, never counted as applied
     }
 
     private static async Task<HttpStatusCode> StrictSearchAsync(HttpClient client)
