@@ -1,4 +1,6 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace FhirPortal.Auth.Data;
@@ -26,6 +28,7 @@ public sealed class AuthDatabaseMigration(IServiceScopeFactory scopes)
             var database = scope.ServiceProvider.GetRequiredService<AuthDbContext>().Database;
             if (database.IsNpgsql())
             {
+                CreateIfMissing(database);
                 database.OpenConnection();
                 try
                 {
@@ -38,5 +41,15 @@ public sealed class AuthDatabaseMigration(IServiceScopeFactory scopes)
             else database.Migrate();
             _done = true;
         }
+    }
+
+    // The advisory lock needs a connection to the database itself, so a missing database is created first (as
+    // Migrate() would); an instance that loses the race to create it just goes on (42P04: duplicate_database).
+    private static void CreateIfMissing(DatabaseFacade database)
+    {
+        var creator = database.GetService<IRelationalDatabaseCreator>();
+        if (creator.Exists()) return;
+        try { creator.Create(); }
+        catch (Npgsql.PostgresException e) when (e.SqlState == "42P04") { }
     }
 }

@@ -43,6 +43,20 @@ public sealed class PostgresAccountDatabaseTests(PostgresServer postgres) : ICla
     }
 
     [SkippableFact]
+    public async Task A_database_that_does_not_exist_yet_is_created_and_migrated_at_start_up()
+    {
+        await using var smart = await SmartHarness.StartAsync(new Dictionary<string, string?>
+        {
+            ["FhirPortal:Auth:Database:Provider"] = "PostgreSql",
+            ["FhirPortal:Auth:Database:ConnectionString"] = postgres.MissingDatabase(),
+        });
+        using var scope = smart.Host.Services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<AuthDbContext>();
+        Assert.True(await db.Database.CanConnectAsync());
+        Assert.Empty(await db.Database.GetPendingMigrationsAsync());
+    }
+
+    [SkippableFact]
     public async Task A_second_host_on_the_same_database_sees_the_accounts_and_clients_of_the_first()
     {
         var settings = await SettingsAsync();

@@ -44,6 +44,13 @@ public sealed class PostgresServer : IAsyncLifetime
         return new NpgsqlConnectionStringBuilder(ConnectionString) { Database = name }.ConnectionString;
     }
 
+    /// <summary>A connection string naming a database that does not exist yet (the server must create it).</summary>
+    public string MissingDatabase()
+    {
+        if (ConnectionString is null) throw TestRequirements.Missing(_problem ?? "PostgreSQL did not start");
+        return new NpgsqlConnectionStringBuilder(ConnectionString) { Database = "auth_" + Guid.NewGuid().ToString("N") }.ConnectionString;
+    }
+
     public async Task DisposeAsync()
     {
         // Pooled connections of the hosts would keep the server busy; it is stopped immediately anyway.
