@@ -89,7 +89,8 @@ public sealed class ImportSources : IDisposable
             response.Dispose();
             throw new IOException($"{url} answered {(int)response.StatusCode} {response.ReasonPhrase}.");
         }
-        return (await response.Content.ReadAsStreamAsync(ct), false);
+        // The timeout above ends with the headers; each read of the body gets the same bound on how long it may stall.
+        return (new IdleTimeoutStream(await response.Content.ReadAsStreamAsync(ct), response, _options.RequestTimeout), false);
     }
 
     public void Dispose() => _client.Dispose();
