@@ -23,6 +23,15 @@ public sealed class ImportSourceTests : IAsyncLifetime
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         _files = builder.Build();
         _files.MapGet("/patients.ndjson", () => Results.Text(Lines + "\n", "application/fhir+ndjson"));
+        // Sends its headers and one line, then stalls until the client gives up.
+        _files.MapGet("/stalls.ndjson", async (HttpContext context) =>
+        {
+            context.Response.ContentType = "application/fhir+ndjson";
+            await context.Response.WriteAsync(Lines.Split('\n')[0] + "\n");
+            await context.Response.Body.FlushAsync();
+            try { await Task.Delay(Timeout.Infinite, context.RequestAborted); }
+            catch (OperationCanceledException) { }
+        });
         await _files.StartAsync();
         _port = new Uri(_files.Urls.First()).Port;
     }
@@ -45,6 +54,24 @@ public sealed class ImportSourceTests : IAsyncLifetime
 
         Assert.Equal(2, ImportClient.Counts(result)["Patient"]);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("Patient/u2")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_url_whose_body_stalls_fails_after_the_request_timeout_and_the_job_goes_on()
+    {
+        var settings = Allowing("127.0.0.1", privateAddresses: true);
+        settings["FhirPortal:Import:RequestTimeout"] = "00:00:02";
+        using var host = new FhirPortalHost(settings: settings);
+        var client = host.CreateFhirClient();
+
+        var status = await BulkClient.StartAsync(client, "$import", ImportClient.Manifest(
+            ("Patient", $"http://127.0.0.1:{_port}/stalls.ndjson"), ("Patient", $"http://127.0.0.1:{_port}/patients.ndjson")));
+        var result = await BulkClient.WaitAsync(client, status, TimeSpan.FromSeconds(60));
+
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("Patient/u2")).StatusCode);
+        var error = Assert.Single(await ImportClient.ErrorsAsync(client, result));
+        Assert.Contains("stalls.ndjson", ImportClient.Diagnostics(error), StringComparison.Ordinal);
+        Assert.Contains("no data arrived", ImportClient.Diagnostics(error), StringComparison.Ordinal);
     }
 
     [Theory]

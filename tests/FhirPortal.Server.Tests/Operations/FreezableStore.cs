@@ -15,6 +15,8 @@ public sealed class FreezableStore(IResourceStore inner) : IResourceStore
     private volatile TaskCompletionSource? _frozen;
     private int _savesAfterThaw, _saves, _freezeAt = int.MaxValue;
     private volatile bool _thawed;
+    private string? _failingKind;
+    private int _listFailures;
 
     /// <summary>Replaces the host's store with a freezable wrapper of it; <paramref name="created"/> gets the wrapper.</summary>
     public static Action<IServiceCollection> Install(Action<FreezableStore> created) => services =>
@@ -60,7 +62,15 @@ public sealed class FreezableStore(IResourceStore inner) : IResourceStore
     public async Task<ReindexProgress> ReindexAsync(ReindexBatch batch, Func<StoredResource, ResourceIndex> index, CancellationToken ct) { await Gate(); return await inner.ReindexAsync(batch, index, ct); }
     public async Task<int> ExpungeAsync(IReadOnlyList<ResourceKey> keys, CancellationToken ct) { await Gate(); return await inner.ExpungeAsync(keys, ct); }
     public async Task<JobRecord?> ReadJobAsync(string id, CancellationToken ct) { await Gate(); return await inner.ReadJobAsync(id, ct); }
-    public async Task<IReadOnlyList<JobRecord>> ListJobsAsync(string kind, CancellationToken ct) { await Gate(); return await inner.ListJobsAsync(kind, ct); }
+    public async Task<IReadOnlyList<JobRecord>> ListJobsAsync(string kind, CancellationToken ct)
+    {
+        await Gate();
+        if (kind == _failingKind && Interlocked.Decrement(ref _listFailures) >= 0) throw new IOException("The store is unreachable (a test's transient failure).");
+        return await inner.ListJobsAsync(kind, ct);
+    }
+
+    /// <summary>Makes the next <paramref name="times"/> listings of <paramref name="kind"/> jobs throw, as a store hiccup would.</summary>
+    public void FailJobListings(string kind, int times) => (_failingKind, _listFailures) = (kind, times);
 
     public async Task SaveJobAsync(JobRecord job, CancellationToken ct)
     {

@@ -118,12 +118,20 @@ public sealed class ImportJobs(IResourceStore store, ImportKickoff kickoff, Impo
         do
         {
             var cutoff = clock.GetUtcNow() - options.Retention;
-            foreach (var job in await store.ListJobsAsync(Kind, stopping))
+            try
             {
-                if (JsonSerializer.Deserialize<ImportJobState>(job.State) is not { Status: ImportJobState.Completed or ImportJobState.Failed, Finished: { } finished } state
-                    || finished > cutoff) continue;
-                DeleteFiles(job.Id);
-                await SaveAsync(store, job.Id, state with { Status = ImportJobState.Deleted }, stopping);
+                foreach (var job in await store.ListJobsAsync(Kind, stopping))
+                {
+                    if (JsonSerializer.Deserialize<ImportJobState>(job.State) is not { Status: ImportJobState.Completed or ImportJobState.Failed, Finished: { } finished } state
+                        || finished > cutoff) continue;
+                    DeleteFiles(job.Id);
+                    await SaveAsync(store, job.Id, state with { Status = ImportJobState.Deleted }, stopping);
+                }
+            }
+            catch (Exception e) when (!stopping.IsCancellationRequested)
+            {
+                // A store hiccup must not end the background service (and with it the host): the next tick tries again.
+                logger.LogWarning(e, "Expiring {Kind} jobs failed; trying again in a minute", Kind);
             }
         } while (await timer.WaitForNextTickAsync(stopping));
     }

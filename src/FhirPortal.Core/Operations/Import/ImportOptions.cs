@@ -39,7 +39,7 @@ public sealed class ImportOptions
     [Range(1, 3600)]
     public int RetryAfterSeconds { get; set; } = 2;
 
-    /// <summary>How long fetching one URL input may stall before it fails.</summary>
+    /// <summary>How long fetching one URL input may stall (waiting for the headers, or for any read of the body) before it fails.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromMinutes(5);
 

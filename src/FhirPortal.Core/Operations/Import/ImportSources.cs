@@ -66,8 +66,8 @@ public sealed class ImportSources : IDisposable
             $"Input url '{url}' must be an http(s) URL of an allowed host or a file: URL (or relative path) under the import folder.", expression);
         if (!InsideRoot(path)) throw FhirOutcomeException.BadRequest($"Input '{url}' is outside the import folder; only files under it can be imported.", expression);
         if (!File.Exists(path)) throw FhirOutcomeException.BadRequest($"Input '{url}' does not exist in the import folder.", expression);
-        if (new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true) is { } target && !InsideRoot(target.FullName))
-            throw FhirOutcomeException.BadRequest($"Input '{url}' links outside the import folder.", expression);
+        if (LinkOnTheWay(path) is { } link)
+            throw FhirOutcomeException.BadRequest($"Input '{url}' is reached through the symbolic link '{link}'; the server follows no links in the import folder.", expression);
         return new Uri(path).AbsoluteUri;
     }
 
@@ -77,6 +77,10 @@ public sealed class ImportSources : IDisposable
         var uri = new Uri(url);
         if (uri.IsFile)
         {
+            // Checked again at run time: a folder or file may have been swapped for a link since the kick-off.
+            var path = Path.GetFullPath(uri.LocalPath);
+            if (!InsideRoot(path)) throw new IOException("the file is no longer under the import folder.");
+            if (LinkOnTheWay(path) is { } link) throw new IOException($"'{link}' is a symbolic link now; the server follows no links in the import folder.");
             var file = new FileStream(uri.LocalPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan | FileOptions.Asynchronous);
             file.Seek(offset, SeekOrigin.Begin);
             return (file, true);
@@ -89,7 +93,8 @@ public sealed class ImportSources : IDisposable
             response.Dispose();
             throw new IOException($"{url} answered {(int)response.StatusCode} {response.ReasonPhrase}.");
         }
-        return (await response.Content.ReadAsStreamAsync(ct), false);
+        // The timeout above ends with the headers; each read of the body gets the same bound on how long it may stall.
+        return (new IdleTimeoutStream(await response.Content.ReadAsStreamAsync(ct), response, _options.RequestTimeout), false);
     }
 
     public void Dispose() => _client.Dispose();
@@ -104,6 +109,22 @@ public sealed class ImportSources : IDisposable
         if (Uri.TryCreate(url, UriKind.Absolute, out var uri))
             return uri.IsFile && !uri.IsUnc ? Path.GetFullPath(uri.LocalPath) : null;
         return url.Length > 0 && !Path.IsPathRooted(url) ? Path.GetFullPath(Path.Combine(Root, url)) : null;
+    }
+
+    /// <summary>
+    /// The first component of <paramref name="path"/> below the root that is a symbolic link (or junction), else null:
+    /// every folder on the way is checked, not only the file, so a linked folder cannot lead outside the root.
+    /// </summary>
+    private string? LinkOnTheWay(string path)
+    {
+        var current = Root;
+        foreach (var part in Path.GetRelativePath(Root, path).Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
+        {
+            current = Path.Combine(current, part);
+            FileSystemInfo info = System.IO.Directory.Exists(current) ? new DirectoryInfo(current) : new FileInfo(current);
+            if (info.LinkTarget is not null) return Path.GetRelativePath(Root, current);
+        }
+        return null;
     }
 
     private bool InsideRoot(string path)
