@@ -29,14 +29,32 @@ internal sealed class ChildStep(string name) : PathStep
                 if (_anyResource || node.TypeName == name) output.Add(node);
                 continue;
             }
-            if (!node.TryGetValue(name, out var value)) continue;
+            if (!node.TryGetValue(name, out var value))
+            {
+                // The POCO keeps some children as plain .NET values TryGetValue does not return (a primitive's value, an
+                // element's id, an extension's url); the interpreter reads them as System values: leave those to it.
+                if (IsAttribute(node, name)) return false;
+                continue;
+            }
             if (value is Base single) output.Add(single);
             else if (value is IList list)
+            {
                 foreach (var item in list)
                     if (item is Base element) output.Add(element);
+            }
+            // Any other value is a plain .NET one, a System value for the interpreter.
+            else if (value is not null) return false;
         }
         return true;
     }
+
+    private static bool IsAttribute(Base node, string name) => name switch
+    {
+        "value" => node is PrimitiveType,
+        "id" => node is Element,
+        "url" => node is Extension,
+        _ => false,
+    };
 }
 
 /// <summary><c>ofType(X)</c>, <c>as(X)</c>, <c>x as X</c>: the nodes of type X or a subtype.</summary>
@@ -110,8 +128,9 @@ internal sealed class EqualsStep(string element, string literal) : PathStep
 }
 
 /// <summary>
-/// FhirPath's type test on the POCO model: the instance's FHIR type or any of its model classes (Age is a Quantity,
-/// Patient a Resource), a bare name meaning FHIR.name or System.name. Cached per (class, type name).
+/// FhirPath's type test on the POCO model: the instance's FHIR type or the FHIR type of any of its model classes (Age is a
+/// Quantity, Patient a Resource), a bare name meaning FHIR.name or System.name. Only FHIR type names count: the SDK's class
+/// names differ from them in case (class Date is FHIR date), and FhirPath type names are case-sensitive. Cached per (class, type name).
 /// </summary>
 internal static class TypeTest
 {
@@ -123,7 +142,7 @@ internal static class TypeTest
     private static bool Compute(Type clr, string fhirTypeName, string declared)
     {
         for (var t = clr; t is not null && t != typeof(object); t = t.BaseType)
-            if (Matches(t.Name, declared)) return true;
+            if (ModelInfo.GetFhirTypeNameForType(t) is { } name && Matches(name, declared)) return true;
         return Matches(fhirTypeName, declared);
     }
 

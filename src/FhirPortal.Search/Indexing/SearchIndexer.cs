@@ -88,7 +88,7 @@ public sealed class SearchIndexer
     /// <summary>
     /// The index of a resource the server builds itself from known (parameter, value) pairs, without a POCO or FhirPath
     /// (the access audit's AuditEvents): the same value rules, compartments and <c>_content</c> as <see cref="Index"/>.
-    /// Null when the type has an indexed parameter outside <paramref name="covered"/> (e.g. a custom SearchParameter):
+    /// Null when the type has an indexed parameter outside <paramref name="covered"/> or a custom one in place of a covered name:
     /// the caller then indexes the resource in full, so the rows never lag behind the registry.
     /// </summary>
     public ResourceIndex? FromValues(string type, string id, IReadOnlySet<string> covered, IEnumerable<(string Param, Base Value)> values, IEnumerable<string> content)
@@ -97,7 +97,8 @@ public sealed class SearchIndexer
         foreach (var parameter in _registry.ForType(type))
         {
             if (parameter.Expression is null || parameter.Type == SearchParamType.Special) continue;
-            if (!covered.Contains(parameter.Name)) return null;
+            // A custom SearchParameter may take a covered name with another expression: the values were not made for it.
+            if (!covered.Contains(parameter.Name) || !_registry.IsBuiltIn(parameter)) return null;
             types[parameter.Name] = parameter.Type;
         }
         var index = new ResourceIndex();

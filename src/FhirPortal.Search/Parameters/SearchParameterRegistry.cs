@@ -24,6 +24,7 @@ public sealed class SearchParameterRegistry
     ];
 
     private readonly IReadOnlyList<SearchParameterInfo> _defaults;
+    private readonly FrozenSet<SearchParameterInfo> _builtIn;
     private readonly Dictionary<string, IReadOnlyList<SearchParameterInfo>> _custom = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
     private volatile FrozenDictionary<string, FrozenDictionary<string, SearchParameterInfo>> _byType;
@@ -32,6 +33,7 @@ public sealed class SearchParameterRegistry
     private SearchParameterRegistry(IEnumerable<SearchParameterInfo> parameters)
     {
         _defaults = parameters.ToList();
+        _builtIn = _defaults.ToFrozenSet<SearchParameterInfo>(ReferenceEqualityComparer.Instance);
         _byType = Build(_defaults);
     }
 
@@ -58,6 +60,9 @@ public sealed class SearchParameterRegistry
 
     /// <summary>Bumped by every change to the custom parameters, so work done against an older set can be told apart.</summary>
     public long Generation => Interlocked.Read(ref _generation);
+
+    /// <summary>Whether <paramref name="parameter"/> is one of the server's own definitions (not a custom one, which may reuse a built-in's name).</summary>
+    public bool IsBuiltIn(SearchParameterInfo parameter) => _builtIn.Contains(parameter);
 
     /// <summary>Looks up a definition by canonical URL (composite components refer to their parts that way).</summary>
     public SearchParameterInfo? FindByUrl(string url) =>

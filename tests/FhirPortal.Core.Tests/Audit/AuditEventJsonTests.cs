@@ -57,6 +57,27 @@ public sealed class AuditEventJsonTests
         AssertSameRows(indexed, direct.Index!);
     }
 
+    [Fact]
+    public async Task A_custom_parameter_with_a_covered_name_makes_the_audit_index_the_event_in_full()
+    {
+        // A custom "patient" for AuditEvent that follows the agents instead of the entities: the fields-based rows
+        // would keep the built-in's values under its name, so the writer must index the JSON with the registry's definition.
+        var registry = SearchParameterRegistry.CreateDefault();
+        registry.SetCustom("custom-patient", [new SearchParameterInfo("AuditEvent", "patient", "http://example.org/SearchParameter/auditevent-patient",
+            Hl7.Fhir.Model.SearchParamType.Reference, "AuditEvent.agent.who", ["Patient", "Practitioner"])]);
+        using var core = new CoreServices(registry);
+        var versions = new List<StoredResource> { await core.SeedAsync(CoreServices.Patient("p1")) };
+        var access = new AccessEvent("read", Clinician, "Patient/p1", versions, ["p1"], 200, null, DateTimeOffset.UnixEpoch);
+        var record = new AuditRecord(access, access.Query, true, versions, ["p1"]);
+        var now = DateTimeOffset.UnixEpoch.AddSeconds(1);
+
+        Assert.Null(AuditEventIndex.Build(core.Get<SearchIndexer>(), record, "a1", now, []));
+        var direct = core.Get<AuditLog>().Version(record, "a1", now);
+        var indexed = core.Get<SearchIndexer>().Index(FhirParser.ParseStored(direct.Version.Json.Span));
+        AssertSameRows(indexed, direct.Index!);
+        Assert.Contains(direct.Index!.References, r => r is { Param: "patient", TargetType: "Practitioner", TargetId: "d1" });
+    }
+
     private static void AssertSameRows(ResourceIndex expected, ResourceIndex actual)
     {
         Assert.Equal(Sorted(expected.Tokens), Sorted(actual.Tokens));

@@ -21,7 +21,7 @@ public sealed class CoreServices : IDisposable
 {
     public const string BaseUrl = "http://core.test/fhir";
     public static readonly FhirParser Parser = new(100);
-    // The 1,698 R4 definitions are read once; no test here registers a custom SearchParameter.
+    // The 1,698 R4 definitions are read once; a test that registers a custom SearchParameter passes its own registry.
     private static readonly Lazy<SearchParameterRegistry> Registry = new(SearchParameterRegistry.CreateDefault);
 
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "fhirportal-core-tests", Guid.NewGuid().ToString("N"));
@@ -29,16 +29,18 @@ public sealed class CoreServices : IDisposable
     private readonly ServiceProvider _services;
     private readonly IDisposable _caller;
 
-    public CoreServices()
+    /// <param name="registry">A registry of the test's own when it registers custom SearchParameters; else the shared R4 one.</param>
+    public CoreServices(SearchParameterRegistry? registry = null)
     {
+        registry ??= Registry.Value;
         Directory.CreateDirectory(_folder);
-        _sqlite = new SqliteResourceStore(Path.Combine(_folder, "fhirportal.db"), Registry.Value);
+        _sqlite = new SqliteResourceStore(Path.Combine(_folder, "fhirportal.db"), registry);
         Store = new RacingStore(_sqlite);
         _services = new ServiceCollection()
             .AddSingleton(TimeProvider.System)
             .AddSingleton(new FhirLimits())
             .AddSingleton<IResourceStore>(Store)
-            .AddSingleton(Registry.Value)
+            .AddSingleton(registry)
             .AddSingleton<SearchIndexer>()
             .AddSingleton<SearchQueryParser>()
             .AddSingleton<CustomSearchParameters>()

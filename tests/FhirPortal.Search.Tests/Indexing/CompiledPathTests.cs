@@ -19,6 +19,9 @@ public sealed class CompiledPathTests
     [InlineData("as() with the exact type", "Condition.onset.as(Age)", "condition-age")]
     [InlineData("as() with a primitive type name", "Condition.onset.as(dateTime)", "condition-datetime")]
     [InlineData("as() with a qualified type name", "Condition.onset.as(FHIR.dateTime)", "condition-datetime")]
+    [InlineData("ofType with a primitive's FHIR type name", "Patient.birthDate.ofType(date)", "patient")]
+    [InlineData("ofType with the SDK class name of a primitive (FHIR names are case-sensitive)", "Patient.birthDate.ofType(Date)", "patient")]
+    [InlineData("as() with the SDK class name of a primitive", "Condition.onset.as(FhirDateTime)", "condition-datetime")]
     [InlineData("ofType on a repeating list", "Observation.component.value.ofType(CodeableConcept)", "observation-components")]
     [InlineData("then a child of the cast", "(Observation.value as CodeableConcept).text", "observation-concept")]
     [InlineData("union of branches", "Observation.code | Observation.component.code", "observation-components")]
@@ -64,6 +67,7 @@ public sealed class CompiledPathTests
     [Theory]
     [InlineData("where on a non-string element", "Observation.component.where(value = 'x')", "observation-components")]
     [InlineData("resolve() on something other than a Reference", "Observation.code.coding.system.where(resolve() is Patient)", "observation-quantity")]
+    [InlineData("a primitive's .value (a System value)", "Patient.birthDate.value", "patient")]
     [InlineData("resolve() of an abstract type", "Observation.subject.where(resolve() is Patient)", "observation-abstract-target")]
     public void Values_the_compiled_form_cannot_decide_go_to_the_interpreter(string shape, string expression, string resource)
     {

@@ -33,8 +33,9 @@ public sealed class AccountTexts(IEnumerable<INoticeSender> senders, AccountToke
         if (_sms is null || !Available) return new TextSend(false);
         // Counted before sending, atomically: parallel sends each add their own time (a lost swap reads again), so
         // exactly the limit gets through; a failed send still costs one, so retries cannot run up the bill.
-        while (true)
+        for (var attempt = 0; ; attempt++)
         {
+            if (attempt == AccountTokens.MaxAttempts) throw AccountTokens.ContendedToken(SentToken);
             var now = clock.GetUtcNow();
             var stored = await tokens.ReadAsync(user.Id, SentToken, ct);
             var recent = (stored is null ? [] : JsonSerializer.Deserialize<List<DateTimeOffset>>(stored) ?? []).Where(t => t > now.AddHours(-1)).ToList();

@@ -1,5 +1,7 @@
+using System.Data.Common;
 using FhirPortal.Auth.Data;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
 namespace FhirPortal.Auth.Accounts.SignIn;
@@ -34,9 +36,9 @@ public sealed class AccountTokens(AuthDbContext db)
                 await db.SaveChangesAsync(ct);
                 return true;
             }
-            catch (DbUpdateException)
+            catch (DbUpdateException e) when (IsDuplicateKey(e))
             {
-                return false; // a parallel request stored a value first
+                return false; // a parallel request stored a value first; any other failure (the user gone: a foreign key) is thrown
             }
             finally
             {
@@ -53,12 +55,24 @@ public sealed class AccountTokens(AuthDbContext db)
     /// <summary>Stores <paramref name="value"/> whatever was there (a new code replaces the old one).</summary>
     public async Task PutAsync(string userId, string name, string value, CancellationToken ct)
     {
-        while (true)
+        for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
             var stored = await ReadAsync(userId, name, ct);
             if (await SwapAsync(userId, name, stored, value, ct)) return;
         }
+        throw ContendedToken(name);
     }
+
+    /// <summary>Compare-and-swap rounds a caller tries before giving up: each lost round means another request won one.</summary>
+    public const int MaxAttempts = 16;
+
+    /// <summary>The error when <see cref="MaxAttempts"/> rounds were all lost.</summary>
+    public static InvalidOperationException ContendedToken(string name) =>
+        new($"The account value '{name}' kept changing under {MaxAttempts} attempts to store it.");
+
+    // SQLite: SQLITE_CONSTRAINT_PRIMARYKEY (1555) / _UNIQUE (2067); PostgreSQL: unique_violation (23505).
+    private static bool IsDuplicateKey(DbUpdateException e) =>
+        e.InnerException is SqliteException { SqliteExtendedErrorCode: 1555 or 2067 } or DbException { SqlState: "23505" };
 
     private IQueryable<IdentityUserToken<string>> Rows(string userId, string name) =>
         db.UserTokens.Where(t => t.UserId == userId && t.LoginProvider == Store && t.Name == name);
