@@ -12,7 +12,8 @@ namespace FhirPortal.Auth.Accounts;
 /// Core's <see cref="ISubscriptionGrants"/> from the account database: a subscription stops when the account that wrote
 /// it is gone or disabled (lockout without end, as an administrator's disable sets it; a temporary lockout after failed
 /// sign-ins does not count), or when the OpenIddict authorization its token was issued under is gone or no longer valid
-/// (the user revoked the app). Callers without an account or grant (system clients) have nothing to withdraw.
+/// (the user revoked the app). A backend service (its token's subject is its client id) stops when its client
+/// registration is removed.
 /// </summary>
 public sealed class AccountSubscriptionGrants(IServiceScopeFactory scopes) : ISubscriptionGrants
 {
@@ -20,6 +21,15 @@ public sealed class AccountSubscriptionGrants(IServiceScopeFactory scopes) : ISu
     {
         if (owner.Subject is null && owner.AuthorizationId is null) return null;
         using var scope = scopes.CreateScope();
+        // A backend service's token (client_credentials) names the client as its subject: there is no account to look up,
+        // only the client registration, which must still exist.
+        if (owner.Subject is { } client && owner.Subject == owner.ClientId && owner.FhirUser is null)
+        {
+            var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
+            return await applications.FindByClientIdAsync(client, ct) is null
+                ? "Turned off: the client application that created this subscription is no longer registered."
+                : null;
+        }
         if (owner.Subject is { } subject)
         {
             var db = scope.ServiceProvider.GetRequiredService<AuthDbContext>();

@@ -166,7 +166,7 @@ public sealed class CallerAccess
                 if ((permission & Writes) != 0 && !PatientLinkedTypes.PatientMayWrite(type, permission, inCompartment)
                     && !BinaryAccess.PatientMayWrite(type, permission)) continue;
                 if (!inCompartment && !BinaryAccess.PatientMaySearch(type, permission)) continue;
-                if (PatientLinkedTypes.Condition(type, patient) is { } linked) conditions.Add(linked);
+                if (PatientLinkedTypes.Condition(type, patient, Caller) is { } linked) conditions.Add(linked);
                 else if (inCompartment) conditions.Add(new CompartmentCondition("Patient", patient));
             }
             else if (grant.Context == ScopeContext.User && (permission & Writes) != 0 && !BillingStaffAccess.UserMayWrite(type, Caller)) continue;

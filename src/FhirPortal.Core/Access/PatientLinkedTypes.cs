@@ -32,7 +32,7 @@ internal static class PatientLinkedTypes
     /// The condition confining <paramref name="type"/> to <paramref name="patient"/> instead of (or besides) its
     /// compartment, or null when the type has none (the compartment, if any, applies).
     /// </summary>
-    public static SearchCondition? Condition(string type, string patient) => type switch
+    public static SearchCondition? Condition(string type, string patient, Caller caller) => type switch
     {
         // Task.for is the patient the inbox Task is about (search parameter "patient").
         "Task" => PatientReference("patient", patient),
@@ -41,7 +41,7 @@ internal static class PatientLinkedTypes
         // detail.request names the Invoices a payment settles (search parameter "invoice", Core/Billing).
         "PaymentReconciliation" => new ChainCondition("invoice", "Invoice", InvoiceOf(patient)),
         // A patient's subscriptions are those its patient side wrote, not staff ones filtered to the patient.
-        "Subscription" => Subscriptions.SubscriptionOwnerSearch.PatientCondition(patient),
+        "Subscription" => Subscriptions.SubscriptionOwnerSearch.PatientCondition(patient, caller),
         _ => null,
     };
 

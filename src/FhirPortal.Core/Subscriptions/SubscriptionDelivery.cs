@@ -87,7 +87,19 @@ public sealed class SubscriptionDelivery(
                 return 0;
             }
             // The creator's account was removed or disabled, or the app's grant revoked: the subscription stops for good.
-            if (grants is not null && await grants.WithdrawnAsync(SubscriptionView.Owner(subscription), ct) is { } withdrawn)
+            string? withdrawn;
+            try
+            {
+                withdrawn = grants is null ? null : await grants.WithdrawnAsync(SubscriptionView.Owner(subscription), ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                // The account database is unreachable: that is no fault of the endpoint, so no attempt is counted; the
+                // lease stays and the subscription is tried again once it ends.
+                logger.LogWarning(e, "Checking the creator's grant of Subscription/{Id} failed; skipping it this round", id);
+                return 0;
+            }
+            if (withdrawn is not null)
             {
                 await RecordAsync(lease, Status.Off, delivered, false, withdrawn, attempts: 0, ct);
                 return 0;

@@ -1,3 +1,4 @@
+using FhirPortal.Core.Access;
 using FhirPortal.Core.Interactions;
 using FhirPortal.Core.Serialization;
 using FhirPortal.Search;
@@ -15,7 +16,7 @@ public sealed record RecordedEvent(long Number, ResourceReference Focus, DateTim
 /// numbers on the pending records together with the subscription's new event count, over the versions it read, so
 /// of racing workers one commits and the numbers stay gap-free.
 /// </summary>
-public sealed class SubscriptionEventLog(IResourceStore store, ConditionalCriteria criteria)
+public sealed class SubscriptionEventLog(IResourceStore store, ConditionalCriteria criteria, WriteRunner runner, CallerContext callers)
 {
     private const int ScanPage = 200;
 
@@ -80,10 +81,56 @@ public sealed class SubscriptionEventLog(IResourceStore store, ConditionalCriter
             }
     }
 
-    /// <summary>One page of a subscription's numbered events after <paramref name="after"/> up to <paramref name="until"/>, in number order.</summary>
+    /// <summary>
+    /// One page of a subscription's numbered events after <paramref name="after"/> up to <paramref name="until"/>, in number
+    /// order. Numbers are gap-free, so a page that does not run on from <paramref name="after"/> means records of the
+    /// earlier shape (number as a string, not indexed): those are upgraded (<see cref="UpgradeLegacyAsync"/>) and the page read again.
+    /// </summary>
     public async Task<List<RecordedEvent>> PageAsync(string subscriptionId, long after, long until, int max, CancellationToken ct)
     {
         if (until <= after || max <= 0) return [];
+        var events = await ReadPageAsync(subscriptionId, after, until, max, ct);
+        var complete = events.Count == Math.Min(max, until - after) && (events.Count == 0 || events[0].Number == after + 1);
+        return complete || await UpgradeLegacyAsync(subscriptionId, ct) == 0 ? events : await ReadPageAsync(subscriptionId, after, until, max, ct);
+    }
+
+    /// <summary>
+    /// Rewrites a subscription's event records stored before numbers were indexed (the number as a valueString) with an
+    /// integer number, so the number search finds them; returns how many. Old records keep their number and focus.
+    /// </summary>
+    public async Task<int> UpgradeLegacyAsync(string subscriptionId, CancellationToken ct)
+    {
+        var parsed = criteria.Parse("Basic", $"subject=Subscription/{subscriptionId}&code={Backport.EventCodeSystem}|{Backport.EventCode}");
+        var query = parsed with { Conditions = [.. parsed.Conditions, new MissingCondition(SubscriptionEventSearch.Code, SearchParamType.Number, true)], Count = ScanPage };
+        var upgraded = 0;
+        using var _ = callers.Use(Caller.Server);
+        while (true)
+        {
+            var page = await store.SearchAsync(query, ct);
+            var found = page.Entries.Where(e => !e.IsDeleted).ToList();
+            if (found.Count == 0) return upgraded;
+            var done = await runner.RunAsync(async unit =>
+            {
+                var n = 0;
+                foreach (var seen in found)
+                    if (await unit.CurrentAsync(seen.Key, ct) is { IsDeleted: false } current && FhirParser.ParseStored(current.Json.Span) is Basic basic
+                        && basic.GetExtensionValue<FhirString>(Backport.EventNumber)?.Value is { } text
+                        && long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number))
+                    {
+                        basic.SetExtension(Backport.EventNumber, new Integer(checked((int)number)));
+                        await unit.StageForRule(basic, seen.Key.Id, ct);
+                        n++;
+                    }
+                return n;
+            }, ct);
+            // Records the search still finds but that cannot be upgraded (no readable number): stop rather than loop.
+            if (done == 0) return upgraded;
+            upgraded += done;
+        }
+    }
+
+    private async Task<List<RecordedEvent>> ReadPageAsync(string subscriptionId, long after, long until, int max, CancellationToken ct)
+    {
         var parsed = criteria.Parse("Basic", $"subject=Subscription/{subscriptionId}&code={Backport.EventCodeSystem}|{Backport.EventCode}");
         var query = parsed with
         {

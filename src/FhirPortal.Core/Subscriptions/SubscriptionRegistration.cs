@@ -13,6 +13,7 @@ public static class SubscriptionRegistration
         services.AddSingleton<SubscriptionEventLog>();
         services.AddSingleton<IWriteRule, SubscriptionRules>();
         services.AddSingleton<SubscriptionDelivery>();
+        services.AddSingleton<SubscriptionOwnerUpgrade>();
         services.AddSingleton<SubscriptionStatusOperation>();
         services.AddSingleton<ICapabilityStatementContributor, SubscriptionCapabilities>();
         services.AddFeatureDefinitions(new FeatureDefinitions("subscriptions", SubscriptionCapabilities.Definitions(),

@@ -51,13 +51,17 @@ internal sealed class SubscriptionRules(SubscriptionEvents events, ISubscription
     /// <summary>
     /// At most <see cref="SubscriptionOptions.MaxPerOwner"/> requested or active subscriptions per client and user: a
     /// business rule on what is stored (422), not a request rate (429), since waiting does not lift it; deleting or turning
-    /// one off does. Racing creates of one owner may each see room (the count is not locked).
+    /// one off does. The unit's own staged subscriptions count in place of their stored versions, so one transaction
+    /// cannot create more than the cap. Racing creates of one owner may each see room (the count is not locked).
     /// </summary>
     private async Task CheckCapAsync(UnitOfWork unit, (string User, string? Client) owner, string id, CancellationToken ct)
     {
         var max = options.Value.MaxPerOwner;
-        var live = await unit.Store.SearchAsync(SubscriptionOwnerSearch.Live(owner, id, max), ct);
-        if (live.Entries.Count >= max)
+        var staged = unit.StagedOf("Subscription").Where(v => v.Key.Id != id).ToList();
+        var stored = await unit.Store.SearchAsync(SubscriptionOwnerSearch.Live(owner, id, max + staged.Count), ct);
+        var live = stored.Entries.Count(e => !unit.HasStaged(e.Key))
+                   + staged.Count(v => !v.IsDeleted && FhirParser.ParseStored(v.Json.Span) is Subscription s && SubscriptionOwnerSearch.IsLive(s, owner));
+        if (live >= max)
             throw FhirOutcomeException.Single(422, OperationOutcome.IssueType.BusinessRule,
                 $"This app already has {max} requested or active subscriptions for {owner.User} (FhirPortal:Subscriptions:MaxPerOwner); delete one or set its status to off first.");
     }
@@ -106,13 +110,5 @@ internal sealed class SubscriptionRules(SubscriptionEvents events, ISubscription
             || basic.Subject?.Reference?.StartsWith("Subscription/", StringComparison.Ordinal) == true);
 
     /// <summary>The patient a caller is bound to when its Subscription grant is a patient one (a patient app or patient user).</summary>
-    private static string? OwnPatient(CallerAccess access)
-    {
-        if (access.IsUnrestricted) return null;
-        var caller = access.Caller;
-        var patientUser = CallerAccess.PatientUser(caller.FhirUser);
-        var grants = SmartScopeParser.ParseAll(caller.Scopes).Where(g => g.Covers("Subscription")).ToList();
-        if (patientUser is not null) return patientUser;
-        return grants.Any(g => g.Context != ScopeContext.Patient) ? null : caller.PatientId;
-    }
+    private static string? OwnPatient(CallerAccess access) => SubscriptionOwnerSearch.OwnPatient(access.Caller, access.IsUnrestricted);
 }

@@ -17,6 +17,7 @@ internal static class SubscriptionServices
         services.AddSubscriptionWorkflow();
         services.AddSingleton<IRestHookChannel, RestHookChannel>();
         services.AddSingleton<ISubscriptionSecrets, DataProtectedSubscriptionSecrets>();
+        services.AddHostedService<SubscriptionOwnerStamp>();
         services.AddHostedService<SubscriptionWorker>();
         services.AddHostedService<SubscriptionLinks>();
         return services;
@@ -30,6 +31,17 @@ internal sealed class SubscriptionLinks(SubscriptionDelivery delivery, IOptions<
     {
         if (portal.Value.PublicBaseUrl is { Length: > 0 } publicBase) delivery.BaseUrl = publicBase.TrimEnd('/');
         return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
+}
+
+/// <summary>At start-up, before requests are served, stamps the owner on Subscriptions stored before owners were indexed (<see cref="SubscriptionOwnerUpgrade"/>).</summary>
+internal sealed class SubscriptionOwnerStamp(SubscriptionOwnerUpgrade upgrade, ILogger<SubscriptionOwnerStamp> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken ct)
+    {
+        if (await upgrade.RunAsync(ct) is > 0 and var stamped) logger.LogInformation("Stamped the owner on {Count} stored Subscriptions", stamped);
     }
 
     public Task StopAsync(CancellationToken ct) => Task.CompletedTask;

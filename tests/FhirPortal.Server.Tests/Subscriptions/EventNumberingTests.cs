@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using FhirPortal.Core.Subscriptions;
+using Hl7.Fhir.Model;
 
 namespace FhirPortal.Server.Tests.Subscriptions;
 
@@ -95,6 +96,38 @@ public sealed class EventNumberingTests : IAsyncLifetime
         Assert.Equal([0, 0, 0, 0], concurrent);
         Assert.Equal(["1", "2", "3", "4"], _hook.OfType("event-notification").Select(n => Assert.Single(HookListener.Events(n)).Number));
         Assert.Equal(0, await data.DeliverAsync());
+    }
+
+    [Fact]
+    public async Task Event_records_stored_before_the_upgrade_are_still_delivered_and_listed_by_events()
+    {
+        using var data = new SubscriptionData(settings: new Dictionary<string, string?> { ["FhirPortal:Subscriptions:EventPage"] = "2" });
+        var id = await SubscriptionData.SubscribeAsync(data.Client, SubscriptionData.Subscription(_hook.Endpoint, Results, null, "patient=Patient/p1"));
+        await data.DeliverAsync();
+        for (var i = 0; i < 3; i++) await SubscriptionData.CreateAsync(data.Client, SubscriptionData.LabResult("p1"));
+        // Number the three events in a round whose endpoint is down, so none is delivered.
+        _hook.FailWith = System.Net.HttpStatusCode.ServiceUnavailable;
+        Assert.Equal(0, await data.DeliverAsync());
+        _hook.FailWith = null;
+        _hook.Received.Clear();
+        data.Clock.Advance(TimeSpan.FromMinutes(5));
+        // The records as the earlier release stored them: the number as a valueString (not in the number index).
+        await RewriteAsLegacyAsync(data, id);
+
+        var events = HookListener.Events(await (await data.Client.GetAsync($"Subscription/{id}/$events?eventsSinceNumber=2")).ReadJsonAsync());
+        Assert.Equal(["2", "3"], events.Select(e => e.Number));
+        Assert.Equal(3, await data.DeliverAsync());
+        Assert.Equal(["1", "2", "3"], _hook.OfType("event-notification").Select(n => Assert.Single(HookListener.Events(n)).Number));
+    }
+
+    private static async Task RewriteAsLegacyAsync(SubscriptionData data, string id)
+    {
+        foreach (var record in await RecordsAsync(data, id))
+            await data.RewriteStoredAsync(record, r =>
+            {
+                var number = r.GetExtensionValue<Integer>(Backport.EventNumber)!.Value!.Value;
+                r.SetExtension(Backport.EventNumber, new FhirString(number.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            });
     }
 
     private static async Task<List<JsonNode>> RecordsAsync(SubscriptionData data, string id) =>

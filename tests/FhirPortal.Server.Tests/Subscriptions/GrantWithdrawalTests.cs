@@ -76,4 +76,65 @@ public sealed class GrantWithdrawalTests : IAsyncLifetime
         Assert.Equal(0, await data.DeliverAsync());
         Assert.Single(_hook.OfType("event-notification"));
     }
+
+    [Theory]
+    [InlineData(false, "active")]
+    [InlineData(true, "off")]
+    public async Task A_backend_services_subscription_is_delivered_while_its_client_is_registered(bool unregister, string status)
+    {
+        using var data = new SubscriptionData(secured: true);
+        using var scope = data.Host.Services.CreateScope();
+        var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
+        var client = await applications.CreateAsync(new OpenIddictApplicationDescriptor { ClientId = "lab-backend", ClientType = ClientTypes.Confidential, ClientSecret = "s3cret-lab-backend" });
+        // The shape of a client_credentials token: system/ scopes, no fhirUser, sub = client_id.
+        var app = data.Host.CreateFhirClient();
+        app.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
+            TestTokenHandler.Token("system/Subscription.cruds system/Observation.rs", clientId: "lab-backend") + "&sub=lab-backend");
+        var id = await SubscriptionData.SubscribeAsync(app, SubscriptionData.Subscription(_hook.Endpoint, Results, null, "patient=Patient/p1"));
+        Assert.Equal(1, await data.DeliverAsync());
+        if (unregister) await applications.DeleteAsync(client);
+
+        await SubscriptionData.CreateAsync(data.Client, SubscriptionData.LabResult("p1"));
+        var sent = await data.DeliverAsync();
+
+        var subscription = await data.ReadAsync($"Subscription/{id}");
+        Assert.Equal(status, (string?)subscription["status"]);
+        Assert.Equal(unregister ? 0 : 1, sent);
+        if (unregister) Assert.Contains("client application", (string?)subscription["error"]);
+    }
+
+    [Fact]
+    public async Task An_unreachable_account_database_skips_the_round_without_counting_a_failed_attempt()
+    {
+        var grants = new FailingGrants();
+        using var data = new SubscriptionData(secured: true, services: s => s.AddSingleton<ISubscriptionGrants>(grants));
+        var id = await SubscriptionData.SubscribeAsync(data.Client, SubscriptionData.Subscription(_hook.Endpoint, Results, null, "patient=Patient/p1"));
+        Assert.Equal(1, await data.DeliverAsync());
+        await SubscriptionData.CreateAsync(data.Client, SubscriptionData.LabResult("p1"));
+
+        grants.Down = true;
+        // More rounds than MaxAttempts (3), each after the lease ends: an outage is not the endpoint's failure.
+        for (var round = 0; round < 5; round++)
+        {
+            Assert.Equal(0, await data.DeliverAsync());
+            data.Clock.Advance(TimeSpan.FromMinutes(10));
+        }
+        var during = await data.ReadAsync($"Subscription/{id}");
+        Assert.Equal("active", (string?)during["status"]);
+        Assert.Null(during["error"]);
+        Assert.Empty(_hook.OfType("event-notification"));
+
+        grants.Down = false;
+        Assert.Equal(1, await data.DeliverAsync());
+        Assert.Single(_hook.OfType("event-notification"));
+    }
+
+    /// <summary>Grants whose account database is down while <see cref="Down"/> is set.</summary>
+    private sealed class FailingGrants : ISubscriptionGrants
+    {
+        public volatile bool Down;
+
+        public Task<string?> WithdrawnAsync(FhirPortal.Core.Access.Caller owner, CancellationToken ct) =>
+            Down ? throw new InvalidOperationException("The account database is unreachable.") : Task.FromResult<string?>(null);
+    }
 }

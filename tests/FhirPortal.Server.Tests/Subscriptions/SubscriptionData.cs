@@ -1,6 +1,10 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using FhirPortal.Core;
+using FhirPortal.Core.Serialization;
 using FhirPortal.Core.Subscriptions;
+using FhirPortal.Storage;
+using Hl7.Fhir.Model;
 using FhirPortal.Server.Tests.Access;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
@@ -15,7 +19,7 @@ public sealed class SubscriptionData : IDisposable
 {
     public static readonly DateTimeOffset Start = new(2030, 3, 4, 8, 0, 0, TimeSpan.Zero);
 
-    public SubscriptionData(bool secured = false, IDictionary<string, string?>? settings = null)
+    public SubscriptionData(bool secured = false, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
         Clock = new FakeTimeProvider(Start);
         var all = new Dictionary<string, string?>
@@ -26,8 +30,8 @@ public sealed class SubscriptionData : IDisposable
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) all[k] = v;
         Host = secured
-            ? AccessHost.Create(all, s => s.AddSingleton<TimeProvider>(Clock))
-            : new FhirPortalHost(settings: all) { TestServices = s => s.AddSingleton<TimeProvider>(Clock) };
+            ? AccessHost.Create(all, s => { s.AddSingleton<TimeProvider>(Clock); services?.Invoke(s); })
+            : new FhirPortalHost(settings: all) { TestServices = s => { s.AddSingleton<TimeProvider>(Clock); services?.Invoke(s); } };
         Client = secured ? Host.SystemClient() : Host.CreateFhirClient();
     }
 
@@ -99,6 +103,19 @@ public sealed class SubscriptionData : IDisposable
         var response = await client.PostAsync((string)resource["resourceType"]!, Fhir.Body(resource));
         Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
         return (string)(await response.ReadJsonAsync())["id"]!;
+    }
+
+    /// <summary>
+    /// Rewrites a stored resource straight in the store (no write rules), as an earlier release left it: for data
+    /// stored before an upgrade.
+    /// </summary>
+    public async Task RewriteStoredAsync(JsonNode stored, Action<DomainResource> change)
+    {
+        var resource = (DomainResource)FhirParser.ParseStored(System.Text.Encoding.UTF8.GetBytes(stored.ToJsonString()));
+        change(resource);
+        var version = int.Parse(resource.Meta!.VersionId!, System.Globalization.CultureInfo.InvariantCulture) + 1;
+        var write = Host.Services.GetRequiredService<VersionFactory>().Build(resource, resource.Id!, version, WriteMethod.Update, Clock.GetUtcNow());
+        await Host.Services.GetRequiredService<IResourceStore>().CommitAsync(new WriteBatch([write], []), CancellationToken.None);
     }
 
     public async Task<JsonNode> ReadAsync(string reference) => await (await Client.GetAsync(reference)).ReadJsonAsync();

@@ -3,6 +3,8 @@ using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using FhirPortal.Core.Subscriptions;
 using FhirPortal.Server.Tests.Access;
+using Hl7.Fhir.Model;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace FhirPortal.Server.Tests.Subscriptions;
 
@@ -84,6 +86,71 @@ public sealed class SubscriptionOwnerTests : IAsyncLifetime
         off["status"] = "off";
         Assert.Equal(HttpStatusCode.OK, (await app.PutAsync($"Subscription/{first}", Fhir.Body(off))).StatusCode);
         await SubscriptionData.SubscribeAsync(app, New());
+    }
+
+    [Fact]
+    public async Task A_staff_subscription_stored_before_owners_were_stamped_is_not_the_patients_after_the_start_up_upgrade()
+    {
+        using var data = new SubscriptionData(secured: true);
+        var app = data.Host.ClientWith("patient/Subscription.cruds patient/Observation.rs", "p1");
+        var staff = data.Host.ClientWith("user/Subscription.cruds user/Observation.rs", fhirUser: "Practitioner/dr1");
+        var staffs = await SubscriptionData.SubscribeAsync(staff, SubscriptionData.Subscription(_hook.Endpoint, Results, null, "patient=Patient/p1"));
+        // As the earlier release stored it: the creator recorded, no owned-by / owner-client.
+        await data.RewriteStoredAsync(await data.ReadAsync($"Subscription/{staffs}"), r =>
+        {
+            r.RemoveExtension(SubscriptionOwnerSearch.OwnedByExtension);
+            r.RemoveExtension(SubscriptionOwnerSearch.OwnerClientExtension);
+        });
+        Assert.Equal(HttpStatusCode.OK, (await app.GetAsync($"Subscription/{staffs}")).StatusCode);
+
+        Assert.Equal(1, await data.Host.Services.GetRequiredService<SubscriptionOwnerUpgrade>().RunAsync(CancellationToken.None));
+
+        Assert.NotEqual(HttpStatusCode.OK, (await app.GetAsync($"Subscription/{staffs}")).StatusCode);
+        Assert.Empty(await IdsAsync(app, "Subscription"));
+        Assert.Equal(HttpStatusCode.Forbidden, (await app.DeleteAsync($"Subscription/{staffs}")).StatusCode);
+        Assert.Equal([staffs], await IdsAsync(staff, "Subscription?owned-by=Practitioner/dr1"));
+        Assert.Equal(0, await data.Host.Services.GetRequiredService<SubscriptionOwnerUpgrade>().RunAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_clinicians_app_launched_for_a_patient_owns_its_subscriptions_as_the_clinician_not_as_the_patient()
+    {
+        using var data = new SubscriptionData(secured: true);
+        const string scopes = "patient/Subscription.cruds patient/Observation.rs";
+        var ehr = data.Host.ClientWith(scopes, "p1", "Practitioner/dr1");
+        var app = data.Host.ClientWith(scopes, "p1");
+        var clinicians = await SubscriptionData.SubscribeAsync(ehr, SubscriptionData.Subscription(_hook.Endpoint, Results, null, "patient=Patient/p1"));
+        var patients = await SubscriptionData.SubscribeAsync(app, SubscriptionData.Subscription(_hook.Endpoint, Results, null, "patient=Patient/p1"));
+
+        Assert.Equal([clinicians], await IdsAsync(ehr, "Subscription"));
+        Assert.Equal([patients], await IdsAsync(app, "Subscription"));
+        Assert.NotEqual(HttpStatusCode.OK, (await app.GetAsync($"Subscription/{clinicians}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await ehr.GetAsync($"Subscription/{clinicians}")).StatusCode);
+        Assert.Equal([clinicians], await IdsAsync(data.Client, "Subscription?owned-by=Practitioner/dr1"));
+    }
+
+    [Theory]
+    [InlineData(2, HttpStatusCode.OK)]
+    [InlineData(3, HttpStatusCode.UnprocessableEntity)]
+    [InlineData(6, HttpStatusCode.UnprocessableEntity)]
+    public async Task A_transaction_cannot_create_more_subscriptions_than_the_owner_cap(int creates, HttpStatusCode expected)
+    {
+        using var data = new SubscriptionData(secured: true, new Dictionary<string, string?> { ["FhirPortal:Subscriptions:MaxPerOwner"] = "2" });
+        var app = data.Host.ClientWith("patient/Subscription.cruds patient/Observation.rs", patient: "p1");
+        var entries = new JsonArray();
+        for (var i = 0; i < creates; i++)
+            entries.Add(new JsonObject
+            {
+                ["fullUrl"] = $"urn:uuid:{Guid.NewGuid()}",
+                ["resource"] = SubscriptionData.Subscription(_hook.Endpoint, Results, null, "patient=Patient/p1"),
+                ["request"] = new JsonObject { ["method"] = "POST", ["url"] = "Subscription" },
+            });
+        var bundle = new JsonObject { ["resourceType"] = "Bundle", ["type"] = "transaction", ["entry"] = entries };
+
+        var response = await app.PostAsync("", Fhir.Body(bundle));
+
+        Assert.Equal(expected, response.StatusCode);
+        Assert.Equal(expected == HttpStatusCode.OK ? creates : 0, (await IdsAsync(data.Client, "Subscription")).Count);
     }
 
     private static async Task<List<string>> IdsAsync(HttpClient client, string query) =>
