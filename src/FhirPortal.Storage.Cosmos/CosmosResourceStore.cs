@@ -188,6 +188,25 @@ public sealed class CosmosResourceStore : IResourceStore, IDisposable
         return rows.Select(r => Job(r!)).ToList();
     }
 
+    public async Task<IReadOnlyList<JobRecord>> ListJobsByKindPrefixAsync(string kindPrefix, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(kindPrefix);
+        var parts = await PartsAsync();
+        using var _ = CosmosCharge.Measure(_logger, "list jobs by kind prefix");
+        var query = new QueryDefinition("SELECT * FROM c WHERE c.kind = @kind AND STARTSWITH(c.jobKind, @prefix) ORDER BY c.jobId")
+            .WithParameter("@kind", CosmosKeys.Job).WithParameter("@prefix", kindPrefix);
+        var rows = await parts.Db.QueryAsync(query, null, int.MaxValue, cancellationToken);
+        return rows.Select(r => Job(r!)).ToList();
+    }
+
+    public async Task<bool> DeleteJobAsync(string id, string? version, CancellationToken cancellationToken)
+    {
+        var parts = await PartsAsync();
+        using var _ = CosmosCharge.Measure(_logger, "delete job");
+        // The ETag is the version: a delete conditional on it fails (false) once another writer moved the job on.
+        return await parts.Db.DeleteAsync(CosmosKeys.JobId(id), CosmosKeys.JobId(id), version, cancellationToken);
+    }
+
     private static JobRecord Job(JsonNode doc) =>
         new((string)doc["jobId"]!, (string)doc["jobKind"]!, (string)doc["state"]!, (string?)doc["_etag"]);
 

@@ -163,12 +163,38 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable
     public Task<IReadOnlyList<JobRecord>> ListJobsAsync(string kind, CancellationToken cancellationToken) =>
         QueryJobsAsync("kind = $p", kind, cancellationToken);
 
-    private async Task<IReadOnlyList<JobRecord>> QueryJobsAsync(string where, string value, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<JobRecord>> ListJobsByKindPrefixAsync(string kindPrefix, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(kindPrefix);
+        // A range on ix_job_kind: every kind from the prefix up to (not including) the prefix with its last character + 1.
+        var end = kindPrefix[..^1] + (char)(kindPrefix[^1] + 1);
+        return QueryJobsAsync("kind >= $p AND kind < $end", kindPrefix, cancellationToken, end);
+    }
+
+    public async Task<bool> DeleteJobAsync(string id, string? version, CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            await using var cmd = _writer.CreateCommand();
+            cmd.CommandText = version is null ? "DELETE FROM job WHERE id = $id" : "DELETE FROM job WHERE id = $id AND version = $version";
+            cmd.Parameters.AddWithValue("$id", id);
+            cmd.Parameters.AddWithValue("$version", long.TryParse(version, out var expected) ? expected : -1);
+            return await cmd.ExecuteNonQueryAsync(cancellationToken) > 0;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private async Task<IReadOnlyList<JobRecord>> QueryJobsAsync(string where, string value, CancellationToken cancellationToken, string? end = null)
     {
         await using var connection = await OpenReaderAsync(cancellationToken);
         await using var cmd = connection.CreateCommand();
         cmd.CommandText = $"SELECT id, kind, state, version FROM job WHERE {where} ORDER BY id";
         cmd.Parameters.AddWithValue("$p", value);
+        if (end is not null) cmd.Parameters.AddWithValue("$end", end);
         var jobs = new List<JobRecord>();
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))

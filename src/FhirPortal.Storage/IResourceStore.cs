@@ -46,6 +46,15 @@ public interface IResourceStore
     Task<JobRecord?> ReadJobAsync(string id, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<JobRecord>> ListJobsAsync(string kind, CancellationToken cancellationToken);
+
+    /// <summary>Jobs whose kind starts with <paramref name="kindPrefix"/> (e.g. every patient's share links), ordered by id.</summary>
+    Task<IReadOnlyList<JobRecord>> ListJobsByKindPrefixAsync(string kindPrefix, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Removes a job's record for good: only while its stored version is still <paramref name="version"/> (any version
+    /// when null). True when this call removed it; false when it is gone or changed (another writer or purger was first).
+    /// </summary>
+    Task<bool> DeleteJobAsync(string id, string? version, CancellationToken cancellationToken);
 }
 
 /// <summary>Which resources to reindex: all, one type, or one resource, after <see cref="Cursor"/>.</summary>

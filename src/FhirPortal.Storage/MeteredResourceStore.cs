@@ -42,6 +42,12 @@ public sealed class MeteredResourceStore(IResourceStore inner, PortalMetrics met
     public Task<IReadOnlyList<JobRecord>> ListJobsAsync(string kind, CancellationToken cancellationToken) =>
         TimeAsync("list-jobs", () => inner.ListJobsAsync(kind, cancellationToken));
 
+    public Task<IReadOnlyList<JobRecord>> ListJobsByKindPrefixAsync(string kindPrefix, CancellationToken cancellationToken) =>
+        TimeAsync("list-jobs", () => inner.ListJobsByKindPrefixAsync(kindPrefix, cancellationToken));
+
+    public Task<bool> DeleteJobAsync(string id, string? version, CancellationToken cancellationToken) =>
+        TimeAsync("delete-job", () => inner.DeleteJobAsync(id, version, cancellationToken));
+
     public void Dispose() => (inner as IDisposable)?.Dispose();
 
     // Failed calls (conflicts included) are timed too: a slow conflict is still time spent in the store.

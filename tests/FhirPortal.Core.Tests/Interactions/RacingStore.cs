@@ -36,4 +36,6 @@ public sealed class RacingStore(IResourceStore inner) : IResourceStore
     public Task<string?> TrySaveJobAsync(JobRecord job, CancellationToken cancellationToken) => inner.TrySaveJobAsync(job, cancellationToken);
     public Task<JobRecord?> ReadJobAsync(string id, CancellationToken cancellationToken) => inner.ReadJobAsync(id, cancellationToken);
     public Task<IReadOnlyList<JobRecord>> ListJobsAsync(string kind, CancellationToken cancellationToken) => inner.ListJobsAsync(kind, cancellationToken);
+    public Task<IReadOnlyList<JobRecord>> ListJobsByKindPrefixAsync(string kindPrefix, CancellationToken cancellationToken) => inner.ListJobsByKindPrefixAsync(kindPrefix, cancellationToken);
+    public Task<bool> DeleteJobAsync(string id, string? version, CancellationToken cancellationToken) => inner.DeleteJobAsync(id, version, cancellationToken);
 }

@@ -62,6 +62,8 @@ public sealed class FreezableStore(IResourceStore inner) : IResourceStore
     public async Task<ReindexProgress> ReindexAsync(ReindexBatch batch, Func<StoredResource, ResourceIndex> index, CancellationToken ct) { await Gate(); return await inner.ReindexAsync(batch, index, ct); }
     public async Task<int> ExpungeAsync(IReadOnlyList<ResourceKey> keys, CancellationToken ct) { await Gate(); return await inner.ExpungeAsync(keys, ct); }
     public async Task<JobRecord?> ReadJobAsync(string id, CancellationToken ct) { await Gate(); return await inner.ReadJobAsync(id, ct); }
+    public async Task<IReadOnlyList<JobRecord>> ListJobsByKindPrefixAsync(string kindPrefix, CancellationToken ct) { await Gate(); return await inner.ListJobsByKindPrefixAsync(kindPrefix, ct); }
+    public async Task<bool> DeleteJobAsync(string id, string? version, CancellationToken ct) { await Gate(); return await inner.DeleteJobAsync(id, version, ct); }
     public async Task<IReadOnlyList<JobRecord>> ListJobsAsync(string kind, CancellationToken ct)
     {
         await Gate();

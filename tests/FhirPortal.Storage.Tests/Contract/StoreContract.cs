@@ -206,6 +206,57 @@ public abstract class StoreContract : StoreUnderTest
     }
 
     [SkippableFact]
+    public async Task Jobs_are_listed_by_kind_prefix_with_their_versions_and_nothing_else()
+    {
+        foreach (var (id, kind) in new[] { ("j3", "share-link:p2"), ("j1", "share-link:p1"), ("j2", "share-link-revoked:p1"), ("j4", "share-link"), ("j5", "share-link;"), ("j6", "export") })
+            await Store.SaveJobAsync(new JobRecord(id, kind, "{}"), None);
+
+        var listed = await Store.ListJobsByKindPrefixAsync("share-link:", None);
+
+        Assert.Equal(["j1", "j3"], listed.Select(j => j.Id));
+        Assert.Equal(["share-link:p1", "share-link:p2"], listed.Select(j => j.Kind));
+        Assert.All(listed, j => Assert.NotNull(j.Version));
+        Assert.Equal(["j1", "j2", "j3", "j4", "j5"], (await Store.ListJobsByKindPrefixAsync("share-link", None)).Select(j => j.Id));
+        Assert.Empty(await Store.ListJobsByKindPrefixAsync("share-link:p3", None));
+    }
+
+    [SkippableFact]
+    public async Task A_job_delete_removes_it_for_good_only_while_its_version_holds()
+    {
+        await Store.SaveJobAsync(new JobRecord("job-old", "export", "{}"), None);
+        var stale = (await Store.ReadJobAsync("job-old", None))!;
+        await Store.SaveJobAsync(new JobRecord("job-old", "export", "{\"n\":1}"), None);
+        await Store.SaveJobAsync(new JobRecord("job-kept", "export", "{}"), None);
+
+        Assert.False(await Store.DeleteJobAsync("job-old", stale.Version, None)); // changed since it was read
+        Assert.NotNull(await Store.ReadJobAsync("job-old", None));
+        var current = (await Store.ReadJobAsync("job-old", None))!;
+        Assert.True(await Store.DeleteJobAsync("job-old", current.Version, None));
+
+        Assert.Null(await Store.ReadJobAsync("job-old", None));
+        Assert.Equal(["job-kept"], (await Store.ListJobsAsync("export", None)).Select(j => j.Id));
+        Assert.False(await Store.DeleteJobAsync("job-old", current.Version, None)); // already gone
+        Assert.False(await Store.DeleteJobAsync("job-old", null, None));
+        Assert.True(await Store.DeleteJobAsync("job-kept", null, None)); // any version
+        Assert.Empty(await Store.ListJobsAsync("export", None));
+        // Gone for good: the same id starts afresh.
+        Assert.NotNull(await Store.TrySaveJobAsync(new JobRecord("job-old", "export", "{}"), None));
+    }
+
+    [SkippableFact]
+    public async Task Of_ten_racing_deletes_of_one_job_version_exactly_one_removes_it()
+    {
+        await Store.SaveJobAsync(new JobRecord("job-race", "export", "{}"), None);
+        var read = (await Store.ReadJobAsync("job-race", None))!;
+
+        var deletes = await Task.WhenAll(Enumerable.Range(0, 10).Select(n =>
+            Task.Run(() => Store.DeleteJobAsync("job-race", n % 2 == 0 ? read.Version : null, None))));
+
+        Assert.Single(deletes, removed => removed);
+        Assert.Null(await Store.ReadJobAsync("job-race", None));
+    }
+
+    [SkippableFact]
     public async Task Expunge_removes_every_version_replica_and_index_row_and_nothing_else()
     {
         var (p1, p2, gone, kept) = (NewId(), NewId(), NewId(), NewId());
