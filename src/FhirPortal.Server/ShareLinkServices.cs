@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 
 namespace FhirPortal.Server;
 
-/// <summary>Registers share links (SMART Health Links): options, the Data Protection key wrapper, and their OperationDefinitions.</summary>
+/// <summary>Registers share links (SMART Health Links): options, the Data Protection key wrapper, their OperationDefinitions, the purge and the recipients' rate limit.</summary>
 internal static class ShareLinkServices
 {
     public static IServiceCollection AddPatientShareLinks(this IServiceCollection services)
@@ -14,6 +14,8 @@ internal static class ShareLinkServices
         services.AddDataProtection();
         services.AddSingleton<IShareLinkKeys, DataProtectedShareLinkKeys>();
         services.AddShareLinks();
+        services.AddHostedService<ShareLinkPurgeWorker>();
+        services.AddRateLimiter(o => o.AddPolicy<string, ShareLinkRateLimit>(ShareLinkRateLimit.Policy));
         return services;
     }
 }

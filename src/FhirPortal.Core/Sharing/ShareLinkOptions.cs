@@ -22,4 +22,24 @@ public sealed class ShareLinkOptions
     /// <summary>Links one patient may hold (active or not) before older ones must be revoked; keeps the list bounded.</summary>
     [Range(1, 10_000)]
     public int MaxLinksPerPatient { get; set; } = 100;
+
+    /// <summary>
+    /// How long a link's record is kept after it ended (expired or revoked), listed to the patient as such, before the
+    /// purge removes it for good (its manifest URL then answers 404 like any unknown link).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "3650.00:00:00")]
+    public TimeSpan PurgeAfter { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>Whether this instance runs the purge (every <see cref="PurgeInterval"/>, first at start-up).</summary>
+    public bool Purge { get; set; } = true;
+
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    public TimeSpan PurgeInterval { get; set; } = TimeSpan.FromHours(6);
+
+    /// <summary>Requests to the recipients' routes (<c>/shl/...</c>) one client address may make per <see cref="RateLimitWindow"/>.</summary>
+    [Range(1, 1_000_000)]
+    public int RateLimitRequests { get; set; } = 60;
+
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan RateLimitWindow { get; set; } = TimeSpan.FromMinutes(1);
 }

@@ -11,6 +11,7 @@ public static class ShareLinkRegistration
         services.AddSingleton<ShareLinkStore>();
         services.AddSingleton<ShareLinks>();
         services.AddSingleton<ShareLinkManifests>();
+        services.AddSingleton<ShareLinkPurge>();
         services.AddFeatureDefinitions(new FeatureDefinitions("sharing", ShareLinkCapabilities.Definitions()));
         return services;
     }

@@ -62,8 +62,50 @@ public sealed class ShareLinkStore(IResourceStore store)
         store.SaveJobAsync(new JobRecord(RevocationId(id), RevokedKindPrefix + revoked.Patient,
             JsonSerializer.Serialize(revoked.Revoked ?? throw new ArgumentException("The link is not revoked.", nameof(revoked)))), ct);
 
+    /// <summary>
+    /// Every patient's links (for the purge), with their record's version and any revocation applied, and the
+    /// revocation records whose link record is gone (left by a purge that stopped between its two deletes).
+    /// </summary>
+    public async Task<(IReadOnlyList<StoredShareLink> Links, IReadOnlyList<JobRecord> LoneRevocations)> ListEveryAsync(CancellationToken ct)
+    {
+        var records = await store.ListJobsByKindPrefixAsync(KindPrefix, ct);
+        var revocations = (await store.ListJobsByKindPrefixAsync(RevokedKindPrefix, ct)).ToDictionary(j => j.Id, StringComparer.Ordinal);
+        var links = records.Select(j =>
+        {
+            var state = JsonSerializer.Deserialize<ShareLinkState>(j.State)!;
+            var revoked = revocations.Remove(RevocationId(j.Id), out var revocation) ? Revoke(state, revocation) : state;
+            return new StoredShareLink(j.Id, revoked, j.Version);
+        }).ToList();
+        return (links, [.. revocations.Values]);
+    }
+
+    /// <summary>
+    /// Removes a link for good if its record is unchanged since <see cref="ListEveryAsync"/>: the record, then its
+    /// revocation (a revocation must outlive the record it overrides). False when another purger or a write was first.
+    /// </summary>
+    public async Task<bool> DeleteAsync(StoredShareLink link, CancellationToken ct)
+    {
+        if (!await store.DeleteJobAsync(link.Id, link.Version, ct)) return false;
+        await store.DeleteJobAsync(RevocationId(link.Id), null, CancellationToken.None);
+        return true;
+    }
+
+    /// <summary>Removes a revocation record whose link record is already gone.</summary>
+    public Task DeleteRevocationAsync(JobRecord revocation, CancellationToken ct) => store.DeleteJobAsync(revocation.Id, revocation.Version, ct);
+
+    /// <summary>When a lone revocation record (from <see cref="ListEveryAsync"/>) revoked its link.</summary>
+    public static DateTimeOffset RevokedAt(JobRecord revocation) => JsonSerializer.Deserialize<DateTimeOffset>(revocation.State);
+
+    /// <summary>Drops file locations past their expiry from a link's record, unless the record changed since it was listed.</summary>
+    public Task DropExpiredTicketsAsync(StoredShareLink link, DateTimeOffset now, CancellationToken ct) =>
+        store.TrySaveJobAsync(new JobRecord(link.Id, KindPrefix + link.State.Patient,
+            JsonSerializer.Serialize(link.State with { Tickets = [.. link.State.Tickets.Where(t => t.Expires > now)] }), link.Version), ct);
+
     private static string RevocationId(string id) => id + ":revoked";
 
     private static ShareLinkState Revoke(ShareLinkState state, JobRecord revocation) =>
         state.Revoked is not null ? state : state with { Revoked = JsonSerializer.Deserialize<DateTimeOffset>(revocation.State), Tickets = [] };
 }
+
+/// <summary>A link's record as <see cref="ShareLinkStore.ListEveryAsync"/> found it: its id, state and the record's version.</summary>
+public sealed record StoredShareLink(string Id, ShareLinkState State, string? Version);

@@ -23,10 +23,10 @@ internal static class ShareLinkEndpoints
         return fhir;
     }
 
-    /// <summary>The recipients' routes (SHL manifest and file locations): no token, the link itself is the credential.</summary>
+    /// <summary>The recipients' routes (SHL manifest and file locations): no token, the link itself is the credential; rate limited per client address.</summary>
     public static void MapShareLinkRecipients(this IEndpointRouteBuilder app)
     {
-        var shl = app.MapGroup("/shl").WithTags("SMART Health Links");
+        var shl = app.MapGroup("/shl").WithTags("SMART Health Links").RequireRateLimiting(ShareLinkRateLimit.Policy);
         shl.MapPost("/{link}", ManifestAsync).WithSummary("SMART Health Link manifest (recipient, passcode, embeddedLengthMax)");
         shl.MapGet("/{link}", DirectAsync).WithSummary("a direct-mode (flag U) link's file (JWE), ?recipient=");
         shl.MapGet("/{link}/file/{ticket}", FileAsync).WithSummary("a file location a manifest handed out (JWE)");
