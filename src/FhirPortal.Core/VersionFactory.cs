@@ -16,6 +16,9 @@ public sealed class VersionFactory(SearchIndexer indexer, CustomSearchParameters
     /// </summary>
     internal (long Conformance, long SearchParameters) Stamp => (validator.Resources.Generation, searchParameters.Generation);
 
+    /// <summary>Whether a record the server builds of <paramref name="type"/> may skip validation (<see cref="ConformanceResources.UnchangedSinceStartup"/>).</summary>
+    internal bool TrustHolds(string type) => validator.Resources.UnchangedSinceStartup(type);
+
     /// <summary>
     /// The resource is left as it came in (its id and meta are set only while it is serialized and indexed), so a
     /// write retried after a lost race plans again from the caller's input without a defensive copy.

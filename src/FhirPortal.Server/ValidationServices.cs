@@ -43,7 +43,7 @@ internal static class ValidationServices
 public sealed class ConformanceLoader(
     ConformanceSync sync, ConformanceResources conformance, ValidationWarmup warmup, ValidationSettings settings,
     IResourceStore store, FhirParser parser, UpdateInteraction update, IOptions<FhirPortalOptions> options,
-    CallerContext callers) : IHostedService
+    CallerContext callers, IHostApplicationLifetime lifetime) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -57,6 +57,8 @@ public sealed class ConformanceLoader(
                     $"Validation:RequireProfiles needs {profile} for {type}, but neither ProfilesDirectory ('{options.Value.ResolvedProfilesDirectory}') nor the store holds it.");
         }
         warmup.Start();
+        // What every hosted service stored at start-up (profiles/, feature definitions) is what server-built records are proven against.
+        lifetime.ApplicationStarted.Register(conformance.StartupCompleted);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

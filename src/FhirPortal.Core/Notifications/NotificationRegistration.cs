@@ -10,6 +10,7 @@ public static class NotificationRegistration
     public static IServiceCollection AddNoticeOutbox(this IServiceCollection services)
     {
         services.AddOptions<NotificationOptions>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Options.IValidateOptions<NotificationOptions>, NotificationOptionsValidation>());
         services.TryAddSingleton<NoticeOutbox>();
         return services;
     }

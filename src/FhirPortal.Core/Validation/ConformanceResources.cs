@@ -22,6 +22,7 @@ public sealed class ConformanceResources : IAsyncResourceResolver, IResourceReso
     private volatile Dictionary<string, Resource> _byUrl = new(StringComparer.Ordinal);
     private readonly object _gate = new();
     private long _generation;
+    private readonly StartupTrust _trust = new();
 
     public static readonly string[] Types = ["StructureDefinition", "ValueSet", "CodeSystem"];
 
@@ -33,6 +34,15 @@ public sealed class ConformanceResources : IAsyncResourceResolver, IResourceReso
 
     public long Generation => Interlocked.Read(ref _generation);
 
+    /// <summary>
+    /// Whether instances of <paramref name="type"/> still validate against the conformance resources the server started
+    /// with, which the tests of server-built records prove them valid for; false before start-up ends.
+    /// </summary>
+    public bool UnchangedSinceStartup(string type) => _trust.Holds(type);
+
+    /// <summary>Ends start-up: conformance changes from now on (through the API, or another instance) withdraw the trust.</summary>
+    public void StartupCompleted() => _trust.Start();
+
     public static bool IsCoreUrl(string url) => url.StartsWith(CoreBase, StringComparison.Ordinal) && !url[CoreBase.Length..].Contains('/');
 
     /// <summary>Adds or replaces a stored conformance resource (by type/id).</summary>
@@ -40,7 +50,9 @@ public sealed class ConformanceResources : IAsyncResourceResolver, IResourceReso
     {
         lock (_gate)
         {
-            _byKey[$"{resource.TypeName}/{resource.Id}"] = resource;
+            var key = $"{resource.TypeName}/{resource.Id}";
+            _trust.Changed(_byKey.GetValueOrDefault(key), resource);
+            _byKey[key] = resource;
             Rebuild();
         }
     }
@@ -49,7 +61,9 @@ public sealed class ConformanceResources : IAsyncResourceResolver, IResourceReso
     {
         lock (_gate)
         {
-            if (_byKey.TryRemove($"{type}/{id}", out _)) Rebuild();
+            if (!_byKey.TryRemove($"{type}/{id}", out var removed)) return;
+            _trust.Changed(removed, null);
+            Rebuild();
         }
     }
 
