@@ -65,6 +65,9 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable
     /// <summary>How many commit transactions ran (units committed together count once), for tests.</summary>
     internal long CommitGroups => _commits.Groups;
 
+    /// <summary>The writer connection, for tests that make its COMMIT fail (a commit hook).</summary>
+    internal SqliteConnection Writer => _writer;
+
     public async Task<Page> HistoryAsync(HistoryQuery query, CancellationToken cancellationToken)
     {
         await using var connection = await OpenReaderAsync(cancellationToken);

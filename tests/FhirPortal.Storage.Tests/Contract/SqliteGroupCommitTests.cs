@@ -81,6 +81,34 @@ public sealed class SqliteGroupCommitTests : IDisposable
     }
 
     [Fact]
+    public async Task A_group_whose_commit_fails_answers_every_unit_with_the_error_and_the_store_stays_usable()
+    {
+        var waiting = await HoldWriterAsync();
+        var writes = Enumerable.Range(0, 6).Select(_ => Version(Patient(NewId(), "Refused"), 1)).ToList();
+        var commits = writes.Select(w => _store.CommitAsync(Batch(w), None)).ToList();
+        // The commit hook turns a COMMIT into a rollback (SQLITE_CONSTRAINT_COMMITHOOK), as a full disk or an I/O
+        // error at COMMIT would. The held writer (a reindex batch) commits first, then the waiting units' group.
+        var commitsSeen = 0;
+        SQLitePCL.raw.sqlite3_commit_hook(_store.Writer.Handle, _ => Interlocked.Increment(ref commitsSeen) == 2 ? 1 : 0, null);
+        var groupsBefore = _store.CommitGroups;
+
+        await waiting.ReleaseAsync();
+        await Task.WhenAll(commits.Select(c => c.ContinueWith(_ => { }, TaskScheduler.Default)));
+
+        Assert.Equal(1, _store.CommitGroups - groupsBefore); // all six were in the failed group
+        Assert.All(commits, c => Assert.IsType<SqliteException>(c.Exception?.InnerException));
+        foreach (var write in writes) Assert.Null(await _store.ReadAsync(write.Version.Key, None));
+        Assert.Empty((await _store.SearchAsync(Query("Patient", ("family", "refused")), None)).Entries);
+
+        var after = Version(Patient(NewId(), "AfterFailure"), 1);
+        await _store.CommitAsync(Batch(after), None);
+        Assert.Equal(3, commitsSeen);
+        Assert.NotNull(await _store.ReadAsync(after.Version.Key, None));
+        Assert.Single((await _store.SearchAsync(Query("Patient", ("family", "afterfailure")), None)).Entries);
+        SQLitePCL.raw.sqlite3_commit_hook(_store.Writer.Handle, null, null);
+    }
+
+    [Fact]
     public async Task A_caller_that_gives_up_while_waiting_for_the_writer_commits_nothing()
     {
         var waiting = await HoldWriterAsync();
