@@ -80,6 +80,26 @@ public sealed class ImportJobTests
     }
 
     [Fact]
+    public async Task A_profile_whose_base_was_imported_in_the_batch_before_it_imports_although_the_batches_are_checked_ahead()
+    {
+        // One line per batch: the derived profile is parsed and checked while its base commits, so its check must run again.
+        using var host = new FhirPortalHost(settings: ValidationHosts.Production(("FhirPortal:Import:BatchSize", "1")));
+        var client = host.CreateFhirClient();
+        var file = ImportClient.WriteFile(host, "profiles.ndjson",
+            Profile("a", "http://hl7.org/fhir/StructureDefinition/Device", "Device.status"),
+            Profile("b", "http://example.org/StructureDefinition/a", "Device.manufacturer"));
+
+        var result = await ImportClient.RunAsync(client, ImportClient.Manifest(("StructureDefinition", file)));
+
+        Assert.Empty((await ImportClient.ErrorsAsync(client, result)).Select(ImportClient.Diagnostics));
+        Assert.Equal(2, ImportClient.Counts(result)["StructureDefinition"]);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("StructureDefinition/b")).StatusCode);
+    }
+
+    private static string Profile(string id, string baseDefinition, string path) =>
+        $$$"""{"resourceType":"StructureDefinition","id":"{{{id}}}","url":"http://example.org/StructureDefinition/{{{id}}}","name":"P{{{id}}}","status":"active","kind":"resource","abstract":false,"type":"Device","baseDefinition":"{{{baseDefinition}}}","derivation":"constraint","differential":{"element":[{"id":"{{{path}}}","path":"{{{path}}}","min":1}]}}""";
+
+    [Fact]
     public async Task Importing_a_file_again_updates_the_same_resources()
     {
         using var host = new FhirPortalHost();

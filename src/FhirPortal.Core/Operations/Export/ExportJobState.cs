@@ -8,7 +8,7 @@ namespace FhirPortal.Core.Operations.Export;
 /// A Bulk Data export job as persisted in the store's job table: the kick-off (who, what, when), and progress
 /// (current type, store cursor, files so far) saved after every page, so a restart resumes where it stopped.
 /// </summary>
-public sealed record ExportJobState : ILeasedJobState
+public sealed record ExportJobState : ILeasedJobState, IExpiringJobState<ExportJobState>
 {
     public const string Running = "running", Completed = "completed", Failed = "failed", Deleted = "deleted";
 
@@ -42,6 +42,9 @@ public sealed record ExportJobState : ILeasedJobState
 
     [JsonIgnore] public bool Runnable => Status == Running;
     [JsonIgnore] public bool Cancelled => Status == Deleted;
+    [JsonIgnore] public DateTimeOffset? Ended => Status is Completed or Failed ? Finished : null;
+
+    public ExportJobState Expired() => this with { Status = Deleted };
 }
 
 /// <summary>One NDJSON output file: its resource type, file name, resource count and size so far.</summary>

@@ -21,13 +21,14 @@ public sealed class ExportJobs(IResourceStore store, ExportKickoff kickoff, Expo
     public const string ErrorFileName = "errors.ndjson";
 
     private readonly LeasedJobQueue<ExportJobState> _jobs = new(store, leasing, Kind, options.MaxParallelJobs, logger);
+    private readonly JobFolders<ExportJobState> _folders = new(store, Kind, options.Directory ?? "export", options.Retention, clock, logger);
 
-    public string Directory => Path.GetFullPath(options.Directory ?? "export");
+    public string Directory => _folders.Directory;
 
     /// <summary>Jobs waiting for a free worker (the <c>export</c> queue size in the metrics).</summary>
     public int Queued => _jobs.Queued;
 
-    public string JobDirectory(string id) => Path.Combine(Directory, id);
+    public string JobDirectory(string id) => _folders.Of(id);
 
     public Task<string> StartAsync(ExportJobState state, CancellationToken ct) => _jobs.StartAsync(state, ct);
 
@@ -68,18 +69,15 @@ public sealed class ExportJobs(IResourceStore store, ExportKickoff kickoff, Expo
     {
         var finished = clock.GetUtcNow();
         await _jobs.ChangeAsync(id, state => state with { Status = ExportJobState.Deleted, Finished = finished }, ct);
-        DeleteFiles(id);
+        _folders.Delete(id);
     }
 
     /// <summary>The background loop: runs jobs leased to this instance, a bounded number at a time, and expires old ones.</summary>
     public async Task RunAsync(CancellationToken stopping)
     {
-        try { await Task.WhenAll(_jobs.RunAsync(RunJobAsync, DeleteFiles, stopping), ExpireAsync(stopping)); }
+        try { await Task.WhenAll(_jobs.RunAsync(RunJobAsync, _folders.Delete, stopping), _folders.ExpireAsync(stopping)); }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested) { }
     }
-
-    private static Task SaveAsync(IResourceStore store, string id, ExportJobState state, CancellationToken ct) =>
-        store.SaveJobAsync(new JobRecord(id, Kind, JsonSerializer.Serialize(state)), ct);
 
     private async Task RunJobAsync(LeasedJob<ExportJobState> job, CancellationToken ct)
     {
@@ -118,36 +116,5 @@ public sealed class ExportJobs(IResourceStore store, ExportKickoff kickoff, Expo
             await file.WriteAsync(FhirSerializer.ToJsonBytes(outcome, pretty: false, filter: null), ct);
             file.WriteByte((byte)'\n');
         }
-    }
-
-    /// <summary>Deletes the files of jobs finished longer ago than the retention; the job then answers 404.</summary>
-    private async Task ExpireAsync(CancellationToken stopping)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(1), clock);
-        do
-        {
-            var cutoff = clock.GetUtcNow() - options.Retention;
-            try
-            {
-                foreach (var job in await store.ListJobsAsync(Kind, stopping))
-                {
-                    if (JsonSerializer.Deserialize<ExportJobState>(job.State) is not { Status: ExportJobState.Completed or ExportJobState.Failed, Finished: { } finished } state
-                        || finished > cutoff) continue;
-                    DeleteFiles(job.Id);
-                    await SaveAsync(store, job.Id, state with { Status = ExportJobState.Deleted }, stopping);
-                }
-            }
-            catch (Exception e) when (!stopping.IsCancellationRequested)
-            {
-                // A store hiccup must not end the background service (and with it the host): the next tick tries again.
-                logger.LogWarning(e, "Expiring {Kind} jobs failed; trying again in a minute", Kind);
-            }
-        } while (await timer.WaitForNextTickAsync(stopping));
-    }
-
-    private void DeleteFiles(string id)
-    {
-        var directory = JobDirectory(id);
-        if (System.IO.Directory.Exists(directory)) System.IO.Directory.Delete(directory, recursive: true);
     }
 }

@@ -1,7 +1,10 @@
 namespace FhirPortal.Core.Operations.Import;
 
+/// <summary>A read of a URL input that waited longer than the idle timeout (not retried: it already waited that long).</summary>
+internal sealed class StalledException(string message, Exception inner) : IOException(message, inner);
+
 /// <summary>
-/// A response body that fails with an <see cref="IOException"/> when one read waits longer than the idle timeout, so a
+/// A response body that fails with a <see cref="StalledException"/> when one read waits longer than the idle timeout, so a
 /// server that sends headers and then stalls cannot hold an import worker forever (HttpClient's own timeout ends with the headers).
 /// </summary>
 internal sealed class IdleTimeoutStream(Stream inner, IDisposable owner, TimeSpan idle) : Stream
@@ -22,7 +25,7 @@ internal sealed class IdleTimeoutStream(Stream inner, IDisposable owner, TimeSpa
         }
         catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
         {
-            throw new IOException($"no data arrived for {idle.TotalSeconds:0.#} s (FhirPortal:Import:RequestTimeout).", e);
+            throw new StalledException($"no data arrived for {idle.TotalSeconds:0.#} s (FhirPortal:Import:RequestTimeout).", e);
         }
     }
 

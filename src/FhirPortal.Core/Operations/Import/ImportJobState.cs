@@ -9,7 +9,7 @@ namespace FhirPortal.Core.Operations.Import;
 /// progress (current input, lines done and their byte offset, counts, error file length) saved after every batch,
 /// so a restart resumes after the last committed batch.
 /// </summary>
-public sealed record ImportJobState : ILeasedJobState
+public sealed record ImportJobState : ILeasedJobState, IExpiringJobState<ImportJobState>
 {
     public const string Running = "running", Completed = "completed", Failed = "failed", Deleted = "deleted";
 
@@ -40,6 +40,9 @@ public sealed record ImportJobState : ILeasedJobState
 
     [JsonIgnore] public bool Runnable => Status == Running;
     [JsonIgnore] public bool Cancelled => Status == Deleted;
+    [JsonIgnore] public DateTimeOffset? Ended => Status is Completed or Failed ? Finished : null;
+
+    public ImportJobState Expired() => this with { Status = Deleted };
 
     public long ImportedTotal => Imported.Sum();
     public long RejectedTotal => Rejected.Sum();

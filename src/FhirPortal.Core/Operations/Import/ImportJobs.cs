@@ -22,13 +22,14 @@ public sealed class ImportJobs(IResourceStore store, ImportKickoff kickoff, Impo
     public const string ErrorFileName = "errors.ndjson";
 
     private readonly LeasedJobQueue<ImportJobState> _jobs = new(store, leasing, Kind, options.MaxParallelJobs, logger);
+    private readonly JobFolders<ImportJobState> _folders = new(store, Kind, options.Directory ?? "import-jobs", options.Retention, clock, logger);
 
-    public string Directory => Path.GetFullPath(options.Directory ?? "import-jobs");
+    public string Directory => _folders.Directory;
 
     /// <summary>Jobs waiting for a free worker.</summary>
     public int Queued => _jobs.Queued;
 
-    public string JobDirectory(string id) => Path.Combine(Directory, id);
+    public string JobDirectory(string id) => _folders.Of(id);
 
     /// <summary>Checks the request (403 without a bulk-write scope, 400 for an input it may not read), records the kick-off in the access audit, and queues the job.</summary>
     public async Task<string> StartAsync(Parameters? parameters, string owner, string requestUrl, CancellationToken ct)
@@ -72,18 +73,15 @@ public sealed class ImportJobs(IResourceStore store, ImportKickoff kickoff, Impo
         await OwnAsync(id, owner, ct);
         var finished = clock.GetUtcNow();
         await _jobs.ChangeAsync(id, state => state with { Status = ImportJobState.Deleted, Finished = finished }, ct);
-        DeleteFiles(id);
+        _folders.Delete(id);
     }
 
     /// <summary>The background loop: runs jobs leased to this instance, a bounded number at a time, and expires old ones.</summary>
     public async System.Threading.Tasks.Task RunAsync(CancellationToken stopping)
     {
-        try { await System.Threading.Tasks.Task.WhenAll(_jobs.RunAsync(RunJobAsync, DeleteFiles, stopping), ExpireAsync(stopping)); }
+        try { await System.Threading.Tasks.Task.WhenAll(_jobs.RunAsync(RunJobAsync, _folders.Delete, stopping), _folders.ExpireAsync(stopping)); }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested) { }
     }
-
-    private static System.Threading.Tasks.Task SaveAsync(IResourceStore store, string id, ImportJobState state, CancellationToken ct) =>
-        store.SaveJobAsync(new JobRecord(id, Kind, JsonSerializer.Serialize(state)), ct);
 
     private async System.Threading.Tasks.Task RunJobAsync(LeasedJob<ImportJobState> job, CancellationToken ct)
     {
@@ -109,36 +107,5 @@ public sealed class ImportJobs(IResourceStore store, ImportKickoff kickoff, Impo
             try { await job.SaveAsync(latest with { Status = ImportJobState.Failed, Finished = clock.GetUtcNow(), Error = e.Message }); }
             catch (JobLeaseLostException) { }
         }
-    }
-
-    /// <summary>Deletes the files of jobs finished longer ago than the retention; the job then answers 404.</summary>
-    private async System.Threading.Tasks.Task ExpireAsync(CancellationToken stopping)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(1), clock);
-        do
-        {
-            var cutoff = clock.GetUtcNow() - options.Retention;
-            try
-            {
-                foreach (var job in await store.ListJobsAsync(Kind, stopping))
-                {
-                    if (JsonSerializer.Deserialize<ImportJobState>(job.State) is not { Status: ImportJobState.Completed or ImportJobState.Failed, Finished: { } finished } state
-                        || finished > cutoff) continue;
-                    DeleteFiles(job.Id);
-                    await SaveAsync(store, job.Id, state with { Status = ImportJobState.Deleted }, stopping);
-                }
-            }
-            catch (Exception e) when (!stopping.IsCancellationRequested)
-            {
-                // A store hiccup must not end the background service (and with it the host): the next tick tries again.
-                logger.LogWarning(e, "Expiring {Kind} jobs failed; trying again in a minute", Kind);
-            }
-        } while (await timer.WaitForNextTickAsync(stopping));
-    }
-
-    private void DeleteFiles(string id)
-    {
-        var directory = JobDirectory(id);
-        if (System.IO.Directory.Exists(directory)) System.IO.Directory.Delete(directory, recursive: true);
     }
 }

@@ -43,6 +43,10 @@ public sealed class ImportOptions
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>How often a URL input whose connection broke off mid-body is requested again (from where it broke) before it fails.</summary>
+    [Range(0, 100)]
+    public int ReadRetries { get; set; } = 3;
+
     /// <summary>Where job folders (error files) are written; the host sets it to the data directory's <c>import-jobs</c> folder when empty.</summary>
     public string? Directory { get; set; }
 }

@@ -40,8 +40,7 @@ internal sealed class ImportRunner(ImportWriter writer, ImportSources sources, I
         {
             (stream, positioned) = await sources.OpenAsync(input.Url, state.Offset, ct);
         }
-        catch (Exception e) when (e is IOException or HttpRequestException or UnauthorizedAccessException
-                                  || (e is OperationCanceledException && !ct.IsCancellationRequested))
+        catch (Exception e) when (e is UnauthorizedAccessException || ReadFailed(e, ct))
         {
             await WriteErrorAsync(errors, Unreadable(input, e.Message), ct);
             return await CheckpointAsync(job, state with { Rejected = Add(state.Rejected, state.InputIndex, 1) }, errors, state.Line, state.Offset);
@@ -51,36 +50,60 @@ internal sealed class ImportRunner(ImportWriter writer, ImportSources sources, I
             var lines = positioned
                 ? new NdjsonLines(stream, state.Line + 1, state.Offset, options.MaxLineBytes)
                 : new NdjsonLines(stream, 1, 0, options.MaxLineBytes);
+            Exception? broken = null;
             try
             {
                 if (!positioned) await lines.SkipAsync(state.Line, ct);
-                var batch = new List<NdjsonLine>(options.BatchSize);
-                while (true)
-                {
-                    batch.Clear();
-                    while (batch.Count < options.BatchSize && await lines.NextAsync(ct) is { } line) batch.Add(line);
-                    if (batch.Count == 0) return state;
-                    job.EnsureHeld();
-                    var result = await writer.WriteAsync(batch, input.Type, state.Validate, ct);
-                    foreach (var (number, error) in result.Rejected) await WriteErrorAsync(errors, AtLine(error.Outcome, input.Url, number), ct);
-                    state = state with
-                    {
-                        Imported = Add(state.Imported, state.InputIndex, result.Imported),
-                        Rejected = Add(state.Rejected, state.InputIndex, result.Rejected.Count),
-                    };
-                    // Saved even when the job is being stopped: the batch is committed, the checkpoint must say so.
-                    state = await CheckpointAsync(job, state, errors, batch[^1].Number, batch[^1].EndOffset);
-                    ct.ThrowIfCancellationRequested();
-                }
             }
-            catch (Exception e) when (e is IOException or HttpRequestException || (e is OperationCanceledException && !ct.IsCancellationRequested))
+            catch (Exception e) when (ReadFailed(e, ct))
             {
-                // A connection that breaks off ends this input where it broke; the rest is reported, the job goes on.
-                await WriteErrorAsync(errors, Unreadable(input, $"reading stopped after line {state.Line}: {e.Message}"), ct);
-                return await CheckpointAsync(job, state with { Rejected = Add(state.Rejected, state.InputIndex, 1) }, errors, state.Line, state.Offset);
+                broken = e;
             }
+            ParsedBatch? pending = null;
+            while (true)
+            {
+                var batch = new List<NdjsonLine>(options.BatchSize);
+                try
+                {
+                    while (broken is null && batch.Count < options.BatchSize && await lines.NextAsync(ct) is { } line) batch.Add(line);
+                }
+                catch (Exception e) when (ReadFailed(e, ct))
+                {
+                    // The lines read before the connection broke off (after the retries) are still written.
+                    broken = e;
+                }
+                // This batch is parsed and validated while the one before it commits, so both cores are busy.
+                var parsing = batch.Count > 0 ? Task.Run(() => writer.Parse(batch, input.Type, state.Validate, ct), ct) : null;
+                if (pending is not null) state = await WriteAsync(job, state, pending, errors, input.Url, ct);
+                if (parsing is null) break;
+                pending = await parsing;
+            }
+            if (broken is null) return state;
+            // A connection that breaks off for good ends this input where it broke; what was lost is reported, the job goes on.
+            await WriteErrorAsync(errors, Unreadable(input, $"reading stopped after line {state.Line}; the lines after it were not imported: {broken.Message}"), ct);
+            return await CheckpointAsync(job, state with { Rejected = Add(state.Rejected, state.InputIndex, 1) }, errors, state.Line, state.Offset);
         }
     }
+
+    /// <summary>Commits a parsed batch, writes its rejected lines to the error file and saves the checkpoint after it.</summary>
+    private async Task<ImportJobState> WriteAsync(LeasedJob<ImportJobState> job, ImportJobState state, ParsedBatch batch, FileStream errors, string url, CancellationToken ct)
+    {
+        job.EnsureHeld();
+        var result = await writer.WriteAsync(batch, ct);
+        foreach (var (number, error) in result.Rejected) await WriteErrorAsync(errors, AtLine(error.Outcome, url, number), ct);
+        state = state with
+        {
+            Imported = Add(state.Imported, state.InputIndex, result.Imported),
+            Rejected = Add(state.Rejected, state.InputIndex, result.Rejected.Count),
+        };
+        // Saved even when the job is being stopped: the batch is committed, the checkpoint must say so.
+        state = await CheckpointAsync(job, state, errors, batch.Lines[^1].Number, batch.Lines[^1].EndOffset);
+        ct.ThrowIfCancellationRequested();
+        return state;
+    }
+
+    private static bool ReadFailed(Exception e, CancellationToken ct) =>
+        e is IOException or HttpRequestException || (e is OperationCanceledException && !ct.IsCancellationRequested);
 
     private static async Task<ImportJobState> CheckpointAsync(LeasedJob<ImportJobState> job, ImportJobState state, FileStream errors, long line, long offset)
     {

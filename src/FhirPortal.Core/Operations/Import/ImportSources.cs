@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Sockets;
 using FhirPortal.Core.Subscriptions;
 
@@ -85,16 +86,30 @@ public sealed class ImportSources : IDisposable
             file.Seek(offset, SeekOrigin.Begin);
             return (file, true);
         }
+        return await ResumingBody.OpenAsync((from, token) => RequestAsync(uri, from, token), offset, _options.ReadRetries, ct);
+    }
+
+    /// <summary>GETs the URL from byte <paramref name="offset"/> (a Range request when above 0): the body, and whether the server answered with that range.</summary>
+    private async Task<(Stream Body, bool FromOffset)> RequestAsync(Uri uri, long offset, CancellationToken ct)
+    {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(_options.RequestTimeout);
-        var response = await _client.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        using var request = new HttpRequestMessage(HttpMethod.Get, uri);
+        if (offset > 0) request.Headers.Range = new RangeHeaderValue(offset, null);
+        var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
         if (!response.IsSuccessStatusCode)
         {
             response.Dispose();
-            throw new IOException($"{url} answered {(int)response.StatusCode} {response.ReasonPhrase}.");
+            throw new IOException($"{uri.AbsoluteUri} answered {(int)response.StatusCode} {response.ReasonPhrase}.");
+        }
+        var fromOffset = offset > 0 && response.StatusCode == HttpStatusCode.PartialContent && response.Content.Headers.ContentRange?.From == offset;
+        if (offset > 0 && response.StatusCode == HttpStatusCode.PartialContent && !fromOffset)
+        {
+            response.Dispose();
+            throw new IOException($"{uri.AbsoluteUri} answered the range from byte {offset} with another range.");
         }
         // The timeout above ends with the headers; each read of the body gets the same bound on how long it may stall.
-        return (new IdleTimeoutStream(await response.Content.ReadAsStreamAsync(ct), response, _options.RequestTimeout), false);
+        return (new IdleTimeoutStream(await response.Content.ReadAsStreamAsync(ct), response, _options.RequestTimeout), fromOffset);
     }
 
     public void Dispose() => _client.Dispose();

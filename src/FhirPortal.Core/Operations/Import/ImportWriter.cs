@@ -9,28 +9,45 @@ namespace FhirPortal.Core.Operations.Import;
 internal sealed record ImportBatchResult(int Imported, IReadOnlyList<(long Line, FhirOutcomeException Error)> Rejected);
 
 /// <summary>
-/// Writes a batch of NDJSON lines as updates with the files' ids (create-or-update, like PUT), on the normal write path:
-/// lines are parsed and validated in parallel, versions prepared in parallel (<see cref="PreparedVersions"/>), then
-/// staged through <see cref="UpdateInteraction"/> (access checks) and committed in one unit (write rules, index). When
-/// the unit fails (a write rule or access check refuses one resource), each resource is committed on its own so only
-/// the refused lines are rejected.
+/// A batch of lines parsed and checked ahead of its commit (while the batch before it commits), with the stamp of the
+/// conformance resources and search parameters the checks ran against.
+/// </summary>
+internal sealed record ParsedBatch(IReadOnlyList<NdjsonLine> Lines, string Type, bool Validate, (long, long) Stamp, IReadOnlyList<ImportWriter.Parsed> Parsed);
+
+/// <summary>
+/// Writes a batch of NDJSON lines as updates with the files' ids (create-or-update, like PUT), on the normal write path,
+/// in two steps so a job can overlap them: <see cref="Parse"/> parses and validates the lines in parallel (CPU only);
+/// <see cref="WriteAsync"/> reads each resource's current version once, prepares the versions in parallel
+/// (<see cref="PreparedVersions"/>: index, JSON), stages them through <see cref="UpdateInteraction"/> (access checks) and
+/// commits them in one unit (write rules, index). When the unit fails (a write rule or access check refuses one
+/// resource), each resource is committed on its own so only the refused lines are rejected.
 /// </summary>
 public sealed class ImportWriter(WriteRunner runner, UpdateInteraction updates, VersionFactory versions, FhirParser parser)
 {
-    private sealed record Parsed(long Line, Resource? Resource, FhirOutcomeException? Error);
+    internal sealed record Parsed(long Line, Resource? Resource, FhirOutcomeException? Error);
 
-    internal async Task<ImportBatchResult> WriteAsync(IReadOnlyList<NdjsonLine> lines, string type, bool validate, CancellationToken ct)
+    /// <summary>Parses and checks the lines in parallel; touches no store.</summary>
+    internal ParsedBatch Parse(IReadOnlyList<NdjsonLine> lines, string type, bool validate, CancellationToken ct)
     {
+        // Read before the checks it covers, so a change while they run makes the result stale.
+        var stamp = versions.Stamp;
         var parsed = new Parsed[lines.Count];
         Parallel.For(0, lines.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = ct },
             i => parsed[i] = Parse(lines[i], type, validate));
-        var rejected = parsed.Where(p => p.Error is not null).Select(p => (p.Line, p.Error!)).ToList();
+        return new ParsedBatch(lines, type, validate, stamp, parsed);
+    }
+
+    internal async Task<ImportBatchResult> WriteAsync(ParsedBatch batch, CancellationToken ct)
+    {
+        // Checked against other conformance resources or search parameters than now (an earlier batch committed some): again.
+        if (batch.Stamp != versions.Stamp) batch = Parse(batch.Lines, batch.Type, batch.Validate, ct);
+        var rejected = batch.Parsed.Where(p => p.Error is not null).Select(p => (p.Line, p.Error!)).ToList();
 
         // One unit writes a resource once: a later line with the same id is written after the batch, in its own unit.
         var keys = new HashSet<ResourceKey>();
         var first = new List<Parsed>();
         var repeats = new List<Parsed>();
-        foreach (var p in parsed.Where(p => p.Resource is not null))
+        foreach (var p in batch.Parsed.Where(p => p.Resource is not null))
             (keys.Add(Key(p.Resource!)) ? first : repeats).Add(p);
 
         var prepared = new PreparedVersions(versions);
@@ -62,11 +79,18 @@ public sealed class ImportWriter(WriteRunner runner, UpdateInteraction updates, 
 
     private async Task<int> StageAsync(UnitOfWork unit, List<Parsed> resources, PreparedVersions prepared, CancellationToken ct)
     {
-        // Checked in Parse already: only reading the current version, indexing and serialising run here, in parallel.
+        // Checked in Parse already: only indexing and serialising run here, in parallel. The current versions are read
+        // once, through the unit (which keeps them for staging); a new resource (all of them, into an empty store) is
+        // prepared as version 1, an existing one reads its version again while preparing.
         // A single resource (the fallback) reuses what the batch prepared, so validation that was off stays off.
         unit.Prepared = prepared;
-        await prepared.PrepareAsync(resources.Select(p => new PreparedVersions.Candidate(p.Resource!, p.Resource!.Id!, ReadCurrent: true, Checked: true)),
-            unit.Store, unit.Now, ct);
+        var candidates = new List<PreparedVersions.Candidate>(resources.Count);
+        foreach (var p in resources)
+        {
+            var current = await unit.CurrentAsync(Key(p.Resource!), ct);
+            candidates.Add(new PreparedVersions.Candidate(p.Resource!, p.Resource!.Id!, ReadCurrent: current is not null, Checked: true));
+        }
+        await prepared.PrepareAsync(candidates, unit.Store, unit.Now, ct);
         foreach (var p in resources) await updates.ExecuteAsync(unit, Key(p.Resource!), p.Resource!, null, ct);
         return resources.Count;
     }
