@@ -10,6 +10,8 @@ internal sealed record BenchmarkOptions
     public double Warmup { get; init; } = 1;
     /// <summary>Generated patients posted at each ingest concurrency level.</summary>
     public int Patients { get; init; } = 48;
+    /// <summary>Patients of another seed posted, untimed, before each ingest level: enough for the JIT's tier-up to finish, so the level measures a warm server.</summary>
+    public int WarmupPatients { get; init; } = 12;
     public int ResourcesPerPatient { get; init; } = 150;
     /// <summary>Size of the large generated patient for $everything.</summary>
     public int LargePatient { get; init; } = 10_000;
@@ -32,7 +34,7 @@ internal sealed record BenchmarkOptions
     public TimeSpan WarmupSpan => TimeSpan.FromSeconds(Warmup);
 
     public const string Usage = """
-        Options: --runs N (3)  --duration s (5)  --warmup s (1)  --patients N (48)  --resources-per-patient N (150)
+        Options: --runs N (3)  --duration s (5)  --warmup s (1)  --patients N (48)  --warmup-patients N (12)  --resources-per-patient N (150)
                  --large-patient N (10000)  --synthea-patients N (0 = all)  --quick  --no-write  --keep-data  --no-validation  --validation-only  --indexing-only  --ingest-only  --skip-ingest
         """;
 
@@ -41,7 +43,7 @@ internal sealed record BenchmarkOptions
         var options = new BenchmarkOptions();
         // --quick first, so explicit options given with it still win.
         if (args.Contains("--quick"))
-            options = options with { Quick = true, Runs = 1, Duration = 2, Warmup = 0.5, Patients = 8, ResourcesPerPatient = 100, LargePatient = 3_000, SyntheaPatients = 6 };
+            options = options with { Quick = true, Runs = 1, Duration = 2, Warmup = 0.5, Patients = 8, WarmupPatients = 2, ResourcesPerPatient = 100, LargePatient = 3_000, SyntheaPatients = 6 };
         for (var i = 0; i < args.Length; i++)
         {
             options = args[i] switch
@@ -51,6 +53,7 @@ internal sealed record BenchmarkOptions
                 "--duration" => options with { Duration = Number(args, ++i) },
                 "--warmup" => options with { Warmup = Number(args, ++i) },
                 "--patients" => options with { Patients = Int(args, ++i, 1) },
+                "--warmup-patients" => options with { WarmupPatients = Int(args, ++i, 1) },
                 "--resources-per-patient" => options with { ResourcesPerPatient = Int(args, ++i, 20) },
                 "--synthea-patients" => options with { SyntheaPatients = Int(args, ++i, 1) },
                 "--large-patient" => options with { LargePatient = Int(args, ++i, 20) },
