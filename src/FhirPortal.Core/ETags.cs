@@ -3,7 +3,11 @@ namespace FhirPortal.Core;
 /// <summary>Weak ETags as FHIR uses them: <c>W/"versionId"</c>.</summary>
 public static class ETags
 {
-    public static string ForVersion(int versionId) => $"W/\"{versionId}\"";
+    // Most resources are at one of their first versions: their ETags are made once, not on every response.
+    private static readonly string[] Common = [.. Enumerable.Range(0, 64).Select(v => $"W/\"{v}\"")];
+
+    public static string ForVersion(int versionId) =>
+        (uint)versionId < (uint)Common.Length ? Common[versionId] : $"W/\"{versionId}\"";
 
     /// <summary>Reads a version id from an If-Match / ifMatch value; tolerant of a missing W/ prefix or quotes.</summary>
     public static int ParseVersion(string etag)

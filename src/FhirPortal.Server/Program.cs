@@ -40,8 +40,8 @@ app.UseRequestDecompression();
 app.UseFhirSecurity();
 // Per-endpoint limits (the guest bill-pay page), after routing chose the endpoint.
 app.UseRateLimiter();
-app.UseSwagger();
-app.UseSwaggerUI();
+// Only under /swagger (its document and UI): matching Swagger's routes on every FHIR request cost CPU for nothing.
+app.UseWhen(context => context.Request.Path.StartsWithSegments("/swagger"), swagger => swagger.UseSwagger().UseSwaggerUI());
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
 app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
 app.MapFhirApi();

@@ -51,7 +51,10 @@ public sealed class MeteredResourceStore(IResourceStore inner, PortalMetrics met
     public void Dispose() => (inner as IDisposable)?.Dispose();
 
     // Failed calls (conflicts included) are timed too: a slow conflict is still time spent in the store.
-    private async Task<T> TimeAsync<T>(string operation, Func<Task<T>> call)
+    private Task<T> TimeAsync<T>(string operation, Func<Task<T>> call) =>
+        metrics.TimesStoreCalls ? TimedAsync(operation, call) : call();
+
+    private async Task<T> TimedAsync<T>(string operation, Func<Task<T>> call)
     {
         var started = Stopwatch.GetTimestamp();
         try { return await call(); }

@@ -36,6 +36,9 @@ public sealed class PortalMetrics : IDisposable
             "Items waiting in a background queue (queue: audit, export, notification)");
     }
 
+    /// <summary>Whether anything listens to the request counter (so callers can skip naming requests nobody counts).</summary>
+    public bool CountsRequests => _requests.Enabled;
+
     public void CountRequest(string? type, string interaction, string? operation, int status)
     {
         if (!_requests.Enabled) return;
@@ -44,6 +47,9 @@ public sealed class PortalMetrics : IDisposable
         if (operation is not null) tags.Add("fhir.operation", operation);
         _requests.Add(1, tags);
     }
+
+    /// <summary>Whether anything listens to the store duration histogram.</summary>
+    public bool TimesStoreCalls => _storeDuration.Enabled;
 
     public void RecordStoreCall(string operation, TimeSpan elapsed) =>
         _storeDuration.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("store.operation", operation));

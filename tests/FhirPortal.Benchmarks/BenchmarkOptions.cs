@@ -29,13 +29,15 @@ internal sealed record BenchmarkOptions
     public bool IndexingOnly { get; init; }
     /// <summary>Skip the generated-data ingest levels (the Synthea load and everything after it still run).</summary>
     public bool SkipIngest { get; init; }
+    /// <summary>Only the Synthea load, then read by id and its raw HTTP / raw SQLite references (for work on the read path); never writes BENCHMARKS.md.</summary>
+    public bool ReadsOnly { get; init; }
 
     public TimeSpan DurationSpan => TimeSpan.FromSeconds(Duration);
     public TimeSpan WarmupSpan => TimeSpan.FromSeconds(Warmup);
 
     public const string Usage = """
         Options: --runs N (3)  --duration s (5)  --warmup s (1)  --patients N (48)  --warmup-patients N (12)  --resources-per-patient N (150)
-                 --large-patient N (10000)  --synthea-patients N (0 = all)  --quick  --no-write  --keep-data  --no-validation  --validation-only  --indexing-only  --ingest-only  --skip-ingest
+                 --large-patient N (10000)  --synthea-patients N (0 = all)  --quick  --no-write  --keep-data  --no-validation  --validation-only  --indexing-only  --ingest-only  --skip-ingest  --reads-only
         """;
 
     public static BenchmarkOptions Parse(string[] args)
@@ -64,6 +66,7 @@ internal sealed record BenchmarkOptions
                 "--validation-only" => options with { ValidationOnly = true, Write = false },
                 "--indexing-only" => options with { IndexingOnly = true, Write = false },
                 "--skip-ingest" => options with { SkipIngest = true },
+                "--reads-only" => options with { ReadsOnly = true, SkipIngest = true, Write = false },
                 _ => throw new ArgumentException($"Unknown option {args[i]}.\n{Usage}"),
             };
         }

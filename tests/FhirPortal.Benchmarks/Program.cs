@@ -28,6 +28,9 @@
 //   --ingest-only              only the generated-data ingest levels and their raw SQLite reference (prints; does not
 //                              write BENCHMARKS.md), e.g. `-- --ingest-only --runs 1 --patients 16` while tuning writes
 //   --skip-ingest              skip the generated-data ingest levels (Synthea load, reads, searches... still run)
+//   --reads-only               only the Synthea load and the read-by-id rows with their raw HTTP and raw SQLite
+//                              references (prints; does not write BENCHMARKS.md), e.g. `-- --reads-only --runs 3
+//                              --synthea-patients 6` while tuning the read path
 //   --no-write                 print only; leave BENCHMARKS.md alone
 //   --keep-data                keep the temp data folders (printed at the end)
 //   --scheduling [--practitioners N] [--days N]
@@ -130,6 +133,13 @@ namespace FhirPortal.Benchmarks
                 ingest.Add("raw SQLite (Synthea rows)", "1", Fmt.N0(syntheaRaw.Rate), Fmt.F(syntheaRaw.P50), Fmt.F(syntheaRaw.P99), "–", Stats.InProcessCpu([syntheaRaw]), "–", "1", "1.00", "");
 
                 tables.AddRange(await QueryBenchmarks.RunAsync(load, server, patients, options, temp, targets));
+                if (options.ReadsOnly)
+                {
+                    Console.WriteLine();
+                    Console.WriteLine(tables[^1].Markdown());
+                    Console.WriteLine(targets.Table.Markdown());
+                    return 0;
+                }
 
                 Console.WriteLine($"Loading a generated patient of about {options.LargePatient:N0} resources ...");
                 await EverythingBenchmark.LoadLargePatientAsync(load, server, options.LargePatient);

@@ -22,7 +22,7 @@ internal static class QueryBenchmarks
         var readUris = keys.Select(k => new Uri(fhir, $"{k.Item1}/{k.Item2}")).ToArray();
         var rotating = patients.Where(p => p.TopCode is not null).ToArray();
         Uri[] Each(Func<SyntheaPatient, string> url) => rotating.Select(p => new Uri(fhir, url(p))).ToArray();
-        Scenario[] searches =
+        Scenario[] searches = options.ReadsOnly ? [] :
         [
             new("Observation?patient&code", Each(p => $"Observation?patient={p.Id}&code=http://loinc.org|{p.TopCode}")),
             new("Observation?patient&category&date&_sort", Each(p => $"Observation?patient={p.Id}&category=vital-signs&date=ge2015-01-01&_sort=-date")),
@@ -103,7 +103,7 @@ internal static class QueryBenchmarks
                 searchTable.Add(search.Name, c.ToString(), Fmt.N0(f.Rate), Fmt.F(f.P50, 2), Fmt.F(f.P99, 2), Fmt.F(f.MBps), Fmt.Percent(f.ClientShare), Fmt.Cpu(f.ServerCpuMs), Fmt.Runs(f),
                     Fmt.Ratio(f.Rate, Figure.Of(rawHttp[c]).Rate), scoped ? Fmt.Verdict(f.P99 < 20, "p99 < 20 ms") : "");
             }
-        return [readTable, searchTable];
+        return options.ReadsOnly ? [readTable] : [readTable, searchTable];
     }
 
     /// <summary>A warm-up run (discarded), then the measured run; failed requests make the figure meaningless.</summary>

@@ -18,6 +18,17 @@ public static class FhirFormats
 
     public static string MediaType(FhirFormat format) => format == FhirFormat.Json ? JsonMediaType : XmlMediaType;
 
+    /// <summary>
+    /// True when the request has no <c>Accept</c> or a single plain JSON one (no list, no parameters): the answer
+    /// <see cref="ForResponse"/> would give without parsing media types.
+    /// </summary>
+    public static bool AcceptsJsonPlainly(HttpRequest request)
+    {
+        var accept = request.Headers.Accept;
+        return accept.Count == 0
+            || accept.Count == 1 && accept[0] is JsonMediaType or "application/json" or "*/*" or "" or null;
+    }
+
     public static FhirFormat ForResponse(HttpRequest request)
     {
         var format = request.Query["_format"].ToString();

@@ -23,6 +23,8 @@ public static class FhirOutput
         response.ContentType = FhirFormats.MediaType(shape.Format) + "; charset=utf-8";
         if (shape.IsPlainJson)
         {
+            // A known length: no chunked framing around the stored bytes.
+            response.ContentLength = stored.Json.Length;
             await response.Body.WriteAsync(stored.Json, context.RequestAborted);
             return;
         }

@@ -15,8 +15,9 @@ internal static class InstanceEndpoints
     {
         var key = new ResourceKey(ResourceTypes.Require(type), id);
         var stored = await read.ReadAsync(key, context.RequestAborted);
-        var headers = context.Request.GetTypedHeaders();
-        if (ConditionalRead.IsNotModified(stored, FhirRequest.Header(context.Request, HeaderNames.IfNoneMatch), headers.IfModifiedSince))
+        // Typed headers only when there is a date to parse: most reads are not conditional.
+        var ifModifiedSince = context.Request.Headers.IfModifiedSince.Count > 0 ? context.Request.GetTypedHeaders().IfModifiedSince : null;
+        if (ConditionalRead.IsNotModified(stored, FhirRequest.Header(context.Request, HeaderNames.IfNoneMatch), ifModifiedSince))
         {
             context.Response.StatusCode = 304;
             FhirOutput.VersionHeaders(context.Response, stored);

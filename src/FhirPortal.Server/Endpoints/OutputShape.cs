@@ -10,8 +10,13 @@ public sealed record OutputShape(FhirFormat Format, bool Pretty, string? Summary
     /// <summary>True when stored JSON can be sent as it is.</summary>
     public bool IsPlainJson => Format == FhirFormat.Json && !Pretty && Filter is null;
 
+    /// <summary>Compact JSON, unfiltered: the shape of most requests.</summary>
+    public static readonly OutputShape PlainJson = new(FhirFormat.Json, false, null, null);
+
     public static OutputShape From(HttpRequest request)
     {
+        // Note: most requests have no query string and accept JSON; they need no parsing and no new object.
+        if (!request.QueryString.HasValue && FhirFormats.AcceptsJsonPlainly(request)) return PlainJson;
         var summary = request.Query["_summary"].ToString();
         if (summary.Length > 0 && summary is not ("true" or "false" or "text" or "data" or "count"))
             throw FhirOutcomeException.BadRequest($"_summary must be true, false, text, data or count, not '{summary}'.", "_summary");

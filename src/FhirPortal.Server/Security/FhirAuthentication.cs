@@ -30,6 +30,8 @@ public static class FhirAuthentication
         services.AddAuthentication()
             .AddPolicyScheme(Scheme, "FHIR API bearer token", _ => { })
             .AddScheme<AuthenticationSchemeOptions, NoTokenValidationHandler>(NoTokenValidationHandler.SchemeName, _ => { });
+        services.AddHttpContextAccessor();
+        services.AddSingleton<IAuthenticationSchemeProvider, FhirApiRequestHandlers>();
         services.AddOptions<PolicySchemeOptions>(Scheme)
             .Configure<IOptions<SecurityOptions>>((o, security) => o.ForwardDefaultSelector = context =>
             {

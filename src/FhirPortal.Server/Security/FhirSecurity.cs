@@ -25,18 +25,18 @@ public static class FhirSecurity
             app.Logger.LogWarning("No authentication handler '{Scheme}' validates access tokens, so every FHIR request except metadata will be answered 401.", options.ValidationScheme);
 
         app.UseCors(FhirCors.Policy);
-        app.Use(InvokeAsync);
+        // Both are singletons: resolved once here, not on every request.
+        var callers = app.Services.GetRequiredService<CallerContext>();
+        app.Use((context, next) => InvokeAsync(context, next, options, callers));
     }
 
-    private static async Task InvokeAsync(HttpContext context, RequestDelegate next)
+    private static async Task InvokeAsync(HttpContext context, RequestDelegate next, SecurityOptions options, CallerContext callers)
     {
         if (!context.Request.Path.StartsWithSegments("/fhir", out var rest))
         {
             await next(context);
             return;
         }
-        var options = context.RequestServices.GetRequiredService<IOptions<SecurityOptions>>().Value;
-        var callers = context.RequestServices.GetRequiredService<CallerContext>();
         if (!options.Enabled)
         {
             using (callers.Use(Caller.Unsecured with { NetworkAddress = AddressOf(context) })) await next(context);

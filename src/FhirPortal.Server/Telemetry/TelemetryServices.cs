@@ -65,7 +65,8 @@ public static class TelemetryServices
         metrics.ObserveQueue("notification", () => services.GetRequiredService<NotificationDispatcher>().Waiting);
         app.Use(async (context, next) =>
         {
-            if (!context.Request.Path.StartsWithSegments("/fhir"))
+            // Note: without a listener (no exporter, no MeterListener) nothing is counted, so nothing is named either.
+            if (!metrics.CountsRequests || !context.Request.Path.StartsWithSegments("/fhir"))
             {
                 await next(context);
                 return;

@@ -140,4 +140,24 @@ public sealed class AuthenticationTests(AccessData data) : IClassFixture<AccessD
     {
         public bool IsAllowed(string candidate) => candidate == origin;
     }
+
+    [Theory]
+    [InlineData("/fhir/Patient/p1", false)]
+    [InlineData("/fhir/.well-known/smart-configuration", false)]
+    [InlineData("/connect/token", true)]
+    [InlineData("/.well-known/openid-configuration", true)]
+    public async Task The_authorization_server_sees_only_requests_outside_the_FHIR_API(string path, bool offered)
+    {
+        var accessor = data.Host.Services.GetRequiredService<Microsoft.AspNetCore.Http.IHttpContextAccessor>();
+        accessor.HttpContext = new Microsoft.AspNetCore.Http.DefaultHttpContext { Request = { Path = path } };
+        try
+        {
+            var schemes = (await data.Host.Services.GetRequiredService<Microsoft.AspNetCore.Authentication.IAuthenticationSchemeProvider>()
+                .GetRequestHandlerSchemesAsync()).Select(s => s.Name).ToList();
+            Assert.Equal(offered, schemes.Contains(OpenIddict.Server.AspNetCore.OpenIddictServerAspNetCoreDefaults.AuthenticationScheme));
+            // Token validation keeps its request handler everywhere: it authenticates FHIR requests.
+            Assert.Contains(OpenIddict.Validation.AspNetCore.OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme, schemes);
+        }
+        finally { accessor.HttpContext = null; }
+    }
 }

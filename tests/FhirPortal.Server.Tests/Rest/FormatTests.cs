@@ -105,6 +105,28 @@ public sealed class FormatTests : IDisposable
         Assert.Equal("Doe", (await read.ReadJsonAsync())["name"]![0]!["family"]!.GetValue<string>());
     }
 
+    [Theory]
+    [InlineData(null, "application/fhir+json")]
+    [InlineData("application/fhir+json", "application/fhir+json")]
+    [InlineData("application/json", "application/fhir+json")]
+    [InlineData("*/*", "application/fhir+json")]
+    [InlineData("application/fhir+json; fhirVersion=4.0", "application/fhir+json")]
+    [InlineData("application/fhir+xml", XmlType)]
+    public async Task A_read_is_sent_in_the_accepted_format_with_its_length(string? accept, string mediaType)
+    {
+        await PutFullPatientAsync();
+        using var client = _host.CreateClient(new() { BaseAddress = new Uri("http://localhost/fhir/") });
+        var read = accept is null
+            ? await client.GetAsync("Patient/full")
+            : await client.SendAsync(HttpMethod.Get, "Patient/full", null, ("Accept", accept));
+        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        Assert.Equal(mediaType, MediaType(read));
+        var body = await read.Content.ReadAsByteArrayAsync();
+        Assert.True(read.Content.Headers.NonValidated.TryGetValues("Content-Length", out var length), "no Content-Length");
+        Assert.Equal(body.Length.ToString(), length.ToString());
+        Assert.Contains("Doe", System.Text.Encoding.UTF8.GetString(body));
+    }
+
     [Fact]
     public async Task Accept_with_quality_values_picks_the_preferred_format()
     {
