@@ -19,7 +19,8 @@ public sealed record AuditRecord(AccessEvent Access, string Query, bool WithQuer
 /// Turns an <see cref="AccessEvent"/> into the AuditEvents it is recorded as (DICOM/IHE BALP shape): type <c>rest</c>,
 /// the restful-interaction subtype, the user, the client app and the network address as agents, and as entities the
 /// query, each version returned and the patient concerned (role Patient, so <c>AuditEvent?patient=</c> finds them).
-/// Runs off the request path: finding the patients of the returned versions means reading their compartment references.
+/// Runs off the request path: finding the patients of the returned versions means reading their compartment references
+/// (only those elements of each version are parsed).
 /// </summary>
 public sealed class AccessEventBuilder(SearchIndexer indexer)
 {
@@ -49,8 +50,15 @@ public sealed class AccessEventBuilder(SearchIndexer indexer)
             patients.Add(version.Key.Id);
             return patients;
         }
-        if (CompartmentMembership.PatientParameters(version.Key.Type).Count == 0) return patients;
-        var resource = FhirParser.ParseStored(version.Json.Span);
+        if (indexer.PatientCompartmentRoots(version.Key.Type) is not { } roots)
+            return AddCompartments(patients, FhirParser.ParseStored(version.Json.Span));
+        if (roots.Count == 0) return patients;
+        // Only the elements the compartment parameters read: parsing a few references, not the whole resource.
+        return AddCompartments(patients, FhirParser.ParseStored(JsonElements.Keep(version.Json.Span, roots)));
+    }
+
+    private HashSet<string> AddCompartments(HashSet<string> patients, Hl7.Fhir.Model.Resource resource)
+    {
         foreach (var compartment in indexer.PatientCompartments(resource)) patients.Add(compartment.Id);
         return patients;
     }
