@@ -59,9 +59,26 @@ public sealed class PatientCompartmentJsonTests(ITestOutputHelper output)
             if (!whole.SequenceEqual(fromElements))
                 failures.Add($"{resource.TypeName}/{resource.Id}: whole [{string.Join(", ", whole)}], elements [{string.Join(", ", fromElements)}]");
         }
-        output.WriteLine($"{source}: {compared} resources compared");
+        output.WriteLine($"{source}: {compared} resources compared; {Timing(resources)}");
         Assert.True(compared > 0, "no resource of a compartment type");
         Assert.True(failures.Count == 0, string.Join("\n", failures.Take(20)));
+    }
+
+    // For the benchmark notes, not asserted: parsing whole versions against only their compartment elements.
+    private static string Timing(List<Resource> resources)
+    {
+        var stored = resources.Where(r => r.TypeName != "Patient" && CompartmentMembership.PatientParameters(r.TypeName).Count > 0).Select(Json).ToList();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        foreach (var json in stored)
+        {
+            var reader = new Utf8JsonReader(json);
+            Parser.TryDeserializeResource(ref reader, out var resource, out _);
+            _ = Indexing.Indexer.PatientCompartments(resource!);
+        }
+        var whole = clock.Elapsed.TotalMilliseconds;
+        clock.Restart();
+        foreach (var json in stored) _ = PatientsFromElements(json).Count();
+        return $"whole resources {whole:F0} ms, compartment elements {clock.Elapsed.TotalMilliseconds:F0} ms";
     }
 
     private static IEnumerable<string> PatientsFromElements(byte[] json)
