@@ -26,6 +26,13 @@ public sealed class AuditOptions
     [Range(1, 5000)]
     public int BatchSize { get; set; } = 500;
 
+    /// <summary>
+    /// The most entities one AuditEvent lists when the accesses of one flush by one user, app and address to one patient's
+    /// record, with one outcome, are aggregated (a further access starts another event; one access is never split).
+    /// </summary>
+    [Range(3, 10_000)]
+    public int EntitiesPerEvent { get; set; } = 100;
+
     /// <summary>How long AuditEvents are kept (by <c>recorded</c>); older ones are removed for good. HIPAA: six years.</summary>
     [Range(typeof(TimeSpan), "1.00:00:00", "36500.00:00:00")]
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(6 * 365 + 2);
