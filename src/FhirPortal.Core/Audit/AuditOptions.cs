@@ -28,9 +28,10 @@ public sealed class AuditOptions
 
     /// <summary>
     /// The most entities one AuditEvent lists when the accesses of one flush by one user, app and address to one patient's
-    /// record, with one outcome, are aggregated (a further access starts another event; one access is never split).
+    /// record, with one outcome, are aggregated (a further access starts another event; one access is never split;
+    /// 2, the patient and one record, keeps every access in its own event).
     /// </summary>
-    [Range(3, 10_000)]
+    [Range(2, 10_000)]
     public int EntitiesPerEvent { get; set; } = 100;
 
     /// <summary>How long AuditEvents are kept (by <c>recorded</c>); older ones are removed for good. HIPAA: six years.</summary>
