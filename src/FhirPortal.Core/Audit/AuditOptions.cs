@@ -22,7 +22,7 @@ public sealed class AuditOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "00:00:10")]
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>AuditEvents written per transaction.</summary>
+    /// <summary>Queued accesses written per transaction (as fewer AuditEvents once aggregated).</summary>
     [Range(1, 5000)]
     public int BatchSize { get; set; } = 500;
 
