@@ -6,8 +6,11 @@ using Microsoft.AspNetCore.Http;
 
 namespace FhirPortal.Auth.Audit;
 
-/// <summary>One access to a patient's record as the access-log page lists it.</summary>
-public sealed record AccessEntry(DateTimeOffset When, string Who, string App, string What, bool Succeeded);
+/// <summary>
+/// One access to a patient's record as the access-log page lists it, or several aggregated into one AuditEvent
+/// (<paramref name="From"/>: the first of them; <paramref name="When"/>: the last).
+/// </summary>
+public sealed record AccessEntry(DateTimeOffset When, string Who, string App, string What, bool Succeeded, DateTimeOffset? From = null);
 
 /// <summary>One page of a patient's access log, newest first, and the cursor of the next (older) page.</summary>
 public sealed record AccessLogPage(IReadOnlyList<AccessEntry> Entries, string? Next);
@@ -58,9 +61,31 @@ public sealed class AccessLog(SearchInteraction search, CallerContext callers)
         var app = audit.Agent.FirstOrDefault(a => a.Type?.Coding.Any(c => c.Code == "110150") == true);
         var who = user is null ? "an app without a signed-in user"
             : string.Join(" ", new[] { user.Name, user.Who?.Reference is { } r ? $"({r})" : null }.Where(s => s is not null));
-        var what = audit.Entity.FirstOrDefault(e => e.Role?.Code == "24")?.Description
-                   ?? audit.OutcomeDesc ?? audit.Subtype.FirstOrDefault()?.Code ?? "";
+        var what = audit.Period is null ? audit.Entity.FirstOrDefault(e => e.Role?.Code == "24")?.Description
+                   ?? audit.OutcomeDesc ?? audit.Subtype.FirstOrDefault()?.Code ?? "" : Aggregated(audit);
         return new AccessEntry(audit.Recorded ?? DateTimeOffset.MinValue, who.Length == 0 ? "unknown user" : who,
-            app?.Name ?? audit.Source?.Observer?.Display ?? "", what, audit.Outcome is null or AuditEvent.AuditEventOutcome.N0);
+            app?.Name ?? audit.Source?.Observer?.Display ?? "", what, audit.Outcome is null or AuditEvent.AuditEventOutcome.N0,
+            audit.Period?.StartElement?.ToDateTimeOffset(TimeSpan.Zero));
     }
+
+    // Several accesses in one event: what was done, how many records and queries, and the list (e.g. "read 5 records: ...").
+    private static string Aggregated(AuditEvent audit)
+    {
+        var records = audit.Entity.Where(e => e.Role?.Code == "4").Select(e => e.What?.Reference).OfType<string>().ToList();
+        var queries = audit.Entity.Where(e => e.Role?.Code == "24").Select(e => e.Description).OfType<string>().ToList();
+        var verb = audit.Subtype.FirstOrDefault()?.Code switch
+        {
+            "read" or "vread" => "read",
+            "search-type" or "search-system" => "searched",
+            "operation" => "ran",
+            { } other when other.StartsWith("history", StringComparison.Ordinal) => "looked at the history",
+            _ => "accessed",
+        };
+        var counts = new[] { Counted(queries.Count, "query", "queries"), Counted(records.Count, "record", "records") }.Where(c => c.Length > 0);
+        var summary = $"{verb} {string.Join(", ", counts)}";
+        if (audit.Outcome is not null and not AuditEvent.AuditEventOutcome.N0 && audit.OutcomeDesc is { } error) summary += $" ({error})";
+        return $"{summary}: {string.Join(", ", queries.Concat(records))}";
+    }
+
+    private static string Counted(int count, string one, string many) => count switch { 0 => "", 1 => $"1 {one}", _ => $"{count} {many}" };
 }

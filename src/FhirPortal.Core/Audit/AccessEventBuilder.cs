@@ -6,20 +6,58 @@ namespace FhirPortal.Core.Audit;
 
 /// <summary>
 /// One AuditEvent to store, as the fields it is written from (<see cref="AuditEventJson"/>, <see cref="AuditEventIndex"/>):
-/// the access, the query it shows, and the versions and patients it names as entities.
+/// the access, the query it shows, and the versions and patients it names as entities; with <see cref="Also"/> the
+/// further accesses aggregated into the same event (<see cref="AuditGrouping"/>).
 /// </summary>
 /// <param name="WithQueryText">Whether the query is kept as <c>entity.query</c> too (base64); a per-patient copy keeps only its path.</param>
 public sealed record AuditRecord(AccessEvent Access, string Query, bool WithQueryText, IReadOnlyList<StoredResource> Versions, IReadOnlyList<string> Patients)
 {
+    /// <summary>Accesses after this one recorded in the same event (same kind, outcome, agents and patient), in access order; empty for an event of one access.</summary>
+    public IReadOnlyList<AuditRecord> Also { get; init; } = [];
+
+    /// <summary>When the event's last access happened: its <c>recorded</c>; with <see cref="Also"/> the end of its <c>period</c>.</summary>
+    public DateTimeOffset Recorded => Also.Count == 0 ? Access.Recorded : Also[^1].Access.Recorded;
+
     /// <summary>How an entity names a returned version: <c>Type/id/_history/n</c>.</summary>
     public static string VersionReference(StoredResource version) => $"{version.Key}/_history/{version.VersionId}";
+
+    /// <summary>
+    /// The entities in the order they are written. One access: its query, each version returned, its patients (as
+    /// always). Several: per access in order, its query (once per distinct query; a read or vread that returned its
+    /// version is named by the version alone), each distinct version, then the patient once.
+    /// </summary>
+    public IReadOnlyList<AuditEntity> Entities()
+    {
+        var entities = new List<AuditEntity>(2 + Versions.Count + Patients.Count);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var access in (IEnumerable<AuditRecord>)[this, .. Also])
+        {
+            var named = Also.Count > 0 && access.Versions.Count > 0 && access.Access.Interaction is "read" or "vread";
+            if (!named && (Also.Count == 0 || seen.Add("?" + access.Query)))
+                entities.Add(new AuditEntity(AuditEntityKind.Query, access.Query, access.WithQueryText));
+            foreach (var version in access.Versions)
+            {
+                var reference = VersionReference(version);
+                if (Also.Count == 0 || seen.Add(reference)) entities.Add(new AuditEntity(AuditEntityKind.Version, reference, version.Key.Type == "Patient"));
+            }
+        }
+        foreach (var patient in Patients) entities.Add(new AuditEntity(AuditEntityKind.Patient, $"Patient/{patient}", true));
+        return entities;
+    }
 }
+
+/// <summary>What an AuditEvent entity stands for: the request, a version returned, or the patient concerned.</summary>
+public enum AuditEntityKind { Query, Version, Patient }
+
+/// <summary>One AuditEvent entity: the query text (kind Query; <paramref name="Flag"/>: kept as <c>entity.query</c> too) or a reference (Flag: it names a Patient).</summary>
+public readonly record struct AuditEntity(AuditEntityKind Kind, string Text, bool Flag);
 
 /// <summary>
 /// Turns an <see cref="AccessEvent"/> into the AuditEvents it is recorded as (DICOM/IHE BALP shape): type <c>rest</c>,
 /// the restful-interaction subtype, the user, the client app and the network address as agents, and as entities the
 /// query, each version returned and the patient concerned (role Patient, so <c>AuditEvent?patient=</c> finds them).
-/// Runs off the request path: finding the patients of the returned versions means reading their compartment references.
+/// Runs off the request path: finding the patients of the returned versions means reading their compartment references
+/// (only those elements of each version are parsed).
 /// </summary>
 public sealed class AccessEventBuilder(SearchIndexer indexer)
 {
@@ -49,8 +87,15 @@ public sealed class AccessEventBuilder(SearchIndexer indexer)
             patients.Add(version.Key.Id);
             return patients;
         }
-        if (CompartmentMembership.PatientParameters(version.Key.Type).Count == 0) return patients;
-        var resource = FhirParser.ParseStored(version.Json.Span);
+        if (indexer.PatientCompartmentRoots(version.Key.Type) is not { } roots)
+            return AddCompartments(patients, FhirParser.ParseStored(version.Json.Span));
+        if (roots.Count == 0) return patients;
+        // Only the elements the compartment parameters read: parsing a few references, not the whole resource.
+        return AddCompartments(patients, FhirParser.ParseStored(JsonElements.Keep(version.Json.Span, roots)));
+    }
+
+    private HashSet<string> AddCompartments(HashSet<string> patients, Hl7.Fhir.Model.Resource resource)
+    {
         foreach (var compartment in indexer.PatientCompartments(resource)) patients.Add(compartment.Id);
         return patients;
     }

@@ -34,7 +34,7 @@ internal static class AuditEventIndex
         yield return ("type", Rest);
         yield return ("subtype", new Coding(AuditEventJson.Interactions, access.Interaction));
         yield return ("action", new Code(access.ActionCode));
-        yield return ("date", new Instant(access.Recorded));
+        yield return ("date", new Instant(record.Recorded));
         yield return ("outcome", new Code(access.OutcomeCode));
         yield return ("site", new FhirString(AuditEventJson.Site));
         var user = AuditEventJson.HasUser(caller);
@@ -56,23 +56,20 @@ internal static class AuditEventIndex
         yield return ("agent", new ResourceReference { Identifier = new Identifier(AuditEventJson.ClientIdSystem, app) });
         yield return ("agent-name", new FhirString(app));
         if (caller.NetworkAddress is { } address) yield return ("address", new FhirString(address));
-        yield return ("entity-type", SystemObject);
-        yield return ("entity-role", QueryRole);
-        foreach (var version in record.Versions)
+        foreach (var entity in record.Entities())
         {
-            var what = new ResourceReference(AuditRecord.VersionReference(version));
+            if (entity.Kind == AuditEntityKind.Query)
+            {
+                yield return ("entity-type", SystemObject);
+                yield return ("entity-role", QueryRole);
+                continue;
+            }
+            var what = new ResourceReference(entity.Text);
             yield return ("entity", what);
-            if (version.Key.Type == "Patient") yield return ("patient", what);
-            yield return ("entity-type", SystemObject);
-            yield return ("entity-role", DomainResource);
-        }
-        foreach (var patient in record.Patients)
-        {
-            var what = new ResourceReference($"Patient/{patient}");
-            yield return ("entity", what);
-            yield return ("patient", what);
-            yield return ("entity-type", Person);
-            yield return ("entity-role", PatientRole);
+            if (entity.Flag) yield return ("patient", what);
+            var patient = entity.Kind == AuditEntityKind.Patient;
+            yield return ("entity-type", patient ? Person : SystemObject);
+            yield return ("entity-role", patient ? PatientRole : DomainResource);
         }
     }
 

@@ -48,7 +48,14 @@ internal static class AuditEventJson
             json.WriteEndObject();
             json.WriteEndArray();
             w.Text("action", access.ActionCode);
-            json.WriteString("recorded", Instant(access.Recorded));
+            if (record.Also.Count > 0)
+            {
+                json.WriteStartObject("period");
+                json.WriteString("start", Instant(access.Recorded));
+                json.WriteString("end", Instant(record.Recorded));
+                json.WriteEndObject();
+            }
+            json.WriteString("recorded", Instant(record.Recorded));
             w.Text("outcome", access.OutcomeCode);
             if (access.Error is not null) w.Text("outcomeDesc", access.Error);
             WriteAgents(w, access.Caller);
@@ -131,14 +138,20 @@ internal static class AuditEventJson
     {
         var json = w.Json;
         json.WriteStartArray("entity");
-        json.WriteStartObject();
-        w.Coding("type", SystemObject);
-        w.Coding("role", QueryRole);
-        w.Text("description", record.Query);
-        if (record.WithQueryText) json.WriteBase64String("query", System.Text.Encoding.UTF8.GetBytes(record.Query));
-        json.WriteEndObject();
-        foreach (var version in record.Versions) WriteEntity(w, AuditRecord.VersionReference(version), SystemObject, DomainResource);
-        foreach (var patient in record.Patients) WriteEntity(w, $"Patient/{patient}", Person, PatientRole);
+        foreach (var entity in record.Entities())
+        {
+            if (entity.Kind == AuditEntityKind.Query)
+            {
+                json.WriteStartObject();
+                w.Coding("type", SystemObject);
+                w.Coding("role", QueryRole);
+                w.Text("description", entity.Text);
+                if (entity.Flag) json.WriteBase64String("query", System.Text.Encoding.UTF8.GetBytes(entity.Text));
+                json.WriteEndObject();
+            }
+            else if (entity.Kind == AuditEntityKind.Version) WriteEntity(w, entity.Text, SystemObject, DomainResource);
+            else WriteEntity(w, entity.Text, Person, PatientRole);
+        }
         json.WriteEndArray();
     }
 

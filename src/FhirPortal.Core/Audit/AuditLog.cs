@@ -7,17 +7,17 @@ using FhirPortal.Storage;
 namespace FhirPortal.Core.Audit;
 
 /// <summary>
-/// Stores queued accesses as AuditEvents: a batch is one unit of work (one store transaction), written as the server
+/// Stores queued accesses as AuditEvents, the accesses of one patient by one agent aggregated (<see cref="AuditGrouping"/>): a batch is one unit of work (one store transaction), written as the server
 /// itself, so a batch is either stored whole or not at all and a lost race is simply planned again. Each AuditEvent's
 /// JSON and index rows are built straight from its fields (<see cref="AuditEventJson"/>, <see cref="AuditEventIndex"/>):
 /// no POCO, no FhirPath, and no profile validation of a record the server itself composed.
 /// </summary>
-public sealed class AuditLog(AccessEventBuilder builder, SearchIndexer indexer, WriteRunner runner, CallerContext callers)
+public sealed class AuditLog(AccessEventBuilder builder, SearchIndexer indexer, WriteRunner runner, CallerContext callers, AuditOptions options)
 {
     public async System.Threading.Tasks.Task WriteAsync(IReadOnlyList<AccessEvent> batch, CancellationToken ct)
     {
         if (batch.Count == 0) return;
-        var records = batch.SelectMany(builder.Build).Select(r => (Id: CreateInteraction.NewId(), Record: r)).ToList();
+        var records = AuditGrouping.Group(batch.SelectMany(builder.Build), options.EntitiesPerEvent).Select(r => (Id: CreateInteraction.NewId(), Record: r)).ToList();
         using var _ = callers.Use(Caller.Server);
         await runner.RunAsync(unit =>
         {

@@ -22,9 +22,17 @@ public sealed class AuditOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "00:00:10")]
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>AuditEvents written per transaction.</summary>
+    /// <summary>Queued accesses written per transaction (as fewer AuditEvents once aggregated).</summary>
     [Range(1, 5000)]
     public int BatchSize { get; set; } = 500;
+
+    /// <summary>
+    /// The most entities one AuditEvent lists when the accesses of one flush by one user, app and address to one patient's
+    /// record, with one outcome, are aggregated (a further access starts another event; one access is never split;
+    /// 2, the patient and one record, keeps every access in its own event).
+    /// </summary>
+    [Range(2, 10_000)]
+    public int EntitiesPerEvent { get; set; } = 100;
 
     /// <summary>How long AuditEvents are kept (by <c>recorded</c>); older ones are removed for good. HIPAA: six years.</summary>
     [Range(typeof(TimeSpan), "1.00:00:00", "36500.00:00:00")]

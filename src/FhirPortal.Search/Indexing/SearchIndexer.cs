@@ -86,6 +86,26 @@ public sealed class SearchIndexer
     }
 
     /// <summary>
+    /// The top-level elements <see cref="PatientCompartments"/> reads for <paramref name="type"/> (its compartment
+    /// parameters' roots, and <c>contained</c>, where <c>resolve()</c> looks), so a caller may parse only those; empty for
+    /// a type outside the compartment; null when an expression may read more (then parse the whole resource).
+    /// </summary>
+    public IReadOnlySet<string>? PatientCompartmentRoots(string type)
+    {
+        var names = CompartmentMembership.PatientParameters(type);
+        var roots = new HashSet<string>(StringComparer.Ordinal);
+        if (names.Count == 0) return roots;
+        roots.Add("contained");
+        foreach (var parameter in _registry.ForType(type))
+        {
+            if (parameter.Type != SearchParamType.Reference || parameter.Expression is null || !names.Contains(parameter.Name)) continue;
+            if (parameter.Roots is not { } of) return null;
+            roots.UnionWith(of);
+        }
+        return roots;
+    }
+
+    /// <summary>
     /// The index of a resource the server builds itself from known (parameter, value) pairs, without a POCO or FhirPath
     /// (the access audit's AuditEvents): the same value rules, compartments and <c>_content</c> as <see cref="Index"/>.
     /// Null when the type has an indexed parameter outside <paramref name="covered"/> or a custom one in place of a covered name:

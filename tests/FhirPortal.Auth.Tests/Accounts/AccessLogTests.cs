@@ -56,7 +56,8 @@ public sealed partial class AccessLogTests
     [Fact]
     public async Task The_access_log_page_is_paged_newest_first()
     {
-        await using var smart = await SmartHarness.StartAsync(Auditing);
+        // Two entities an event (the patient and one record): every read its own event, so 30 reads make 30 rows.
+        await using var smart = await SmartHarness.StartAsync(new Dictionary<string, string?>(Auditing) { ["FhirPortal:Audit:EntitiesPerEvent"] = "2" });
         var doctor = Fhir(smart, await smart.StandaloneAsync(SmartHarness.PractitionerUser, "openid fhirUser user/*.rs"));
         for (var i = 0; i < 30; i++) Assert.Equal(HttpStatusCode.OK, (await doctor.GetAsync($"fhir/Patient/p1?n={i}")).StatusCode);
         var patient = Fhir(smart, await smart.StandaloneAsync(SmartHarness.PatientUser, "openid fhirUser launch/patient patient/*.rs"));
@@ -109,6 +110,33 @@ public sealed partial class AccessLogTests
         var rows = Rows(await (await browser.GetAsync("auth/account/access-log")).Content.ReadAsStringAsync());
         Assert.Contains(rows, r => r.Contains("doc") && r.Contains("Observation"));
         Assert.DoesNotContain(rows, r => r.Contains("o2") || r.Contains("p2") || r.Contains("_id="));
+    }
+
+    [Fact]
+    public async Task Reads_within_one_flush_are_one_row_per_patient_with_the_records_and_time_range()
+    {
+        // A long flush interval: once the patient's own read is stored, the doctor's reads all wait for the next flush.
+        await using var smart = await SmartHarness.StartAsync(new Dictionary<string, string?>(Auditing) { ["FhirPortal:Audit:FlushInterval"] = "00:00:10" });
+        var doctor = Fhir(smart, await smart.StandaloneAsync(SmartHarness.PractitionerUser, "openid fhirUser user/*.rs"));
+        var patient = Fhir(smart, await smart.StandaloneAsync(SmartHarness.PatientUser, "openid fhirUser launch/patient patient/*.rs"));
+        Assert.Equal(HttpStatusCode.OK, (await patient.GetAsync("fhir/Patient/p1")).StatusCode);
+        await WaitForAsync(patient, "fhir/AuditEvent?patient=Patient/p1&type=rest", 1);
+        foreach (var url in new[] { "Observation/o1", "Patient/p2", "Patient/p1", "Observation/o2", "Observation/o1" })
+            Assert.Equal(HttpStatusCode.OK, (await doctor.GetAsync($"fhir/{url}")).StatusCode);
+
+        var own = await WaitForAsync(patient, "fhir/AuditEvent?patient=Patient/p1&type=rest", 2);
+        var aggregated = Assert.Single(own, a => a["period"] is not null);
+        Assert.Equal(["Observation/o1/_history/1", "Patient/p1/_history/1", "Patient/p1"],
+            aggregated["entity"]!.AsArray().Select(e => (string?)e!["what"]?["reference"]));
+        Assert.True(string.CompareOrdinal((string)aggregated["period"]!["start"]!, (string)aggregated["period"]!["end"]!) < 0);
+        Assert.Equal((string)aggregated["period"]!["end"]!, (string)aggregated["recorded"]!);
+
+        var browser = await smart.SignedInBrowserAsync(SmartHarness.PatientUser);
+        var rows = Rows(await (await browser.GetAsync("auth/account/access-log")).Content.ReadAsStringAsync());
+        var row = Assert.Single(rows, r => r.Contains("doc"));
+        Assert.Contains("read 2 records: Observation/o1/_history/1, Patient/p1/_history/1", row);
+        Assert.Matches(@"^\S+ \S+ \(from \S+ \S+\)", row);
+        Assert.DoesNotContain(rows, r => r.Contains("o2") || r.Contains("p2"));
     }
 
     private static HttpClient Fhir(SmartHarness smart, JsonObject token)

@@ -46,6 +46,8 @@ public sealed class AuditEventJsonTests
         var now = new DateTimeOffset(2026, 3, 4, 5, 6, 8, 123, TimeSpan.Zero);
 
         var direct = core.Get<AuditLog>().Version(record, "a1", now);
+        // An access alone in its flush is written exactly as before aggregation: the grouping hands back the record itself.
+        Assert.Same(record, Assert.Single(AuditGrouping.Group([record], 100)));
 
         // The rows come from the fields (no fallback to indexing the parsed JSON) ...
         Assert.NotNull(AuditEventIndex.Build(core.Get<SearchIndexer>(), record, "a1", now, []));
@@ -55,6 +57,48 @@ public sealed class AuditEventJsonTests
         Assert.Equal(Encoding.UTF8.GetString(sdkJson), Encoding.UTF8.GetString(direct.Version.Json.Span));
         var indexed = core.Get<SearchIndexer>().Index(FhirParser.ParseStored(direct.Version.Json.Span));
         AssertSameRows(indexed, direct.Index!);
+    }
+
+    public static TheoryData<string, int, string?, string[]> Aggregates => new()
+    {
+        // (interaction, status, error, queries of the accesses in order; a repeated query or version is listed once)
+        { "read", 200, null, ["Patient/p1", "Observation/o1", "Observation/o1", "Observation/o2"] },
+        { "vread", 200, null, ["Observation/o1/_history/1", "Patient/p1/_history/1"] },
+        { "search-type", 200, null, ["Observation?patient=p1", "Observation?patient=p1&code=x", "Observation?patient=p1"] },
+        { "read", 404, "Resource Observation/zz is not known", ["Observation/zz", "Observation/zz", "Observation/yy"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(Aggregates))]
+    public async Task Aggregated_json_and_index_rows_equal_the_sdk_serializer_and_indexer(string interaction, int status, string? error, string[] queries)
+    {
+        using var core = new CoreServices();
+        var stored = new Dictionary<string, StoredResource>
+        {
+            ["Patient/p1"] = await core.SeedAsync(CoreServices.Patient("p1")),
+            ["Observation/o1"] = await core.SeedAsync(new Hl7.Fhir.Model.Observation { Id = "o1", Status = Hl7.Fhir.Model.ObservationStatus.Final, Code = new("http://loinc.org", "8480-6"), Subject = new("Patient/p1") }),
+            ["Observation/o2"] = await core.SeedAsync(new Hl7.Fhir.Model.Observation { Id = "o2", Status = Hl7.Fhir.Model.ObservationStatus.Final, Code = new("http://loinc.org", "8462-4"), Subject = new("Patient/p1") }),
+        };
+        var start = new DateTimeOffset(2026, 3, 4, 5, 6, 7, TimeSpan.Zero).AddTicks(1234567);
+        var records = queries.Select((query, i) =>
+        {
+            var versions = status >= 400 ? [] : interaction == "search-type" ? stored.Values.Skip(i % 2).ToList() : new List<StoredResource> { stored[query.Split("/_history")[0]] };
+            var access = new AccessEvent(interaction, Clinician, query, versions, ["p1"], status, error, start.AddMilliseconds(137 * i));
+            return new AuditRecord(access, query, true, versions, ["p1"]);
+        }).ToList();
+        var record = Assert.Single(AuditGrouping.Group(records, 100));
+        var now = start.AddSeconds(1);
+
+        var direct = core.Get<AuditLog>().Version(record, "a1", now);
+
+        Assert.NotNull(AuditEventIndex.Build(core.Get<SearchIndexer>(), record, "a1", now, []));
+        var sdkJson = FhirSerializer.ToJsonBytes(ReferenceAuditEvent.Build(record, "a1", now));
+        Assert.Equal(Encoding.UTF8.GetString(sdkJson), Encoding.UTF8.GetString(direct.Version.Json.Span));
+        AssertSameRows(core.Get<SearchIndexer>().Index(FhirParser.ParseStored(direct.Version.Json.Span)), direct.Index!);
+        var audit = CoreServices.Content<Hl7.Fhir.Model.AuditEvent>(direct.Version);
+        Assert.Equal(start, audit.Period!.StartElement!.ToDateTimeOffset(TimeSpan.Zero));
+        Assert.Equal(records[^1].Access.Recorded, audit.Recorded);
+        Assert.Equal(["Patient/p1"], audit.Entity.Where(e => e.Role?.Code == "1").Select(e => e.What!.Reference));
     }
 
     [Fact]

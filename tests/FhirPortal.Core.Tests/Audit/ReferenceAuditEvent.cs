@@ -22,7 +22,8 @@ internal static class ReferenceAuditEvent
             Type = new Coding("http://terminology.hl7.org/CodeSystem/audit-event-type", "rest", "Restful Operation"),
             Subtype = [new Coding("http://hl7.org/fhir/restful-interaction", access.Interaction)],
             Action = access.Interaction == "operation" ? AuditEvent.AuditEventAction.E : AuditEvent.AuditEventAction.R,
-            Recorded = access.Recorded,
+            Period = record.Also.Count > 0 ? new Period(new FhirDateTime(access.Recorded), new FhirDateTime(record.Recorded)) : null,
+            Recorded = record.Recorded,
             Outcome = access.Status switch { < 400 => AuditEvent.AuditEventOutcome.N0, < 500 => AuditEvent.AuditEventOutcome.N4, _ => AuditEvent.AuditEventOutcome.N8 },
             OutcomeDesc = access.Error,
             Agent = Agents(access),
@@ -33,26 +34,28 @@ internal static class ReferenceAuditEvent
                 Type = [new Coding("http://terminology.hl7.org/CodeSystem/security-source-type", "3", "Web Server")],
             },
         };
-        audit.Entity.Add(new AuditEvent.EntityComponent
-        {
-            Type = new Coding(EntityType, "2", "System Object"),
-            Role = new Coding(RoleSystem, "24", "Query"),
-            Description = record.Query,
-            Query = record.WithQueryText ? Encoding.UTF8.GetBytes(record.Query) : null,
-        });
-        foreach (var version in record.Versions)
-            audit.Entity.Add(new AuditEvent.EntityComponent
+        foreach (var entity in record.Entities())
+            audit.Entity.Add(entity.Kind switch
             {
-                What = new ResourceReference($"{version.Key}/_history/{version.VersionId}"),
-                Type = new Coding(EntityType, "2", "System Object"),
-                Role = new Coding(RoleSystem, "4", "Domain Resource"),
-            });
-        foreach (var patient in record.Patients)
-            audit.Entity.Add(new AuditEvent.EntityComponent
-            {
-                What = new ResourceReference($"Patient/{patient}"),
-                Type = new Coding(EntityType, "1", "Person"),
-                Role = new Coding(RoleSystem, "1", "Patient"),
+                AuditEntityKind.Query => new AuditEvent.EntityComponent
+                {
+                    Type = new Coding(EntityType, "2", "System Object"),
+                    Role = new Coding(RoleSystem, "24", "Query"),
+                    Description = entity.Text,
+                    Query = entity.Flag ? Encoding.UTF8.GetBytes(entity.Text) : null,
+                },
+                AuditEntityKind.Version => new AuditEvent.EntityComponent
+                {
+                    What = new ResourceReference(entity.Text),
+                    Type = new Coding(EntityType, "2", "System Object"),
+                    Role = new Coding(RoleSystem, "4", "Domain Resource"),
+                },
+                _ => new AuditEvent.EntityComponent
+                {
+                    What = new ResourceReference(entity.Text),
+                    Type = new Coding(EntityType, "1", "Person"),
+                    Role = new Coding(RoleSystem, "1", "Patient"),
+                },
             });
         return audit;
     }

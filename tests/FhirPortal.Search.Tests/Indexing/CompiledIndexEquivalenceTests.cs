@@ -133,7 +133,7 @@ public sealed class CompiledIndexEquivalenceTests(ITestOutputHelper output)
 
     private static bool SameValue(Base a, Base b) => ReferenceEquals(a, b) || (a.GetType() == b.GetType() && a.IsExactly(b));
 
-    private static List<Resource> Examples(string folder)
+    internal static List<Resource> Examples(string folder)
     {
         var resources = new List<Resource>();
         foreach (var file in Directory.EnumerateFiles(folder, "*.json").Order())
@@ -141,7 +141,7 @@ public sealed class CompiledIndexEquivalenceTests(ITestOutputHelper output)
         return resources;
     }
 
-    private static List<Resource> Synthea(string folder)
+    internal static List<Resource> Synthea(string folder)
     {
         var resources = new List<Resource>();
         foreach (var file in Directory.EnumerateFiles(folder, "*.json").Order())

@@ -143,13 +143,15 @@ public sealed class AccessAuditTests(AuditData data) : IClassFixture<AuditData>
         Assert.NotEmpty(files);
         await BulkClient.ReadOutputAsync(client, manifest);
 
-        var audits = await AuditHost.WaitForAsync(data.Host, app, 1 + files.Count);
-        Assert.Equal(1 + files.Count, audits.Count);
+        // Accesses of one patient by one app within a flush share an AuditEvent: count the requests recorded, not the events.
+        var audits = await AuditHost.WaitForAsync(data.Host, app, done: e => e.Sum(a => AuditHost.Queries(a).Count) >= 1 + files.Count);
+        var queries = audits.SelectMany(AuditHost.Queries).ToList();
+        Assert.Equal(1 + files.Count, queries.Count);
         Assert.All(audits, a => Assert.Equal(("operation", AuditEvent.AuditEventAction.E), (a.Subtype.Single().Code, a.Action)));
         Assert.All(audits, a => Assert.Equal(["Patient/p1"], AuditHost.Patients(a)));
-        Assert.Single(audits, a => AuditHost.Query(a)!.Contains("Patient/$export"));
+        Assert.Single(queries, q => q.Contains("Patient/$export"));
         foreach (var file in files)
-            Assert.Single(audits, a => file.EndsWith(AuditHost.Query(a)!, StringComparison.Ordinal));
+            Assert.Single(queries, q => file.EndsWith(q, StringComparison.Ordinal));
     }
 }
 

@@ -86,9 +86,10 @@ public static class AuditHost
 
     /// <summary>
     /// The AuditEvents whose app agent is <paramref name="clientId"/>, once at least <paramref name="count"/> are stored
-    /// (polled; they are written off the request path); fails after the timeout.
+    /// (polled; they are written off the request path) and, if given, <paramref name="done"/> holds; fails after the timeout.
     /// </summary>
-    public static async Task<List<AuditEvent>> WaitForAsync(FhirPortalHost host, string clientId, int count = 1, string query = "")
+    public static async Task<List<AuditEvent>> WaitForAsync(FhirPortalHost host, string clientId, int count = 1, string query = "",
+        Func<List<AuditEvent>, bool>? done = null)
     {
         var admin = host.Admin();
         var until = DateTime.UtcNow + TimeSpan.FromSeconds(60);
@@ -98,7 +99,7 @@ public static class AuditHost
             response.EnsureSuccessStatusCode();
             var bundle = (Bundle)FhirParser.ParseStored(await response.Content.ReadAsByteArrayAsync());
             var events = bundle.Entry.Select(e => e.Resource).OfType<AuditEvent>().ToList();
-            if (events.Count >= count) return events;
+            if (events.Count >= count && (done is null || done(events))) return events;
             if (DateTime.UtcNow > until) throw new TimeoutException($"{events.Count} of {count} AuditEvents of {clientId} were stored in time.");
             await System.Threading.Tasks.Task.Delay(50);
         }
@@ -107,6 +108,14 @@ public static class AuditHost
     /// <summary>The ids of the entities with role Patient (object-role 1).</summary>
     public static List<string> Patients(AuditEvent audit) =>
         [.. audit.Entity.Where(e => e.Role?.Code == "1").Select(e => e.What?.Reference ?? "").Order()];
+
+    /// <summary>Every query entity's description: the requests an event records (several when accesses were aggregated).</summary>
+    public static List<string> Queries(AuditEvent audit) =>
+        [.. audit.Entity.Where(e => e.Role?.Code == "24").Select(e => e.Description ?? "")];
+
+    /// <summary>Every returned version an event names (object-role 4).</summary>
+    public static List<string> Versions(AuditEvent audit) =>
+        [.. audit.Entity.Where(e => e.Role?.Code == "4").Select(e => e.What?.Reference ?? "")];
 
     /// <summary>The query entity's description (the request as the client made it).</summary>
     public static string? Query(AuditEvent audit) => audit.Entity.FirstOrDefault(e => e.Role?.Code == "24")?.Description;
