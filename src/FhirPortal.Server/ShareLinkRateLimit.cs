@@ -16,13 +16,19 @@ namespace FhirPortal.Server;
 /// requests per <see cref="ShareLinkOptions.RateLimitWindow"/>, so one address can neither probe many link ids nor
 /// hammer one link. Over it: 429 with Retry-After and an OperationOutcome (SHL leaves the body to the server).
 /// </summary>
-internal sealed class ShareLinkRateLimit(IOptions<ShareLinkOptions> options) : IRateLimiterPolicy<string>
+internal sealed class ShareLinkRateLimit(IOptions<ShareLinkOptions> options, ILogger<ShareLinkRateLimit> logger) : IRateLimiterPolicy<string>
 {
     public const string Policy = "share-link-recipients";
+    private int _warned;
 
     public RateLimitPartition<string> GetPartition(HttpContext httpContext)
     {
         var limits = options.Value;
+        // The forwarded-headers step consumes the X-Forwarded-For entries it applies: one left means an untrusted (or
+        // one more) proxy, whose clients then all share its partition. Said once, not per request.
+        if (httpContext.Request.Headers.ContainsKey("X-Forwarded-For") && Interlocked.Exchange(ref _warned, 1) == 0)
+            logger.LogWarning("A share link request from {Address} carries X-Forwarded-For that was not applied: every client behind " +
+                "that proxy shares one rate limit. List the proxy in FhirPortal:Proxy:KnownProxies or KnownNetworks.", httpContext.Connection.RemoteIpAddress);
         // The address is the forwarded one behind a known proxy (forwarded headers run first).
         return RateLimitPartition.GetFixedWindowLimiter(Client(httpContext.Connection.RemoteIpAddress), _ => new FixedWindowRateLimiterOptions
         {

@@ -126,7 +126,7 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable
         try
         {
             await using var cmd = _writer.CreateCommand();
-            cmd.CommandText = "INSERT INTO job (id, kind, state) VALUES ($id, $kind, $state) ON CONFLICT (id) DO UPDATE SET state = excluded.state, version = job.version + 1";
+            cmd.CommandText = "INSERT INTO job (id, kind, state, version) VALUES ($id, $kind, $state, (SELECT n + 1 FROM job_version)) ON CONFLICT (id) DO UPDATE SET state = excluded.state, version = job.version + 1";
             cmd.Parameters.AddWithValue("$id", job.Id);
             cmd.Parameters.AddWithValue("$kind", job.Kind);
             cmd.Parameters.AddWithValue("$state", job.State);
@@ -143,10 +143,11 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable
         await _writeLock.WaitAsync(cancellationToken);
         try
         {
-            // One statement decides: another process on the same file is serialized by SQLite's own write lock.
+            // One statement decides: another process on the same file is serialized by SQLite's own write lock. A new
+            // record's version is above every job version given out before (schema v7), so it never repeats for an id.
             await using var cmd = _writer.CreateCommand();
             cmd.CommandText = job.Version is null
-                ? "INSERT INTO job (id, kind, state, version) VALUES ($id, $kind, $state, 1) ON CONFLICT (id) DO NOTHING RETURNING version"
+                ? "INSERT INTO job (id, kind, state, version) VALUES ($id, $kind, $state, (SELECT n + 1 FROM job_version)) ON CONFLICT (id) DO NOTHING RETURNING version"
                 : "UPDATE job SET state = $state, version = version + 1 WHERE id = $id AND version = $version RETURNING version";
             cmd.Parameters.AddWithValue("$id", job.Id);
             cmd.Parameters.AddWithValue("$kind", job.Kind);
@@ -169,6 +170,9 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable
     public Task<IReadOnlyList<JobRecord>> ListJobsByKindPrefixAsync(string kindPrefix, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(kindPrefix);
+        // Its last character + 1 must be a character that sorts after it: not past U+FFFF, not into or out of a surrogate.
+        if (kindPrefix[^1] == char.MaxValue || char.IsSurrogate(kindPrefix[^1]) || char.IsSurrogate((char)(kindPrefix[^1] + 1)))
+            throw new ArgumentException("A job kind prefix cannot end in U+FFFF or a surrogate.", nameof(kindPrefix));
         // A range on ix_job_kind: every kind from the prefix up to (not including) the prefix with its last character + 1.
         var end = kindPrefix[..^1] + (char)(kindPrefix[^1] + 1);
         return QueryJobsAsync("kind >= $p AND kind < $end", kindPrefix, cancellationToken, end);

@@ -91,6 +91,14 @@ internal static class SqliteSchema
         """
         ALTER TABLE job ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
         """,
+        // v7: the highest job version ever given out, so a job saved again after its delete starts above every version
+        // the deleted one had (a compare-and-swap holding an old version can never match the new record: no ABA).
+        """
+        CREATE TABLE job_version (n INTEGER NOT NULL);
+        INSERT INTO job_version (n) SELECT COALESCE(MAX(version), 0) FROM job;
+        CREATE TRIGGER job_version_insert AFTER INSERT ON job BEGIN UPDATE job_version SET n = max(n, NEW.version); END;
+        CREATE TRIGGER job_version_update AFTER UPDATE OF version ON job BEGIN UPDATE job_version SET n = max(n, NEW.version); END;
+        """,
     ];
 
     public static void Apply(SqliteConnection connection)

@@ -25,9 +25,10 @@ public sealed class ShareLinkOptions
 
     /// <summary>
     /// How long a link's record is kept after it ended (expired or revoked), listed to the patient as such, before the
-    /// purge removes it for good (its manifest URL then answers 404 like any unknown link).
+    /// purge removes it for good (its manifest URL then answers 404 like any unknown link). At least an hour, so no
+    /// request that read a link before it ended is still running when the purge removes it.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00", "3650.00:00:00")]
+    [Range(typeof(TimeSpan), "01:00:00", "3650.00:00:00")]
     public TimeSpan PurgeAfter { get; set; } = TimeSpan.FromDays(30);
 
     /// <summary>Whether this instance runs the purge (every <see cref="PurgeInterval"/>, first at start-up).</summary>

@@ -8,7 +8,8 @@ namespace FhirPortal.Core.Sharing;
 /// <summary>
 /// Removes share links for good once they ended (expired or revoked, whichever came first) more than
 /// <see cref="ShareLinkOptions.PurgeAfter"/> ago, and drops expired file locations from the links it keeps. Each batch
-/// of removed links is one AuditEvent of the server's own (not in any patient's compartment).
+/// of removed links is one AuditEvent of the server's own (not in any patient's compartment), written when the batch
+/// is full and when the run ends, however it ends: only a process crash loses one, of at most <see cref="BatchSize"/> links.
 /// </summary>
 /// <remarks>
 /// Safe on several instances at once: a link is removed by a delete conditional on the version of its record as
@@ -32,19 +33,26 @@ public sealed class ShareLinkPurge(ShareLinkStore links, CreateInteraction creat
         var (every, loneRevocations) = await links.ListEveryAsync(ct);
         var batch = new List<StoredShareLink>();
         var purged = 0;
-        foreach (var link in every)
+        try
         {
-            if (Ended(link.State) <= cutoff)
+            foreach (var link in every)
             {
-                if (await links.DeleteAsync(link, ct)) batch.Add(link);
+                if (Ended(link.State) <= cutoff)
+                {
+                    if (await links.DeleteAsync(link, ct)) batch.Add(link);
+                }
+                else if (link.State.Tickets.Any(t => t.Expires <= now))
+                {
+                    await links.DropExpiredTicketsAsync(link, now, ct);
+                }
+                if (batch.Count == BatchSize) purged += await AuditAsync(batch, cutoff, now);
             }
-            else if (link.State.Tickets.Any(t => t.Expires <= now))
-            {
-                await links.DropExpiredTicketsAsync(link, now, ct);
-            }
-            if (batch.Count == BatchSize) purged += await AuditAsync(batch, cutoff, now);
         }
-        purged += await AuditAsync(batch, cutoff, now);
+        finally
+        {
+            // A run stopped partway (shutdown, a store error) still records what it removed.
+            purged += await AuditAsync(batch, cutoff, now);
+        }
         // Note: a revocation newer than the cutoff may belong to a link created after the listing: kept.
         foreach (var revocation in loneRevocations.Where(r => ShareLinkStore.RevokedAt(r) <= cutoff))
             await links.DeleteRevocationAsync(revocation, ct);
@@ -66,9 +74,9 @@ public sealed class ShareLinkPurge(ShareLinkStore links, CreateInteraction creat
             using var _ = callers.Use(Caller.Server);
             await create.CreateAsync("AuditEvent", audit, null, CancellationToken.None);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e)
         {
-            // The links are already gone; losing the record is logged loudly rather than retried blindly.
+            // The links are already gone (and this may run in a finally: it must not hide the error that ended the run); losing the record is logged loudly rather than retried blindly.
             logger.LogError(e, "Could not record the purge of {Count} share links", count);
         }
         return count;

@@ -1,27 +1,36 @@
 using System.Text.Json;
 using FhirPortal.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace FhirPortal.Core.Sharing;
 
 /// <summary>
 /// Share links in the store's job table: server-owned records that no FHIR interaction reaches (a FHIR resource in
-/// the patient's compartment could be read, changed or deleted through the API). Changes to one link are made one at
-/// a time in this process (uses and passcode attempts are counted exactly). The job table has no compare-and-swap, so
-/// another instance may write back a link it read before a revocation; a revocation is therefore also kept as its
-/// own record that only revocation writes, and every read applies it.
+/// the patient's compartment could be read, changed or deleted through the API). A change is saved only over the
+/// version it read (compare-and-swap), so uses and passcode attempts count exactly across instances and a purged link
+/// is never written back. A revocation is also kept as its own record that every read applies (belt and braces for
+/// records written before the compare-and-swap).
 /// </summary>
-public sealed class ShareLinkStore(IResourceStore store)
+public sealed class ShareLinkStore(IResourceStore store, ILogger<ShareLinkStore> logger)
 {
+    /// <summary>
+    /// Rounds after which a change gives up (503). A round is lost only when another instance's change won it, so
+    /// this bounds how many changes by others one change waits through.
+    /// </summary>
+    private const int MaxRounds = 64;
     private const string KindPrefix = "share-link:";
     private const string RevokedKindPrefix = "share-link-revoked:";
     // Striped: a bounded set of gates, a link always takes the same one.
     private readonly SemaphoreSlim[] _gates = [.. Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1))];
 
-    public async Task<ShareLinkState?> ReadAsync(string id, CancellationToken ct)
+    public async Task<ShareLinkState?> ReadAsync(string id, CancellationToken ct) => (await ReadRecordAsync(id, ct)).State;
+
+    /// <summary>The link's state (revocation applied) and the version of its record, or nulls when there is none.</summary>
+    private async Task<(ShareLinkState? State, string? Version)> ReadRecordAsync(string id, CancellationToken ct)
     {
-        if (await store.ReadJobAsync(id, ct) is not { } job || !job.Kind.StartsWith(KindPrefix, StringComparison.Ordinal)) return null;
+        if (await store.ReadJobAsync(id, ct) is not { } job || !job.Kind.StartsWith(KindPrefix, StringComparison.Ordinal)) return (null, null);
         var state = JsonSerializer.Deserialize<ShareLinkState>(job.State)!;
-        return await store.ReadJobAsync(RevocationId(id), ct) is { } revocation ? Revoke(state, revocation) : state;
+        return (await store.ReadJobAsync(RevocationId(id), ct) is { } revocation ? Revoke(state, revocation) : state, job.Version);
     }
 
     /// <summary>The patient's links (id, state), newest first.</summary>
@@ -38,18 +47,28 @@ public sealed class ShareLinkStore(IResourceStore store)
         store.SaveJobAsync(new JobRecord(id, KindPrefix + state.Patient, JsonSerializer.Serialize(state)), ct);
 
     /// <summary>
-    /// Reads the link, lets <paramref name="change"/> decide its new state (null: unchanged) and an answer, and saves,
-    /// with no other change to the same link in between (in this process).
+    /// Reads the link, lets <paramref name="change"/> decide its new state (null: unchanged) and an answer, and saves it
+    /// only over the version read: when another instance changed it first, reads again and asks <paramref name="change"/>
+    /// again; when the record is gone (purged), <paramref name="change"/> gets null and nothing is saved.
     /// </summary>
     public async Task<T> ChangeAsync<T>(string id, Func<ShareLinkState?, (ShareLinkState? State, T Answer)> change, CancellationToken ct)
     {
+        // The gate keeps this process's own changes from racing each other (no lost rounds among them).
         var gate = _gates[(int)((uint)StringComparer.Ordinal.GetHashCode(id) % (uint)_gates.Length)];
         await gate.WaitAsync(ct);
         try
         {
-            var (state, answer) = change(await ReadAsync(id, ct));
-            if (state is not null) await SaveAsync(id, state, CancellationToken.None);
-            return answer;
+            for (var round = 0; round < MaxRounds; round++)
+            {
+                var (read, version) = await ReadRecordAsync(id, ct);
+                var (state, answer) = change(read);
+                if (state is null || read is null) return answer;
+                var saved = await store.TrySaveJobAsync(
+                    new JobRecord(id, KindPrefix + state.Patient, JsonSerializer.Serialize(state), version), CancellationToken.None);
+                if (saved is not null) return answer;
+            }
+            throw FhirOutcomeException.Single(503, Hl7.Fhir.Model.OperationOutcome.IssueType.Transient,
+                "This share link is being changed by many requests at once; try again.");
         }
         finally
         {
@@ -64,29 +83,58 @@ public sealed class ShareLinkStore(IResourceStore store)
 
     /// <summary>
     /// Every patient's links (for the purge), with their record's version and any revocation applied, and the
-    /// revocation records whose link record is gone (left by a purge that stopped between its two deletes).
+    /// revocation records whose link record is gone (left by a purge that stopped between its two deletes). One
+    /// listing in memory (the store has no paged job listing): bounded by the links kept, at most
+    /// <see cref="ShareLinkOptions.MaxLinksPerPatient"/> per patient. A record that cannot be read is logged and skipped,
+    /// so it never stops the purge of the others.
     /// </summary>
     public async Task<(IReadOnlyList<StoredShareLink> Links, IReadOnlyList<JobRecord> LoneRevocations)> ListEveryAsync(CancellationToken ct)
     {
         var records = await store.ListJobsByKindPrefixAsync(KindPrefix, ct);
-        var revocations = (await store.ListJobsByKindPrefixAsync(RevokedKindPrefix, ct)).ToDictionary(j => j.Id, StringComparer.Ordinal);
-        var links = records.Select(j =>
+        var revocations = (await store.ListJobsByKindPrefixAsync(RevokedKindPrefix, ct))
+            .Where(j => TryDeserialize<DateTimeOffset>(j, out _)).ToDictionary(j => j.Id, StringComparer.Ordinal);
+        var links = new List<StoredShareLink>(records.Count);
+        foreach (var j in records)
         {
-            var state = JsonSerializer.Deserialize<ShareLinkState>(j.State)!;
+            if (!TryDeserialize<ShareLinkState>(j, out var state) || state is null) continue;
             var revoked = revocations.Remove(RevocationId(j.Id), out var revocation) ? Revoke(state, revocation) : state;
-            return new StoredShareLink(j.Id, revoked, j.Version);
-        }).ToList();
+            links.Add(new StoredShareLink(j.Id, revoked, j.Version));
+        }
         return (links, [.. revocations.Values]);
+    }
+
+    private bool TryDeserialize<T>(JobRecord job, out T? value)
+    {
+        try
+        {
+            value = JsonSerializer.Deserialize<T>(job.State);
+            return true;
+        }
+        catch (Exception e) when (e is JsonException or NotSupportedException or ArgumentException)
+        {
+            logger.LogError(e, "Share link record {Id} ({Kind}) cannot be read; the purge skips it", job.Id, job.Kind);
+            value = default;
+            return false;
+        }
     }
 
     /// <summary>
     /// Removes a link for good if its record is unchanged since <see cref="ListEveryAsync"/>: the record, then its
     /// revocation (a revocation must outlive the record it overrides). False when another purger or a write was first.
+    /// True once the link record is gone, even when the revocation's delete fails: the lone-revocation sweep of a later
+    /// run removes it.
     /// </summary>
     public async Task<bool> DeleteAsync(StoredShareLink link, CancellationToken ct)
     {
         if (!await store.DeleteJobAsync(link.Id, link.Version, ct)) return false;
-        await store.DeleteJobAsync(RevocationId(link.Id), null, CancellationToken.None);
+        try
+        {
+            await store.DeleteJobAsync(RevocationId(link.Id), null, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "The revocation record of purged share link {Id} stays until the next purge", link.Id);
+        }
         return true;
     }
 

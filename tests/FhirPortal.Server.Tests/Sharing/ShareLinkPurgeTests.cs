@@ -54,7 +54,7 @@ public sealed class ShareLinkPurgeTests
         var store = data.Host.Services.GetRequiredService<IResourceStore>();
         Assert.Null(await store.ReadJobAsync(old.Id, CancellationToken.None));
         Assert.Empty(await store.ListJobsByKindPrefixAsync("share-link-revoked:", CancellationToken.None));
-        Assert.Empty((await new ShareLinkStore(store).ReadAsync(active.Id, CancellationToken.None))!.Tickets);
+        Assert.Empty((await new ShareLinkStore(store, NullLogger<ShareLinkStore>.Instance).ReadAsync(active.Id, CancellationToken.None))!.Tickets);
 
         // One AuditEvent per batch names each removed link once, by id only: nothing of it is in the patient's log.
         var audits = await data.PurgeAuditsAsync(data.Host.Admin());
@@ -84,6 +84,78 @@ public sealed class ShareLinkPurgeTests
         Assert.Equal(HttpStatusCode.NotFound, (await data.ManifestAsync(link.Payload, new JsonObject { ["recipient"] = "late" })).StatusCode);
     }
 
+    [Fact]
+    public async System.Threading.Tasks.Task A_purger_held_after_listing_while_another_purged_removes_and_audits_nothing()
+    {
+        using var data = new PurgeHost(purge: false);
+        var patient = data.PatientApp("p1");
+        var expired = await data.CreateAsync(patient, "p1", TimeSpan.FromHours(1), "expired");
+        var revoked = await data.CreateAsync(patient, "p1", TimeSpan.FromDays(60), "revoked");
+        await data.RevokeAsync(patient, "p1", revoked.Id);
+        data.Clock.Advance(TimeSpan.FromDays(31));
+
+        // Purger A lists everything (links and revocations), then waits until B has purged it all.
+        var listed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var held = HookedStore.Wrap(data.Store, after: async (method, args) =>
+        {
+            if (method != nameof(IResourceStore.ListJobsByKindPrefixAsync) || (string)args[0]! != "share-link-revoked:") return;
+            listed.TrySetResult();
+            await release.Task;
+        });
+        var a = data.NewPurger(held).PurgeAsync(CancellationToken.None);
+        await listed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(2, await data.NewPurger().PurgeAsync(CancellationToken.None));
+        release.SetResult();
+
+        Assert.Equal(0, await a);
+        var audit = Assert.Single(await data.PurgeAuditsAsync(data.Host.Admin()));
+        Assert.Equal(new[] { expired.Id, revoked.Id }.Order(), audit.Entity.Select(e => e.What?.Identifier?.Value).Order());
+        Assert.Empty(await data.Store.ListJobsByKindPrefixAsync("share-link", CancellationToken.None));
+    }
+
+    [Fact]
+    public async System.Threading.Tasks.Task A_purge_that_stops_partway_still_audits_what_it_removed_and_the_next_run_finishes()
+    {
+        using var data = new PurgeHost(purge: false);
+        var patient = data.PatientApp("p2");
+        var first = await data.CreateAsync(patient, "p2", TimeSpan.FromDays(60), "revoked");
+        var second = await data.CreateAsync(patient, "p2", TimeSpan.FromDays(60), "revoked too");
+        await data.RevokeAsync(patient, "p2", first.Id);
+        await data.RevokeAsync(patient, "p2", second.Id);
+        // A record no version of this server can read is skipped (logged), never stops the purge of the others.
+        await data.Store.SaveJobAsync(new JobRecord("unreadable", "share-link:p2", "not json"), CancellationToken.None);
+        await data.Store.SaveJobAsync(new JobRecord("unreadable:revoked", "share-link-revoked:p2", "{}"), CancellationToken.None);
+        data.Clock.Advance(TimeSpan.FromDays(31));
+
+        // Every revocation delete fails (after its link record is gone), and so does the second link delete.
+        var linkDeletes = 0;
+        var failing = HookedStore.Wrap(data.Store, before: (method, args) =>
+            method != nameof(IResourceStore.DeleteJobAsync) ? System.Threading.Tasks.Task.CompletedTask
+            : ((string)args[0]!).EndsWith(":revoked", StringComparison.Ordinal) || ++linkDeletes == 2
+                ? throw new InvalidOperationException("store error") : System.Threading.Tasks.Task.CompletedTask);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => data.NewPurger(failing).PurgeAsync(CancellationToken.None));
+        var audited = Assert.Single(await data.PurgeAuditsAsync(data.Host.Admin())).Entity.Select(e => e.What?.Identifier?.Value).ToList();
+        Assert.Single(audited);
+
+        // The next run removes the other link and the revocation record the failed delete left behind (a lone revocation).
+        Assert.Equal(1, await data.NewPurger().PurgeAsync(CancellationToken.None));
+        Assert.Equal(new[] { first.Id, second.Id }.Order(),
+            (await data.PurgeAuditsAsync(data.Host.Admin())).SelectMany(a => a.Entity).Select(e => e.What?.Identifier?.Value).Order());
+        Assert.Equal(["unreadable", "unreadable:revoked"], (await data.Store.ListJobsByKindPrefixAsync("share-link", CancellationToken.None)).Select(j => j.Id));
+    }
+
+    [Theory]
+    [InlineData("00:00:00", false)]
+    [InlineData("00:59:59", false)]
+    [InlineData("01:00:00", true)]
+    public void PurgeAfter_is_at_least_an_hour(string purgeAfter, bool valid)
+    {
+        var options = new ShareLinkOptions { PurgeAfter = TimeSpan.Parse(purgeAfter, System.Globalization.CultureInfo.InvariantCulture) };
+        Assert.Equal(valid, System.ComponentModel.DataAnnotations.Validator.TryValidateObject(
+            options, new System.ComponentModel.DataAnnotations.ValidationContext(options), null, validateAllProperties: true));
+    }
+
     /// <summary>A secured, audited host on a fake clock (like <see cref="ShareLinkData"/>) with the background purge on or off.</summary>
     private sealed class PurgeHost : IDisposable
     {
@@ -104,13 +176,21 @@ public sealed class ShareLinkPurgeTests
         public HttpClient PatientApp(string patient) =>
             Host.Client("patient/*.rs", "portal-app", patient: patient, fhirUser: $"http://localhost/fhir/Patient/{patient}");
 
-        /// <summary>A purger as another instance would run it: its own link store over the same database.</summary>
-        public ShareLinkPurge NewPurger()
+        public IResourceStore Store => Host.Services.GetRequiredService<IResourceStore>();
+
+        /// <summary>A purger as another instance would run it: its own link store over the same database (or over <paramref name="store"/>).</summary>
+        public ShareLinkPurge NewPurger(IResourceStore? store = null)
         {
             var services = Host.Services;
-            return new ShareLinkPurge(new ShareLinkStore(services.GetRequiredService<IResourceStore>()), services.GetRequiredService<CreateInteraction>(),
+            return new ShareLinkPurge(new ShareLinkStore(store ?? Store, NullLogger<ShareLinkStore>.Instance), services.GetRequiredService<CreateInteraction>(),
                 services.GetRequiredService<CallerContext>(), services.GetRequiredService<ShareLinkOptions>(), Clock, NullLogger<ShareLinkPurge>.Instance);
         }
+
+        public async Task RevokeAsync(HttpClient patient, string patientId, string id) =>
+            Assert.Equal(HttpStatusCode.OK, (await patient.PostAsync($"Patient/{patientId}/$share-link-revoke", Fhir.Body(new JsonObject
+            {
+                ["resourceType"] = "Parameters", ["parameter"] = new JsonArray(new JsonObject { ["name"] = "id", ["valueString"] = id }),
+            }))).StatusCode);
 
         public async Task<(string Id, JsonObject Payload, DateTimeOffset Expires)> CreateAsync(HttpClient patient, string patientId, TimeSpan expiresIn, string label)
         {

@@ -26,4 +26,17 @@ public sealed class SqliteStoreTests : SearchContract, IDisposable
         Assert.Null((await Store.SearchAsync(query, None)).Total);
         Assert.Equal(1001, (await Store.SearchAsync(query with { Total = TotalMode.Accurate }, None)).Total);
     }
+
+    [Theory]
+    [InlineData(0xFFFF)] // + 1 wraps to U+0000
+    [InlineData(0xD7FF)] // + 1 is a high surrogate
+    [InlineData(0xD800)] // a surrogate itself
+    [InlineData(0xDBFF)]
+    [InlineData(0xDFFF)]
+    public async Task A_job_kind_prefix_whose_range_end_would_wrap_or_split_a_surrogate_is_refused(int last)
+    {
+        await Store!.SaveJobAsync(new JobRecord("j1", "share-link:p1", "{}"), None);
+        await Assert.ThrowsAsync<ArgumentException>(() => Store.ListJobsByKindPrefixAsync("share-link" + (char)last, None));
+        Assert.Single(await Store.ListJobsByKindPrefixAsync("share-link:", None));
+    }
 }

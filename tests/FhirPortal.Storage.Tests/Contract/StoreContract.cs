@@ -244,6 +244,35 @@ public abstract class StoreContract : StoreUnderTest
     }
 
     [SkippableFact]
+    public async Task A_job_deleted_and_saved_again_never_gets_a_version_the_deleted_one_had()
+    {
+        var versions = new HashSet<string>(StringComparer.Ordinal);
+        for (var round = 0; round < 3; round++)
+        {
+            var created = round % 2 == 0
+                ? await Store.TrySaveJobAsync(new JobRecord("job-aba", "export", "{}"), None)
+                : await SaveAndReadVersionAsync();
+            Assert.True(versions.Add(created!), $"Version {created} came back after a delete.");
+            var changed = await Store.TrySaveJobAsync(new JobRecord("job-aba", "export", "{\"n\":1}", created), None);
+            Assert.True(versions.Add(changed!), $"Version {changed} came back after a delete.");
+            Assert.True(await Store.DeleteJobAsync("job-aba", changed, None));
+            // A compare-and-swap holding a version of the deleted record never matches the new one.
+            await Store.SaveJobAsync(new JobRecord("job-aba", "export", "{}"), None);
+            Assert.Null(await Store.TrySaveJobAsync(new JobRecord("job-aba", "export", "{}", created), None));
+            Assert.Null(await Store.TrySaveJobAsync(new JobRecord("job-aba", "export", "{}", changed), None));
+            Assert.False(await Store.DeleteJobAsync("job-aba", changed, None));
+            Assert.True(versions.Add((await Store.ReadJobAsync("job-aba", None))!.Version!));
+            Assert.True(await Store.DeleteJobAsync("job-aba", null, None));
+        }
+
+        async Task<string?> SaveAndReadVersionAsync()
+        {
+            await Store.SaveJobAsync(new JobRecord("job-aba", "export", "{}"), None);
+            return (await Store.ReadJobAsync("job-aba", None))!.Version;
+        }
+    }
+
+    [SkippableFact]
     public async Task Of_ten_racing_deletes_of_one_job_version_exactly_one_removes_it()
     {
         await Store.SaveJobAsync(new JobRecord("job-race", "export", "{}"), None);
