@@ -53,6 +53,10 @@ public sealed class ImportResumeCheckTests : IAsyncLifetime
         _files.MapGet("/at-end.ndjson", (HttpContext context) => First(context, "/at-end.ndjson")
             ? DropAsync(context, Body, Body.Length, etag: null, announceLength: false)
             : File(context, Body, etag: null));
+        // stalls-gzip: the first response sends ten lines (flushed, decodable) and then nothing; the restart reads it again.
+        _files.MapGet("/stalls-gzip.ndjson", (HttpContext context) => First(context, "/stalls-gzip.ndjson")
+            ? StallAsync(context)
+            : File(context, Gzipped, "\"s1\"", gzip: true));
         await _files.StartAsync();
         _port = new Uri(_files.Urls.First()).Port;
     }
@@ -74,6 +78,40 @@ public sealed class ImportResumeCheckTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("Patient/d40")).StatusCode);
         // Never a Range: it would count compressed bytes, the reader counts decoded ones.
         Assert.Equal([null, null], _requests.Where(r => r.Path == "/gzip.ndjson").Select(r => r.Range));
+    }
+
+    [Fact]
+    public async Task A_gzip_encoded_source_is_read_again_from_its_start_when_a_restarted_job_resumes_and_every_line_is_written_once()
+    {
+        var settings = new Dictionary<string, string?>(Settings(batchSize: 2));
+        string directory, status;
+        using (var first = new FhirPortalHost(settings: settings) { KeepData = true })
+        {
+            directory = first.DataDirectory;
+            var client = first.CreateFhirClient();
+            status = await BulkClient.StartAsync(client, "$import", ImportClient.Manifest(("Patient", Url("stalls-gzip"))));
+            var until = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+            while ((await client.GetAsync("Patient/d10")).StatusCode != HttpStatusCode.OK && DateTime.UtcNow < until) await Task.Delay(20);
+            // The checkpoint after that batch is saved just after its commit.
+            await Task.Delay(500);
+        }
+        try
+        {
+            using var second = new FhirPortalHost(directory, settings);
+            var client = second.CreateFhirClient();
+            var result = await BulkClient.WaitAsync(client, status);
+
+            Assert.Empty((await ImportClient.ErrorsAsync(client, result)).Select(ImportClient.Diagnostics));
+            Assert.Equal(40, ImportClient.Counts(result)["Patient"]);
+            Assert.Equal([null, null], _requests.Where(r => r.Path == "/stalls-gzip.ndjson").Select(r => r.Range));
+            // The lines done before the restart were skipped, not written again.
+            var history = await (await client.GetAsync("Patient/d1/_history")).ReadJsonAsync();
+            Assert.Single(history["entry"]!.AsArray());
+        }
+        finally
+        {
+            FhirPortalHost.TryDelete(directory);
+        }
     }
 
     [Theory]
@@ -110,13 +148,15 @@ public sealed class ImportResumeCheckTests : IAsyncLifetime
         Assert.Equal([null, $"bytes={Body.Length}-"], _requests.Where(r => r.Path == "/at-end.ndjson").Select(r => r.Range));
     }
 
-    private static FhirPortalHost Host(int batchSize) => new(settings: new Dictionary<string, string?>
+    private static FhirPortalHost Host(int batchSize) => new(settings: Settings(batchSize));
+
+    private static Dictionary<string, string?> Settings(int batchSize) => new()
     {
         ["FhirPortal:Import:AllowedHosts:0"] = "127.0.0.1",
         ["FhirPortal:Import:AllowPrivateAddresses"] = "true",
         ["FhirPortal:Import:ReadRetries"] = "2",
         ["FhirPortal:Import:BatchSize"] = batchSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
-    });
+    };
 
     private string Url(string name) => $"http://127.0.0.1:{_port}/{name}.ndjson";
 
@@ -147,6 +187,22 @@ public sealed class ImportResumeCheckTests : IAsyncLifetime
         // Given time to arrive: a reset that overtakes them would discard the bytes the client has not read yet.
         await Task.Delay(300);
         context.Abort();
+    }
+
+    /// <summary>Sends the first ten lines gzip-encoded (flushed so they decode), then nothing until the client goes away.</summary>
+    private static async Task StallAsync(HttpContext context)
+    {
+        context.Response.ContentType = "application/fhir+ndjson";
+        context.Response.Headers.ETag = "\"s1\"";
+        context.Response.Headers.ContentEncoding = "gzip";
+        await using (var gzip = new GZipStream(context.Response.Body, CompressionLevel.Optimal, leaveOpen: true))
+        {
+            await gzip.WriteAsync(Body.AsMemory(0, IndexAfterLine(Body, 10)));
+            await gzip.FlushAsync();
+            await context.Response.Body.FlushAsync();
+            try { await Task.Delay(Timeout.Infinite, context.RequestAborted); }
+            catch (OperationCanceledException) { }
+        }
     }
 
     private static byte[] Lines(string prefix, int count) => Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(1, count)
