@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Text.Json.Serialization;
 
 namespace FhirPortal.Core.Operations.Import;
 
@@ -20,6 +21,7 @@ public sealed record SourceVersion(string? ETag, DateTimeOffset? LastModified, l
     }
 
     /// <summary>The If-Range validator for a Range request, else null (no validator: the length check alone guards).</summary>
+    [JsonIgnore]
     public RangeConditionHeaderValue? IfRange =>
         ETag is not null ? new RangeConditionHeaderValue(new EntityTagHeaderValue(ETag))
         : LastModified is { } modified ? new RangeConditionHeaderValue(modified)
