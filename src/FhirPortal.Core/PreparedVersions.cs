@@ -19,7 +19,8 @@ internal sealed class PreparedVersions(VersionFactory versions)
     /// <summary>A resource to prepare as the version with id <paramref name="Id"/>.</summary>
     /// <param name="ReadCurrent">Whether the stored version decides the version number (updates); creates start at 1.</param>
     /// <param name="Checked">The caller has already run the checks (or chose to skip validation: $import); only the version is built.</param>
-    public sealed record Candidate(Resource Resource, string Id, bool ReadCurrent, bool Checked = false);
+    /// <param name="Current">The stored version the caller already read (its unit's); when given, the store is not read again.</param>
+    public sealed record Candidate(Resource Resource, string Id, bool ReadCurrent, bool Checked = false, StoredResource? Current = null);
 
     private sealed record Prepared((long, long) Stamp, OperationOutcome? Warnings, ResourceWrite? Write, string? Id, int VersionId, WriteMethod Method, DateTimeOffset Now);
 
@@ -82,7 +83,7 @@ internal sealed class PreparedVersions(VersionFactory versions)
     {
         var stamp = versions.Stamp;
         var warnings = candidate.Checked ? null : versions.Check(candidate.Resource);
-        var current = candidate.ReadCurrent ? await store.ReadAsync(new ResourceKey(candidate.Resource.TypeName, candidate.Id), ct) : null;
+        var current = candidate.Current ?? (candidate.ReadCurrent ? await store.ReadAsync(new ResourceKey(candidate.Resource.TypeName, candidate.Id), ct) : null);
         var method = current is null || current.IsDeleted ? WriteMethod.Create : WriteMethod.Update;
         var versionId = (current?.VersionId ?? 0) + 1;
         return new Prepared(stamp, warnings, versions.Build(candidate.Resource, candidate.Id, versionId, method, now), candidate.Id, versionId, method, now);

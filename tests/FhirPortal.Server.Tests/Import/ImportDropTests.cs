@@ -45,12 +45,15 @@ public sealed class ImportDropTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _files.DisposeAsync();
 
+    // Batches of 2: the drop comes while a batch commits and the next one is parsed; of 500: the whole body is one batch.
     [Theory]
-    [InlineData("ranged")]
-    [InlineData("plain")]
-    public async Task A_url_that_drops_mid_body_is_requested_again_from_where_it_broke_and_imports_every_line(string source)
+    [InlineData("ranged", 500)]
+    [InlineData("plain", 500)]
+    [InlineData("ranged", 2)]
+    [InlineData("plain", 2)]
+    public async Task A_url_that_drops_mid_body_is_requested_again_from_where_it_broke_and_imports_every_line(string source, int batchSize)
     {
-        using var host = Host(retries: 3);
+        using var host = Host(retries: 3, batchSize);
         var client = host.CreateFhirClient();
 
         var result = await ImportClient.RunAsync(client, ImportClient.Manifest(("Patient", Url(source))));
@@ -64,10 +67,12 @@ public sealed class ImportDropTests : IAsyncLifetime
         Assert.Equal([null, $"bytes={Cut}-"], requests);
     }
 
-    [Fact]
-    public async Task A_url_that_keeps_dropping_is_given_up_after_the_retries_its_lines_before_the_drop_are_imported_and_the_loss_is_reported()
+    [Theory]
+    [InlineData(500)]
+    [InlineData(2)]
+    public async Task A_url_that_keeps_dropping_is_given_up_after_the_retries_its_lines_before_the_drop_are_imported_and_the_loss_is_reported(int batchSize)
     {
-        using var host = Host(retries: 2);
+        using var host = Host(retries: 2, batchSize);
         var client = host.CreateFhirClient();
 
         var result = await ImportClient.RunAsync(client, ImportClient.Manifest(("Patient", Url("always-drops"))));
@@ -83,8 +88,9 @@ public sealed class ImportDropTests : IAsyncLifetime
         Assert.Equal(3, _requests.Count(r => r.Path == "/always-drops.ndjson"));
     }
 
-    private FhirPortalHost Host(int retries) => new(settings: new Dictionary<string, string?>
+    private static FhirPortalHost Host(int retries, int batchSize) => new(settings: new Dictionary<string, string?>
     {
+        ["FhirPortal:Import:BatchSize"] = batchSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["FhirPortal:Import:AllowedHosts:0"] = "127.0.0.1",
         ["FhirPortal:Import:AllowPrivateAddresses"] = "true",
         ["FhirPortal:Import:ReadRetries"] = retries.ToString(System.Globalization.CultureInfo.InvariantCulture),

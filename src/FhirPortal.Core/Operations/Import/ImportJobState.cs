@@ -28,6 +28,8 @@ public sealed record ImportJobState : ILeasedJobState, IExpiringJobState<ImportJ
     public int InputIndex { get; init; }
     public long Line { get; init; }
     public long Offset { get; init; }
+    /// <summary>What the URL input being read held when first read; a resume from <see cref="Offset"/> requires the same.</summary>
+    public SourceVersion? Source { get; init; }
     /// <summary>Resources imported from each input (same order as <see cref="Inputs"/>).</summary>
     public IReadOnlyList<long> Imported { get; init; } = [];
     /// <summary>Rejected lines of each input.</summary>

@@ -25,7 +25,7 @@ internal sealed class ImportRunner(ImportWriter writer, ImportSources sources, I
         while (state.InputIndex < state.Inputs.Count)
         {
             state = await RunInputAsync(job, state, errors, ct);
-            state = state with { InputIndex = state.InputIndex + 1, Line = 0, Offset = 0 };
+            state = state with { InputIndex = state.InputIndex + 1, Line = 0, Offset = 0, Source = null };
             await job.SaveAsync(state);
         }
         return state with { Status = ImportJobState.Completed, Finished = clock.GetUtcNow() };
@@ -35,10 +35,12 @@ internal sealed class ImportRunner(ImportWriter writer, ImportSources sources, I
     {
         var input = state.Inputs[state.InputIndex];
         Stream stream;
-        bool positioned;
         try
         {
-            (stream, positioned) = await sources.OpenAsync(input.Url, state.Offset, ct);
+            SourceVersion? version;
+            (stream, version) = await sources.OpenAsync(input.Url, state.Offset, state.Source, ct);
+            // Saved with the next checkpoint: a restart or takeover resumes only if the source still holds this content.
+            state = state with { Source = version };
         }
         catch (Exception e) when (e is UnauthorizedAccessException || ReadFailed(e, ct))
         {
@@ -47,36 +49,44 @@ internal sealed class ImportRunner(ImportWriter writer, ImportSources sources, I
         }
         await using (stream)
         {
-            var lines = positioned
-                ? new NdjsonLines(stream, state.Line + 1, state.Offset, options.MaxLineBytes)
-                : new NdjsonLines(stream, 1, 0, options.MaxLineBytes);
+            var lines = new NdjsonLines(stream, state.Line + 1, state.Offset, options.MaxLineBytes);
             Exception? broken = null;
+            ParsedBatch? pending = null;
+            Task<ParsedBatch>? parsing = null;
+            // Cancelled when a write fails, so the parse of the next batch stops with it instead of running on unobserved.
+            using var parse = CancellationTokenSource.CreateLinkedTokenSource(ct);
             try
             {
-                if (!positioned) await lines.SkipAsync(state.Line, ct);
-            }
-            catch (Exception e) when (ReadFailed(e, ct))
-            {
-                broken = e;
-            }
-            ParsedBatch? pending = null;
-            while (true)
-            {
-                var batch = new List<NdjsonLine>(options.BatchSize);
-                try
+                while (true)
                 {
-                    while (broken is null && batch.Count < options.BatchSize && await lines.NextAsync(ct) is { } line) batch.Add(line);
+                    var batch = new List<NdjsonLine>(options.BatchSize);
+                    try
+                    {
+                        while (broken is null && batch.Count < options.BatchSize && await lines.NextAsync(ct) is { } line) batch.Add(line);
+                    }
+                    catch (Exception e) when (ReadFailed(e, ct))
+                    {
+                        // The lines read before the connection broke off (after the retries) are still written.
+                        broken = e;
+                    }
+                    // This batch is parsed and validated while the one before it commits, so both cores are busy.
+                    var validate = state.Validate;
+                    parsing = batch.Count > 0 ? Task.Run(() => writer.Parse(batch, input.Type, validate, parse.Token), parse.Token) : null;
+                    if (pending is not null) state = await WriteAsync(job, state, pending, errors, input.Url, ct);
+                    if (parsing is null) break;
+                    pending = await parsing;
+                    parsing = null;
                 }
-                catch (Exception e) when (ReadFailed(e, ct))
+            }
+            finally
+            {
+                if (parsing is not null)
                 {
-                    // The lines read before the connection broke off (after the retries) are still written.
-                    broken = e;
+                    await parse.CancelAsync();
+                    // The write's failure is what the job reports; the abandoned parse only has to have stopped.
+                    try { await parsing; }
+                    catch (Exception) when (parse.IsCancellationRequested) { }
                 }
-                // This batch is parsed and validated while the one before it commits, so both cores are busy.
-                var parsing = batch.Count > 0 ? Task.Run(() => writer.Parse(batch, input.Type, state.Validate, ct), ct) : null;
-                if (pending is not null) state = await WriteAsync(job, state, pending, errors, input.Url, ct);
-                if (parsing is null) break;
-                pending = await parsing;
             }
             if (broken is null) return state;
             // A connection that breaks off for good ends this input where it broke; what was lost is reported, the job goes on.
@@ -103,7 +113,7 @@ internal sealed class ImportRunner(ImportWriter writer, ImportSources sources, I
     }
 
     private static bool ReadFailed(Exception e, CancellationToken ct) =>
-        e is IOException or HttpRequestException || (e is OperationCanceledException && !ct.IsCancellationRequested);
+        e is IOException or HttpRequestException or InvalidDataException || (e is OperationCanceledException && !ct.IsCancellationRequested);
 
     private static async Task<ImportJobState> CheckpointAsync(LeasedJob<ImportJobState> job, ImportJobState state, FileStream errors, long line, long offset)
     {

@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
@@ -23,7 +24,9 @@ public sealed class ImportSources : IDisposable
         {
             AllowAutoRedirect = false,
             UseProxy = false,
-            AutomaticDecompression = DecompressionMethods.All,
+            // Decoded here (DecodeAsync), not by the handler: a resume must know whether the body was content-encoded,
+            // since a Range counts stored (encoded) bytes while the reader counts decoded ones.
+            AutomaticDecompression = DecompressionMethods.None,
             ConnectCallback = async (context, ct) =>
             {
                 var addresses = await ResolveAsync(context.DnsEndPoint.Host, ct);
@@ -44,6 +47,7 @@ public sealed class ImportSources : IDisposable
             },
         };
         _client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+        foreach (var coding in new[] { "gzip", "deflate", "br" }) _client.DefaultRequestHeaders.AcceptEncoding.Add(new(coding));
     }
 
     public string Root => Path.GetFullPath(_options.Root ?? "import");
@@ -72,8 +76,11 @@ public sealed class ImportSources : IDisposable
         return new Uri(path).AbsoluteUri;
     }
 
-    /// <summary>Opens a checked input for reading, positioned at <paramref name="offset"/> when it is a file (else at its start).</summary>
-    public async Task<(Stream Stream, bool Positioned)> OpenAsync(string url, long offset, CancellationToken ct)
+    /// <summary>
+    /// Opens a checked input for reading at decoded byte <paramref name="offset"/>; <paramref name="known"/> is what a URL
+    /// input held when first read (saved with the checkpoint). Returns the stream and, for a URL, the version to save.
+    /// </summary>
+    public async Task<(Stream Stream, SourceVersion? Version)> OpenAsync(string url, long offset, SourceVersion? known, CancellationToken ct)
     {
         var uri = new Uri(url);
         if (uri.IsFile)
@@ -84,32 +91,70 @@ public sealed class ImportSources : IDisposable
             if (LinkOnTheWay(path) is { } link) throw new IOException($"'{link}' is a symbolic link now; the server follows no links in the import folder.");
             var file = new FileStream(uri.LocalPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan | FileOptions.Asynchronous);
             file.Seek(offset, SeekOrigin.Begin);
-            return (file, true);
+            return (file, null);
         }
-        return await ResumingBody.OpenAsync((from, token) => RequestAsync(uri, from, token), offset, _options.ReadRetries, ct);
+        var body = await ResumingBody.OpenAsync((from, version, token) => RequestAsync(uri, from, version, token), offset, known, _options.ReadRetries, ct);
+        return (body, body.Version);
     }
 
-    /// <summary>GETs the URL from byte <paramref name="offset"/> (a Range request when above 0): the body, and whether the server answered with that range.</summary>
-    private async Task<(Stream Body, bool FromOffset)> RequestAsync(Uri uri, long offset, CancellationToken ct)
+    /// <summary>
+    /// GETs the URL. From decoded byte <paramref name="offset"/> it sends a Range (with If-Range) only when the content
+    /// was first read without Content-Encoding (then stored and decoded bytes are the same); otherwise the body starts at 0.
+    /// </summary>
+    private async Task<SourceResponse> RequestAsync(Uri uri, long offset, SourceVersion? known, CancellationToken ct)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(_options.RequestTimeout);
         using var request = new HttpRequestMessage(HttpMethod.Get, uri);
-        if (offset > 0) request.Headers.Range = new RangeHeaderValue(offset, null);
+        var ranged = offset > 0 && known is { Encoded: false };
+        if (ranged)
+        {
+            request.Headers.Range = new RangeHeaderValue(offset, null);
+            request.Headers.IfRange = known!.IfRange;
+        }
         var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        var version = SourceVersion.Of(response);
+        // A resume at the very end: nothing is left, which is no failure when the source is still that long.
+        if (ranged && response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable && version.Length == offset)
+        {
+            response.Dispose();
+            return new(Stream.Null, offset, version);
+        }
         if (!response.IsSuccessStatusCode)
         {
             response.Dispose();
             throw new IOException($"{uri.AbsoluteUri} answered {(int)response.StatusCode} {response.ReasonPhrase}.");
         }
-        var fromOffset = offset > 0 && response.StatusCode == HttpStatusCode.PartialContent && response.Content.Headers.ContentRange?.From == offset;
-        if (offset > 0 && response.StatusCode == HttpStatusCode.PartialContent && !fromOffset)
+        var partial = response.StatusCode == HttpStatusCode.PartialContent;
+        if (partial && (!ranged || response.Content.Headers.ContentRange?.From != offset || version.Encoded))
         {
             response.Dispose();
-            throw new IOException($"{uri.AbsoluteUri} answered the range from byte {offset} with another range.");
+            throw new IOException($"{uri.AbsoluteUri} answered the range from byte {offset} with another range or encoding.");
         }
         // The timeout above ends with the headers; each read of the body gets the same bound on how long it may stall.
-        return (new IdleTimeoutStream(await response.Content.ReadAsStreamAsync(ct), response, _options.RequestTimeout), fromOffset);
+        Stream body = new IdleTimeoutStream(await response.Content.ReadAsStreamAsync(ct), response, _options.RequestTimeout);
+        try { body = Decoded(body, response.Content.Headers.ContentEncoding); }
+        catch
+        {
+            await body.DisposeAsync();
+            throw;
+        }
+        return new(body, partial ? offset : 0, version);
+    }
+
+    /// <summary>The body decoded from its Content-Encoding (applied in the order listed, so undone last to first).</summary>
+    private static Stream Decoded(Stream body, ICollection<string> encodings)
+    {
+        foreach (var coding in encodings.Reverse())
+            body = coding.ToLowerInvariant() switch
+            {
+                "gzip" or "x-gzip" => new GZipStream(body, CompressionMode.Decompress),
+                "deflate" => new ZLibStream(body, CompressionMode.Decompress),
+                "br" => new BrotliStream(body, CompressionMode.Decompress),
+                "identity" => body,
+                _ => throw new IOException($"the source answered with Content-Encoding '{coding}', which the server cannot decode."),
+            };
+        return body;
     }
 
     public void Dispose() => _client.Dispose();

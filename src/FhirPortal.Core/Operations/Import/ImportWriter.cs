@@ -80,15 +80,14 @@ public sealed class ImportWriter(WriteRunner runner, UpdateInteraction updates, 
     private async Task<int> StageAsync(UnitOfWork unit, List<Parsed> resources, PreparedVersions prepared, CancellationToken ct)
     {
         // Checked in Parse already: only indexing and serialising run here, in parallel. The current versions are read
-        // once, through the unit (which keeps them for staging); a new resource (all of them, into an empty store) is
-        // prepared as version 1, an existing one reads its version again while preparing.
+        // once, through the unit (which keeps them for staging), and handed to the preparation, which reads no store.
         // A single resource (the fallback) reuses what the batch prepared, so validation that was off stays off.
         unit.Prepared = prepared;
         var candidates = new List<PreparedVersions.Candidate>(resources.Count);
         foreach (var p in resources)
         {
             var current = await unit.CurrentAsync(Key(p.Resource!), ct);
-            candidates.Add(new PreparedVersions.Candidate(p.Resource!, p.Resource!.Id!, ReadCurrent: current is not null, Checked: true));
+            candidates.Add(new PreparedVersions.Candidate(p.Resource!, p.Resource!.Id!, ReadCurrent: false, Checked: true, Current: current));
         }
         await prepared.PrepareAsync(candidates, unit.Store, unit.Now, ct);
         foreach (var p in resources) await updates.ExecuteAsync(unit, Key(p.Resource!), p.Resource!, null, ct);

@@ -27,17 +27,6 @@ internal sealed class NdjsonLines(Stream stream, long firstNumber, long startOff
         }
     }
 
-    /// <summary>Skips <paramref name="count"/> lines (a resumed input that cannot seek: a URL read again from its start).</summary>
-    public async ValueTask SkipAsync(long count, CancellationToken ct)
-    {
-        for (long i = 0; i < count; i++)
-        {
-            var (_, _, ended) = await ReadLineAsync(ct);
-            if (ended) return;
-            _number++;
-        }
-    }
-
     private async ValueTask<(byte[]? Bytes, bool TooLong, bool Ended)> ReadLineAsync(CancellationToken ct)
     {
         using var line = new MemoryStream();
