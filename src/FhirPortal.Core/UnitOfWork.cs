@@ -124,9 +124,14 @@ public sealed class UnitOfWork
 
     /// <summary>
     /// A new resource the server composed itself and built ready to store (the access audit's AuditEvents): staged as
-    /// it is, without validation or a caller access check.
+    /// it is, without a caller access check, and without validation while the trust in server-built records holds
+    /// (<see cref="VersionFactory.TrustHolds"/>); after a conformance change its JSON is parsed and validated as any write.
     /// </summary>
-    internal StoredResource StageBuilt(ResourceWrite write) => Stage(write, current: null);
+    internal StoredResource StageBuilt(ResourceWrite write)
+    {
+        if (!versions.TrustHolds(write.Version.Key.Type)) versions.Check(Serialization.FhirParser.ParseStored(write.Version.Json.Span));
+        return Stage(write, current: null);
+    }
 
     /// <summary>The validation warnings a staged write was accepted with, returned to the client as its outcome.</summary>
     public OperationOutcome? WarningsFor(ResourceKey key) => _warnings.GetValueOrDefault(key);

@@ -43,7 +43,7 @@ internal static class ValidationServices
 public sealed class ConformanceLoader(
     ConformanceSync sync, ConformanceResources conformance, ValidationWarmup warmup, ValidationSettings settings,
     IResourceStore store, FhirParser parser, UpdateInteraction update, IOptions<FhirPortalOptions> options,
-    CallerContext callers, IHostApplicationLifetime lifetime) : IHostedService
+    CallerContext callers) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -56,9 +56,11 @@ public sealed class ConformanceLoader(
                 throw new InvalidOperationException(
                     $"Validation:RequireProfiles needs {profile} for {type}, but neither ProfilesDirectory ('{options.Value.ResolvedProfilesDirectory}') nor the store holds it.");
         }
+        // Trust is judged from here on by content (ConformanceResources.IsProven), so a change that arrives before the
+        // host has started (another instance, an early API write) counts like any later one.
+        conformance.StartupCompleted(settings.RequiredProfiles
+            .Where(p => !conformance.IsProven(p.Value) || conformance.StructureDefinition(p.Value)?.Type != p.Key).Select(p => p.Key));
         warmup.Start();
-        // What every hosted service stored at start-up (profiles/, feature definitions) is what server-built records are proven against.
-        lifetime.ApplicationStarted.Register(conformance.StartupCompleted);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -18,6 +18,7 @@ public sealed class PortalMetrics : IDisposable
     private readonly Histogram<double> _storeDuration;
     private readonly Counter<double> _requestUnits;
     private readonly Counter<long> _notificationSends;
+    private readonly Counter<long> _validations;
     private readonly ConcurrentDictionary<string, Func<long>> _queues = new();
 
     /// <param name="meterFactory">The host's factory (so each host, and each test host, has its own meter); a plain meter without one.</param>
@@ -32,6 +33,8 @@ public sealed class PortalMetrics : IDisposable
             "Request units charged by Cosmos DB, by request kind (cosmos.operation)");
         _notificationSends = _meter.CreateCounter<long>("fhirportal.notifications.sends", "{notice}",
             "Notices the dispatcher tried to send, by outcome (sent, retry, not-done)");
+        _validations = _meter.CreateCounter<long>("fhirportal.validations", "{resource}",
+            "Resources validated on write, by resource type (fhir.type)");
         _meter.CreateObservableGauge("fhirportal.queue.size", ObserveQueues, "{item}",
             "Items waiting in a background queue (queue: audit, export, notification)");
     }
@@ -59,6 +62,8 @@ public sealed class PortalMetrics : IDisposable
 
     public void CountNotificationSend(string outcome) =>
         _notificationSends.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+
+    public void CountValidation(string type) => _validations.Add(1, new KeyValuePair<string, object?>("fhir.type", type));
 
     /// <summary>Publishes a queue's current size under <paramref name="queue"/> (read each time the gauge is collected).</summary>
     public void ObserveQueue(string queue, Func<long> size) => _queues[queue] = size;

@@ -35,13 +35,19 @@ public sealed class ConformanceResources : IAsyncResourceResolver, IResourceReso
     public long Generation => Interlocked.Read(ref _generation);
 
     /// <summary>
-    /// Whether instances of <paramref name="type"/> still validate against the conformance resources the server started
-    /// with, which the tests of server-built records prove them valid for; false before start-up ends.
+    /// Whether instances of <paramref name="type"/> still validate against the profiles/ files, which the tests of
+    /// server-built records prove them valid for; false before the start-up load ends.
     /// </summary>
     public bool UnchangedSinceStartup(string type) => _trust.Holds(type);
 
-    /// <summary>Ends start-up: conformance changes from now on (through the API, or another instance) withdraw the trust.</summary>
-    public void StartupCompleted() => _trust.Start();
+    /// <summary>The profiles/ files: loaded resources identical to them keep the trust, any other withdraws it.</summary>
+    public void ProvenFiles(IEnumerable<Resource> files) => _trust.Proven(files);
+
+    /// <summary>Whether a canonical resolves to a profiles/ file or, not stored, to the core package.</summary>
+    public bool IsProven(string canonical) => Stored(canonical) is { } stored ? _trust.IsProven(stored) : IsCoreUrl(canonical.Split('|')[0]);
+
+    /// <summary>Ends the start-up load; <paramref name="untrusted"/> types are always validated (a required profile that is no profiles/ file).</summary>
+    public void StartupCompleted(IEnumerable<string> untrusted) => _trust.Start(untrusted);
 
     public static bool IsCoreUrl(string url) => url.StartsWith(CoreBase, StringComparison.Ordinal) && !url[CoreBase.Length..].Contains('/');
 

@@ -26,7 +26,9 @@ public sealed class ConformanceSync(ConformanceResources resources)
 
     public async Task LoadAsync(string? profilesDirectory, IResourceStore store, FhirParser parser, UpdateInteraction update, CancellationToken ct)
     {
-        foreach (var (file, resource) in BaseFirst(await ProfileFolder.ReadAsync(profilesDirectory, parser, ct)))
+        var files = await ProfileFolder.ReadAsync(profilesDirectory, parser, ct);
+        resources.ProvenFiles(files.Select(f => f.Resource).Where(r => ConformanceResources.Types.Contains(r.TypeName)));
+        foreach (var (file, resource) in BaseFirst(files))
         {
             if (string.IsNullOrEmpty(resource.Id))
                 throw new InvalidOperationException($"profiles/{file}: a {resource.TypeName} needs an id to be stored.");

@@ -10,7 +10,7 @@ namespace FhirPortal.Core.Validation;
 /// does not decide is added here: the write policy (required profiles), the unknown-profile policy and the check that
 /// a profile constrains the instance's type.
 /// </summary>
-public sealed class ResourceValidator(ConformanceResources resources, ValidationSettings settings)
+public sealed class ResourceValidator(ConformanceResources resources, ValidationSettings settings, FhirPortal.Storage.PortalMetrics? metrics = null)
 {
     private readonly ProfileCheck _profiles = new(resources);
     private readonly object _gate = new();
@@ -38,6 +38,7 @@ public sealed class ResourceValidator(ConformanceResources resources, Validation
     {
         if (resource is StructureDefinition profile) _profiles.EnsureUsable(profile);
         if (!AppliesOnWrite(resource)) return null;
+        metrics?.CountValidation(resource.TypeName);
         var issues = Run(resource, [], applyRequired: true);
         if (issues.Any(IsError)) throw new FhirOutcomeException(422, ToOutcome(issues));
         var warnings = issues.Where(i => i.Severity == IssueSeverity.Warning).ToList();

@@ -7,6 +7,9 @@ public sealed class NotificationOptionsTests
     [InlineData("OrganizationName", " ", "OrganizationName must name the organization")]
     [InlineData("SenderReference", "clinic", "SenderReference 'clinic' must be a relative reference")]
     [InlineData("SenderReference", "Observation/o1", "SenderReference 'Observation/o1'")]
+    [InlineData("SenderReference", "https://clinic.example/fhir/Observation/o1", "SenderReference 'https://clinic.example/fhir/Observation/o1'")]
+    [InlineData("SenderReference", "Organization/clinic/_history/", "SenderReference 'Organization/clinic/_history/'")]
+    [InlineData("SenderReference", "ftp://clinic.example/Organization/clinic", "SenderReference 'ftp://clinic.example/Organization/clinic'")]
     [InlineData("DefaultTimeZone", "Mars/Olympus_Mons", "DefaultTimeZone 'Mars/Olympus_Mons' is not a known time zone")]
     public void The_server_does_not_start_with_a_notice_setting_that_would_make_notices_invalid(string setting, string value, string message)
     {
@@ -17,6 +20,9 @@ public sealed class NotificationOptionsTests
 
     [Theory]
     [InlineData("SenderReference", "Organization/clinic")]
+    [InlineData("SenderReference", "https://clinic.example/fhir/Organization/clinic")]
+    [InlineData("SenderReference", "Organization/clinic/_history/2")]
+    [InlineData("SenderReference", "http://clinic.example:8080/Practitioner/dr1/_history/7")]
     [InlineData("DefaultTimeZone", "America/Chicago")]
     public async Task The_server_starts_with_valid_notice_settings(string setting, string value)
     {
