@@ -16,30 +16,36 @@ public sealed record AuditRecord(AccessEvent Access, string Query, bool WithQuer
     public IReadOnlyList<AuditRecord> Also { get; init; } = [];
 
     /// <summary>When the event's last access happened: its <c>recorded</c>; with <see cref="Also"/> the end of its <c>period</c>.</summary>
-    public DateTimeOffset Recorded => Also.Count == 0 ? Access.Recorded : Also[^1].Access.Recorded;
+    /// <remarks>The latest time, not the last queued: concurrent requests may queue out of time order.</remarks>
+    public DateTimeOffset Recorded => Also.Count == 0 ? Access.Recorded : Times().Max();
+
+    /// <summary>When the event's first access happened: with <see cref="Also"/> the start of its <c>period</c>.</summary>
+    public DateTimeOffset Start => Also.Count == 0 ? Access.Recorded : Times().Min();
+
+    private IEnumerable<DateTimeOffset> Times() => Also.Select(a => a.Access.Recorded).Prepend(Access.Recorded);
 
     /// <summary>How an entity names a returned version: <c>Type/id/_history/n</c>.</summary>
     public static string VersionReference(StoredResource version) => $"{version.Key}/_history/{version.VersionId}";
 
     /// <summary>
+    /// Whether an aggregated event names this access by the version it returned alone (a read or vread), not by its query.
+    /// </summary>
+    public bool NamedByVersion => Versions.Count > 0 && Access.Interaction is "read" or "vread";
+
+    /// <summary>
     /// The entities in the order they are written. One access: its query, each version returned, its patients (as
-    /// always). Several: per access in order, its query (once per distinct query; a read or vread that returned its
-    /// version is named by the version alone), each distinct version, then the patient once.
+    /// always). Several: per access in order, its query (unless <see cref="NamedByVersion"/>) and each version it
+    /// returned, repeats included (every access is recorded), then the patient once.
     /// </summary>
     public IReadOnlyList<AuditEntity> Entities()
     {
         var entities = new List<AuditEntity>(2 + Versions.Count + Patients.Count);
-        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var access in (IEnumerable<AuditRecord>)[this, .. Also])
         {
-            var named = Also.Count > 0 && access.Versions.Count > 0 && access.Access.Interaction is "read" or "vread";
-            if (!named && (Also.Count == 0 || seen.Add("?" + access.Query)))
+            if (Also.Count == 0 || !access.NamedByVersion)
                 entities.Add(new AuditEntity(AuditEntityKind.Query, access.Query, access.WithQueryText));
             foreach (var version in access.Versions)
-            {
-                var reference = VersionReference(version);
-                if (Also.Count == 0 || seen.Add(reference)) entities.Add(new AuditEntity(AuditEntityKind.Version, reference, version.Key.Type == "Patient"));
-            }
+                entities.Add(new AuditEntity(AuditEntityKind.Version, VersionReference(version), version.Key.Type == "Patient"));
         }
         foreach (var patient in Patients) entities.Add(new AuditEntity(AuditEntityKind.Patient, $"Patient/{patient}", true));
         return entities;
