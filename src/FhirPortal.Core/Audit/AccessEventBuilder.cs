@@ -65,21 +65,26 @@ public readonly record struct AuditEntity(AuditEntityKind Kind, string Text, boo
 /// Runs off the request path: finding the patients of the returned versions means reading their compartment references
 /// (only those elements of each version are parsed).
 /// </summary>
-public sealed class AccessEventBuilder(SearchIndexer indexer)
+public sealed class AccessEventBuilder(SearchIndexer indexer, SearchParameterRegistry registry)
 {
     /// <summary>
     /// The AuditEvents of one access. A patient may read the AuditEvents in their compartment, so when the access
     /// concerned several patients each gets a copy holding only their own entities and, instead of the query text
     /// (it can name the others), only its path. No full event is kept: its Patient versions (<c>Patient/x/_history/n</c>)
-    /// would put it in every such patient's compartment (AuditEvent's patient parameter follows entity.what).
+    /// would put it in every such patient's compartment (AuditEvent's patient parameter follows entity.what). An access of
+    /// one patient keeps its query text only if the query names no other patient (<see cref="QueryPatients"/>).
     /// </summary>
     public IReadOnlyList<AuditRecord> Build(AccessEvent access)
     {
         var versions = access.Resources.Select(v => (Version: v, Patients: PatientsOf(v))).ToList();
         var patients = new SortedSet<string>(access.Patients, StringComparer.Ordinal);
         foreach (var (_, of) in versions) patients.UnionWith(of);
-        if (patients.Count <= 1) return [new AuditRecord(access, access.Query, true, access.Resources, [.. patients])];
         var what = access.Query.Split('?', 2)[0];
+        if (patients.Count == 0) return [new AuditRecord(access, access.Query, true, access.Resources, [])];
+        if (patients.Count == 1)
+            return QueryPatients.NamesOnly(access.Query, patients.Min!, registry)
+                ? [new AuditRecord(access, access.Query, true, access.Resources, [.. patients])]
+                : [new AuditRecord(access, what, false, access.Resources, [.. patients])];
         return [.. patients.Select(patient => new AuditRecord(access, what, false,
             [.. versions.Where(v => v.Patients.Contains(patient)).Select(v => v.Version)], [patient]))];
     }

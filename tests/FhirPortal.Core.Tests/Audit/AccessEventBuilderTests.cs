@@ -43,6 +43,20 @@ public sealed class AccessEventBuilderTests
         Assert.Equal(patients.Select(p => $"Patient/{p}"), named.Order(StringComparer.Ordinal));
     }
 
+    [Fact]
+    public async System.Threading.Tasks.Task A_query_naming_another_patient_keeps_only_its_path_when_one_patient_had_results()
+    {
+        using var core = new CoreServices();
+        var o1 = await core.SeedAsync(Observation("o1", "Patient/p1"));
+        var access = new AccessEvent("search-type", Clinician, "Observation?subject=Patient/p1,Patient/p2", [o1], [], 200, null, DateTimeOffset.UtcNow);
+
+        var record = Assert.Single(core.Get<AccessEventBuilder>().Build(access));
+        var audit = CoreServices.Content<AuditEvent>(core.Get<AuditLog>().Version(record, "a1", DateTimeOffset.UtcNow).Version);
+
+        Assert.Equal(["Observation", "Observation/o1/_history/1", "Patient/p1"], audit.Entity.Select(e => e.What?.Reference ?? e.Description));
+        Assert.DoesNotContain(audit.Entity, e => e.Query is not null);
+    }
+
     private static Observation Observation(string id, string subject) => new()
     {
         Id = id,
