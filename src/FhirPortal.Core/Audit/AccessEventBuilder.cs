@@ -1,6 +1,9 @@
+using System.Text.Json;
 using FhirPortal.Core.Serialization;
 using FhirPortal.Search;
 using FhirPortal.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FhirPortal.Core.Audit;
 
@@ -65,7 +68,7 @@ public readonly record struct AuditEntity(AuditEntityKind Kind, string Text, boo
 /// Runs off the request path: finding the patients of the returned versions means reading their compartment references
 /// (only those elements of each version are parsed).
 /// </summary>
-public sealed class AccessEventBuilder(SearchIndexer indexer, SearchParameterRegistry registry)
+public sealed class AccessEventBuilder(SearchIndexer indexer, SearchParameterRegistry registry, ILogger<AccessEventBuilder>? logger = null)
 {
     /// <summary>
     /// The AuditEvents of one access. A patient may read the AuditEvents in their compartment, so when the access
@@ -76,7 +79,7 @@ public sealed class AccessEventBuilder(SearchIndexer indexer, SearchParameterReg
     /// </summary>
     public IReadOnlyList<AuditRecord> Build(AccessEvent access)
     {
-        var versions = access.Resources.Select(v => (Version: v, Patients: PatientsOf(v))).ToList();
+        var versions = access.Resources.Select(v => (Version: v, Patients: PatientsOf(v, access))).ToList();
         var patients = new SortedSet<string>(access.Patients, StringComparer.Ordinal);
         foreach (var (_, of) in versions) patients.UnionWith(of);
         var what = access.Query.Split('?', 2)[0];
@@ -89,7 +92,7 @@ public sealed class AccessEventBuilder(SearchIndexer indexer, SearchParameterReg
             [.. versions.Where(v => v.Patients.Contains(patient)).Select(v => v.Version)], [patient]))];
     }
 
-    private HashSet<string> PatientsOf(StoredResource version)
+    private HashSet<string> PatientsOf(StoredResource version, AccessEvent access)
     {
         var patients = new HashSet<string>(StringComparer.Ordinal);
         if (version.IsDeleted) return patients;
@@ -98,11 +101,26 @@ public sealed class AccessEventBuilder(SearchIndexer indexer, SearchParameterReg
             patients.Add(version.Key.Id);
             return patients;
         }
-        if (indexer.PatientCompartmentRoots(version.Key.Type) is not { } roots)
-            return AddCompartments(patients, FhirParser.ParseStored(version.Json.Span));
-        if (roots.Count == 0) return patients;
-        // Only the elements the compartment parameters read: parsing a few references, not the whole resource.
-        return AddCompartments(patients, FhirParser.ParseStored(JsonElements.Keep(version.Json.Span, roots)));
+        var roots = indexer.PatientCompartmentRoots(version.Key.Type);
+        if (roots is { Count: 0 }) return patients;
+        try
+        {
+            // Only the elements the compartment parameters read: parsing a few references, not the whole resource.
+            return AddCompartments(patients, roots is null
+                ? FhirParser.ParseStored(version.Json.Span) : FhirParser.ParseStored(JsonElements.Keep(version.Json.Span, roots)));
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            // One unreadable version must not lose the batch: try the whole resource, then the patients the request named.
+            try { return AddCompartments(patients, FhirParser.ParseStored(version.Json.Span)); }
+            catch (Exception again) when (again is JsonException or InvalidOperationException)
+            {
+                (logger ?? NullLogger<AccessEventBuilder>.Instance).LogError(again,
+                    "Audit: stored version {Version} could not be read; it is recorded under the patients the request named", AuditRecord.VersionReference(version));
+                patients.UnionWith(access.Patients);
+                return patients;
+            }
+        }
     }
 
     private HashSet<string> AddCompartments(HashSet<string> patients, Hl7.Fhir.Model.Resource resource)

@@ -57,6 +57,27 @@ public sealed class AccessEventBuilderTests
         Assert.DoesNotContain(audit.Entity, e => e.Query is not null);
     }
 
+    [Theory]
+    [InlineData("{\"resourceType\":\"Observation\",\"id\":\"bad\",\"subject\":{\"reference\":")]
+    [InlineData("not json")]
+    public async System.Threading.Tasks.Task An_unreadable_stored_version_is_recorded_under_the_named_patients_and_the_batch_is_kept(string json)
+    {
+        using var core = new CoreServices();
+        var bad = new StoredResource(new ResourceKey("Observation", "bad"), 1, DateTimeOffset.UtcNow, WriteMethod.Create, System.Text.Encoding.UTF8.GetBytes(json));
+        var good = await core.SeedAsync(Observation("o1", "Patient/p2"));
+        AccessEvent[] batch =
+        [
+            new("read", Clinician, "Patient/p1/Observation", [bad], ["p1"], 200, null, DateTimeOffset.UtcNow),
+            new("read", App, "Observation/o1", [good], [], 200, null, DateTimeOffset.UtcNow),
+        ];
+
+        await core.Get<AuditLog>().WriteAsync(batch, CancellationToken.None);
+
+        var p1 = CoreServices.Content<AuditEvent>(Assert.Single(await core.FindAsync("AuditEvent", ("patient", "Patient/p1"))));
+        Assert.Contains(p1.Entity, e => e.What?.Reference == "Observation/bad/_history/1");
+        Assert.Single(await core.FindAsync("AuditEvent", ("patient", "Patient/p2")));
+    }
+
     private static Observation Observation(string id, string subject) => new()
     {
         Id = id,
