@@ -1,6 +1,9 @@
+using System.Text.Json;
 using FhirPortal.Core.Serialization;
 using FhirPortal.Search;
 using FhirPortal.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FhirPortal.Core.Audit;
 
@@ -16,30 +19,36 @@ public sealed record AuditRecord(AccessEvent Access, string Query, bool WithQuer
     public IReadOnlyList<AuditRecord> Also { get; init; } = [];
 
     /// <summary>When the event's last access happened: its <c>recorded</c>; with <see cref="Also"/> the end of its <c>period</c>.</summary>
-    public DateTimeOffset Recorded => Also.Count == 0 ? Access.Recorded : Also[^1].Access.Recorded;
+    /// <remarks>The latest time, not the last queued: concurrent requests may queue out of time order.</remarks>
+    public DateTimeOffset Recorded => Also.Count == 0 ? Access.Recorded : Times().Max();
+
+    /// <summary>When the event's first access happened: with <see cref="Also"/> the start of its <c>period</c>.</summary>
+    public DateTimeOffset Start => Also.Count == 0 ? Access.Recorded : Times().Min();
+
+    private IEnumerable<DateTimeOffset> Times() => Also.Select(a => a.Access.Recorded).Prepend(Access.Recorded);
 
     /// <summary>How an entity names a returned version: <c>Type/id/_history/n</c>.</summary>
     public static string VersionReference(StoredResource version) => $"{version.Key}/_history/{version.VersionId}";
 
     /// <summary>
+    /// Whether an aggregated event names this access by the version it returned alone (a read or vread), not by its query.
+    /// </summary>
+    public bool NamedByVersion => Versions.Count > 0 && Access.Interaction is "read" or "vread";
+
+    /// <summary>
     /// The entities in the order they are written. One access: its query, each version returned, its patients (as
-    /// always). Several: per access in order, its query (once per distinct query; a read or vread that returned its
-    /// version is named by the version alone), each distinct version, then the patient once.
+    /// always). Several: per access in order, its query (unless <see cref="NamedByVersion"/>) and each version it
+    /// returned, repeats included (every access is recorded), then the patient once.
     /// </summary>
     public IReadOnlyList<AuditEntity> Entities()
     {
         var entities = new List<AuditEntity>(2 + Versions.Count + Patients.Count);
-        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var access in (IEnumerable<AuditRecord>)[this, .. Also])
         {
-            var named = Also.Count > 0 && access.Versions.Count > 0 && access.Access.Interaction is "read" or "vread";
-            if (!named && (Also.Count == 0 || seen.Add("?" + access.Query)))
+            if (Also.Count == 0 || !access.NamedByVersion)
                 entities.Add(new AuditEntity(AuditEntityKind.Query, access.Query, access.WithQueryText));
             foreach (var version in access.Versions)
-            {
-                var reference = VersionReference(version);
-                if (Also.Count == 0 || seen.Add(reference)) entities.Add(new AuditEntity(AuditEntityKind.Version, reference, version.Key.Type == "Patient"));
-            }
+                entities.Add(new AuditEntity(AuditEntityKind.Version, VersionReference(version), version.Key.Type == "Patient"));
         }
         foreach (var patient in Patients) entities.Add(new AuditEntity(AuditEntityKind.Patient, $"Patient/{patient}", true));
         return entities;
@@ -59,26 +68,31 @@ public readonly record struct AuditEntity(AuditEntityKind Kind, string Text, boo
 /// Runs off the request path: finding the patients of the returned versions means reading their compartment references
 /// (only those elements of each version are parsed).
 /// </summary>
-public sealed class AccessEventBuilder(SearchIndexer indexer)
+public sealed class AccessEventBuilder(SearchIndexer indexer, SearchParameterRegistry registry, ILogger<AccessEventBuilder>? logger = null)
 {
     /// <summary>
     /// The AuditEvents of one access. A patient may read the AuditEvents in their compartment, so when the access
     /// concerned several patients each gets a copy holding only their own entities and, instead of the query text
     /// (it can name the others), only its path. No full event is kept: its Patient versions (<c>Patient/x/_history/n</c>)
-    /// would put it in every such patient's compartment (AuditEvent's patient parameter follows entity.what).
+    /// would put it in every such patient's compartment (AuditEvent's patient parameter follows entity.what). An access of
+    /// one patient keeps its query text only if the query names no other patient (<see cref="QueryPatients"/>).
     /// </summary>
     public IReadOnlyList<AuditRecord> Build(AccessEvent access)
     {
-        var versions = access.Resources.Select(v => (Version: v, Patients: PatientsOf(v))).ToList();
+        var versions = access.Resources.Select(v => (Version: v, Patients: PatientsOf(v, access))).ToList();
         var patients = new SortedSet<string>(access.Patients, StringComparer.Ordinal);
         foreach (var (_, of) in versions) patients.UnionWith(of);
-        if (patients.Count <= 1) return [new AuditRecord(access, access.Query, true, access.Resources, [.. patients])];
         var what = access.Query.Split('?', 2)[0];
+        if (patients.Count == 0) return [new AuditRecord(access, access.Query, true, access.Resources, [])];
+        if (patients.Count == 1)
+            return QueryPatients.NamesOnly(access.Query, patients.Min!, registry)
+                ? [new AuditRecord(access, access.Query, true, access.Resources, [.. patients])]
+                : [new AuditRecord(access, what, false, access.Resources, [.. patients])];
         return [.. patients.Select(patient => new AuditRecord(access, what, false,
             [.. versions.Where(v => v.Patients.Contains(patient)).Select(v => v.Version)], [patient]))];
     }
 
-    private HashSet<string> PatientsOf(StoredResource version)
+    private HashSet<string> PatientsOf(StoredResource version, AccessEvent access)
     {
         var patients = new HashSet<string>(StringComparer.Ordinal);
         if (version.IsDeleted) return patients;
@@ -87,11 +101,26 @@ public sealed class AccessEventBuilder(SearchIndexer indexer)
             patients.Add(version.Key.Id);
             return patients;
         }
-        if (indexer.PatientCompartmentRoots(version.Key.Type) is not { } roots)
-            return AddCompartments(patients, FhirParser.ParseStored(version.Json.Span));
-        if (roots.Count == 0) return patients;
-        // Only the elements the compartment parameters read: parsing a few references, not the whole resource.
-        return AddCompartments(patients, FhirParser.ParseStored(JsonElements.Keep(version.Json.Span, roots)));
+        var roots = indexer.PatientCompartmentRoots(version.Key.Type);
+        if (roots is { Count: 0 }) return patients;
+        try
+        {
+            // Only the elements the compartment parameters read: parsing a few references, not the whole resource.
+            return AddCompartments(patients, roots is null
+                ? FhirParser.ParseStored(version.Json.Span) : FhirParser.ParseStored(JsonElements.Keep(version.Json.Span, roots)));
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            // One unreadable version must not lose the batch: try the whole resource, then the patients the request named.
+            try { return AddCompartments(patients, FhirParser.ParseStored(version.Json.Span)); }
+            catch (Exception again) when (again is JsonException or InvalidOperationException)
+            {
+                (logger ?? NullLogger<AccessEventBuilder>.Instance).LogError(again,
+                    "Audit: stored version {Version} could not be read; it is recorded under the patients the request named", AuditRecord.VersionReference(version));
+                patients.UnionWith(access.Patients);
+                return patients;
+            }
+        }
     }
 
     private HashSet<string> AddCompartments(HashSet<string> patients, Hl7.Fhir.Model.Resource resource)

@@ -51,7 +51,7 @@ internal static class AuditEventJson
             if (record.Also.Count > 0)
             {
                 json.WriteStartObject("period");
-                json.WriteString("start", Instant(access.Recorded));
+                json.WriteString("start", Instant(record.Start));
                 json.WriteString("end", Instant(record.Recorded));
                 json.WriteEndObject();
             }

@@ -34,9 +34,8 @@ public static class AuditGrouping
         return [.. events.Select(e => e.Records.Count == 1 ? e.Records[0] : e.Records[0] with { Also = e.Records.GetRange(1, e.Records.Count - 1) })];
     }
 
-    // The entities an access adds to an aggregated event (a read is named by its version alone; repeats counted anyway).
-    private static int Size(AuditRecord record) =>
-        record.Versions.Count + (record.Versions.Count > 0 && record.Access.Interaction is "read" or "vread" ? 0 : 1);
+    // The entities an access adds to an aggregated event (as AuditRecord.Entities writes them).
+    private static int Size(AuditRecord record) => record.Versions.Count + (record.NamedByVersion ? 0 : 1);
 
     // Only a whole access of one patient is aggregated (a per-patient copy of a several-patient access keeps its own event).
     private static Key? KeyOf(AuditRecord record)

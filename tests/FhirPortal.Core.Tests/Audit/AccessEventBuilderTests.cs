@@ -43,6 +43,41 @@ public sealed class AccessEventBuilderTests
         Assert.Equal(patients.Select(p => $"Patient/{p}"), named.Order(StringComparer.Ordinal));
     }
 
+    [Fact]
+    public async System.Threading.Tasks.Task A_query_naming_another_patient_keeps_only_its_path_when_one_patient_had_results()
+    {
+        using var core = new CoreServices();
+        var o1 = await core.SeedAsync(Observation("o1", "Patient/p1"));
+        var access = new AccessEvent("search-type", Clinician, "Observation?subject=Patient/p1,Patient/p2", [o1], [], 200, null, DateTimeOffset.UtcNow);
+
+        var record = Assert.Single(core.Get<AccessEventBuilder>().Build(access));
+        var audit = CoreServices.Content<AuditEvent>(core.Get<AuditLog>().Version(record, "a1", DateTimeOffset.UtcNow).Version);
+
+        Assert.Equal(["Observation", "Observation/o1/_history/1", "Patient/p1"], audit.Entity.Select(e => e.What?.Reference ?? e.Description));
+        Assert.DoesNotContain(audit.Entity, e => e.Query is not null);
+    }
+
+    [Theory]
+    [InlineData("{\"resourceType\":\"Observation\",\"id\":\"bad\",\"subject\":{\"reference\":")]
+    [InlineData("not json")]
+    public async System.Threading.Tasks.Task An_unreadable_stored_version_is_recorded_under_the_named_patients_and_the_batch_is_kept(string json)
+    {
+        using var core = new CoreServices();
+        var bad = new StoredResource(new ResourceKey("Observation", "bad"), 1, DateTimeOffset.UtcNow, WriteMethod.Create, System.Text.Encoding.UTF8.GetBytes(json));
+        var good = await core.SeedAsync(Observation("o1", "Patient/p2"));
+        AccessEvent[] batch =
+        [
+            new("read", Clinician, "Patient/p1/Observation", [bad], ["p1"], 200, null, DateTimeOffset.UtcNow),
+            new("read", App, "Observation/o1", [good], [], 200, null, DateTimeOffset.UtcNow),
+        ];
+
+        await core.Get<AuditLog>().WriteAsync(batch, CancellationToken.None);
+
+        var p1 = CoreServices.Content<AuditEvent>(Assert.Single(await core.FindAsync("AuditEvent", ("patient", "Patient/p1"))));
+        Assert.Contains(p1.Entity, e => e.What?.Reference == "Observation/bad/_history/1");
+        Assert.Single(await core.FindAsync("AuditEvent", ("patient", "Patient/p2")));
+    }
+
     private static Observation Observation(string id, string subject) => new()
     {
         Id = id,

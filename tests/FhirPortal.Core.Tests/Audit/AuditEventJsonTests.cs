@@ -53,24 +53,34 @@ public sealed class AuditEventJsonTests
         Assert.NotNull(AuditEventIndex.Build(core.Get<SearchIndexer>(), record, "a1", now, []));
         // ... and equal what the SDK writes for the POCO and what the indexer finds in the parsed JSON.
 
-        var sdkJson = FhirSerializer.ToJsonBytes(ReferenceAuditEvent.Build(record, "a1", now));
+        // One access: its query, each version returned, each patient.
+        List<AuditEntity> entities = [new(AuditEntityKind.Query, record.Query, withQuery),
+            .. versions.Select(v => new AuditEntity(AuditEntityKind.Version, $"{v.Key.Type}/{v.Key.Id}/_history/{v.VersionId}", v.Key.Type == "Patient")),
+            .. patients.Select(p => new AuditEntity(AuditEntityKind.Patient, $"Patient/{p}", true))];
+        var sdkJson = FhirSerializer.ToJsonBytes(ReferenceAuditEvent.Build(record, entities, "a1", now));
         Assert.Equal(Encoding.UTF8.GetString(sdkJson), Encoding.UTF8.GetString(direct.Version.Json.Span));
         var indexed = core.Get<SearchIndexer>().Index(FhirParser.ParseStored(direct.Version.Json.Span));
         AssertSameRows(indexed, direct.Index!);
     }
 
-    public static TheoryData<string, int, string?, string[]> Aggregates => new()
+    private const string P1 = "v:Patient/p1/_history/1", O1 = "v:Observation/o1/_history/1", O2 = "v:Observation/o2/_history/1";
+
+    public static TheoryData<string, int, string?, string[], int[], string[]> Aggregates => new()
     {
-        // (interaction, status, error, queries of the accesses in order; a repeated query or version is listed once)
-        { "read", 200, null, ["Patient/p1", "Observation/o1", "Observation/o1", "Observation/o2"] },
-        { "vread", 200, null, ["Observation/o1/_history/1", "Patient/p1/_history/1"] },
-        { "search-type", 200, null, ["Observation?patient=p1", "Observation?patient=p1&code=x", "Observation?patient=p1"] },
-        { "read", 404, "Resource Observation/zz is not known", ["Observation/zz", "Observation/zz", "Observation/yy"] },
+        // (interaction, status, error, queries of the accesses in order, their times in ms (out of order under
+        // concurrency), the entities expected: q: query, v: version, p: patient; every access listed, repeats included)
+        { "read", 200, null, ["Patient/p1", "Observation/o1", "Observation/o1", "Observation/o2"], [0, 137, 274, 411], [P1, O1, O1, O2, "p:Patient/p1"] },
+        { "vread", 200, null, ["Observation/o1/_history/1", "Patient/p1/_history/1"], [300, 100], [O1, P1, "p:Patient/p1"] },
+        { "search-type", 200, null, ["Observation?patient=p1", "Observation?patient=p1&code=x", "Observation?patient=p1"], [200, 0, 100],
+            ["q:Observation?patient=p1", P1, O1, O2, "q:Observation?patient=p1&code=x", O1, O2, "q:Observation?patient=p1", P1, O1, O2, "p:Patient/p1"] },
+        { "read", 404, "Resource Observation/zz is not known", ["Observation/zz", "Observation/zz", "Observation/yy"], [50, 20, 80],
+            ["q:Observation/zz", "q:Observation/zz", "q:Observation/yy", "p:Patient/p1"] },
     };
 
     [Theory]
     [MemberData(nameof(Aggregates))]
-    public async Task Aggregated_json_and_index_rows_equal_the_sdk_serializer_and_indexer(string interaction, int status, string? error, string[] queries)
+    public async Task Aggregated_json_and_index_rows_equal_the_sdk_serializer_and_indexer(string interaction, int status, string? error, string[] queries,
+        int[] at, string[] expected)
     {
         using var core = new CoreServices();
         var stored = new Dictionary<string, StoredResource>
@@ -83,7 +93,7 @@ public sealed class AuditEventJsonTests
         var records = queries.Select((query, i) =>
         {
             var versions = status >= 400 ? [] : interaction == "search-type" ? stored.Values.Skip(i % 2).ToList() : new List<StoredResource> { stored[query.Split("/_history")[0]] };
-            var access = new AccessEvent(interaction, Clinician, query, versions, ["p1"], status, error, start.AddMilliseconds(137 * i));
+            var access = new AccessEvent(interaction, Clinician, query, versions, ["p1"], status, error, start.AddMilliseconds(at[i]));
             return new AuditRecord(access, query, true, versions, ["p1"]);
         }).ToList();
         var record = Assert.Single(AuditGrouping.Group(records, 100));
@@ -92,12 +102,21 @@ public sealed class AuditEventJsonTests
         var direct = core.Get<AuditLog>().Version(record, "a1", now);
 
         Assert.NotNull(AuditEventIndex.Build(core.Get<SearchIndexer>(), record, "a1", now, []));
-        var sdkJson = FhirSerializer.ToJsonBytes(ReferenceAuditEvent.Build(record, "a1", now));
+        var entities = expected.Select(e => e.Split(':', 2) switch
+        {
+            ["q", var text] => new AuditEntity(AuditEntityKind.Query, text, true),
+            ["v", var text] => new AuditEntity(AuditEntityKind.Version, text, text.StartsWith("Patient/", StringComparison.Ordinal)),
+            [_, var text] => new AuditEntity(AuditEntityKind.Patient, text, true),
+            _ => throw new ArgumentException(e),
+        });
+        var sdkJson = FhirSerializer.ToJsonBytes(ReferenceAuditEvent.Build(record, entities, "a1", now));
         Assert.Equal(Encoding.UTF8.GetString(sdkJson), Encoding.UTF8.GetString(direct.Version.Json.Span));
         AssertSameRows(core.Get<SearchIndexer>().Index(FhirParser.ParseStored(direct.Version.Json.Span)), direct.Index!);
         var audit = CoreServices.Content<Hl7.Fhir.Model.AuditEvent>(direct.Version);
-        Assert.Equal(start, audit.Period!.StartElement!.ToDateTimeOffset(TimeSpan.Zero));
-        Assert.Equal(records[^1].Access.Recorded, audit.Recorded);
+        // The period spans the earliest to the latest access, whatever order they were queued in.
+        Assert.Equal(start.AddMilliseconds(at.Min()), audit.Period!.StartElement!.ToDateTimeOffset(TimeSpan.Zero));
+        Assert.Equal(start.AddMilliseconds(at.Max()), audit.Period!.EndElement!.ToDateTimeOffset(TimeSpan.Zero));
+        Assert.Equal(start.AddMilliseconds(at.Max()), audit.Recorded);
         Assert.Equal(["Patient/p1"], audit.Entity.Where(e => e.Role?.Code == "1").Select(e => e.What!.Reference));
     }
 

@@ -38,6 +38,23 @@ public sealed class AuditGroupingTests
     }
 
     [Fact]
+    public async System.Threading.Tasks.Task Every_repeated_read_and_search_is_listed_once_per_access()
+    {
+        using var core = new CoreServices();
+        var o1 = await core.SeedAsync(Observation("o1", "p1"));
+        var search = new AccessEvent("search-type", Clinician, "Observation?subject=Patient/p1", [o1], [], 200, null, Start);
+        AccessEvent[] accesses = [Read(o1, Clinician, Start), Read(o1, Clinician, Start), search, search, Read(o1, Clinician, Start)];
+
+        await core.Get<AuditLog>().WriteAsync(accesses, CancellationToken.None);
+
+        var events = (await core.FindAsync("AuditEvent", ("patient", "Patient/p1"))).Select(CoreServices.Content<AuditEvent>)
+            .ToDictionary(e => e.Subtype.Single().Code!, e => e.Entity.Select(x => x.What?.Reference ?? x.Description).ToList());
+        const string version = "Observation/o1/_history/1", query = "Observation?subject=Patient/p1";
+        Assert.Equal([version, version, version, "Patient/p1"], events["read"]);
+        Assert.Equal([query, version, query, version, "Patient/p1"], events["search-type"]);
+    }
+
+    [Fact]
     public async System.Threading.Tasks.Task Reads_of_two_patients_are_two_events_each_found_only_by_its_patient()
     {
         using var core = new CoreServices();

@@ -6,15 +6,17 @@ namespace FhirPortal.Core.Tests.Audit;
 
 /// <summary>
 /// The AuditEvent of an <see cref="AuditRecord"/> built as a POCO, field by field: the reference the directly written
-/// JSON and index rows are compared with, so the fast path can never drift from what the SDK writes and indexes.
+/// JSON and index rows are compared with, so the fast path can never drift from what the SDK writes and indexes. The
+/// entities and the period are the test's own (not <see cref="AuditRecord.Entities"/>), so selection bugs fail too.
 /// </summary>
 internal static class ReferenceAuditEvent
 {
     private const string RoleSystem = "http://terminology.hl7.org/CodeSystem/object-role", EntityType = "http://terminology.hl7.org/CodeSystem/audit-entity-type";
 
-    public static AuditEvent Build(AuditRecord record, string id, DateTimeOffset lastUpdated)
+    public static AuditEvent Build(AuditRecord record, IEnumerable<AuditEntity> entities, string id, DateTimeOffset lastUpdated)
     {
         var access = record.Access;
+        var times = record.Also.Select(a => a.Access.Recorded).Append(access.Recorded).ToList();
         var audit = new AuditEvent
         {
             Id = id,
@@ -22,8 +24,8 @@ internal static class ReferenceAuditEvent
             Type = new Coding("http://terminology.hl7.org/CodeSystem/audit-event-type", "rest", "Restful Operation"),
             Subtype = [new Coding("http://hl7.org/fhir/restful-interaction", access.Interaction)],
             Action = access.Interaction == "operation" ? AuditEvent.AuditEventAction.E : AuditEvent.AuditEventAction.R,
-            Period = record.Also.Count > 0 ? new Period(new FhirDateTime(access.Recorded), new FhirDateTime(record.Recorded)) : null,
-            Recorded = record.Recorded,
+            Period = record.Also.Count > 0 ? new Period(new FhirDateTime(times.Min()), new FhirDateTime(times.Max())) : null,
+            Recorded = times.Max(),
             Outcome = access.Status switch { < 400 => AuditEvent.AuditEventOutcome.N0, < 500 => AuditEvent.AuditEventOutcome.N4, _ => AuditEvent.AuditEventOutcome.N8 },
             OutcomeDesc = access.Error,
             Agent = Agents(access),
@@ -34,7 +36,7 @@ internal static class ReferenceAuditEvent
                 Type = [new Coding("http://terminology.hl7.org/CodeSystem/security-source-type", "3", "Web Server")],
             },
         };
-        foreach (var entity in record.Entities())
+        foreach (var entity in entities)
             audit.Entity.Add(entity.Kind switch
             {
                 AuditEntityKind.Query => new AuditEvent.EntityComponent
