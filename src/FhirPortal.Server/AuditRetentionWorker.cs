@@ -7,25 +7,15 @@ namespace FhirPortal.Server;
 /// (<see cref="AuditRetention"/>) and logs how many; off when <see cref="AuditOptions.Purge"/> is false.
 /// </summary>
 internal sealed class AuditRetentionWorker(AuditRetention retention, AuditOptions options, TimeProvider clock, ILogger<AuditRetentionWorker> logger)
-    : BackgroundService
+    : PeriodicWorker(clock, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override bool Enabled => options.Purge;
+    protected override TimeSpan Interval => options.PurgeInterval;
+    protected override string Round => "Audit retention purge";
+
+    protected override async Task RunOnceAsync(CancellationToken ct)
     {
-        if (!options.Purge) return;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                var purged = await retention.PurgeAsync(stoppingToken);
-                logger.LogInformation("Audit retention: {Count} AuditEvents recorded more than {Retention} ago were purged", purged, options.Retention);
-            }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-            {
-                // A store hiccup must not end the worker; the next run finds what this one left.
-                logger.LogError(e, "Audit retention purge failed");
-            }
-            try { await Task.Delay(options.PurgeInterval, clock, stoppingToken); }
-            catch (OperationCanceledException) { return; }
-        }
+        var purged = await retention.PurgeAsync(ct);
+        logger.LogInformation("Audit retention: {Count} AuditEvents recorded more than {Retention} ago were purged", purged, options.Retention);
     }
 }

@@ -23,24 +23,12 @@ internal static class RefillServices
 /// Every <see cref="RefillOptions.PollInterval"/>: requests the automatic refills that are due (<see cref="AutoRefills"/>).
 /// Off with <c>FhirPortal:Refills:Background=false</c> (the tests run a pass by hand).
 /// </summary>
-internal sealed class RefillWorker(AutoRefills refills, RefillOptions options, TimeProvider clock, ILogger<RefillWorker> logger) : BackgroundService
+internal sealed class RefillWorker(AutoRefills refills, RefillOptions options, TimeProvider clock, ILogger<RefillWorker> logger)
+    : PeriodicWorker(clock, logger)
 {
-    protected override async System.Threading.Tasks.Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        if (!options.Background) return;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await refills.RunOnceAsync(stoppingToken);
-            }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-            {
-                // A store hiccup must not end the worker; the next round tries again.
-                logger.LogError(e, "Automatic refill round failed");
-            }
-            try { await System.Threading.Tasks.Task.Delay(options.PollInterval, clock, stoppingToken); }
-            catch (OperationCanceledException) { return; }
-        }
-    }
+    protected override bool Enabled => options.Background;
+    protected override TimeSpan Interval => options.PollInterval;
+    protected override string Round => "Automatic refill round";
+
+    protected override System.Threading.Tasks.Task RunOnceAsync(CancellationToken ct) => refills.RunOnceAsync(ct);
 }
