@@ -5,8 +5,8 @@ using FhirPortal.Server.Tests.Validation;
 namespace FhirPortal.Server.Tests.Audit;
 
 /// <summary>
-/// The access audit's AuditEvents, built straight to JSON, go through the same trust check as the other server-built
-/// records: stored unvalidated while AuditEvent's conformance is what the server ships, validated once it is not.
+/// The access audit's AuditEvents, built straight to JSON, are stored unvalidated also when AuditEvent's conformance is
+/// not what the server ships (unlike the other server-built records): a refused batch would lose the audit trail.
 /// </summary>
 public sealed class AuditTrustTests
 {
@@ -20,11 +20,11 @@ public sealed class AuditTrustTests
         """;
 
     [Theory]
-    // The core profile of AuditEvent: nothing but shipped conformance, the built records are trusted.
-    [InlineData("http://hl7.org/fhir/StructureDefinition/AuditEvent", false)]
-    // A profile only the store holds (uploaded before a restart): every AuditEvent is validated against it.
-    [InlineData(ClinicProfile, true)]
-    public async Task Audit_events_are_validated_only_when_their_conformance_is_not_what_the_server_ships(string required, bool validated)
+    // The core profile of AuditEvent: nothing but shipped conformance.
+    [InlineData("http://hl7.org/fhir/StructureDefinition/AuditEvent")]
+    // A profile only the store holds (uploaded before a restart): the booking's records would be validated, the audit's are not.
+    [InlineData(ClinicProfile)]
+    public async Task Access_audit_events_are_stored_unvalidated_whatever_the_conformance(string required)
     {
         var directory = Path.Combine(Path.GetTempPath(), "fhirportal-tests", Guid.NewGuid().ToString("N"));
         try
@@ -41,8 +41,8 @@ public sealed class AuditTrustTests
             await AuditHost.SeedAsync(host);
             Assert.Equal(HttpStatusCode.OK, (await host.Client("patient/Patient.rs", "trust-app", patient: "p1").GetAsync("Patient/p1")).StatusCode);
 
-            await AuditHost.WaitForAsync(host, "trust-app");
-            Assert.Equal(validated, validations.Of("AuditEvent") > 0);
+            Assert.NotEmpty(await AuditHost.WaitForAsync(host, "trust-app"));
+            Assert.Equal(0L, validations.Of("AuditEvent"));
         }
         finally { FhirPortalHost.TryDelete(directory); }
     }
