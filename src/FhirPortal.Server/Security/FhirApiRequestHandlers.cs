@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
+using OpenIddict.Server;
 using OpenIddict.Server.AspNetCore;
 
 namespace FhirPortal.Server.Security;
@@ -31,4 +32,16 @@ internal sealed class FhirApiRequestHandlers(IOptions<AuthenticationOptions> opt
     }
 
     private sealed record Filtered(IEnumerable<AuthenticationScheme> All, AuthenticationScheme[] ForFhir);
+
+    /// <summary>
+    /// True when no endpoint of the authorization server lies under <c>/fhir</c>, which the filter above relies on
+    /// (checked at start-up, so a later endpoint there fails loudly instead of never being served).
+    /// </summary>
+    public static bool EndpointsOutsideFhir(OpenIddictServerOptions o) =>
+        !new[]
+        {
+            o.AuthorizationEndpointUris, o.ConfigurationEndpointUris, o.DeviceAuthorizationEndpointUris, o.EndSessionEndpointUris,
+            o.EndUserVerificationEndpointUris, o.IntrospectionEndpointUris, o.JsonWebKeySetEndpointUris,
+            o.PushedAuthorizationEndpointUris, o.RevocationEndpointUris, o.TokenEndpointUris, o.UserInfoEndpointUris,
+        }.SelectMany(uris => uris).Any(uri => new PathString(uri.IsAbsoluteUri ? uri.AbsolutePath : "/" + uri.OriginalString.TrimStart('/')).StartsWithSegments("/fhir"));
 }

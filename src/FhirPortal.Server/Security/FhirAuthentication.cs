@@ -32,6 +32,9 @@ public static class FhirAuthentication
             .AddScheme<AuthenticationSchemeOptions, NoTokenValidationHandler>(NoTokenValidationHandler.SchemeName, _ => { });
         services.AddHttpContextAccessor();
         services.AddSingleton<IAuthenticationSchemeProvider, FhirApiRequestHandlers>();
+        services.AddOptions<OpenIddict.Server.OpenIddictServerOptions>()
+            .Validate(FhirApiRequestHandlers.EndpointsOutsideFhir, "An OpenIddict server endpoint lies under /fhir, where FhirApiRequestHandlers never offers requests to it.")
+            .ValidateOnStart();
         services.AddOptions<PolicySchemeOptions>(Scheme)
             .Configure<IOptions<SecurityOptions>>((o, security) => o.ForwardDefaultSelector = context =>
             {

@@ -160,4 +160,21 @@ public sealed class AuthenticationTests(AccessData data) : IClassFixture<AccessD
         }
         finally { accessor.HttpContext = null; }
     }
+
+    [Theory]
+    [InlineData("connect/token", true)]
+    [InlineData("/connect/token", true)]
+    [InlineData("https://portal.example/connect/token", true)]
+    [InlineData("/fhirx/token", true)]
+    [InlineData("fhir/token", false)]
+    [InlineData("/FHIR/token", false)]
+    [InlineData("https://portal.example/fhir/token", false)]
+    public void An_authorization_server_endpoint_under_the_FHIR_API_is_refused_at_start_up(string token, bool accepted)
+    {
+        var options = new OpenIddict.Server.OpenIddictServerOptions();
+        options.TokenEndpointUris.Add(new Uri(token, UriKind.RelativeOrAbsolute));
+        Assert.Equal(accepted, FhirApiRequestHandlers.EndpointsOutsideFhir(options));
+        // The running server's own endpoints pass (the check runs at its start-up).
+        Assert.True(FhirApiRequestHandlers.EndpointsOutsideFhir(data.Host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<OpenIddict.Server.OpenIddictServerOptions>>().Value));
+    }
 }
