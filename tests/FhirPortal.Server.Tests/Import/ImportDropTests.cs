@@ -27,9 +27,7 @@ public sealed class ImportDropTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        _files = builder.Build();
+        _files = LocalSource.Create();
         _files.Use(async (context, next) =>
         {
             _requests.Enqueue((context.Request.Path, context.Request.Headers.Range.FirstOrDefault()));
@@ -39,8 +37,7 @@ public sealed class ImportDropTests : IAsyncLifetime
         _files.MapGet("/ranged.ndjson", (HttpContext context) => FirstDrops(context, "/ranged.ndjson", ranged: true));
         _files.MapGet("/plain.ndjson", (HttpContext context) => FirstDrops(context, "/plain.ndjson", ranged: false));
         _files.MapGet("/always-drops.ndjson", (HttpContext context) => DropAsync(context));
-        await _files.StartAsync();
-        _port = new Uri(_files.Urls.First()).Port;
+        _port = await LocalSource.StartAsync(_files);
     }
 
     public async Task DisposeAsync() => await _files.DisposeAsync();

@@ -1,6 +1,5 @@
 using System.Net;
 using FhirPortal.Server.Tests.Operations;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace FhirPortal.Server.Tests.Import;
@@ -13,15 +12,7 @@ public sealed class ImportExpiryTests : IDisposable
 
     public ImportExpiryTests()
     {
-        _host = new FhirPortalHost
-        {
-            TestServices = services =>
-            {
-                services.AddSingleton<TimeProvider>(_clock);
-                // The first two listings of import jobs (the poll's and the expiry's at start-up) throw.
-                FreezableStore.Install(store => store.FailJobListings("import", 2))(services);
-            },
-        };
+        _host = JobExpiryHost.Create(_clock, "import");
     }
 
     public void Dispose() => _host.Dispose();

@@ -29,9 +29,7 @@ public sealed class ImportResumeCheckTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        _files = builder.Build();
+        _files = LocalSource.Create();
         _files.Use(async (context, next) =>
         {
             _requests.Enqueue((context.Request.Path, context.Request.Headers.Range.FirstOrDefault(), context.Request.Headers.IfRange.FirstOrDefault()));
@@ -57,8 +55,7 @@ public sealed class ImportResumeCheckTests : IAsyncLifetime
         _files.MapGet("/stalls-gzip.ndjson", (HttpContext context) => First(context, "/stalls-gzip.ndjson")
             ? StallAsync(context)
             : File(context, Gzipped, "\"s1\"", gzip: true));
-        await _files.StartAsync();
-        _port = new Uri(_files.Urls.First()).Port;
+        _port = await LocalSource.StartAsync(_files);
     }
 
     public async Task DisposeAsync() => await _files.DisposeAsync();

@@ -19,9 +19,7 @@ public sealed class ImportSourceTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        _files = builder.Build();
+        _files = LocalSource.Create();
         _files.MapGet("/patients.ndjson", () => Results.Text(Lines + "\n", "application/fhir+ndjson"));
         // Sends its headers and one line, then stalls until the client gives up.
         _files.MapGet("/stalls.ndjson", async (HttpContext context) =>
@@ -32,8 +30,7 @@ public sealed class ImportSourceTests : IAsyncLifetime
             try { await Task.Delay(Timeout.Infinite, context.RequestAborted); }
             catch (OperationCanceledException) { }
         });
-        await _files.StartAsync();
-        _port = new Uri(_files.Urls.First()).Port;
+        _port = await LocalSource.StartAsync(_files);
     }
 
     public async Task DisposeAsync() => await _files.DisposeAsync();

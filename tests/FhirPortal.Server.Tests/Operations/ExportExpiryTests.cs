@@ -1,5 +1,4 @@
 using System.Net;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace FhirPortal.Server.Tests.Operations;
@@ -12,15 +11,7 @@ public sealed class ExportExpiryTests : IDisposable
 
     public ExportExpiryTests()
     {
-        _host = new FhirPortalHost
-        {
-            TestServices = services =>
-            {
-                services.AddSingleton<TimeProvider>(_clock);
-                // The first two listings of export jobs (the poll's and the expiry's at start-up) throw.
-                FreezableStore.Install(store => store.FailJobListings("export", 2))(services);
-            },
-        };
+        _host = JobExpiryHost.Create(_clock, "export");
     }
 
     public void Dispose() => _host.Dispose();
