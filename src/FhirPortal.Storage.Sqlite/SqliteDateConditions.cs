@@ -3,7 +3,7 @@ using FhirPortal.Search;
 namespace FhirPortal.Storage.Sqlite;
 
 /// <summary>
-/// Date conditions as range scans of <c>ix_date_lookup(param, start_ms, end_ms)</c>. R4's prefixes compare the search
+/// Date conditions as range scans of <c>ix_date_lookup(param, start_ms, rid, end_ms)</c>. R4's prefixes compare the search
 /// span [ps, pe) with an indexed span [s, e) (search.html#date), and several bound only e (gt: e &gt; pe), which no
 /// start_ms range can use. But a value at most a day long has e − 1 day ≤ s ≤ e, so every prefix implies start_ms
 /// bounds for such rows; the longer (or inverted) values have their own partial index <c>ix_date_long</c> and are

@@ -10,7 +10,7 @@ namespace FhirPortal.Storage.Sqlite;
 /// create fails is rolled back alone and gets its own conflict while the others commit. Every caller is answered
 /// only after the shared COMMIT has returned, so an acknowledged write is as durable as a lone commit.
 /// </summary>
-internal sealed class SqliteGroupCommit(SqliteConnection writer, SemaphoreSlim writeLock, SqliteWrites writes, SearchParameterRegistry registry)
+internal sealed class SqliteGroupCommit(SqliteConnection writer, SqliteStatementCache conditions, SemaphoreSlim writeLock, SqliteWrites writes, SearchParameterRegistry registry)
 {
     // Bounds keep one transaction (and the callers waiting on it) short; past them the leader starts another group.
     private const int MaxUnits = 32;
@@ -111,7 +111,7 @@ internal sealed class SqliteGroupCommit(SqliteConnection writer, SemaphoreSlim w
     {
         foreach (var criteria in batch.MustNotMatch)
         {
-            if (await SqliteSearch.AnyMatchAsync(writer, tx, criteria, registry, CancellationToken.None))
+            if (await SqliteSearch.AnyMatchAsync(conditions, tx, criteria, registry, CancellationToken.None))
                 throw new WriteConflictException($"A {criteria.ResourceType} matching the conditional create's criteria was stored concurrently.");
         }
         foreach (var write in batch.Writes) writes.Apply(write);

@@ -22,7 +22,7 @@ internal sealed record SqlitePlan(IReadOnlyList<SqliteTerm> Terms, SqliteTerm? D
     public bool Probes => Driver is not null || Walk is not null;
 
     public static async Task<SqlitePlan> ChooseAsync(
-        SqliteConnection connection, SqliteTransaction? tx, SearchQuery query, SearchParameterRegistry registry, bool sorted, CancellationToken ct)
+        SqliteStatementCache db, SqliteTransaction? tx, SearchQuery query, SearchParameterRegistry registry, bool sorted, CancellationToken ct)
     {
         var terms = SqliteTerm.Of(query, registry);
         var walkable = sorted ? Walkable(query, terms) : null;
@@ -35,11 +35,11 @@ internal sealed record SqlitePlan(IReadOnlyList<SqliteTerm> Terms, SqliteTerm? D
         var least = long.MaxValue;
         foreach (var term in terms)
         {
-            var count = await CountUpToAsync(connection, tx, term, ct);
+            var count = await CountUpToAsync(db, tx, term, ct);
             if (count < least) (smallest, least) = (term, count);
             if (count <= Narrow) break;
         }
-        if (least > Broad && walkable is not null && !await HasLongValuesAsync(connection, tx, walkable.DateParam!, ct))
+        if (least > Broad && walkable is not null && !await HasLongValuesAsync(db, tx, walkable.DateParam!, ct))
             return new SqlitePlan(terms, null, walkable);
         return new SqlitePlan(terms, smallest, null);
     }
@@ -48,23 +48,21 @@ internal sealed record SqlitePlan(IReadOnlyList<SqliteTerm> Terms, SqliteTerm? D
     private static SqliteTerm? Walkable(SearchQuery query, IReadOnlyList<SqliteTerm> terms) =>
         query.Sort is [{ Descending: false } first, ..] ? terms.FirstOrDefault(t => t.DateParam == first.Param) : null;
 
-    private static async Task<long> CountUpToAsync(SqliteConnection connection, SqliteTransaction? tx, SqliteTerm term, CancellationToken ct)
+    private static async Task<long> CountUpToAsync(SqliteStatementCache db, SqliteTransaction? tx, SqliteTerm term, CancellationToken ct)
     {
-        await using var cmd = connection.CreateCommand();
-        cmd.Transaction = tx;
+        await using var cmd = db.Build(tx);
         var p = new SqlParameters(cmd);
         cmd.CommandText = $"SELECT COUNT(*) FROM (SELECT 1 FROM ({term.Rows(new SqliteConditions(p))}) LIMIT {p.Add(Broad + 1)})";
-        return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct));
+        return Convert.ToInt64(await db.Prepared(cmd).ExecuteScalarAsync(ct));
     }
 
     /// <summary>Values longer than a day are not in the walked index range (see SqliteDateConditions); a walk needs none.</summary>
-    private static async Task<bool> HasLongValuesAsync(SqliteConnection connection, SqliteTransaction? tx, string param, CancellationToken ct)
+    private static async Task<bool> HasLongValuesAsync(SqliteStatementCache db, SqliteTransaction? tx, string param, CancellationToken ct)
     {
-        await using var cmd = connection.CreateCommand();
-        cmd.Transaction = tx;
+        await using var cmd = db.Build(tx);
         var p = new SqlParameters(cmd);
         cmd.CommandText = $"SELECT EXISTS (SELECT 1 FROM date_index d INDEXED BY ix_date_long WHERE d.param = {p.Add(param)} AND {SqliteConditions.LongValue("d")})";
-        return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct)) == 1;
+        return Convert.ToInt64(await db.Prepared(cmd).ExecuteScalarAsync(ct)) == 1;
     }
 }
 

@@ -43,7 +43,10 @@ internal sealed class SqliteReaders(string connectionString) : IDisposable
     }
 }
 
-/// <summary>One open read connection with its prepared reads (the statements stay prepared while the commands live).</summary>
+/// <summary>
+/// One open read connection with its prepared reads (the statements stay prepared while the commands live) and its
+/// prepared searches (<see cref="Statements"/>).
+/// </summary>
 internal sealed class SqliteReader : IDisposable
 {
     private readonly SqliteCommand _current, _version;
@@ -51,6 +54,7 @@ internal sealed class SqliteReader : IDisposable
     public SqliteReader(SqliteConnection connection)
     {
         Connection = connection;
+        Statements = new SqliteStatementCache(connection);
         _current = Prepare($"""
             SELECT {SqliteRows.Columns}
             FROM resource r JOIN resource_version v ON v.rid = r.rid AND v.version = r.version
@@ -64,6 +68,9 @@ internal sealed class SqliteReader : IDisposable
     }
 
     public SqliteConnection Connection { get; }
+
+    /// <summary>The search statements this connection has prepared.</summary>
+    public SqliteStatementCache Statements { get; }
 
     public Task<StoredResource?> ReadAsync(ResourceKey key, CancellationToken cancellationToken) =>
         ReadSingleAsync(_current, key, null, cancellationToken);
@@ -95,6 +102,7 @@ internal sealed class SqliteReader : IDisposable
     {
         _current.Dispose();
         _version.Dispose();
+        Statements.Dispose();
         Connection.Dispose();
     }
 }

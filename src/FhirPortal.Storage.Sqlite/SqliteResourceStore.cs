@@ -15,6 +15,7 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly SqliteIndexWriter _indexWriter;
     private readonly SqliteWrites _writes;
+    private readonly SqliteStatementCache _writerStatements;
     private readonly SqliteGroupCommit _commits;
     private readonly SqliteReaders _readers;
     private readonly SearchParameterRegistry _registry;
@@ -42,7 +43,8 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable
         Execute(_writer, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;");
         _indexWriter = new SqliteIndexWriter(_writer);
         _writes = new SqliteWrites(_writer, _indexWriter);
-        _commits = new SqliteGroupCommit(_writer, _writeLock, _writes, registry);
+        _writerStatements = new SqliteStatementCache(_writer);
+        _commits = new SqliteGroupCommit(_writer, _writerStatements, _writeLock, _writes, registry);
         _readers = new SqliteReaders(_connectionString);
     }
 
@@ -77,14 +79,17 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable
     /// <summary>SQLite's plan of a search's page query, for tests.</summary>
     internal async Task<IReadOnlyList<string>> ExplainAsync(SearchQuery query, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenReaderAsync(cancellationToken);
-        return await SqliteSearch.ExplainAsync(connection, query, _registry, cancellationToken);
+        var reader = await _readers.RentAsync(cancellationToken);
+        try { return await SqliteSearch.ExplainAsync(reader.Statements, query, _registry, cancellationToken); }
+        finally { _readers.Return(reader); }
     }
 
+    // A kept read connection, whose statement cache spares repeated searches their parsing and planning.
     public async Task<Page> SearchAsync(SearchQuery query, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenReaderAsync(cancellationToken);
-        return await SqliteSearch.QueryAsync(connection, query, _registry, cancellationToken);
+        var reader = await _readers.RentAsync(cancellationToken);
+        try { return await SqliteSearch.QueryAsync(reader.Statements, query, _registry, cancellationToken); }
+        finally { _readers.Return(reader); }
     }
 
     public async Task<ReindexProgress> ReindexAsync(ReindexBatch batch, Func<StoredResource, ResourceIndex> index, CancellationToken cancellationToken)
@@ -214,6 +219,7 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable
     {
         _readers.Dispose();
         _writes.Dispose();
+        _writerStatements.Dispose();
         _indexWriter.Dispose();
         _writer.Dispose();
         _writeLock.Dispose();

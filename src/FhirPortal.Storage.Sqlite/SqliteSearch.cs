@@ -8,16 +8,16 @@ namespace FhirPortal.Storage.Sqlite;
 /// <summary>Runs a <see cref="SearchQuery"/>: filter, sort with keyset paging, optional total, then includes.</summary>
 internal static class SqliteSearch
 {
-    public static async Task<Page> QueryAsync(SqliteConnection connection, SearchQuery query, SearchParameterRegistry registry, CancellationToken ct)
+    public static async Task<Page> QueryAsync(SqliteStatementCache db, SearchQuery query, SearchParameterRegistry registry, CancellationToken ct)
     {
-        long? total = Page.Counts(query) ? await CountAsync(connection, query, registry, ct) : null;
+        long? total = Page.Counts(query) ? await CountAsync(db, query, registry, ct) : null;
         if (query.Count == 0) return new Page([], null) { Total = total };
 
-        await using var cmd = connection.CreateCommand();
-        var (sortCount, cursor, backward) = await PrepareAsync(cmd, connection, query, registry, ct);
+        await using var cmd = db.Build();
+        var (sortCount, cursor, backward) = await PrepareAsync(cmd, db, query, registry, ct);
         var rows = new List<(long Rid, StoredResource Resource, object?[] SortValues)>();
         var more = false;
-        await using (var reader = await cmd.ExecuteReaderAsync(ct))
+        await using (var reader = await db.Prepared(cmd).ExecuteReaderAsync(ct))
         {
             while (await reader.ReadAsync(ct))
             {
@@ -41,18 +41,18 @@ internal static class SqliteSearch
         var entries = rows.Select(r => r.Resource).ToList();
         var included = query.Includes.Count + query.RevIncludes.Count == 0
             ? []
-            : await SqliteIncludes.FindAsync(connection, query, entries, rows.Select(r => r.Rid).ToList(), registry, ct);
+            : await SqliteIncludes.FindAsync(db.Connection, query, entries, rows.Select(r => r.Rid).ToList(), registry, ct);
         total ??= Page.KnownTotal(query, entries.Count, next)
-                  ?? (query.Total == TotalMode.IfKnown ? await CountUpToAsync(connection, query, registry, CheapCountLimit, ct) : null);
+                  ?? (query.Total == TotalMode.IfKnown ? await CountUpToAsync(db, query, registry, CheapCountLimit, ct) : null);
         return new Page(entries, next) { PreviousCursor = previous, Included = included, Total = total };
     }
 
     /// <summary>The page query (<see cref="SqlitePlan"/>): sorted, after the cursor, one row more than the page.</summary>
     private static async Task<(int SortCount, SqliteCursor? Cursor, bool Backward)> PrepareAsync(
-        SqliteCommand cmd, SqliteConnection connection, SearchQuery query, SearchParameterRegistry registry, CancellationToken ct)
+        SqliteCommand cmd, SqliteStatementCache db, SearchQuery query, SearchParameterRegistry registry, CancellationToken ct)
     {
         var p = new SqlParameters(cmd);
-        var plan = await SqlitePlan.ChooseAsync(connection, null, query, registry, sorted: true, ct);
+        var plan = await SqlitePlan.ChooseAsync(db, null, query, registry, sorted: true, ct);
         var where = Where(p, query, "r", plan);
         var sorts = query.Sort.Select(k => SortExpression(p, query, k, registry)).ToList();
         // A walk of the first sort key's date index reads the key from the walked row (w, see SqlitePlan), never null.
@@ -61,7 +61,10 @@ internal static class SqliteSearch
         var cursor = query.Cursor is null ? null : SqliteCursor.Decode(query.Cursor, sorts.Count);
         // A backward cursor (the previous link) walks the same order reversed, then flips the page back.
         var backward = cursor?.Backward == true;
-        if (cursor is not null) where.Append(" AND ").Append(AfterCursor(p, sorts, cursor, backward));
+        // A walk's tie-break is the walked row's rid (equal to r.rid): the index holds it after start_ms, so the walk
+        // reads a group of equal starts in page order, and the cursor test is decided on the index row.
+        var rid = walk ? "w.rid" : "r.rid";
+        if (cursor is not null) where.Append(" AND ").Append(AfterCursor(p, sorts, cursor, backward, rid));
         if (walk && cursor?.SortValues[0] is { } from) where.Append($" AND w.start_ms {(backward ? "<=" : ">=")} {p.Add(from)}");
 
         var sortColumns = string.Concat(sorts.Select((s, i) => $", {s.Expression} AS s{i}"));
@@ -71,7 +74,7 @@ internal static class SqliteSearch
             {
                 $"(s{i} IS NULL){(backward ? " DESC" : "")}",
                 $"s{i}{(s.Descending != backward ? " DESC" : "")}",
-            }).Append($"r.rid{(backward ? " DESC" : "")}"));
+            }).Append($"{rid}{(backward ? " DESC" : "")}"));
         // CROSS JOIN keeps the walked index as the outer loop, so the rows come in key order and LIMIT ends the walk.
         cmd.CommandText = $"""
             SELECT r.rid, {SqliteRows.Columns}{sortColumns}
@@ -84,10 +87,10 @@ internal static class SqliteSearch
     }
 
     /// <summary>SQLite's plan of a search's page query (EXPLAIN QUERY PLAN details), for tests and notes.</summary>
-    internal static async Task<IReadOnlyList<string>> ExplainAsync(SqliteConnection connection, SearchQuery query, SearchParameterRegistry registry, CancellationToken ct)
+    internal static async Task<IReadOnlyList<string>> ExplainAsync(SqliteStatementCache db, SearchQuery query, SearchParameterRegistry registry, CancellationToken ct)
     {
-        await using var cmd = connection.CreateCommand();
-        await PrepareAsync(cmd, connection, query, registry, ct);
+        await using var cmd = db.Build();
+        await PrepareAsync(cmd, db, query, registry, ct);
         cmd.CommandText = "EXPLAIN QUERY PLAN " + cmd.CommandText;
         var plan = new List<string>();
         await using var reader = await cmd.ExecuteReaderAsync(ct);
@@ -101,31 +104,30 @@ internal static class SqliteSearch
     /// </summary>
     internal const int CheapCountLimit = 1000;
 
-    private static async Task<long?> CountUpToAsync(SqliteConnection connection, SearchQuery query, SearchParameterRegistry registry, int limit, CancellationToken ct)
+    private static async Task<long?> CountUpToAsync(SqliteStatementCache db, SearchQuery query, SearchParameterRegistry registry, int limit, CancellationToken ct)
     {
-        await using var cmd = connection.CreateCommand();
+        await using var cmd = db.Build();
         var p = new SqlParameters(cmd);
-        var plan = await SqlitePlan.ChooseAsync(connection, null, query, registry, sorted: false, ct);
+        var plan = await SqlitePlan.ChooseAsync(db, null, query, registry, sorted: false, ct);
         cmd.CommandText = $"SELECT COUNT(*) FROM (SELECT 1 FROM resource r WHERE {Where(p, query, "r", plan)} LIMIT {p.Add(limit + 1)})";
-        var count = Convert.ToInt64(await cmd.ExecuteScalarAsync(ct));
+        var count = Convert.ToInt64(await db.Prepared(cmd).ExecuteScalarAsync(ct));
         return count <= limit ? count : null;
     }
 
-    public static async Task<bool> AnyMatchAsync(SqliteConnection connection, SqliteTransaction tx, SearchQuery query, SearchParameterRegistry registry, CancellationToken ct)
+    public static async Task<bool> AnyMatchAsync(SqliteStatementCache db, SqliteTransaction tx, SearchQuery query, SearchParameterRegistry registry, CancellationToken ct)
     {
-        await using var cmd = connection.CreateCommand();
-        cmd.Transaction = tx;
-        var plan = await SqlitePlan.ChooseAsync(connection, tx, query, registry, sorted: false, ct);
+        await using var cmd = db.Build(tx);
+        var plan = await SqlitePlan.ChooseAsync(db, tx, query, registry, sorted: false, ct);
         cmd.CommandText = $"SELECT EXISTS (SELECT 1 FROM resource r WHERE {Where(new SqlParameters(cmd), query, "r", plan)})";
-        return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct)) == 1;
+        return Convert.ToInt64(await db.Prepared(cmd).ExecuteScalarAsync(ct)) == 1;
     }
 
-    private static async Task<long> CountAsync(SqliteConnection connection, SearchQuery query, SearchParameterRegistry registry, CancellationToken ct)
+    private static async Task<long> CountAsync(SqliteStatementCache db, SearchQuery query, SearchParameterRegistry registry, CancellationToken ct)
     {
-        await using var cmd = connection.CreateCommand();
-        var plan = await SqlitePlan.ChooseAsync(connection, null, query, registry, sorted: false, ct);
+        await using var cmd = db.Build();
+        var plan = await SqlitePlan.ChooseAsync(db, null, query, registry, sorted: false, ct);
         cmd.CommandText = $"SELECT COUNT(*) FROM resource r WHERE {Where(new SqlParameters(cmd), query, "r", plan)}";
-        return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct));
+        return Convert.ToInt64(await db.Prepared(cmd).ExecuteScalarAsync(ct));
     }
 
     private static StringBuilder Where(SqlParameters p, SearchQuery query, string r, SqlitePlan plan)
@@ -192,7 +194,7 @@ internal static class SqliteSearch
     /// Rows strictly after the cursor in the page order: per sort key a null flag (values before nulls) and the
     /// value, then rid; <paramref name="reversed"/> flips every direction.
     /// </summary>
-    private static string AfterCursor(SqlParameters p, IReadOnlyList<Sort> sorts, SqliteCursor cursor, bool reversed)
+    private static string AfterCursor(SqlParameters p, IReadOnlyList<Sort> sorts, SqliteCursor cursor, bool reversed, string rid)
     {
         var alternatives = new List<string>();
         var equalSoFar = new List<string>();
@@ -212,7 +214,7 @@ internal static class SqliteSearch
             alternatives.Add(Join(equalSoFar, reversed ? $"{column} {greater} {bound}" : $"({column} IS NULL OR {column} {greater} {bound})"));
             equalSoFar.Add($"{column} = {bound}");
         }
-        alternatives.Add(Join(equalSoFar, $"r.rid {(reversed ? "<" : ">")} {p.Add(cursor.Rid)}"));
+        alternatives.Add(Join(equalSoFar, $"{rid} {(reversed ? "<" : ">")} {p.Add(cursor.Rid)}"));
         return "(" + string.Join(" OR ", alternatives) + ")";
     }
 

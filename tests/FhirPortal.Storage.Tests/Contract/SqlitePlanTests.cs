@@ -35,7 +35,7 @@ public sealed class SqlitePlanTests : IAsyncLifetime, IDisposable
         // Days 1 to 16: 2,160 slots, 1,728 free: both conditions are broad.
         var query = Query("Slot", ("status", "free"), ("start", "ge2030-01-02T00:00:00Z"), ("start", "lt2030-01-17T00:00:00Z"), ("_sort", "start"), ("_count", "50"));
         var plan = await _store.ExplainAsync(query, CancellationToken.None);
-        Assert.StartsWith("SEARCH w USING INDEX ix_date_lookup (param=? AND start_ms>? AND start_ms<?)", plan[0]);
+        Assert.StartsWith("SEARCH w USING COVERING INDEX ix_date_lookup (param=? AND start_ms>? AND start_ms<?)", plan[0]);
         Assert.DoesNotContain(plan, line => line.Contains("ix_token_lookup") || line == "USE TEMP B-TREE FOR ORDER BY");
 
         var expected = Enumerable.Range(144, 2160).Where(i => i % 5 != 4).Select(Id).ToList();
@@ -45,6 +45,32 @@ public sealed class SqlitePlanTests : IAsyncLifetime, IDisposable
         Assert.Equal(expected.Take(150), pages.SelectMany(p => p.Entries).Select(e => e.Key.Id));
         var back = await _store.SearchAsync(query with { Cursor = pages[2].PreviousCursor }, CancellationToken.None);
         Assert.Equal(expected.Skip(50).Take(50), back.Entries.Select(e => e.Key.Id));
+    }
+
+    [Fact]
+    public async Task A_walk_reads_a_group_of_equal_starts_in_page_order_without_sorting_it()
+    {
+        // 200 more free slots at the start of day 1 (where busy s0144 starts): the first four pages lie inside the group.
+        var group = Enumerable.Range(0, 200).Select(i => new Slot
+        {
+            Id = $"g{i:000}", Schedule = new ResourceReference("Schedule/b"), Status = Hl7.Fhir.Model.Slot.SlotStatus.Free,
+            Start = Start.AddDays(1), End = Start.AddDays(1).AddMinutes(10),
+        });
+        await _store.CommitAsync(Batch(group.Select(s => Version(s, 1)).ToArray()), CancellationToken.None);
+        var query = Query("Slot", ("status", "free"), ("start", "ge2030-01-02T00:00:00Z"), ("start", "lt2030-01-17T00:00:00Z"), ("_sort", "start"), ("_count", "50"));
+        var plan = await _store.ExplainAsync(query, CancellationToken.None);
+        Assert.StartsWith("SEARCH w USING COVERING INDEX ix_date_lookup", plan[0]);
+        Assert.DoesNotContain(plan, line => line.Contains("TEMP B-TREE"));
+
+        // Equal starts in rid (storage) order, then the slots after them.
+        var expected = Enumerable.Range(0, 200).Select(i => $"g{i:000}")
+            .Concat(Enumerable.Range(145, 2159).Where(i => i % 5 != 4).Select(Id)).ToList();
+        var pages = new List<Page>();
+        for (string? cursor = null; pages.Count < 5; cursor = pages[^1].NextCursor)
+            pages.Add(await _store.SearchAsync(query with { Cursor = cursor }, CancellationToken.None));
+        Assert.Equal(expected.Take(250), pages.SelectMany(p => p.Entries).Select(e => e.Key.Id));
+        var back = await _store.SearchAsync(query with { Cursor = pages[3].PreviousCursor }, CancellationToken.None);
+        Assert.Equal(expected.Skip(100).Take(50), back.Entries.Select(e => e.Key.Id));
     }
 
     [Fact]
