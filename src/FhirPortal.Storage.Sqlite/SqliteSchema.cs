@@ -99,6 +99,11 @@ internal static class SqliteSchema
         CREATE TRIGGER job_version_insert AFTER INSERT ON job BEGIN UPDATE job_version SET n = max(n, NEW.version); END;
         CREATE TRIGGER job_version_update AFTER UPDATE OF version ON job BEGIN UPDATE job_version SET n = max(n, NEW.version); END;
         """,
+        // v8: a version's patients (its Patient compartments when written, '/'-joined), so the access audit need not
+        // parse returned versions; NULL for the versions stored before (the audit parses those).
+        """
+        ALTER TABLE resource_version ADD COLUMN patients TEXT;
+        """,
     ];
 
     public static void Apply(SqliteConnection connection)
