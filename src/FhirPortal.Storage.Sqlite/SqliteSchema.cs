@@ -107,6 +107,11 @@ internal static class SqliteSchema
         DROP INDEX ix_date_lookup;
         CREATE INDEX ix_date_lookup ON date_index(param, start_ms, rid, end_ms);
         """,
+        // v9: a version's patients (its Patient compartments when written, '/'-joined), so the access audit need not
+        // parse returned versions; NULL for the versions stored before (the audit parses those).
+        """
+        ALTER TABLE resource_version ADD COLUMN patients TEXT;
+        """,
     ];
 
     public static void Apply(SqliteConnection connection)

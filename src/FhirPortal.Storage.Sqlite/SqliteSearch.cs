@@ -27,7 +27,7 @@ internal static class SqliteSearch
                     break;
                 }
                 var values = new object?[sortCount];
-                for (var i = 0; i < sortCount; i++) values[i] = reader.IsDBNull(7 + i) ? null : reader.GetValue(7 + i);
+                for (var i = 0; i < sortCount; i++) values[i] = reader.IsDBNull(1 + SqliteRows.Width + i) ? null : reader.GetValue(1 + SqliteRows.Width + i);
                 rows.Add((reader.GetInt64(0), SqliteRows.ToStoredResource(reader, 1), values));
             }
         }

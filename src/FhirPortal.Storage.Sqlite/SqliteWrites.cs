@@ -19,7 +19,7 @@ internal sealed class SqliteWrites : IDisposable
         _current = new(writer, "SELECT rid, version FROM resource WHERE type = ? AND id = ?");
         _insert = new(writer, "INSERT INTO resource (type, id, version, deleted, last_updated) VALUES (?, ?, ?, ?, ?)");
         _update = new(writer, "UPDATE resource SET version = ?, deleted = ?, last_updated = ? WHERE rid = ?");
-        _versions = new(writer, "resource_version", "rid", "version", "method", "last_updated", "json");
+        _versions = new(writer, "resource_version", "rid", "version", "method", "last_updated", "json", "patients");
     }
 
     /// <summary>Stages one write, or throws <see cref="WriteConflictException"/> if the version it replaces is no longer current.</summary>
@@ -47,7 +47,7 @@ internal sealed class SqliteWrites : IDisposable
             Run(_insert, version.Key.Type, version.Key.Id, version.VersionId, deleted, updated);
             rid = _insert.LastInsertRowId;
         }
-        _versions.Add(rid, version.VersionId, (int)version.Method, updated, version.Json);
+        _versions.Add(rid, version.VersionId, (int)version.Method, updated, version.Json, write.Patients);
         _index.Replace(rid, version.IsDeleted ? null : write.Index, isNew: found is null);
     }
 

@@ -20,4 +20,11 @@ public sealed record StoredResource(
     ReadOnlyMemory<byte> Json)
 {
     public bool IsDeleted => Method == WriteMethod.Delete;
+
+    /// <summary>
+    /// The ids of the patients whose compartment this version is in, as its index found them when it was written,
+    /// joined by '/' (never part of an id; "" for none): the access audit reads them instead of parsing the version.
+    /// Null when not known (a version stored before they were kept, or a deletion).
+    /// </summary>
+    public string? Patients { get; init; }
 }

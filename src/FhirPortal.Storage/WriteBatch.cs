@@ -6,7 +6,12 @@ namespace FhirPortal.Storage;
 /// A new version to store with its index values. The store accepts it only if the resource's current version
 /// is <c>Version.VersionId - 1</c> (0: the resource must not exist yet), so concurrent writers can never both win.
 /// </summary>
-public sealed record ResourceWrite(StoredResource Version, ResourceIndex? Index);
+public sealed record ResourceWrite(StoredResource Version, ResourceIndex? Index)
+{
+    /// <summary>What the store keeps as the version's <see cref="StoredResource.Patients"/>: its index's Patient compartments (null without an index).</summary>
+    public string? Patients => Index is null ? null
+        : string.Join('/', Index.Compartments.Where(c => c.CompartmentType == "Patient").Select(c => c.Id));
+}
 
 /// <summary>
 /// Writes that commit all together or not at all. <see cref="MustNotMatch"/> holds the criteria of conditional

@@ -31,6 +31,8 @@ internal sealed record BenchmarkOptions
     public bool SkipIngest { get; init; }
     /// <summary>Only the Synthea load, then read by id and its raw HTTP / raw SQLite references (for work on the read path); never writes BENCHMARKS.md.</summary>
     public bool ReadsOnly { get; init; }
+    /// <summary>With --audit: every access its own AuditEvent (the worst case, each access a different patient); never writes BENCHMARKS.md.</summary>
+    public bool Unaggregated { get; init; }
 
     public TimeSpan DurationSpan => TimeSpan.FromSeconds(Duration);
     public TimeSpan WarmupSpan => TimeSpan.FromSeconds(Warmup);
@@ -38,6 +40,7 @@ internal sealed record BenchmarkOptions
     public const string Usage = """
         Options: --runs N (3)  --duration s (5)  --warmup s (1)  --patients N (48)  --warmup-patients N (12)  --resources-per-patient N (150)
                  --large-patient N (10000)  --synthea-patients N (0 = all)  --quick  --no-write  --keep-data  --no-validation  --validation-only  --indexing-only  --ingest-only  --skip-ingest  --reads-only
+                 --unaggregated (with --audit)
         """;
 
     public static BenchmarkOptions Parse(string[] args)
@@ -67,6 +70,7 @@ internal sealed record BenchmarkOptions
                 "--indexing-only" => options with { IndexingOnly = true, Write = false },
                 "--skip-ingest" => options with { SkipIngest = true },
                 "--reads-only" => options with { ReadsOnly = true, SkipIngest = true, Write = false },
+                "--unaggregated" => options with { Unaggregated = true, Write = false },
                 _ => throw new ArgumentException($"Unknown option {args[i]}.\n{Usage}"),
             };
         }

@@ -42,6 +42,8 @@
 //   --audit                    instead of all the above: issue 27's access-audit cost, read by id and a search with
 //                              FhirPortal:Audit:Reads off and on (two servers, same data, same run); --runs/--duration/
 //                              --warmup/--synthea-patients/--no-write apply; rewrites only its own section of BENCHMARKS.md
+//                              --unaggregated: the audited server writes every access as its own AuditEvent
+//                              (EntitiesPerEvent=2), the worst case of each access concerning a different patient; prints only
 //   --subscriptions            instead of all the above: issue 20's FHIR write p50/p99 with 0 and 100 active rest-hook
 //                              subscriptions to a local listener; --runs/--duration/--warmup apply; prints only
 //   --notifications [--appointments N]

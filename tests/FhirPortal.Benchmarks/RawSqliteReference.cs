@@ -111,7 +111,7 @@ internal sealed class RawSqliteReference
             var latencies = new List<double>(8192);
             using var connection = Open(database, SqliteOpenMode.ReadOnly);
             using var cmd = Prepare(connection, """
-                SELECT r.type, r.id, v.version, v.last_updated, v.method, v.json
+                SELECT r.type, r.id, v.version, v.last_updated, v.method, v.json, v.patients
                 FROM resource r JOIN resource_version v ON v.rid = r.rid AND v.version = r.version
                 WHERE r.type = $p0 AND r.id = $p1
                 """, 2);

@@ -65,8 +65,9 @@ public readonly record struct AuditEntity(AuditEntityKind Kind, string Text, boo
 /// Turns an <see cref="AccessEvent"/> into the AuditEvents it is recorded as (DICOM/IHE BALP shape): type <c>rest</c>,
 /// the restful-interaction subtype, the user, the client app and the network address as agents, and as entities the
 /// query, each version returned and the patient concerned (role Patient, so <c>AuditEvent?patient=</c> finds them).
-/// Runs off the request path: finding the patients of the returned versions means reading their compartment references
-/// (only those elements of each version are parsed).
+/// Runs off the request path. The patients of a returned version are those the store kept with it at write time
+/// (<see cref="StoredResource.Patients"/>); a version stored before they were kept has its compartment references
+/// read instead (only those elements of it are parsed).
 /// </summary>
 public sealed class AccessEventBuilder(SearchIndexer indexer, SearchParameterRegistry registry, ILogger<AccessEventBuilder>? logger = null)
 {
@@ -99,6 +100,12 @@ public sealed class AccessEventBuilder(SearchIndexer indexer, SearchParameterReg
         if (version.Key.Type == "Patient")
         {
             patients.Add(version.Key.Id);
+            return patients;
+        }
+        // Kept when the version was written (its index's compartments): no parse. Older versions have none.
+        if (version.Patients is { } known)
+        {
+            foreach (var id in known.Split('/', StringSplitOptions.RemoveEmptyEntries)) patients.Add(id);
             return patients;
         }
         var roots = indexer.PatientCompartmentRoots(version.Key.Type);

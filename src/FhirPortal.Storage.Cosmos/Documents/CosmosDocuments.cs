@@ -27,6 +27,7 @@ internal static class CosmosDocuments
             ["home"] = v.IsDeleted ? null : CosmosPartitioning.Home(v.Key, write.Index),
         };
         if (v.IsDeleted || write.Index is null) return entry;
+        entry["pat"] = write.Patients;
         entry["idx"] = CosmosIndexJson.Write(write.Index);
         var (replicas, wide) = CosmosPartitioning.Replicas((string)entry["home"]!, write.Index);
         if (replicas.Count > 0) entry["reps"] = new JsonArray(replicas.Select(r => (JsonNode?)r).ToArray());
@@ -55,7 +56,7 @@ internal static class CosmosDocuments
     private static JsonObject VersionFields(JsonNode source, string id, string pk, string kind)
     {
         var key = Key(source);
-        return new JsonObject
+        var fields = new JsonObject
         {
             ["id"] = id,
             ["pk"] = pk,
@@ -69,6 +70,9 @@ internal static class CosmosDocuments
             ["lum"] = (long)source["lum"]!,
             ["raw"] = (string)source["raw"]!,
         };
+        // The version's patients (StoredResource.Patients); absent from documents written before they were kept.
+        if (source["pat"] is { } patients) fields["pat"] = patients.DeepClone();
+        return fields;
     }
 
     /// <summary>An immutable version document (from an entry, or from the current document it supersedes), in the resource's own partition.</summary>
@@ -135,5 +139,8 @@ internal static class CosmosDocuments
         VersionOf(doc),
         DateTimeOffset.Parse((string)doc["lu"]!, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
         (WriteMethod)(int)doc["m"]!,
-        Encoding.UTF8.GetBytes((string)doc["raw"]!));
+        Encoding.UTF8.GetBytes((string)doc["raw"]!))
+    {
+        Patients = (string?)doc["pat"],
+    };
 }

@@ -131,7 +131,7 @@ internal sealed class CosmosHistory(CosmosGateway db, CosmosTransactions transac
 
     private async Task<List<JsonNode?>> QueryPageAsync(HistoryQuery query, string? cursor, long? beforeMs, int limit, CancellationToken ct)
     {
-        var sql = new StringBuilder($"SELECT TOP {limit} c.id, c.type, c.rid, c.vid, c.vk, c.m, c.lu, c.lum, c.raw FROM c WHERE {Kinds}");
+        var sql = new StringBuilder($"SELECT TOP {limit} c.id, c.type, c.rid, c.vid, c.vk, c.m, c.lu, c.lum, c.raw, c.pat FROM c WHERE {Kinds}");
         var parameters = new Dictionary<string, object>();
         var pk = InstancePartition(query);
         if (query.Type is not null)

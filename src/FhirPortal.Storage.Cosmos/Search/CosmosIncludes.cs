@@ -14,7 +14,7 @@ internal static class CosmosIncludes
 {
     // Bounds :iterate on cyclic graphs (e.g. Organization.partOf); each round only follows newly found resources.
     private const int MaxRounds = 8;
-    private const string Columns = "c.id, c.type, c.rid, c.vid, c.m, c.lu, c.lum, c.raw, c.ref";
+    private const string Columns = "c.id, c.type, c.rid, c.vid, c.m, c.lu, c.lum, c.raw, c.pat, c.ref";
 
     public static async Task<IReadOnlyList<StoredResource>> FindAsync(
         CosmosGateway db, SearchQuery query, IReadOnlyList<StoredResource> matches, CancellationToken ct)

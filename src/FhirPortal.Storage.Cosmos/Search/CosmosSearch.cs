@@ -9,7 +9,7 @@ namespace FhirPortal.Storage.Cosmos;
 /// </summary>
 internal sealed class CosmosSearch(CosmosGateway db, CosmosWideTypes wide)
 {
-    private const string Columns = "c.id, c.type, c.rid, c.vid, c.m, c.lu, c.lum, c.raw";
+    private const string Columns = "c.id, c.type, c.rid, c.vid, c.m, c.lu, c.lum, c.raw, c.pat";
 
     public async Task<Page> QueryAsync(SearchQuery query, CancellationToken ct)
     {

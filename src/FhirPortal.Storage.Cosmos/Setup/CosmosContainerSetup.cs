@@ -32,8 +32,8 @@ internal static class CosmosContainerSetup
         foreach (var path in new[] { "/raw/?", "/writes/*", "/idx/*", "/tx/?", "/\"_etag\"/?" })
             policy.ExcludedPaths.Add(new ExcludedPath { Path = path });
         // Request units: fields only ever read back, never filtered or sorted on (the display timestamp, the write
-        // method, a pointer's home, version and transaction, a record's criteria locks, when a lock was taken).
-        foreach (var path in new[] { "/lu/?", "/m/?", "/home/?", "/hv/?", "/txn/?", "/crit/*", "/lock/at/?" })
+        // method, a version's patients, a pointer's home, version and transaction, a record's criteria locks, when a lock was taken).
+        foreach (var path in new[] { "/lu/?", "/m/?", "/pat/?", "/home/?", "/hv/?", "/txn/?", "/crit/*", "/lock/at/?" })
             policy.ExcludedPaths.Add(new ExcludedPath { Path = path });
         foreach (var order in new[] { CompositePathSortOrder.Ascending, CompositePathSortOrder.Descending })
         {

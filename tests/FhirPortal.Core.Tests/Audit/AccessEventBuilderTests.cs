@@ -78,6 +78,36 @@ public sealed class AccessEventBuilderTests
         Assert.Single(await core.FindAsync("AuditEvent", ("patient", "Patient/p2")));
     }
 
+    [Fact]
+    public async System.Threading.Tasks.Task The_patients_kept_with_a_version_are_those_its_parse_finds_and_are_used_instead()
+    {
+        using var core = new CoreServices();
+        var performed = Observation("o2", "Patient/p1");
+        performed.Performer = [new ResourceReference("Patient/p3"), new ResourceReference("Practitioner/d1")];
+        Resource[] resources = [Observation("o1", "Patient/p1"), performed, Observation("o3", "Group/g1"),
+            new Encounter { Id = "e1", Status = Encounter.EncounterStatus.Finished, Class = new Coding("http://x", "AMB"), Subject = new ResourceReference("Patient/p2") }];
+        string[][] expected = [["p1"], ["p1", "p3"], [], ["p2"]];
+        var builder = core.Get<AccessEventBuilder>();
+        foreach (var (resource, patients) in resources.Zip(expected))
+        {
+            await core.SeedAsync(resource);
+            var stored = (await core.Store.ReadAsync(new ResourceKey(resource.TypeName, resource.Id!), CancellationToken.None))!;
+            Assert.NotNull(stored.Patients);
+
+            // Kept at write time (the store's row) or parsed (a version stored before they were kept): the same patients.
+            Assert.Equal(patients, PatientsOf(builder, stored));
+            Assert.Equal(patients, PatientsOf(builder, stored with { Patients = null }));
+        }
+        // The kept patients are what the audit uses: no parse when they are there.
+        var o1 = (await core.Store.ReadAsync(new ResourceKey("Observation", "o1"), CancellationToken.None))!;
+        Assert.Equal(["k1", "k2"], PatientsOf(builder, o1 with { Patients = "k1/k2" }));
+        Assert.Empty(PatientsOf(builder, o1 with { Patients = "" }));
+    }
+
+    private static string[] PatientsOf(AccessEventBuilder builder, StoredResource version) =>
+        [.. builder.Build(new AccessEvent("read", Clinician, version.Key.ToString(), [version], [], 200, null, DateTimeOffset.UtcNow))
+            .SelectMany(r => r.Patients).Order(StringComparer.Ordinal)];
+
     private static Observation Observation(string id, string subject) => new()
     {
         Id = id,

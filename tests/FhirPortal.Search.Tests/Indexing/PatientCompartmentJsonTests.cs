@@ -9,7 +9,8 @@ namespace FhirPortal.Search.Tests;
 /// <summary>
 /// The access audit parses only a version's compartment elements (<see cref="SearchIndexer.PatientCompartmentRoots"/>,
 /// <see cref="JsonElements.Keep"/>): over every resource of the shared fixtures that finds exactly the Patient
-/// compartments the whole resource gives.
+/// compartments the whole resource gives, and so does the full index the store keeps them from at write time
+/// (<c>ResourceWrite.Patients</c>, read back by the audit instead of parsing).
 /// </summary>
 public sealed class PatientCompartmentJsonTests(ITestOutputHelper output)
 {
@@ -55,9 +56,10 @@ public sealed class PatientCompartmentJsonTests(ITestOutputHelper output)
         {
             var whole = Indexing.Indexer.PatientCompartments(resource).Select(c => c.Id).Order(StringComparer.Ordinal).ToList();
             var fromElements = PatientsFromElements(Json(resource)).Order(StringComparer.Ordinal).ToList();
+            var indexed = Indexing.Indexer.Index(resource).Compartments.Where(c => c.CompartmentType == "Patient").Select(c => c.Id).Order(StringComparer.Ordinal).ToList();
             compared++;
-            if (!whole.SequenceEqual(fromElements))
-                failures.Add($"{resource.TypeName}/{resource.Id}: whole [{string.Join(", ", whole)}], elements [{string.Join(", ", fromElements)}]");
+            if (!whole.SequenceEqual(fromElements) || !whole.SequenceEqual(indexed))
+                failures.Add($"{resource.TypeName}/{resource.Id}: whole [{string.Join(", ", whole)}], elements [{string.Join(", ", fromElements)}], index [{string.Join(", ", indexed)}]");
         }
         output.WriteLine($"{source}: {compared} resources compared; {Timing(resources)}");
         Assert.True(compared > 0, "no resource of a compartment type");

@@ -23,6 +23,29 @@ public abstract class StoreContract : StoreUnderTest
     }
 
     [SkippableFact]
+    public async Task Every_version_reads_back_with_the_patients_its_index_found_when_written()
+    {
+        var (id, p1, p2) = (NewId(), NewId(), NewId());
+        var key = new ResourceKey("Observation", id);
+        await Store.CommitAsync(Batch(Version(Observation(id, p1, "1111-1"), 1)), None);
+        await Store.CommitAsync(Batch(Version(Observation(id, p1, "1111-1", performerPatient: p2), 2)), None);
+        var organization = Version(new Hl7.Fhir.Model.Organization { Id = NewId(), Name = "No patient" }, 1);
+        await Store.CommitAsync(Batch(organization), None);
+        string[] both = [.. new[] { p1, p2 }.Order(StringComparer.Ordinal)];
+
+        Assert.Equal(both, Patients(await Store.ReadAsync(key, None)));
+        Assert.Equal([p1], Patients(await Store.ReadVersionAsync(key, 1, None)));
+        Assert.Equal(both, Patients(Assert.Single((await Store.SearchAsync(Query("Observation", ("_id", id)), None)).Entries)));
+        var history = (await Store.HistoryAsync(new HistoryQuery("Observation", id, null, null, null, 10, null), None)).Entries;
+        Assert.Equal(new[] { both, [p1] }, history.Select(Patients).ToArray());
+        Assert.Equal("", (await Store.ReadAsync(organization.Version.Key, None))!.Patients);
+        await Store.CommitAsync(Batch(Tombstone(key, 3)), None);
+        Assert.Null((await Store.ReadAsync(key, None))!.Patients);
+    }
+
+    private static string[] Patients(StoredResource? version) => [.. version!.Patients!.Split('/').Order(StringComparer.Ordinal)];
+
+    [SkippableFact]
     public async Task Read_of_a_resource_that_never_existed_returns_null()
     {
         Assert.Null(await Store.ReadAsync(new ResourceKey("Patient", NewId()), None));
