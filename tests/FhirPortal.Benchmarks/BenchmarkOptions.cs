@@ -13,6 +13,8 @@ internal sealed record BenchmarkOptions
     /// <summary>Patients of another seed posted, untimed, before each ingest level: enough for the JIT's tier-up to finish, so the level measures a warm server.</summary>
     public int WarmupPatients { get; init; } = 12;
     public int ResourcesPerPatient { get; init; } = 150;
+    /// <summary>The ingest concurrency levels (the raw SQLite reference is measured after the first).</summary>
+    public IReadOnlyList<int> IngestLevels { get; init; } = IngestBenchmark.Levels;
     /// <summary>Size of the large generated patient for $everything.</summary>
     public int LargePatient { get; init; } = 10_000;
     /// <summary>Synthea patient bundles to load (0 = all); fewer keeps development runs short.</summary>
@@ -38,7 +40,7 @@ internal sealed record BenchmarkOptions
     public TimeSpan WarmupSpan => TimeSpan.FromSeconds(Warmup);
 
     public const string Usage = """
-        Options: --runs N (3)  --duration s (5)  --warmup s (1)  --patients N (48)  --warmup-patients N (12)  --resources-per-patient N (150)
+        Options: --runs N (3)  --duration s (5)  --warmup s (1)  --patients N (48)  --warmup-patients N (12)  --resources-per-patient N (150)  --levels 1,4,16
                  --large-patient N (10000)  --synthea-patients N (0 = all)  --quick  --no-write  --keep-data  --no-validation  --validation-only  --indexing-only  --ingest-only  --skip-ingest  --reads-only
                  --unaggregated (with --audit)
         """;
@@ -62,6 +64,7 @@ internal sealed record BenchmarkOptions
                 "--resources-per-patient" => options with { ResourcesPerPatient = Int(args, ++i, 20) },
                 "--synthea-patients" => options with { SyntheaPatients = Int(args, ++i, 1) },
                 "--large-patient" => options with { LargePatient = Int(args, ++i, 20) },
+                "--levels" => options with { IngestLevels = Levels(args, ++i) },
                 "--no-write" => options with { Write = false },
                 "--keep-data" => options with { KeepData = true },
                 "--no-validation" => options with { Validation = false },
@@ -81,6 +84,11 @@ internal sealed record BenchmarkOptions
         i < args.Length && int.TryParse(args[i], NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min
             ? value
             : throw new ArgumentException($"{args[i - 1]} needs a whole number of at least {min}.");
+
+    private static int[] Levels(string[] args, int i) =>
+        i < args.Length && args[i].Split(',').Select(l => int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out var c) && c >= 1 ? c : 0).ToArray() is { Length: > 0 } levels && !levels.Contains(0)
+            ? levels
+            : throw new ArgumentException("--levels needs concurrency levels of at least 1, separated by commas (1,4,16).");
 
     private static double Number(string[] args, int i) =>
         i < args.Length && double.TryParse(args[i], NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value >= 0

@@ -38,11 +38,12 @@ internal static class IngestBenchmark
         // warm, and on 2 cores the JIT's tier-up of the validator's many methods took 40 % of the CPU of a cold short run.
         var (_, warmup) = Generate(options.WarmupPatients, options.ResourcesPerPatient, seed: 2);
         var resources = bundles.Sum(b => b.Resources);
-        var samples = Levels.ToDictionary(c => c, _ => new List<Sample>());
+        var levels = options.IngestLevels;
+        var samples = levels.ToDictionary(c => c, _ => new List<Sample>());
         var raw = new List<Sample>();
-        Console.WriteLine($"Ingest: {bundles.Count} generated patients, {resources:N0} resources, levels {string.Join("/", Levels)}, {options.Runs} run(s)");
+        Console.WriteLine($"Ingest: {bundles.Count} generated patients, {resources:N0} resources, levels {string.Join("/", levels)}, {options.Runs} run(s)");
         for (var run = 0; run < options.Runs; run++)
-            foreach (var concurrency in Levels)
+            foreach (var concurrency in levels)
             {
                 var dataDirectory = Path.Combine(tempRoot, $"ingest-{run}-{concurrency}");
                 Sample sample;
@@ -55,7 +56,7 @@ internal static class IngestBenchmark
                     if (sample.Errors > 0) throw new InvalidOperationException($"Ingest at concurrency {concurrency}: {sample.Errors} failed bundles, e.g. {sample.FirstError}");
                     await server.StopAsync();
                     sample = sample with { Rate = resources / sample.Seconds, Count = resources, Extra = RawSqliteReference.DiskBytesPerResource(server.DatabasePath) };
-                    if (concurrency == 1)
+                    if (concurrency == levels[0])
                         raw.Add(RawSqliteReference.Capture(server.DatabasePath).MeasureIngest(Path.Combine(tempRoot, $"raw-{run}.db"), bundles.Count + warmup.Count + 1));
                 }
                 samples[concurrency].Add(sample);
@@ -69,7 +70,7 @@ internal static class IngestBenchmark
             $"`Prefer: return=minimal`), each concurrency level on a fresh server and data folder after an untimed warm-up of {warmup.Count} other patients at the same concurrency. " +
             "Latency is per bundle. Disk is the SQLite files (main file after a WAL checkpoint) per stored resource. " +
             "The raw SQLite reference inserts the same rows (blobs and index rows) into an empty database with the same schema in as many transactions, serially.");
-        foreach (var concurrency in Levels)
+        foreach (var concurrency in levels)
         {
             var f = Figure.Of(samples[concurrency]);
             var share = f.Rate / reference.Rate;

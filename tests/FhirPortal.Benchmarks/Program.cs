@@ -14,6 +14,8 @@
 //   --patients N               generated patients posted at each ingest concurrency level (default 48)
 //   --resources-per-patient N  size of each generated patient (default 150)
 //   --warmup-patients N        generated patients of another seed posted untimed before each ingest level (default 12)
+//   --levels 1,4,16            ingest concurrency levels (default 1,4,16); the raw SQLite reference follows the first,
+//                              e.g. `-- --ingest-only --levels 4 --runs 1` for an A/B pair at the target's level
 //   --large-patient N          resources of the large generated patient for $everything (default 10000)
 //   --synthea-patients N       load only N Synthea patient bundles: the one nearest 1,000 resources and the smallest
 //                              others (default: all 19)

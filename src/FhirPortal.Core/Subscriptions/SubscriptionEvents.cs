@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using FhirPortal.Core.Interactions;
 using FhirPortal.Core.Notifications;
 using FhirPortal.Core.Serialization;
@@ -21,12 +23,19 @@ public sealed class SubscriptionEvents(ConditionalCriteria criteria)
 {
     private const int PageSize = 200;
 
+    // Per unit of work, whether each topic has a live subscription at all (read once, like the subscriber search reads
+    // the store and not the unit): with none, the usual case, a write of the topic's types needs neither a parse of its
+    // JSON nor a subscriber search, which cost every resource of an ingest both.
+    private readonly ConditionalWeakTable<UnitOfWork, ConcurrentDictionary<string, bool>> _live = new();
+
     /// <summary>Stages events for every subscription of a topic the write triggers.</summary>
     public async Task RecordAsync(UnitOfWork unit, StagedWrite write, CancellationToken ct)
     {
         if (write.Version.IsDeleted) return;
         var type = write.Version.Key.Type;
-        var topics = SubscriptionTopics.All.Where(t => t.ResourceTypes.Contains(type)).ToList();
+        var topics = new List<SubscriptionTopic>();
+        foreach (var topic in SubscriptionTopics.All)
+            if (topic.ResourceTypes.Contains(type) && await AnyLiveAsync(unit, topic, ct)) topics.Add(topic);
         if (topics.Count == 0) return;
         var after = FhirParser.ParseStored(write.Version.Json.Span);
         // The server's own email/SMS notices are records of notifications, not messages to announce again.
@@ -40,6 +49,17 @@ public sealed class SubscriptionEvents(ConditionalCriteria criteria)
                     await StagePendingAsync(unit, subscription.Id, focus, ct);
     }
 
+    private async Task<bool> AnyLiveAsync(UnitOfWork unit, SubscriptionTopic topic, CancellationToken ct)
+    {
+        var known = _live.GetValue(unit, _ => new ConcurrentDictionary<string, bool>(StringComparer.Ordinal));
+        if (known.TryGetValue(topic.Url, out var live)) return live;
+        var page = await unit.Store.SearchAsync(LiveQuery(topic) with { Count = 1 }, ct);
+        return known[topic.Url] = page.Entries.Count > 0;
+    }
+
+    private SearchQuery LiveQuery(SubscriptionTopic topic) =>
+        criteria.Parse("Subscription", $"criteria:exact={Uri.EscapeDataString(topic.Url)}&status=requested,active");
+
     /// <summary>
     /// The topic's live subscriptions that may want this write: through the indexed filter, only those with a filter
     /// naming one of the focus's patients, or with no filter; <see cref="Matches"/> then decides exactly.
@@ -47,7 +67,7 @@ public sealed class SubscriptionEvents(ConditionalCriteria criteria)
     private async Task<List<(string Id, Subscription Resource)>> SubscribersAsync(UnitOfWork unit, SubscriptionTopic topic,
         string type, HashSet<string> patients, CancellationToken ct)
     {
-        var parsed = criteria.Parse("Subscription", $"criteria:exact={Uri.EscapeDataString(topic.Url)}&status=requested,active");
+        var parsed = LiveQuery(topic);
         var forms = patients.SelectMany(p => new[] { $"patient={p}", $"{type}?patient={p}" }).ToList();
         SearchCondition candidates = new AnyOfCondition([
             .. forms.Count > 0 ? [[new StringCondition(SubscriptionFilterSearch.Code, forms, StringModifier.Exact)]] : Array.Empty<IReadOnlyList<SearchCondition>>(),
