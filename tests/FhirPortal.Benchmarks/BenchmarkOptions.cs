@@ -31,13 +31,15 @@ internal sealed record BenchmarkOptions
     public bool SkipIngest { get; init; }
     /// <summary>Only the Synthea load, then read by id and its raw HTTP / raw SQLite references (for work on the read path); never writes BENCHMARKS.md.</summary>
     public bool ReadsOnly { get; init; }
+    /// <summary>Another checkout whose Release server the main run starts instead of this one's (A/B against an older commit on the same harness).</summary>
+    public string? ServerRoot { get; init; }
 
     public TimeSpan DurationSpan => TimeSpan.FromSeconds(Duration);
     public TimeSpan WarmupSpan => TimeSpan.FromSeconds(Warmup);
 
     public const string Usage = """
         Options: --runs N (3)  --duration s (5)  --warmup s (1)  --patients N (48)  --warmup-patients N (12)  --resources-per-patient N (150)
-                 --large-patient N (10000)  --synthea-patients N (0 = all)  --quick  --no-write  --keep-data  --no-validation  --validation-only  --indexing-only  --ingest-only  --skip-ingest  --reads-only
+                 --large-patient N (10000)  --synthea-patients N (0 = all)  --quick  --no-write  --keep-data  --no-validation  --validation-only  --indexing-only  --ingest-only  --skip-ingest  --reads-only  --server-root DIR
         """;
 
     public static BenchmarkOptions Parse(string[] args)
@@ -67,6 +69,7 @@ internal sealed record BenchmarkOptions
                 "--indexing-only" => options with { IndexingOnly = true, Write = false },
                 "--skip-ingest" => options with { SkipIngest = true },
                 "--reads-only" => options with { ReadsOnly = true, SkipIngest = true, Write = false },
+                "--server-root" => options with { ServerRoot = Folder(args, ++i), Write = false },
                 _ => throw new ArgumentException($"Unknown option {args[i]}.\n{Usage}"),
             };
         }
@@ -77,6 +80,11 @@ internal sealed record BenchmarkOptions
         i < args.Length && int.TryParse(args[i], NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min
             ? value
             : throw new ArgumentException($"{args[i - 1]} needs a whole number of at least {min}.");
+
+    private static string Folder(string[] args, int i) =>
+        i < args.Length && File.Exists(Path.Combine(args[i], "FhirPortal.sln"))
+            ? Path.GetFullPath(args[i])
+            : throw new ArgumentException($"{args[i - 1]} needs the root folder of a FhirPortal checkout.");
 
     private static double Number(string[] args, int i) =>
         i < args.Length && double.TryParse(args[i], NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value >= 0
