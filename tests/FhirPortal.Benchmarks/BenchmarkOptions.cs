@@ -35,13 +35,15 @@ internal sealed record BenchmarkOptions
     public bool ReadsOnly { get; init; }
     /// <summary>With --audit: every access its own AuditEvent (the worst case, each access a different patient); never writes BENCHMARKS.md.</summary>
     public bool Unaggregated { get; init; }
+    /// <summary>Another checkout whose Release server the main run starts instead of this one's (A/B against an older commit on the same harness).</summary>
+    public string? ServerRoot { get; init; }
 
     public TimeSpan DurationSpan => TimeSpan.FromSeconds(Duration);
     public TimeSpan WarmupSpan => TimeSpan.FromSeconds(Warmup);
 
     public const string Usage = """
         Options: --runs N (3)  --duration s (5)  --warmup s (1)  --patients N (48)  --warmup-patients N (12)  --resources-per-patient N (150)  --levels 1,4,16
-                 --large-patient N (10000)  --synthea-patients N (0 = all)  --quick  --no-write  --keep-data  --no-validation  --validation-only  --indexing-only  --ingest-only  --skip-ingest  --reads-only
+                 --large-patient N (10000)  --synthea-patients N (0 = all)  --quick  --no-write  --keep-data  --no-validation  --validation-only  --indexing-only  --ingest-only  --skip-ingest  --reads-only  --server-root DIR
                  --unaggregated (with --audit)
         """;
 
@@ -74,6 +76,7 @@ internal sealed record BenchmarkOptions
                 "--skip-ingest" => options with { SkipIngest = true },
                 "--reads-only" => options with { ReadsOnly = true, SkipIngest = true, Write = false },
                 "--unaggregated" => options with { Unaggregated = true, Write = false },
+                "--server-root" => options with { ServerRoot = Folder(args, ++i), Write = false },
                 _ => throw new ArgumentException($"Unknown option {args[i]}.\n{Usage}"),
             };
         }
@@ -89,6 +92,10 @@ internal sealed record BenchmarkOptions
         i < args.Length && args[i].Split(',').Select(l => int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out var c) && c >= 1 ? c : 0).ToArray() is { Length: > 0 } levels && !levels.Contains(0)
             ? levels
             : throw new ArgumentException("--levels needs concurrency levels of at least 1, separated by commas (1,4,16).");
+    private static string Folder(string[] args, int i) =>
+        i < args.Length && File.Exists(Path.Combine(args[i], "FhirPortal.sln"))
+            ? Path.GetFullPath(args[i])
+            : throw new ArgumentException($"{args[i - 1]} needs the root folder of a FhirPortal checkout.");
 
     private static double Number(string[] args, int i) =>
         i < args.Length && double.TryParse(args[i], NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value >= 0

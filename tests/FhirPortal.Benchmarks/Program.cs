@@ -33,6 +33,9 @@
 //   --reads-only               only the Synthea load and the read-by-id rows with their raw HTTP and raw SQLite
 //                              references (prints; does not write BENCHMARKS.md), e.g. `-- --reads-only --runs 3
 //                              --synthea-patients 6` while tuning the read path
+//   --server-root DIR          start the Release server of another checkout (built there first) for the Synthea load
+//                              and everything after it, e.g. a worktree of an older commit for an A/B on this harness
+//                              (prints; does not write BENCHMARKS.md)
 //   --no-write                 print only; leave BENCHMARKS.md alone
 //   --keep-data                keep the temp data folders (printed at the end)
 //   --scheduling [--practitioners N] [--days N]
@@ -127,7 +130,7 @@ namespace FhirPortal.Benchmarks
                     return 0;
                 }
 
-                await using var server = await ServerProcess.StartFhirAsync(root, Path.Combine(temp, "main"));
+                await using var server = await ServerProcess.StartFhirAsync(options.ServerRoot ?? root, Path.Combine(temp, "main"));
                 using var load = new LoadGenerator(new Uri(server.BaseAddress, "fhir/"));
                 Console.WriteLine("Loading the Synthea fixtures ...");
                 var (synthea, patients) = await IngestBenchmark.LoadSyntheaAsync(load, server, Path.Combine(fixtures, "synthea"), options.SyntheaPatients);

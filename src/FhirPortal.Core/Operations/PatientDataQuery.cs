@@ -28,6 +28,17 @@ public static class PatientDataQuery
             .Order(StringComparer.Ordinal).ToList();
 
     /// <summary>
+    /// The types of a patient's record as $everything and Patient/Group $export return it: every type but AuditEvent.
+    /// AuditEvents sit in the Patient compartment, but the access log is not part of the record (the patient sees it
+    /// through <c>AuditEvent?patient=</c> and the access-log page), and since every $everything is itself audited,
+    /// returning them would make each answer grow the next one.
+    /// </summary>
+    public static IReadOnlyList<string> RecordTypes { get; } = AllTypes.Where(t => t != AuditEventType).ToList();
+
+    /// <summary>The one type a patient's record leaves out (see <see cref="RecordTypes"/>).</summary>
+    public const string AuditEventType = "AuditEvent";
+
+    /// <summary>
     /// A patient's record: the resources in the Patient compartments named (R4 CompartmentDefinition, stored at write
     /// time), plus the resources outside every Patient compartment that they reference (Practitioner, Organization,
     /// Location, Medication, ...). Each resource matches once however many members point at it.

@@ -61,7 +61,10 @@ public sealed class ExportKickoff(IResourceStore store, SearchQueryParser parser
                         $"$export does not support the parameter '{name}'; it takes _outputFormat, _since, _type, _typeFilter and (Patient/Group) patient.", name);
             }
         }
-        foreach (var filter in typeFilters) Validate(filter, types);
+        // A Patient or Group export is of patients' records, which leave AuditEvents out unless _type names them
+        // (an administrator's compliance export); a system export keeps every type.
+        var exported = types ?? (level == ExportLevel.System ? PatientDataQuery.AllTypes : PatientDataQuery.RecordTypes);
+        foreach (var filter in typeFilters) Validate(filter, types, exported);
 
         // Note: the job exports only what the kick-off token may search (403 when nothing); a patient's app may
         // name only its own patient.
@@ -83,7 +86,7 @@ public sealed class ExportKickoff(IResourceStore store, SearchQueryParser parser
             TransactionTime = clock.GetUtcNow(),
             PatientRecords = level != ExportLevel.System,
             Patients = patients?.Distinct().ToList(),
-            Types = types ?? PatientDataQuery.AllTypes,
+            Types = exported,
             RequestedTypes = types,
             Since = since,
             TypeFilters = typeFilters,
@@ -99,11 +102,14 @@ public sealed class ExportKickoff(IResourceStore store, SearchQueryParser parser
         return alternatives.Count == 0 ? null : new AnyOfCondition(alternatives);
     }
 
-    private void Validate(string filter, List<string>? types)
+    private void Validate(string filter, List<string>? types, IReadOnlyList<string> exported)
     {
         var query = Parse(filter);
         if (types is not null && !types.Contains(query.ResourceType!))
             throw FhirOutcomeException.BadRequest($"_typeFilter '{filter}' names {query.ResourceType}, which _type does not include.", "_typeFilter");
+        if (!exported.Contains(query.ResourceType!))
+            throw FhirOutcomeException.BadRequest(
+                $"_typeFilter '{filter}' names {query.ResourceType}, which a Patient or Group export includes only when _type names it.", "_typeFilter");
         if (query.Includes.Count + query.RevIncludes.Count > 0 || query.Sort.Count > 0 || query.Cursor is not null || query.Total != TotalMode.None)
             throw FhirOutcomeException.BadRequest($"_typeFilter '{filter}' may only hold search criteria, not _include, _sort, _count or _total.", "_typeFilter");
         if (query.Conditions.Any(c => c is TerminologyCondition or ListCondition))
