@@ -80,9 +80,11 @@ public sealed class ImportWriter(WriteRunner runner, UpdateInteraction updates, 
     private async Task<int> StageAsync(UnitOfWork unit, List<Parsed> resources, PreparedVersions prepared, CancellationToken ct)
     {
         // Checked in Parse already: only indexing and serialising run here, in parallel. The current versions are read
-        // once, through the unit (which keeps them for staging), and handed to the preparation, which reads no store.
-        // A single resource (the fallback) reuses what the batch prepared, so validation that was off stays off.
+        // once, in one store call for the batch, kept by the unit for staging and handed to the preparation, which
+        // reads no store. A single resource (the fallback) reuses what the batch prepared, so validation that was off stays off.
         unit.Prepared = prepared;
+        var keys = resources.Select(p => Key(p.Resource!)).ToList();
+        unit.Read(keys, await unit.Store.ReadManyAsync(keys, ct));
         var candidates = new List<PreparedVersions.Candidate>(resources.Count);
         foreach (var p in resources)
         {
