@@ -13,7 +13,8 @@
 //   --warmup s                 seconds of discarded warm-up before each timed run (default 1)
 //   --patients N               generated patients posted at each ingest concurrency level (default 48)
 //   --resources-per-patient N  size of each generated patient (default 150)
-//   --warmup-patients N        generated patients of another seed posted untimed before each ingest level (default 12)
+//   --warmup-patients N        generated patients of another seed posted untimed before each ingest level, or imported
+//                              before each timed $import (default 12)
 //   --large-patient N          resources of the large generated patient for $everything (default 10000)
 //   --synthea-patients N       load only N Synthea patient bundles: the one nearest 1,000 resources and the smallest
 //                              others (default: all 19)
