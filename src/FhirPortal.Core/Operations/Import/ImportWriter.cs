@@ -24,7 +24,8 @@ internal sealed record ParsedBatch(IReadOnlyList<NdjsonLine> Lines, string Type,
 /// </summary>
 public sealed class ImportWriter(WriteRunner runner, UpdateInteraction updates, VersionFactory versions, FhirParser parser)
 {
-    internal sealed record Parsed(long Line, Resource? Resource, FhirOutcomeException? Error);
+    /// <param name="Source">The line's bytes when the SDK parsed them without any issue: stored with the new meta, not serialised again.</param>
+    internal sealed record Parsed(long Line, Resource? Resource, FhirOutcomeException? Error, byte[]? Source = null);
 
     /// <summary>Parses and checks the lines in parallel; touches no store.</summary>
     internal ParsedBatch Parse(IReadOnlyList<NdjsonLine> lines, string type, bool validate, CancellationToken ct)
@@ -89,7 +90,7 @@ public sealed class ImportWriter(WriteRunner runner, UpdateInteraction updates, 
         foreach (var p in resources)
         {
             var current = await unit.CurrentAsync(Key(p.Resource!), ct);
-            candidates.Add(new PreparedVersions.Candidate(p.Resource!, p.Resource!.Id!, ReadCurrent: false, Checked: true, Current: current));
+            candidates.Add(new PreparedVersions.Candidate(p.Resource!, p.Resource!.Id!, ReadCurrent: false, Checked: true, Current: current, Source: p.Source));
         }
         await prepared.PrepareAsync(candidates, unit.Store, unit.Now, ct);
         foreach (var p in resources) await updates.ExecuteAsync(unit, Key(p.Resource!), p.Resource!, null, ct);
@@ -101,14 +102,14 @@ public sealed class ImportWriter(WriteRunner runner, UpdateInteraction updates, 
         try
         {
             if (line.Bytes is null) throw FhirOutcomeException.TooLarge("The line is longer than FhirPortal:Import:MaxLineBytes.");
-            var resource = parser.ParseJson(line.Bytes);
+            var resource = parser.ParseJson(line.Bytes, out var clean);
             if (resource.TypeName != type)
                 throw FhirOutcomeException.BadRequest($"The line holds a {resource.TypeName}; this input's type is {type}.", "resourceType");
             if (string.IsNullOrEmpty(resource.Id))
                 throw FhirOutcomeException.BadRequest("An imported resource needs its id (ids are kept from the file).", $"{resource.TypeName}.id");
             // Definitions the server itself relies on (SearchParameters, profiles) are always checked.
             if (validate || resource is SearchParameter or StructureDefinition) versions.Check(resource);
-            return new Parsed(line.Number, resource, null);
+            return new Parsed(line.Number, resource, null, clean ? line.Bytes : null);
         }
         catch (FhirOutcomeException e)
         {
