@@ -78,7 +78,8 @@ internal sealed class ServerProcess : IAsyncDisposable
             .. settings,
         ];
         var server = Start(DotnetHost(), args, Path.GetDirectoryName(dll)!, port, dataDirectory);
-        await server.WaitReadyAsync("health/ready", TimeSpan.FromMinutes(3));
+        // Minutes on the shared 2-core machine under load (start-up compiles the validation schemas).
+        await server.WaitReadyAsync("health/ready", TimeSpan.FromMinutes(10));
         // The id is what dotnet-trace / dotnet-counters need to profile the server during a scenario.
         Console.WriteLine($"  server pid {server._process.Id} at {server.BaseAddress} (data {dataDirectory})");
         return server;
