@@ -20,7 +20,8 @@ internal sealed class PreparedVersions(VersionFactory versions)
     /// <param name="ReadCurrent">Whether the stored version decides the version number (updates); creates start at 1.</param>
     /// <param name="Checked">The caller has already run the checks (or chose to skip validation: $import); only the version is built.</param>
     /// <param name="Current">The stored version the caller already read (its unit's); when given, the store is not read again.</param>
-    public sealed record Candidate(Resource Resource, string Id, bool ReadCurrent, bool Checked = false, StoredResource? Current = null);
+    /// <param name="Source">The JSON the resource was parsed from without any issue ($import's line), stored with the new meta (<see cref="VersionFactory.Build"/>).</param>
+    public sealed record Candidate(Resource Resource, string Id, bool ReadCurrent, bool Checked = false, StoredResource? Current = null, ReadOnlyMemory<byte>? Source = null);
 
     private sealed record Prepared((long, long) Stamp, OperationOutcome? Warnings, ResourceWrite? Write, string? Id, int VersionId, WriteMethod Method, DateTimeOffset Now);
 
@@ -86,6 +87,6 @@ internal sealed class PreparedVersions(VersionFactory versions)
         var current = candidate.Current ?? (candidate.ReadCurrent ? await store.ReadAsync(new ResourceKey(candidate.Resource.TypeName, candidate.Id), ct) : null);
         var method = current is null || current.IsDeleted ? WriteMethod.Create : WriteMethod.Update;
         var versionId = (current?.VersionId ?? 0) + 1;
-        return new Prepared(stamp, warnings, versions.Build(candidate.Resource, candidate.Id, versionId, method, now), candidate.Id, versionId, method, now);
+        return new Prepared(stamp, warnings, versions.Build(candidate.Resource, candidate.Id, versionId, method, now, candidate.Source), candidate.Id, versionId, method, now);
     }
 }

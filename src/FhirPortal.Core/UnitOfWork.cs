@@ -54,6 +54,16 @@ public sealed class UnitOfWork
         return _read[key] = await store.ReadAsync(key, ct);
     }
 
+    /// <summary>
+    /// Takes the current versions read for many keys at once (<see cref="IResourceStore.ReadManyAsync"/>, a bulk
+    /// writer's batch) as what this unit read of them; a key not among <paramref name="found"/> is new.
+    /// </summary>
+    internal void Read(IEnumerable<ResourceKey> keys, IReadOnlyList<StoredResource> found)
+    {
+        foreach (var current in found) _read.TryAdd(current.Key, current);
+        foreach (var key in keys) _read.TryAdd(key, null);
+    }
+
     public bool HasStaged(ResourceKey key) => _staged.ContainsKey(key);
 
     /// <summary>Stages the next version of a resource after <paramref name="current"/> (null: the resource is new).</summary>

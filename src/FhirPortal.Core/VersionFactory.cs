@@ -38,7 +38,11 @@ public sealed class VersionFactory(SearchIndexer indexer, CustomSearchParameters
     }
 
     /// <summary>The stored version of a checked resource: JSON and index values with the given id, version and time.</summary>
-    public ResourceWrite Build(Resource resource, string id, int versionId, WriteMethod method, DateTimeOffset now)
+    /// <param name="source">
+    /// The JSON the SDK parsed <paramref name="resource"/> from without any issue, unchanged since: stored with the
+    /// version's meta (<see cref="StoredJson"/>) instead of serialising the POCO again, when it has the version's id.
+    /// </param>
+    public ResourceWrite Build(Resource resource, string id, int versionId, WriteMethod method, DateTimeOffset now, ReadOnlyMemory<byte>? source = null)
     {
         var (givenId, givenMeta) = (resource.Id, resource.Meta);
         try
@@ -47,7 +51,9 @@ public sealed class VersionFactory(SearchIndexer indexer, CustomSearchParameters
             resource.Meta = (Meta?)givenMeta?.DeepCopy() ?? new Meta();
             resource.Meta.VersionId = versionId.ToString(System.Globalization.CultureInfo.InvariantCulture);
             resource.Meta.LastUpdated = now;
-            var json = FhirSerializer.ToJsonBytes(resource);
+            var json = source is { } given && givenId == id && StoredJson.WithMeta(given.Span, resource.Meta) is { } kept
+                ? kept
+                : FhirSerializer.ToJsonBytes(resource);
             var stored = new StoredResource(new ResourceKey(resource.TypeName, id), versionId, now, method, json);
             return new ResourceWrite(stored, indexer.Index(resource));
         }

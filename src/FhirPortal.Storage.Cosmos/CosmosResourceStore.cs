@@ -24,6 +24,9 @@ public sealed class CosmosResourceStore : IResourceStore, IDisposable
     private readonly Lock _gate = new();
     private Task<Parts>? _start;
 
+    /// <summary>Point reads of one <see cref="ReadManyAsync"/> in flight at once.</summary>
+    private const int ParallelReads = 16;
+
     private sealed record Parts(CosmosGateway Db, CosmosTransactions Transactions, CosmosSearch Search, CosmosHistory History);
 
     /// <param name="clock">The one clock of the store and its parts (lock times, leases, retention); the system clock by default.</param>
@@ -87,6 +90,22 @@ public sealed class CosmosResourceStore : IResourceStore, IDisposable
         using var _ = CosmosCharge.Measure(_logger, "read");
         var current = (await parts.Transactions.SettledAsync(key, forWrite: false, cancellationToken)).Resource;
         return current is null ? null : CosmosDocuments.ToStored(current.Body);
+    }
+
+    public async Task<IReadOnlyList<StoredResource>> ReadManyAsync(IReadOnlyCollection<ResourceKey> keys, CancellationToken cancellationToken)
+    {
+        var parts = await PartsAsync();
+        using var _ = CosmosCharge.Measure(_logger, $"read of {keys.Count}");
+        // Point reads (1 RU each, and each settles a transaction holding its resource like ReadAsync) run side by side;
+        // a query for many ids would cross partitions and cost more than the point reads.
+        var found = new StoredResource?[keys.Count];
+        var options = new ParallelOptions { MaxDegreeOfParallelism = ParallelReads, CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(keys.Distinct().Select((key, i) => (key, i)), options, async (k, ct) =>
+        {
+            var current = (await parts.Transactions.SettledAsync(k.key, forWrite: false, ct)).Resource;
+            found[k.i] = current is null ? null : CosmosDocuments.ToStored(current.Body);
+        });
+        return [.. found.OfType<StoredResource>()];
     }
 
     public async Task<StoredResource?> ReadVersionAsync(ResourceKey key, int versionId, CancellationToken cancellationToken)

@@ -55,6 +55,13 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable
         finally { _readers.Return(reader); }
     }
 
+    public async Task<IReadOnlyList<StoredResource>> ReadManyAsync(IReadOnlyCollection<ResourceKey> keys, CancellationToken cancellationToken)
+    {
+        var reader = await _readers.RentAsync(cancellationToken);
+        try { return await SqliteReadMany.ReadAsync(reader.Connection, keys, cancellationToken); }
+        finally { _readers.Return(reader); }
+    }
+
     public async Task<StoredResource?> ReadVersionAsync(ResourceKey key, int versionId, CancellationToken cancellationToken)
     {
         var reader = await _readers.RentAsync(cancellationToken);

@@ -8,6 +8,12 @@ public interface IResourceStore
     /// <summary>The latest version of a resource (a tombstone if it was deleted), or null if it never existed.</summary>
     Task<StoredResource?> ReadAsync(ResourceKey key, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The latest versions of several resources at once (tombstones included), in no particular order; keys never
+    /// stored are left out. What a bulk writer ($import) reads of a whole batch before it stages the batch.
+    /// </summary>
+    Task<IReadOnlyList<StoredResource>> ReadManyAsync(IReadOnlyCollection<ResourceKey> keys, CancellationToken cancellationToken);
+
     /// <summary>One specific version, or null.</summary>
     Task<StoredResource?> ReadVersionAsync(ResourceKey key, int versionId, CancellationToken cancellationToken);
 

@@ -12,6 +12,9 @@ public sealed class MeteredResourceStore(IResourceStore inner, PortalMetrics met
     public Task<StoredResource?> ReadAsync(ResourceKey key, CancellationToken cancellationToken) =>
         TimeAsync("read", () => inner.ReadAsync(key, cancellationToken));
 
+    public Task<IReadOnlyList<StoredResource>> ReadManyAsync(IReadOnlyCollection<ResourceKey> keys, CancellationToken cancellationToken) =>
+        TimeAsync("read-many", () => inner.ReadManyAsync(keys, cancellationToken));
+
     public Task<StoredResource?> ReadVersionAsync(ResourceKey key, int versionId, CancellationToken cancellationToken) =>
         TimeAsync("vread", () => inner.ReadVersionAsync(key, versionId, cancellationToken));
 

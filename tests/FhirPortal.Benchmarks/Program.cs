@@ -13,7 +13,8 @@
 //   --warmup s                 seconds of discarded warm-up before each timed run (default 1)
 //   --patients N               generated patients posted at each ingest concurrency level (default 48)
 //   --resources-per-patient N  size of each generated patient (default 150)
-//   --warmup-patients N        generated patients of another seed posted untimed before each ingest level (default 12)
+//   --warmup-patients N        generated patients of another seed posted untimed before each ingest level, or imported
+//                              before each timed $import (default 12)
 //   --levels 1,4,16            ingest concurrency levels (default 1,4,16); the raw SQLite reference follows the first,
 //                              e.g. `-- --ingest-only --levels 4 --runs 1` for an A/B pair at the target's level
 //   --large-patient N          resources of the large generated patient for $everything (default 10000)

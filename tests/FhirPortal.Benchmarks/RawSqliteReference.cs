@@ -22,8 +22,11 @@ internal sealed class RawSqliteReference
 
     public long IndexRows => _tables.Where(t => t.Name is not ("resource" or "resource_version")).Sum(t => (long)t.Rows.Count);
 
-    /// <summary>Reads the schema and every resource-related row of <paramref name="database"/> (the server may be running: WAL readers never block).</summary>
-    public static RawSqliteReference Capture(string database)
+    /// <summary>
+    /// Reads the schema and every resource-related row of <paramref name="database"/> (the server may be running: WAL
+    /// readers never block), or only those of resources after <paramref name="afterRid"/> (<see cref="LastRid"/> before a timed part).
+    /// </summary>
+    public static RawSqliteReference Capture(string database, long afterRid = 0)
     {
         using var connection = Open(database, SqliteOpenMode.ReadOnly);
         // FTS5 keeps its data in shadow tables (resource_text_*), which CREATE VIRTUAL TABLE makes again.
@@ -41,7 +44,7 @@ internal sealed class RawSqliteReference
             var insert = $"INSERT INTO {name} ({string.Join(", ", names)}) VALUES ({string.Join(", ", names.Select((_, i) => "$p" + i))})";
             var rows = new List<(long, object?[])>();
             using var cmd = connection.CreateCommand();
-            cmd.CommandText = $"SELECT {key}, {select} FROM {name} ORDER BY {key}";
+            cmd.CommandText = $"SELECT {key}, {select} FROM {name} WHERE {key} > {afterRid} ORDER BY {key}";
             using var reader = cmd.ExecuteReader();
             while (reader.Read())
             {
@@ -55,6 +58,15 @@ internal sealed class RawSqliteReference
     }
 
     /// <summary>Inserts everything captured into a new database at <paramref name="target"/> in <paramref name="transactions"/> batches; rate = resources/s, latencies per transaction.</summary>
+    /// <summary>The last resource row id of <paramref name="database"/> (0 when empty): the rows written after it are a timed part's.</summary>
+    public static long LastRid(string database)
+    {
+        using var connection = Open(database, SqliteOpenMode.ReadOnly);
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT coalesce(max(rid), 0) FROM resource";
+        return (long)cmd.ExecuteScalar()!;
+    }
+
     public Sample MeasureIngest(string target, int transactions)
     {
         using var connection = Open(target, SqliteOpenMode.ReadWriteCreate);

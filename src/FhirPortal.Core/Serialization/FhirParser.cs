@@ -22,7 +22,13 @@ public sealed class FhirParser(int maxDepth)
     private static readonly BaseFhirJsonDeserializer Trusted = new(ModelInfo.ModelInspector,
         new DeserializerSettings().UsingMode(DeserializationMode.Ostrich));
 
-    public Resource ParseJson(ReadOnlySpan<byte> json)
+    public Resource ParseJson(ReadOnlySpan<byte> json) => ParseJson(json, out _);
+
+    /// <param name="clean">
+    /// The SDK reported nothing at all, not even an issue this parser lets pass, so the POCO holds exactly what the
+    /// JSON holds (a writer may store the JSON itself instead of serialising the POCO again: <see cref="StoredJson"/>).
+    /// </param>
+    public Resource ParseJson(ReadOnlySpan<byte> json, out bool clean)
     {
         var inexact = JsonPreScan.Check(json, maxDepth);
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = maxDepth });
@@ -42,6 +48,7 @@ public sealed class FhirParser(int maxDepth)
         if (!ok && errors.Count > 0 || resource is null)
             throw new FhirOutcomeException(400, ParseIssues.ToOutcome(errors, "The JSON body is not a valid FHIR resource."));
         ExactDecimals.Restore(resource, inexact);
+        clean = ok && !issues.Any();
         return resource;
     }
 

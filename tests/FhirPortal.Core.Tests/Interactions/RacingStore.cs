@@ -26,6 +26,7 @@ public sealed class RacingStore(IResourceStore inner) : IResourceStore
     }
 
     public Task<StoredResource?> ReadAsync(ResourceKey key, CancellationToken cancellationToken) => inner.ReadAsync(key, cancellationToken);
+    public Task<IReadOnlyList<StoredResource>> ReadManyAsync(IReadOnlyCollection<ResourceKey> keys, CancellationToken cancellationToken) => inner.ReadManyAsync(keys, cancellationToken);
     public Task<StoredResource?> ReadVersionAsync(ResourceKey key, int versionId, CancellationToken cancellationToken) => inner.ReadVersionAsync(key, versionId, cancellationToken);
     public Task<Page> HistoryAsync(HistoryQuery query, CancellationToken cancellationToken) => inner.HistoryAsync(query, cancellationToken);
     public Task<Page> SearchAsync(SearchQuery query, CancellationToken cancellationToken) => inner.SearchAsync(query, cancellationToken);

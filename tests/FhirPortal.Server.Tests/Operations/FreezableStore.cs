@@ -55,6 +55,7 @@ public sealed class FreezableStore(IResourceStore inner) : IResourceStore
     private Task Gate() => _frozen?.Task ?? Task.CompletedTask;
 
     public async Task<StoredResource?> ReadAsync(ResourceKey key, CancellationToken ct) { await Gate(); return await inner.ReadAsync(key, ct); }
+    public async Task<IReadOnlyList<StoredResource>> ReadManyAsync(IReadOnlyCollection<ResourceKey> keys, CancellationToken ct) { await Gate(); return await inner.ReadManyAsync(keys, ct); }
     public async Task<StoredResource?> ReadVersionAsync(ResourceKey key, int versionId, CancellationToken ct) { await Gate(); return await inner.ReadVersionAsync(key, versionId, ct); }
     public async Task CommitAsync(WriteBatch batch, CancellationToken ct) { await Gate(); await inner.CommitAsync(batch, ct); }
     public async Task<Page> HistoryAsync(HistoryQuery query, CancellationToken ct) { await Gate(); return await inner.HistoryAsync(query, ct); }

@@ -116,6 +116,29 @@ public abstract class StoreContract : StoreUnderTest
     }
 
     [SkippableFact]
+    public async Task Read_many_returns_the_current_version_of_each_stored_key_and_skips_the_others()
+    {
+        var (updated, deleted, observation) = (NewId(), NewId(), NewId());
+        await Store.CommitAsync(Batch(Version(Patient(updated, "First"), 1), Version(Patient(deleted, "Gone"), 1), Version(Observation(observation, updated, "1234-5"), 1)), None);
+        await Store.CommitAsync(Batch(Version(Patient(updated, "Second"), 2), Tombstone(new ResourceKey("Patient", deleted), 2)), None);
+        // More ids than one query of the SQLite store takes, a key given twice, and keys that were never stored.
+        var keys = Enumerable.Range(0, 510).Select(_ => new ResourceKey("Patient", NewId()))
+            .Concat([new("Patient", updated), new("Patient", deleted), new("Observation", observation), new("Patient", updated), new("Observation", updated)])
+            .ToList();
+
+        var found = (await Store.ReadManyAsync(keys, None)).ToDictionary(r => r.Key);
+
+        Assert.Equal(3, found.Count);
+        Assert.Equal(2, found[new("Patient", updated)].VersionId);
+        Assert.Contains("Second", Text(found[new("Patient", updated)]));
+        Assert.True(found[new("Patient", deleted)].IsDeleted);
+        Assert.Equal(2, found[new("Patient", deleted)].VersionId);
+        var read = await Store.ReadAsync(new ResourceKey("Observation", observation), None);
+        Assert.Equal(read!.Json.ToArray(), found[new("Observation", observation)].Json.ToArray());
+        Assert.Empty(await Store.ReadManyAsync([], None));
+    }
+
+    [SkippableFact]
     public async Task Batch_with_one_conflicting_write_stores_none_of_its_writes()
     {
         var (a, b, c) = (NewId(), NewId(), NewId());

@@ -24,7 +24,8 @@ internal sealed record ParsedBatch(IReadOnlyList<NdjsonLine> Lines, string Type,
 /// </summary>
 public sealed class ImportWriter(WriteRunner runner, UpdateInteraction updates, VersionFactory versions, FhirParser parser)
 {
-    internal sealed record Parsed(long Line, Resource? Resource, FhirOutcomeException? Error);
+    /// <param name="Source">The line's bytes when the SDK parsed them without any issue: stored with the new meta, not serialised again.</param>
+    internal sealed record Parsed(long Line, Resource? Resource, FhirOutcomeException? Error, byte[]? Source = null);
 
     /// <summary>Parses and checks the lines in parallel; touches no store.</summary>
     internal ParsedBatch Parse(IReadOnlyList<NdjsonLine> lines, string type, bool validate, CancellationToken ct)
@@ -80,14 +81,16 @@ public sealed class ImportWriter(WriteRunner runner, UpdateInteraction updates, 
     private async Task<int> StageAsync(UnitOfWork unit, List<Parsed> resources, PreparedVersions prepared, CancellationToken ct)
     {
         // Checked in Parse already: only indexing and serialising run here, in parallel. The current versions are read
-        // once, through the unit (which keeps them for staging), and handed to the preparation, which reads no store.
-        // A single resource (the fallback) reuses what the batch prepared, so validation that was off stays off.
+        // once, in one store call for the batch, kept by the unit for staging and handed to the preparation, which
+        // reads no store. A single resource (the fallback) reuses what the batch prepared, so validation that was off stays off.
         unit.Prepared = prepared;
+        var keys = resources.Select(p => Key(p.Resource!)).ToList();
+        unit.Read(keys, await unit.Store.ReadManyAsync(keys, ct));
         var candidates = new List<PreparedVersions.Candidate>(resources.Count);
         foreach (var p in resources)
         {
             var current = await unit.CurrentAsync(Key(p.Resource!), ct);
-            candidates.Add(new PreparedVersions.Candidate(p.Resource!, p.Resource!.Id!, ReadCurrent: false, Checked: true, Current: current));
+            candidates.Add(new PreparedVersions.Candidate(p.Resource!, p.Resource!.Id!, ReadCurrent: false, Checked: true, Current: current, Source: p.Source));
         }
         await prepared.PrepareAsync(candidates, unit.Store, unit.Now, ct);
         foreach (var p in resources) await updates.ExecuteAsync(unit, Key(p.Resource!), p.Resource!, null, ct);
@@ -99,14 +102,14 @@ public sealed class ImportWriter(WriteRunner runner, UpdateInteraction updates, 
         try
         {
             if (line.Bytes is null) throw FhirOutcomeException.TooLarge("The line is longer than FhirPortal:Import:MaxLineBytes.");
-            var resource = parser.ParseJson(line.Bytes);
+            var resource = parser.ParseJson(line.Bytes, out var clean);
             if (resource.TypeName != type)
                 throw FhirOutcomeException.BadRequest($"The line holds a {resource.TypeName}; this input's type is {type}.", "resourceType");
             if (string.IsNullOrEmpty(resource.Id))
                 throw FhirOutcomeException.BadRequest("An imported resource needs its id (ids are kept from the file).", $"{resource.TypeName}.id");
             // Definitions the server itself relies on (SearchParameters, profiles) are always checked.
             if (validate || resource is SearchParameter or StructureDefinition) versions.Check(resource);
-            return new Parsed(line.Number, resource, null);
+            return new Parsed(line.Number, resource, null, clean ? line.Bytes : null);
         }
         catch (FhirOutcomeException e)
         {
