@@ -16,8 +16,9 @@ internal static class InvariantShortcuts
 {
     private static readonly Dictionary<(string Key, string Expression), Func<Base, bool>> Holds = new()
     {
-        [("ref-1", "reference.startsWith('#').not() or (reference.substring(1).trace('url') in %rootResource.contained.id.trace('ids'))")] =
-            p => p is ResourceReference { Reference: { } r } && !r.StartsWith('#'),
+        // Firely's compiler corrects R4's ref-1 to this expression (its ReferenceCorrector), so that is the one to match.
+        [("ref-1", "reference.exists() implies (reference.startsWith('#').not() or (reference.substring(1).trace('url') in %rootResource.contained.id.trace('ids')) or (reference='#' and %rootResource!=%resource))")] =
+            p => p is ResourceReference r && (r.ReferenceElement is null || r.Reference is { } s && !s.StartsWith('#')),
         [("per-1", "start.hasValue().not() or end.hasValue().not() or (start <= end)")] =
             p => p is Period period && (period.Start is null || period.End is null),
         [("qty-3", "code.empty() or system.exists()")] = p => p is Quantity q && (q.CodeElement is null || q.SystemElement is not null),

@@ -3,6 +3,7 @@ using FhirPortal.Core;
 using FhirPortal.Core.Serialization;
 using FhirPortal.Core.Validation;
 using Hl7.Fhir.Model;
+using Canonical = Firely.Fhir.Validation.Canonical;
 using ValidationSettings = FhirPortal.Core.Validation.ValidationSettings;
 
 namespace FhirPortal.Server.Tests.Validation;
@@ -64,7 +65,6 @@ public sealed class InvariantShortcutTests
     [InlineData("pat-1", """{"resourceType":"Patient","contact":[{"gender":"male"}]}""")]
     [InlineData("cpt-2", """{"resourceType":"Patient","telecom":[{"value":"555"}]}""")]
     [InlineData("att-1", """{"resourceType":"Patient","photo":[{"data":"AAAA"}]}""")]
-    [InlineData("dom-2", """{"resourceType":"Patient","contained":[{"resourceType":"Observation","id":"o","status":"final","code":{"text":"x"},"contained":[{"resourceType":"Patient","id":"p"}]}],"link":[{"other":{"reference":"#o"},"type":"seealso"}]}""")]
     [InlineData("dom-3", """{"resourceType":"Patient","contained":[{"resourceType":"Patient","id":"p"}]}""")]
     [InlineData("dom-4", """{"resourceType":"Patient","contained":[{"resourceType":"Patient","id":"p","meta":{"versionId":"1"}}],"link":[{"other":{"reference":"#p"},"type":"seealso"}]}""")]
     [InlineData("dom-5", """{"resourceType":"Patient","contained":[{"resourceType":"Patient","id":"p","meta":{"security":[{"code":"R"}]}}],"link":[{"other":{"reference":"#p"},"type":"seealso"}]}""")]
@@ -91,9 +91,10 @@ public sealed class InvariantShortcutTests
     }
 
 #pragma warning disable ExperimentalApi // FhirPathValidator, to find the invariants a schema still runs through FHIRPath
+    /// <summary>The keys of the invariants Firely's own FhirPathValidator runs (a shortcut is a subtype of it).</summary>
     private static List<string> Invariants(IAssertion assertion) => assertion switch
     {
-        FhirPathValidator invariant => [invariant.Key],
+        FhirPathValidator invariant when invariant.GetType() == typeof(FhirPathValidator) => [invariant.Key],
         IAssertionContainer container => [.. container.Children().SelectMany(c => Invariants(c.Item2))],
         _ => [],
     };
