@@ -9,8 +9,8 @@ namespace FhirPortal.Core.Validation;
 /// hand-codes only ele-1, ext-1 and txt-1/2; every other invariant (ref-1 on each Reference, per-1 on each Period,
 /// dom-2 to dom-5 on each resource, ...) goes through its FHIRPath interpreter on every element. A shortcut only ever
 /// answers "holds", and only where the expression is true by a plain presence check; every other case runs Firely's
-/// own validator, so failures and their messages stay Firely's. An invariant matches only by key and exact R4
-/// expression, so a profile's own invariant of the same key is never shortcut.
+/// own validator, so failures and their messages stay Firely's. An invariant matches only by key and the exact
+/// expression Firely compiles, so a profile's own invariant of the same key is never shortcut.
 /// </summary>
 internal static class InvariantShortcuts
 {
