@@ -23,6 +23,9 @@ public sealed class ResourceValidator(ConformanceResources resources, Validation
         TransformIssues = FirelyIssues.ToR4,
     };
 
+    /// <summary>Whether validation uses <see cref="Validation.InvariantShortcuts"/>; off only in the test that proves them equivalent.</summary>
+    internal bool InvariantShortcuts { get; init; } = true;
+
     public ValidationSettings Settings => settings;
     public ConformanceResources Resources => resources;
 
@@ -136,7 +139,7 @@ public sealed class ResourceValidator(ConformanceResources resources, Validation
         lock (_gate)
         {
             if (_engine is { } current && current.Generation == resources.Generation) return current;
-            return _engine = new ValidationEngine(resources);
+            return _engine = new ValidationEngine(resources, InvariantShortcuts);
         }
     }
 

@@ -23,13 +23,21 @@ internal sealed class ValidationEngine : IElementSchemaResolver
     private static readonly Lazy<IElementSchemaResolver> CoreSchemas = new(() =>
         StructureDefinitionToElementSchemaResolver.CreatedCached(ConformanceResources.Core, new ConcurrentDictionary<Canonical, ElementSchema?>()));
 
+    /// <summary>Core schemas with <see cref="InvariantShortcuts"/> applied, shared like <see cref="CoreSchemas"/>.</summary>
+    private static readonly ConcurrentDictionary<Canonical, ElementSchema> CoreShortcutSchemas = new();
+
     private readonly ConformanceResources _resources;
+    private readonly bool _shortcuts;
     private readonly IElementSchemaResolver _storedSchemas;
     private readonly ConcurrentDictionary<Canonical, ElementSchema?> _storedCache = new();
+    private readonly ConcurrentDictionary<Canonical, ElementSchema> _storedShortcutSchemas = new();
 
-    public ValidationEngine(ConformanceResources resources)
+    /// <param name="resources">The conformance resources of this generation.</param>
+    /// <param name="shortcuts">Whether the schemas get <see cref="InvariantShortcuts"/> (off only to prove them equivalent).</param>
+    public ValidationEngine(ConformanceResources resources, bool shortcuts = true)
     {
         _resources = resources;
+        _shortcuts = shortcuts;
         Generation = resources.Generation;
         Resolver = new CachedResolver(new MultiResolver(new StoredView(resources), ConformanceResources.Core));
         Terminology = TerminologyServiceFactory.CreateDefaultForCore(Resolver, new ValueSetExpanderSettings { MaxExpansionSize = MaxExpansion });
@@ -51,9 +59,18 @@ internal sealed class ValidationEngine : IElementSchemaResolver
     /// <summary>The validator's code checks: <see cref="Terminology"/> with its answers remembered.</summary>
     private readonly CachedCodeValidation _codes;
 
-    /// <summary>A schema by canonical: a stored profile's from this generation, anything else from the shared core cache.</summary>
-    public ElementSchema? GetSchema(Canonical schemaUri) =>
-        _resources.IsStored(schemaUri.Uri ?? schemaUri.ToString()) ? _storedSchemas.GetSchema(schemaUri) : CoreSchemas.Value.GetSchema(schemaUri);
+    /// <summary>
+    /// A schema by canonical: a stored profile's from this generation, anything else from the shared core cache; the
+    /// validator asks for every datatype schema it enters here, so the shortcut copies are made once per schema.
+    /// </summary>
+    public ElementSchema? GetSchema(Canonical schemaUri)
+    {
+        var stored = _resources.IsStored(schemaUri.Uri ?? schemaUri.ToString());
+        var shortcutCache = stored ? _storedShortcutSchemas : CoreShortcutSchemas;
+        if (_shortcuts && shortcutCache.TryGetValue(schemaUri, out var known)) return known;
+        var compiled = stored ? _storedSchemas.GetSchema(schemaUri) : CoreSchemas.Value.GetSchema(schemaUri);
+        return !_shortcuts || compiled is null ? compiled : shortcutCache.GetOrAdd(schemaUri, _ => InvariantShortcuts.Apply(compiled));
+    }
 
     private readonly ConcurrentDictionary<string, ReferenceTargetTypes?> _referenceTargets = new(StringComparer.Ordinal);
 
