@@ -74,6 +74,29 @@ public sealed class WriteRuleTests : IDisposable
     }
 
     [Fact]
+    public async Task A_transaction_booking_one_patient_into_two_overlapping_slots_fails_whole()
+    {
+        // The second booking's overlap check sees the first only as a staged version of the same unit.
+        await _data.SlotsAsync("dr1", "dr1", Tomorrow9);
+        await _data.SlotsAsync("dr2", "dr2", Tomorrow9.AddMinutes(15));
+        var bundle = new JsonObject
+        {
+            ["resourceType"] = "Bundle", ["type"] = "transaction",
+            ["entry"] = new JsonArray(
+                new JsonObject { ["resource"] = Booked("a1", "p1", "dr1-0", Tomorrow9), ["request"] = new JsonObject { ["method"] = "PUT", ["url"] = "Appointment/a1" } },
+                new JsonObject { ["resource"] = Booked("a2", "p1", "dr2-0", Tomorrow9.AddMinutes(15)), ["request"] = new JsonObject { ["method"] = "PUT", ["url"] = "Appointment/a2" } }),
+        };
+
+        var response = await _data.Staff.PostAsync("", Fhir.Body(bundle));
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Contains("already has an appointment", await SchedulingData.DiagnosticsAsync(response));
+        Assert.Equal(HttpStatusCode.NotFound, (await _data.Staff.GetAsync("Appointment/a1")).StatusCode);
+        Assert.Equal("free", await _data.SlotStatusAsync("dr1-0"));
+        Assert.Equal("free", await _data.SlotStatusAsync("dr2-0"));
+    }
+
+    [Fact]
     public async Task Overlapping_bookings_of_one_patient_are_refused()
     {
         await _data.SlotsAsync("dr1", "dr1", Tomorrow9);
