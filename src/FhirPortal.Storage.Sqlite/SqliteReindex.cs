@@ -34,8 +34,22 @@ internal static class SqliteReindex
             while (await reader.ReadAsync(ct))
                 rows.Add((reader.GetInt64(0), SqliteRows.ToStoredResource(reader, 1)));
         }
+        // The access audit reads a version's patients from its row: they follow the compartments rebuilt here.
+        await using var patients = writer.CreateCommand();
+        patients.Transaction = tx;
+        patients.CommandText = "UPDATE resource_version SET patients = $patients WHERE rid = $rid AND version = $version";
+        var patientsValue = patients.Parameters.Add("$patients", SqliteType.Text);
+        var ridValue = patients.Parameters.Add("$rid", SqliteType.Integer);
+        var versionValue = patients.Parameters.Add("$version", SqliteType.Integer);
         foreach (var (rid, resource) in rows)
-            indexWriter.Replace(rid, index(resource));
+        {
+            var rebuilt = index(resource);
+            indexWriter.Replace(rid, rebuilt);
+            patientsValue.Value = (object?)ResourceWrite.PatientsOf(rebuilt) ?? DBNull.Value;
+            ridValue.Value = rid;
+            versionValue.Value = resource.VersionId;
+            await patients.ExecuteNonQueryAsync(ct);
+        }
         indexWriter.Flush();
         var next = rows.Count == batch.Count ? rows[^1].Rid.ToString(CultureInfo.InvariantCulture) : null;
         return new ReindexProgress(rows.Count, next);

@@ -9,8 +9,11 @@ namespace FhirPortal.Storage;
 public sealed record ResourceWrite(StoredResource Version, ResourceIndex? Index)
 {
     /// <summary>What the store keeps as the version's <see cref="StoredResource.Patients"/>: its index's Patient compartments (null without an index).</summary>
-    public string? Patients => Index is null ? null
-        : string.Join('/', Index.Compartments.Where(c => c.CompartmentType == "Patient").Select(c => c.Id));
+    public string? Patients => PatientsOf(Index);
+
+    /// <summary>An index's Patient compartments as a version keeps them (also what $reindex writes back).</summary>
+    public static string? PatientsOf(ResourceIndex? index) => index is null ? null
+        : string.Join('/', index.Compartments.Where(c => c.CompartmentType == "Patient").Select(c => c.Id));
 }
 
 /// <summary>

@@ -25,7 +25,10 @@ internal static class CosmosReindex
         {
             var etag = (string)row!["_etag"]!;
             var doc = CosmosDocuments.Writable(row.AsObject());
-            var reindexed = CosmosIndexJson.Write(index(CosmosDocuments.ToStored(doc)));
+            var rebuilt = index(CosmosDocuments.ToStored(doc));
+            var reindexed = CosmosIndexJson.Write(rebuilt);
+            // The access audit reads a version's patients (pat): they follow the compartments rebuilt here.
+            reindexed["pat"] = ResourceWrite.PatientsOf(rebuilt);
             foreach (var (name, value) in reindexed) doc[name] = value?.DeepClone();
             if (await db.ReplaceAsync(doc, etag, ct) is null) continue;
             // Replicas of this version get the same index (a newer version's replicas were written with theirs).

@@ -43,6 +43,27 @@ public abstract class StoreContract : StoreUnderTest
         Assert.Null((await Store.ReadAsync(key, None))!.Patients);
     }
 
+    [SkippableFact]
+    public async Task Reindex_keeps_the_current_version_patients_in_step_with_its_rebuilt_compartments()
+    {
+        // A SearchParameter change followed by $reindex can move a resource into another patient's compartment: the
+        // access audit, which reads the version's patients, must then name that patient.
+        var (id, p1, p2) = (NewId(), NewId(), NewId());
+        var key = new ResourceKey("Observation", id);
+        await Store.CommitAsync(Batch(Version(Observation(id, p1, "1111-1"), 1)), None);
+        ResourceIndex Moved(StoredResource _)
+        {
+            var index = new ResourceIndex();
+            index.Compartments.Add(new CompartmentIndexValue("Patient", p2));
+            return index;
+        }
+
+        await Store.ReindexAsync(new ReindexBatch("Observation", id, null, 10), Moved, None);
+
+        Assert.Equal([p2], Patients(await Store.ReadAsync(key, None)));
+        Assert.Equal([p2], Patients(Assert.Single((await Store.SearchAsync(Query("Observation", ("_id", id)), None)).Entries)));
+    }
+
     private static string[] Patients(StoredResource? version) => [.. version!.Patients!.Split('/').Order(StringComparer.Ordinal)];
 
     [SkippableFact]
