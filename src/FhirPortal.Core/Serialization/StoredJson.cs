@@ -15,9 +15,14 @@ internal static class StoredJson
 {
     private static readonly JsonWriterOptions Options = new() { SkipValidation = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    /// <summary>The source object with <paramref name="meta"/> as its meta (where the source had one, else after its id); null when the source is no JSON object.</summary>
+    /// <summary>
+    /// The source object with <paramref name="meta"/> as its meta (where the source had one, else after its id); null
+    /// when the source is no JSON object or names its resourceType twice in one object (the SDK keeps the first and
+    /// reports nothing, while last-wins readers of the stored bytes would see the second: serialise instead).
+    /// </summary>
     public static byte[]? WithMeta(ReadOnlySpan<byte> source, Meta meta)
     {
+        if (RepeatsResourceType(source)) return null;
         var hasMeta = HasMeta(source);
         var buffer = new ArrayBufferWriter<byte>(source.Length + 128);
         using (var writer = new Utf8JsonWriter(buffer, Options))
@@ -52,6 +57,24 @@ internal static class StoredJson
             writer.WriteEndObject();
         }
         return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Whether any object (the resource, a contained one, a Bundle entry's) has more than one resourceType.</summary>
+    private static bool RepeatsResourceType(ReadOnlySpan<byte> source)
+    {
+        // Other repeated names are the SDK's own parse issue (so the line is not clean); resourceType is not.
+        var reader = new Utf8JsonReader(source);
+        var seen = new bool[reader.CurrentState.Options.MaxDepth + 2];
+        while (reader.Read())
+        {
+            if (reader.TokenType == JsonTokenType.StartObject) seen[reader.CurrentDepth + 1] = false;
+            else if (reader.TokenType == JsonTokenType.PropertyName && reader.ValueTextEquals("resourceType"u8))
+            {
+                if (seen[reader.CurrentDepth]) return true;
+                seen[reader.CurrentDepth] = true;
+            }
+        }
+        return false;
     }
 
     private static bool HasMeta(ReadOnlySpan<byte> source)

@@ -64,6 +64,21 @@ public sealed class ImportStoredJsonTests : IDisposable
         Assert.Contains("""{"versionId":"3","lastUpdated":"2026-12-07T16:00:00.123+00:00","tag":[{"code":"t"}]}""", Encoding.UTF8.GetString(kept!));
     }
 
+    [Theory]
+    [InlineData("""{"resourceType":"Patient","id":"a","resourceType":"Observation","active":true}""")]
+    [InlineData("""{"resourceType":"Patient","id":"a","contained":[{"resourceType":"Organization","id":"o","resourceType":"Observation"}],"active":true}""")]
+    public void A_second_resourceType_in_one_object_is_never_stored_as_sent(string line)
+    {
+        // The SDK keeps the first resourceType without an issue; a last-wins reader of the stored bytes would see another type.
+        var versions = _host.Services.GetRequiredService<VersionFactory>();
+        var resource = _host.Services.GetRequiredService<FhirParser>().ParseJson(Encoding.UTF8.GetBytes(line), out _);
+        var stored = versions.Build(resource, "a", 3, WriteMethod.Update, Now, Encoding.UTF8.GetBytes(line)).Version.Json.ToArray();
+        var text = Encoding.UTF8.GetString(stored);
+
+        Assert.DoesNotContain("Observation", text);
+        Assert.Equal(text, Encoding.UTF8.GetString(versions.Build(resource, "a", 3, WriteMethod.Update, Now).Version.Json.ToArray()));
+    }
+
     /// <summary>The stored JSON built from the source bytes, and the one built by serialising (null first when the parse was not clean).</summary>
     private (byte[]? Kept, byte[] Serialised) Both(byte[] json, bool mustBeClean)
     {
