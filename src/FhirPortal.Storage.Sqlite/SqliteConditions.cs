@@ -101,11 +101,17 @@ internal sealed partial class SqliteConditions(SqlParameters p)
     private string CompartmentReference(CompartmentReferenceCondition c, string r)
     {
         var (m, x, t, o) = (Alias("m"), Alias("x"), Alias("t"), Alias("o"));
+        var ignored = "";
+        if (c.IgnoredMemberTypes is { Count: > 0 } types)
+        {
+            var mt = Alias("mt");
+            ignored = $"AND NOT EXISTS (SELECT 1 FROM resource {mt} WHERE {mt}.rid = {m}.rid AND {mt}.type IN ({string.Join(", ", types.Select(p.Add))}))";
+        }
         return $"""
             {r}.rid IN (SELECT {t}.rid FROM compartment_index {m}
                 CROSS JOIN reference_index {x} ON {x}.rid = {m}.rid
                 CROSS JOIN resource {t} ON {t}.type = {x}.ttype AND {t}.id = {x}.tid
-                WHERE {Compartments(m, c.CompartmentType, c.Ids)}
+                WHERE {Compartments(m, c.CompartmentType, c.Ids)} {ignored}
                 AND NOT EXISTS (SELECT 1 FROM compartment_index {o} WHERE {o}.rid = {t}.rid AND +{o}.ctype = {p.Add(c.CompartmentType)}))
             """;
     }

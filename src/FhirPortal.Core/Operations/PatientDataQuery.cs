@@ -43,16 +43,24 @@ public static class PatientDataQuery
     /// time), plus the resources outside every Patient compartment that they reference (Practitioner, Organization,
     /// Location, Medication, ...). Each resource matches once however many members point at it.
     /// </summary>
-    public static SearchCondition Records(IReadOnlyList<string>? patientIds, RecordPart part = RecordPart.All) => part switch
+    /// <remarks>
+    /// Unless <paramref name="types"/> names AuditEvent, the patients' AuditEvents add no referenced resources either:
+    /// they point at the users who read the record, which would make every reader part of the next answer.
+    /// </remarks>
+    public static SearchCondition Records(IReadOnlyList<string>? patientIds, RecordPart part = RecordPart.All, IReadOnlyList<string>? types = null)
     {
-        RecordPart.Members => new AnyCompartmentCondition("Patient", patientIds),
-        RecordPart.Referenced => new CompartmentReferenceCondition("Patient", patientIds),
-        _ => new AnyOfCondition(
-        [
-            [new AnyCompartmentCondition("Patient", patientIds)],
-            [new CompartmentReferenceCondition("Patient", patientIds)],
-        ]),
-    };
+        IReadOnlyList<string>? ignored = types?.Contains(AuditEventType) == true ? null : [AuditEventType];
+        return part switch
+        {
+            RecordPart.Members => new AnyCompartmentCondition("Patient", patientIds),
+            RecordPart.Referenced => new CompartmentReferenceCondition("Patient", patientIds, ignored),
+            _ => new AnyOfCondition(
+            [
+                [new AnyCompartmentCondition("Patient", patientIds)],
+                [new CompartmentReferenceCondition("Patient", patientIds, ignored)],
+            ]),
+        };
+    }
 
     /// <param name="type">One type to query (export writes one type at a time), or null for all of <paramref name="types"/>.</param>
     /// <param name="types">The requested types (<c>_type</c>), or null for every type.</param>
@@ -66,7 +74,7 @@ public static class PatientDataQuery
             .Where(access.AllowsType)
             .ToList();
         var conditions = new List<SearchCondition>();
-        if (population.Records) conditions.Add(Records(population.PatientIds, population.Part));
+        if (population.Records) conditions.Add(Records(population.PatientIds, population.Part, types));
         conditions.AddRange(filters);
         conditions.AddRange(access.Conditions);
         // Nothing may be read: a condition no resource satisfies (an empty type list would mean "every type").

@@ -16,8 +16,10 @@ public sealed record AnyCompartmentCondition(string CompartmentType, IReadOnlyLi
 /// The resource sits outside every compartment of <see cref="CompartmentType"/> and is the target of a reference
 /// (through a reference search parameter) from a resource in one of the listed compartments (any, when
 /// <see cref="Ids"/> is null): the Practitioners, Organizations, Locations, Medications a patient's record points at.
+/// Members of <see cref="IgnoredMemberTypes"/> point at nothing here (a patient's AuditEvents name who read the record).
 /// </summary>
-public sealed record CompartmentReferenceCondition(string CompartmentType, IReadOnlyList<string>? Ids) : SearchCondition;
+public sealed record CompartmentReferenceCondition(string CompartmentType, IReadOnlyList<string>? Ids, IReadOnlyList<string>? IgnoredMemberTypes = null)
+    : SearchCondition;
 
 /// <summary>The current version was written after <see cref="After"/> and no later than <see cref="NotAfter"/> (either may be open).</summary>
 public sealed record LastUpdatedCondition(DateTimeOffset? After, DateTimeOffset? NotAfter) : SearchCondition;

@@ -96,7 +96,8 @@ internal static class CosmosReferenceConditions
                 {
                     var p = new CosmosConditions();
                     // A resource of the compartment's own type is always in its own compartment, so never outside it.
-                    var where = $"{part.Scope(p)} AND {p.Translate(members)} AND x.tt != {p.Add(c.CompartmentType)}";
+                    var where = $"{part.Scope(p)} AND {p.Translate(members)} AND x.tt != {p.Add(c.CompartmentType)}" +
+                        string.Concat((c.IgnoredMemberTypes ?? []).Select(type => $" AND c.type != {p.Add(type)}"));
                     referenced.AddRange(await ReferencedAsync(db, p, where, outer, part.Partition, ct));
                 }
                 return new CosmosSetCondition(CosmosSetKind.Document, referenced.Distinct(StringComparer.Ordinal).ToList(), OutsideCompartment: c.CompartmentType);

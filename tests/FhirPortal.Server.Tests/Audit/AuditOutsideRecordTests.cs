@@ -53,6 +53,29 @@ public sealed class AuditOutsideRecordTests(AuditData data) : IClassFixture<Audi
     }
 
     [Fact]
+    public async System.Threading.Tasks.Task Readers_named_only_by_the_patients_AuditEvents_are_not_part_of_the_record()
+    {
+        // An AuditEvent's agent is the reader: were AuditEvents members whose references count, every reader would join the record.
+        var reader = "dr-reader-" + Guid.NewGuid().ToString("N")[..8];
+        (await data.Host.SystemClient().PutAsync($"Practitioner/{reader}",
+            Fhir.Body(new System.Text.Json.Nodes.JsonObject { ["resourceType"] = "Practitioner", ["id"] = reader }))).EnsureSuccessStatusCode();
+        var app = "app-" + Guid.NewGuid().ToString("N");
+        Assert.Equal(HttpStatusCode.OK,
+            (await data.Host.Client("user/*.rs", app, fhirUser: $"Practitioner/{reader}", userName: reader).GetAsync("Patient/p1")).StatusCode);
+        var events = await AuditHost.WaitForAsync(data.Host, app);
+        Assert.Contains(events.SelectMany(e => e.Agent), a => a.Who?.Reference == $"Practitioner/{reader}");
+        var admin = Administrator("audit-admin-readers");
+
+        var record = (Bundle)FhirParser.ParseStored(await (await admin.GetAsync("Patient/p1/$everything?_count=1000")).Content.ReadAsByteArrayAsync());
+        Assert.DoesNotContain(record.Entry, e => e.Resource is Practitioner { Id: var id } && id == reader);
+        var exported = await ExportAsync(admin, "Patient/$export?patient=Patient/p1");
+        Assert.DoesNotContain(exported.GetValueOrDefault("Practitioner") ?? [], r => r.GetProperty("id").GetString() == reader);
+        // Asked for, the access log brings the resources it names.
+        var withLog = await ExportAsync(admin, "Patient/$export?patient=Patient/p1&_type=AuditEvent,Practitioner");
+        Assert.Contains(withLog["Practitioner"], r => r.GetProperty("id").GetString() == reader);
+    }
+
+    [Fact]
     public async System.Threading.Tasks.Task A_patient_export_has_AuditEvents_only_when_type_names_them_and_a_system_export_always()
     {
         await AuditedReadOfP1Async();
