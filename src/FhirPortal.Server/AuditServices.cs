@@ -48,16 +48,30 @@ public sealed class AuditWorker(AuditQueue queue, AuditLog log, AuditOptions opt
         await base.StopAsync(cancellationToken);
     }
 
+    /// <summary>Attempts per batch: a transient store error (a busy database, a throttled request) must not cost a batch of records.</summary>
+    private const int WriteAttempts = 3;
+
     private async Task WriteAsync(List<AccessEvent> batch)
     {
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            await log.WriteAsync(batch, CancellationToken.None);
-        }
-        catch (Exception e)
-        {
-            // The reads already happened; a batch the store refuses is logged loudly with its size (HIPAA: a gap to investigate).
-            logger.LogError(e, "Could not store {Count} access audit events", batch.Count);
+            try
+            {
+                // A failed attempt stored nothing (one unit of work), so another cannot duplicate records.
+                await log.WriteAsync(batch, CancellationToken.None);
+                return;
+            }
+            catch (Exception e) when (attempt < WriteAttempts)
+            {
+                logger.LogWarning(e, "Could not store {Count} access audit events (attempt {Attempt} of {Attempts}); trying again", batch.Count, attempt, WriteAttempts);
+                await Task.Delay(TimeSpan.FromSeconds(attempt));
+            }
+            catch (Exception e)
+            {
+                // The reads already happened; a batch the store keeps refusing is logged loudly with its size (HIPAA: a gap to investigate).
+                logger.LogError(e, "Could not store {Count} access audit events", batch.Count);
+                return;
+            }
         }
     }
 

@@ -4,9 +4,28 @@ using Hl7.Fhir.Model;
 
 namespace FhirPortal.Server.Tests.Audit;
 
-/// <summary>A clean shutdown writes every queued access before the host stops; nothing waits for the next flush.</summary>
+/// <summary>
+/// A clean shutdown writes every queued access before the host stops; nothing waits for the next flush. A batch the
+/// store refuses for a moment is written on a later attempt, once.
+/// </summary>
 public sealed class AuditQueueRestartTests
 {
+    [Fact]
+    public async System.Threading.Tasks.Task A_batch_the_store_refuses_twice_is_stored_on_the_third_attempt_exactly_once()
+    {
+        var app = "app-" + Guid.NewGuid().ToString("N");
+        Operations.FreezableStore? store = null;
+        using var host = AuditHost.Create(services: Operations.FreezableStore.Install(s => store = s));
+        await AuditHost.SeedAsync(host);
+        store!.FailCommits("AuditEvent", 2);
+
+        Assert.Equal(HttpStatusCode.OK, (await host.Client("user/*.rs", app, fhirUser: "Practitioner/dr-jones").GetAsync("Patient/p1")).StatusCode);
+
+        // Two failed attempts wait 1 s and 2 s before the third; the poll allows a minute.
+        var audits = await AuditHost.WaitForAsync(host, app);
+        Assert.Equal(["Patient/p1"], audits.SelectMany(AuditHost.Versions).Select(v => v.Split("/_history/")[0]));
+    }
+
     [Fact]
     public async System.Threading.Tasks.Task Accesses_queued_before_a_clean_stop_are_in_the_store_after_a_restart()
     {

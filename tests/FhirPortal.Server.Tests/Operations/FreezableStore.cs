@@ -57,7 +57,19 @@ public sealed class FreezableStore(IResourceStore inner) : IResourceStore
     public async Task<StoredResource?> ReadAsync(ResourceKey key, CancellationToken ct) { await Gate(); return await inner.ReadAsync(key, ct); }
     public async Task<IReadOnlyList<StoredResource>> ReadManyAsync(IReadOnlyCollection<ResourceKey> keys, CancellationToken ct) { await Gate(); return await inner.ReadManyAsync(keys, ct); }
     public async Task<StoredResource?> ReadVersionAsync(ResourceKey key, int versionId, CancellationToken ct) { await Gate(); return await inner.ReadVersionAsync(key, versionId, ct); }
-    public async Task CommitAsync(WriteBatch batch, CancellationToken ct) { await Gate(); await inner.CommitAsync(batch, ct); }
+    public async Task CommitAsync(WriteBatch batch, CancellationToken ct)
+    {
+        await Gate();
+        if (batch.Writes.Any(w => w.Version.Key.Type == _failingCommitType) && Interlocked.Decrement(ref _commitFailures) >= 0)
+            throw new IOException("The store is unreachable (a test's transient failure).");
+        await inner.CommitAsync(batch, ct);
+    }
+
+    private string? _failingCommitType;
+    private int _commitFailures;
+
+    /// <summary>The next <paramref name="times"/> commits that write a resource of <paramref name="type"/> fail as if the store were unreachable.</summary>
+    public void FailCommits(string type, int times) => (_failingCommitType, _commitFailures) = (type, times);
     public async Task<Page> HistoryAsync(HistoryQuery query, CancellationToken ct) { await Gate(); return await inner.HistoryAsync(query, ct); }
     public async Task<Page> SearchAsync(SearchQuery query, CancellationToken ct) { await Gate(); return await inner.SearchAsync(query, ct); }
     public async Task<ReindexProgress> ReindexAsync(ReindexBatch batch, Func<StoredResource, ResourceIndex> index, CancellationToken ct) { await Gate(); return await inner.ReindexAsync(batch, index, ct); }
