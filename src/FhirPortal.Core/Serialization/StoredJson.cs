@@ -22,8 +22,8 @@ internal static class StoredJson
     /// </summary>
     public static byte[]? WithMeta(ReadOnlySpan<byte> source, Meta meta)
     {
-        if (RepeatsResourceType(source)) return null;
-        var hasMeta = HasMeta(source);
+        var (hasMeta, repeatsType) = Scan(source);
+        if (repeatsType) return null;
         var buffer = new ArrayBufferWriter<byte>(source.Length + 128);
         using (var writer = new Utf8JsonWriter(buffer, Options))
         {
@@ -59,35 +59,28 @@ internal static class StoredJson
         return buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>Whether any object (the resource, a contained one, a Bundle entry's) has more than one resourceType.</summary>
-    private static bool RepeatsResourceType(ReadOnlySpan<byte> source)
+    /// <summary>
+    /// One pass over the source: whether the resource itself has a meta, and whether any object (the resource, a
+    /// contained one, a Bundle entry's) names its resourceType more than once.
+    /// </summary>
+    private static (bool HasMeta, bool RepeatsResourceType) Scan(ReadOnlySpan<byte> source)
     {
         // Other repeated names are the SDK's own parse issue (so the line is not clean); resourceType is not.
         var reader = new Utf8JsonReader(source);
         var seen = new bool[reader.CurrentState.Options.MaxDepth + 2];
+        var hasMeta = false;
         while (reader.Read())
         {
             if (reader.TokenType == JsonTokenType.StartObject) seen[reader.CurrentDepth + 1] = false;
-            else if (reader.TokenType == JsonTokenType.PropertyName && reader.ValueTextEquals("resourceType"u8))
+            else if (reader.TokenType != JsonTokenType.PropertyName) continue;
+            else if (reader.ValueTextEquals("resourceType"u8))
             {
-                if (seen[reader.CurrentDepth]) return true;
+                if (seen[reader.CurrentDepth]) return (hasMeta, true);
                 seen[reader.CurrentDepth] = true;
             }
+            else if (reader.CurrentDepth == 1 && reader.ValueTextEquals("meta"u8)) hasMeta = true;
         }
-        return false;
-    }
-
-    private static bool HasMeta(ReadOnlySpan<byte> source)
-    {
-        var reader = new Utf8JsonReader(source);
-        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return false;
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            if (reader.ValueTextEquals("meta"u8)) return true;
-            reader.Read();
-            reader.Skip();
-        }
-        return false;
+        return (hasMeta, false);
     }
 
     private static void WriteMeta(Utf8JsonWriter writer, Meta meta)
