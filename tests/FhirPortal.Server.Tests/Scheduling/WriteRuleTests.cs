@@ -25,6 +25,17 @@ public sealed class WriteRuleTests : IDisposable
         return appointment;
     }
 
+    /// <summary>A transaction that PUTs each appointment under its id.</summary>
+    private static JsonObject Transaction(params JsonObject[] appointments) => new()
+    {
+        ["resourceType"] = "Bundle", ["type"] = "transaction",
+        ["entry"] = new JsonArray([.. appointments.Select(a => (JsonNode)new JsonObject
+        {
+            ["resource"] = a,
+            ["request"] = new JsonObject { ["method"] = "PUT", ["url"] = $"Appointment/{a["id"]}" },
+        })]),
+    };
+
     private Task<HttpResponseMessage> PutAsync(JsonObject appointment, HttpClient? client = null) =>
         (client ?? _data.Staff).PutAsync($"Appointment/{appointment["id"]}", Fhir.Body(appointment));
 
@@ -58,13 +69,7 @@ public sealed class WriteRuleTests : IDisposable
     public async Task A_transaction_booking_one_slot_twice_fails_whole()
     {
         await _data.SlotsAsync("dr1", "dr1", Tomorrow9);
-        var bundle = new JsonObject
-        {
-            ["resourceType"] = "Bundle", ["type"] = "transaction",
-            ["entry"] = new JsonArray(
-                new JsonObject { ["resource"] = Booked("a1", "p1", "dr1-0", Tomorrow9), ["request"] = new JsonObject { ["method"] = "PUT", ["url"] = "Appointment/a1" } },
-                new JsonObject { ["resource"] = Booked("a2", "p2", "dr1-0", Tomorrow9), ["request"] = new JsonObject { ["method"] = "PUT", ["url"] = "Appointment/a2" } }),
-        };
+        var bundle = Transaction(Booked("a1", "p1", "dr1-0", Tomorrow9), Booked("a2", "p2", "dr1-0", Tomorrow9));
 
         var response = await _data.Staff.PostAsync("", Fhir.Body(bundle));
 
@@ -79,13 +84,7 @@ public sealed class WriteRuleTests : IDisposable
         // The second booking's overlap check sees the first only as a staged version of the same unit.
         await _data.SlotsAsync("dr1", "dr1", Tomorrow9);
         await _data.SlotsAsync("dr2", "dr2", Tomorrow9.AddMinutes(15));
-        var bundle = new JsonObject
-        {
-            ["resourceType"] = "Bundle", ["type"] = "transaction",
-            ["entry"] = new JsonArray(
-                new JsonObject { ["resource"] = Booked("a1", "p1", "dr1-0", Tomorrow9), ["request"] = new JsonObject { ["method"] = "PUT", ["url"] = "Appointment/a1" } },
-                new JsonObject { ["resource"] = Booked("a2", "p1", "dr2-0", Tomorrow9.AddMinutes(15)), ["request"] = new JsonObject { ["method"] = "PUT", ["url"] = "Appointment/a2" } }),
-        };
+        var bundle = Transaction(Booked("a1", "p1", "dr1-0", Tomorrow9), Booked("a2", "p1", "dr2-0", Tomorrow9.AddMinutes(15)));
 
         var response = await _data.Staff.PostAsync("", Fhir.Body(bundle));
 
