@@ -12,6 +12,8 @@ namespace FhirPortal.Core.SearchParameters;
 /// </summary>
 public sealed class CustomSearchParameters(SearchParameterRegistry registry)
 {
+    private readonly NewestVersions _versions = new();
+
     /// <summary>The registry's generation: changes whenever a custom parameter is added or removed.</summary>
     public long Generation => registry.Generation;
 
@@ -28,8 +30,11 @@ public sealed class CustomSearchParameters(SearchParameterRegistry registry)
         {
             var version = write.Version;
             if (version.Key.Type != "SearchParameter") continue;
-            if (version.IsDeleted) registry.RemoveCustom(version.Key.Id);
-            else registry.SetCustom(version.Key.Id, Infos((SearchParameter)FhirParser.ParseStored(version.Json.Span)));
+            _versions.Apply(version, () =>
+            {
+                if (version.IsDeleted) registry.RemoveCustom(version.Key.Id);
+                else registry.SetCustom(version.Key.Id, Infos((SearchParameter)FhirParser.ParseStored(version.Json.Span)));
+            });
         }
     }
 

@@ -13,14 +13,20 @@ namespace FhirPortal.Core.Validation;
 /// </summary>
 public sealed class ConformanceSync(ConformanceResources resources)
 {
+    private readonly NewestVersions _versions = new();
+
+    /// <summary>Applies committed (or polled) versions of conformance resources, never an older one over a newer.</summary>
     public void Committed(IEnumerable<ResourceWrite> writes)
     {
         foreach (var write in writes)
         {
             var version = write.Version;
             if (!ConformanceResources.Types.Contains(version.Key.Type)) continue;
-            if (version.IsDeleted) resources.Remove(version.Key.Type, version.Key.Id);
-            else resources.Set(FhirParser.ParseStored(version.Json.Span));
+            _versions.Apply(version, () =>
+            {
+                if (version.IsDeleted) resources.Remove(version.Key.Type, version.Key.Id);
+                else resources.Set(FhirParser.ParseStored(version.Json.Span));
+            });
         }
     }
 
