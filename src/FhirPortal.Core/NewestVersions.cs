@@ -7,6 +7,8 @@ namespace FhirPortal.Core;
 /// already applied for its key is skipped. Local commits and the poll for other instances' changes both apply
 /// versions, in whatever order their threads get there; without this a poll that read version 1 could apply it after
 /// a local delete (version 2) had, and bring a deleted SearchParameter or profile back until the next poll.
+/// Relies on a resource's version ids only growing, also across delete and re-create; an expunge restarts them, so
+/// expunging conformance resources or SearchParameters (only AuditEvents are expunged today) would need to forget the key here.
 /// </summary>
 public sealed class NewestVersions
 {

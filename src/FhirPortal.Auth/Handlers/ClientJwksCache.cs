@@ -16,7 +16,13 @@ public sealed class ClientJwksCache(IHttpClientFactory httpClients, TimeProvider
     public static readonly TimeSpan DefaultMaxAge = TimeSpan.FromMinutes(5), LongestMaxAge = TimeSpan.FromDays(1);
     public static readonly TimeSpan MinRefetchInterval = TimeSpan.FromSeconds(30);
 
-    private sealed record Entry(JsonWebKeySet? Keys, DateTimeOffset FetchedAt, DateTimeOffset FreshUntil);
+    private sealed record Entry(JsonWebKeySet? Keys, DateTimeOffset FetchedAt, DateTimeOffset FreshUntil)
+    {
+        /// <summary>Which fetch started later (clock readings can tie).</summary>
+        public long Started { get; init; }
+    }
+
+    private long _fetches;
 
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
 
@@ -28,9 +34,11 @@ public sealed class ClientJwksCache(IHttpClientFactory httpClients, TimeProvider
         if (_entries.TryGetValue(uri, out var entry)
             && (refresh ? now - entry.FetchedAt < MinRefetchInterval : now < entry.FreshUntil))
             return entry.Keys;
-        entry = await FetchAsync(uri, now, cancellationToken);
-        _entries[uri] = entry;
-        return entry.Keys;
+        var started = Interlocked.Increment(ref _fetches);
+        var fetched = await FetchAsync(uri, now, cancellationToken) with { Started = started };
+        // Keep the fetch that started last: a slow (or timed-out) one that started earlier must not replace a newer key set.
+        _entries.AddOrUpdate(uri, fetched, (_, old) => old.Started > fetched.Started ? old : fetched);
+        return fetched.Keys;
     }
 
     private async Task<Entry> FetchAsync(string uri, DateTimeOffset now, CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using FhirPortal.Search;
 using Hl7.Fhir.Model;
 using static Hl7.Fhir.Model.CapabilityStatement;
@@ -52,6 +53,21 @@ public sealed class CapabilityStatementBuilder(SearchParameterRegistry registry,
         "_total, _include, _revinclude (with :iterate), _summary, _elements. System search: GET [base]?_type=A,B&... " +
         "Custom SearchParameter resources take effect on write; POST [base]/$reindex, [base]/[type]/$reindex (async, 202 + " +
         "Content-Location) and [base]/[type]/[id]/$reindex backfill existing resources.";
+
+    // Built statements per base URL, with the registry generation they were built from: a custom SearchParameter
+    // written or deleted changes the generation, so the next /metadata declares it (or no longer does).
+    private readonly ConcurrentDictionary<string, (long Generation, CapabilityStatement Statement)> _built = new(StringComparer.Ordinal);
+
+    /// <summary>The statement for <paramref name="baseUrl"/>, built again only after the search parameters changed. Shared: callers copy before changing it.</summary>
+    public CapabilityStatement Current(string baseUrl, string softwareVersion)
+    {
+        // Read before building: a change during the build leaves this entry a generation behind (rebuilt next time), never newer than its content.
+        var generation = registry.Generation;
+        if (_built.TryGetValue(baseUrl, out var known) && known.Generation == generation) return known.Statement;
+        var statement = Build(baseUrl, softwareVersion);
+        _built[baseUrl] = (generation, statement);
+        return statement;
+    }
 
     public CapabilityStatement Build(string baseUrl, string softwareVersion)
     {

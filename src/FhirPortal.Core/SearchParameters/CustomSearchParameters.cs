@@ -51,7 +51,7 @@ public sealed class CustomSearchParameters(SearchParameterRegistry registry)
         {
             var page = await store.SearchAsync(new SearchQuery("SearchParameter", [], 200, cursor), ct);
             foreach (var stored in page.Entries)
-                registry.SetCustom(stored.Key.Id, Infos((SearchParameter)FhirParser.ParseStored(stored.Json.Span)));
+                _versions.Apply(stored, () => registry.SetCustom(stored.Key.Id, Infos((SearchParameter)FhirParser.ParseStored(stored.Json.Span))));
             cursor = page.NextCursor;
         } while (cursor is not null);
     }

@@ -49,7 +49,8 @@ public sealed class ConformanceSync(ConformanceResources resources)
             do
             {
                 var page = await store.SearchAsync(new SearchQuery(type, [], 200, cursor), ct);
-                foreach (var stored in page.Entries) resources.Set(FhirParser.ParseStored(stored.Json.Span));
+                // Through the gate too: the poll for other instances' changes may already run, and have applied a newer version.
+                foreach (var stored in page.Entries) _versions.Apply(stored, () => resources.Set(FhirParser.ParseStored(stored.Json.Span)));
                 cursor = page.NextCursor;
             } while (cursor is not null);
         }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using FhirPortal.Core;
 using FhirPortal.Core.Interactions;
 using FhirPortal.Core.Operations;
@@ -9,13 +8,11 @@ namespace FhirPortal.Server.Endpoints;
 /// <summary>System-level interactions: capabilities, batch/transaction, and system history.</summary>
 internal static class SystemEndpoints
 {
-    private static readonly ConcurrentDictionary<string, CapabilityStatement> Capabilities = new();
-
     public static async Task Metadata(HttpContext context, CapabilityStatementBuilder builder, Core.Validation.ConformanceResources conformance)
     {
         var baseUrl = FhirBase.Of(context);
         var version = typeof(SystemEndpoints).Assembly.GetName().Version?.ToString() ?? "0";
-        var statement = Capabilities.GetOrAdd(baseUrl, url => builder.Build(url, version));
+        var statement = builder.Current(baseUrl, version);
         var copy = (CapabilityStatement)statement.DeepCopy();
         ValidationCapabilities.Add(copy, conformance);
         await FhirOutput.WritePocoAsync(context, copy, 200);

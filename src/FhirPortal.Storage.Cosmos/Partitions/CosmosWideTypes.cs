@@ -14,6 +14,7 @@ internal sealed class CosmosWideTypes(CosmosGateway db)
 {
     private static readonly TimeSpan Fresh = TimeSpan.FromSeconds(5);
     private volatile Snapshot? _snapshot;
+    private readonly Lock _gate = new();
 
     private sealed record Snapshot(IReadOnlySet<string> Types, long ReadAt);
 
@@ -41,10 +42,18 @@ internal sealed class CosmosWideTypes(CosmosGateway db)
         throw new CosmosStoreException($"The list of types with wide resources kept changing while {type} was added.");
     }
 
+    /// <summary>
+    /// Merges what was read into the snapshot. Types are only ever added, so the union is never wrong, and a read that
+    /// started before this instance added a type but returned after must not drop that type from the snapshot.
+    /// </summary>
     private IReadOnlySet<string> Remember(CosmosDoc? doc)
     {
-        var types = doc?.Body["types"] is JsonArray list ? list.Select(t => (string)t!).ToHashSet(StringComparer.Ordinal) : [];
-        _snapshot = new Snapshot(types, Stopwatch.GetTimestamp());
-        return types;
+        lock (_gate)
+        {
+            var types = doc?.Body["types"] is JsonArray list ? list.Select(t => (string)t!).ToHashSet(StringComparer.Ordinal) : [];
+            if (_snapshot is { } known) types.UnionWith(known.Types);
+            _snapshot = new Snapshot(types, Stopwatch.GetTimestamp());
+            return types;
+        }
     }
 }

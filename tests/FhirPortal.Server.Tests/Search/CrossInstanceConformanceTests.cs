@@ -11,11 +11,12 @@ namespace FhirPortal.Server.Tests.Search;
 
 /// <summary>
 /// Two instances on one store (two hosts on one data folder): a SearchParameter or ValueSet written through one takes
-/// effect on the other within the stated bound (poll interval 2 s; asserted under 5 s), without a restart.
+/// effect on the other within the stated bound (poll interval 2 s; asserted under 15 s, since a loaded CI machine
+/// stretches each poll and each check), without a restart.
 /// </summary>
 public sealed class CrossInstanceConformanceTests : IDisposable
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(15);
     private readonly FhirPortalHost _a = new() { KeepData = true };
     private readonly FhirPortalHost _b;
 
