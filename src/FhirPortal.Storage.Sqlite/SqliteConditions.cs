@@ -80,16 +80,26 @@ internal sealed partial class SqliteConditions(SqlParameters p, IReadOnlyList<st
         return $"SELECT {a}.rid FROM {test.Table} {a} WHERE {ParamIs(a, test.Param)} AND ({test.Predicate(a)})";
     }
 
-    /// <summary>Alias <paramref name="a"/>'s row is one of <paramref name="param"/>'s rows of the types in scope.</summary>
-    private string ParamIs(string a, string param) => $"{a}.param = {p.Add(param)}{OfType(a)}";
+    /// <summary>
+    /// Alias <paramref name="a"/>'s row is one of <paramref name="param"/>'s rows of the types in scope. A system search
+    /// without <c>_type</c> names every type: the parser accepts there only parameters every type defines, and with
+    /// the type after param in the index, a seek per type keeps the value columns in the seek (no type: a scan of
+    /// every row of the parameter).
+    /// </summary>
+    private string ParamIs(string a, string param) => $"{a}.param = {p.Add(param)}{OfType(a, _types ?? AllTypes.Value)}";
 
     /// <summary>The row belongs to a resource of the types in scope (nothing when any type will do).</summary>
-    private string OfType(string a) => _types switch
+    private string OfType(string a) => OfType(a, _types);
+
+    private string OfType(string a, IReadOnlyList<string>? types) => types switch
     {
         null => "",
         [var one] => $" AND {a}.type = {p.Add(one)}",
         var many => $" AND {a}.type IN ({string.Join(", ", many.Select(p.Add))})",
     };
+
+    private static readonly Lazy<IReadOnlyList<string>> AllTypes = new(() =>
+        ModelInfo.SupportedResources.Where(t => t is not ("Resource" or "DomainResource") && ModelInfo.IsKnownResource(t)).ToList());
 
     /// <summary>Translates with <paramref name="type"/> in scope: an inner condition that tests resources of another type.</summary>
     private string Within(string type, Func<string> translate)

@@ -29,6 +29,22 @@ public sealed class SqliteTypedIndexTests : IDisposable
     }
 
     [Fact]
+    public async Task A_system_search_without_type_still_seeks_the_value()
+    {
+        using var store = await OpenWithRecordAsync();
+        await store.CommitAsync(Batch(Version(new Observation
+        {
+            Id = "tagged", Status = ObservationStatus.Final, Code = new CodeableConcept("http://loinc.org", "c1"),
+            Meta = new Meta { Tag = [new Coding("urn:test", "t1")] },
+        }, 1)), CancellationToken.None);
+        var query = Query(null!, ("_tag", "urn:test|t1"));
+        var plan = await store.ExplainAsync(query, CancellationToken.None);
+        Assert.Contains(plan, line => line.Contains("ix_token_lookup (param=? AND type=? AND code=?"));
+        var page = await store.SearchAsync(query, CancellationToken.None);
+        Assert.Equal(["tagged"], page.Entries.Select(e => e.Key.Id));
+    }
+
+    [Fact]
     public async Task A_version_9_database_migrates_and_every_search_gives_the_same_results()
     {
         IReadOnlyList<string>[] before;
