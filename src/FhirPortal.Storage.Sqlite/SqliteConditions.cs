@@ -7,13 +7,22 @@ namespace FhirPortal.Storage.Sqlite;
 /// <summary>
 /// Translates search conditions into SQL predicates over a resource row alias (columns rid, type, id).
 /// Positive conditions are <c>rid IN (subquery)</c> so SQLite can drive the query from the most selective index.
+/// Index lookups seek on (param, type): only the rows of the resource types being searched (see SqliteSchema v10).
 /// </summary>
-internal sealed partial class SqliteConditions(SqlParameters p)
+internal sealed partial class SqliteConditions(SqlParameters p, IReadOnlyList<string>? types)
 {
     // The largest code point: "x" || MaxChar bounds every string that starts with "x" (BINARY collation).
     private const string MaxChar = "char(1114111)";
 
     private int _aliases;
+
+    // The types of the resources the condition being translated tests (null: any type). A chain's or _has's inner
+    // condition tests other resources: their type holds while it is translated (see Within).
+    private IReadOnlyList<string>? _types = types;
+
+    /// <summary>Conditions on the resources a query searches: its type, or its <c>_type</c> list (none: any type).</summary>
+    public static SqliteConditions For(SqlParameters p, SearchQuery query) =>
+        new(p, query.ResourceType is { } type ? [type] : query.Types is { Count: > 0 } types ? types : null);
 
     /// <summary>One value test on an index table: the rows of <see cref="Param"/> in <see cref="Table"/> that satisfy the predicate.</summary>
     private sealed record ValueTest(string Table, string Param, Func<string, string> Predicate);
@@ -24,19 +33,17 @@ internal sealed partial class SqliteConditions(SqlParameters p)
         IdCondition ids => $"{r}.id {(ids.Not ? "NOT IN" : "IN")} ({string.Join(", ", ids.Ids.Select(p.Add))})",
         TokenCondition { Modifier: TokenModifier.Not } not =>
             $"{r}.rid NOT IN ({Rows(Test(not with { Modifier = TokenModifier.None }))})",
-        MissingCondition missing =>
-            $"{r}.rid {(missing.Missing ? "NOT IN" : "IN")} (SELECT rid FROM {TableOf(missing.Type)} WHERE param = {p.Add(missing.Param)})",
+        MissingCondition missing => Missing(missing, r),
         ChainCondition chain => Chain(chain, r),
         HasCondition has => Has(has, r),
         CompositeCondition composite => $"{r}.rid IN ({string.Join(" UNION ", composite.AnyOf.Select(Composite))})",
         TextCondition text =>
             $"{r}.rid IN (SELECT rowid FROM resource_text WHERE {(text.NarrativeOnly ? "narrative" : "resource_text")} MATCH {p.Add(FtsQuery(text.Query))})",
-        CompartmentCondition c =>
-            $"{r}.rid IN (SELECT rid FROM compartment_index WHERE ctype = {p.Add(c.CompartmentType)} AND cid = {p.Add(c.Id)})",
+        CompartmentCondition c => Members(c.CompartmentType, [c.Id], r),
         AnyOfCondition any => AnyOf(any, r),
         TypeCondition { Types.Count: 0 } t => t.Not ? "1" : "0",
         TypeCondition t => $"{r}.type {(t.Not ? "NOT IN" : "IN")} ({string.Join(", ", t.Types.Select(p.Add))})",
-        AnyCompartmentCondition c => $"{r}.rid IN (SELECT rid FROM compartment_index WHERE {Compartments("compartment_index", c.CompartmentType, c.Ids)})",
+        AnyCompartmentCondition c => Members(c.CompartmentType, c.Ids, r),
         CompartmentReferenceCondition c => CompartmentReference(c, r),
         CompartmentOwnerCondition c => CompartmentOwner(c, r),
         LastUpdatedCondition u => LastUpdated(u, r),
@@ -70,7 +77,37 @@ internal sealed partial class SqliteConditions(SqlParameters p)
     private string Rows(ValueTest test)
     {
         var a = Alias("i");
-        return $"SELECT {a}.rid FROM {test.Table} {a} WHERE {a}.param = {p.Add(test.Param)} AND ({test.Predicate(a)})";
+        return $"SELECT {a}.rid FROM {test.Table} {a} WHERE {ParamIs(a, test.Param)} AND ({test.Predicate(a)})";
+    }
+
+    /// <summary>
+    /// Alias <paramref name="a"/>'s row is one of <paramref name="param"/>'s rows of the types in scope. A system search
+    /// without <c>_type</c> names every type: the parser accepts there only parameters every type defines, and with
+    /// the type after param in the index, a seek per type keeps the value columns in the seek (no type: a scan of
+    /// every row of the parameter).
+    /// </summary>
+    private string ParamIs(string a, string param) => $"{a}.param = {p.Add(param)}{OfType(a, _types ?? AllTypes.Value)}";
+
+    /// <summary>The row belongs to a resource of the types in scope (nothing when any type will do).</summary>
+    private string OfType(string a) => OfType(a, _types);
+
+    private string OfType(string a, IReadOnlyList<string>? types) => types switch
+    {
+        null => "",
+        [var one] => $" AND {a}.type = {p.Add(one)}",
+        var many => $" AND {a}.type IN ({string.Join(", ", many.Select(p.Add))})",
+    };
+
+    private static readonly Lazy<IReadOnlyList<string>> AllTypes = new(() =>
+        ModelInfo.SupportedResources.Where(t => t is not ("Resource" or "DomainResource") && ModelInfo.IsKnownResource(t)).ToList());
+
+    /// <summary>Translates with <paramref name="type"/> in scope: an inner condition that tests resources of another type.</summary>
+    private string Within(string type, Func<string> translate)
+    {
+        var outer = _types;
+        _types = [type];
+        try { return translate(); }
+        finally { _types = outer; }
     }
 
     private ValueTest Test(SearchCondition condition) => condition switch
@@ -87,6 +124,19 @@ internal sealed partial class SqliteConditions(SqlParameters p)
         _ => throw new NotSupportedException($"The SQLite store cannot evaluate {condition.GetType().Name} here."),
     };
 
+    private string Missing(MissingCondition missing, string r)
+    {
+        var a = Alias("n");
+        return $"{r}.rid {(missing.Missing ? "NOT IN" : "IN")} (SELECT {a}.rid FROM {TableOf(missing.Type)} {a} WHERE {ParamIs(a, missing.Param)})";
+    }
+
+    /// <summary>Members of the type's compartments (<paramref name="ids"/> null: of any id) of the types in scope.</summary>
+    private string Members(string compartmentType, IReadOnlyList<string>? ids, string r)
+    {
+        var a = Alias("m");
+        return $"{r}.rid IN (SELECT {a}.rid FROM compartment_index {a} WHERE {Compartments(a, compartmentType, ids)}{OfType(a)})";
+    }
+
     private string AnyOf(AnyOfCondition any, string r) => any.Alternatives.Count == 0 ? "0"
         : "(" + string.Join(" OR ", any.Alternatives.Select(all => All(all, r))) + ")";
 
@@ -101,12 +151,10 @@ internal sealed partial class SqliteConditions(SqlParameters p)
     private string CompartmentReference(CompartmentReferenceCondition c, string r)
     {
         var (m, x, t, o) = (Alias("m"), Alias("x"), Alias("t"), Alias("o"));
-        var ignored = "";
-        if (c.IgnoredMemberTypes is { Count: > 0 } types)
-        {
-            var mt = Alias("mt");
-            ignored = $"AND NOT EXISTS (SELECT 1 FROM resource {mt} WHERE {mt}.rid = {m}.rid AND {mt}.type IN ({string.Join(", ", types.Select(p.Add))}))";
-        }
+        // The member's type is on its index row: no resource lookup per member.
+        var ignored = c.IgnoredMemberTypes is { Count: > 0 } ignoredTypes
+            ? $"AND {m}.type NOT IN ({string.Join(", ", ignoredTypes.Select(p.Add))})"
+            : "";
         return $"""
             {r}.rid IN (SELECT {t}.rid FROM compartment_index {m}
                 CROSS JOIN reference_index {x} ON {x}.rid = {m}.rid
@@ -122,8 +170,8 @@ internal sealed partial class SqliteConditions(SqlParameters p)
         var (m, o) = (Alias("m"), Alias("o"));
         return $"""
             {r}.rid IN (SELECT {m}.rid FROM resource {o}
-                CROSS JOIN compartment_index {m} ON {m}.ctype = {o}.type AND {m}.cid = {o}.id
-                WHERE {o}.type = {p.Add(c.CompartmentType)} AND {o}.deleted = 0 AND {Translate(c.Owner, o)})
+                CROSS JOIN compartment_index {m} ON {m}.ctype = {o}.type AND {m}.cid = {o}.id{OfType(m)}
+                WHERE {o}.type = {p.Add(c.CompartmentType)} AND {o}.deleted = 0 AND {Within(c.CompartmentType, () => Translate(c.Owner, o))})
             """;
     }
 
@@ -142,7 +190,7 @@ internal sealed partial class SqliteConditions(SqlParameters p)
         return $"""
             {r}.rid IN (SELECT {x}.rid FROM reference_index {x}
                 JOIN resource {t} ON {t}.type = {x}.ttype AND {t}.id = {x}.tid AND {t}.deleted = 0
-                WHERE {x}.param = {p.Add(chain.Param)} AND {x}.ttype = {p.Add(chain.TargetType)} AND {Translate(chain.Inner, t)})
+                WHERE {ParamIs(x, chain.Param)} AND {x}.ttype = {p.Add(chain.TargetType)} AND {Within(chain.TargetType, () => Translate(chain.Inner, t))})
             """;
     }
 
@@ -153,7 +201,8 @@ internal sealed partial class SqliteConditions(SqlParameters p)
         return $"""
             ({r}.type, {r}.id) IN (SELECT {x}.ttype, {x}.tid FROM reference_index {x}
                 JOIN resource {s} ON {s}.rid = {x}.rid AND {s}.deleted = 0
-                WHERE {x}.param = {p.Add(has.ReferenceParam)} AND {s}.type = {p.Add(has.SourceType)} AND {Translate(has.Inner, s)})
+                WHERE {x}.param = {p.Add(has.ReferenceParam)} AND {x}.type = {p.Add(has.SourceType)} AND {s}.type = {p.Add(has.SourceType)}
+                AND {Within(has.SourceType, () => Translate(has.Inner, s))})
             """;
     }
 
@@ -162,7 +211,7 @@ internal sealed partial class SqliteConditions(SqlParameters p)
     {
         var tests = components.Select(Test).ToList();
         var first = Alias("c");
-        var sql = new StringBuilder($"SELECT {first}.rid FROM {tests[0].Table} {first} WHERE {first}.param = {p.Add(tests[0].Param)} AND ({tests[0].Predicate(first)})");
+        var sql = new StringBuilder($"SELECT {first}.rid FROM {tests[0].Table} {first} WHERE {ParamIs(first, tests[0].Param)} AND ({tests[0].Predicate(first)})");
         foreach (var test in tests.Skip(1))
         {
             var c = Alias("c");

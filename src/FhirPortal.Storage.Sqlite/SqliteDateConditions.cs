@@ -53,7 +53,7 @@ internal sealed partial class SqliteConditions
 
     private List<string> Parts(string a, string param, List<DateSpan> spans, StartBounds bounds, bool longValues)
     {
-        var parts = new List<string> { $"{a}.param = {p.Add(param)}" };
+        var parts = new List<string> { ParamIs(a, param) };
         if (longValues) parts.Add(LongValue(a));
         if (bounds.Low is { } low) parts.Add($"{a}.start_ms >= {p.Add(low)}");
         if (bounds.High is { } high) parts.Add($"{a}.start_ms <= {p.Add(high)}");

@@ -13,7 +13,7 @@ internal static class SqliteExpunge
         {
             if (await RidAsync(writer, tx, key, ct) is not { } rid) continue;
             // Index rows (and the full-text row) first, then every version, then the resource row itself.
-            indexWriter.Replace(rid, index: null);
+            indexWriter.Replace(rid, key.Type, index: null);
             await ExecuteAsync(writer, tx, "DELETE FROM resource_version WHERE rid = $rid", rid, ct);
             await ExecuteAsync(writer, tx, "DELETE FROM resource WHERE rid = $rid", rid, ct);
             removed++;

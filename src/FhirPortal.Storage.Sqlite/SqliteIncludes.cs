@@ -56,7 +56,7 @@ internal static class SqliteIncludes
         SELECT DISTINCT r.rid, {SqliteRows.Columns}
         FROM json_each($rids) j
         CROSS JOIN resource t ON t.rid = j.value
-        CROSS JOIN reference_index x ON x.ttype = t.type AND x.tid = t.id
+        CROSS JOIN reference_index x ON x.ttype = t.type AND x.tid = t.id AND x.type = $source
         CROSS JOIN resource r ON r.rid = x.rid
         JOIN resource_version v ON v.rid = r.rid AND v.version = r.version
         WHERE r.type = $source AND r.deleted = 0

@@ -22,15 +22,15 @@ internal sealed class SqliteIndexWriter : IDisposable
     {
         _deletes = [.. Tables.Select(t => new SqliteStatement(writer, $"DELETE FROM {t} WHERE rid = ?")),
             new SqliteStatement(writer, "DELETE FROM resource_text WHERE rowid = ?")];
-        _tokens = new(writer, "token_index", "rid", "param", "system", "code", "text", "grp");
-        _strings = new(writer, "string_index", "rid", "param", "norm", "exact", "grp");
-        _dates = new(writer, "date_index", "rid", "param", "start_ms", "end_ms", "grp");
-        _numbers = new(writer, "number_index", "rid", "param", "value", "low", "high", "grp");
+        _tokens = new(writer, "token_index", "rid", "type", "param", "system", "code", "text", "grp");
+        _strings = new(writer, "string_index", "rid", "type", "param", "norm", "exact", "grp");
+        _dates = new(writer, "date_index", "rid", "type", "param", "start_ms", "end_ms", "grp");
+        _numbers = new(writer, "number_index", "rid", "type", "param", "value", "low", "high", "grp");
         _quantities = new(writer, "quantity_index",
-            "rid", "param", "system", "code", "unit", "value", "low", "high", "ccode", "cvalue", "clow", "chigh", "grp");
-        _references = new(writer, "reference_index", "rid", "param", "ttype", "tid", "url", "isys", "ival", "grp");
-        _uris = new(writer, "uri_index", "rid", "param", "value", "grp");
-        _compartments = new(writer, "compartment_index", "rid", "ctype", "cid");
+            "rid", "type", "param", "system", "code", "unit", "value", "low", "high", "ccode", "cvalue", "clow", "chigh", "grp");
+        _references = new(writer, "reference_index", "rid", "type", "param", "ttype", "tid", "url", "isys", "ival", "grp");
+        _uris = new(writer, "uri_index", "rid", "type", "param", "value", "grp");
+        _compartments = new(writer, "compartment_index", "rid", "type", "ctype", "cid");
         _text = new(writer, "resource_text", "rowid", "narrative", "content");
         _buffers = [_tokens, _strings, _dates, _numbers, _quantities, _references, _uris, _compartments, _text];
     }
@@ -39,8 +39,9 @@ internal sealed class SqliteIndexWriter : IDisposable
     /// Replaces <paramref name="rid"/>'s rows with <paramref name="index"/> (null: removes them). The new rows are
     /// buffered until <see cref="Flush"/>.
     /// </summary>
+    /// <param name="type">The resource's type: every row carries it, so a search seeks only its own type's rows.</param>
     /// <param name="isNew">The resource was just inserted, so it has no rows to delete (saves nine statements per create).</param>
-    public void Replace(long rid, ResourceIndex? index, bool isNew = false)
+    public void Replace(long rid, string type, ResourceIndex? index, bool isNew = false)
     {
         if (!isNew)
         {
@@ -56,29 +57,29 @@ internal sealed class SqliteIndexWriter : IDisposable
         _buffered.Add(rid);
 
         foreach (var t in index.Tokens.Distinct())
-            _tokens.Add(rid, t.Param, t.System, t.Code, t.Text is null ? null : StringNormalizer.Normalize(t.Text), t.Group);
+            _tokens.Add(rid, type, t.Param, t.System, t.Code, t.Text is null ? null : StringNormalizer.Normalize(t.Text), t.Group);
         foreach (var s in index.Strings.Distinct())
-            _strings.Add(rid, s.Param, s.Normalized, s.Exact, s.Group);
+            _strings.Add(rid, type, s.Param, s.Normalized, s.Exact, s.Group);
         foreach (var d in index.Dates.Distinct())
-            _dates.Add(rid, d.Param, SqliteInstants.Floor(d.Start), SqliteInstants.Ceiling(d.End), d.Group);
+            _dates.Add(rid, type, d.Param, SqliteInstants.Floor(d.Start), SqliteInstants.Ceiling(d.End), d.Group);
         foreach (var n in index.Numbers.Distinct())
-            _numbers.Add(rid, n.Param, (double)n.Value, (double)n.Low, (double)n.High, n.Group);
+            _numbers.Add(rid, type, n.Param, (double)n.Value, (double)n.Low, (double)n.High, n.Group);
         foreach (var q in index.Quantities.Distinct())
         {
             // The canonical range scales with the value, so precision survives the unit conversion.
             double? factor = q.CanonicalValue is { } cv && q.Value != 0 ? (double)cv / (double)q.Value : null;
-            _quantities.Add(rid, q.Param, q.System, q.Code, q.Unit, (double)q.Value, (double)q.Low, (double)q.High,
+            _quantities.Add(rid, type, q.Param, q.System, q.Code, q.Unit, (double)q.Value, (double)q.Low, (double)q.High,
                 q.CanonicalCode, (double?)q.CanonicalValue,
                 q.CanonicalValue is null ? null : factor is { } f ? (double)q.Low * f : (double)q.CanonicalValue,
                 q.CanonicalValue is null ? null : factor is { } g ? (double)q.High * g : (double)q.CanonicalValue,
                 q.Group);
         }
         foreach (var r in index.References.Distinct())
-            _references.Add(rid, r.Param, r.TargetType, r.TargetId, r.Url, r.IdentifierSystem, r.IdentifierValue, r.Group);
+            _references.Add(rid, type, r.Param, r.TargetType, r.TargetId, r.Url, r.IdentifierSystem, r.IdentifierValue, r.Group);
         foreach (var u in index.Uris.Distinct())
-            _uris.Add(rid, u.Param, u.Value, u.Group);
+            _uris.Add(rid, type, u.Param, u.Value, u.Group);
         foreach (var c in index.Compartments.Distinct())
-            _compartments.Add(rid, c.CompartmentType, c.Id);
+            _compartments.Add(rid, type, c.CompartmentType, c.Id);
         if (!string.IsNullOrEmpty(index.Narrative) || !string.IsNullOrEmpty(index.Content))
             _text.Add(rid, index.Narrative ?? "", index.Content ?? "");
     }

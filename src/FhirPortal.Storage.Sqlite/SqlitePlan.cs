@@ -35,11 +35,11 @@ internal sealed record SqlitePlan(IReadOnlyList<SqliteTerm> Terms, SqliteTerm? D
         var least = long.MaxValue;
         foreach (var term in terms)
         {
-            var count = await CountUpToAsync(db, tx, term, ct);
+            var count = await CountUpToAsync(db, tx, query, term, ct);
             if (count < least) (smallest, least) = (term, count);
             if (count <= Narrow) break;
         }
-        if (least > Broad && walkable is not null && !await HasLongValuesAsync(db, tx, walkable.DateParam!, ct))
+        if (least > Broad && walkable is not null && !await HasLongValuesAsync(db, tx, query.ResourceType!, walkable.DateParam!, ct))
             return new SqlitePlan(terms, null, walkable);
         return new SqlitePlan(terms, smallest, null);
     }
@@ -48,20 +48,20 @@ internal sealed record SqlitePlan(IReadOnlyList<SqliteTerm> Terms, SqliteTerm? D
     private static SqliteTerm? Walkable(SearchQuery query, IReadOnlyList<SqliteTerm> terms) =>
         query.Sort is [{ Descending: false } first, ..] ? terms.FirstOrDefault(t => t.DateParam == first.Param) : null;
 
-    private static async Task<long> CountUpToAsync(SqliteStatementCache db, SqliteTransaction? tx, SqliteTerm term, CancellationToken ct)
+    private static async Task<long> CountUpToAsync(SqliteStatementCache db, SqliteTransaction? tx, SearchQuery query, SqliteTerm term, CancellationToken ct)
     {
         await using var cmd = db.Build(tx);
         var p = new SqlParameters(cmd);
-        cmd.CommandText = $"SELECT COUNT(*) FROM (SELECT 1 FROM ({term.Rows(new SqliteConditions(p))}) LIMIT {p.Add(Broad + 1)})";
+        cmd.CommandText = $"SELECT COUNT(*) FROM (SELECT 1 FROM ({term.Rows(SqliteConditions.For(p, query))}) LIMIT {p.Add(Broad + 1)})";
         return Convert.ToInt64(await db.Prepared(cmd).ExecuteScalarAsync(ct));
     }
 
     /// <summary>Values longer than a day are not in the walked index range (see SqliteDateConditions); a walk needs none.</summary>
-    private static async Task<bool> HasLongValuesAsync(SqliteStatementCache db, SqliteTransaction? tx, string param, CancellationToken ct)
+    private static async Task<bool> HasLongValuesAsync(SqliteStatementCache db, SqliteTransaction? tx, string type, string param, CancellationToken ct)
     {
         await using var cmd = db.Build(tx);
         var p = new SqlParameters(cmd);
-        cmd.CommandText = $"SELECT EXISTS (SELECT 1 FROM date_index d INDEXED BY ix_date_long WHERE d.param = {p.Add(param)} AND {SqliteConditions.LongValue("d")})";
+        cmd.CommandText = $"SELECT EXISTS (SELECT 1 FROM date_index d INDEXED BY ix_date_long WHERE d.param = {p.Add(param)} AND d.type = {p.Add(type)} AND {SqliteConditions.LongValue("d")})";
         return Convert.ToInt64(await db.Prepared(cmd).ExecuteScalarAsync(ct)) == 1;
     }
 }

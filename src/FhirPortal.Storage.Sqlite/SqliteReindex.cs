@@ -44,7 +44,7 @@ internal static class SqliteReindex
         foreach (var (rid, resource) in rows)
         {
             var rebuilt = index(resource);
-            indexWriter.Replace(rid, rebuilt);
+            indexWriter.Replace(rid, resource.Key.Type, rebuilt);
             patientsValue.Value = (object?)ResourceWrite.PatientsOf(rebuilt) ?? DBNull.Value;
             ridValue.Value = rid;
             versionValue.Value = resource.VersionId;

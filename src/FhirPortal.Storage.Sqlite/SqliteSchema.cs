@@ -112,6 +112,53 @@ internal static class SqliteSchema
         """
         ALTER TABLE resource_version ADD COLUMN patients TEXT;
         """,
+        // v10: each index row's resource type, in the lookup indexes right after param (ctype, cid in compartment_index).
+        // The param column holds a code shared by every type that defines it ("patient"), so a type's search walked the
+        // rows of all of them (an Observation?patient search read the patient's Conditions, Encounters and AuditEvents);
+        // with the type in the key it seeks just its own. A column rather than a type-qualified param, because a system
+        // search (no type) still matches on param alone, and rid-keyed lookups (probes, sort keys, includes) need no change.
+        """
+        ALTER TABLE token_index ADD COLUMN type TEXT NOT NULL DEFAULT '';
+        ALTER TABLE string_index ADD COLUMN type TEXT NOT NULL DEFAULT '';
+        ALTER TABLE date_index ADD COLUMN type TEXT NOT NULL DEFAULT '';
+        ALTER TABLE number_index ADD COLUMN type TEXT NOT NULL DEFAULT '';
+        ALTER TABLE quantity_index ADD COLUMN type TEXT NOT NULL DEFAULT '';
+        ALTER TABLE reference_index ADD COLUMN type TEXT NOT NULL DEFAULT '';
+        ALTER TABLE uri_index ADD COLUMN type TEXT NOT NULL DEFAULT '';
+        ALTER TABLE compartment_index ADD COLUMN type TEXT NOT NULL DEFAULT '';
+        UPDATE token_index SET type = r.type FROM resource r WHERE r.rid = token_index.rid;
+        UPDATE string_index SET type = r.type FROM resource r WHERE r.rid = string_index.rid;
+        UPDATE date_index SET type = r.type FROM resource r WHERE r.rid = date_index.rid;
+        UPDATE number_index SET type = r.type FROM resource r WHERE r.rid = number_index.rid;
+        UPDATE quantity_index SET type = r.type FROM resource r WHERE r.rid = quantity_index.rid;
+        UPDATE reference_index SET type = r.type FROM resource r WHERE r.rid = reference_index.rid;
+        UPDATE uri_index SET type = r.type FROM resource r WHERE r.rid = uri_index.rid;
+        UPDATE compartment_index SET type = r.type FROM resource r WHERE r.rid = compartment_index.rid;
+        DROP INDEX ix_token_lookup;
+        CREATE INDEX ix_token_lookup ON token_index(param, type, code, system, rid);
+        DROP INDEX ix_string_lookup;
+        CREATE INDEX ix_string_lookup ON string_index(param, type, norm);
+        DROP INDEX ix_date_lookup;
+        CREATE INDEX ix_date_lookup ON date_index(param, type, start_ms, rid, end_ms);
+        DROP INDEX ix_date_long;
+        CREATE INDEX ix_date_long ON date_index(param, type, start_ms) WHERE NOT (end_ms - start_ms BETWEEN 0 AND 86400000);
+        DROP INDEX ix_number_lookup;
+        CREATE INDEX ix_number_lookup ON number_index(param, type, value);
+        DROP INDEX ix_quantity_lookup;
+        CREATE INDEX ix_quantity_lookup ON quantity_index(param, type, code, value);
+        DROP INDEX ix_quantity_canonical;
+        CREATE INDEX ix_quantity_canonical ON quantity_index(param, type, ccode, cvalue);
+        DROP INDEX ix_reference_lookup;
+        CREATE INDEX ix_reference_lookup ON reference_index(param, type, tid, ttype);
+        DROP INDEX ix_reference_target;
+        CREATE INDEX ix_reference_target ON reference_index(ttype, tid, type, param);
+        DROP INDEX ix_reference_url;
+        CREATE INDEX ix_reference_url ON reference_index(param, type, url);
+        DROP INDEX ix_uri_lookup;
+        CREATE INDEX ix_uri_lookup ON uri_index(param, type, value);
+        DROP INDEX ix_compartment_lookup;
+        CREATE INDEX ix_compartment_lookup ON compartment_index(ctype, cid, type, rid);
+        """,
     ];
 
     public static void Apply(SqliteConnection connection)

@@ -138,7 +138,7 @@ internal static class SqliteSearch
         var typeColumn = query.Conditions.Any(IsSelective) ? $"+{r}.type" : $"{r}.type";
         if (query.ResourceType is not null) sql.Append($" AND {typeColumn} = {p.Add(query.ResourceType)}");
         else if (query.Types is { Count: > 0 } types) sql.Append($" AND {r}.type IN ({string.Join(", ", types.Select(p.Add))})");
-        var conditions = new SqliteConditions(p);
+        var conditions = SqliteConditions.For(p, query);
         foreach (var condition in query.Conditions.Where(c => !SqliteConditions.IsValueTest(c)))
             sql.Append(" AND ").Append(conditions.Translate(condition, r));
         foreach (var term in plan.Terms)

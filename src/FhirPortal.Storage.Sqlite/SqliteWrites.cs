@@ -48,7 +48,7 @@ internal sealed class SqliteWrites : IDisposable
             rid = _insert.LastInsertRowId;
         }
         _versions.Add(rid, version.VersionId, (int)version.Method, updated, version.Json, write.Patients);
-        _index.Replace(rid, version.IsDeleted ? null : write.Index, isNew: found is null);
+        _index.Replace(rid, version.Key.Type, version.IsDeleted ? null : write.Index, isNew: found is null);
     }
 
     /// <summary>Writes the staged version and index rows, in commit order.</summary>

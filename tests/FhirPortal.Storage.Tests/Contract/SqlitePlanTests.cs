@@ -35,7 +35,7 @@ public sealed class SqlitePlanTests : IAsyncLifetime, IDisposable
         // Days 1 to 16: 2,160 slots, 1,728 free: both conditions are broad.
         var query = Query("Slot", ("status", "free"), ("start", "ge2030-01-02T00:00:00Z"), ("start", "lt2030-01-17T00:00:00Z"), ("_sort", "start"), ("_count", "50"));
         var plan = await _store.ExplainAsync(query, CancellationToken.None);
-        Assert.StartsWith("SEARCH w USING COVERING INDEX ix_date_lookup (param=? AND start_ms>? AND start_ms<?)", plan[0]);
+        Assert.StartsWith("SEARCH w USING COVERING INDEX ix_date_lookup (param=? AND type=? AND start_ms>? AND start_ms<?)", plan[0]);
         Assert.DoesNotContain(plan, line => line.Contains("ix_token_lookup") || line == "USE TEMP B-TREE FOR ORDER BY");
 
         var expected = Enumerable.Range(144, 2160).Where(i => i % 5 != 4).Select(Id).ToList();

@@ -7,10 +7,13 @@ public sealed class SqliteTestFolder : IDisposable
 {
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "fhirportal-store-tests", Guid.NewGuid().ToString("N"));
 
+    /// <summary>The store's database file.</summary>
+    public string DatabasePath => Path.Combine(_folder, "store.db");
+
     public Task<IResourceStore> OpenAsync()
     {
         Directory.CreateDirectory(_folder);
-        return Task.FromResult<IResourceStore>(new SqliteResourceStore(Path.Combine(_folder, "store.db"), TestResources.Registry));
+        return Task.FromResult<IResourceStore>(new SqliteResourceStore(DatabasePath, TestResources.Registry));
     }
 
     public void Dispose()
