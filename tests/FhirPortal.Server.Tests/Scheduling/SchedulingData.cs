@@ -14,10 +14,10 @@ public sealed class SchedulingData : IDisposable
 {
     public static readonly DateTimeOffset Now = new(2030, 3, 4, 8, 0, 0, TimeSpan.Zero);
 
-    public SchedulingData(IDictionary<string, string?>? settings = null)
+    public SchedulingData(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
         Clock = new FakeTimeProvider(Now);
-        Host = AccessHost.Create(settings, s => s.AddSingleton<TimeProvider>(Clock));
+        Host = AccessHost.Create(settings, s => { s.AddSingleton<TimeProvider>(Clock); services?.Invoke(s); });
         Staff = Host.SystemClient();
     }
 
