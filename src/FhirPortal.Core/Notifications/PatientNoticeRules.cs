@@ -27,8 +27,8 @@ internal sealed class PatientNoticeRules(NoticeOutbox outbox, ConditionalCriteri
     {
         IEnumerable<Notice> notices = write.Version.Key.Type switch
         {
-            "DiagnosticReport" or "Observation" => ResultNotices.Of(write, unit.Now, outbox.Options) is { } n ? [n] : [],
-            "Communication" => MessageNotices.Of(write, unit.Now, outbox.Options),
+            "DiagnosticReport" or "Observation" => ResultNotices.Of(unit, write, outbox.Options) is { } n ? [n] : [],
+            "Communication" => MessageNotices.Of(unit, write, outbox.Options),
             "Invoice" => await BillingNotices.OfAsync(unit, write, outbox.Options, ct),
             _ => [],
         };

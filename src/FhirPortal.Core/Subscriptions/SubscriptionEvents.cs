@@ -37,7 +37,7 @@ public sealed class SubscriptionEvents(ConditionalCriteria criteria)
         foreach (var topic in SubscriptionTopics.All)
             if (topic.ResourceTypes.Contains(type) && await AnyLiveAsync(unit, topic, ct)) topics.Add(topic);
         if (topics.Count == 0) return;
-        var after = FhirParser.ParseStored(write.Version.Json.Span);
+        var after = unit.ResourceOf(write.Version)!; // read only
         // The server's own email/SMS notices are records of notifications, not messages to announce again.
         if (after is Communication c && NoticeOutbox.IsNotice(c)) return;
         var before = write.Previous is { IsDeleted: false } p ? FhirParser.ParseStored(p.Json.Span) : null;
