@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using FhirPortal.Core.Interactions;
-using FhirPortal.Core.Serialization;
 using FhirPortal.Storage;
 using Hl7.Fhir.Model;
 
@@ -42,8 +41,9 @@ internal sealed class PatientNoticeRules(NoticeOutbox outbox, ConditionalCriteri
         var staged = _staged.GetOrCreateValue(unit);
         if (staged.TryGetValue((notice.PatientId, notice.Category), out var id)
             && await unit.CurrentAsync(new ResourceKey("Communication", id), ct) is { } current
-            && FhirParser.ParseStored(current.Json.Span) is Communication shared)
+            && unit.ResourceOf(current)?.DeepCopy() is Communication shared)
         {
+            // A copy: the unit's resource is shared by the rules, and this one changes it.
             shared.Identifier.Add(new Identifier(NoticeOutbox.IdentifierSystem, notice.Key));
             shared.About.Add(notice.About);
             // A new version gets its own id and time; a meta left empty would break ele-1.
