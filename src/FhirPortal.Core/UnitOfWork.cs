@@ -1,6 +1,7 @@
 using FhirPortal.Core.Access;
 using FhirPortal.Search;
 using FhirPortal.Storage;
+using FhirPortal.Core.Serialization;
 using Hl7.Fhir.Model;
 
 namespace FhirPortal.Core;
@@ -34,6 +35,11 @@ public sealed class UnitOfWork
     private readonly List<SearchQuery> _mustNotMatch = [];
     private readonly Dictionary<ResourceKey, OperationOutcome> _warnings = [];
     private readonly HashSet<ResourceKey> _byServer = [];
+    // The POCO each staged version was built from (the caller's own, left as it came in, or one a rule composed and
+    // staged as its last step) and, once a rule asked, the copy that holds what the version stores; keyed by the
+    // version object, so a version a rule replaced is not confused with its replacement.
+    private readonly Dictionary<StoredResource, Resource> _sources = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<StoredResource, Resource> _resources = new(ReferenceEqualityComparer.Instance);
 
     public IResourceStore Store => store;
 
@@ -78,7 +84,7 @@ public sealed class UnitOfWork
         if (warnings is not null) _warnings[write.Version.Key] = warnings;
         // An update that brings a resource (back) into existence creates it, so it needs "c".
         access.RequireWrite(method == WriteMethod.Create ? Permissions.Create : Permissions.Update, write.Version.Key, write.Index, current);
-        return Stage(write, current);
+        return Stage(write, current, resource);
     }
 
     /// <summary>
@@ -112,7 +118,7 @@ public sealed class UnitOfWork
             : versions.NewVersion(resource, id, 1, WriteMethod.Create, now, out warnings);
         if (warnings is not null) _warnings[write.Version.Key] = warnings;
         _byServer.Add(write.Version.Key);
-        return Stage(write, null);
+        return Stage(write, null, resource);
     }
 
     private async Task<StoredResource> StageByServer(Resource resource, string id, bool validate, CancellationToken ct)
@@ -126,9 +132,10 @@ public sealed class UnitOfWork
         var write = validate || !versions.TrustHolds(resource.TypeName) ? versions.NewVersion(resource, id, versionId, method, now, out warnings) : versions.Build(resource, id, versionId, method, now);
         if (warnings is not null) _warnings[key] = warnings;
         _byServer.Add(key);
-        if (!replaced) return Stage(write, current);
+        if (!replaced) return Stage(write, current, resource);
         _writes[_writes.FindIndex(w => w.Version.Key == key)] = write;
         _staged[key] = write.Version;
+        _sources[write.Version] = resource;
         return write.Version;
     }
 
@@ -138,6 +145,27 @@ public sealed class UnitOfWork
     /// batch would lose the record of who accessed what; tests hold its JSON equal to the SDK's and valid.
     /// </summary>
     internal StoredResource StageBuilt(ResourceWrite write) => Stage(write, current: null);
+
+    /// <summary>
+    /// The resource a version holds (null for a deletion), to read, never to change: for a version staged in this unit,
+    /// a copy of the POCO it was built from with the version's id and meta (what its JSON holds), made once and shared
+    /// by every rule that asks, instead of parsing the JSON the stager had already parsed; for any other version (read
+    /// from the store) a fresh parse. A rule that changes the resource copies it first.
+    /// </summary>
+    /// <remarks>
+    /// The copy is made when first asked, from the staged POCO, which nothing changes after staging: a plan does not
+    /// change its inputs (<see cref="WriteRunner"/>), and a rule stages what it composed as its last step.
+    /// </remarks>
+    public Resource? ResourceOf(StoredResource version)
+    {
+        if (version.IsDeleted) return null;
+        if (_resources.TryGetValue(version, out var known)) return known;
+        if (!_sources.TryGetValue(version, out var source)) return FhirParser.ParseStored(version.Json.Span);
+        var copy = (Resource)source.DeepCopy();
+        copy.Id = version.Key.Id;
+        copy.Meta = VersionFactory.StoredMeta(source.Meta, version.VersionId, version.LastUpdated);
+        return _resources[version] = copy;
+    }
 
     /// <summary>The validation warnings a staged write was accepted with, returned to the client as its outcome.</summary>
     public OperationOutcome? WarningsFor(ResourceKey key) => _warnings.GetValueOrDefault(key);
@@ -173,7 +201,8 @@ public sealed class UnitOfWork
     /// <summary>Staged versions of one type (a rule looks at the unit's other writes as well as the store).</summary>
     public IEnumerable<StoredResource> StagedOf(string type) => _staged.Values.Where(v => v.Key.Type == type);
 
-    private StoredResource Stage(ResourceWrite write, StoredResource? current)
+    /// <param name="source">The POCO the version was built from (<see cref="ResourceOf"/>); null for a deletion or a record built ready to store.</param>
+    private StoredResource Stage(ResourceWrite write, StoredResource? current, Resource? source = null)
     {
         var key = write.Version.Key;
         // The store checks each write against the stored version, so one unit may write a resource only once.
@@ -181,6 +210,7 @@ public sealed class UnitOfWork
             throw FhirOutcomeException.BadRequest($"{key} is written more than once in one transaction.");
         _previous[key] = current;
         _writes.Add(write);
+        if (source is not null) _sources[write.Version] = source;
         return write.Version;
     }
 }

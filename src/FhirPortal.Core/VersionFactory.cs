@@ -48,9 +48,7 @@ public sealed class VersionFactory(SearchIndexer indexer, CustomSearchParameters
         try
         {
             resource.Id = id;
-            resource.Meta = (Meta?)givenMeta?.DeepCopy() ?? new Meta();
-            resource.Meta.VersionId = versionId.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            resource.Meta.LastUpdated = now;
+            resource.Meta = StoredMeta(givenMeta, versionId, now);
             var json = source is { } given && givenId == id && StoredJson.WithMeta(given.Span, resource.Meta) is { } kept
                 ? kept
                 : FhirSerializer.ToJsonBytes(resource);
@@ -61,6 +59,15 @@ public sealed class VersionFactory(SearchIndexer indexer, CustomSearchParameters
         {
             (resource.Id, resource.Meta) = (givenId, givenMeta);
         }
+    }
+
+    /// <summary>The meta a version stores: the given one's elements (copied) with the version's id and time.</summary>
+    internal static Meta StoredMeta(Meta? given, int versionId, DateTimeOffset now)
+    {
+        var meta = (Meta?)given?.DeepCopy() ?? new Meta();
+        meta.VersionId = versionId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        meta.LastUpdated = now;
+        return meta;
     }
 
     public static ResourceWrite Tombstone(ResourceKey key, int versionId, DateTimeOffset now) =>

@@ -25,7 +25,7 @@ internal sealed class BillingRules : IWriteRule
     {
         if (write.Version.Key.Type != "Invoice" || Parse(write.Previous) is not { } before) return Task.CompletedTask;
         var from = InvoiceAmounts.StatusCode(before);
-        if (Parse(write.Version) is not { } after)
+        if (unit.ResourceOf(write.Version) is not Invoice after)
         {
             if (from is not "draft")
                 throw FhirOutcomeException.MethodNotAllowed($"{write.Version.Key} is {from} and cannot be deleted; cancel it instead (status cancelled).");

@@ -24,11 +24,11 @@ internal sealed class PaymentRules : IWriteRule
                 // A deleted Invoice recreated under its id still bills whom it billed before the delete.
                 if (await LastLiveAsync(unit, write.Previous, ct) is { } previous
                     && InvoiceSubject.Of((Invoice)FhirParser.ParseStored(previous.Json.Span)) is { } before
-                    && InvoiceSubject.Of((Invoice)FhirParser.ParseStored(write.Version.Json.Span)) != before)
+                    && InvoiceSubject.Of((Invoice)unit.ResourceOf(write.Version)!) != before)
                     throw FhirOutcomeException.Unprocessable($"{write.Version.Key} bills {before}; its subject cannot change (cancel it and issue a new one).", "Invoice.subject");
                 return;
             case "PaymentReconciliation":
-                var payment = (PaymentReconciliation)FhirParser.ParseStored(write.Version.Json.Span);
+                var payment = (PaymentReconciliation)unit.ResourceOf(write.Version)!;
                 var patients = new HashSet<string>(StringComparer.Ordinal);
                 foreach (var detail in payment.Detail)
                 {

@@ -33,7 +33,7 @@ internal sealed class FormRules(FormResponses responses, FormTasks tasks) : IWri
             case "QuestionnaireResponse":
                 await CheckResponseAsync(unit, write, ct);
                 break;
-            case "Task" when !write.ByServer && FhirParser.ParseStored(write.Version.Json.Span) is Hl7.Fhir.Model.Task task && FormTasks.IsAssignment(task):
+            case "Task" when !write.ByServer && unit.ResourceOf(write.Version) is Hl7.Fhir.Model.Task task && FormTasks.IsAssignment(task):
                 await FormTasks.CheckAssignmentAsync(unit, task, ct);
                 break;
         }
@@ -41,7 +41,7 @@ internal sealed class FormRules(FormResponses responses, FormTasks tasks) : IWri
 
     private async System.Threading.Tasks.Task CheckResponseAsync(UnitOfWork unit, StagedWrite write, CancellationToken ct)
     {
-        if (FhirParser.ParseStored(write.Version.Json.Span) is not QuestionnaireResponse response) return;
+        if (unit.ResourceOf(write.Version) is not QuestionnaireResponse response) return;
         var before = await LastLiveAsync(unit, write, ct);
         var wasDone = IsFinal(before?.Status);
         if (wasDone && response.Status is Status.InProgress or Status.Stopped)

@@ -30,7 +30,8 @@ internal sealed class MessagingRules(CareTeamRecipients careTeams, InboxTasks in
         if (write.Version.Key.Type != "Communication" || write.ByServer) return;
         var author = MessageAuthor.Of(unit.Access);
         var before = Parse(write.Previous);
-        var after = Parse(write.Version);
+        // Copied: a sent message gets its sent time (and thread) set below, and the unit's resource is shared by the rules.
+        var after = unit.ResourceOf(write.Version)?.DeepCopy() as Communication;
         // A reply by staff or a system (not the patient) answers: the inbox Tasks of what it answers are done.
         if (before is null && after is not null && author is not { IsPatient: true })
             await inbox.CompleteAsync(unit, write.Version.Key.Id, after, ct);

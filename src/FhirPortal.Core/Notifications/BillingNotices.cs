@@ -18,7 +18,7 @@ internal static class BillingNotices
 
     public static async Task<IReadOnlyList<Notice>> OfAsync(UnitOfWork unit, StagedWrite write, NotificationOptions options, CancellationToken ct)
     {
-        if (Parse<Invoice>(write.Version) is not { } after || InvoiceAmounts.StatusCode(after) != "issued") return [];
+        if (unit.ResourceOf(write.Version) is not Invoice after || InvoiceAmounts.StatusCode(after) != "issued") return [];
         if (options.IsHistory(after.DateElement?.ToDateTimeOffset(TimeSpan.Zero), unit.Now)) return [];
         if (Parse<Invoice>(write.Previous) is { } before && InvoiceAmounts.StatusCode(before) == "issued") return [];
         var id = write.Version.Key.Id;
@@ -30,7 +30,7 @@ internal static class BillingNotices
     {
         if (PatientId(invoice.Subject) is { } subject) return [subject];
         if (MessageReferences.Local(invoice.Account?.Reference) is not ["Account", var accountId]
-            || Parse<Account>(await unit.CurrentAsync(new ResourceKey("Account", accountId), ct)) is not { } account)
+            || await unit.CurrentAsync(new ResourceKey("Account", accountId), ct) is not { } current || unit.ResourceOf(current) is not Account account)
             return [];
         List<string> guarantors = [.. account.Guarantor.Where(g => g.Period?.End is null).Select(g => PatientId(g.Party)).OfType<string>().Distinct()];
         return guarantors.Count > 0 ? guarantors : [.. account.Subject.Select(PatientId).OfType<string>().Distinct()];

@@ -17,9 +17,10 @@ internal static class MessageNotices
     private static readonly HashSet<string> CareTeamSenders = ["Practitioner", "PractitionerRole", "Organization", "CareTeam"];
 
     /// <summary>The notices a Communication write calls for: none unless it is a care-team message sent just now.</summary>
-    public static IEnumerable<Notice> Of(StagedWrite write, DateTimeOffset now, NotificationOptions options)
+    public static IEnumerable<Notice> Of(UnitOfWork unit, StagedWrite write, NotificationOptions options)
     {
-        if (Parse(write.Version) is not { } after || NoticeOutbox.IsNotice(after) || !IsSent(after)) yield break;
+        var now = unit.Now;
+        if (unit.ResourceOf(write.Version) is not Communication after || NoticeOutbox.IsNotice(after) || !IsSent(after)) yield break;
         if (options.IsHistory(after.SentElement?.ToDateTimeOffset(TimeSpan.Zero), now)) yield break;
         if (Parse(write.Previous) is { } before && IsSent(before)) yield break; // an update of a message already sent
         if (MessageReferences.Local(after.Sender?.Reference) is not [var senderType, _] || !CareTeamSenders.Contains(senderType)) yield break;

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using FhirPortal.Core.Interactions;
-using FhirPortal.Core.Serialization;
 using FhirPortal.Storage;
 using Hl7.Fhir.Model;
 
@@ -27,8 +26,8 @@ internal sealed class PatientNoticeRules(NoticeOutbox outbox, ConditionalCriteri
     {
         IEnumerable<Notice> notices = write.Version.Key.Type switch
         {
-            "DiagnosticReport" or "Observation" => ResultNotices.Of(write, unit.Now, outbox.Options) is { } n ? [n] : [],
-            "Communication" => MessageNotices.Of(write, unit.Now, outbox.Options),
+            "DiagnosticReport" or "Observation" => ResultNotices.Of(unit, write, outbox.Options) is { } n ? [n] : [],
+            "Communication" => MessageNotices.Of(unit, write, outbox.Options),
             "Invoice" => await BillingNotices.OfAsync(unit, write, outbox.Options, ct),
             _ => [],
         };
@@ -42,8 +41,9 @@ internal sealed class PatientNoticeRules(NoticeOutbox outbox, ConditionalCriteri
         var staged = _staged.GetOrCreateValue(unit);
         if (staged.TryGetValue((notice.PatientId, notice.Category), out var id)
             && await unit.CurrentAsync(new ResourceKey("Communication", id), ct) is { } current
-            && FhirParser.ParseStored(current.Json.Span) is Communication shared)
+            && unit.ResourceOf(current)?.DeepCopy() is Communication shared)
         {
+            // A copy: the unit's resource is shared by the rules, and this one changes it.
             shared.Identifier.Add(new Identifier(NoticeOutbox.IdentifierSystem, notice.Key));
             shared.About.Add(notice.About);
             // A new version gets its own id and time; a meta left empty would break ele-1.

@@ -19,10 +19,11 @@ internal static class ResultNotices
     private const string KeyPrefix = "result/";
 
     /// <summary>The notice a write of a result calls for, or null (not a patient's result, not released, or no status change).</summary>
-    public static Notice? Of(StagedWrite write, DateTimeOffset now, NotificationOptions options)
+    public static Notice? Of(UnitOfWork unit, StagedWrite write, NotificationOptions options)
     {
+        var now = unit.Now;
         var key = write.Version.Key;
-        if (Parse(write.Version) is not { } after || ReleasedResults.StatusOf(after) is not { } status || !ReleasedResults.Statuses.Contains(status)) return null;
+        if (unit.ResourceOf(write.Version) is not DomainResource after || ReleasedResults.StatusOf(after) is not { } status || !ReleasedResults.Statuses.Contains(status)) return null;
         // A later update of a result in the same status (a corrected typo in a note, a re-import) is not news.
         if (Parse(write.Previous) is { } before && ReleasedResults.StatusOf(before) == status) return null;
         if (after is Observation observation && !ReleasedResults.IsLaboratory(observation)) return null;

@@ -17,7 +17,7 @@ internal sealed class PrescriptionRules : IWriteRule
         if (write.Version.Key.Type != "MedicationRequest" || write.ByServer || !SchedulingRules.IsPatient(unit.Access))
             return System.Threading.Tasks.Task.CompletedTask;
         var before = Parse(write.Previous);
-        var after = Parse(write.Version);
+        var after = unit.ResourceOf(write.Version) as MedicationRequest; // read only (compared through copies)
         if (before is null)
             throw FhirOutcomeException.Forbidden("A patient's app cannot create prescriptions; only the prescriber can.");
         if (after is null)

@@ -1,6 +1,7 @@
 using FhirPortal.Core.Scheduling;
 using FhirPortal.Core.Serialization;
 using FhirPortal.Storage;
+using Hl7.Fhir.Model;
 using FhirTask = Hl7.Fhir.Model.Task;
 
 namespace FhirPortal.Core.Refills;
@@ -19,7 +20,8 @@ internal sealed class RefillRules(RefillTasks tasks, RefillEligibility eligibili
         if (write.Version.Key.Type != "Task" || write.ByServer) return;
         var id = write.Version.Key.Id;
         var before = Parse(write.Previous);
-        var after = Parse(write.Version);
+        // Copied: a patient's request gets its owner set below, and the unit's resource is shared by the rules.
+        var after = (FhirTask?)(unit.ResourceOf(write.Version) as FhirTask)?.DeepCopy();
         var was = before is null ? null : RefillTasks.PrescriptionId(before);
         var now = after is null ? null : RefillTasks.PrescriptionId(after);
         var patient = SchedulingRules.IsPatient(unit.Access);

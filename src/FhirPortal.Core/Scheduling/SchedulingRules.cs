@@ -23,7 +23,7 @@ internal sealed class SchedulingRules(SlotOccupancy occupancy, SchedulingOptions
         if (write.Version.Key.Type != "Appointment") return;
         var id = write.Version.Key.Id;
         var before = Parse(write.Previous);
-        var after = Parse(write.Version);
+        var after = unit.ResourceOf(write.Version) as Appointment; // read only
         if (before is not null) CheckChange(unit, before, after);
 
         var held = before is not null && AppointmentStates.HoldsSlots(before, unit.Now) ? AppointmentStates.SlotIds(before) : [];

@@ -100,8 +100,9 @@ internal sealed class SlotOccupancy(ConditionalCriteria criteria)
         var query = criteria.Parse("Appointment", criteriaText) with { Count = 1000, Cursor = null };
         var stored = (await unit.Store.SearchAsync(query, ct)).Entries.Where(e => !unit.HasStaged(e.Key));
         var named = Encoding.UTF8.GetBytes(reference);
-        return stored.Concat(unit.StagedOf("Appointment").Where(v => !v.IsDeleted && MayName(v.Json.Span, named)))
-            .Select(v => (Appointment)FhirParser.ParseStored(v.Json.Span))
+        // The staged ones come as the unit holds them (not parsed again); callers only read them.
+        return stored.Select(v => (Appointment)FhirParser.ParseStored(v.Json.Span))
+            .Concat(unit.StagedOf("Appointment").Where(v => !v.IsDeleted && MayName(v.Json.Span, named)).Select(v => (Appointment)unit.ResourceOf(v)!))
             .ToList();
     }
 

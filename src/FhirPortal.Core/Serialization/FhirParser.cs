@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Xml;
 using Hl7.Fhir.Model;
@@ -82,9 +83,16 @@ public sealed class FhirParser(int maxDepth)
     private static FhirOutcomeException Unreadable(string format, Exception e) =>
         new(400, Outcomes.Error(OperationOutcome.IssueType.Structure, $"The {format} body could not be read as a FHIR resource: {e.Message}"));
 
+    /// <summary>
+    /// Counts <see cref="ParseStored"/> calls in one async flow while a test sets it (null: not counted), to prove a
+    /// path reads staged versions as <see cref="UnitOfWork.ResourceOf"/> hands them over, without parsing their JSON again.
+    /// </summary>
+    internal static readonly AsyncLocal<StrongBox<int>?> StoredParses = new();
+
     /// <summary>Parses JSON the server wrote itself (stored versions); it was validated when it came in.</summary>
     public static Resource ParseStored(ReadOnlySpan<byte> json)
     {
+        if (StoredParses.Value is { } parses) parses.Value++;
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 1024 });
         Trusted.TryDeserializeResource(ref reader, out var resource, out _);
         if (resource is null) throw new InvalidOperationException("A stored resource could not be read back.");

@@ -36,13 +36,13 @@ public sealed class SubscriptionEvents(ConditionalCriteria criteria)
         // The server's own email/SMS notices are records of notifications, not messages to announce again. The server
         // stages one with every booking and released result: telling it apart by a parse is cheaper than the topic's
         // live-subscription search it would otherwise run first.
-        var after = write.ByServer && type == "Communication" ? FhirParser.ParseStored(write.Version.Json.Span) : null;
+        var after = write.ByServer && type == "Communication" ? unit.ResourceOf(write.Version) : null; // read only
         if (after is Communication notice && NoticeOutbox.IsNotice(notice)) return;
         var topics = new List<SubscriptionTopic>();
         foreach (var topic in SubscriptionTopics.All)
             if (topic.ResourceTypes.Contains(type) && await AnyLiveAsync(unit, topic, ct)) topics.Add(topic);
         if (topics.Count == 0) return;
-        after ??= FhirParser.ParseStored(write.Version.Json.Span);
+        after ??= unit.ResourceOf(write.Version)!; // read only
         if (after is Communication c && NoticeOutbox.IsNotice(c)) return;
         var before = write.Previous is { IsDeleted: false } p ? FhirParser.ParseStored(p.Json.Span) : null;
         var patients = SubscriptionTopics.Patients(after).ToHashSet();

@@ -26,7 +26,7 @@ internal sealed class SubscriptionRules(SubscriptionEvents events, ISubscription
             await events.RecordAsync(unit, write, ct);
             return;
         }
-        if (write.ByServer || write.Version.IsDeleted || FhirParser.ParseStored(write.Version.Json.Span) is not Subscription subscription) return;
+        if (write.ByServer || write.Version.IsDeleted || unit.ResourceOf(write.Version)?.DeepCopy() is not Subscription subscription) return;
         await CheckAsync(subscription, unit.Access, ct);
 
         var previous = write.Previous is { IsDeleted: false } p ? FhirParser.ParseStored(p.Json.Span) as Subscription : null;
@@ -60,7 +60,7 @@ internal sealed class SubscriptionRules(SubscriptionEvents events, ISubscription
         var staged = unit.StagedOf("Subscription").Where(v => v.Key.Id != id).ToList();
         var stored = await unit.Store.SearchAsync(SubscriptionOwnerSearch.Live(owner, id, max + staged.Count), ct);
         var live = stored.Entries.Count(e => !unit.HasStaged(e.Key))
-                   + staged.Count(v => !v.IsDeleted && FhirParser.ParseStored(v.Json.Span) is Subscription s && SubscriptionOwnerSearch.IsLive(s, owner));
+                   + staged.Count(v => unit.ResourceOf(v) is Subscription s && SubscriptionOwnerSearch.IsLive(s, owner));
         if (live >= max)
             throw FhirOutcomeException.Single(422, OperationOutcome.IssueType.BusinessRule,
                 $"This app already has {max} requested or active subscriptions for {owner.User} (FhirPortal:Subscriptions:MaxPerOwner); delete one or set its status to off first.");
