@@ -34,8 +34,8 @@ public sealed class SubscriptionEvents(ConditionalCriteria criteria)
         if (write.Version.IsDeleted) return;
         var type = write.Version.Key.Type;
         // The server's own email/SMS notices are records of notifications, not messages to announce again. The server
-        // stages one with every booking and released result: telling it apart by a parse is cheaper than the topic's
-        // live-subscription search it would otherwise run first.
+        // stages one with every booking and released result: telling it apart (from the unit's copy of what it staged)
+        // is cheaper than the topic's live-subscription search it would otherwise run first.
         var after = write.ByServer && type == "Communication" ? unit.ResourceOf(write.Version) : null; // read only
         if (after is Communication notice && NoticeOutbox.IsNotice(notice)) return;
         var topics = new List<SubscriptionTopic>();
