@@ -167,6 +167,13 @@ public sealed class UnitOfWork
         return _resources[version] = copy;
     }
 
+    /// <summary>
+    /// The POCOs staged so far are about to change (a Bundle's resolved references are put back after the plan), so
+    /// <see cref="ResourceOf"/> no longer copies them: it parses those versions' JSON, which holds what is stored.
+    /// Copies already made were taken while the POCOs still matched their versions and stay.
+    /// </summary>
+    internal void ForgetStagedSources() => _sources.Clear();
+
     /// <summary>The validation warnings a staged write was accepted with, returned to the client as its outcome.</summary>
     public OperationOutcome? WarningsFor(ResourceKey key) => _warnings.GetValueOrDefault(key);
 

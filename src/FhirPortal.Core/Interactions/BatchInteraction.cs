@@ -30,7 +30,7 @@ public sealed class BatchInteraction(WriteRunner runner, EntryExecutor executor,
                 var result = await runner.RunAsync(async unit =>
                 {
                     // Resolved references are put back once the entry is planned, so a retry resolves them again.
-                    using var undo = new ReferenceRewriter.Undo();
+                    using var undo = new ReferenceRewriter.Undo(unit);
                     unit.Prepared = prepared;
                     if (entry.Resource is { } resource && target.Method != Bundle.HTTPVerb.PATCH)
                         await ReferenceRewriter.RewriteAsync(resource, NoLocalReferences, r => ResolveAsync(unit, r, ct), undo, ct);

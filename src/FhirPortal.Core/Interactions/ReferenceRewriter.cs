@@ -72,7 +72,8 @@ internal static class ReferenceRewriter
     }
 
     /// <summary>Changes made to the caller's resources, undone in reverse order by <see cref="Dispose"/>.</summary>
-    public sealed class Undo : IDisposable
+    /// <param name="unit">The unit the resources are staged in: once they change back, it must no longer hand them to its write rules.</param>
+    public sealed class Undo(UnitOfWork unit) : IDisposable
     {
         private readonly List<Action> _restore = [];
 
@@ -84,6 +85,8 @@ internal static class ReferenceRewriter
 
         public void Dispose()
         {
+            // Undone before the commit runs the write rules: they read the versions' own JSON instead (what is stored).
+            if (_restore.Count > 0) unit.ForgetStagedSources();
             for (var i = _restore.Count - 1; i >= 0; i--) _restore[i]();
             _restore.Clear();
         }

@@ -23,7 +23,7 @@ public sealed class TransactionInteraction(WriteRunner runner, EntryExecutor exe
             // No copy of the Bundle: ids are kept aside (assignedIds) and rewritten references are put back once the
             // attempt is planned (its versions are serialized by then), so a retry starts from the Bundle as given.
             var entries = bundle.Entry;
-            using var undo = new ReferenceRewriter.Undo();
+            using var undo = new ReferenceRewriter.Undo(unit);
             var (byFullUrl, assignedIds) = await ResolveIdentitiesAsync(unit, entries, targets, ct);
             var conditionalRefs = new Dictionary<string, string>(StringComparer.Ordinal);
             for (var i = 0; i < count; i++)

@@ -96,6 +96,31 @@ public sealed class WriteRuleTests : IDisposable
     }
 
     [Fact]
+    public async Task A_transaction_booking_a_patient_it_creates_into_two_overlapping_slots_fails_whole()
+    {
+        // The patient is named by the transaction's urn:uuid: the rules must see the references as stored
+        // (Patient/<new id>), not as the Bundle gave them (the rewritten references are put back before the commit).
+        await _data.SlotsAsync("dr1", "dr1", Tomorrow9);
+        await _data.SlotsAsync("dr2", "dr2", Tomorrow9.AddMinutes(15));
+        const string fullUrl = "urn:uuid:5b4e1c2a-8f0d-4c1e-9a57-0d3f2b6c7e11";
+        var (a1, a2) = (Booked("a1", "x", "dr1-0", Tomorrow9), Booked("a2", "x", "dr2-0", Tomorrow9.AddMinutes(15)));
+        foreach (var a in new[] { a1, a2 }) a["participant"]![0]!["actor"]!["reference"] = fullUrl;
+        var bundle = Transaction(a1, a2);
+        bundle["entry"]!.AsArray().Insert(0, new JsonObject
+        {
+            ["fullUrl"] = fullUrl,
+            ["resource"] = new JsonObject { ["resourceType"] = "Patient", ["name"] = new JsonArray(new JsonObject { ["family"] = "Newcomer" }) },
+            ["request"] = new JsonObject { ["method"] = "POST", ["url"] = "Patient" },
+        });
+
+        var response = await _data.Staff.PostAsync("", Fhir.Body(bundle));
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Contains("already has an appointment", await SchedulingData.DiagnosticsAsync(response));
+        Assert.Equal("free", await _data.SlotStatusAsync("dr1-0"));
+    }
+
+    [Fact]
     public async Task Overlapping_bookings_of_one_patient_are_refused()
     {
         await _data.SlotsAsync("dr1", "dr1", Tomorrow9);
