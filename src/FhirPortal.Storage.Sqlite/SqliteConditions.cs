@@ -95,8 +95,13 @@ internal sealed partial class SqliteConditions(SqlParameters p, IReadOnlyList<st
     {
         null => "",
         [var one] => $" AND {a}.type = {p.Add(one)}",
-        var many => $" AND {a}.type IN ({string.Join(", ", many.Select(p.Add))})",
+        var many => $" AND {a}.type IN ({string.Join(", ", many.Select(TypeName))})",
     };
+
+    // Several types are written into the SQL, not bound: one search may hold many lookups, each naming up to every
+    // type (a system search without _type names all of them), and SQLite binds at most 32,766 values per statement.
+    // Resource type names are letters only; anything else (never expected) is bound.
+    private string TypeName(string type) => type.Length > 0 && type.All(char.IsAsciiLetter) ? $"'{type}'" : p.Add(type);
 
     private static readonly Lazy<IReadOnlyList<string>> AllTypes = new(() =>
         ModelInfo.SupportedResources.Where(t => t is not ("Resource" or "DomainResource") && ModelInfo.IsKnownResource(t)).ToList());

@@ -36,6 +36,8 @@ public sealed class ClientJwksCache(IHttpClientFactory httpClients, TimeProvider
             return entry.Keys;
         var started = Interlocked.Increment(ref _fetches);
         var fetched = await FetchAsync(uri, now, cancellationToken) with { Started = started };
+        // A fetch the caller abandoned says nothing about the key set: keep what is cached.
+        if (cancellationToken.IsCancellationRequested) return fetched.Keys;
         // Keep the fetch that started last: a slow (or timed-out) one that started earlier must not replace a newer key set.
         _entries.AddOrUpdate(uri, fetched, (_, old) => old.Started > fetched.Started ? old : fetched);
         return fetched.Keys;

@@ -45,6 +45,22 @@ public sealed class SqliteTypedIndexTests : IDisposable
     }
 
     [Fact]
+    public async Task A_system_search_with_many_conditions_stays_within_the_bound_values_limit()
+    {
+        // Each lookup of a system search names every resource type; bound, 300 of them would pass SQLite's 32,766
+        // values per statement and fail the request.
+        using var store = await OpenWithRecordAsync();
+        await store.CommitAsync(Batch(Version(new Observation
+        {
+            Id = "tagged", Status = ObservationStatus.Final, Code = new CodeableConcept("http://loinc.org", "c1"),
+            Meta = new Meta { Tag = [new Coding("urn:test", "t1")] },
+        }, 1)), CancellationToken.None);
+        var query = Query(null!) with { Conditions = [.. Enumerable.Repeat<SearchCondition>(new MissingCondition("_tag", SearchParamType.Token, false), 300)] };
+        var page = await store.SearchAsync(query, CancellationToken.None);
+        Assert.Equal(["tagged"], page.Entries.Select(e => e.Key.Id));
+    }
+
+    [Fact]
     public async Task A_version_9_database_migrates_and_every_search_gives_the_same_results()
     {
         IReadOnlyList<string>[] before;
