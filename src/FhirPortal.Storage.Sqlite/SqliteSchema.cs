@@ -116,7 +116,8 @@ internal static class SqliteSchema
         // The param column holds a code shared by every type that defines it ("patient"), so a type's search walked the
         // rows of all of them (an Observation?patient search read the patient's Conditions, Encounters and AuditEvents);
         // with the type in the key it seeks just its own. A column rather than a type-qualified param, because a system
-        // search (no type) still matches on param alone, and rid-keyed lookups (probes, sort keys, includes) need no change.
+        // search (no type) stays correct without knowing which types define a code (it seeks each type in turn), and
+        // rid-keyed lookups (probes, sort keys, includes) need no change.
         """
         ALTER TABLE token_index ADD COLUMN type TEXT NOT NULL DEFAULT '';
         ALTER TABLE string_index ADD COLUMN type TEXT NOT NULL DEFAULT '';
