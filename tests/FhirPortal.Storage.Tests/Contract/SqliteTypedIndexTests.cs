@@ -28,15 +28,22 @@ public sealed class SqliteTypedIndexTests : IDisposable
         Assert.Contains(inCompartment, line => line.Contains("ix_compartment_lookup (ctype=? AND cid=? AND type=?"));
     }
 
-    [Fact]
-    public async Task A_system_search_without_type_still_seeks_the_value()
+    /// <summary>The record of <see cref="OpenWithRecordAsync"/> plus Observation "tagged", tagged urn:test|t1.</summary>
+    private async Task<SqliteResourceStore> OpenWithTaggedObservationAsync()
     {
-        using var store = await OpenWithRecordAsync();
+        var store = await OpenWithRecordAsync();
         await store.CommitAsync(Batch(Version(new Observation
         {
             Id = "tagged", Status = ObservationStatus.Final, Code = new CodeableConcept("http://loinc.org", "c1"),
             Meta = new Meta { Tag = [new Coding("urn:test", "t1")] },
         }, 1)), CancellationToken.None);
+        return store;
+    }
+
+    [Fact]
+    public async Task A_system_search_without_type_still_seeks_the_value()
+    {
+        using var store = await OpenWithTaggedObservationAsync();
         var query = Query(null!, ("_tag", "urn:test|t1"));
         var plan = await store.ExplainAsync(query, CancellationToken.None);
         Assert.Contains(plan, line => line.Contains("ix_token_lookup (param=? AND type=? AND code=?"));
@@ -49,12 +56,7 @@ public sealed class SqliteTypedIndexTests : IDisposable
     {
         // Each lookup of a system search names every resource type; bound, 300 of them would pass SQLite's 32,766
         // values per statement and fail the request.
-        using var store = await OpenWithRecordAsync();
-        await store.CommitAsync(Batch(Version(new Observation
-        {
-            Id = "tagged", Status = ObservationStatus.Final, Code = new CodeableConcept("http://loinc.org", "c1"),
-            Meta = new Meta { Tag = [new Coding("urn:test", "t1")] },
-        }, 1)), CancellationToken.None);
+        using var store = await OpenWithTaggedObservationAsync();
         var query = Query(null!) with { Conditions = [.. Enumerable.Repeat<SearchCondition>(new MissingCondition("_tag", SearchParamType.Token, false), 300)] };
         var page = await store.SearchAsync(query, CancellationToken.None);
         Assert.Equal(["tagged"], page.Entries.Select(e => e.Key.Id));
