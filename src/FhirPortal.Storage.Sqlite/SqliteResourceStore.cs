@@ -19,8 +19,15 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable
     private readonly SqliteGroupCommit _commits;
     private readonly SqliteReaders _readers;
     private readonly SearchParameterRegistry _registry;
+    private readonly SqliteCheckpointer _checkpointer;
 
     public SqliteResourceStore(string databasePath, SearchParameterRegistry registry)
+        : this(databasePath, registry, SqliteCheckpointer.DefaultInterval)
+    {
+    }
+
+    /// <param name="checkpointInterval">How often the background checkpointer runs; infinite runs none (tests).</param>
+    internal SqliteResourceStore(string databasePath, SearchParameterRegistry registry, TimeSpan checkpointInterval)
     {
         _registry = registry;
         _connectionString = new SqliteConnectionStringBuilder
@@ -35,18 +42,24 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable
         SqliteSchema.Apply(_writer);
         // Note: NORMAL is durable in WAL mode except for the last transactions on power loss, the usual trade-off: a
         // COMMIT has written its WAL frames to the OS (so a killed process loses nothing acknowledged), and the WAL is
-        // synced to disk at checkpoints rather than at every commit.
+        // synced to disk at checkpoints rather than at every commit. Checkpoints run on SqliteCheckpointer's thread,
+        // not in the COMMIT that crosses 1,000 pages (wal_autocheckpoint=0), so they hold up no writer; a WAL that
+        // grew large (a big import) is cut back to 32 MB when it restarts.
         // The writer walks the resource and index b-trees on every write: with SQLite's default 2 MB page cache, ingest
         // profiles spent much of their time re-reading evicted pages through pread. A 64 MB cache keeps the hot index
         // pages at hand. (Memory-mapping the file was tried: no measurable gain, and the process's resident memory then
         // counts every mapped page of the database.)
-        Execute(_writer, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;");
+        Execute(_writer, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit=33554432;");
         _indexWriter = new SqliteIndexWriter(_writer);
         _writes = new SqliteWrites(_writer, _indexWriter);
         _writerStatements = new SqliteStatementCache(_writer);
         _commits = new SqliteGroupCommit(_writer, _writerStatements, _writeLock, _writes, registry);
         _readers = new SqliteReaders(_connectionString);
+        _checkpointer = new SqliteCheckpointer(_connectionString, checkpointInterval);
     }
+
+    /// <summary>The background checkpointer, for tests.</summary>
+    internal SqliteCheckpointer Checkpointer => _checkpointer;
 
     public async Task<StoredResource?> ReadAsync(ResourceKey key, CancellationToken cancellationToken)
     {
@@ -224,6 +237,7 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable
 
     public void Dispose()
     {
+        _checkpointer.Dispose();
         _readers.Dispose();
         _writes.Dispose();
         _writerStatements.Dispose();
