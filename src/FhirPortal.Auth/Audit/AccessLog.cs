@@ -1,4 +1,5 @@
 using FhirPortal.Core.Access;
+using FhirPortal.Core.Audit;
 using FhirPortal.Core.Interactions;
 using FhirPortal.Core.Serialization;
 using Hl7.Fhir.Model;
@@ -68,11 +69,12 @@ public sealed class AccessLog(SearchInteraction search, CallerContext callers)
             audit.Period?.StartElement?.ToDateTimeOffset(TimeSpan.Zero));
     }
 
-    // Several accesses in one event: what was done, how many records and queries, and the list (e.g. "read 5 records: ...").
+    // Several accesses in one event: what was done, how many records and queries, and the list (e.g. "read 5 records: ...",
+    // an entity named by several accesses once with how many, "Observation/o1/_history/1 (3 times)").
     private static string Aggregated(AuditEvent audit)
     {
-        var records = audit.Entity.Where(e => e.Role?.Code == "4").Select(e => e.What?.Reference).OfType<string>().ToList();
-        var queries = audit.Entity.Where(e => e.Role?.Code == "24").Select(e => e.Description).OfType<string>().ToList();
+        var records = Named(audit, "4", e => e.What?.Reference);
+        var queries = Named(audit, "24", e => e.Description);
         var verb = audit.Subtype.FirstOrDefault()?.Code switch
         {
             "read" or "vread" => "read",
@@ -81,11 +83,19 @@ public sealed class AccessLog(SearchInteraction search, CallerContext callers)
             { } other when other.StartsWith("history", StringComparison.Ordinal) => "looked at the history",
             _ => "accessed",
         };
-        var counts = new[] { Counted(queries.Count, "query", "queries"), Counted(records.Count, "record", "records") }.Where(c => c.Length > 0);
+        var counts = new[] { Counted(queries.Sum(q => q.Count), "query", "queries"), Counted(records.Sum(r => r.Count), "record", "records") }.Where(c => c.Length > 0);
         var summary = $"{verb} {string.Join(", ", counts)}";
         if (audit.Outcome is not null and not AuditEvent.AuditEventOutcome.N0 && audit.OutcomeDesc is { } error) summary += $" ({error})";
-        return $"{summary}: {string.Join(", ", queries.Concat(records))}";
+        return $"{summary}: {string.Join(", ", queries.Concat(records).Select(n => n.Count > 1 ? $"{n.Text} ({n.Count} times)" : n.Text))}";
     }
+
+    // The entities of a role with the accesses each stands for (the writer's "accesses" detail; 1 without it).
+    private static List<(string Text, int Count)> Named(AuditEvent audit, string role, Func<AuditEvent.EntityComponent, string?> text) =>
+        [.. audit.Entity.Where(e => e.Role?.Code == role && text(e) is not null).Select(e => (text(e)!, Accesses(e)))];
+
+    private static int Accesses(AuditEvent.EntityComponent entity) =>
+        entity.Detail.FirstOrDefault(d => d.Type == AuditEntity.AccessesDetail)?.Value is FhirString { Value: { } count }
+            && int.TryParse(count, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0 ? n : 1;
 
     private static string Counted(int count, string one, string many) => count switch { 0 => "", 1 => $"1 {one}", _ => $"{count} {many}" };
 }

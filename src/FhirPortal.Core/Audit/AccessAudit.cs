@@ -72,5 +72,22 @@ public sealed class AccessAudit(AuditQueue queue, AuditOptions options, CallerCo
         value.Replace("%", "%25").Replace("&", "%26").Replace("#", "%23").Replace("+", "%2B").Replace(" ", "%20");
 
     private ValueTask AddAsync(string interaction, string query, IReadOnlyList<StoredResource> resources, IReadOnlyList<string> patients, int status, string? error) =>
-        queue.AddAsync(new AccessEvent(interaction, callers.Current.Caller, query, resources, patients, status, error, clock.GetUtcNow()));
+        queue.AddAsync(new AccessEvent(interaction, callers.Current.Caller, query, WithoutJson(resources), patients, status, error, clock.GetUtcNow()));
+
+    /// <summary>
+    /// The returned versions as the writer needs them: without their JSON unless their patients must be read from it
+    /// (<see cref="AccessEventBuilder"/>). A queued access waits up to a flush interval; holding every returned
+    /// version's bytes that long made them outlive the young GC generation and be copied into the older ones.
+    /// </summary>
+    internal static IReadOnlyList<StoredResource> WithoutJson(IReadOnlyList<StoredResource> resources)
+    {
+        if (resources.Count == 0) return resources;
+        var light = new StoredResource[resources.Count];
+        for (var i = 0; i < light.Length; i++)
+        {
+            var version = resources[i];
+            light[i] = AccessEventBuilder.NeedsJson(version) ? version : version with { Json = ReadOnlyMemory<byte>.Empty };
+        }
+        return light;
+    }
 }

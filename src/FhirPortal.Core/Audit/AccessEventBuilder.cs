@@ -37,29 +37,58 @@ public sealed record AuditRecord(AccessEvent Access, string Query, bool WithQuer
 
     /// <summary>
     /// The entities in the order they are written. One access: its query, each version returned, its patients (as
-    /// always). Several: per access in order, its query (unless <see cref="NamedByVersion"/>) and each version it
-    /// returned, repeats included (every access is recorded), then the patient once.
+    /// always). Several: each distinct query (unless the access is <see cref="NamedByVersion"/>) and version once, in
+    /// the order the accesses first named it, with <see cref="AuditEntity.Count"/> the accesses that named it (every
+    /// access is still counted), then the patient once.
     /// </summary>
     public IReadOnlyList<AuditEntity> Entities()
     {
         var entities = new List<AuditEntity>(2 + Versions.Count + Patients.Count);
-        foreach (var access in (IEnumerable<AuditRecord>)[this, .. Also])
+        if (Also.Count == 0)
         {
-            if (Also.Count == 0 || !access.NamedByVersion)
-                entities.Add(new AuditEntity(AuditEntityKind.Query, access.Query, access.WithQueryText));
-            foreach (var version in access.Versions)
-                entities.Add(new AuditEntity(AuditEntityKind.Version, VersionReference(version), version.Key.Type == "Patient"));
+            entities.Add(new AuditEntity(AuditEntityKind.Query, Query, WithQueryText));
+            foreach (var version in Versions) entities.Add(Entity(version));
+        }
+        else
+        {
+            var at = new Dictionary<(AuditEntityKind, string), int>();
+            foreach (var access in (IEnumerable<AuditRecord>)[this, .. Also])
+                foreach (var entity in access.Named())
+                {
+                    if (at.TryGetValue((entity.Kind, entity.Text), out var i)) entities[i] = entities[i] with { Count = entities[i].Count + 1 };
+                    else
+                    {
+                        at[(entity.Kind, entity.Text)] = entities.Count;
+                        entities.Add(entity);
+                    }
+                }
         }
         foreach (var patient in Patients) entities.Add(new AuditEntity(AuditEntityKind.Patient, $"Patient/{patient}", true));
         return entities;
     }
+
+    /// <summary>What this access adds to an aggregated event: its query (unless <see cref="NamedByVersion"/>) and each version it returned.</summary>
+    internal IEnumerable<AuditEntity> Named()
+    {
+        if (!NamedByVersion) yield return new AuditEntity(AuditEntityKind.Query, Query, WithQueryText);
+        foreach (var version in Versions) yield return Entity(version);
+    }
+
+    private static AuditEntity Entity(StoredResource version) => new(AuditEntityKind.Version, VersionReference(version), version.Key.Type == "Patient");
 }
 
 /// <summary>What an AuditEvent entity stands for: the request, a version returned, or the patient concerned.</summary>
 public enum AuditEntityKind { Query, Version, Patient }
 
 /// <summary>One AuditEvent entity: the query text (kind Query; <paramref name="Flag"/>: kept as <c>entity.query</c> too) or a reference (Flag: it names a Patient).</summary>
-public readonly record struct AuditEntity(AuditEntityKind Kind, string Text, bool Flag);
+public readonly record struct AuditEntity(AuditEntityKind Kind, string Text, bool Flag)
+{
+    /// <summary>The <c>entity.detail</c> type that says how many of an aggregated event's accesses named the entity (written when more than one).</summary>
+    public const string AccessesDetail = "accesses";
+
+    /// <summary>How many of the event's accesses named this entity (an aggregated event lists each query and version once).</summary>
+    public int Count { get; init; } = 1;
+}
 
 /// <summary>
 /// Turns an <see cref="AccessEvent"/> into the AuditEvents it is recorded as (DICOM/IHE BALP shape): type <c>rest</c>,
@@ -92,6 +121,9 @@ public sealed class AccessEventBuilder(SearchIndexer indexer, SearchParameterReg
         return [.. patients.Select(patient => new AuditRecord(access, what, false,
             [.. versions.Where(v => v.Patients.Contains(patient)).Select(v => v.Version)], [patient]))];
     }
+
+    /// <summary>Whether a version's patients are found only by reading its JSON (a version stored before they were kept).</summary>
+    internal static bool NeedsJson(StoredResource version) => !version.IsDeleted && version.Key.Type != "Patient" && version.Patients is null;
 
     private HashSet<string> PatientsOf(StoredResource version, AccessEvent access)
     {

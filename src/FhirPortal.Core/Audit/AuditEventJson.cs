@@ -147,23 +147,37 @@ internal static class AuditEventJson
                 w.Coding("role", QueryRole);
                 w.Text("description", entity.Text);
                 if (entity.Flag) json.WriteBase64String("query", System.Text.Encoding.UTF8.GetBytes(entity.Text));
+                WriteCount(w, entity.Count);
                 json.WriteEndObject();
             }
-            else if (entity.Kind == AuditEntityKind.Version) WriteEntity(w, entity.Text, SystemObject, DomainResource);
-            else WriteEntity(w, entity.Text, Person, PatientRole);
+            else if (entity.Kind == AuditEntityKind.Version) WriteEntity(w, entity, SystemObject, DomainResource);
+            else WriteEntity(w, entity, Person, PatientRole);
         }
         json.WriteEndArray();
     }
 
-    private static void WriteEntity(Writer w, string what, (string, string, string) type, (string, string, string) role)
+    private static void WriteEntity(Writer w, AuditEntity entity, (string, string, string) type, (string, string, string) role)
     {
         w.Json.WriteStartObject();
         w.Json.WriteStartObject("what");
-        w.Text("reference", what);
+        w.Text("reference", entity.Text);
         w.Json.WriteEndObject();
         w.Coding("type", type);
         w.Coding("role", role);
+        WriteCount(w, entity.Count);
         w.Json.WriteEndObject();
+    }
+
+    // How many accesses of an aggregated event named the entity, when more than one (entity.detail, last of its elements).
+    private static void WriteCount(Writer w, int count)
+    {
+        if (count <= 1) return;
+        w.Json.WriteStartArray("detail");
+        w.Json.WriteStartObject();
+        w.Text("type", AuditEntity.AccessesDetail);
+        w.Text("valueString", count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        w.Json.WriteEndObject();
+        w.Json.WriteEndArray();
     }
 
     /// <summary>Writes properties, noting every string the indexer's <c>_content</c> would collect.</summary>

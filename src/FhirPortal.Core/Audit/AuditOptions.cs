@@ -31,9 +31,9 @@ public sealed class AuditOptions
     public int BatchSize { get; set; } = 5_000;
 
     /// <summary>
-    /// The most entities one AuditEvent lists when the accesses of one flush by one user, app and address to one patient's
-    /// record, with one outcome, are aggregated (a further access starts another event; one access is never split;
-    /// 2, the patient and one record, keeps every access in its own event).
+    /// The most distinct entities one AuditEvent lists when the accesses of one flush by one user, app and address to one
+    /// patient's record, with one outcome, are aggregated (a repeat is counted, not listed again; an access naming more
+    /// starts another event; one access is never split; 2, the patient and one record, keeps every access in its own event).
     /// </summary>
     [Range(2, 10_000)]
     public int EntitiesPerEvent { get; set; } = 100;

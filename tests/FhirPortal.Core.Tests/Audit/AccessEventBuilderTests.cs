@@ -104,6 +104,27 @@ public sealed class AccessEventBuilderTests
         Assert.Empty(PatientsOf(builder, o1 with { Patients = "" }));
     }
 
+    [Fact]
+    public async System.Threading.Tasks.Task A_queued_access_holds_no_returned_JSON_but_what_its_patients_are_read_from()
+    {
+        using var core = new CoreServices();
+        await core.SeedAsync(Observation("o1", "Patient/p1"));
+        await core.SeedAsync(new Patient { Id = "p2" });
+        var kept = (await core.Store.ReadAsync(new ResourceKey("Observation", "o1"), CancellationToken.None))!;
+        var patient = (await core.Store.ReadAsync(new ResourceKey("Patient", "p2"), CancellationToken.None))!;
+        var older = kept with { Patients = null };
+        var audit = core.Get<AccessAudit>();
+
+        using (core.Get<CallerContext>().Use(Clinician))
+            await audit.RecordAsync("search-type", "Observation", "Observation", [], () => System.Threading.Tasks.Task.FromResult<IReadOnlyList<StoredResource>>([kept, patient, older]), r => r);
+
+        Assert.True(core.Get<AuditQueue>().Reader.TryRead(out var queued));
+        // Only the version stored before its patients were kept still carries its JSON: the writer parses it.
+        Assert.Equal([0, 0, older.Json.Length], queued.Resources.Select(v => v.Json.Length));
+        Assert.Equal([kept.Key, patient.Key, older.Key], queued.Resources.Select(v => v.Key));
+        Assert.Equal(["p1", "p2"], core.Get<AccessEventBuilder>().Build(queued).SelectMany(r => r.Patients).Order(StringComparer.Ordinal));
+    }
+
     private static string[] PatientsOf(AccessEventBuilder builder, StoredResource version) =>
         [.. builder.Build(new AccessEvent("read", Clinician, version.Key.ToString(), [version], [], 200, null, DateTimeOffset.UtcNow))
             .SelectMany(r => r.Patients).Order(StringComparer.Ordinal)];

@@ -68,13 +68,14 @@ public sealed class AuditEventJsonTests
     public static TheoryData<string, int, string?, string[], int[], string[]> Aggregates => new()
     {
         // (interaction, status, error, queries of the accesses in order, their times in ms (out of order under
-        // concurrency), the entities expected: q: query, v: version, p: patient; every access listed, repeats included)
-        { "read", 200, null, ["Patient/p1", "Observation/o1", "Observation/o1", "Observation/o2"], [0, 137, 274, 411], [P1, O1, O1, O2, "p:Patient/p1"] },
+        // concurrency), the entities expected: q: query, v: version, p: patient; each distinct one once, in first-access
+        // order, "*n" when n accesses named it)
+        { "read", 200, null, ["Patient/p1", "Observation/o1", "Observation/o1", "Observation/o2"], [0, 137, 274, 411], [P1, O1 + "*2", O2, "p:Patient/p1"] },
         { "vread", 200, null, ["Observation/o1/_history/1", "Patient/p1/_history/1"], [300, 100], [O1, P1, "p:Patient/p1"] },
         { "search-type", 200, null, ["Observation?patient=p1", "Observation?patient=p1&code=x", "Observation?patient=p1"], [200, 0, 100],
-            ["q:Observation?patient=p1", P1, O1, O2, "q:Observation?patient=p1&code=x", O1, O2, "q:Observation?patient=p1", P1, O1, O2, "p:Patient/p1"] },
+            ["q:Observation?patient=p1*2", P1 + "*2", O1 + "*3", O2 + "*3", "q:Observation?patient=p1&code=x", "p:Patient/p1"] },
         { "read", 404, "Resource Observation/zz is not known", ["Observation/zz", "Observation/zz", "Observation/yy"], [50, 20, 80],
-            ["q:Observation/zz", "q:Observation/zz", "q:Observation/yy", "p:Patient/p1"] },
+            ["q:Observation/zz*2", "q:Observation/yy", "p:Patient/p1"] },
     };
 
     [Theory]
@@ -102,12 +103,16 @@ public sealed class AuditEventJsonTests
         var direct = core.Get<AuditLog>().Version(record, "a1", now);
 
         Assert.NotNull(AuditEventIndex.Build(core.Get<SearchIndexer>(), record, "a1", now, []));
-        var entities = expected.Select(e => e.Split(':', 2) switch
+        var entities = expected.Select(e =>
         {
-            ["q", var text] => new AuditEntity(AuditEntityKind.Query, text, true),
-            ["v", var text] => new AuditEntity(AuditEntityKind.Version, text, text.StartsWith("Patient/", StringComparison.Ordinal)),
-            [_, var text] => new AuditEntity(AuditEntityKind.Patient, text, true),
-            _ => throw new ArgumentException(e),
+            var (entity, count) = e.Split('*') is [var named, var n] ? (named, int.Parse(n, System.Globalization.CultureInfo.InvariantCulture)) : (e, 1);
+            return entity.Split(':', 2) switch
+            {
+                ["q", var text] => new AuditEntity(AuditEntityKind.Query, text, true) { Count = count },
+                ["v", var text] => new AuditEntity(AuditEntityKind.Version, text, text.StartsWith("Patient/", StringComparison.Ordinal)) { Count = count },
+                [_, var text] => new AuditEntity(AuditEntityKind.Patient, text, true),
+                _ => throw new ArgumentException(e),
+            };
         });
         var sdkJson = FhirSerializer.ToJsonBytes(ReferenceAuditEvent.Build(record, entities, "a1", now));
         Assert.Equal(Encoding.UTF8.GetString(sdkJson), Encoding.UTF8.GetString(direct.Version.Json.Span));

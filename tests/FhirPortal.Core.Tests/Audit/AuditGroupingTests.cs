@@ -38,21 +38,58 @@ public sealed class AuditGroupingTests
     }
 
     [Fact]
-    public async System.Threading.Tasks.Task Every_repeated_read_and_search_is_listed_once_per_access()
+    public async System.Threading.Tasks.Task A_repeated_read_or_search_is_listed_once_with_how_many_accesses_named_it()
     {
         using var core = new CoreServices();
         var o1 = await core.SeedAsync(Observation("o1", "p1"));
+        var o2 = await core.SeedAsync(Observation("o2", "p1"));
         var search = new AccessEvent("search-type", Clinician, "Observation?subject=Patient/p1", [o1], [], 200, null, Start);
-        AccessEvent[] accesses = [Read(o1, Clinician, Start), Read(o1, Clinician, Start), search, search, Read(o1, Clinician, Start)];
+        AccessEvent[] accesses = [Read(o1, Clinician, Start), Read(o2, Clinician, Start), search, search, Read(o1, Clinician, Start), Read(o1, Clinician, Start)];
 
         await core.Get<AuditLog>().WriteAsync(accesses, CancellationToken.None);
 
         var events = (await core.FindAsync("AuditEvent", ("patient", "Patient/p1"))).Select(CoreServices.Content<AuditEvent>)
-            .ToDictionary(e => e.Subtype.Single().Code!, e => e.Entity.Select(x => x.What?.Reference ?? x.Description).ToList());
+            .ToDictionary(e => e.Subtype.Single().Code!, e => e.Entity.Select(x => $"{x.What?.Reference ?? x.Description} {Accesses(x)}").ToList());
         const string version = "Observation/o1/_history/1", query = "Observation?subject=Patient/p1";
-        Assert.Equal([version, version, version, "Patient/p1"], events["read"]);
-        Assert.Equal([query, version, query, version, "Patient/p1"], events["search-type"]);
+        // Every access is still counted: three reads of o1, one of o2; two searches, each returning o1.
+        Assert.Equal([$"{version} 3", "Observation/o2/_history/1 1", "Patient/p1 1"], events["read"]);
+        Assert.Equal([$"{query} 2", $"{version} 2", "Patient/p1 1"], events["search-type"]);
     }
+
+    [Fact]
+    public async System.Threading.Tasks.Task Repeats_do_not_count_toward_the_entity_cap()
+    {
+        using var core = new CoreServices();
+        core.Get<AuditOptions>().EntitiesPerEvent = 3;
+        var o1 = await core.SeedAsync(Observation("o1", "p1"));
+        var o2 = await core.SeedAsync(Observation("o2", "p1"));
+        var reads = Enumerable.Range(0, 50).Select(i => Read(i % 2 == 0 ? o1 : o2, Clinician, Start.AddMilliseconds(i))).ToList();
+
+        await core.Get<AuditLog>().WriteAsync(reads, CancellationToken.None);
+
+        var audit = CoreServices.Content<AuditEvent>(Assert.Single(await core.FindAsync("AuditEvent", ("patient", "Patient/p1"))));
+        Assert.Equal(["Observation/o1/_history/1 25", "Observation/o2/_history/1 25", "Patient/p1 1"],
+            audit.Entity.Select(x => $"{x.What!.Reference} {Accesses(x)}"));
+        Assert.Equal(Start.AddMilliseconds(49), audit.Period!.EndElement!.ToDateTimeOffset(TimeSpan.Zero));
+    }
+
+    [Fact]
+    public async System.Threading.Tasks.Task Two_entities_per_event_keeps_every_access_in_its_own_event_repeats_too()
+    {
+        using var core = new CoreServices();
+        core.Get<AuditOptions>().EntitiesPerEvent = 2;
+        var o1 = await core.SeedAsync(Observation("o1", "p1"));
+
+        await core.Get<AuditLog>().WriteAsync([Read(o1, Clinician, Start), Read(o1, Clinician, Start.AddMilliseconds(1))], CancellationToken.None);
+
+        var events = (await core.FindAsync("AuditEvent", ("patient", "Patient/p1"))).Select(CoreServices.Content<AuditEvent>).ToList();
+        Assert.Equal(2, events.Count);
+        Assert.All(events, e => Assert.Null(e.Period));
+    }
+
+    // The accesses an entity stands for: its "accesses" detail, 1 without one.
+    private static int Accesses(AuditEvent.EntityComponent entity) =>
+        entity.Detail.SingleOrDefault(d => d.Type == "accesses")?.Value is FhirString count ? int.Parse(count.Value, System.Globalization.CultureInfo.InvariantCulture) : 1;
 
     [Fact]
     public async System.Threading.Tasks.Task Reads_of_two_patients_are_two_events_each_found_only_by_its_patient()

@@ -37,7 +37,8 @@ internal static class ReferenceAuditEvent
             },
         };
         foreach (var entity in entities)
-            audit.Entity.Add(entity.Kind switch
+        {
+            var added = entity.Kind switch
             {
                 AuditEntityKind.Query => new AuditEvent.EntityComponent
                 {
@@ -58,7 +59,10 @@ internal static class ReferenceAuditEvent
                     Type = new Coding(EntityType, "1", "Person"),
                     Role = new Coding(RoleSystem, "1", "Patient"),
                 },
-            });
+            };
+            if (entity.Count > 1) added.Detail = [new AuditEvent.DetailComponent { Type = "accesses", Value = new FhirString(entity.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)) }];
+            audit.Entity.Add(added);
+        }
         return audit;
     }
 
