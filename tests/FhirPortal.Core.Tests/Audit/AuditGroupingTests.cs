@@ -89,7 +89,7 @@ public sealed class AuditGroupingTests
 
     // The accesses an entity stands for: its "accesses" detail, 1 without one.
     private static int Accesses(AuditEvent.EntityComponent entity) =>
-        entity.Detail.SingleOrDefault(d => d.Type == "accesses")?.Value is FhirString count ? int.Parse(count.Value, System.Globalization.CultureInfo.InvariantCulture) : 1;
+        entity.Detail.SingleOrDefault(d => d.Type == "accesses")?.Value is FhirString { Value: { } count } ? int.Parse(count, System.Globalization.CultureInfo.InvariantCulture) : 1;
 
     [Fact]
     public async System.Threading.Tasks.Task Reads_of_two_patients_are_two_events_each_found_only_by_its_patient()

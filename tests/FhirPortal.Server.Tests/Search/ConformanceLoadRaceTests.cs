@@ -58,7 +58,7 @@ public sealed class ConformanceLoadRaceTests
             await Task.Delay(TimeSpan.FromSeconds(6)); // three more polls of B
 
             var stored = b.Services.GetRequiredService<ConformanceResources>().Stored("http://example.org/ValueSet/colours")!;
-            Assert.Equal("2", stored.Meta.VersionId);
+            Assert.Equal("2", stored.Meta?.VersionId);
         }
         finally
         {
