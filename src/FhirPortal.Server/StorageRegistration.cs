@@ -45,6 +45,7 @@ internal static class StorageRegistration
         var options = sp.GetRequiredService<IOptions<FhirPortalOptions>>().Value;
         var directory = Path.GetFullPath(options.DataDirectory);
         Directory.CreateDirectory(directory);
-        return new SqliteResourceStore(Path.Combine(directory, "fhirportal.db"), sp.GetRequiredService<SearchParameterRegistry>());
+        return new SqliteResourceStore(Path.Combine(directory, "fhirportal.db"), sp.GetRequiredService<SearchParameterRegistry>(),
+            sp.GetRequiredService<ILogger<SqliteResourceStore>>());
     }
 }

@@ -1,5 +1,6 @@
 using FhirPortal.Search;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
 
 namespace FhirPortal.Storage.Sqlite;
 
@@ -21,13 +22,16 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable
     private readonly SearchParameterRegistry _registry;
     private readonly SqliteCheckpointer _checkpointer;
 
-    public SqliteResourceStore(string databasePath, SearchParameterRegistry registry)
-        : this(databasePath, registry, SqliteCheckpointer.DefaultInterval)
+    /// <param name="databasePath">The SQLite file (created if missing).</param>
+    /// <param name="registry">The search parameters the index rows are written for.</param>
+    /// <param name="logger">Where background failures (a WAL checkpoint that failed) are reported.</param>
+    public SqliteResourceStore(string databasePath, SearchParameterRegistry registry, ILogger<SqliteResourceStore>? logger = null)
+        : this(databasePath, registry, SqliteCheckpointer.DefaultInterval, logger)
     {
     }
 
     /// <param name="checkpointInterval">How often the background checkpointer runs; infinite runs none (tests).</param>
-    internal SqliteResourceStore(string databasePath, SearchParameterRegistry registry, TimeSpan checkpointInterval)
+    internal SqliteResourceStore(string databasePath, SearchParameterRegistry registry, TimeSpan checkpointInterval, ILogger? logger = null)
     {
         _registry = registry;
         _connectionString = new SqliteConnectionStringBuilder
@@ -55,7 +59,7 @@ public sealed class SqliteResourceStore : IResourceStore, IDisposable
         _writerStatements = new SqliteStatementCache(_writer);
         _commits = new SqliteGroupCommit(_writer, _writerStatements, _writeLock, _writes, registry);
         _readers = new SqliteReaders(_connectionString);
-        _checkpointer = new SqliteCheckpointer(_connectionString, checkpointInterval);
+        _checkpointer = new SqliteCheckpointer(_connectionString, _writeLock, checkpointInterval, logger);
     }
 
     /// <summary>The background checkpointer, for tests.</summary>
