@@ -70,7 +70,7 @@ public sealed class AccessLog(SearchInteraction search, CallerContext callers)
     }
 
     // Several accesses in one event: what was done, how many records and queries, and the list (e.g. "read 5 records: ...",
-    // an entity named by several accesses once with how many, "Observation/o1/_history/1 (3 times)").
+    // distinct records and queries, each named once with how many accesses, "Observation/o1/_history/1 (3 times)").
     private static string Aggregated(AuditEvent audit)
     {
         var records = Named(audit, "4", e => e.What?.Reference);
@@ -83,7 +83,7 @@ public sealed class AccessLog(SearchInteraction search, CallerContext callers)
             { } other when other.StartsWith("history", StringComparison.Ordinal) => "looked at the history",
             _ => "accessed",
         };
-        var counts = new[] { Counted(queries.Sum(q => q.Count), "query", "queries"), Counted(records.Sum(r => r.Count), "record", "records") }.Where(c => c.Length > 0);
+        var counts = new[] { Counted(queries.Count, "query", "queries"), Counted(records.Count, "record", "records") }.Where(c => c.Length > 0);
         var summary = $"{verb} {string.Join(", ", counts)}";
         if (audit.Outcome is not null and not AuditEvent.AuditEventOutcome.N0 && audit.OutcomeDesc is { } error) summary += $" ({error})";
         return $"{summary}: {string.Join(", ", queries.Concat(records).Select(n => n.Count > 1 ? $"{n.Text} ({n.Count} times)" : n.Text))}";
