@@ -62,11 +62,12 @@ public sealed class FhirClientLaunchTests(ITestOutputHelper output)
             await page.ClickAsync("button[name=decision][value=approve]");
 
             // Back at the app: fhirclient exchanges the code (PKCE) and reads Patient/{patient} with the token.
-            // Only the URL matters here (the status below says when the app is done): waiting for a load event as
-            // well can miss it, since fhirclient replaces the URL again (?code=... then ?iss=...) as it completes.
-            await page.WaitForURLAsync(url => url.StartsWith(app.Origin + "/index.html", StringComparison.Ordinal),
-                new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit });
-            await page.WaitForFunctionAsync("() => /^(done|error)/.test(document.getElementById('status').textContent)");
+            // One polled condition on the page itself (back at the app, and done or failed): a URL wait first can
+            // hang when the app has already finished, since Playwright then waits for a load state that has passed
+            // (fhirclient replaces the URL again, ?code=... then ?iss=..., as it completes).
+            await page.WaitForFunctionAsync(
+                "origin => location.origin === origin && location.pathname === '/index.html' && /^(done|error)/.test(document.getElementById('status')?.textContent ?? '')",
+                app.Origin);
             Assert.Equal("done", await page.TextContentAsync("#status"));
             Assert.Equal("p1", await page.TextContentAsync("#patient-id"));
             Assert.Equal("Ada Lovelace", await page.TextContentAsync("#patient-name"));
