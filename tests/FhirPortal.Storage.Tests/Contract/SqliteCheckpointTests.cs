@@ -12,20 +12,18 @@ public sealed class SqliteCheckpointTests : IDisposable
 {
     private static CancellationToken None => CancellationToken.None;
 
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "fhirportal-store-tests", Guid.NewGuid().ToString("N"));
+    private readonly SqliteTestFolder _store = new();
 
-    public SqliteCheckpointTests() => Directory.CreateDirectory(_folder);
+    public SqliteCheckpointTests() => Directory.CreateDirectory(Folder);
 
-    public void Dispose()
-    {
-        try { Directory.Delete(_folder, recursive: true); }
-        catch (IOException) { /* the OS cleans temp folders */ }
-    }
+    private string Folder => Path.GetDirectoryName(_store.DatabasePath)!;
+
+    public void Dispose() => _store.Dispose();
 
     [Fact]
     public async Task Commits_past_a_thousand_WAL_pages_leave_the_checkpoint_to_the_checkpointer()
     {
-        var path = Path.Combine(_folder, "store.db");
+        var path = _store.DatabasePath;
         using var store = new SqliteResourceStore(path, Registry, Timeout.InfiniteTimeSpan);
         // About 6 MB of versions and index rows: past the 1,000 pages (4 MB) at which a COMMIT would checkpoint by itself.
         var padding = new string('x', 1500);
@@ -46,7 +44,7 @@ public sealed class SqliteCheckpointTests : IDisposable
     [Fact]
     public async Task Under_steady_commits_the_WAL_restarts_instead_of_growing()
     {
-        var path = Path.Combine(_folder, "store.db");
+        var path = _store.DatabasePath;
         using var store = new SqliteResourceStore(path, Registry, TimeSpan.FromMilliseconds(20));
         var padding = new string('x', 1500);
         long largest = 0;
@@ -66,7 +64,7 @@ public sealed class SqliteCheckpointTests : IDisposable
     [Fact]
     public async Task The_checkpointer_copies_commits_into_the_database_file_on_its_own()
     {
-        var path = Path.Combine(_folder, "store.db");
+        var path = _store.DatabasePath;
         using var store = new SqliteResourceStore(path, Registry, TimeSpan.FromMilliseconds(50));
         await store.CommitAsync(Batch([.. Enumerable.Range(0, 5).Select(_ => Version(Patient(NewId(), "Background"), 1))]), None);
 
@@ -86,7 +84,7 @@ public sealed class SqliteCheckpointTests : IDisposable
     /// <summary>Resources in a copy of the database file alone, without its WAL: what checkpoints have copied so far.</summary>
     private int ResourcesInDatabaseFile(string path)
     {
-        var copy = Path.Combine(_folder, Guid.NewGuid().ToString("N") + ".db");
+        var copy = Path.Combine(Folder, Guid.NewGuid().ToString("N") + ".db");
         File.Copy(path, copy);
         var connectionString = new SqliteConnectionStringBuilder { DataSource = copy, Pooling = false }.ToString();
         using var connection = new SqliteConnection(connectionString);
